@@ -1,0 +1,51 @@
+"""What every command needs: which tmux server and database, and a way to run with a Room."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import click
+
+from core.room import Room, Sender
+from core.tmux_client import TmuxServerAddress
+from core.topology import read_topology
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Config:
+    address: TmuxServerAddress
+    db: str | None
+
+    def room(self) -> Room:
+        return Room(self.address, self.db)
+
+
+def config() -> Config:
+    return click.get_current_context().find_object(Config) or Config(TmuxServerAddress(), None)
+
+
+def run_with_room(work: Callable[[Room], Awaitable[T]]) -> T:
+    """Open the room, run `work`, always close it."""
+
+    async def main() -> T:
+        async with config().room() as room:
+            return await work(room)
+
+    return asyncio.run(main())
+
+
+async def calling_sender(room: Room) -> Sender:
+    """The pane the CLI runs in (an agent calling `orc`), or a person outside tmux."""
+    pane_id = os.environ.get("TMUX_PANE")
+    if not pane_id:
+        return Sender()
+    pane = (await read_topology(room.client)).by_id(pane_id)
+    if pane is None:
+        return Sender()
+    return Sender(pane.orc_name or pane.pane_id, "pane")

@@ -1,0 +1,65 @@
+"""`orc status`: every pane on the server with its identity and state."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from core.cli.context import run_with_room
+from core.room import Room
+from core.room_state import AgentView, RoomState
+
+COLUMNS = ("name", "role", "parent", "team", "target", "pane_id", "state", "command")
+
+
+def agent_row(agent: AgentView, why: bool) -> dict[str, str]:
+    pane = agent.pane
+    row = {
+        "name": pane.orc_name or "",
+        "role": pane.orc_role,
+        "parent": pane.orc_parent,
+        "team": pane.orc_team,
+        "target": pane.target,
+        "pane_id": pane.pane_id,
+        "state": agent.status.state,
+        "command": pane.current_command,
+    }
+    if why:
+        row["rule"] = agent.status.rule
+        row["evidence"] = agent.status.evidence
+    return row
+
+
+async def _state(room: Room) -> RoomState:
+    return await room.refresh()
+
+
+def render_table(rows: list[dict[str, str]]) -> str:
+    if not rows:
+        return "no panes (is the tmux server running?)"
+    columns = list(rows[0])
+    widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns}
+    lines = ["  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip()]
+    lines += ["  ".join(r[c].ljust(widths[c]) for c in columns).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.option("--why", is_flag=True, help="show the rule and evidence behind each state")
+def status_command(as_json: bool, why: bool) -> None:
+    """Agents: name, role, parent, team, target, pane_id, state, command."""
+    state = run_with_room(_state)
+    managed = [a for a in state.agents if a.managed]
+    rows = [agent_row(a, why) for a in (*managed, *(a for a in state.agents if not a.managed))]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        for row in rows:
+            row["name"] = row["name"] or "-"
+        click.echo(render_table(rows))
+
+
+def register(group: click.Group) -> None:
+    group.add_command(status_command)

@@ -1,0 +1,25 @@
+"""The two kinds of failure the CLI contract distinguishes (DESIGN.md: exit 2 vs exit 1)."""
+
+from __future__ import annotations
+
+
+class OrcError(Exception):
+    """Base of every error orc reports to a person as one line."""
+
+    exit_code = 1
+
+
+class BadInput(OrcError):
+    """The request itself is wrong (unknown target, bad duration, forbidden characters): exit 2."""
+
+    exit_code = 2
+
+
+class ActionFailed(OrcError):
+    """The request was valid but could not be carried out (not delivered, git refused): exit 1."""
+
+    exit_code = 1
+
+
+class TmuxError(ActionFailed):
+    """tmux answered with an error or could not be run."""

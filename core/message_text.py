@@ -1,0 +1,31 @@
+"""What may be typed into a pane: validated at the edge, before anything is stored or sent."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from core.errors import BadInput
+
+_ALLOWED_CONTROLS = {"\t", "\n"}
+
+
+def validate_message_text(text: str) -> str:
+    """Reject text that tmux would not deliver literally.
+
+    ESC could end a bracketed paste early (`\\e[201~`) and turn the rest into keystrokes; other
+    C0/C1 controls and DEL act as keys in agent TUIs. CRLF is normalised to LF first, since a
+    person pasting from Windows means a line break, not a key.
+    """
+    text = text.replace("\r\n", "\n")
+    if not text.strip():
+        raise BadInput("message is empty")
+    for index, ch in enumerate(text):
+        if ch in _ALLOWED_CONTROLS:
+            continue
+        if unicodedata.category(ch) == "Cc":
+            name = {"\x1b": "ESC", "\r": "CR", "\x7f": "DEL"}.get(ch, f"U+{ord(ch):04X}")
+            raise BadInput(
+                f"message contains the control character {name} at position {index};"
+                " only tab and newline are allowed"
+            )
+    return text

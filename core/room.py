@@ -1,0 +1,321 @@
+"""core.Room: the one facade the TUI and the CLI use.
+
+It owns the refresh loop (one topology call, plus one batched capture of the panes that changed),
+publishes immutable RoomState snapshots, and carries out actions store-first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from core.capture import capture_panes
+from core.delivery import DeliveryResult, deliver, refusal
+from core.errors import BadInput, OrcError
+from core.lease import Lease
+from core.message_text import validate_message_text
+from core.paths import default_db_path
+from core.room_state import AgentView, RoomState
+from core.status import StatusDetector
+from core.store import Store
+from core.targets import agents_matching, resolve
+from core.tmux_client import TmuxClient, TmuxServerAddress
+from core.topology import Pane, Topology, read_topology
+
+if TYPE_CHECKING:
+    from core.checkpointer import Checkpointer
+    from core.memory import Memory
+    from core.scheduler import Scheduler
+
+Listener = Callable[[RoomState], Any]
+PREVIEW_HISTORY = 200  # lines of scrollback kept with each capture, for the preview
+RESCAN_EVERY = 30.0  # seconds: recapture quiet panes now and then, in case a change was missed
+LEADER_EVERY = 1.0  # seconds between lease heartbeats / leader ticks
+
+
+class Service(Protocol):
+    """A feature that runs inside the room (scheduler, checkpointer, memory bridge...)."""
+
+    async def on_state(self, state: RoomState) -> None: ...
+
+    async def leader_tick(self) -> None: ...
+
+
+@dataclass
+class _Seen:
+    signature: tuple[int, ...]
+    captured_at: float
+    changed_at: float
+    screen: str
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who a delivery is from: a person, a schedule, or the pane the CLI was called from."""
+
+    name: str = "human"
+    kind: str = "human"  # human | schedule | pane
+
+
+class Room:
+    """Open it (`async with Room(...)`), then read `state`, `subscribe`, `run`, or act.
+
+    Services hang off it once opened: `room.schedules`, `room.checkpoints`, `room.memory`.
+    """
+
+    schedules: Scheduler
+    checkpoints: Checkpointer
+    memory: Memory
+
+    def __init__(
+        self,
+        address: TmuxServerAddress | None = None,
+        db_path: Path | str | None = None,
+        *,
+        history: int = PREVIEW_HISTORY,
+    ) -> None:
+        self.address = address or TmuxServerAddress()
+        self.client = TmuxClient(self.address)
+        self.db_path = Path(db_path) if db_path else default_db_path(self.address)
+        self.history = history
+        self.detector = StatusDetector()
+        self.state = RoomState(time.time(), self.address.label, ())
+        self._store: Store | None = None
+        self._lease: Lease | None = None
+        self._seen: dict[str, _Seen] = {}
+        self._focus: str | None = None
+        self._listeners: list[Listener] = []
+        self._services: list[Service] = []
+        self._generation = 0
+        self._refresh_lock = asyncio.Lock()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def open(self) -> Room:
+        if self._store is None:
+            self._store = await Store.open(self.db_path)
+            self._lease = Lease(self._store)
+            # Imported here: each service module imports Room for typing only.
+            from core.checkpointer import Checkpointer
+            from core.memory import Memory
+            from core.scheduler import Scheduler
+
+            self.schedules = Scheduler(self)
+            self.checkpoints = Checkpointer(self)
+            self.memory = Memory(self)
+            for service in (self.schedules, self.checkpoints, self.memory):
+                self.add_service(service)
+        return self
+
+    async def close(self) -> None:
+        if self._lease is not None:
+            with contextlib.suppress(Exception):
+                await self._lease.release()
+        if self._store is not None:
+            await self._store.close()
+            self._store = None
+
+    async def __aenter__(self) -> Room:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("Room.open() was not awaited")
+        return self._store
+
+    @property
+    def lease(self) -> Lease:
+        if self._lease is None:
+            raise RuntimeError("Room.open() was not awaited")
+        return self._lease
+
+    def add_service(self, service: Service) -> None:
+        self._services.append(service)
+
+    # -- observing ----------------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def focus(self, pane_id: str | None) -> None:
+        """The focused pane is recaptured on every refresh, changed or not."""
+        self._focus = pane_id
+
+    async def topology(self) -> Topology:
+        return await read_topology(self.client)
+
+    async def refresh(self) -> RoomState:
+        async with self._refresh_lock:
+            return await self._refresh()
+
+    async def _refresh(self) -> RoomState:
+        topo = await read_topology(self.client)
+        now = time.time()
+        wanted: list[str] = []
+        for pane in topo:
+            seen = self._seen.get(pane.pane_id)
+            if (
+                seen is None
+                or seen.signature != pane.change_signature
+                or pane.window_activity >= int(seen.captured_at) - 1
+                or pane.pane_id == self._focus
+                or now - seen.captured_at > RESCAN_EVERY
+            ):
+                wanted.append(pane.pane_id)
+        screens = await capture_panes(self.client, wanted, self.history) if wanted else {}
+        live = {p.pane_id for p in topo}
+        for gone in set(self._seen) - live:
+            del self._seen[gone]
+            self.detector.forget(gone)
+        agents: list[AgentView] = []
+        for pane in topo:
+            seen = self._seen.get(pane.pane_id)
+            if pane.pane_id in screens:
+                screen = screens[pane.pane_id]
+                changed_at = now if seen is None or seen.screen != screen else seen.changed_at
+                if seen is None:
+                    changed_at = now - 3600  # first sight: no evidence of activity yet
+                seen = _Seen(pane.change_signature, now, changed_at, screen)
+                self._seen[pane.pane_id] = seen
+            elif seen is None:
+                continue
+            else:
+                seen.signature = pane.change_signature
+            status = self.detector.classify(pane, seen.screen, seen.changed_at, now)
+            agents.append(AgentView(pane, seen.screen, seen.changed_at, seen.captured_at, status))
+        self._generation += 1
+        self.state = RoomState(now, self.address.label, tuple(agents), self._generation)
+        for service in list(self._services):
+            await service.on_state(self.state)
+        for listener in list(self._listeners):
+            result = listener(self.state)
+            if asyncio.iscoroutine(result):
+                await result
+        return self.state
+
+    async def run(self, interval: float = 0.25, *, lead: bool = True) -> None:
+        """Refresh forever; when `lead`, also compete for the lease and do the leader's work."""
+        next_lead = 0.0
+        while True:
+            started = time.monotonic()
+            try:
+                await self.refresh()
+                if lead and started >= next_lead:
+                    next_lead = started + LEADER_EVERY
+                    if await self.lease.tick():
+                        for service in list(self._services):
+                            await service.leader_tick()
+            except OrcError:
+                pass  # tmux briefly unavailable: the next refresh tries again
+            await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+
+    # -- actions ------------------------------------------------------------------------------
+
+    async def resolve(self, target: str) -> Pane:
+        return resolve(await read_topology(self.client), target)
+
+    async def send(
+        self,
+        target: str,
+        text: str,
+        *,
+        enter: bool = True,
+        force: bool = False,
+        sender: Sender | None = None,
+        batch: str | None = None,
+        pane: Pane | None = None,
+    ) -> DeliveryResult:
+        """Deliver text to one target: validated, recorded as queued, typed, verified, recorded.
+
+        Raises BadInput (nothing stored) for bad text or an unknown target; every other outcome
+        is a stored DeliveryResult.
+        """
+        text = validate_message_text(text)
+        sender = sender or Sender()
+        if pane is None:
+            pane = await self.resolve(target)
+        message_id = await self.store.message_queued(
+            sender=sender.name,
+            sender_kind=sender.kind,
+            target=target,
+            text=text,
+            enter=enter,
+            pane_id=pane.pane_id,
+            agent=pane.orc_name or None,
+            batch=batch,
+        )
+        reason = refusal(pane, force)
+        if reason is not None:
+            status, detail = "failed", reason
+        else:
+            try:
+                status, detail = await deliver(self.client, pane, text, enter=enter)
+            except OrcError as exc:
+                status, detail = "failed", str(exc)
+        await self.store.message_finished(message_id, status, detail)
+        return DeliveryResult(
+            status,
+            detail,
+            message_id,
+            pane.pane_id,
+            pane.orc_name or None,
+            target,  # type: ignore[arg-type]
+        )
+
+    async def broadcast(
+        self,
+        text: str,
+        *,
+        role: str | None = None,
+        team: str | None = None,
+        enter: bool = True,
+        force: bool = False,
+        sender: Sender | None = None,
+        exclude: str | None = None,
+    ) -> list[DeliveryResult]:
+        """Send to every managed agent (optionally of one role/team), concurrently."""
+        text = validate_message_text(text)
+        panes = [
+            p
+            for p in agents_matching(await read_topology(self.client), role=role, team=team)
+            if p.pane_id != exclude
+        ]
+        if not panes:
+            what = (
+                " and ".join(f"{k} {v!r}" for k, v in (("role", role), ("team", team)) if v)
+                or "any"
+            )
+            raise BadInput(f"no agents match {what}")
+        batch = uuid.uuid4().hex[:12]
+        return list(
+            await asyncio.gather(
+                *(
+                    self.send(
+                        p.orc_name,
+                        text,
+                        enter=enter,
+                        force=force,
+                        sender=sender,
+                        batch=batch,
+                        pane=p,
+                    )
+                    for p in panes
+                )
+            )
+        )
+
+    async def capture_text(self, pane_id: str, lines: int = 0) -> str:
+        """Plain text of one pane (no colours), for exports and verification."""
+        shots = await capture_panes(self.client, [pane_id], lines, ansi=False)
+        return shots.get(pane_id, "")

@@ -1,0 +1,64 @@
+"""Immutable snapshots of the room that the core publishes to the UI and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core.topology import Pane
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStatus:
+    """A state with the rule or event that decided it and the evidence, so it can be explained."""
+
+    state: str  # working | idle | waiting | exited | error | unknown
+    rule: str = ""
+    evidence: str = ""
+    since: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class AgentView:
+    """One pane as the room sees it: identity from tmux, screen from the last capture."""
+
+    pane: Pane
+    screen: str  # visible screen with ANSI colours, as last captured
+    changed_at: float  # when the screen last changed (monotonic wall time, time.time())
+    captured_at: float
+    status: AgentStatus = field(default_factory=lambda: AgentStatus("unknown"))
+
+    @property
+    def pane_id(self) -> str:
+        return self.pane.pane_id
+
+    @property
+    def name(self) -> str:
+        """The agent's name, or the pane's address for unmanaged panes."""
+        return self.pane.orc_name or self.pane.target
+
+    @property
+    def managed(self) -> bool:
+        return self.pane.managed
+
+
+@dataclass(frozen=True, slots=True)
+class RoomState:
+    at: float
+    server: str
+    agents: tuple[AgentView, ...]
+    generation: int = 0
+
+    def by_pane(self, pane_id: str) -> AgentView | None:
+        for agent in self.agents:
+            if agent.pane_id == pane_id:
+                return agent
+        return None
+
+    def by_name(self, name: str) -> AgentView | None:
+        for agent in self.agents:
+            if agent.pane.orc_name == name:
+                return agent
+        return None
+
+    def managed(self) -> tuple[AgentView, ...]:
+        return tuple(a for a in self.agents if a.managed)

@@ -1,0 +1,97 @@
+"""Starting programs in new tmux windows with an identity, from an argv list (never a shell string).
+
+libtmux's `new_window(window_shell=...)` takes one string that tmux hands to a shell, so windows
+that run agents are created here with tmux's argv form (`new-window -- prog arg...`) instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from core.errors import TmuxError
+from core.tmux_client import TmuxClient
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The `@orc-*` pane options that make a pane an agent (DESIGN.md §1)."""
+
+    name: str
+    role: str = ""
+    parent: str = ""
+    team: str = ""
+    kind: str = ""
+
+    def options(self) -> dict[str, str]:
+        return {
+            "@orc-name": self.name,
+            "@orc-role": self.role,
+            "@orc-parent": self.parent,
+            "@orc-team": self.team,
+            "@orc-kind": self.kind,
+        }
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    session: str
+    window_name: str
+    argv: Sequence[str]
+    cwd: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    width: int = 200
+    height: int = 50
+
+
+async def session_exists(client: TmuxClient, session: str) -> bool:
+    result = await client.run("has-session", "-t", f"={session}", check=False)
+    return result.returncode == 0
+
+
+async def spawn_window(
+    client: TmuxClient, spec: WindowSpec, identity: Identity | None = None
+) -> str:
+    """Create the window (and the session if needed); return the new pane id."""
+    common = ["-P", "-F", "#{pane_id}", "-n", spec.window_name]
+    if spec.cwd:
+        common += ["-c", spec.cwd]
+    for key, value in spec.env.items():
+        common += ["-e", f"{key}={value}"]
+    if await session_exists(client, spec.session):
+        args = ["new-window", "-d", "-t", f"={spec.session}:", *common]
+    else:
+        args = [
+            "new-session",
+            "-d",
+            "-s",
+            spec.session,
+            "-x",
+            str(spec.width),
+            "-y",
+            str(spec.height),
+            *common,
+        ]
+    result = await client.run(*args, "--", *spec.argv)
+    pane_id = result.stdout.strip()
+    if not pane_id.startswith("%"):
+        raise TmuxError(f"tmux did not report the new pane for {spec.window_name!r}")
+    # Keep the pane after its program exits so the room can show it as exited, not vanished.
+    commands: list[list[str]] = [["set-option", "-w", "-t", pane_id, "remain-on-exit", "on"]]
+    if identity is not None:
+        commands += set_identity_commands(pane_id, identity)
+    await client.run_chain(commands)
+    return pane_id
+
+
+def set_identity_commands(pane_id: str, identity: Identity) -> list[list[str]]:
+    return [
+        ["set-option", "-p", "-t", pane_id, key, value]
+        for key, value in identity.options().items()
+        if value
+    ]
+
+
+async def set_identity(client: TmuxClient, pane_id: str, identity: Identity) -> None:
+    """Give an existing pane an identity: pane options only, nothing else changes."""
+    await client.run_chain(set_identity_commands(pane_id, identity))

@@ -1,0 +1,150 @@
+"""The whole tmux server's sessions, windows and panes, read with ONE `list-panes -a` call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from core.tmux_client import TmuxClient
+
+SEP = "\x1f"  # unit separator: cannot appear in tmux names (tmux rewrites control characters)
+
+# (attribute, format) in output order; @orc-* options carry identity (DESIGN.md §1).
+_FIELDS: tuple[tuple[str, str], ...] = (
+    ("session_id", "#{session_id}"),
+    ("session_name", "#{session_name}"),
+    ("window_id", "#{window_id}"),
+    ("window_index", "#{window_index}"),
+    ("window_name", "#{window_name}"),
+    ("pane_id", "#{pane_id}"),
+    ("pane_index", "#{pane_index}"),
+    ("pane_pid", "#{pane_pid}"),
+    ("current_command", "#{pane_current_command}"),
+    ("current_path", "#{pane_current_path}"),
+    ("dead", "#{pane_dead}"),
+    ("dead_status", "#{pane_dead_status}"),
+    ("pane_active", "#{pane_active}"),
+    ("window_active", "#{window_active}"),
+    ("width", "#{pane_width}"),
+    ("height", "#{pane_height}"),
+    ("cursor_x", "#{cursor_x}"),
+    ("cursor_y", "#{cursor_y}"),
+    ("history_size", "#{history_size}"),
+    ("window_activity", "#{window_activity}"),
+    ("bell", "#{window_bell_flag}"),
+    ("orc_name", "#{@orc-name}"),
+    ("orc_role", "#{@orc-role}"),
+    ("orc_parent", "#{@orc-parent}"),
+    ("orc_team", "#{@orc-team}"),
+    ("orc_kind", "#{@orc-kind}"),
+)
+FORMAT = SEP.join(fmt for _, fmt in _FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class Pane:
+    session_id: str
+    session_name: str
+    window_id: str
+    window_index: int
+    window_name: str
+    pane_id: str
+    pane_index: int
+    pane_pid: int
+    current_command: str
+    current_path: str
+    dead: bool
+    dead_status: str
+    pane_active: bool
+    window_active: bool
+    width: int
+    height: int
+    cursor_x: int
+    cursor_y: int
+    history_size: int
+    window_activity: int
+    bell: bool
+    orc_name: str
+    orc_role: str
+    orc_parent: str
+    orc_team: str
+    orc_kind: str
+
+    @property
+    def target(self) -> str:
+        """Human-readable `session:window.pane` address."""
+        return f"{self.session_name}:{self.window_index}.{self.pane_index}"
+
+    @property
+    def managed(self) -> bool:
+        return bool(self.orc_name)
+
+    @property
+    def change_signature(self) -> tuple[int, int, int, int, int, bool]:
+        """What cheaply betrays new output without capturing the pane."""
+        return (
+            self.window_activity,
+            self.history_size,
+            self.cursor_x,
+            self.cursor_y,
+            self.width * 10000 + self.height,
+            self.dead,
+        )
+
+
+_INT = {
+    "window_index",
+    "pane_index",
+    "pane_pid",
+    "width",
+    "height",
+    "cursor_x",
+    "cursor_y",
+    "history_size",
+    "window_activity",
+}
+_BOOL = {"dead", "pane_active", "window_active", "bell"}
+
+
+def parse_line(line: str) -> Pane | None:
+    parts = line.split(SEP)
+    if len(parts) != len(_FIELDS):
+        return None
+    values: dict[str, object] = {}
+    for (name, _), raw in zip(_FIELDS, parts, strict=True):
+        if name in _INT:
+            values[name] = int(raw) if raw.lstrip("-").isdigit() else 0
+        elif name in _BOOL:
+            values[name] = raw == "1"
+        else:
+            values[name] = raw
+    return Pane(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Topology:
+    panes: tuple[Pane, ...]
+
+    def __iter__(self) -> Iterator[Pane]:
+        return iter(self.panes)
+
+    def __len__(self) -> int:
+        return len(self.panes)
+
+    def by_id(self, pane_id: str) -> Pane | None:
+        for pane in self.panes:
+            if pane.pane_id == pane_id:
+                return pane
+        return None
+
+    def managed(self) -> list[Pane]:
+        return [p for p in self.panes if p.managed]
+
+
+async def read_topology(client: TmuxClient) -> Topology:
+    """One tmux round trip; an absent server is an empty topology, not an error."""
+    result = await client.run("list-panes", "-a", "-F", FORMAT, check=False)
+    if result.returncode != 0:
+        return Topology(())
+    panes = [p for p in map(parse_line, result.stdout.splitlines()) if p is not None]
+    return Topology(tuple(panes))

@@ -1,0 +1,120 @@
+"""Shared fixtures: a private tmux server (libtmux's `server` fixture), a Room on it with a real
+SQLite file, and fake agents started in real panes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from libtmux import Server
+
+from core import Room, TmuxServerAddress
+from core.spawn import Identity, WindowSpec, spawn_window
+from core.tmux_client import TmuxClient
+
+os.environ.setdefault("LC_ALL", "C.UTF-8")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def address(server: Server) -> TmuxServerAddress:
+    return TmuxServerAddress(socket_name=server.socket_name)
+
+
+@pytest.fixture
+def client(address: TmuxServerAddress) -> TmuxClient:
+    return TmuxClient(address)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "orc.sqlite"
+
+
+@pytest.fixture
+async def room(address: TmuxServerAddress, db_path: Path) -> AsyncIterator[Room]:
+    async with Room(address, db_path) as r:
+        yield r
+
+
+def fake_agent_argv(name: str, record: Path | None = None, work: float = 0.5) -> list[str]:
+    argv = [sys.executable, "-m", "core.fake_agent", "--name", name, "--work", str(work)]
+    if record is not None:
+        argv += ["--record", str(record)]
+    return argv
+
+
+SpawnAgent = Callable[..., "asyncio.Future[str]"]
+
+
+@pytest.fixture
+def spawn_agent(client: TmuxClient, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Start a fake agent in its own window; returns its pane id once its prompt is drawn."""
+
+    async def spawn(
+        name: str,
+        role: str = "engineer",
+        *,
+        session: str = "team",
+        parent: str = "",
+        team: str = "team",
+        record: Path | None = None,
+        work: float = 0.5,
+        argv: list[str] | None = None,
+        kind: str = "fake",
+    ) -> str:
+        spec = WindowSpec(
+            session=session,
+            window_name=name,
+            argv=argv or fake_agent_argv(name, record, work),
+            cwd=str(ROOT),
+            env={"PYTHONPATH": str(ROOT)},
+            width=120,
+            height=40,
+        )
+        pane_id = await spawn_window(client, spec, Identity(name, role, parent, team, kind))
+        if argv is None:
+            await wait_for_screen(client, pane_id, "· fake agent")
+        return pane_id
+
+    return spawn
+
+
+async def screen_of(client: TmuxClient, pane_id: str) -> str:
+    result = await client.run("capture-pane", "-p", "-t", pane_id)
+    return result.stdout
+
+
+async def wait_for_screen(
+    client: TmuxClient, pane_id: str, needle: str, timeout: float = 10.0
+) -> str:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = await screen_of(client, pane_id)
+        if needle in screen:
+            return screen
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{needle!r} never appeared in {pane_id}; screen was:\n{screen}")
+
+
+def recorded(path: Path) -> list[str]:
+    if not path.exists():
+        return []
+    return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+async def wait_recorded(path: Path, count: int, timeout: float = 10.0) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = recorded(path)
+        if len(got) >= count:
+            return got
+        await asyncio.sleep(0.05)
+    return recorded(path)

@@ -1,0 +1,1 @@
+"""orc's control room (Textual). Talks to the core only through core.Room."""
