@@ -22,6 +22,7 @@ class Identity:
     parent: str = ""
     team: str = ""
     kind: str = ""
+    repo: str = ""  # the git repo this agent's checkpoints cover
 
     def options(self) -> dict[str, str]:
         return {
@@ -30,6 +31,7 @@ class Identity:
             "@orc-parent": self.parent,
             "@orc-team": self.team,
             "@orc-kind": self.kind,
+            "@orc-repo": self.repo,
         }
 
 

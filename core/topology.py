@@ -37,6 +37,11 @@ _FIELDS: tuple[tuple[str, str], ...] = (
     ("orc_parent", "#{@orc-parent}"),
     ("orc_team", "#{@orc-team}"),
     ("orc_kind", "#{@orc-kind}"),
+    # Checkpoint settings: @orc-repo per pane, the others usually set on the team's session
+    # (a pane format finds a user option on the pane, its window, its session or globally).
+    ("orc_repo", "#{@orc-repo}"),
+    ("orc_checkpoint_every", "#{@orc-checkpoint-every}"),
+    ("orc_checkpoint_mode", "#{@orc-checkpoint-mode}"),
 )
 FORMAT = SEP.join(fmt for _, fmt in _FIELDS)
 
@@ -69,6 +74,9 @@ class Pane:
     orc_parent: str
     orc_team: str
     orc_kind: str
+    orc_repo: str
+    orc_checkpoint_every: str
+    orc_checkpoint_mode: str
 
     @property
     def target(self) -> str:
