@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Sequence
 
 from core.tmux_client import TmuxClient
+from core.topology import FORMAT, Topology, parse_topology, read_topology
 
 
 def _capture_command(pane_id: str, history: int, ansi: bool) -> list[str]:
@@ -17,11 +18,63 @@ def _capture_command(pane_id: str, history: int, ansi: bool) -> list[str]:
     return cmd
 
 
+async def topology_and_captures(
+    client: TmuxClient,
+    pane_ids: Sequence[str],
+    history: int = 0,
+    ansi: bool = True,
+    deep: str | None = None,
+) -> tuple[Topology, dict[str, str]]:
+    """The whole topology plus captures of `pane_ids`, in ONE tmux invocation.
+
+    The refresh loop passes the panes it expects to have changed (recently active ones), so in
+    the steady state a refresh costs a single fork. If a pane vanished, tmux stops the chain at
+    its capture; the topology (printed first) is still complete and the rest is captured again.
+    """
+    marker = f"@@orc-{secrets.token_hex(8)}@@"
+    commands: list[list[str]] = [["list-panes", "-a", "-F", FORMAT]]
+    for pane_id in pane_ids:
+        commands.append(["display-message", "-p", f"{marker}{pane_id}".replace("%", "%%")])
+        commands.append(_capture_command(pane_id, *_depth(pane_id, history, ansi, deep)))
+    result = await client.run_chain(commands, check=False)
+    head, _, _ = result.stdout.partition(marker)
+    if result.returncode != 0 and not head.strip():
+        if not pane_ids:
+            return Topology(()), {}  # no server, or no sessions
+        topo = await read_topology(client)
+        live = {p.pane_id for p in topo}
+        alive = [p for p in pane_ids if p in live]
+        return topo, await capture_panes(client, alive, history, ansi, deep)
+    topo = parse_topology(head)
+    screens = _split(result.stdout[len(head) :], marker)
+    if result.returncode != 0:
+        printed = [p for p in pane_ids if p in screens]
+        if printed:
+            screens.pop(printed[-1], None)  # the capture that failed
+        missing = [p for p in pane_ids if p not in screens and topo.by_id(p) is not None]
+        if printed:
+            missing = [p for p in missing if p != printed[-1]]
+        screens.update(await capture_panes(client, missing, history, ansi, deep))
+    return topo, screens
+
+
+def _depth(pane_id: str, history: int, ansi: bool, deep: str | None) -> tuple[int, bool]:
+    """Scrollback and colours only where they are shown (the previewed `deep` pane), if named.
+
+    Status rules and memory read plain text, so the other panes are captured without either,
+    which roughly halves tmux's work for a busy room.
+    """
+    if deep is None or pane_id == deep:
+        return history, ansi
+    return 0, False
+
+
 async def capture_panes(
     client: TmuxClient,
     pane_ids: Sequence[str],
     history: int = 0,
     ansi: bool = True,
+    deep: str | None = None,
 ) -> dict[str, str]:
     """Visible screen (plus `history` lines) of each pane, keyed by pane id.
 
@@ -34,8 +87,9 @@ async def capture_panes(
         marker = f"@@orc-{secrets.token_hex(8)}@@"
         commands: list[list[str]] = []
         for pane_id in remaining:
-            commands.append(["display-message", "-p", f"{marker}{pane_id}"])
-            commands.append(_capture_command(pane_id, history, ansi))
+            # display-message runs its text through strftime: '%4' would become padding.
+            commands.append(["display-message", "-p", f"{marker}{pane_id}".replace("%", "%%")])
+            commands.append(_capture_command(pane_id, *_depth(pane_id, history, ansi, deep)))
         result = await client.run_chain(commands, check=False)
         got = _split(result.stdout, marker)
         captured.update(got)
@@ -52,15 +106,20 @@ async def capture_panes(
 
 
 def _split(stdout: str, marker: str) -> dict[str, str]:
-    """Blocks of output, each introduced by a `marker + pane_id` line."""
+    """Blocks of output, each introduced by a `marker + pane_id` line.
+
+    A capture's last line does not always end in a newline (tmux leaves a partial last row of
+    blanks), so a marker may start mid-line: what precedes it belongs to the previous block.
+    """
     out: dict[str, str] = {}
     current: str | None = None
     lines: list[str] = []
     for line in stdout.splitlines(keepends=True):
-        if line.startswith(marker):
+        at = line.find(marker)
+        if at >= 0:
             if current is not None:
-                out[current] = "".join(lines)
-            current = line[len(marker) :].rstrip("\n")
+                out[current] = "".join(lines) + line[:at]
+            current = line[at + len(marker) :].rstrip("\n")
             lines = []
         elif current is not None:
             lines.append(line)

@@ -177,7 +177,9 @@ class FakeAgent:
         body = [line[:width] for line in self.log[-log_rows:]] if log_rows else []
         body += [""] * (log_rows - len(body))
         rows = [header[:width], *body, *(b[:width] for b in bottom), "─" * width]
-        return "\x1b[H\x1b[2J" + "\r\n".join(rows) + "\r\n" + input_line
+        # Home + erase-to-end-of-line per row, never a full clear: tmux would push every cleared
+        # screen into the scrollback, and the history would grow while nothing happens.
+        return "\x1b[H" + "".join(r + "\x1b[K\r\n" for r in rows) + input_line + "\x1b[J"
 
 
 async def main_async(agent: FakeAgent) -> None:
@@ -204,10 +206,13 @@ async def main_async(agent: FakeAgent) -> None:
         while agent.running:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(dirty.wait(), 0.1)
+            redraw = dirty.is_set() or agent.busy or was_busy
             dirty.clear()
             if was_busy and not agent.busy:
                 agent.finish_work()
             was_busy = agent.busy
+            if not redraw:
+                continue  # idle: draw nothing, so the pane shows no activity
             size = os.get_terminal_size(sys.stdout.fileno())
             sys.stdout.write(agent.frame(size.columns, size.lines))
             sys.stdout.flush()

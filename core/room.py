@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from core.capture import capture_panes
+from core.capture import capture_panes, topology_and_captures
 from core.delivery import DeliveryResult, deliver, refusal
 from core.errors import BadInput, OrcError
 from core.lease import Lease
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from core.scheduler import Scheduler
 
 Listener = Callable[[RoomState], Any]
-PREVIEW_HISTORY = 200  # lines of scrollback kept with each capture, for the preview
+PREVIEW_HISTORY = 200  # lines of scrollback captured for the focused (previewed) pane
 RESCAN_EVERY = 30.0  # seconds: recapture quiet panes now and then, in case a change was missed
 LEADER_EVERY = 1.0  # seconds between lease heartbeats / leader ticks
 
@@ -53,6 +53,11 @@ class _Seen:
     captured_at: float
     changed_at: float
     screen: str
+    activity: int  # the window's last activity (tmux, whole seconds) at the last look
+
+
+def _visible(screen: str, height: int) -> str:
+    return "\n".join(screen.split("\n")[-height - 1 :])
 
 
 @dataclass(frozen=True)
@@ -160,20 +165,33 @@ class Room:
             return await self._refresh()
 
     async def _refresh(self) -> RoomState:
-        topo = await read_topology(self.client)
         now = time.time()
+        # Panes that were active a moment ago will most likely have changed again: capture them
+        # in the same tmux invocation as the topology, so a busy room costs one fork a refresh.
+        hot = [
+            pane_id
+            for pane_id, seen in self._seen.items()
+            if seen.activity >= int(now) - 2 or pane_id == self._focus
+        ]
+        topo, screens = await topology_and_captures(
+            self.client, hot, self.history, deep=self._focus or ""
+        )
         wanted: list[str] = []
         for pane in topo:
+            if pane.pane_id in screens:
+                continue
             seen = self._seen.get(pane.pane_id)
             if (
                 seen is None
                 or seen.signature != pane.change_signature
                 or pane.window_activity >= int(seen.captured_at) - 1
-                or pane.pane_id == self._focus
                 or now - seen.captured_at > RESCAN_EVERY
             ):
                 wanted.append(pane.pane_id)
-        screens = await capture_panes(self.client, wanted, self.history) if wanted else {}
+        if wanted:
+            screens.update(
+                await capture_panes(self.client, wanted, self.history, deep=self._focus or "")
+            )
         live = {p.pane_id for p in topo}
         for gone in set(self._seen) - live:
             del self._seen[gone]
@@ -183,15 +201,20 @@ class Room:
             seen = self._seen.get(pane.pane_id)
             if pane.pane_id in screens:
                 screen = screens[pane.pane_id]
-                changed_at = now if seen is None or seen.screen != screen else seen.changed_at
+                # Compare visible screens only: focus adds or drops scrollback, not activity.
+                changed = seen is None or _visible(seen.screen, pane.height) != _visible(
+                    screen, pane.height
+                )
+                changed_at = now if changed else seen.changed_at
                 if seen is None:
                     changed_at = now - 3600  # first sight: no evidence of activity yet
-                seen = _Seen(pane.change_signature, now, changed_at, screen)
+                seen = _Seen(pane.change_signature, now, changed_at, screen, pane.window_activity)
                 self._seen[pane.pane_id] = seen
             elif seen is None:
                 continue
             else:
                 seen.signature = pane.change_signature
+                seen.activity = pane.window_activity
             status = self.detector.classify(pane, seen.screen, seen.changed_at, now)
             agents.append(AgentView(pane, seen.screen, seen.changed_at, seen.captured_at, status))
         self._generation += 1

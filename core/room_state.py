@@ -22,7 +22,7 @@ class AgentView:
     """One pane as the room sees it: identity from tmux, screen from the last capture."""
 
     pane: Pane
-    screen: str  # visible screen with ANSI colours, as last captured
+    screen: str  # as last captured: with colours and scrollback if focused, else plain visible
     changed_at: float  # when the screen last changed (monotonic wall time, time.time())
     captured_at: float
     status: AgentStatus = field(default_factory=lambda: AgentStatus("unknown"))

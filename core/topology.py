@@ -154,5 +154,8 @@ async def read_topology(client: TmuxClient) -> Topology:
     result = await client.run("list-panes", "-a", "-F", FORMAT, check=False)
     if result.returncode != 0:
         return Topology(())
-    panes = [p for p in map(parse_line, result.stdout.splitlines()) if p is not None]
-    return Topology(tuple(panes))
+    return parse_topology(result.stdout)
+
+
+def parse_topology(text: str) -> Topology:
+    return Topology(tuple(p for p in map(parse_line, text.splitlines()) if p is not None))

@@ -1,0 +1,141 @@
+"""Refresh cost with 100 busy panes: orc's batched refresh against a libtmux loop, same run.
+
+Also times `orc send` end to end against the shell-script way (send-keys, sleep 0.5, Enter).
+Run: .venv/bin/python bench/refresh.py   (not part of the test run)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import libtmux
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from core import Room, TmuxServerAddress  # noqa: E402
+from core.spawn import Identity, WindowSpec, spawn_window  # noqa: E402
+
+PANES = 100
+ROUNDS = 30
+TALKER = (
+    "import itertools,time\n"
+    "for i in itertools.count(): print('line', i, flush=True); time.sleep(0.1)"
+)
+
+
+def ms(values: list[float]) -> str:
+    p95 = sorted(values)[int(len(values) * 0.95) - 1]
+    return f"median {statistics.median(values) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms"
+
+
+async def build(room: Room) -> None:
+    for i in range(PANES):
+        spec = WindowSpec("bench", f"w{i}", [sys.executable, "-c", TALKER], width=120, height=30)
+        await spawn_window(room.client, spec, Identity(f"talker-{i}", "engineer"))
+
+
+async def orc_refresh(room: Room, history: int) -> list[float]:
+    room.history = history
+    room.focus(None if history == 0 else "%1")  # scrollback is captured for the previewed pane
+    times = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        state = await room.refresh()
+        times.append(time.perf_counter() - start)
+        await asyncio.sleep(0.11)  # every pane printed something since
+    assert len(state.agents) == PANES
+    return times
+
+
+def libtmux_loop(socket: str) -> list[float]:
+    server = libtmux.Server(socket_name=socket)
+    times = []
+    for _ in range(ROUNDS // 3):
+        start = time.perf_counter()
+        panes = server.panes
+        for pane in panes:
+            pane.capture_pane()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+async def send_bench(room: Room, socket: str, db: Path) -> tuple[list[float], list[float]]:
+    spec = WindowSpec(
+        "send",
+        "agent",
+        [sys.executable, "-m", "core.fake_agent", "--work", "0.1"],
+        cwd=str(ROOT),
+        env={"PYTHONPATH": str(ROOT)},
+    )
+    pane = await spawn_window(room.client, spec, Identity("agent", "engineer", kind="fake"))
+    await asyncio.sleep(1.0)
+    orc_times, script_times = [], []
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for i in range(5):
+        start = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "core.cli",
+                "-L",
+                socket,
+                "--db",
+                str(db),
+                "send",
+                "agent",
+                f"message {i}",
+            ],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
+        orc_times.append(time.perf_counter() - start)
+        await asyncio.sleep(0.3)
+        start = time.perf_counter()
+        subprocess.run(["tmux", "-L", socket, "send-keys", "-t", pane, f"script {i}"], check=True)
+        time.sleep(0.5)
+        subprocess.run(["tmux", "-L", socket, "send-keys", "-t", pane, "Enter"], check=True)
+        script_times.append(time.perf_counter() - start)
+        await asyncio.sleep(0.3)
+    return orc_times, script_times
+
+
+async def main() -> None:
+    socket = f"orc-bench-{uuid.uuid4().hex[:6]}"
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.sqlite"
+        async with Room(TmuxServerAddress(socket), db) as room:
+            try:
+                await build(room)
+                await asyncio.sleep(1.5)
+                plain = await orc_refresh(room, history=0)
+                with_history = await orc_refresh(room, history=200)
+                loop = libtmux_loop(socket)
+                orc_send, script_send = await send_bench(room, socket, db)
+            finally:
+                subprocess.run(["tmux", "-L", socket, "kill-server"], check=False)
+    lib = statistics.median(loop)
+    print(f"panes: {PANES}, all printing every 100 ms")
+    print(f"orc refresh (topology + captures, screen only):  {ms(plain)}")
+    print(f"orc refresh (same, +200 history of the previewed pane): {ms(with_history)}")
+    print(f"libtmux loop (server.panes + capture_pane each):  {ms(loop)}")
+    print(f"ratio libtmux / orc (screen only):  {lib / statistics.median(plain):.1f}x")
+    print(f"ratio libtmux / orc (with preview): {lib / statistics.median(with_history):.1f}x")
+    print(f"orc send end to end (verified):      {ms(orc_send)}")
+    print(f"send-keys + sleep 0.5 + Enter (unverified): {ms(script_send)}")
+    ratio = statistics.median(script_send) / statistics.median(orc_send)
+    print(f"ratio script / orc send: {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
