@@ -32,8 +32,11 @@ PROMPT = "> "
 
 
 class FakeAgent:
-    def __init__(self, name: str, record: Path | None, work: float) -> None:
+    def __init__(
+        self, name: str, record: Path | None, work: float, swallow_enter: int = 0
+    ) -> None:
         self.name = name
+        self.swallow_enter = swallow_enter  # like an autocomplete popup eating the Enter
         self.record = record
         self.work_seconds = work
         self.log: list[str] = [f"fake agent {name} ready. Type a message and press Enter."]
@@ -138,6 +141,9 @@ class FakeAgent:
                 self.log.append(f"✓ {answer}")
                 self.start_work(self.work_seconds, "Applying")
             return
+        if ch in "\r\n" and self.swallow_enter > 0:
+            self.swallow_enter -= 1
+            return
         if ch in "\r\n":
             text, self.input = self.input, ""
             if text:
@@ -225,8 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", default=os.environ.get("ORC_AGENT_NAME", "agent"))
     parser.add_argument("--record", type=Path, help="append each submitted message as JSON")
     parser.add_argument("--work", type=float, default=1.5, help="seconds of work per message")
+    parser.add_argument(
+        "--swallow-enter", type=int, default=0, help="ignore the first N Enter keys"
+    )
     args = parser.parse_args(argv)
-    agent = FakeAgent(args.name, args.record, args.work)
+    agent = FakeAgent(args.name, args.record, args.work, args.swallow_enter)
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
     sys.stdout.write("\x1b[?2004h")

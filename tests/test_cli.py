@@ -169,3 +169,10 @@ async def test_delivery_record_survives_a_kill_mid_send(address, db_path, spawn_
         text, status = db.execute("SELECT text, status FROM messages").fetchone()
     assert text == "survive this"
     assert status == "queued"  # the truth: it was being delivered when the process died
+
+
+async def test_send_to_a_dead_pane_exits_1(address, db_path, spawn_agent) -> None:
+    await spawn_agent("eng-1", argv=["sleep", "0.2"])
+    time.sleep(1.0)
+    result = orc(address, db_path, "send", "eng-1", "hello?")
+    assert_one_line_error(result, 1, "dead")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core import BadInput, Room
-from tests.conftest import wait_recorded
+from tests.conftest import fake_agent_argv, wait_for_screen, wait_recorded
 
 HOSTILE = [
     "Enter",
@@ -106,3 +106,18 @@ async def test_dead_pane_is_refused(room: Room, spawn_agent) -> None:
     result = await room.send("eng-1", "anyone there?", force=True)
     assert result.status == "failed"
     assert "dead" in (result.reason or "")
+
+
+async def test_swallowed_enter_is_reported_not_claimed(
+    room: Room, spawn_agent, tmp_path: Path
+) -> None:
+    record = tmp_path / "record.jsonl"
+    argv = [*fake_agent_argv("eng-1", record), "--swallow-enter", "1"]
+    pane = await spawn_agent("eng-1", argv=argv)
+    await wait_for_screen(room.client, pane, "· fake agent")
+    result = await room.send("eng-1", "please submit me")
+    assert result.status == "typed_not_submitted"
+    assert "input line" in (result.reason or "")
+    assert await wait_recorded(record, 1, timeout=0.5) == []
+    stored = await room.store.message(result.message_id or 0)
+    assert stored is not None and stored.status == "typed_not_submitted"
