@@ -195,7 +195,13 @@ class Room:
             status = self.detector.classify(pane, seen.screen, seen.changed_at, now)
             agents.append(AgentView(pane, seen.screen, seen.changed_at, seen.captured_at, status))
         self._generation += 1
-        self.state = RoomState(now, self.address.label, tuple(agents), self._generation)
+        self.state = RoomState(
+            now,
+            self.address.label,
+            tuple(agents),
+            self._generation,
+            self.detector.take_transitions(),
+        )
         for service in list(self._services):
             await service.on_state(self.state)
         for listener in list(self._listeners):
