@@ -31,6 +31,7 @@ from core.topology import Pane, Topology, read_topology
 if TYPE_CHECKING:
     from core.checkpointer import Checkpointer
     from core.memory import Memory
+    from core.notifier import Notifier
     from core.scheduler import Scheduler
 
 Listener = Callable[[RoomState], Any]
@@ -72,6 +73,7 @@ class Room:
     schedules: Scheduler
     checkpoints: Checkpointer
     memory: Memory
+    notifier: Notifier
 
     def __init__(
         self,
@@ -104,12 +106,14 @@ class Room:
             # Imported here: each service module imports Room for typing only.
             from core.checkpointer import Checkpointer
             from core.memory import Memory
+            from core.notifier import Notifier
             from core.scheduler import Scheduler
 
             self.schedules = Scheduler(self)
             self.checkpoints = Checkpointer(self)
             self.memory = Memory(self)
-            for service in (self.schedules, self.checkpoints, self.memory):
+            self.notifier = Notifier(self)
+            for service in (self.schedules, self.checkpoints, self.memory, self.notifier):
                 self.add_service(service)
         return self
 

@@ -55,7 +55,9 @@ def match_screen(pack: Pack, screen: str, height: int = 0) -> ScreenVerdict:
             text = texts[rule.region] = "\n".join(region(lines, rule.region))
         found = rule.regex.search(text)
         if found is not None:
-            return ScreenVerdict(rule.state, f"{pack.kind}:{rule.name}", _clip(line_at(text, found.start())))
+            return ScreenVerdict(
+                rule.state, f"{pack.kind}:{rule.name}", _clip(line_at(text, found.start()))
+            )
     return ScreenVerdict("", "", _clip(lines[-1].strip()) if lines else "")
 
 
@@ -72,7 +74,9 @@ def hook_status(pane: Pane) -> AgentStatus | None:
         at = float(pane.hook_at)
     except ValueError:
         at = 0.0
-    return AgentStatus(pane.hook_state, f"hook:{pane.hook_event or pane.hook_state}", pane.hook_note, at)
+    return AgentStatus(
+        pane.hook_state, f"hook:{pane.hook_event or pane.hook_state}", pane.hook_note, at
+    )
 
 
 class StatusDetector:
@@ -141,7 +145,9 @@ class StatusDetector:
         kind = kind_of_pane(pane)
         if pane.managed and kind != "shell" and is_shell(pane.current_command):
             return AgentStatus(
-                "exited", "tmux:shell", f"a {kind} agent is expected; the pane runs {pane.current_command}"
+                "exited",
+                "tmux:shell",
+                f"a {kind} agent is expected; the pane runs {pane.current_command}",
             )
         hooked = hook_status(pane)
         if hooked is not None:
@@ -168,7 +174,9 @@ class StatusDetector:
                 "working", "screen:changing", _clip(f"changed {quiet:.1f}s ago: {verdict.line}")
             )
         if pane.bell:
-            return AgentStatus("waiting", "tmux:bell", _clip(f"the window rang the bell: {verdict.line}"))
+            return AgentStatus(
+                "waiting", "tmux:bell", _clip(f"the window rang the bell: {verdict.line}")
+            )
         return AgentStatus(
             "unknown", "screen:unrecognised", _clip(f"still for {quiet:.0f}s: {verdict.line}")
         )

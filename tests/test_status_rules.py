@@ -48,7 +48,9 @@ def test_verdict_names_the_rule_and_the_matched_line(packs) -> None:
 
 
 def test_colours_do_not_hide_a_spinner(packs) -> None:
-    screen = "\x1b[1m\x1b[38;5;208m⠋\x1b[0m Thinking\x1b[2m… (3s · esc to interrupt)\x1b[0m\n─────\n> \n"
+    screen = (
+        "\x1b[1m\x1b[38;5;208m⠋\x1b[0m Thinking\x1b[2m… (3s · esc to interrupt)\x1b[0m\n─────\n> \n"
+    )
     status = StatusDetector(packs).classify(make_pane("fake"), screen, STILL, NOW)
     assert (status.state, status.rule) == ("working", "fake:spinner")
 
@@ -96,7 +98,9 @@ def test_unrecognised_still_screen_is_unknown_not_idle(packs) -> None:
 
 
 def test_unrecognised_changing_screen_is_working(packs) -> None:
-    status = StatusDetector(packs).classify(make_pane("aider"), "streaming a diff\n", NOW - 0.2, NOW)
+    status = StatusDetector(packs).classify(
+        make_pane("aider"), "streaming a diff\n", NOW - 0.2, NOW
+    )
     assert (status.state, status.rule) == ("working", "screen:changing")
 
 
@@ -192,7 +196,10 @@ pattern = '^» '
     [
         ('kind = "fake"\n[[rule]]\nname="x"\nstate="sleepy"\npattern="a"\n', "rule.0.state"),
         ('kind = "fake"\n[[rule]]\nname="x"\nstate="idle"\npattern="(("\n', "bad regular"),
-        ('kind = "fake"\n[[rule]]\nname="x"\nstate="idle"\npattern="a"\nregion="middle"\n', "region"),
+        (
+            'kind = "fake"\n[[rule]]\nname="x"\nstate="idle"\npattern="a"\nregion="middle"\n',
+            "region",
+        ),
         ("kind = ", "invalid TOML"),
     ],
 )
