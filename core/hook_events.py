@@ -68,8 +68,9 @@ def _one_line(text: str) -> str:
 
 def note_from(event: str, payload: dict[str, Any]) -> str:
     """What the hook payload says, for `--why`: Claude sends `message` with a Notification and
-    `tool_name` with tool events; Codex's notify sends `type` and `last-assistant-message`."""
-    for key in ("message", "tool_name", "last-assistant-message", "type", "reason"):
+    `tool_name` with tool events; Codex's notify sends `type` and `last-assistant-message`; a
+    plain-text payload is kept as `text`."""
+    for key in ("message", "tool_name", "last-assistant-message", "type", "reason", "text"):
         value = payload.get(key)
         if isinstance(value, str) and value.strip():
             return _one_line(f"{event}: {value}")
