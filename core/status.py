@@ -5,6 +5,8 @@ Evidence is weighed in this order:
 1. death: the pane is dead, or a shell runs where an agent is expected (`tmux:*`). A hook cannot
    report its own process's death, so this one signal outranks even the agent's own events.
 2. the agent's own hook events (`hook:*`, see core/hook_events.py), carried in pane options.
+   One exception keeps a stale hook from pinning the state: a working rule (a spinner) on a
+   screen that changed after the event says `working`, as hooks set up only in part would not.
 3. screen rules (`<kind>:<rule>`): the kind's pattern pack over regions of the plain screen;
    for a shell pane, tmux's current command says `working` unless a rule saw a question.
 4. how long the screen has been still: a changing screen is `working`; a still one that nothing
@@ -150,10 +152,20 @@ class StatusDetector:
                 f"a {kind} agent is expected; the pane runs {pane.current_command}",
             )
         hooked = hook_status(pane)
-        if hooked is not None:
-            return hooked
         pack = self.pack_for(pane)
         verdict = self.screen_verdict(pack, screen, pane.height)
+        if hooked is not None:
+            if (
+                hooked.state != "working"
+                and verdict.state == "working"
+                and changed_at > hooked.since
+            ):
+                # A spinner drawn after the event: the agent got going again and its hooks did
+                # not say so (a partial hook set-up); a stale hook must not pin the state.
+                return AgentStatus(
+                    "working", verdict.rule, _clip(f"after hook {pane.hook_event}: {verdict.line}")
+                )
+            return hooked
         if verdict.state in ("waiting", "error", "exited"):
             return AgentStatus(verdict.state, verdict.rule, verdict.line)
         if pack.kind == "shell" and not is_shell(pane.current_command):

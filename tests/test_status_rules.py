@@ -127,6 +127,15 @@ def test_hook_event_overrides_screen_rules(packs) -> None:
     )
 
 
+def test_spinner_drawn_after_a_stale_hook_event_is_working(packs) -> None:
+    detector = StatusDetector(packs)
+    hooked = make_pane("fake", hook=("waiting", "Notification", str(NOW), "needs permission"))
+    assert detector.classify(hooked, BUSY, NOW - 5, NOW).state == "waiting"  # spinner older
+    status = detector.classify(hooked, BUSY, NOW + 2, NOW + 2)
+    assert (status.state, status.rule) == ("working", "fake:spinner")
+    assert status.evidence.startswith("after hook Notification: ⠋ Thinking")
+
+
 def test_death_outranks_a_stale_hook(packs) -> None:
     dead = make_pane("fake", dead=True, hook=("working", "PreToolUse", str(NOW), ""))
     status = StatusDetector(packs).classify(dead, BUSY, STILL, NOW)
