@@ -10,7 +10,9 @@ Evidence is weighed in this order:
 3. screen rules (`<kind>:<rule>`): the kind's pattern pack over regions of the plain screen;
    for a shell pane, tmux's current command says `working` unless a rule saw a question.
 4. how long the screen has been still: a changing screen is `working`; a still one that nothing
-   recognises is `unknown` (a rung bell makes it `waiting`), never a guessed `idle`.
+   recognises is `unknown` (a rung bell makes it `waiting`), never a guessed `idle`. A settled
+   state (idle, waiting, error) survives a changing unrecognised screen for CHANGE_CONFIRM
+   seconds (rule `debounce:change`): a capture can catch a TUI half-way through a redraw.
 
 Going to `working`, `waiting` or `error` is immediate. Going to `idle` is debounced: the idle
 prompt must stay unchanged for the pack's `idle_after` seconds, and until then the previous state
@@ -32,6 +34,8 @@ from core.topology import Pane
 STATES = ("working", "idle", "waiting", "exited", "error", "unknown")
 CACHE_SIZE = 4096  # screen verdicts kept: several refreshes' worth for hundreds of panes
 EVIDENCE_MAX = 200
+CHANGE_CONFIRM = 0.5  # seconds an unrecognised, changing screen must last to unsettle a state
+SETTLED = ("idle", "waiting", "error")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,7 @@ class StatusDetector:
         # (the same object refresh after refresh) costs no rehashing, and no screens are kept.
         self._cache: dict[tuple[str, int, int], ScreenVerdict] = {}
         self._transitions: list[Transition] = []
+        self._odd_since: dict[str, float] = {}  # pane -> when its screen stopped matching rules
 
     def pack_for(self, pane: Pane) -> Pack:
         kind = kind_of_pane(pane)
@@ -133,6 +138,7 @@ class StatusDetector:
 
     def forget(self, pane_id: str) -> None:
         self._last.pop(pane_id, None)
+        self._odd_since.pop(pane_id, None)
 
     def _decide(
         self,
@@ -154,6 +160,8 @@ class StatusDetector:
         hooked = hook_status(pane)
         pack = self.pack_for(pane)
         verdict = self.screen_verdict(pack, screen, pane.height)
+        if verdict.state:
+            self._odd_since.pop(pane.pane_id, None)
         if hooked is not None:
             if (
                 hooked.state != "working"
@@ -182,6 +190,15 @@ class StatusDetector:
                 return AgentStatus("unknown", "debounce:idle", waited)
             return AgentStatus(previous.state, "debounce:idle", waited)
         if quiet < pack.idle_after:
+            odd = now - self._odd_since.setdefault(pane.pane_id, now)
+            if previous is not None and previous.state in SETTLED and odd < CHANGE_CONFIRM:
+                # One capture can catch a TUI half-way through redrawing: hold the state a
+                # recognised screen gave until the unrecognised one lasts.
+                return AgentStatus(
+                    previous.state,
+                    "debounce:change",
+                    _clip(f"unrecognised screen for {odd:.1f}s: {verdict.line}"),
+                )
             return AgentStatus(
                 "working", "screen:changing", _clip(f"changed {quiet:.1f}s ago: {verdict.line}")
             )

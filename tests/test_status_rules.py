@@ -104,6 +104,20 @@ def test_unrecognised_changing_screen_is_working(packs) -> None:
     assert (status.state, status.rule) == ("working", "screen:changing")
 
 
+def test_a_torn_capture_does_not_unsettle_an_idle_agent(packs) -> None:
+    detector = StatusDetector(packs)
+    pane = make_pane("fake")
+    detector.classify(pane, IDLE, STILL, NOW)
+    torn = detector.classify(pane, "● eng-1 · fake agent\n", NOW, NOW)  # half a redraw
+    assert (torn.state, torn.rule) == ("idle", "debounce:change")
+    assert detector.classify(pane, IDLE, NOW + 0.25, NOW + 0.25).state == "idle"
+    # A change that lasts is work: output streaming where the prompt was.
+    detector.classify(pane, "streaming 1\n", NOW + 1, NOW + 1)
+    assert detector.classify(pane, "streaming 2\n", NOW + 1.3, NOW + 1.3).state == "idle"
+    status = detector.classify(pane, "streaming 3\n", NOW + 1.6, NOW + 1.6)
+    assert (status.state, status.rule) == ("working", "screen:changing")
+
+
 def test_bell_turns_an_unrecognised_screen_into_waiting(packs) -> None:
     status = StatusDetector(packs).classify(
         make_pane("claude", bell=True), "anything at all\n", STILL, NOW
