@@ -31,6 +31,7 @@ from core.topology import Pane, Topology, read_topology
 if TYPE_CHECKING:
     from core.checkpointer import Checkpointer
     from core.memory import Memory
+    from core.notifier import Notifier
     from core.scheduler import Scheduler
 
 Listener = Callable[[RoomState], Any]
@@ -77,6 +78,7 @@ class Room:
     schedules: Scheduler
     checkpoints: Checkpointer
     memory: Memory
+    notifier: Notifier
 
     def __init__(
         self,
@@ -109,12 +111,14 @@ class Room:
             # Imported here: each service module imports Room for typing only.
             from core.checkpointer import Checkpointer
             from core.memory import Memory
+            from core.notifier import Notifier
             from core.scheduler import Scheduler
 
             self.schedules = Scheduler(self)
             self.checkpoints = Checkpointer(self)
             self.memory = Memory(self)
-            for service in (self.schedules, self.checkpoints, self.memory):
+            self.notifier = Notifier(self)
+            for service in (self.schedules, self.checkpoints, self.memory, self.notifier):
                 self.add_service(service)
         return self
 
@@ -218,7 +222,13 @@ class Room:
             status = self.detector.classify(pane, seen.screen, seen.changed_at, now)
             agents.append(AgentView(pane, seen.screen, seen.changed_at, seen.captured_at, status))
         self._generation += 1
-        self.state = RoomState(now, self.address.label, tuple(agents), self._generation)
+        self.state = RoomState(
+            now,
+            self.address.label,
+            tuple(agents),
+            self._generation,
+            self.detector.take_transitions(),
+        )
         for service in list(self._services):
             await service.on_state(self.state)
         for listener in list(self._listeners):

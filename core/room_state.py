@@ -18,6 +18,18 @@ class AgentStatus:
 
 
 @dataclass(frozen=True, slots=True)
+class Transition:
+    """A pane's state changed in this refresh (not on first sight): for toasts, bells, inboxes
+    and notifications."""
+
+    pane_id: str
+    name: str
+    managed: bool
+    old: str
+    new: AgentStatus
+
+
+@dataclass(frozen=True, slots=True)
 class AgentView:
     """One pane as the room sees it: identity from tmux, screen from the last capture."""
 
@@ -47,6 +59,7 @@ class RoomState:
     server: str
     agents: tuple[AgentView, ...]
     generation: int = 0
+    transitions: tuple[Transition, ...] = ()
 
     def by_pane(self, pane_id: str) -> AgentView | None:
         for agent in self.agents:

@@ -1,50 +1,211 @@
-"""Agent state from tmux's signals and the screen; every verdict names its rule and evidence.
+"""Agent state you can trust: every verdict names the rule or event that decided it and the
+evidence (the matched line), so a wrong state can be explained and fixed.
 
-Going to `working` is immediate, going to `idle` waits for the screen to stay still, and an
-unrecognised screen is `unknown` rather than a guessed `idle`.
+Evidence is weighed in this order:
+1. death: the pane is dead, or a shell runs where an agent is expected (`tmux:*`). A hook cannot
+   report its own process's death, so this one signal outranks even the agent's own events.
+2. the agent's own hook events (`hook:*`, see core/hook_events.py), carried in pane options.
+   One exception keeps a stale hook from pinning the state: a working rule (a spinner) on a
+   screen that changed after the event says `working`, as hooks set up only in part would not.
+3. screen rules (`<kind>:<rule>`): the kind's pattern pack over regions of the plain screen;
+   for a shell pane, tmux's current command says `working` unless a rule saw a question.
+4. how long the screen has been still: a changing screen is `working`; a still one that nothing
+   recognises is `unknown` (a rung bell makes it `waiting`), never a guessed `idle`. A settled
+   state (idle, waiting, error) survives a changing unrecognised screen for CHANGE_CONFIRM
+   seconds (rule `debounce:change`): a capture can catch a TUI half-way through a redraw.
+
+Going to `working`, `waiting` or `error` is immediate. Going to `idle` is debounced: the idle
+prompt must stay unchanged for the pack's `idle_after` seconds, and until then the previous state
+holds (rule `debounce:idle`). The screen rules' verdict is cached per screen text, so a refresh
+where nothing changed costs a dictionary lookup per pane.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
-from core.agent_kind import is_shell
-from core.room_state import AgentStatus
+from core.agent_kind import guess_kind, is_shell
+from core.pattern_packs import Pack, load_packs
+from core.room_state import AgentStatus, Transition
+from core.screen_text import line_at, region, visible_lines
 from core.topology import Pane
 
-IDLE_AFTER = 2.0  # seconds of unchanged screen before an agent counts as idle
+STATES = ("working", "idle", "waiting", "exited", "error", "unknown")
+CACHE_SIZE = 4096  # screen verdicts kept: several refreshes' worth for hundreds of panes
+EVIDENCE_MAX = 200
+CHANGE_CONFIRM = 0.5  # seconds an unrecognised, changing screen must last to unsettle a state
+SETTLED = ("idle", "waiting", "error")
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenVerdict:
+    """What the pack's rules say about one screen, before time is taken into account."""
+
+    state: str  # a rule's state, or "" when no rule matched
+    rule: str
+    line: str  # the matched line, or the last non-blank line when nothing matched
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= EVIDENCE_MAX else text[: EVIDENCE_MAX - 1] + "…"
+
+
+def match_screen(pack: Pack, screen: str, height: int = 0) -> ScreenVerdict:
+    """Apply a pack to one captured screen: the first matching rule, with its line."""
+    lines = visible_lines(screen, height)
+    texts: dict[str, str] = {}
+    for rule in pack.rules:
+        text = texts.get(rule.region)
+        if text is None:
+            text = texts[rule.region] = "\n".join(region(lines, rule.region))
+        found = rule.regex.search(text)
+        if found is not None:
+            return ScreenVerdict(
+                rule.state, f"{pack.kind}:{rule.name}", _clip(line_at(text, found.start()))
+            )
+    return ScreenVerdict("", "", _clip(lines[-1].strip()) if lines else "")
+
+
+def kind_of_pane(pane: Pane) -> str:
+    """The pane's declared kind, else a guess from the program it runs."""
+    return pane.orc_kind or guess_kind(pane.current_command)
+
+
+def hook_status(pane: Pane) -> AgentStatus | None:
+    """The agent's own last report, from the pane options `orc hook` sets."""
+    if not pane.hook_state or pane.hook_state not in STATES:
+        return None
+    try:
+        at = float(pane.hook_at)
+    except ValueError:
+        at = 0.0
+    return AgentStatus(
+        pane.hook_state, f"hook:{pane.hook_event or pane.hook_state}", pane.hook_note, at
+    )
 
 
 class StatusDetector:
     """Keeps per-pane memory so states can be debounced across refreshes."""
 
-    def __init__(self) -> None:
+    def __init__(self, packs: dict[str, Pack] | None = None) -> None:
+        self.packs = load_packs() if packs is None else packs
         self._last: dict[str, AgentStatus] = {}
+        # Keyed by the screen's hash, not its text: str caches its hash, so an unchanged screen
+        # (the same object refresh after refresh) costs no rehashing, and no screens are kept.
+        self._cache: dict[tuple[str, int, int], ScreenVerdict] = {}
+        self._transitions: list[Transition] = []
+        self._odd_since: dict[str, float] = {}  # pane -> when its screen stopped matching rules
+
+    def pack_for(self, pane: Pane) -> Pack:
+        kind = kind_of_pane(pane)
+        if kind != "shell" and is_shell(pane.current_command) and not pane.managed:
+            kind = "shell"  # an unmanaged pane at a shell prompt is a shell, whatever it was
+        return self.packs.get(kind) or self.packs["unknown"]
+
+    def screen_verdict(self, pack: Pack, screen: str, height: int = 0) -> ScreenVerdict:
+        key = (pack.kind, height, hash(screen))
+        verdict = self._cache.get(key)
+        if verdict is None:
+            verdict = match_screen(pack, screen, height)
+            if len(self._cache) >= CACHE_SIZE:
+                del self._cache[next(iter(self._cache))]  # oldest first
+            self._cache[key] = verdict
+        return verdict
 
     def classify(
         self, pane: Pane, screen: str, changed_at: float, now: float | None = None
     ) -> AgentStatus:
         now = time.time() if now is None else now
-        status = self._decide(pane, screen, changed_at, now)
         previous = self._last.get(pane.pane_id)
-        if previous and previous.state == status.state:
+        status = self._decide(pane, screen, changed_at, now, previous)
+        if previous is not None and previous.state == status.state:
             status = AgentStatus(status.state, status.rule, status.evidence, previous.since)
         else:
             status = AgentStatus(status.state, status.rule, status.evidence, now)
+            if previous is not None:
+                name = pane.orc_name or pane.target
+                self._transitions.append(
+                    Transition(pane.pane_id, name, pane.managed, previous.state, status)
+                )
         self._last[pane.pane_id] = status
         return status
 
+    def take_transitions(self) -> tuple[Transition, ...]:
+        """State changes seen since the last call (the room puts them in each RoomState)."""
+        out, self._transitions = tuple(self._transitions), []
+        return out
+
     def forget(self, pane_id: str) -> None:
         self._last.pop(pane_id, None)
+        self._odd_since.pop(pane_id, None)
 
-    def _decide(self, pane: Pane, screen: str, changed_at: float, now: float) -> AgentStatus:
+    def _decide(
+        self,
+        pane: Pane,
+        screen: str,
+        changed_at: float,
+        now: float,
+        previous: AgentStatus | None,
+    ) -> AgentStatus:
         if pane.dead:
-            return AgentStatus("exited", "tmux:pane_dead", f"exit status {pane.dead_status}")
-        if pane.managed and pane.orc_kind != "shell" and is_shell(pane.current_command):
-            return AgentStatus("exited", "tmux:shell", f"pane runs {pane.current_command}")
+            return AgentStatus("exited", "tmux:pane_dead", f"exit status {pane.dead_status or '?'}")
+        kind = kind_of_pane(pane)
+        if pane.managed and kind != "shell" and is_shell(pane.current_command):
+            return AgentStatus(
+                "exited",
+                "tmux:shell",
+                f"a {kind} agent is expected; the pane runs {pane.current_command}",
+            )
+        hooked = hook_status(pane)
+        pack = self.pack_for(pane)
+        verdict = self.screen_verdict(pack, screen, pane.height)
+        if verdict.state:
+            self._odd_since.pop(pane.pane_id, None)
+        if hooked is not None:
+            if (
+                hooked.state != "working"
+                and verdict.state == "working"
+                and changed_at > hooked.since
+            ):
+                # A spinner drawn after the event: the agent got going again and its hooks did
+                # not say so (a partial hook set-up); a stale hook must not pin the state.
+                return AgentStatus(
+                    "working", verdict.rule, _clip(f"after hook {pane.hook_event}: {verdict.line}")
+                )
+            return hooked
+        if verdict.state in ("waiting", "error", "exited"):
+            return AgentStatus(verdict.state, verdict.rule, verdict.line)
+        if pack.kind == "shell" and not is_shell(pane.current_command):
+            # A password prompt (above) is still waiting; anything else running is work.
+            return AgentStatus("working", "tmux:command", f"running {pane.current_command}")
+        if verdict.state == "working":
+            return AgentStatus(verdict.state, verdict.rule, verdict.line)
         quiet = now - changed_at
-        if quiet < IDLE_AFTER:
-            return AgentStatus("working", "screen:changing", f"screen changed {quiet:.1f}s ago")
-        if not pane.managed:
-            return AgentStatus("unknown", "screen:still", f"unchanged for {quiet:.0f}s")
-        return AgentStatus("idle", "screen:still", f"unchanged for {quiet:.0f}s")
+        if verdict.state == "idle":
+            if quiet >= pack.idle_after or (previous is not None and previous.state == "idle"):
+                return AgentStatus("idle", verdict.rule, verdict.line)
+            waited = f"idle prompt still for {quiet:.1f}s of {pack.idle_after:g}s: {verdict.line}"
+            if previous is None:
+                return AgentStatus("unknown", "debounce:idle", waited)
+            return AgentStatus(previous.state, "debounce:idle", waited)
+        if quiet < pack.idle_after:
+            odd = now - self._odd_since.setdefault(pane.pane_id, now)
+            if previous is not None and previous.state in SETTLED and odd < CHANGE_CONFIRM:
+                # One capture can catch a TUI half-way through redrawing: hold the state a
+                # recognised screen gave until the unrecognised one lasts.
+                return AgentStatus(
+                    previous.state,
+                    "debounce:change",
+                    _clip(f"unrecognised screen for {odd:.1f}s: {verdict.line}"),
+                )
+            return AgentStatus(
+                "working", "screen:changing", _clip(f"changed {quiet:.1f}s ago: {verdict.line}")
+            )
+        if pane.bell:
+            return AgentStatus(
+                "waiting", "tmux:bell", _clip(f"the window rang the bell: {verdict.line}")
+            )
+        return AgentStatus(
+            "unknown", "screen:unrecognised", _clip(f"still for {quiet:.0f}s: {verdict.line}")
+        )

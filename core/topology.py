@@ -42,6 +42,11 @@ _FIELDS: tuple[tuple[str, str], ...] = (
     ("orc_repo", "#{@orc-repo}"),
     ("orc_checkpoint_every", "#{@orc-checkpoint-every}"),
     ("orc_checkpoint_mode", "#{@orc-checkpoint-mode}"),
+    # The agent's own last report (`orc hook`, core/hook_events.py): read here for free.
+    ("hook_state", "#{@orc-hook-state}"),
+    ("hook_event", "#{@orc-hook-event}"),
+    ("hook_at", "#{@orc-hook-at}"),
+    ("hook_note", "#{@orc-hook-note}"),
 )
 FORMAT = SEP.join(fmt for _, fmt in _FIELDS)
 
@@ -77,6 +82,10 @@ class Pane:
     orc_repo: str
     orc_checkpoint_every: str
     orc_checkpoint_mode: str
+    hook_state: str = ""
+    hook_event: str = ""
+    hook_at: str = ""
+    hook_note: str = ""
 
     @property
     def target(self) -> str:

@@ -11,6 +11,7 @@ from core.room import Room
 from core.room_state import AgentView, RoomState
 
 COLUMNS = ("name", "role", "parent", "team", "target", "pane_id", "state", "command")
+EVIDENCE_COLUMN = 72  # the table clips evidence to keep one agent per line; --json has it whole
 
 
 def agent_row(agent: AgentView, why: bool) -> dict[str, str]:
@@ -31,6 +32,10 @@ def agent_row(agent: AgentView, why: bool) -> dict[str, str]:
     return row
 
 
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 async def _state(room: Room) -> RoomState:
     return await room.refresh()
 
@@ -49,7 +54,11 @@ def render_table(rows: list[dict[str, str]]) -> str:
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.option("--why", is_flag=True, help="show the rule and evidence behind each state")
 def status_command(as_json: bool, why: bool) -> None:
-    """Agents: name, role, parent, team, target, pane_id, state, command."""
+    """Agents: name, role, parent, team, target, pane_id, state, command.
+
+    One capture decides: a spinner means working and an approval prompt waiting at once; a
+    screen nothing recognises is `unknown`, never a guessed `idle`.
+    """
     state = run_with_room(_state)
     managed = [a for a in state.agents if a.managed]
     rows = [agent_row(a, why) for a in (*managed, *(a for a in state.agents if not a.managed))]
@@ -58,6 +67,8 @@ def status_command(as_json: bool, why: bool) -> None:
     else:
         for row in rows:
             row["name"] = row["name"] or "-"
+            if why:
+                row["evidence"] = _clip(row["evidence"], EVIDENCE_COLUMN)
         click.echo(render_table(rows))
 
 
