@@ -159,6 +159,8 @@ class Checkpointer:
         mode = mode or self._mode_for(root)
         if mode not in MODES:
             raise BadInput(f"unknown checkpoint mode {mode!r}: use snapshot or commit")
+        if agent is None and reason != "timer":
+            agent = _who(None)  # a person (the CLI outside tmux, the UI): their login name
         message = message or _default_message(reason, agent)
         row = await records.intend(
             self.room.store, repo=root, mode=mode, agent=agent, reason=reason, message=message
@@ -167,7 +169,7 @@ class Checkpointer:
         text = _commit_message(message, reason, agent)
         work = plumbing.real_commit if mode == "commit" else plumbing.snapshot
         try:
-            result = await asyncio.to_thread(work, handle, text, _who(agent))
+            result = await asyncio.to_thread(work, handle, text, agent or "orc")
         except OrcError as exc:
             await records.failed(self.room.store, row, str(exc))
             raise
@@ -262,7 +264,8 @@ class Checkpointer:
             if saved
             else "the state before was already saved"
         )
-        return f"restored {root} to checkpoint {point.id} ({short}): {changed} file(s) changed; {before}"
+        files = f"{changed} file{'' if changed == 1 else 's'} changed"
+        return f"restored {root} to checkpoint {point.id} ({short}): {files}; {before}"
 
     # -- the timer ----------------------------------------------------------------------------
 
@@ -275,7 +278,10 @@ class Checkpointer:
         from core.room_state import AgentView
         from core.topology import read_topology
 
-        topo = await read_topology(self.room.client)
+        try:
+            topo = await read_topology(self.room.client)
+        except OrcError:
+            return  # no tmux at all: no team settings to honour, a snapshot it is
         views = tuple(AgentView(p, "", 0.0, 0.0) for p in topo)
         self.plans = plans_from_state(RoomState(time.time(), "", views))
         for path in self.plans:
@@ -351,12 +357,12 @@ class Checkpointer:
 
 
 def _default_message(reason: str, agent: str | None) -> str:
-    return f"{reason} checkpoint by {_who(agent)}"
+    return f"{reason} checkpoint by {agent or 'orc'}"
 
 
 def _commit_message(message: str, reason: str, agent: str | None) -> str:
     """The git commit message carries the why and the who too, for `git log refs/orc/...`."""
-    return f"{message}\n\nOrc-Reason: {reason}\nOrc-Agent: {_who(agent)}\n"
+    return f"{message}\n\nOrc-Reason: {reason}\nOrc-Agent: {agent or 'orc'}\n"
 
 
 def _one_line(exc: BaseException) -> str:
