@@ -292,12 +292,36 @@ def restore_worktree(repo: git.Repo, commit: str) -> int:
         if current == target:
             return 0
         changed = len(run(repo, "diff-tree", "-r", "--name-only", current, target).splitlines())
+        clobbered = _ignored_in_the_way(repo, current, target)
+        if clobbered:
+            shown = ", ".join(clobbered[:5]) + (" ..." if len(clobbered) > 5 else "")
+            raise ActionFailed(
+                f"refused to restore: it would overwrite ignored files, which no checkpoint"
+                f" holds: {shown}; move them away first"
+            )
         try:
             run(repo, "read-tree", "-m", "-u", current, target, env=env)
         except GitCommandError as exc:
             detail = " ".join(str(exc.stderr or "").split())[:300]
             raise ActionFailed(f"git refused to restore the working tree: {detail}") from exc
     return changed
+
+
+def _ignored_in_the_way(repo: git.Repo, current: str, target: str) -> list[str]:
+    """Files the restore would create where an ignored file (or one blocking a folder) lives.
+
+    git's read-tree treats ignored files as expendable; a checkpoint does not hold them, so
+    overwriting one would lose it for good.
+    """
+    root = Path(str(repo.working_tree_dir))
+    added = run(repo, "diff-tree", "-r", "-z", "--name-only", "--diff-filter=A", current, target)
+    blocked: list[str] = []
+    for name in filter(None, added.split("\0")):
+        path = root / name
+        parents = [p for p in path.parents if p != root and root in p.parents]
+        if os.path.lexists(path) or any(os.path.lexists(p) and not p.is_dir() for p in parents):
+            blocked.append(name)
+    return blocked
 
 
 def create_branch(repo: git.Repo, name: str, commit: str) -> None:
