@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -383,3 +385,29 @@ async def test_restore_refuses_to_overwrite_an_ignored_file(repo: Path, db_path:
             await room.checkpoints.restore(point.id)
     assert (repo / "notes.txt").read_text() == "now ignored, and precious\n"
     assert plumbing.DETACHED == "HEAD"
+
+
+async def test_tree_watcher_flags_changes_outside_dot_git_only(repo: Path) -> None:
+    from core.tree_watcher import TreeWatcher
+
+    watcher = TreeWatcher()
+    root = str(repo)
+    try:
+        assert watcher.changed(root) is None  # not watched: the caller falls back to git status
+        watcher.watch({root})
+        assert watcher.wait_ready(root)
+        assert watcher.changed(root) is True  # unknown history counts as changed
+        watcher.mark_clean(root)
+        git(repo, "update-ref", "refs/orc/test", "HEAD")  # activity inside .git only
+        write(repo / ".git" / "scratch", "x")
+        await asyncio.sleep(1.0)
+        assert watcher.changed(root) is False
+        write(repo / "dir" / "new.txt", "n\n")
+        deadline = time.monotonic() + 10
+        while not watcher.changed(root) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert watcher.changed(root) is True
+        watcher.watch(set())
+        assert watcher.changed(root) is None
+    finally:
+        watcher.close()
