@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -28,6 +29,8 @@ import git
 from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
 from core.errors import ActionFailed, BadInput
+
+_SUMMARY = re.compile(r"(\d+) (file|insertion|deletion)")
 
 REF_PREFIX = "refs/orc/checkpoints/"
 DETACHED = "HEAD"  # the branch name recorded for a detached HEAD, as git itself shows it
@@ -109,16 +112,28 @@ def try_run(repo: git.Repo, *args: str) -> str | None:
 
 
 def head_commit(repo: git.Repo) -> str:
-    sha = try_run(repo, "rev-parse", "--verify", "-q", "HEAD^{commit}")
-    if not sha:
-        raise NoCommits(f"{root_of(repo)}: the repository has no commits yet; commit once first")
-    return sha
+    """HEAD's commit, read by gitpython from the ref files (no git process)."""
+    try:
+        return str(repo.head.commit.hexsha)
+    except ValueError as exc:
+        raise NoCommits(
+            f"{root_of(repo)}: the repository has no commits yet; commit once first"
+        ) from exc
 
 
 def current_branch(repo: git.Repo) -> str:
     """The checked-out branch, or "HEAD" when detached."""
-    name = try_run(repo, "symbolic-ref", "-q", "--short", "HEAD")
-    return name or DETACHED
+    if repo.head.is_detached:
+        return DETACHED
+    return str(repo.head.reference.path).removeprefix("refs/heads/")
+
+
+def ref_commit(repo: git.Repo, ref: str) -> str | None:
+    """The commit a ref points at, or None when it does not exist (read without a git process)."""
+    try:
+        return str(git.Reference(repo, ref).commit.hexsha)
+    except ValueError:
+        return None
 
 
 def checkpoint_ref(branch: str) -> str:
@@ -127,8 +142,7 @@ def checkpoint_ref(branch: str) -> str:
 
 def git_path(repo: git.Repo, name: str) -> Path:
     """A path inside this worktree's git dir (linked worktrees keep their own index, MERGE_HEAD)."""
-    path = Path(run(repo, "rev-parse", "--git-path", name))
-    return path if path.is_absolute() else Path(str(repo.working_tree_dir)) / path
+    return Path(repo.git_dir) / name
 
 
 @contextlib.contextmanager
@@ -159,18 +173,14 @@ def tree_of(repo: git.Repo, commit: str) -> str:
 
 
 def diffstat(repo: git.Repo, old: str, new: str) -> Stat:
-    """Files changed, lines added and removed (binary files count as a change, not as lines)."""
-    numstat = run(repo, "diff-tree", "-r", "--no-renames", "--numstat", old, new)
-    files = insertions = deletions = 0
-    for line in numstat.splitlines():
-        parts = line.split("\t", 2)
-        if len(parts) != 3:
-            continue
-        files += 1
-        insertions += int(parts[0]) if parts[0].isdigit() else 0
-        deletions += int(parts[1]) if parts[1].isdigit() else 0
-    text = run(repo, "diff-tree", "-r", "--no-renames", "--stat=100", old, new) if files else ""
-    return Stat(files, insertions, deletions, text)
+    """Files changed, lines added and removed (binary files count as a change, not as lines).
+
+    One git process: the counts come from the summary line of git's own `--stat` text.
+    """
+    text = run(repo, "diff-tree", "-r", "--no-renames", "--stat=100", old, new)
+    summary = text.splitlines()[-1] if text else ""
+    counts = {word: int(number) for number, word in _SUMMARY.findall(summary)}
+    return Stat(counts.get("file", 0), counts.get("insertion", 0), counts.get("deletion", 0), text)
 
 
 def commit_blocker(repo: git.Repo) -> str:
@@ -207,7 +217,7 @@ def snapshot(repo: git.Repo, message: str, author: str = "", skipped: str = "") 
     branch = current_branch(repo)
     ref = checkpoint_ref(branch)
     for _attempt in range(3):
-        previous = try_run(repo, "rev-parse", "--verify", "-q", f"{ref}^{{commit}}")
+        previous = ref_commit(repo, ref)
         parent = previous or head
         with temp_index(repo) as env:
             tree = working_tree(repo, env)
