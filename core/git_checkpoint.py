@@ -114,7 +114,7 @@ def try_run(repo: git.Repo, *args: str) -> str | None:
 def head_commit(repo: git.Repo) -> str:
     """HEAD's commit, read by gitpython from the ref files (no git process)."""
     try:
-        return str(repo.head.commit.hexsha)
+        return _resolve(repo, "HEAD")
     except ValueError as exc:
         raise NoCommits(
             f"{root_of(repo)}: the repository has no commits yet; commit once first"
@@ -131,9 +131,15 @@ def current_branch(repo: git.Repo) -> str:
 def ref_commit(repo: git.Repo, ref: str) -> str | None:
     """The commit a ref points at, or None when it does not exist (read without a git process)."""
     try:
-        return str(git.Reference(repo, ref).commit.hexsha)
+        return _resolve(repo, ref)
     except ValueError:
         return None
+
+
+def _resolve(repo: git.Repo, ref: str) -> str:
+    """A ref's sha from the loose or packed ref files; gitpython's `.commit` would start a
+    `git cat-file` process just to check the object's type."""
+    return str(git.SymbolicReference.dereference_recursive(repo, ref))
 
 
 def checkpoint_ref(branch: str) -> str:

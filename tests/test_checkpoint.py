@@ -411,3 +411,21 @@ async def test_tree_watcher_flags_changes_outside_dot_git_only(repo: Path) -> No
         assert watcher.changed(root) is None
     finally:
         watcher.close()
+
+
+async def test_checkpoint_in_a_linked_worktree_uses_its_own_index_and_branch(
+    repo: Path, tmp_path: Path, db_path: Path
+) -> None:
+    linked = tmp_path / "linked"
+    git(repo, "worktree", "add", "-q", str(linked), "-b", "feat")
+    write(linked / "a.txt", "in the worktree\n")
+    git(linked, "add", "a.txt")
+    write(linked / "a.txt", "in the worktree, edited again\n")
+    before_main, before_linked = fingerprint(repo), fingerprint(linked)
+    async with offline_room(db_path) as room:
+        point = await room.checkpoints.take(str(linked))
+    assert point is not None and (point.repo, point.branch) == (str(linked), "feat")
+    assert fingerprint(repo) == before_main  # holds .git/worktrees/linked/index too
+    assert fingerprint(linked) == before_linked
+    assert git(repo, "rev-parse", "refs/orc/checkpoints/feat") == point.commit
+    assert tree_files(repo, point.commit)["a.txt"] == b"in the worktree, edited again\n"
