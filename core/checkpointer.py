@@ -159,6 +159,9 @@ class Checkpointer:
         mode = mode or self._mode_for(root)
         if mode not in MODES:
             raise BadInput(f"unknown checkpoint mode {mode!r}: use snapshot or commit")
+        # A real commit keeps the repo's configured identity, with an agent's name as author;
+        # a snapshot is authored by whoever asked (an agent, a person's login name, or orc).
+        author = agent or ""
         if agent is None and reason != "timer":
             agent = _who(None)  # a person (the CLI outside tmux, the UI): their login name
         message = message or _default_message(reason, agent)
@@ -167,9 +170,11 @@ class Checkpointer:
         )
         self.watcher.mark_clean(root)
         text = _commit_message(message, reason, agent)
-        work = plumbing.real_commit if mode == "commit" else plumbing.snapshot
         try:
-            result = await asyncio.to_thread(work, handle, text, agent or "orc")
+            if mode == "commit":
+                result = await asyncio.to_thread(plumbing.real_commit, handle, text, author)
+            else:
+                result = await asyncio.to_thread(plumbing.snapshot, handle, text, agent or "orc")
         except OrcError as exc:
             await records.failed(self.room.store, row, str(exc))
             raise
@@ -259,6 +264,11 @@ class Checkpointer:
                 "snapshot",
             )
             changed = await asyncio.to_thread(plumbing.restore_worktree, handle, point.commit)
+        await self.room.store.add_event(
+            "checkpoint_restored",
+            agent=agent,
+            data={"checkpoint": point.id, "repo": root, "files": changed},
+        )
         before = (
             f"the state before is checkpoint {saved.id}"
             if saved
@@ -322,7 +332,7 @@ class Checkpointer:
         try:
             _handle, root = await asyncio.to_thread(self._open, path)
         except OrcError as exc:
-            self.problems[path] = str(exc)
+            await self._problem(path, str(exc))
             self._roots[path] = (None, now)
             return None
         self.problems.pop(path, None)
@@ -344,7 +354,15 @@ class Checkpointer:
             self.problems.pop(root, None)
         except (OrcError, git.GitCommandError, OSError) as exc:
             # Recorded on the row (take) and shown by the UI; retried after the next interval.
-            self.problems[root] = _one_line(exc)
+            await self._problem(root, _one_line(exc))
+
+    async def _problem(self, path: str, text: str) -> None:
+        """Remember why a repo cannot be checkpointed; log it once per distinct reason."""
+        if self.problems.get(path) != text:
+            await self.room.store.add_event(
+                "checkpoint_problem", data={"repo": path, "error": text}
+            )
+        self.problems[path] = text
 
     async def wait_idle(self) -> None:
         """Wait for the timer's background checkpoints (tests, and a clean shutdown)."""

@@ -42,7 +42,12 @@ async def _who(room: Room) -> str | None:
 @click.argument("repo", required=False)
 @click.option("-m", "--message", "message", default="", help="why this checkpoint is taken")
 def take_command(repo: str | None, message: str) -> None:
-    """Checkpoint REPO (default: the current directory's repository)."""
+    """Checkpoint REPO (default: the current directory's repository).
+
+    Saves the whole working state (tracked and untracked, not ignored files) under
+    refs/orc/checkpoints/BRANCH without touching the working tree, index, HEAD or branches; a
+    team in commit mode gets a real commit instead. A repository with no commits yet is refused.
+    """
     path = repo or os.getcwd()
 
     async def work(room: Room) -> Checkpoint | None:
