@@ -162,7 +162,8 @@ def temp_index(repo: git.Repo) -> Iterator[dict[str, str]]:
     try:
         real = git_path(repo, "index")
         if real.exists():
-            shutil.copyfile(real, index)
+            # copy2 keeps the index's mtime, which git's racy-entry check compares file times to
+            shutil.copy2(real, index)
         yield {"GIT_INDEX_FILE": str(index)}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
