@@ -325,20 +325,37 @@ def restore_worktree(repo: git.Repo, commit: str) -> int:
 
 
 def _ignored_in_the_way(repo: git.Repo, current: str, target: str) -> list[str]:
-    """Files the restore would create where an ignored file (or one blocking a folder) lives.
+    """Ignored files the restore would overwrite, or delete to make room for a checkpoint file.
 
     git's read-tree treats ignored files as expendable; a checkpoint does not hold them, so
-    overwriting one would lose it for good.
+    losing one would be for good. Every path the restore adds is checked: an existing file there,
+    a folder there holding files the current state does not track, or a file where the
+    checkpoint needs a folder.
     """
     root = Path(str(repo.working_tree_dir))
     added = run(repo, "diff-tree", "-r", "-z", "--name-only", "--diff-filter=A", current, target)
-    blocked: list[str] = []
-    for name in filter(None, added.split("\0")):
+    names = [n for n in added.split("\0") if n]
+    if not names:
+        return []
+    tracked = set(run(repo, "ls-tree", "-r", "-z", "--name-only", current).split("\0"))
+    blocked: set[str] = set()
+    for name in names:
         path = root / name
-        parents = [p for p in path.parents if p != root and root in p.parents]
-        if os.path.lexists(path) or any(os.path.lexists(p) and not p.is_dir() for p in parents):
-            blocked.append(name)
-    return blocked
+        if path.is_dir() and not path.is_symlink():
+            for folder, _dirs, files in os.walk(path):
+                for file in files:
+                    rel = (Path(folder) / file).relative_to(root).as_posix()
+                    if rel not in tracked:
+                        blocked.add(rel)
+        elif os.path.lexists(path):
+            blocked.add(name)
+        for parent in path.relative_to(root).parents:
+            if str(parent) == ".":
+                continue
+            full = root / parent
+            if os.path.lexists(full) and not full.is_dir() and parent.as_posix() not in tracked:
+                blocked.add(parent.as_posix())
+    return sorted(blocked)
 
 
 def create_branch(repo: git.Repo, name: str, commit: str) -> None:

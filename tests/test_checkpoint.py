@@ -429,3 +429,24 @@ async def test_checkpoint_in_a_linked_worktree_uses_its_own_index_and_branch(
     assert fingerprint(linked) == before_linked
     assert git(repo, "rev-parse", "refs/orc/checkpoints/feat") == point.commit
     assert tree_files(repo, point.commit)["a.txt"] == b"in the worktree, edited again\n"
+
+
+async def test_restore_turns_a_folder_back_into_a_file_but_never_drops_ignored_files(
+    repo: Path, db_path: Path
+) -> None:
+    write(repo / "thing", "a file at first\n")
+    async with offline_room(db_path) as room:
+        point = await room.checkpoints.take(str(repo))
+        assert point is not None
+        os.remove(repo / "thing")
+        write(repo / "thing" / "part.txt", "now a folder\n")
+        await room.checkpoints.restore(point.id)  # only checkpointed files in the way: fine
+        assert (repo / "thing").read_text() == "a file at first\n"
+
+        os.remove(repo / "thing")
+        write(repo / "thing" / "part.txt", "a folder again\n")
+        write(repo / "thing" / "trace.log", "ignored, and only here\n")
+        with pytest.raises(ActionFailed, match=r"thing/trace\.log"):
+            await room.checkpoints.restore(point.id)
+    assert (repo / "thing" / "trace.log").read_text() == "ignored, and only here\n"
+    assert (repo / "thing" / "part.txt").read_text() == "a folder again\n"
