@@ -450,3 +450,26 @@ async def test_restore_turns_a_folder_back_into_a_file_but_never_drops_ignored_f
             await room.checkpoints.restore(point.id)
     assert (repo / "thing" / "trace.log").read_text() == "ignored, and only here\n"
     assert (repo / "thing" / "part.txt").read_text() == "a folder again\n"
+
+
+def test_racing_checkpointers_make_one_checkpoint_and_lose_none(repo: Path) -> None:
+    """Several orc processes may checkpoint one repo at once: update-ref is a compare-and-swap."""
+    import threading
+
+    write(repo / "a.txt", "raced\n")
+    start = threading.Barrier(6)
+    results: list[object] = []
+
+    def one() -> None:
+        handle = plumbing.open_repo(repo)
+        start.wait()
+        results.append(plumbing.snapshot(handle, "race"))
+
+    threads = [threading.Thread(target=one) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    taken = [r for r in results if r is not None]
+    assert len(results) == 6 and len(taken) == 1
+    assert git(repo, "rev-parse", "refs/orc/checkpoints/main") == taken[0].commit  # type: ignore[attr-defined]
