@@ -148,3 +148,16 @@ def test_restore_branch_creates_only_a_branch_without_asking(
     assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "main"
     code, _, err = orc(capsys, "checkpoint", "restore", "1", "--branch", "idea")
     assert code == 2 and "already exists" in err
+
+
+def test_message_without_repo_and_log_outside_a_repo(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(repo / "a.txt", "edited\n")
+    code, out, _ = orc(capsys, "checkpoint", "-m", "quick save")
+    assert code == 0 and out.startswith("checkpoint 1")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = orc(capsys, "checkpoint", "log")
+    assert code == 2 and "--all" in err
+    code, out, _ = orc(capsys, "checkpoint", "log", "--all", "--json")
+    assert code == 0 and json.loads(out)[0]["message"] == "quick save"

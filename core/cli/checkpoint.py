@@ -15,6 +15,7 @@ import click
 
 from core.checkpointer import Checkpoint
 from core.cli.context import calling_sender, run_with_room
+from core.errors import BadInput
 from core.room import Room
 
 
@@ -79,7 +80,12 @@ def log_command(repo: str | None, as_json: bool, every_repo: bool, limit: int) -
     path = None if every_repo else (repo or os.getcwd())
 
     async def work(room: Room) -> list[Checkpoint]:
-        return await room.checkpoints.log(path, limit=limit)
+        try:
+            return await room.checkpoints.log(path, limit=limit)
+        except BadInput as exc:
+            if repo is None and "not a git repository" in str(exc):
+                raise BadInput(f"{exc} (give REPO, or --all for every repository)") from exc
+            raise
 
     points = run_with_room(work)
     if as_json:
