@@ -36,6 +36,7 @@ REF_PREFIX = "refs/orc/checkpoints/"
 DETACHED = "HEAD"  # the branch name recorded for a detached HEAD, as git itself shows it
 ZERO = "0" * 40
 ORC_EMAIL = "orc@localhost"
+GIT_TIMEOUT = 600.0  # seconds: a hook or a signing prompt must not hang the leader forever
 BASE_ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
 # What stops a real commit in commit mode: the file git leaves in the git dir, and our reason.
 IN_PROGRESS = (
@@ -99,6 +100,7 @@ def run(
         ["git", *args],
         env={**BASE_ENV, **(env or {})},
         strip_newline_in_stdout=strip,
+        kill_after_timeout=GIT_TIMEOUT,
     )
     return str(out)
 
