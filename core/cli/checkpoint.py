@@ -1,9 +1,163 @@
-"""`orc checkpoint`: not built yet (see the issue that owns it)."""
+"""`orc checkpoint`: take a git checkpoint, list them, restore one (DESIGN.md §3).
+
+`orc checkpoint` and `orc checkpoint REPO` take one: the group runs `take` whenever its first
+argument is not one of its subcommands (so a directory literally named `log` is `./log`).
+"""
 
 from __future__ import annotations
 
+import json
+import os
+from dataclasses import asdict
+from datetime import datetime
+
 import click
+
+from core.checkpointer import Checkpoint
+from core.cli.context import calling_sender, run_with_room
+from core.errors import BadInput
+from core.room import Room
+
+
+class _TakeByDefault(click.Group):
+    """A group whose default action is `take` when the first argument names no subcommand."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = ["take", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group("checkpoint", cls=_TakeByDefault)
+def checkpoint_group() -> None:
+    """Git checkpoints: take one (default), `log` them, `restore` one."""
+
+
+async def _who(room: Room) -> str | None:
+    """The calling agent's name inside a managed pane; None for a person (recorded as the user)."""
+    sender = await calling_sender(room)
+    return sender.name if sender.kind == "pane" else None
+
+
+@checkpoint_group.command("take")
+@click.argument("repo", required=False)
+@click.option("-m", "--message", "message", default="", help="why this checkpoint is taken")
+def take_command(repo: str | None, message: str) -> None:
+    """Checkpoint REPO (default: the current directory's repository).
+
+    Saves the whole working state (tracked and untracked, not ignored files) under
+    refs/orc/checkpoints/BRANCH without touching the working tree, index, HEAD or branches; a
+    team in commit mode gets a real commit instead. A repository with no commits yet is refused.
+    """
+    path = repo or os.getcwd()
+
+    async def work(room: Room) -> Checkpoint | None:
+        await room.checkpoints.plan_from_topology()
+        return await room.checkpoints.take(
+            path, message=message, agent=await _who(room), reason="manual"
+        )
+
+    point = run_with_room(work)
+    if point is None:
+        click.echo("unchanged since the last checkpoint: nothing taken")
+        return
+    what = "committed" if point.mode == "commit" else "checkpoint"
+    click.echo(
+        f"{what} {point.id}: {point.commit[:12]} on {point.branch} in {point.repo}"
+        f" ({_changes(point)})"
+    )
+    if point.skipped:
+        click.echo(f"no commit made ({point.skipped}): saved as a snapshot instead")
+
+
+@checkpoint_group.command("log")
+@click.argument("repo", required=False)
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.option("--all", "every_repo", is_flag=True, help="checkpoints of every repository")
+@click.option("-n", "--limit", default=100, show_default=True, help="how many, newest first")
+def log_command(repo: str | None, as_json: bool, every_repo: bool, limit: int) -> None:
+    """Checkpoints of REPO (default: the current directory's repository), newest first."""
+    path = None if every_repo else (repo or os.getcwd())
+
+    async def work(room: Room) -> list[Checkpoint]:
+        try:
+            return await room.checkpoints.log(path, limit=limit)
+        except BadInput as exc:
+            if repo is None and "not a git repository" in str(exc):
+                raise BadInput(f"{exc} (give REPO, or --all for every repository)") from exc
+            raise
+
+    points = run_with_room(work)
+    if as_json:
+        click.echo(json.dumps([asdict(p) for p in points], indent=2, ensure_ascii=False))
+        return
+    if not points:
+        click.echo("no checkpoints yet")
+        return
+    click.echo(_table(points, show_repo=path is None))
+
+
+@checkpoint_group.command("restore")
+@click.argument("checkpoint_id", metavar="ID")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@click.option("--branch", "branch", help="only create branch NAME at the checkpoint")
+def restore_command(checkpoint_id: str, yes: bool, branch: str | None) -> None:
+    """Bring the working tree back to checkpoint ID (the current state is checkpointed first)."""
+
+    async def describe(room: Room) -> Checkpoint:
+        return await room.checkpoints.get(checkpoint_id)
+
+    if branch is None and not yes:
+        point = run_with_room(describe)  # unknown id: exit 2 before asking anything
+        click.confirm(
+            f"Restore {point.repo} to checkpoint {point.id} ({point.commit[:12]},"
+            f" {_when(point.at)})? The current state is checkpointed first",
+            abort=True,
+            err=True,
+        )
+
+    async def work(room: Room) -> str:
+        point = await room.checkpoints.get(checkpoint_id)
+        return await room.checkpoints.restore(point.id, branch=branch, agent=await _who(room))
+
+    click.echo(run_with_room(work))
+
+
+def _changes(point: Checkpoint) -> str:
+    if not point.files_changed:
+        return "no changes"
+    files = f"{point.files_changed} file{'' if point.files_changed == 1 else 's'}"
+    return f"{files}, +{point.insertions} -{point.deletions}"
+
+
+def _when(at: float) -> str:
+    return datetime.fromtimestamp(at).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _table(points: list[Checkpoint], *, show_repo: bool) -> str:
+    rows = []
+    for p in points:
+        row = {
+            "id": str(p.id),
+            "when": _when(p.at),
+            "branch": p.branch,
+            "commit": p.commit[:12],
+            "who": p.agent or "-",
+            "why": p.reason + (" (commit)" if p.mode == "commit" else ""),
+            "changes": _changes(p),
+            "message": p.message.splitlines()[0] if p.message else "",
+        }
+        if p.skipped:
+            row["message"] += f" [no commit: {p.skipped}]"
+        if show_repo:
+            row = {"repo": p.repo, **row}
+        rows.append(row)
+    columns = list(rows[0])
+    widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns}
+    lines = ["  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip()]
+    lines += ["  ".join(r[c].ljust(widths[c]) for c in columns).rstrip() for r in rows]
+    return "\n".join(lines)
 
 
 def register(group: click.Group) -> None:
-    """Adds this module's commands to the `orc` group."""
+    group.add_command(checkpoint_group)

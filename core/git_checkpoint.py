@@ -1,0 +1,380 @@
+"""Git plumbing for checkpoints: the whole working state as a commit, touching nothing of anyone's.
+
+A snapshot is built in a *temporary* index (GIT_INDEX_FILE): a copy of the real index, so that
+`add -A` reuses its stat data and only hashes what changed, then `write-tree`, `commit-tree` and a
+compare-and-swap `update-ref refs/orc/checkpoints/<branch>`. The working tree, the real index,
+HEAD, the branches, the stash and every timestamp stay exactly as they were; ignored files are
+never included because `add -A` honours .gitignore. Every git call also runs with
+GIT_OPTIONAL_LOCKS=0, so even a status check never rewrites the real index behind a user's back.
+
+A repository with no commits yet has no HEAD to hang the first checkpoint on and nothing a restore
+could compare against, so every operation there refuses with `NoCommits` (a BadInput: exit 2).
+
+Everything here is synchronous (gitpython runs git processes); the Checkpointer calls it from a
+worker thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+
+from core.errors import ActionFailed, BadInput
+
+_SUMMARY = re.compile(r"(\d+) (file|insertion|deletion)")
+
+REF_PREFIX = "refs/orc/checkpoints/"
+DETACHED = "HEAD"  # the branch name recorded for a detached HEAD, as git itself shows it
+ZERO = "0" * 40
+ORC_EMAIL = "orc@localhost"
+GIT_TIMEOUT = 600.0  # seconds: a hook or a signing prompt must not hang the leader forever
+BASE_ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
+# What stops a real commit in commit mode: the file git leaves in the git dir, and our reason.
+IN_PROGRESS = (
+    ("MERGE_HEAD", "merge in progress"),
+    ("rebase-merge", "rebase in progress"),
+    ("rebase-apply", "rebase in progress"),
+    ("CHERRY_PICK_HEAD", "cherry-pick in progress"),
+    ("REVERT_HEAD", "revert in progress"),
+    ("BISECT_LOG", "bisect in progress"),
+)
+
+
+class NoCommits(BadInput):
+    """The repository has no commits yet: there is no HEAD for a checkpoint to hang on."""
+
+
+@dataclass(frozen=True)
+class Stat:
+    files_changed: int = 0
+    insertions: int = 0
+    deletions: int = 0
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A checkpoint git now holds: the commit, where it hangs, and what changed."""
+
+    repo: str
+    branch: str
+    commit: str
+    parent: str
+    head: str
+    ref: str
+    mode: str  # snapshot | commit
+    stat: Stat
+    skipped: str = ""  # commit mode: why a snapshot was taken instead of a real commit
+
+
+def open_repo(path: str | os.PathLike[str]) -> git.Repo:
+    """The repository whose working tree holds `path`; not a git repo (or bare) is BadInput."""
+    where = Path(path).expanduser()
+    try:
+        repo = git.Repo(where, search_parent_directories=True)
+    except (InvalidGitRepositoryError, NoSuchPathError) as exc:
+        raise BadInput(f"{where}: not a git repository") from exc
+    if repo.bare or repo.working_tree_dir is None:
+        raise BadInput(f"{where}: a bare repository has no working tree to checkpoint")
+    return repo
+
+
+def root_of(repo: git.Repo) -> str:
+    return str(Path(str(repo.working_tree_dir)).resolve())
+
+
+def run(
+    repo: git.Repo, *args: str, env: Mapping[str, str] | None = None, strip: bool = True
+) -> str:
+    """One git command in the repo's working tree; GitCommandError on a non-zero exit."""
+    out = repo.git.execute(
+        ["git", *args],
+        env={**BASE_ENV, **(env or {})},
+        strip_newline_in_stdout=strip,
+        kill_after_timeout=GIT_TIMEOUT,
+    )
+    return str(out)
+
+
+def try_run(repo: git.Repo, *args: str) -> str | None:
+    """The output, or None when git exits non-zero (a ref that does not exist, say)."""
+    try:
+        return run(repo, *args)
+    except GitCommandError:
+        return None
+
+
+def head_commit(repo: git.Repo) -> str:
+    """HEAD's commit, read by gitpython from the ref files (no git process)."""
+    try:
+        return _resolve(repo, "HEAD")
+    except ValueError as exc:
+        raise NoCommits(
+            f"{root_of(repo)}: the repository has no commits yet; commit once first"
+        ) from exc
+
+
+def current_branch(repo: git.Repo) -> str:
+    """The checked-out branch, or "HEAD" when detached."""
+    if repo.head.is_detached:
+        return DETACHED
+    return str(repo.head.reference.path).removeprefix("refs/heads/")
+
+
+def ref_commit(repo: git.Repo, ref: str) -> str | None:
+    """The commit a ref points at, or None when it does not exist (read without a git process)."""
+    try:
+        return _resolve(repo, ref)
+    except ValueError:
+        return None
+
+
+def _resolve(repo: git.Repo, ref: str) -> str:
+    """A ref's sha from the loose or packed ref files; gitpython's `.commit` would start a
+    `git cat-file` process just to check the object's type."""
+    return str(git.SymbolicReference.dereference_recursive(repo, ref))
+
+
+def checkpoint_ref(branch: str) -> str:
+    return REF_PREFIX + branch
+
+
+def git_path(repo: git.Repo, name: str) -> Path:
+    """A path inside this worktree's git dir (linked worktrees keep their own index, MERGE_HEAD)."""
+    return Path(repo.git_dir) / name
+
+
+@contextlib.contextmanager
+def temp_index(repo: git.Repo) -> Iterator[dict[str, str]]:
+    """An environment whose GIT_INDEX_FILE is a private copy of the real index, removed after.
+
+    Copying (reading) the real index keeps its stat data, so `add -A` rehashes only changed files.
+    """
+    folder = tempfile.mkdtemp(prefix="orc-index-")
+    index = Path(folder) / "index"
+    try:
+        real = git_path(repo, "index")
+        if real.exists():
+            # copy2 keeps the index's mtime, which git's racy-entry check compares file times to
+            shutil.copy2(real, index)
+        yield {"GIT_INDEX_FILE": str(index)}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def working_tree(repo: git.Repo, env: Mapping[str, str]) -> str:
+    """The tree object of the working state (tracked + untracked-not-ignored) via the temp index."""
+    run(repo, "add", "-A", "--", ":/", env=env)
+    return run(repo, "write-tree", env=env)
+
+
+def tree_of(repo: git.Repo, commit: str) -> str:
+    return run(repo, "rev-parse", f"{commit}^{{tree}}")
+
+
+def diffstat(repo: git.Repo, old: str, new: str) -> Stat:
+    """Files changed, lines added and removed (binary files count as a change, not as lines).
+
+    One git process: the counts come from the summary line of git's own `--stat` text.
+    """
+    text = run(repo, "diff-tree", "-r", "--no-renames", "--stat=100", old, new)
+    summary = text.splitlines()[-1] if text else ""
+    counts = {word: int(number) for number, word in _SUMMARY.findall(summary)}
+    return Stat(counts.get("file", 0), counts.get("insertion", 0), counts.get("deletion", 0), text)
+
+
+def commit_blocker(repo: git.Repo) -> str:
+    """Why a real commit must not be made now ("" when it may): an operation half done, detached."""
+    for name, reason in IN_PROGRESS:
+        if git_path(repo, name).exists():
+            return reason
+    if current_branch(repo) == DETACHED:
+        return "detached HEAD"
+    return ""
+
+
+def is_dirty(repo: git.Repo) -> bool:
+    """Fallback when no watcher runs: anything differs from HEAD (ignored files aside)."""
+    return bool(run(repo, "status", "--porcelain", "--untracked-files=normal"))
+
+
+def _identity(author: str) -> dict[str, str]:
+    return {
+        "GIT_AUTHOR_NAME": author or "orc",
+        "GIT_AUTHOR_EMAIL": ORC_EMAIL,
+        "GIT_COMMITTER_NAME": "orc",
+        "GIT_COMMITTER_EMAIL": ORC_EMAIL,
+    }
+
+
+def snapshot(repo: git.Repo, message: str, author: str = "", skipped: str = "") -> Taken | None:
+    """Take a snapshot checkpoint; None when the tree equals the previous one (or HEAD's).
+
+    The parent is the branch's previous checkpoint, or HEAD for the first. `update-ref` is a
+    compare-and-swap, so two processes racing on one repo cannot lose each other's checkpoint.
+    """
+    head = head_commit(repo)
+    branch = current_branch(repo)
+    ref = checkpoint_ref(branch)
+    for _attempt in range(3):
+        previous = ref_commit(repo, ref)
+        parent = previous or head
+        with temp_index(repo) as env:
+            tree = working_tree(repo, env)
+        if tree == tree_of(repo, parent):
+            return None
+        commit = run(
+            repo,
+            "commit-tree",
+            "--no-gpg-sign",
+            tree,
+            "-p",
+            parent,
+            "-m",
+            message or "orc checkpoint",
+            env=_identity(author),
+        )
+        try:
+            run(repo, "update-ref", "-m", "orc checkpoint", ref, commit, previous or ZERO)
+        except GitCommandError:
+            continue  # another process moved the ref first: build on its checkpoint instead
+        stat = diffstat(repo, parent, commit)
+        return Taken(root_of(repo), branch, commit, parent, head, ref, "snapshot", stat, skipped)
+    raise ActionFailed(f"{root_of(repo)}: {ref} kept moving under us; try again")
+
+
+def real_commit(repo: git.Repo, message: str, author: str = "") -> Taken | None:
+    """Commit mode: a real commit of the whole working state on the current branch.
+
+    Skipped (with the reason recorded) during a merge, rebase, cherry-pick, revert or bisect, on a
+    detached HEAD, or when git refuses (hooks failed): a snapshot is taken instead, so the work is
+    still saved and the branch is left alone. The commit is made from the temporary index, so a
+    refused commit leaves the real index as it was; after a successful one the real index is reset
+    to the new HEAD, as `git add -A && git commit` would have left it.
+    """
+    head = head_commit(repo)
+    blocker = commit_blocker(repo)
+    if blocker:
+        return snapshot(repo, message, author, skipped=blocker)
+    branch = current_branch(repo)
+    with temp_index(repo) as env:
+        tree = working_tree(repo, env)
+        if tree == tree_of(repo, head):
+            return None
+        ident = {"GIT_AUTHOR_NAME": author} if author else {}
+        try:
+            run(repo, "commit", "--quiet", "-m", message or "orc checkpoint", env={**env, **ident})
+        except GitCommandError as exc:
+            reason = _commit_refusal(exc)
+            return snapshot(repo, message, author, skipped=reason)
+    commit = head_commit(repo)
+    try:
+        run(repo, "reset", "--quiet", "--mixed")
+    except GitCommandError as exc:  # the commit stands; only the index refresh failed
+        raise ActionFailed(
+            f"committed {commit[:12]} but could not refresh the index: {exc}"
+        ) from exc
+    stat = diffstat(repo, head, commit)
+    return Taken(root_of(repo), branch, commit, head, head, f"refs/heads/{branch}", "commit", stat)
+
+
+def _commit_refusal(exc: GitCommandError) -> str:
+    text = " ".join(str(exc.stderr or "").split()).strip().strip("'\"")
+    if "identity" in text.lower() or "tell me who you are" in text.lower():
+        return "commit failed: no git identity configured"
+    return f"hooks failed: {text[:200]}" if text else "hooks failed"
+
+
+def commit_exists(repo: git.Repo, commit: str) -> bool:
+    return try_run(repo, "cat-file", "-e", f"{commit}^{{commit}}") is not None
+
+
+def restore_worktree(repo: git.Repo, commit: str) -> int:
+    """Make the working tree hold exactly the checkpoint's files; the real index and HEAD stay.
+
+    A two-tree `read-tree -m -u` in a temporary index that holds the current state switches only
+    the files that differ (others keep their timestamps) and removes files the checkpoint lacks.
+    Ignored files are left alone; git refuses rather than overwrite one. Returns files changed.
+    """
+    target = tree_of(repo, commit)
+    with temp_index(repo) as env:
+        current = working_tree(repo, env)
+        if current == target:
+            return 0
+        changed = len(run(repo, "diff-tree", "-r", "--name-only", current, target).splitlines())
+        clobbered = _ignored_in_the_way(repo, current, target)
+        if clobbered:
+            shown = ", ".join(clobbered[:5]) + (" ..." if len(clobbered) > 5 else "")
+            raise ActionFailed(
+                f"refused to restore: it would overwrite ignored files, which no checkpoint"
+                f" holds: {shown}; move them away first"
+            )
+        try:
+            run(repo, "read-tree", "-m", "-u", current, target, env=env)
+        except GitCommandError as exc:
+            detail = " ".join(str(exc.stderr or "").split())[:300]
+            raise ActionFailed(f"git refused to restore the working tree: {detail}") from exc
+    return changed
+
+
+def _ignored_in_the_way(repo: git.Repo, current: str, target: str) -> list[str]:
+    """Ignored files the restore would overwrite, or delete to make room for a checkpoint file.
+
+    git's read-tree treats ignored files as expendable; a checkpoint does not hold them, so
+    losing one would be for good. Every path the restore adds is checked: an existing file there,
+    a folder there holding files the current state does not track, or a file where the
+    checkpoint needs a folder.
+    """
+    root = Path(str(repo.working_tree_dir))
+    added = run(repo, "diff-tree", "-r", "-z", "--name-only", "--diff-filter=A", current, target)
+    names = [n for n in added.split("\0") if n]
+    if not names:
+        return []
+    tracked = set(run(repo, "ls-tree", "-r", "-z", "--name-only", current).split("\0"))
+    blocked: set[str] = set()
+    for name in names:
+        path = root / name
+        if path.is_dir() and not path.is_symlink():
+            for folder, _dirs, files in os.walk(path):
+                for file in files:
+                    rel = (Path(folder) / file).relative_to(root).as_posix()
+                    if rel not in tracked:
+                        blocked.add(rel)
+        elif os.path.lexists(path):
+            blocked.add(name)
+        for parent in path.relative_to(root).parents:
+            if str(parent) == ".":
+                continue
+            full = root / parent
+            if os.path.lexists(full) and not full.is_dir() and parent.as_posix() not in tracked:
+                blocked.add(parent.as_posix())
+    return sorted(blocked)
+
+
+def create_branch(repo: git.Repo, name: str, commit: str) -> None:
+    """A new branch at the checkpoint; nothing else is touched (no checkout)."""
+    if try_run(repo, "check-ref-format", "--branch", name) is None:
+        raise BadInput(f"{name!r} is not a valid branch name")
+    if try_run(repo, "rev-parse", "--verify", "-q", f"refs/heads/{name}") is not None:
+        raise BadInput(f"branch {name!r} already exists")
+    try:
+        run(repo, "update-ref", "-m", "orc: branch", f"refs/heads/{name}", commit, ZERO)
+    except GitCommandError as exc:
+        raise ActionFailed(f"git refused to create branch {name!r}: {exc.stderr}") from exc
+
+
+def patch(repo: git.Repo, old: str, new: str, limit: int = 2_000_000) -> str:
+    """The diff between two commits as text (binary files as a one-line note), capped in size."""
+    text = run(repo, "diff-tree", "-r", "-p", "--no-renames", "--stat=100", old, new, strip=False)
+    if len(text) > limit:
+        return text[:limit] + f"\n… diff truncated at {limit} characters\n"
+    return text
