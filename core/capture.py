@@ -34,7 +34,8 @@ async def capture_panes(
         marker = f"@@orc-{secrets.token_hex(8)}@@"
         commands: list[list[str]] = []
         for pane_id in remaining:
-            commands.append(["display-message", "-p", f"{marker}{pane_id}"])
+            # display-message expands strftime escapes: "%3" would print as " %3", so escape.
+            commands.append(["display-message", "-p", f"{marker}{pane_id.replace('%', '%%')}"])
             commands.append(_capture_command(pane_id, history, ansi))
         result = await client.run_chain(commands, check=False)
         got = _split(result.stdout, marker)
