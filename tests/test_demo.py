@@ -63,7 +63,8 @@ async def test_demo_comes_up_works_and_goes_down_cleanly(demo_socket: str, tmp_p
     started = await asyncio.to_thread(orc, demo_socket, env, "--no-ui")
     assert started.returncode == 0, started.stderr
     assert "the demo is running: open the control room with" in started.stdout
-    assert f"orc -L {demo_socket} --db " in started.stdout
+    assert f"open the control room with `orc -L {demo_socket}`" in started.stdout
+    assert f"remove it with `orc demo --down --socket {demo_socket}`" in started.stdout
 
     address = TmuxServerAddress(socket_name=demo_socket)
     client = TmuxClient(address)

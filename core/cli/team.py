@@ -12,6 +12,7 @@ from core.adopt import adopt
 from core.cli.context import config, run_with_room
 from core.deploy import READY_TIMEOUT, plan_lines, take_down, team_panes, up
 from core.errors import BadInput
+from core.paths import default_db_path
 from core.room import Room
 from core.spawn import session_exists
 from core.team_spec import load_spec
@@ -103,17 +104,20 @@ def demo_command(no_ui: bool, take_it_down: bool, socket: str | None, timeout: f
         return
     click.echo(f"starting the demo team on tmux socket {socket!r}")
     demo = asyncio.run(demo_up(socket, progress=_progress, ready_timeout=timeout))
-    open_it = f"orc -L {socket} --db {demo.db_path}"
+    open_it = f"orc -L {socket}"
+    if demo.db_path != default_db_path(demo.address):
+        open_it += f" --db {demo.db_path}"
+    down = "orc demo --down" + (f" --socket {socket}" if socket != DEMO_SOCKET else "")
     if no_ui:
         click.echo(
             f"the demo is running: open the control room with `{open_it}`, "
-            f"watch the panes with `tmux -L {socket} attach`, remove it with `orc demo --down`"
+            f"watch the panes with `tmux -L {socket} attach`, remove it with `{down}`"
         )
         return
     from tui.app import run_app  # imported late: the CLI must work without loading Textual
 
     run_app(demo.address, str(demo.db_path))
-    click.echo(f"the demo keeps running: reopen it with `{open_it}`; `orc demo --down` removes it")
+    click.echo(f"the demo keeps running: reopen it with `{open_it}`; `{down}` removes it")
 
 
 def register(group: click.Group) -> None:
