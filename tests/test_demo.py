@@ -118,3 +118,39 @@ async def test_demo_comes_up_works_and_goes_down_cleanly(demo_socket: str, tmp_p
     assert not db.exists()
     down = await asyncio.to_thread(orc, demo_socket, env, "--down")
     assert down.returncode == 0 and "no demo was running" in down.stdout
+
+
+async def test_demo_agent_with_approvals_waits_for_a_person(tmp_path: Path, monkeypatch) -> None:
+    from core.fake_agent import FakeAgent
+    from core.fake_agent_demo import DemoBehaviour
+
+    monkeypatch.chdir(tmp_path)
+    agent = FakeAgent("eng-api-2", None, 0.1)
+    behaviour = DemoBehaviour(agent, {"approvals"})
+    behaviour.team.role = "engineer"
+    assert behaviour.ask_approval in behaviour.choices()
+    plain = DemoBehaviour(FakeAgent("eng-api-1", None, 0.1), set())
+    plain.team.role = "engineer"
+    assert plain.ask_approval not in plain.choices()
+
+    waiting = asyncio.create_task(behaviour.ask_approval())
+    await asyncio.sleep(0.3)
+    assert not waiting.done()
+    assert "Do you want to proceed?" in agent.frame(80, 20)
+    agent.feed("1")  # a person presses 1 in the pane
+    await asyncio.wait_for(waiting, 5)
+    assert "✓ approved" in agent.log
+
+
+async def test_demo_agent_edits_only_a_demo_repo(tmp_path: Path, monkeypatch) -> None:
+    from core.fake_agent import FakeAgent
+    from core.fake_agent_demo import DEMO_MARKER, DemoBehaviour
+
+    monkeypatch.chdir(tmp_path)
+    behaviour = DemoBehaviour(FakeAgent("eng-web-1", None, 0.1), set())
+    await behaviour.edit()
+    assert list(tmp_path.iterdir()) == []  # someone's own project: left alone
+    (tmp_path / DEMO_MARKER).write_text("demo\n")
+    await behaviour.edit()
+    edited = list((tmp_path / "src" / "shop").iterdir())
+    assert len(edited) == 1 and "by eng-web-1" in edited[0].read_text()
