@@ -8,9 +8,8 @@ from pathlib import Path
 
 import click
 
-from core.adopt import adopt
 from core.cli.context import config, run_with_room
-from core.deploy import READY_TIMEOUT, plan_lines, take_down, team_panes, up
+from core.deploy import READY_TIMEOUT, plan_lines, take_down, team_panes
 from core.errors import BadInput
 from core.paths import default_db_path
 from core.room import Room
@@ -48,7 +47,7 @@ def up_command(spec_file: str, dry_run: bool, replace: bool, watch: bool, timeou
         return
 
     async def work(room: Room) -> None:
-        await up(room, spec, replace=replace, progress=_progress, ready_timeout=timeout)
+        await room.deploy(spec, replace=replace, progress=_progress, ready_timeout=timeout)
         if watch:
             await watch_spec(room, path, spec, progress=_progress, ready_timeout=timeout)
 
@@ -80,7 +79,7 @@ def down_command(team: str, yes: bool) -> None:
 @click.option("--parent", help="the agent it reports to")
 def adopt_command(target: str, name: str, role: str, parent: str | None) -> None:
     """Give the pane TARGET an identity (sets pane options only)."""
-    pane = run_with_room(lambda room: adopt(room, target, name=name, role=role, parent=parent))
+    pane = run_with_room(lambda room: room.adopt(target, name=name, role=role, parent=parent))
     under = f", reports to {pane.orc_parent}" if pane.orc_parent else ""
     click.echo(
         f"{pane.target} ({pane.pane_id}) is now {pane.orc_name} ({pane.orc_role}{under}, "
