@@ -187,7 +187,8 @@ async def demo_up(
             else:
                 progress("`orc daemon` is not available yet: schedules fire while the UI is open")
     except BaseException:
-        await client.run("kill-server", check=False)
+        with contextlib.suppress(Exception):  # e.g. tmux missing: report the first error
+            await client.run("kill-server", check=False)
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return Demo(address, db, repo, spec.name, created=True)

@@ -31,7 +31,6 @@ from core.when import format_duration
 Progress = Callable[[str], None]
 ORC_SENDER = Sender("orc", "human")
 SETTLE = 1.0  # seconds a drawn screen must stay unchanged to count as ready
-BLANK_READY = 5.0  # a program that draws nothing at all counts as ready after this long
 READY_TIMEOUT = 60.0
 POLL = 0.2
 
@@ -43,6 +42,9 @@ READY_PATTERNS: dict[str, re.Pattern[str]] = {
     "aider": re.compile(r"^(?:\w+ )?> ?$", re.MULTILINE),
     "fake": re.compile(r"· fake agent"),
 }
+# A question on screen (a trust or permission dialog) is not readiness: a brief typed now would
+# answer it. The person answers it in the pane; until then the agent is not ready.
+ASKING = re.compile(r"Do you trust the files|Do you want to proceed\?|\(y/n\)|\[y/N\]|\[Y/n\]")
 
 
 def _quiet(_: str) -> None:
@@ -221,6 +223,9 @@ class _Deployment:
         pending = {a.name: a for a in agents}
         last: dict[str, tuple[str, float]] = {}  # name -> (screen, changed_at)
         ready: dict[str, Pane] = {}
+        drawn_once: set[str] = set()
+        asked: dict[str, str] = {}  # name -> the question on its screen
+        told: set[str] = set()
         if pending:
             self.progress(f"waiting for {len(pending)} agent(s) to be ready")
         while pending:
@@ -245,19 +250,28 @@ class _Deployment:
                 pattern = READY_PATTERNS.get(pending[name].agent_kind)
                 quiet = now - seen[1]
                 drawn = bool(screen.strip())
-                if (
+                if drawn:
+                    drawn_once.add(name)
+                asking = ASKING.search("\n".join(screen.rstrip().splitlines()[-8:]))
+                if asking:
+                    asked[name] = asking[0]
+                    if name not in told:
+                        told.add(name)
+                        self.progress(f"{name} is asking {asking[0]!r}: answer it in its pane")
+                elif (
                     (pattern is not None and pattern.search(screen))
-                    or (drawn and quiet >= SETTLE)
-                    or (not drawn and quiet >= BLANK_READY)
+                    or (drawn and quiet >= SETTLE)  # a blank screen is a program still starting
                 ):
                     ready[name] = pane
                     del pending[name]
                     self.progress(f"{name} is ready ({now - started:.1f}s)")
             if pending and now - started > self.ready_timeout:
-                names = ", ".join(sorted(pending))
+                why = [
+                    f"{name} ({_not_ready_reason(name, asked, drawn_once)})"
+                    for name in sorted(pending)
+                ]
                 raise ActionFailed(
-                    f"agent(s) {names} not ready after {self.ready_timeout:.0f}s "
-                    "(the screen never settled)"
+                    f"not ready after {self.ready_timeout:.0f}s: agent " + ", ".join(why)
                 )
             if pending:
                 await asyncio.sleep(POLL)
@@ -333,6 +347,12 @@ async def apply_team_options(room: Room, spec: TeamSpec) -> None:
     if spec.source is not None:
         commands.append(["set-option", "-t", target, "@orc-spec", str(spec.source.resolve())])
     await room.client.run_chain(commands)
+
+
+def _not_ready_reason(name: str, asked: dict[str, str], drawn_once: set[str]) -> str:
+    if name in asked:
+        return f"waiting at a prompt: {asked[name]!r}"
+    return "screen never settled" if name in drawn_once else "blank screen"
 
 
 def _last_words(screen: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -47,11 +48,16 @@ def fake_command(name: str, records: Path) -> str:
     )
 
 
+def toml_str(value: str) -> str:
+    """A TOML basic string (JSON's string escapes are valid TOML)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def agent_table(name: str, role: str, command: str, **extra: str | None) -> str:
-    lines = ["[[agent]]", f'name = "{name}"', f'role = "{role}"', f"command = {command!r}"]
+    lines = ["[[agent]]", f'name = "{name}"', f'role = "{role}"', f"command = {toml_str(command)}"]
     for key, value in extra.items():
         if value is not None:
-            lines.append(f"{key} = {value!r}" if "\n" not in value else f'{key} = """{value}"""')
+            lines.append(f"{key} = {toml_str(value)}")
     return "\n".join(lines) + "\n\n"
 
 
@@ -291,3 +297,32 @@ async def _wait_for(check, timeout: float = 20.0) -> None:  # type: ignore[no-un
         if loop.time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.1)
+
+
+async def test_a_question_on_screen_holds_the_brief_until_answered(
+    room: Room, tmp_path: Path
+) -> None:
+    records = tmp_path / "records"
+    asking = shlex.join(
+        [
+            "sh",
+            "-c",
+            'printf "Do you trust the files in this folder? (y/n) "; read answer; exec "$@"',
+            "sh",
+            *shlex.split(fake_command("pm-web", records)),
+        ]
+    )
+    text = team_text(tmp_path, TEAM[:2], commands={"pm-web": asking})
+    text = text.replace('name = "pm-web"\n', 'name = "pm-web"\nkind = "fake"\n')
+    spec = load_spec(write_spec(tmp_path, text))
+    progress: list[str] = []
+    deploying = asyncio.create_task(up(room, spec, progress=progress.append, ready_timeout=60))
+    await _wait_for(lambda: any("pm-web is asking" in m for m in progress))
+    await asyncio.sleep(1.5)  # longer than the settle time: a settled question is still not ready
+    assert not deploying.done()
+    assert recorded(records / "pm-web.jsonl") == []
+    pane = managed(list(await read_topology(room.client)))["pm-web"]
+    await room.client.run("send-keys", "-t", pane.pane_id, "y", "Enter")  # the person answers
+    await asyncio.wait_for(deploying, 60)
+    got = await wait_recorded(records / "pm-web.jsonl", 1)
+    assert got == [brief_for(spec, spec.agents[1])]
