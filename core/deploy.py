@@ -170,7 +170,12 @@ class _Deployment:
         try:
             await self._spawn_all(agents, argvs)
             ready = await self._wait_ready(agents)
-            await asyncio.gather(*(self._brief(a, ready[a.name]) for a in agents))
+            outcomes = await asyncio.gather(
+                *(self._brief(a, ready[a.name]) for a in agents), return_exceptions=True
+            )
+            failed = [o for o in outcomes if isinstance(o, BaseException)]
+            if failed:
+                raise failed[0]  # every delivery has ended, so undoing cannot race one
             for agent in agents:
                 await self._checkin(agent)
         except BaseException as exc:
