@@ -152,6 +152,8 @@ async def test_checkins_are_scheduled_for_agents_that_ask_for_them(
     assert by_target["orchestrator"].every == 1800
     assert by_target["pm-web"].every == 900
     assert sorted(result.schedules) == sorted(s.id for s in by_target.values())
+    await take_down(room, "shop")  # a team that is gone gets no more check-ins
+    assert [s for s in await room.schedules.list() if s.state == "pending"] == []
 
 
 async def test_fourth_agent_failing_leaves_nothing_behind(
