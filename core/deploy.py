@@ -112,10 +112,13 @@ def plan_lines(spec: TeamSpec, *, session_exists: bool = False) -> list[str]:
         f"  root {spec.root}",
     ]
     every = spec.checkpoint_every_text()
-    if every:
-        lines.append(
-            f"  checkpoints every {every} while the tree is dirty ({spec.team.checkpoint_mode})"
-        )
+    mode = spec.team.checkpoint_mode
+    if every == "off":
+        lines.append("  timed checkpoints off")
+    elif every:
+        lines.append(f"  checkpoints every {every} while the tree is dirty ({mode})")
+    else:
+        lines.append(f"  checkpoints at the checkpointer's default interval ({mode})")
     for agent in hierarchy_order(spec):
         depth = _depth(spec, agent)
         pad = "  " * (depth + 1)

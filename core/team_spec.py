@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     PrivateAttr,
     ValidationError,
@@ -24,7 +25,7 @@ from pydantic import (
 from core.agent_kind import KINDS, guess_kind
 from core.errors import BadInput
 from core.message_text import validate_message_text
-from core.when import Duration, format_duration
+from core.when import Duration, format_duration, parse_duration
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _BARE_OR_QUOTED = r"""(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
@@ -65,7 +66,20 @@ def _text(value: str) -> str:
         raise ValueError(str(exc)) from exc
 
 
+def _checkpoint_every(value: object) -> float:
+    """A duration, or "off"/false (0.0): the checkpointer's default interval is not wanted."""
+    if value is False or (isinstance(value, str) and value.strip().lower() == "off"):
+        return 0.0
+    if not isinstance(value, str):
+        raise ValueError('a duration such as "30m", or "off"')
+    try:
+        return parse_duration(value)
+    except BadInput as exc:
+        raise ValueError(f'{exc}, or "off"') from exc
+
+
 Name = Annotated[str, AfterValidator(_name)]
+CheckpointEvery = Annotated[float, BeforeValidator(_checkpoint_every)]
 Command = Annotated[str, AfterValidator(_command)]
 Kind = Annotated[str, AfterValidator(_kind)]
 BriefText = Annotated[str, AfterValidator(_text)]
@@ -78,7 +92,7 @@ class TeamSettings(BaseModel):
 
     name: Name
     root: str | None = None  # default: the spec file's directory
-    checkpoint_every: Duration | None = None
+    checkpoint_every: CheckpointEvery | None = None  # None: the checkpointer's default
     checkpoint_mode: Literal["snapshot", "commit"] = "snapshot"
 
 
@@ -146,7 +160,9 @@ class TeamSpec(BaseModel):
 
     def checkpoint_every_text(self) -> str | None:
         every = self.team.checkpoint_every
-        return format_duration(every) if every else None
+        if every is None:
+            return None
+        return format_duration(every) if every else "off"
 
     def with_root(self, root: Path) -> TeamSpec:
         """The same team rooted elsewhere (the demo roots its spec in a fresh temp repo)."""

@@ -75,6 +75,14 @@ def test_valid_spec_loads_with_resolved_paths_and_kinds(tmp_path: Path) -> None:
     assert "[[agent]]" in (spec.agents[0].brief or "")
 
 
+def test_checkpoints_can_be_switched_off(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, VALID.replace('"30m"', '"off"')))
+    assert spec.checkpoint_every_text() == "off"
+    assert load_spec(write(tmp_path, VALID)).checkpoint_every_text() == "30m"
+    unset = load_spec(write(tmp_path, VALID.replace('checkpoint_every = "30m"\n', "")))
+    assert unset.checkpoint_every_text() is None
+
+
 def test_root_defaults_to_the_spec_directory(tmp_path: Path) -> None:
     text = VALID.replace('root = "."\n', "")
     assert load_spec(write(tmp_path, text)).root == tmp_path.resolve()
