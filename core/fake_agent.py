@@ -22,7 +22,7 @@ import sys
 import termios
 import time
 import tty
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 PASTE_START = "\x1b[200~"
@@ -188,7 +188,9 @@ class FakeAgent:
         return "\x1b[H" + "".join(r + "\x1b[K\r\n" for r in rows) + input_line + "\x1b[J"
 
 
-async def main_async(agent: FakeAgent) -> None:
+async def main_async(
+    agent: FakeAgent, background: Callable[[FakeAgent], Awaitable[None]] | None = None
+) -> None:
     fd = sys.stdin.fileno()
     loop = asyncio.get_running_loop()
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
@@ -208,6 +210,7 @@ async def main_async(agent: FakeAgent) -> None:
     loop.add_reader(fd, readable)
     loop.add_signal_handler(signal.SIGWINCH, dirty.set)
     was_busy = False
+    task = asyncio.ensure_future(background(agent)) if background else None
     try:
         while agent.running:
             with contextlib.suppress(TimeoutError):
@@ -223,6 +226,8 @@ async def main_async(agent: FakeAgent) -> None:
             sys.stdout.write(agent.frame(size.columns, size.lines))
             sys.stdout.flush()
     finally:
+        if task is not None:
+            task.cancel()
         loop.remove_reader(fd)
 
 
@@ -234,14 +239,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--swallow-enter", type=int, default=0, help="ignore the first N Enter keys"
     )
+    parser.add_argument(
+        "--demo",
+        nargs="?",
+        const="",
+        metavar="TRAITS",
+        help="act like a demo team member (core/fake_agent_demo.py); TRAITS e.g. 'approvals'",
+    )
     args = parser.parse_args(argv)
     agent = FakeAgent(args.name, args.record, args.work, args.swallow_enter)
+    background = None
+    if args.demo is not None:
+        from core.fake_agent_demo import behaviour
+
+        background = behaviour(args.demo)
     fd = sys.stdin.fileno()
     saved = termios.tcgetattr(fd)
     sys.stdout.write("\x1b[?2004h")
     try:
         tty.setraw(fd)
-        asyncio.run(main_async(agent))
+        asyncio.run(main_async(agent, background))
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
         sys.stdout.write("\x1b[?2004l\r\n")

@@ -30,9 +30,11 @@ from core.topology import Pane, Topology, read_topology
 
 if TYPE_CHECKING:
     from core.checkpointer import Checkpointer
+    from core.deploy import Deployed
     from core.memory import Memory
     from core.notifier import Notifier
     from core.scheduler import Scheduler
+    from core.team_spec import TeamSpec
 
 Listener = Callable[[RoomState], Any]
 PREVIEW_HISTORY = 200  # lines of scrollback captured for the focused (previewed) pane
@@ -352,3 +354,15 @@ class Room:
         """Plain text of one pane (no colours), for exports and verification."""
         shots = await capture_panes(self.client, [pane_id], lines, ansi=False)
         return shots.get(pane_id, "")
+
+    async def deploy(self, spec: TeamSpec, **options: Any) -> Deployed:
+        """Deploy a team spec (core.deploy.up): the whole team, or nothing if a step fails."""
+        from core.deploy import up
+
+        return await up(self, spec, **options)
+
+    async def adopt(self, target: str, *, name: str, role: str, parent: str | None = None) -> Pane:
+        """Give a pane orc did not create an identity (core.adopt): pane options only."""
+        from core.adopt import adopt
+
+        return await adopt(self, target, name=name, role=role, parent=parent)

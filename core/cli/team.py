@@ -1,9 +1,124 @@
-"""`orc team`: not built yet (see the issue that owns it)."""
+"""`orc up`, `orc down`, `orc demo` and `orc adopt`: teams from a spec, the demo team, and giving
+panes orc did not create an identity."""
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 import click
+
+from core.cli.context import config, run_with_room
+from core.deploy import READY_TIMEOUT, plan_lines, take_down, team_panes
+from core.errors import BadInput
+from core.paths import default_db_path
+from core.room import Room
+from core.spawn import session_exists
+from core.team_spec import load_spec
+from core.team_watch import watch_spec
+from core.tmux_client import TmuxClient
+from core.topology import Pane
+
+
+def _progress(message: str) -> None:
+    click.echo(f"  {message}")
+
+
+@click.command("up")
+@click.argument("spec_file", metavar="SPEC.toml")
+@click.option("--dry-run", is_flag=True, help="print what would be done, change nothing")
+@click.option("--replace", is_flag=True, help="kill the team's existing session first")
+@click.option("--watch", is_flag=True, help="keep applying edits of the spec file")
+@click.option(
+    "--timeout",
+    type=float,
+    default=READY_TIMEOUT,
+    show_default=True,
+    help="seconds each agent may take to be ready",
+)
+def up_command(spec_file: str, dry_run: bool, replace: bool, watch: bool, timeout: float) -> None:
+    """Deploy the team described by SPEC.toml."""
+    path = Path(spec_file)
+    spec = load_spec(path)
+    if dry_run:
+        client = TmuxClient(config().address)
+        exists = asyncio.run(session_exists(client, spec.name))
+        click.echo("\n".join(plan_lines(spec, session_exists=exists)))
+        return
+
+    async def work(room: Room) -> None:
+        await room.deploy(spec, replace=replace, progress=_progress, ready_timeout=timeout)
+        if watch:
+            await watch_spec(room, path, spec, progress=_progress, ready_timeout=timeout)
+
+    run_with_room(work)
+
+
+@click.command("down")
+@click.argument("team")
+@click.option("--yes", "-y", is_flag=True, help="do not ask before killing")
+def down_command(team: str, yes: bool) -> None:
+    """Kill TEAM's session (all its agents) and cancel their check-ins."""
+    panes: list[Pane] = run_with_room(lambda room: team_panes(room, team))
+    if not panes:
+        raise BadInput(f"no team {team!r}: there is no tmux session of that name")
+    names = [p.orc_name or p.pane_id for p in panes]
+    if not yes:
+        click.confirm(
+            f"Kill team {team} ({len(panes)} panes: {', '.join(names)})?",
+            abort=True,
+        )
+    run_with_room(lambda room: take_down(room, team))
+    click.echo(f"team {team} is down ({len(panes)} panes killed)")
+
+
+@click.command("adopt")
+@click.argument("target")
+@click.option("--name", required=True, help="the agent's name (its `orc send` target)")
+@click.option("--role", required=True, help="e.g. orchestrator, pm, engineer")
+@click.option("--parent", help="the agent it reports to")
+def adopt_command(target: str, name: str, role: str, parent: str | None) -> None:
+    """Give the pane TARGET an identity (sets pane options only)."""
+    pane = run_with_room(lambda room: room.adopt(target, name=name, role=role, parent=parent))
+    under = f", reports to {pane.orc_parent}" if pane.orc_parent else ""
+    click.echo(
+        f"{pane.target} ({pane.pane_id}) is now {pane.orc_name} ({pane.orc_role}{under}, "
+        f"team {pane.orc_team})"
+    )
+
+
+@click.command("demo")
+@click.option("--no-ui", is_flag=True, help="leave the demo running without opening the UI")
+@click.option("--down", "take_it_down", is_flag=True, help="remove the demo completely")
+@click.option("--socket", default=None, hidden=True, help="tmux socket name (tests)")
+@click.option("--timeout", type=float, default=READY_TIMEOUT, hidden=True)
+def demo_command(no_ui: bool, take_it_down: bool, socket: str | None, timeout: float) -> None:
+    """A team of seven fake agents on tmux socket 'orc-demo', then the control room."""
+    from core.demo import DEMO_SOCKET, demo_down, demo_up
+
+    socket = socket or DEMO_SOCKET
+    if take_it_down:
+        removed = asyncio.run(demo_down(socket))
+        click.echo("removed " + ", ".join(removed) if removed else "no demo was running")
+        return
+    click.echo(f"starting the demo team on tmux socket {socket!r}")
+    demo = asyncio.run(demo_up(socket, progress=_progress, ready_timeout=timeout))
+    open_it = f"orc -L {socket}"
+    if demo.db_path != default_db_path(demo.address):
+        open_it += f" --db {demo.db_path}"
+    down = "orc demo --down" + (f" --socket {socket}" if socket != DEMO_SOCKET else "")
+    if no_ui:
+        click.echo(
+            f"the demo is running: open the control room with `{open_it}`, "
+            f"watch the panes with `tmux -L {socket} attach`, remove it with `{down}`"
+        )
+        return
+    from tui.app import run_app  # imported late: the CLI must work without loading Textual
+
+    run_app(demo.address, str(demo.db_path))
+    click.echo(f"the demo keeps running: reopen it with `{open_it}`; `{down}` removes it")
 
 
 def register(group: click.Group) -> None:
-    """Adds this module's commands to the `orc` group."""
+    for command in (up_command, down_command, adopt_command, demo_command):
+        group.add_command(command)
