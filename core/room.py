@@ -125,6 +125,11 @@ class Room:
         return self
 
     async def close(self) -> None:
+        for service in self._services:
+            closer = getattr(service, "close", None)
+            if closer is not None:
+                with contextlib.suppress(Exception):
+                    await closer()  # e.g. the checkpointer's watcher threads and git tasks
         if self._lease is not None:
             with contextlib.suppress(Exception):
                 await self._lease.release()
