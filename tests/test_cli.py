@@ -15,14 +15,8 @@ from core.tmux_client import TmuxServerAddress
 from tests.conftest import ROOT, wait_recorded
 
 
-def orc(
-    address: TmuxServerAddress,
-    db: Path,
-    *args: str,
-    stdin: str | None = None,
-    env: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    argv = [
+def orc_argv(address: TmuxServerAddress, db: Path, *args: str) -> list[str]:
+    return [
         sys.executable,
         "-m",
         "core.cli",
@@ -32,6 +26,16 @@ def orc(
         str(db),
         *args,
     ]
+
+
+def orc(
+    address: TmuxServerAddress,
+    db: Path,
+    *args: str,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    argv = orc_argv(address, db, *args)
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     full_env.pop("TMUX_PANE", None) if env is None or "TMUX_PANE" not in env else None
     return subprocess.run(
@@ -139,18 +143,7 @@ async def test_delivery_record_survives_a_kill_mid_send(address, db_path, spawn_
     # A pane running `cat` never clears its input line, so verification waits its full timeout:
     # the window in which the sending process is killed.
     await spawn_agent("eng-1", argv=["cat"], kind="claude")
-    argv = [
-        sys.executable,
-        "-m",
-        "core.cli",
-        "-L",
-        address.socket_name or "",
-        "--db",
-        str(db_path),
-        "send",
-        "eng-1",
-        "survive this",
-    ]
+    argv = orc_argv(address, db_path, "send", "eng-1", "survive this")
     proc = subprocess.Popen(argv, env={**os.environ, "PYTHONPATH": str(ROOT)})
     deadline = time.monotonic() + 20
     row = None
