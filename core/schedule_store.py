@@ -56,6 +56,7 @@ class Run:
     target: str
     note: str
     every: float | None
+    schedule_state: str
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,8 @@ def _schedule(row: sqlite3.Row) -> Schedule:
 
 _RUN_COLUMNS = (
     "r.id, r.schedule_id, r.slot, r.claimed_at, r.claimed_by, r.claimer_host, r.claimer_pid,"
-    " r.after_message, r.first_seen, r.attempts, r.state, s.target, s.note, s.every"
+    " r.after_message, r.first_seen, r.attempts, r.state, s.target, s.note, s.every,"
+    " s.state"
 )
 
 
@@ -166,9 +168,18 @@ class ScheduleStore:
         ).fetchall()
         return [_schedule(r) for r in rows]
 
+    def cancel(self, schedule_id: int, now: float) -> bool:
+        """Pending or being fired: a delivery under way finishes, but nothing fires after it."""
+        cur = self._db.execute(
+            "UPDATE schedules SET state='cancelled', updated_at=? WHERE id=?"
+            " AND state IN ('pending', 'fired')",
+            (now, schedule_id),
+        )
+        return cur.rowcount == 1
+
     def update_pending(self, schedule_id: int, now: float, **values: object) -> bool:
         """Change a schedule only while it is pending: a fired one belongs to the leader."""
-        allowed = {"state", "due_at", "note", "held_since"}
+        allowed = {"due_at", "note", "held_since"}
         if not values or set(values) - allowed:
             raise ValueError(f"cannot update {sorted(values)}")
         sets = ", ".join(f"{k}=?" for k in values)
@@ -295,17 +306,23 @@ class ScheduleStore:
             if cur.rowcount != 1:
                 return False
             if next_due is not None:
-                db.execute(
+                cur = db.execute(
                     "UPDATE schedules SET state='pending', due_at=?, held_since=NULL, result=?,"
                     " late=?, runs=runs+1, updated_at=? WHERE id=? AND state='fired'",
                     (next_due, result, int(late), now, run.schedule_id),
                 )
             else:
                 final = "delivered" if status == "delivered" else "failed"
-                db.execute(
+                cur = db.execute(
                     "UPDATE schedules SET state=?, held_since=NULL, result=?, late=?,"
                     " runs=runs+1, updated_at=? WHERE id=? AND state='fired'",
                     (final, result, int(late), now, run.schedule_id),
+                )
+            if cur.rowcount != 1:  # cancelled while this run was under way: keep it cancelled
+                db.execute(
+                    "UPDATE schedules SET result=?, late=?, runs=runs+1, updated_at=?"
+                    " WHERE id=? AND state='cancelled'",
+                    (result, int(late), now, run.schedule_id),
                 )
         return True
 

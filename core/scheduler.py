@@ -88,6 +88,7 @@ class Scheduler:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = math.inf
         self._topology: tuple[float, Topology] | None = None
+        self._held_panes: set[str] = set()  # targets found busy by the last pass
         _LIVE_CLAIMERS[self._me().token] = self
 
     def _me(self) -> Claimer:
@@ -152,6 +153,9 @@ class Scheduler:
     async def _change(self, schedule_id: int, verb: str, **values: object) -> Schedule:
         if await self._call(self._store.update_pending, schedule_id, time.time(), **values):
             return await self.get(schedule_id)
+        return await self._refuse(schedule_id, verb)
+
+    async def _refuse(self, schedule_id: int, verb: str) -> Schedule:
         current = await self.get(schedule_id)
         if current.state == "fired":
             raise ActionFailed(f"schedule {schedule_id} is being delivered right now")
@@ -160,7 +164,10 @@ class Scheduler:
         )
 
     async def cancel(self, schedule_id: int) -> Schedule:
-        return await self._change(schedule_id, "cancelled", state="cancelled")
+        """Stop a pending check-in, or a repeating one mid-delivery (that delivery completes)."""
+        if await self._call(self._store.cancel, schedule_id, time.time()):
+            return await self.get(schedule_id)
+        return await self._refuse(schedule_id, "cancelled")
 
     async def snooze(self, schedule_id: int, seconds: float) -> Schedule:
         """Push it `seconds` later than it would have fired (from now, if already due)."""
@@ -176,7 +183,16 @@ class Scheduler:
     # -- firing (leader only) -------------------------------------------------------------------
 
     async def on_state(self, state: RoomState) -> None:
-        """Called after every refresh, in every process: firing needs nothing from it."""
+        """Called after every refresh, in every process: in the leader, a held check-in goes
+        out as soon as its target turns idle, not at the next leader tick."""
+        if not self._held_panes or not self.room.lease.held or self._pass_lock.locked():
+            return
+        for pane_id in self._held_panes:
+            agent = state.by_pane(pane_id)
+            if agent is None or agent.status.state not in HOLD_STATES:
+                self._held_panes = set()
+                self._spawn(self._pass())
+                return
 
     async def leader_tick(self) -> None:
         """Called about once a second in the process holding the lease: fire what is due."""
@@ -239,6 +255,7 @@ class Scheduler:
     async def _claim(self, due: list[Schedule], topology: Topology, now: float) -> None:
         claims: list[Claim] = []
         held: list[int] = []
+        self._held_panes = set()
         panes: dict[int, Pane | None] = {}
         for s in due:
             try:
@@ -247,7 +264,8 @@ class Scheduler:
                 pane = None  # claimed anyway: the delivery records the failure
             panes[s.id] = pane
             first_seen = s.held_since if s.held_since is not None else now
-            if self._busy(pane) and now - first_seen < self.hold_limit:
+            if pane is not None and self._busy(pane) and now - first_seen < self.hold_limit:
+                self._held_panes.add(pane.pane_id)
                 if s.held_since is None:
                     held.append(s.id)
                 continue
@@ -364,7 +382,9 @@ class Scheduler:
                 continue  # another leader recovered it first
             died = f"recovered after {stale.claimed_by} died"
             message = await self._call(self._store.message_of, run)
-            if message is None:
+            if message is None and run.schedule_state == "cancelled":
+                await self._finish(run, "failed", "cancelled before it was typed", None, [died])
+            elif message is None:
                 try:
                     pane: Pane | None = resolve(topology, run.target)
                 except BadInput:
