@@ -72,7 +72,7 @@ async def _report_leadership(room: Room) -> None:
                 say(f"orc daemon: standing by (the leader is {who})")
 
 
-async def detach(room: Room, hold_limit: float) -> str:
+async def start_detached(room: Room, hold_limit: float) -> str:
     """Start `orc daemon` in its own window unless one is already running; return its pane."""
     topology = await room.topology()
     mine = [p for p in topology if p.session_name == SESSION and p.window_name == WINDOW]
@@ -121,7 +121,7 @@ def daemon_command(detach: bool, hold_limit: str) -> None:
     """Fire check-ins (and the other leader duties) without a UI, until SIGTERM or Ctrl-C."""
     hold = parse_duration(hold_limit)
     if detach:
-        click.echo(run_with_room(lambda room: detach(room, hold)))
+        click.echo(run_with_room(lambda room: start_detached(room, hold)))
         return
     code = asyncio.run(serve(hold))
     if code:
