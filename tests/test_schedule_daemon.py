@@ -91,6 +91,30 @@ async def schedule_messages(room: Room, schedule_id: int) -> list[str]:
         return [row[0] for row in await cur.fetchall()]
 
 
+async def dead_claim(room: Room, schedule_id: int, slot: float, after_message: int) -> None:
+    """Leave the rows a leader SIGKILLed after its claim leaves: a run owned by a dead pid."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    host = os.uname().nodename
+    await room.store.db.execute(
+        "UPDATE schedules SET state='fired', fired_at=? WHERE id=?", (time.time(), schedule_id)
+    )
+    await room.store.db.execute(
+        "INSERT INTO schedule_runs (schedule_id, slot, claimed_at, claimed_by, claimer_host,"
+        " claimer_pid, after_message, first_seen, state) VALUES (?,?,?,?,?,?,?,?,'claimed')",
+        (
+            schedule_id,
+            slot,
+            time.time(),
+            f"{host}:{dead.pid}:dead",
+            host,
+            dead.pid,
+            after_message,
+            time.time(),
+        ),
+    )
+
+
 async def test_leader_sigkilled_between_claim_and_delivery_delivers_exactly_once(
     room: Room, spawn_agent, daemon: StartDaemon, tmp_path: Path
 ) -> None:
@@ -169,26 +193,8 @@ async def test_recovery_records_a_delivery_the_dead_leader_finished(
     schedule = await room.schedules.add("1s", "sent once", target="eng-1", every=None, sender=HUMAN)
     # What a leader killed right after Room.send returned leaves behind: a claimed run whose
     # claimer is dead, and a delivered message from schedule:<id>.
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
     await asyncio.sleep(1.1)
-    await room.store.db.execute(
-        "UPDATE schedules SET state='fired', fired_at=? WHERE id=?", (time.time(), schedule.id)
-    )
-    await room.store.db.execute(
-        "INSERT INTO schedule_runs (schedule_id, slot, claimed_at, claimed_by, claimer_host,"
-        " claimer_pid, after_message, first_seen, state)"
-        " VALUES (?, ?, ?, ?, ?, ?, 0, ?, 'claimed')",
-        (
-            schedule.id,
-            schedule.due_at,
-            time.time(),
-            f"{os.uname().nodename}:{dead.pid}:dead",
-            os.uname().nodename,
-            dead.pid,
-            time.time(),
-        ),
-    )
+    await dead_claim(room, schedule.id, schedule.due_at, after_message=0)
     sent = await room.send(
         "eng-1", "sent once", sender=Sender(f"schedule:{schedule.id}", "schedule")
     )
@@ -200,6 +206,38 @@ async def test_recovery_records_a_delivery_the_dead_leader_finished(
     assert done.state == "delivered" and "not re-sent" in (done.result or "")
     [run] = await room.schedules.runs(schedule.id)
     assert (run["state"], run["message_id"]) == ("delivered", sent.message_id)
+
+
+async def test_recovery_submits_a_note_the_dead_leader_typed_but_did_not_submit(
+    room: Room, spawn_agent, daemon: StartDaemon, tmp_path: Path
+) -> None:
+    """Killed between typing and Enter: the queued message row exists and the note waits on
+    the input line. Re-typing would double it; the recovering leader presses Enter instead."""
+    record = tmp_path / "record.jsonl"
+    pane = await spawn_agent("eng-1", record=record, work=0.1)
+    note = "typed before the crash"
+    schedule = await room.schedules.add("1s", note, target="eng-1", every=None, sender=HUMAN)
+    await asyncio.sleep(1.1)
+    await dead_claim(room, schedule.id, schedule.due_at, after_message=0)
+    message_id = await room.store.message_queued(
+        sender=f"schedule:{schedule.id}",
+        sender_kind="schedule",
+        target="eng-1",
+        text=note,
+        enter=True,
+        pane_id=pane,
+        agent="eng-1",
+    )
+    typed = await room.send("eng-1", note, enter=False)  # what the dead leader had typed
+    assert typed.ok and recorded(record) == []
+    daemon()
+    done = await wait_state(room, schedule.id, {"delivered", "failed"}, timeout=15)
+    await asyncio.sleep(1.5)
+    assert recorded(record) == [note]
+    assert done.state == "delivered" and "before pressing Enter" in (done.result or "")
+    stored = await room.store.message(message_id)
+    assert stored is not None and stored.status == "delivered"
+    assert await schedule_messages(room, schedule.id) == ["delivered"]
 
 
 async def test_detach_starts_one_daemon_in_its_own_window_that_stops_cleanly(
