@@ -60,18 +60,33 @@ def next_slot(slot: float, every: float, now: float) -> tuple[float, int]:
     return slot + k * every, k - 1
 
 
-def pid_alive(pid: int) -> bool:
+def pid_alive(pid: int, since: float | None = None) -> bool:
+    """Whether process `pid` runs and, given `since`, was already running then (so a pid reused
+    by a newer process does not keep a dead leader's claim alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    try:  # a zombie (killed, not yet reaped) is dead for our purposes
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+        pass
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
+        return True  # no /proc: trust kill(0)
+    if fields[0] == "Z":  # killed but not yet reaped
+        return False
+    if since is None:
         return True
+    try:
+        boot = next(
+            float(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+        started = boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, StopIteration, IndexError, ValueError):
+        return True
+    return started <= since + 1.0  # btime has one-second resolution
 
 
 class Scheduler:
@@ -369,7 +384,7 @@ class Scheduler:
             return time.time() - run.claimed_at < CLAIM_STALE
         if run.claimer_pid == me.pid:
             return run.claimed_by in _LIVE_CLAIMERS
-        return pid_alive(run.claimer_pid)
+        return pid_alive(run.claimer_pid, since=run.claimed_at)
 
     async def _recover(self, open_runs: list[Run], topology: Topology) -> None:
         """Finish the runs of leaders that died between claim and record, exactly once."""
