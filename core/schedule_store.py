@@ -28,7 +28,10 @@ class Schedule:
     note: str
     due_at: float
     every: float | None  # seconds between repeats, None for once
-    state: str  # pending | fired | delivered | failed | cancelled | missed
+    # pending | fired (claimed, being delivered) | delivered | failed | cancelled. A repeating
+    # one returns to pending after each firing. 'missed' is never stored: a check-in missed
+    # while no leader ran is delivered late instead (late=True, result says by how much).
+    state: str
     result: str | None = None
     fired_at: float | None = None
     late: bool = False

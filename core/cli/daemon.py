@@ -68,8 +68,10 @@ async def _report_leadership(room: Room) -> None:
                 say("orc daemon: leading: firing check-ins")
             else:
                 holder = await room.lease.current()
-                who = f"pid {holder.pid} on {holder.host}" if holder else "nobody"
-                say(f"orc daemon: standing by (the leader is {who})")
+                if holder is None:  # not ticked yet, or between leaders: look again
+                    leading = None
+                    continue
+                say(f"orc daemon: standing by (the leader is pid {holder.pid} on {holder.host})")
 
 
 async def start_detached(room: Room, hold_limit: float) -> str:
