@@ -305,3 +305,27 @@ async def test_cli_add_list_cancel_and_the_no_leader_warning(
     assert len(await room.schedules.list()) == 2
     code, _, err = await orc(address, db_path, "schedule", "cancel", str(sid))
     assert code == 1 and "cancelled" in err
+
+
+async def test_cli_repeat_snooze_and_edit(
+    room: Room, address: TmuxServerAddress, db_path: Path, spawn_agent
+) -> None:
+    await spawn_agent("eng-1")
+    code, out, err = await orc(
+        address, db_path, "schedule", "add", "1h", "stand-up", "--to", "eng-1", "--every", "1h30m"
+    )
+    assert code == 0, err
+    sid = int(out)
+    before = await room.schedules.get(sid)
+    assert before.every == 5400
+    code, out, _ = await orc(address, db_path, "schedule", "snooze", str(sid), "15m")
+    assert code == 0 and out.startswith(f"snoozed {sid} to ")
+    assert (await room.schedules.get(sid)).due_at == pytest.approx(before.due_at + 900)
+    code, out, _ = await orc(address, db_path, "schedule", "edit", str(sid), "stand-up, 5 min")
+    assert code == 0 and (await room.schedules.get(sid)).note == "stand-up, 5 min"
+    code, out, _ = await orc(address, db_path, "schedule", "list", "--pending")
+    [header, row] = out.splitlines()
+    assert header.split()[:5] == ["ID", "STATE", "DUE", "EVERY", "TARGET"]
+    assert "1h30m" in row and "stand-up, 5 min" in row
+    code, _, err = await orc(address, db_path, "schedule", "snooze", str(sid), "later")
+    assert code == 2 and "invalid duration" in err
