@@ -276,9 +276,10 @@ class ScheduleStore:
     def message_of(self, run: Run) -> sqlite3.Row | None:
         """The delivery a run started, if it got as far as writing the queued message row."""
         return self._db.execute(
-            "SELECT id, status, reason, pane_id FROM messages WHERE sender=? AND id>?"
-            " ORDER BY id LIMIT 1",
-            (f"schedule:{run.schedule_id}", run.after_message),
+            # created_at too: ids are max+1, so a purge of the newest rows could reuse one
+            "SELECT id, status, reason, pane_id FROM messages WHERE sender=?"
+            " AND (id>? OR created_at>=?) ORDER BY id DESC LIMIT 1",
+            (f"schedule:{run.schedule_id}", run.after_message, run.claimed_at),
         ).fetchone()
 
     def finish_message(self, message_id: int, status: str, reason: str | None, now: float) -> None:
