@@ -1,9 +1,151 @@
-"""`orc schedule`: not built yet (see the issue that owns it)."""
+"""`orc schedule`: durable check-ins that the leader (the UI or `orc daemon`) delivers.
+
+`add` prints only the id on stdout, so an agent can keep it: `id=$(orc schedule add 30m "...")`.
+"""
 
 from __future__ import annotations
 
+import json
+import time
+from dataclasses import asdict
+from datetime import datetime
+
 import click
+
+from core.cli.context import calling_sender, config, run_with_room
+from core.errors import BadInput
+from core.room import Room
+from core.scheduler import Schedule
+from core.when import format_duration, parse_duration
+
+NOTE_WIDTH = 48
+
+
+def leader_warning(room_label: str) -> str:
+    cfg = config()
+    start = " ".join(
+        ["orc", *cfg.address.argv(), *(["--db", cfg.db] if cfg.db else []), "daemon", "--detach"]
+    )
+    return (
+        f"orc: warning: no leader is running on tmux server {room_label!r}, so nothing will "
+        f"fire until one starts: run `{start}` (or open the control room)"
+    )
+
+
+def when_text(at: float, now: float) -> str:
+    moment = datetime.fromtimestamp(at).astimezone()
+    shown = moment.strftime("%H:%M:%S" if abs(at - now) < 86400 else "%Y-%m-%d %H:%M")
+    delta = at - now
+    if abs(delta) < 1:
+        return f"{shown} (now)"
+    if delta > 0:
+        return f"{shown} (in {format_duration(delta)})"
+    return f"{shown} ({format_duration(-delta)} ago)"
+
+
+def schedule_row(s: Schedule, now: float) -> dict[str, str]:
+    note = s.note.replace("\n", " ↵ ")
+    return {
+        "id": str(s.id),
+        "state": s.state + (" (late)" if s.late else "") + (" (held)" if s.held_since else ""),
+        "due": when_text(s.due_at, now),
+        "every": format_duration(s.every) if s.every else "-",
+        "target": s.target,
+        "from": s.sender,
+        "note": note if len(note) <= NOTE_WIDTH else note[: NOTE_WIDTH - 1] + "…",
+        "result": s.result or "",
+    }
+
+
+def render(rows: list[dict[str, str]]) -> str:
+    if not rows:
+        return "no check-ins scheduled"
+    columns = list(rows[0])
+    widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns}
+    lines = ["  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip()]
+    lines += ["  ".join(r[c].ljust(widths[c]) for c in columns).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+@click.group("schedule")
+def schedule_group() -> None:
+    """Durable check-ins: add, list, cancel (also snooze, edit)."""
+
+
+@schedule_group.command("add")
+@click.argument("when")
+@click.argument("note")
+@click.option("--to", "target", help="agent name, session:window[.pane] or %N (default: own pane)")
+@click.option("--every", help="repeat interval, e.g. 15m or 1h30m")
+def add_command(when: str, note: str, target: str | None, every: str | None) -> None:
+    """Deliver NOTE at WHEN (90s, 30m, 1h30m, 14:30 or ISO 8601); prints the id."""
+
+    async def work(room: Room) -> tuple[Schedule, bool]:
+        sender = await calling_sender(room)
+        schedule = await room.schedules.add(when, note, target=target, every=every, sender=sender)
+        return schedule, await room.lease.current() is not None
+
+    schedule, led = run_with_room(work)
+    click.echo(str(schedule.id))
+    if not led:
+        click.echo(leader_warning(config().address.label), err=True)
+
+
+@schedule_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.option("--pending", is_flag=True, help="only check-ins that have not fired yet")
+@click.option("--limit", default=200, show_default=True, help="at most this many")
+def list_command(as_json: bool, pending: bool, limit: int) -> None:
+    """Pending check-ins by due time, then the most recent finished ones."""
+
+    async def work(room: Room) -> list[Schedule]:
+        return await room.schedules.list(include_done=not pending, limit=limit)
+
+    schedules = run_with_room(work)
+    if as_json:
+        click.echo(json.dumps([asdict(s) for s in schedules], indent=2, ensure_ascii=False))
+    else:
+        now = time.time()
+        click.echo(render([schedule_row(s, now) for s in schedules]))
+
+
+def _id(value: str) -> int:
+    try:
+        return int(value.lstrip("#"))
+    except ValueError as exc:
+        raise BadInput(
+            f"invalid schedule id {value!r}: use the number `schedule add` printed"
+        ) from exc
+
+
+@schedule_group.command("cancel")
+@click.argument("schedule_id")
+def cancel_command(schedule_id: str) -> None:
+    """Cancel a pending check-in (a repeating one stops repeating)."""
+    sid = _id(schedule_id)
+    run_with_room(lambda room: room.schedules.cancel(sid))
+    click.echo(f"cancelled {sid}")
+
+
+@schedule_group.command("snooze")
+@click.argument("schedule_id")
+@click.argument("duration")
+def snooze_command(schedule_id: str, duration: str) -> None:
+    """Push a pending check-in DURATION later."""
+    sid, seconds = _id(schedule_id), parse_duration(duration)
+    schedule = run_with_room(lambda room: room.schedules.snooze(sid, seconds))
+    click.echo(f"snoozed {sid} to {when_text(schedule.due_at, time.time())}")
+
+
+@schedule_group.command("edit")
+@click.argument("schedule_id")
+@click.argument("note")
+def edit_command(schedule_id: str, note: str) -> None:
+    """Replace the note of a pending check-in."""
+    sid = _id(schedule_id)
+    run_with_room(lambda room: room.schedules.edit(sid, note))
+    click.echo(f"edited {sid}")
 
 
 def register(group: click.Group) -> None:
-    """Adds this module's commands to the `orc` group."""
+    group.add_command(schedule_group)
