@@ -144,8 +144,7 @@ async def test_checkins_are_scheduled_for_agents_that_ask_for_them(
 ) -> None:
     spec = await team_spec(tmp_path)
     result = await up(room, spec, ready_timeout=60)
-    if any("not built yet" in w for w in result.warnings):
-        pytest.skip("room.schedules.add is not built yet (scheduler issue); lead: drop this skip")
+    assert result.warnings == []
     schedules = await room.schedules.list()
     by_target = {s.target: s for s in schedules if s.state == "pending"}
     assert set(by_target) == {"orchestrator", "pm-web", "pm-api"}
