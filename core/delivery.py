@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core.agent_kind import guess_kind, is_shell, kind_of
-from core.capture import capture_panes
 from core.tmux_client import TmuxClient
-from core.topology import Pane, read_topology
+from core.topology import Pane
 
 Status = Literal["delivered", "typed_not_submitted", "failed"]
 SEND_KEYS_LIMIT = 200  # longer text is pasted: one paste is one event for the agent's TUI
@@ -60,9 +59,9 @@ def _escape_trailing_semicolon(text: str) -> str:
     return text[:-1] + "\\;" if text.endswith(";") else text
 
 
-def _cursor_line(screen: str, pane: Pane) -> str:
+def _cursor_line(screen: str, cursor_y: int) -> str:
     lines = screen.split("\n")
-    return lines[pane.cursor_y] if 0 <= pane.cursor_y < len(lines) else ""
+    return lines[cursor_y] if 0 <= cursor_y < len(lines) else ""
 
 
 def _tail(text: str) -> str:
@@ -71,13 +70,19 @@ def _tail(text: str) -> str:
     return last[-12:]
 
 
-async def _screen_and_cursor(client: TmuxClient, pane_id: str) -> tuple[str, Pane | None]:
-    topo = await read_topology(client)
-    pane = topo.by_id(pane_id)
-    if pane is None:
+async def _screen_and_cursor(client: TmuxClient, pane_id: str) -> tuple[str, int | None]:
+    """The pane's plain screen and cursor row in one tmux call; None for a pane that is gone."""
+    result = await client.run_chain(
+        [
+            ["display-message", "-p", "-t", pane_id, "#{cursor_y}"],
+            ["capture-pane", "-p", "-t", pane_id],
+        ],
+        check=False,
+    )
+    first, _, screen = result.stdout.partition("\n")
+    if result.returncode != 0 or not first.strip().isdigit():
         return "", None
-    shots = await capture_panes(client, [pane_id], ansi=False)
-    return shots.get(pane_id, ""), pane
+    return screen, int(first)
 
 
 async def type_text(client: TmuxClient, pane_id: str, text: str) -> None:
@@ -106,10 +111,10 @@ async def deliver(
             return "failed", "pane disappeared"
         return ("delivered", None) if changed else ("failed", "the text did not appear in the pane")
     await asyncio.sleep(kind.submit_pause)
-    typed, typed_pane = await _screen_and_cursor(client, pane.pane_id)
-    if typed_pane is None:
+    typed, typed_cursor = await _screen_and_cursor(client, pane.pane_id)
+    if typed_cursor is None:
         return "failed", "pane disappeared"
-    input_line = _cursor_line(typed, typed_pane)
+    input_line = _cursor_line(typed, typed_cursor)
     await client.run("send-keys", "-t", pane.pane_id, "Enter")
     return await _verify_submitted(
         client, pane.pane_id, typed, input_line, _tail(text), kind.settle
@@ -122,8 +127,8 @@ async def _wait_for_change(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        screen, pane = await _screen_and_cursor(client, pane_id)
-        if pane is None:
+        screen, cursor = await _screen_and_cursor(client, pane_id)
+        if cursor is None:
             return None
         if screen != before:
             return True
@@ -140,10 +145,10 @@ async def _verify_submitted(
     deadline = loop.time() + timeout
     while True:
         await asyncio.sleep(0.05)
-        screen, pane = await _screen_and_cursor(client, pane_id)
-        if pane is None:
+        screen, cursor = await _screen_and_cursor(client, pane_id)
+        if cursor is None:
             return "failed", "pane disappeared"
-        line = _cursor_line(screen, pane)
+        line = _cursor_line(screen, cursor)
         if screen != typed and (tail not in line or line != input_line):
             return "delivered", None
         if loop.time() >= deadline:
