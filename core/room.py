@@ -114,6 +114,11 @@ class Room:
         return self
 
     async def close(self) -> None:
+        for service in self._services:
+            closer = getattr(service, "close", None)  # services with their own resources
+            if closer is not None:
+                with contextlib.suppress(Exception):
+                    await closer()
         if self._lease is not None:
             with contextlib.suppress(Exception):
                 await self._lease.release()

@@ -1,0 +1,319 @@
+"""Pane history: every pane's screen over time, deduplicated, bounded, and browsable.
+
+Synchronous on purpose: it runs on memory's own SQLite connection in a worker thread, so a batch
+(hashing, ANSI stripping, compression, inserts) is one transaction that never interleaves with the
+room's aiosqlite connection and never blocks the event loop.
+
+Storage: `pane_screens` holds each distinct screen once (by hash; plain text for FTS, colours
+compressed); `pane_history` has one small row per change pointing at it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import time
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# CSI (colours, cursor), OSC (titles, hyperlinks; BEL or ST terminated), and 2-byte escapes.
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+PRUNE_BATCH = 2000  # history rows deleted per step when pruning for size
+
+
+def strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def visible_part(screen: str, height: int) -> str:
+    """The pane's visible rows: a capture also carries scrollback above them."""
+    if height <= 0:
+        return screen
+    lines = screen.splitlines()
+    return "\n".join(lines[-height:])
+
+
+@dataclass(frozen=True)
+class ScreenChange:
+    """A pane's screen as it was at `at`, to be recorded."""
+
+    pane_id: str
+    agent: str | None
+    target: str
+    at: float
+    screen: str  # with ANSI colours
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    id: int
+    at: float
+    pane_id: str
+    agent: str | None
+    target: str
+
+
+@dataclass(frozen=True)
+class PaneScreen:
+    """A pane's screen as it was from `at` until the next entry (`later`) of the same pane."""
+
+    id: int  # pane-history id
+    at: float
+    pane_id: str
+    agent: str | None
+    target: str
+    text: str  # without colours
+    ansi: str  # with colours, as captured
+    earlier: int | None  # the pane's previous history id, for stepping back in time
+    later: int | None
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    rows: int  # history rows deleted
+    screens: int  # distinct screens deleted
+    bytes_before: int
+    bytes_after: int
+
+
+def used_bytes(conn: sqlite3.Connection) -> int:
+    """Bytes of the database in use (pages minus free pages): what the size limit bounds.
+
+    Freed pages are reused by later writes, so the file stops growing once this is bounded.
+    """
+    page_count = conn.execute("PRAGMA page_count").fetchone()[0]
+    free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    return int((page_count - free) * page_size)
+
+
+class PaneHistory:
+    """Queries over one connection; callers serialise access (see core.memory)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._last: dict[str, bytes] = {}  # pane id -> hash of its latest stored screen
+
+    # -- writing --------------------------------------------------------------------------------
+
+    def record(self, changes: Iterable[ScreenChange]) -> list[int]:
+        """Store changed screens in ONE transaction; a screen equal to the pane's last is skipped.
+
+        Returns the new history ids.
+        """
+        conn = self.conn
+        ids: list[int] = []
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for change in changes:
+                digest = hashlib.blake2b(change.screen.encode(), digest_size=16).digest()
+                if self._last_hash(change.pane_id) == digest:
+                    continue
+                row = conn.execute("SELECT id FROM pane_screens WHERE hash=?", (digest,)).fetchone()
+                if row is None:
+                    text = strip_ansi(change.screen)
+                    packed = zlib.compress(change.screen.encode(), 6)
+                    screen_id = conn.execute(
+                        "INSERT INTO pane_screens (hash, text, ansi, bytes) VALUES (?,?,?,?)",
+                        (digest, text, packed, len(text.encode()) + len(packed)),
+                    ).lastrowid
+                else:
+                    screen_id = row[0]
+                cur = conn.execute(
+                    "INSERT INTO pane_history (at, pane_id, agent, target, screen_id)"
+                    " VALUES (?,?,?,?,?)",
+                    (change.at, change.pane_id, change.agent, change.target, screen_id),
+                )
+                self._last[change.pane_id] = digest
+                ids.append(int(cur.lastrowid or 0))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            self._last.clear()  # the cache may name rows that were rolled back
+            raise
+        return ids
+
+    def _last_hash(self, pane_id: str) -> bytes | None:
+        if pane_id not in self._last:
+            row = self.conn.execute(
+                "SELECT s.hash FROM pane_history h JOIN pane_screens s ON s.id = h.screen_id"
+                " WHERE h.pane_id=? ORDER BY h.at DESC, h.id DESC LIMIT 1",
+                (pane_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            self._last[pane_id] = bytes(row[0])
+        return self._last[pane_id]
+
+    def forget_cache(self) -> None:
+        """Another process may have written since: re-read last hashes from the database."""
+        self._last.clear()
+
+    # -- retention ------------------------------------------------------------------------------
+
+    def prune(self, *, max_age: float, max_bytes: int, now: float | None = None) -> PruneReport:
+        """Delete history older than `max_age`, then oldest first until under `max_bytes`.
+
+        Pruning for size stops at 90% of the limit, so a full database is not pruned on every
+        tick. Settle summaries age out with the history they came from; notes never do.
+        """
+        now = time.time() if now is None else now
+        conn = self.conn
+        before = used_bytes(conn)
+        rows = screens = 0
+        cutoff = now - max_age
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            ids = [
+                r[0] for r in conn.execute("SELECT id FROM pane_history WHERE at < ?", (cutoff,))
+            ]
+            r, s = self._delete_history(ids)
+            rows, screens = rows + r, screens + s
+            conn.execute("DELETE FROM memory_notes WHERE kind='summary' AND at < ?", (cutoff,))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        target = int(max_bytes * 0.9)
+        if used_bytes(conn) > max_bytes:
+            while used_bytes(conn) > target:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    ids = [
+                        r[0]
+                        for r in conn.execute(
+                            "SELECT id FROM pane_history ORDER BY at, id LIMIT ?", (PRUNE_BATCH,)
+                        )
+                    ]
+                    r, s = self._delete_history(ids)
+                    # FTS5 deletes leave tombstones until segments merge: merge now so the
+                    # index shrinks with the rows (a bounded amount of work per step).
+                    conn.execute(
+                        "INSERT INTO pane_screens_fts(pane_screens_fts, rank) VALUES ('merge', 500)"
+                    )
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                rows, screens = rows + r, screens + s
+                if not ids:
+                    break
+        if rows:
+            self._last.clear()
+        return PruneReport(rows, screens, before, used_bytes(conn))
+
+    def _delete_history(self, ids: list[int]) -> tuple[int, int]:
+        """Delete these history rows and the screens no remaining row refers to."""
+        if not ids:
+            return 0, 0
+        conn = self.conn
+        screen_ids: set[int] = set()
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            screen_ids.update(
+                r[0]
+                for r in conn.execute(
+                    f"SELECT DISTINCT screen_id FROM pane_history WHERE id IN ({marks})", chunk
+                )
+            )
+            conn.execute(f"DELETE FROM pane_history WHERE id IN ({marks})", chunk)
+        orphans = [
+            sid
+            for sid in screen_ids
+            if conn.execute(
+                "SELECT 1 FROM pane_history WHERE screen_id=? LIMIT 1", (sid,)
+            ).fetchone()
+            is None
+        ]
+        for chunk in _chunks(orphans, 500):
+            marks = ",".join("?" * len(chunk))
+            conn.execute(f"DELETE FROM pane_screens WHERE id IN ({marks})", chunk)
+        return len(ids), len(orphans)
+
+    # -- reading (time travel) ------------------------------------------------------------------
+
+    def screen(self, history_id: int) -> PaneScreen | None:
+        row = self.conn.execute(
+            "SELECT h.id, h.at, h.pane_id, h.agent, h.target, s.text, s.ansi FROM pane_history h"
+            " JOIN pane_screens s ON s.id = h.screen_id WHERE h.id=?",
+            (history_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        earlier, later = self.neighbours(history_id)
+        return PaneScreen(
+            int(row[0]),
+            float(row[1]),
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            zlib.decompress(row[6]).decode(),
+            earlier,
+            later,
+        )
+
+    def screen_at(self, pane_id: str, at: float) -> PaneScreen | None:
+        """What the pane showed at that moment: its latest stored screen not after `at`."""
+        row = self.conn.execute(
+            "SELECT id FROM pane_history WHERE pane_id=? AND at <= ? ORDER BY at DESC, id DESC"
+            " LIMIT 1",
+            (pane_id, at),
+        ).fetchone()
+        return self.screen(int(row[0])) if row else None
+
+    def neighbours(self, history_id: int) -> tuple[int | None, int | None]:
+        """(earlier, later) history ids of the same pane, None at either end."""
+        row = self.conn.execute(
+            "SELECT pane_id, at FROM pane_history WHERE id=?", (history_id,)
+        ).fetchone()
+        if row is None:
+            return None, None
+        pane_id, at = row
+        earlier = self.conn.execute(
+            "SELECT id FROM pane_history WHERE pane_id=? AND (at < ? OR (at = ? AND id < ?))"
+            " ORDER BY at DESC, id DESC LIMIT 1",
+            (pane_id, at, at, history_id),
+        ).fetchone()
+        later = self.conn.execute(
+            "SELECT id FROM pane_history WHERE pane_id=? AND (at > ? OR (at = ? AND id > ?))"
+            " ORDER BY at, id LIMIT 1",
+            (pane_id, at, at, history_id),
+        ).fetchone()
+        return (earlier[0] if earlier else None, later[0] if later else None)
+
+    def history(
+        self,
+        pane_id: str,
+        *,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 500,
+    ) -> list[HistoryEntry]:
+        """The pane's stored screens, oldest first (the newest `limit` of the range)."""
+        rows = self.conn.execute(
+            "SELECT id, at, pane_id, agent, target FROM pane_history WHERE pane_id=?"
+            " AND at >= ? AND at <= ? ORDER BY at DESC, id DESC LIMIT ?",
+            (
+                pane_id,
+                since if since is not None else 0.0,
+                until if until is not None else float("inf"),
+                limit,
+            ),
+        ).fetchall()
+        return [HistoryEntry(int(r[0]), float(r[1]), r[2], r[3], r[4]) for r in reversed(rows)]
+
+    def panes(self) -> list[tuple[str, str | None, int, float]]:
+        """Every pane with history: (pane_id, latest agent name, rows, latest at)."""
+        rows = self.conn.execute(
+            "SELECT pane_id, agent, count(*), max(at) FROM pane_history GROUP BY pane_id"
+            " ORDER BY max(at) DESC"
+        ).fetchall()
+        return [(r[0], r[1], int(r[2]), float(r[3])) for r in rows]
+
+
+def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
