@@ -11,6 +11,7 @@ compressed); `pane_history` has one small row per change pointing at it.
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import sqlite3
 import time
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 # CSI (colours, cursor), OSC (titles, hyperlinks; BEL or ST terminated), and 2-byte escapes.
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-PRUNE_BATCH = 2000  # history rows deleted per step when pruning for size
+PRUNE_MIN = 100  # fewest history rows deleted per step when pruning for size
 
 
 def strip_ansi(text: str) -> str:
@@ -172,37 +173,52 @@ class PaneHistory:
             r, s = self._delete_history(ids)
             rows, screens = rows + r, screens + s
             conn.execute("DELETE FROM memory_notes WHERE kind='summary' AND at < ?", (cutoff,))
+            if ids:  # reclaim the index space of what was deleted (bounded work: ~8 MB)
+                conn.execute(
+                    "INSERT INTO pane_screens_fts(pane_screens_fts, rank) VALUES ('merge', -2000)"
+                )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        target = int(max_bytes * 0.9)
         if used_bytes(conn) > max_bytes:
-            while used_bytes(conn) > target:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    ids = [
-                        r[0]
-                        for r in conn.execute(
-                            "SELECT id FROM pane_history ORDER BY at, id LIMIT ?", (PRUNE_BATCH,)
-                        )
-                    ]
-                    r, s = self._delete_history(ids)
-                    # FTS5 deletes leave tombstones until segments merge: merge now so the
-                    # index shrinks with the rows (a bounded amount of work per step).
-                    conn.execute(
-                        "INSERT INTO pane_screens_fts(pane_screens_fts, rank) VALUES ('merge', 500)"
-                    )
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                rows, screens = rows + r, screens + s
-                if not ids:
-                    break
+            r, s = self._prune_to(int(max_bytes * 0.9))
+            rows, screens = rows + r, screens + s
         if rows:
             self._last.clear()
         return PruneReport(rows, screens, before, used_bytes(conn))
+
+    def _prune_to(self, target: int) -> tuple[int, int]:
+        """Delete the oldest history until the database uses at most `target` bytes.
+
+        FTS5 deletions leave tombstones that take space until segments merge, so each step
+        deletes the share of rows the excess suggests, then merges the screen index whole
+        (`optimize`) so the next measurement is true; it converges in one or two steps.
+        """
+        conn = self.conn
+        rows = screens = 0
+        for _ in range(8):
+            used = used_bytes(conn)
+            total = conn.execute("SELECT count(*) FROM pane_history").fetchone()[0]
+            if used <= target or total == 0:
+                break
+            n = max(PRUNE_MIN, math.ceil(total * (used - target) / used))
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                ids = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT id FROM pane_history ORDER BY at, id LIMIT ?", (n,)
+                    )
+                ]
+                r, s = self._delete_history(ids)
+                conn.execute("INSERT INTO pane_screens_fts(pane_screens_fts) VALUES ('optimize')")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            rows, screens = rows + r, screens + s
+        return rows, screens
 
     def _delete_history(self, ids: list[int]) -> tuple[int, int]:
         """Delete these history rows and the screens no remaining row refers to."""

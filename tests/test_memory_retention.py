@@ -1,0 +1,118 @@
+"""Retention: pane history is pruned oldest first, by age and by size, and the database stays
+under its limit as history keeps arriving (real SQLite file, the real migrations)."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.pane_history import PaneHistory, ScreenChange, used_bytes
+from core.store import Store
+
+WORDS = [
+    "build",
+    "test",
+    "login",
+    "auth",
+    "deploy",
+    "refactor",
+    "eng",
+    "pm",
+    "fix",
+    "bug",
+    "cache",
+    "token",
+    "query",
+    "render",
+]
+
+
+@pytest.fixture
+async def history(tmp_path: Path) -> Iterator[PaneHistory]:
+    path = tmp_path / "orc.sqlite"
+    store = await Store.open(path)  # applies every migration, memory's included
+    await store.close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    yield PaneHistory(conn)
+    conn.close()
+
+
+def screen(rng: random.Random, n: int) -> str:
+    lines = [
+        " ".join(rng.choice(WORDS) + str(rng.randrange(10**6)) for _ in range(10))
+        for _ in range(30)
+    ]
+    return f"\x1b[1mscreen {n}\x1b[0m\n" + "\n".join(lines)
+
+
+def count(h: PaneHistory, table: str) -> int:
+    return int(h.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def test_age_prunes_old_rows_and_their_orphan_screens_but_keeps_notes(
+    history: PaneHistory,
+) -> None:
+    now = time.time()
+    day = 86400.0
+    history.record([ScreenChange("%1", "eng-1", "t:0.0", now - 10 * day, "shared screen")])
+    history.record([ScreenChange("%1", "eng-1", "t:0.0", now - 9 * day, "old only")])
+    history.record([ScreenChange("%1", "eng-1", "t:0.0", now - 1 * day, "shared screen")])
+    history.record([ScreenChange("%2", None, "t:1.0", now - 8 * day, "other old")])
+    history.record([ScreenChange("%2", None, "t:1.0", now, "other new")])
+    for kind, at in (("note", now - 30 * day), ("summary", now - 30 * day), ("summary", now - day)):
+        history.conn.execute(
+            "INSERT INTO memory_notes (at, kind, text) VALUES (?,?,?)", (at, kind, kind)
+        )
+    report = history.prune(max_age=7 * day, max_bytes=1 << 40, now=now)
+    assert report.rows == 3
+    kept = history.conn.execute(
+        "SELECT h.pane_id, s.text FROM pane_history h JOIN pane_screens s ON s.id=h.screen_id"
+        " ORDER BY h.at"
+    ).fetchall()
+    assert kept == [("%1", "shared screen"), ("%2", "other new")]
+    assert count(history, "pane_screens") == 2  # 'old only' and 'other old' went with their rows
+    notes = history.conn.execute("SELECT kind FROM memory_notes ORDER BY at").fetchall()
+    assert notes == [("note",), ("summary",)]
+    # the index forgot the pruned screens
+    assert (
+        history.conn.execute(
+            "SELECT count(*) FROM pane_screens_fts WHERE pane_screens_fts MATCH 'old'"
+        ).fetchone()[0]
+        == 0
+    )
+
+
+def fill(history: PaneHistory, rng: random.Random, start: int, n: int, t0: float) -> None:
+    for i in range(start, start + n, 100):
+        history.record(
+            ScreenChange(f"%{j % 7}", None, "t:0.0", t0 + j, screen(rng, j))
+            for j in range(i, min(i + 100, start + n))
+        )
+
+
+def test_size_limit_prunes_oldest_first_and_keeps_the_database_bounded(
+    history: PaneHistory, tmp_path: Path
+) -> None:
+    rng = random.Random(8)
+    limit = 2 * 1024 * 1024
+    t0 = time.time() - 3600
+    sizes = []
+    for round_ in range(3):
+        fill(history, rng, round_ * 1500, 1500, t0)
+        assert used_bytes(history.conn) > limit
+        newest_before = history.conn.execute("SELECT max(at) FROM pane_history").fetchone()[0]
+        report = history.prune(max_age=86400, max_bytes=limit, now=t0 + 10**5 / 2)
+        assert report.rows > 0 and report.bytes_after <= limit
+        assert used_bytes(history.conn) <= limit
+        remaining = history.conn.execute("SELECT min(at), max(at) FROM pane_history").fetchone()
+        assert remaining[1] == newest_before  # the newest screens survive...
+        assert remaining[0] > t0 + round_ * 1500  # ...and the oldest went first
+        history.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        sizes.append((tmp_path / "orc.sqlite").stat().st_size)
+    # freed pages are reused: the file stops growing once the limit is reached
+    assert sizes[2] <= sizes[0] * 1.15, sizes
