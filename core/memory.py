@@ -174,26 +174,7 @@ class Memory:
 
         Raises BadInput for a malformed query.
         """
-        match = fts_query(query)
-        unknown = set(kinds) - set(KINDS)
-        if unknown:
-            raise BadInput(f"unknown kind {sorted(unknown)[0]!r}: use {', '.join(KINDS)}")
-
-        def run(h: PaneHistory) -> list[MemoryHit]:
-            _check_query(query, match)
-            hits: list[MemoryHit] = []
-            for kind in dict.fromkeys(k if k != "summary" else "note" for k in kinds):
-                try:
-                    hits += _SEARCHES[kind](h.conn, match, limit)
-                except sqlite3.OperationalError as exc:
-                    if "no such column" in str(exc):
-                        continue  # a column filter (`kind:state`) that only some indexes have
-                    raise ActionFailed(f"memory search failed: {exc}") from exc
-            hits = [hit for hit in hits if hit.kind in kinds]
-            hits.sort(key=lambda hit: (hit.at, hit.ref), reverse=True)
-            return hits[:limit]
-
-        return await self._run(run)
+        return await self._run(lambda h: search_sync(h.conn, query, limit, kinds))
 
     # -- time travel ----------------------------------------------------------------------------
 
@@ -251,6 +232,28 @@ class Memory:
     async def prune(self) -> PruneReport:
         r = self.retention
         return await self._run(lambda h: h.prune(max_age=r.max_age, max_bytes=r.max_bytes))
+
+
+def search_sync(
+    conn: sqlite3.Connection, query: str, limit: int = 50, kinds: tuple[str, ...] = KINDS
+) -> list[MemoryHit]:
+    """`Memory.search` on a plain connection (the benchmark measures exactly this)."""
+    match = fts_query(query)
+    unknown = set(kinds) - set(KINDS)
+    if unknown:
+        raise BadInput(f"unknown kind {sorted(unknown)[0]!r}: use {', '.join(KINDS)}")
+    _check_query(query, match)
+    hits: list[MemoryHit] = []
+    for kind in dict.fromkeys(k if k != "summary" else "note" for k in kinds):
+        try:
+            hits += _SEARCHES[kind](conn, match, limit)
+        except sqlite3.OperationalError as exc:
+            if "no such column" in str(exc):
+                continue  # a column filter (`kind:state`) that only some indexes have
+            raise ActionFailed(f"memory search failed: {exc}") from exc
+    hits = [hit for hit in hits if hit.kind in kinds]
+    hits.sort(key=lambda hit: (hit.at, hit.ref), reverse=True)
+    return hits[:limit]
 
 
 # -- writing a refresh's work, in the worker thread ---------------------------------------------

@@ -100,7 +100,8 @@ class PaneHistory:
     # -- writing --------------------------------------------------------------------------------
 
     def record(self, changes: Iterable[ScreenChange]) -> list[int]:
-        """Store changed screens in ONE transaction; a screen equal to the pane's last is skipped.
+        """Store changed screens in ONE transaction; a screen whose text equals the pane's last
+        stored one is skipped.
 
         Returns the new history ids.
         """
@@ -109,12 +110,14 @@ class PaneHistory:
         conn.execute("BEGIN IMMEDIATE")
         try:
             for change in changes:
-                digest = hashlib.blake2b(change.screen.encode(), digest_size=16).digest()
+                # Identity is the plain text: the focused pane is captured with colours, the
+                # others without, and a change of focus is not a change of screen.
+                text = strip_ansi(change.screen)
+                digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
                 if self._last_hash(change.pane_id) == digest:
                     continue
                 row = conn.execute("SELECT id FROM pane_screens WHERE hash=?", (digest,)).fetchone()
                 if row is None:
-                    text = strip_ansi(change.screen)
                     packed = zlib.compress(change.screen.encode(), 6)
                     screen_id = conn.execute(
                         "INSERT INTO pane_screens (hash, text, ansi, bytes) VALUES (?,?,?,?)",

@@ -21,9 +21,9 @@ CREATE INDEX memory_notes_at ON memory_notes(kind, at);
 -- Distinct screen contents, addressed by hash: a screen that comes back (A, B, A) is stored once.
 CREATE TABLE pane_screens (
     id    INTEGER PRIMARY KEY,
-    hash  BLOB NOT NULL UNIQUE,     -- blake2b of the screen with colours
+    hash  BLOB NOT NULL UNIQUE,     -- blake2b of the plain text (colours do not make a change)
     text  TEXT NOT NULL,            -- without ANSI: what search sees
-    ansi  BLOB NOT NULL,            -- zlib-compressed screen with colours: what time travel shows
+    ansi  BLOB NOT NULL,            -- zlib-compressed screen as captured (colours if it had them)
     bytes INTEGER NOT NULL          -- length(text) + length(ansi), for statistics
 );
 
