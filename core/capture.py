@@ -8,10 +8,12 @@ from collections.abc import Sequence
 from core.tmux_client import TmuxClient
 
 
-def _capture_command(pane_id: str, history: int, ansi: bool) -> list[str]:
+def _capture_command(pane_id: str, history: int, ansi: bool, join: bool = False) -> list[str]:
     cmd = ["capture-pane", "-p", "-t", pane_id]
     if ansi:
         cmd.append("-e")
+    if join:
+        cmd.append("-J")  # wrapped lines joined: a secret split by wrapping is still one token
     if history > 0:
         cmd += ["-S", str(-history)]
     return cmd
@@ -22,6 +24,7 @@ async def capture_panes(
     pane_ids: Sequence[str],
     history: int = 0,
     ansi: bool = True,
+    join: bool = False,
 ) -> dict[str, str]:
     """Visible screen (plus `history` lines) of each pane, keyed by pane id.
 
@@ -35,7 +38,7 @@ async def capture_panes(
         commands: list[list[str]] = []
         for pane_id in remaining:
             commands.append(["display-message", "-p", f"{marker}{pane_id}"])
-            commands.append(_capture_command(pane_id, history, ansi))
+            commands.append(_capture_command(pane_id, history, ansi, join))
         result = await client.run_chain(commands, check=False)
         got = _split(result.stdout, marker)
         captured.update(got)

@@ -10,6 +10,7 @@ A replacement names what was there, e.g. `[REDACTED:github-token]`, so a reader 
 from __future__ import annotations
 
 import re
+import string
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -89,9 +90,18 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+MULTILINE = RULES[0]  # private-key blocks span lines; every other shape lies within one line
+LINE_RULES = RULES[1:]
+HINTS = tuple(sorted({h for rule in LINE_RULES for h in rule.hints}))
+
+
 @dataclass
 class Redactor:
-    """Redacts many texts and counts what it replaced, by rule name."""
+    """Redacts many texts and counts what it replaced, by rule name.
+
+    Speed: the rules' regexes run only on the lines where one of their hints occurs, found with
+    str.find (C speed); most of a screen never meets a regex.
+    """
 
     enabled: bool = True
     counts: Counter[str] = field(default_factory=Counter)
@@ -103,15 +113,49 @@ class Redactor:
     def __call__(self, text: str) -> str:
         if not self.enabled or not text:
             return text
-        lowered = text.lower()
-        for rule in RULES:
+        lowered = _lower(text)
+        if "-----begin" in lowered:
+            text = self._apply((MULTILINE,), text, lowered)
+            lowered = _lower(text)
+        spans: set[tuple[int, int]] = set()
+        for hint in HINTS:
+            at = lowered.find(hint)
+            while at >= 0:
+                start = lowered.rfind("\n", 0, at) + 1
+                end = lowered.find("\n", at)
+                end = len(lowered) if end < 0 else end
+                spans.add((start, end))
+                at = lowered.find(hint, end)
+        if not spans:
+            return text
+        out: list[str] = []
+        pos = 0
+        for start, end in sorted(spans):
+            out.append(text[pos:start])
+            out.append(self._apply(LINE_RULES, text[start:end], lowered[start:end]))
+            pos = end
+        out.append(text[pos:])
+        return "".join(out)
+
+    def _apply(self, rules: tuple[Rule, ...], text: str, lowered: str) -> str:
+        for rule in rules:
             if not any(h in lowered for h in rule.hints):
                 continue
             text, n = rule.pattern.subn(_replacer(rule), text)
             if n:
                 self.counts[rule.name] += n
-                lowered = text.lower()
+                lowered = _lower(text)
         return text
+
+
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def _lower(text: str) -> str:
+    """Lower case with the same length (str.lower may lengthen some letters, e.g. 'İ'), so
+    positions found in it are positions in `text`."""
+    lowered = text.lower()
+    return lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
 
 
 def _replacer(rule: Rule):  # type: ignore[no-untyped-def]

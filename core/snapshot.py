@@ -116,7 +116,7 @@ async def collect(
         state = await room.refresh()
     agents = sorted(state.agents, key=lambda a: (not a.managed, a.pane.target))
     shots = (
-        await capture_panes(room.client, [a.pane_id for a in agents], lines, ansi=False)
+        await capture_panes(room.client, [a.pane_id for a in agents], lines, ansi=False, join=True)
         if agents and lines > 0
         else {}
     )

@@ -147,3 +147,25 @@ def test_counts_add_up_across_texts_and_disabled_redactor_changes_nothing() -> N
     assert redactor.total == len(SECRETS)
     off = Redactor(enabled=False)
     assert off(SECRETS[0][0]) == SECRETS[0][0] and off.total == 0
+
+
+def test_secrets_on_several_lines_among_non_ascii_text() -> None:
+    text = (
+        "İstanbul ünïcödé line\n"
+        "all good here\n"
+        "password=hunter2hunter2\n"
+        "漢字 auth_token: abcdef123456\n"
+        f"{SECRETS[3][0]}\n"
+        "last line"
+    )
+    redactor = Redactor()
+    out = redactor(text)
+    assert out.splitlines() == [
+        "İstanbul ünïcödé line",
+        "all good here",
+        "password=[REDACTED:password-assignment]",
+        "漢字 auth_token: [REDACTED:password-assignment]",
+        SECRETS[3][0].replace(SECRETS[3][1], "[REDACTED:github-token]"),
+        "last line",
+    ]
+    assert redactor.total == 3

@@ -168,3 +168,18 @@ def test_no_partial_file_after_a_kill_mid_write(tmp_path: Path, existing: str | 
     write_atomic(out, [b"done\n"], force=True)
     assert out.read_text() == "done\n"
     assert [p.name for p in tmp_path.iterdir()] == ["snap.md"]
+
+
+async def test_a_secret_wrapped_across_rows_is_redacted_whole(
+    room: Room, client: TmuxClient, tmp_path: Path
+) -> None:
+    long_key = "sk-proj-" + "Q7w8E9r0T1y2U3i4" * 5  # 88 characters: wraps in a 60-column pane
+    program = f"print('key:', {long_key!r}, flush=True); import time; time.sleep(60)"
+    pane = await spawn_window(
+        client, WindowSpec("narrow", "w", [sys.executable, "-c", program], width=60, height=10)
+    )
+    await wait_for_screen(client, pane, "key:")
+    data = (await export(room, None, fmt="json", lines=20)).text or ""
+    assert long_key[-12:] not in data and long_key[:20] not in data
+    lines = next(p for p in json.loads(data)["panes"] if p["pane_id"] == pane)["lines"]
+    assert "key: [REDACTED:openai-key]" in lines
