@@ -371,10 +371,9 @@ def _states(conn: sqlite3.Connection, match: str, limit: int) -> list[MemoryHit]
 def _screens(conn: sqlite3.Connection, match: str, limit: int) -> list[MemoryHit]:
     rows = conn.execute(
         "SELECT h.id, h.at, h.agent, h.target, h.pane_id, f.snip FROM"
-        f" (SELECT rowid, {SNIPPET.format(t='pane_screens_fts')} AS snip FROM pane_screens_fts"
-        " WHERE pane_screens_fts MATCH ? ORDER BY rowid DESC LIMIT ?) f"
-        " JOIN pane_history h ON h.id ="
-        " (SELECT max(id) FROM pane_history WHERE screen_id = f.rowid)",
+        f" (SELECT rowid, {SNIPPET.format(t='pane_history_fts')} AS snip FROM pane_history_fts"
+        " WHERE pane_history_fts MATCH ? ORDER BY rowid DESC LIMIT ?) f"
+        " JOIN pane_history h ON h.id = f.rowid",
         (match, limit),
     ).fetchall()
     return [MemoryHit("screen", r[1], r[2] or r[3], r[5], r[0], r[4]) for r in rows]

@@ -4,8 +4,9 @@ Synchronous on purpose: it runs on memory's own SQLite connection in a worker th
 (hashing, ANSI stripping, compression, inserts) is one transaction that never interleaves with the
 room's aiosqlite connection and never blocks the event loop.
 
-Storage: `pane_screens` holds each distinct screen once (by hash; plain text for FTS, colours
-compressed); `pane_history` has one small row per change pointing at it.
+Storage: `pane_screens` holds each distinct screen once (by hash, compressed); `pane_history`
+has one small row per change pointing at it, with the lines that change added (what search
+indexes: see the migration).
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ class PaneHistory:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self._last: dict[str, bytes] = {}  # pane id -> hash of its latest stored screen
+        # pane id -> (hash, lines) of its latest stored screen
+        self._last: dict[str, tuple[bytes, frozenset[str]]] = {}
 
     # -- writing --------------------------------------------------------------------------------
 
@@ -114,23 +116,27 @@ class PaneHistory:
                 # others without, and a change of focus is not a change of screen.
                 text = strip_ansi(change.screen)
                 digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
-                if self._last_hash(change.pane_id) == digest:
+                last = self._latest(change.pane_id)
+                if last is not None and last[0] == digest:
                     continue
                 row = conn.execute("SELECT id FROM pane_screens WHERE hash=?", (digest,)).fetchone()
                 if row is None:
-                    packed = zlib.compress(change.screen.encode(), 6)
+                    packed = zlib.compress(change.screen.encode(), 1)
                     screen_id = conn.execute(
-                        "INSERT INTO pane_screens (hash, text, ansi, bytes) VALUES (?,?,?,?)",
-                        (digest, text, packed, len(text.encode()) + len(packed)),
+                        "INSERT INTO pane_screens (hash, ansi, bytes) VALUES (?,?,?)",
+                        (digest, packed, len(packed)),
                     ).lastrowid
                 else:
                     screen_id = row[0]
+                lines = _lines(text)
+                before = last[1] if last is not None else frozenset()
+                added = "\n".join(dict.fromkeys(line for line in lines if line not in before))
                 cur = conn.execute(
-                    "INSERT INTO pane_history (at, pane_id, agent, target, screen_id)"
-                    " VALUES (?,?,?,?,?)",
-                    (change.at, change.pane_id, change.agent, change.target, screen_id),
+                    "INSERT INTO pane_history (at, pane_id, agent, target, screen_id, added)"
+                    " VALUES (?,?,?,?,?,?)",
+                    (change.at, change.pane_id, change.agent, change.target, screen_id, added),
                 )
-                self._last[change.pane_id] = digest
+                self._last[change.pane_id] = (digest, frozenset(lines))
                 ids.append(int(cur.lastrowid or 0))
             conn.execute("COMMIT")
         except BaseException:
@@ -139,16 +145,18 @@ class PaneHistory:
             raise
         return ids
 
-    def _last_hash(self, pane_id: str) -> bytes | None:
+    def _latest(self, pane_id: str) -> tuple[bytes, frozenset[str]] | None:
+        """Hash and lines of the pane's latest stored screen (cached; read once per pane)."""
         if pane_id not in self._last:
             row = self.conn.execute(
-                "SELECT s.hash FROM pane_history h JOIN pane_screens s ON s.id = h.screen_id"
-                " WHERE h.pane_id=? ORDER BY h.at DESC, h.id DESC LIMIT 1",
+                "SELECT s.hash, s.ansi FROM pane_history h JOIN pane_screens s"
+                " ON s.id = h.screen_id WHERE h.pane_id=? ORDER BY h.at DESC, h.id DESC LIMIT 1",
                 (pane_id,),
             ).fetchone()
             if row is None:
                 return None
-            self._last[pane_id] = bytes(row[0])
+            text = strip_ansi(zlib.decompress(row[1]).decode())
+            self._last[pane_id] = (bytes(row[0]), frozenset(_lines(text)))
         return self._last[pane_id]
 
     def forget_cache(self) -> None:
@@ -178,7 +186,7 @@ class PaneHistory:
             conn.execute("DELETE FROM memory_notes WHERE kind='summary' AND at < ?", (cutoff,))
             if ids:  # reclaim the index space of what was deleted (bounded work: ~8 MB)
                 conn.execute(
-                    "INSERT INTO pane_screens_fts(pane_screens_fts, rank) VALUES ('merge', -2000)"
+                    "INSERT INTO pane_history_fts(pane_history_fts, rank) VALUES ('merge', -2000)"
                 )
             conn.execute("COMMIT")
         except BaseException:
@@ -215,7 +223,7 @@ class PaneHistory:
                     )
                 ]
                 r, s = self._delete_history(ids)
-                conn.execute("INSERT INTO pane_screens_fts(pane_screens_fts) VALUES ('optimize')")
+                conn.execute("INSERT INTO pane_history_fts(pane_history_fts) VALUES ('optimize')")
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -255,21 +263,22 @@ class PaneHistory:
 
     def screen(self, history_id: int) -> PaneScreen | None:
         row = self.conn.execute(
-            "SELECT h.id, h.at, h.pane_id, h.agent, h.target, s.text, s.ansi FROM pane_history h"
+            "SELECT h.id, h.at, h.pane_id, h.agent, h.target, s.ansi FROM pane_history h"
             " JOIN pane_screens s ON s.id = h.screen_id WHERE h.id=?",
             (history_id,),
         ).fetchone()
         if row is None:
             return None
         earlier, later = self.neighbours(history_id)
+        ansi = zlib.decompress(row[5]).decode()
         return PaneScreen(
             int(row[0]),
             float(row[1]),
             row[2],
             row[3],
             row[4],
-            row[5],
-            zlib.decompress(row[6]).decode(),
+            strip_ansi(ansi),
+            ansi,
             earlier,
             later,
         )
@@ -331,6 +340,11 @@ class PaneHistory:
             " ORDER BY max(at) DESC"
         ).fetchall()
         return [(r[0], r[1], int(r[2]), float(r[3])) for r in rows]
+
+
+def _lines(text: str) -> list[str]:
+    """A screen's non-blank lines, right-stripped (padding is not content)."""
+    return [line.rstrip() for line in text.splitlines() if line.strip()]
 
 
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:

@@ -22,19 +22,22 @@ CREATE INDEX memory_notes_at ON memory_notes(kind, at);
 CREATE TABLE pane_screens (
     id    INTEGER PRIMARY KEY,
     hash  BLOB NOT NULL UNIQUE,     -- blake2b of the plain text (colours do not make a change)
-    text  TEXT NOT NULL,            -- without ANSI: what search sees
     ansi  BLOB NOT NULL,            -- zlib-compressed screen as captured (colours if it had them)
-    bytes INTEGER NOT NULL          -- length(text) + length(ansi), for statistics
+    bytes INTEGER NOT NULL          -- compressed size, for statistics
 );
 
--- One row each time a pane's screen changed (throttled while it keeps changing).
+-- One row each time a pane's screen changed (throttled while it keeps changing). Search indexes
+-- `added`, the lines this screen showed that the pane's previous one did not: a scrolling log
+-- is indexed once per line, not once per screen it stays on (10x less index, and a hit is the
+-- moment the text appeared rather than fifty screens that still show it).
 CREATE TABLE pane_history (
     id        INTEGER PRIMARY KEY,
     at        REAL NOT NULL,
     pane_id   TEXT NOT NULL,
     agent     TEXT,                 -- @orc-name at that moment, NULL for unmanaged panes
     target    TEXT NOT NULL,        -- session:window.pane at that moment
-    screen_id INTEGER NOT NULL REFERENCES pane_screens(id)
+    screen_id INTEGER NOT NULL REFERENCES pane_screens(id),
+    added     TEXT NOT NULL         -- plain-text lines new on this screen
 );
 CREATE INDEX pane_history_pane ON pane_history(pane_id, at);
 CREATE INDEX pane_history_screen ON pane_history(screen_id);
@@ -52,12 +55,12 @@ CREATE TRIGGER memory_notes_au AFTER UPDATE OF text ON memory_notes BEGIN
     INSERT INTO memory_notes_fts(rowid, text) VALUES (new.id, new.text);
 END;
 
-CREATE VIRTUAL TABLE pane_screens_fts USING fts5(text, content='pane_screens', content_rowid='id');
-CREATE TRIGGER pane_screens_ai AFTER INSERT ON pane_screens BEGIN
-    INSERT INTO pane_screens_fts(rowid, text) VALUES (new.id, new.text);
+CREATE VIRTUAL TABLE pane_history_fts USING fts5(added, content='pane_history', content_rowid='id');
+CREATE TRIGGER pane_history_ai AFTER INSERT ON pane_history BEGIN
+    INSERT INTO pane_history_fts(rowid, added) VALUES (new.id, new.added);
 END;
-CREATE TRIGGER pane_screens_ad AFTER DELETE ON pane_screens BEGIN
-    INSERT INTO pane_screens_fts(pane_screens_fts, rowid, text) VALUES ('delete', old.id, old.text);
+CREATE TRIGGER pane_history_ad AFTER DELETE ON pane_history BEGIN
+    INSERT INTO pane_history_fts(pane_history_fts, rowid, added) VALUES ('delete', old.id, old.added);
 END;
 
 -- Messages change status after they are queued; only a change of text is re-indexed.
