@@ -19,6 +19,7 @@ API for the UI (search screen and time travel):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sqlite3
@@ -102,6 +103,8 @@ class Memory:
         self._lock = threading.Lock()
         self._leading = False
         self._next_prune = 0.0
+        self._prune_task: asyncio.Task[None] | None = None
+        self.last_error: str | None = None  # the latest failed background write, for the UI
 
     # -- connection -----------------------------------------------------------------------------
 
@@ -119,11 +122,18 @@ class Memory:
     async def _run(self, work: Callable[[PaneHistory], T]) -> T:
         def call() -> T:
             with self._lock:
-                return work(self._open())
+                try:
+                    return work(self._open())
+                except sqlite3.Error as exc:  # busy past the timeout, disk full, corruption
+                    raise ActionFailed(f"memory: {exc}") from exc
 
         return await asyncio.to_thread(call)
 
     async def close(self) -> None:
+        if self._prune_task is not None:
+            with contextlib.suppress(Exception):
+                await self._prune_task
+
         def shut() -> None:
             with self._lock:
                 if self._conn is not None:
@@ -213,21 +223,37 @@ class Memory:
                 self._leading = False
                 self.bridge.reset()
             return
-        if not self._leading:
-            self._leading = True
-            self.bridge.reset()
-            await self._run(lambda h: h.forget_cache())
-        work = self.bridge.observe(state)
-        if work:
-            await self._run(lambda h: _write(h, work))
+        if self._pruning:
+            return  # changes wait for the next refresh: the bridge compares with what it saw
+        try:
+            if not self._leading:
+                self._leading = True
+                self.bridge.reset()
+                await self._run(lambda h: h.forget_cache())
+            work = self.bridge.observe(state)
+            if work:
+                await self._run(lambda h: _write(h, work))
+        except ActionFailed as exc:
+            self.last_error = str(exc)  # memory never stops the room's refresh
 
     async def leader_tick(self) -> None:
-        """Retention pruning, every `retention.prune_every` seconds."""
+        """Retention pruning every `retention.prune_every` seconds, in the background so the
+        refresh loop never waits for it."""
         now = time.monotonic()
-        if now < self._next_prune:
+        if self._pruning or now < self._next_prune:
             return
         self._next_prune = now + self.retention.prune_every
-        await self.prune()
+        self._prune_task = asyncio.create_task(self._prune_in_background())
+
+    @property
+    def _pruning(self) -> bool:
+        return self._prune_task is not None and not self._prune_task.done()
+
+    async def _prune_in_background(self) -> None:
+        try:
+            await self.prune()
+        except ActionFailed as exc:
+            self.last_error = str(exc)
 
     async def prune(self) -> PruneReport:
         r = self.retention

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 # CSI (colours, cursor), OSC (titles, hyperlinks; BEL or ST terminated), and 2-byte escapes.
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 PRUNE_MIN = 100  # fewest history rows deleted per step when pruning for size
+PRUNE_STEP = 2000  # history rows deleted per transaction
 
 
 def strip_ansi(text: str) -> str:
@@ -169,29 +170,19 @@ class PaneHistory:
         """Delete history older than `max_age`, then oldest first until under `max_bytes`.
 
         Pruning for size stops at 90% of the limit, so a full database is not pruned on every
-        tick. Settle summaries age out with the history they came from; notes never do.
+        tick. Settle summaries age out with the history they came from; notes never do. Work is
+        done in short transactions, so other writers (a message being sent) wait milliseconds,
+        not the whole pass.
         """
         now = time.time() if now is None else now
         conn = self.conn
         before = used_bytes(conn)
-        rows = screens = 0
         cutoff = now - max_age
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            ids = [
-                r[0] for r in conn.execute("SELECT id FROM pane_history WHERE at < ?", (cutoff,))
-            ]
-            r, s = self._delete_history(ids)
-            rows, screens = rows + r, screens + s
-            conn.execute("DELETE FROM memory_notes WHERE kind='summary' AND at < ?", (cutoff,))
-            if ids:  # reclaim the index space of what was deleted (bounded work: ~8 MB)
-                conn.execute(
-                    "INSERT INTO pane_history_fts(pane_history_fts, rank) VALUES ('merge', -2000)"
-                )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        ids = [r[0] for r in conn.execute("SELECT id FROM pane_history WHERE at < ?", (cutoff,))]
+        rows, screens = self._delete_in_steps(ids)
+        conn.execute("DELETE FROM memory_notes WHERE kind='summary' AND at < ?", (cutoff,))
+        if rows:
+            self._merge_index()
         if used_bytes(conn) > max_bytes:
             r, s = self._prune_to(int(max_bytes * 0.9))
             rows, screens = rows + r, screens + s
@@ -203,8 +194,8 @@ class PaneHistory:
         """Delete the oldest history until the database uses at most `target` bytes.
 
         FTS5 deletions leave tombstones that take space until segments merge, so each step
-        deletes the share of rows the excess suggests, then merges the screen index whole
-        (`optimize`) so the next measurement is true; it converges in one or two steps.
+        deletes the share of rows the excess suggests, then merges the index so the next
+        measurement is true; it converges in one or two steps.
         """
         conn = self.conn
         rows = screens = 0
@@ -214,22 +205,40 @@ class PaneHistory:
             if used <= target or total == 0:
                 break
             n = max(PRUNE_MIN, math.ceil(total * (used - target) / used))
-            conn.execute("BEGIN IMMEDIATE")
+            ids = [
+                r[0]
+                for r in conn.execute("SELECT id FROM pane_history ORDER BY at, id LIMIT ?", (n,))
+            ]
+            r, s = self._delete_in_steps(ids)
+            self._merge_index()
+            rows, screens = rows + r, screens + s
+        return rows, screens
+
+    def _delete_in_steps(self, ids: list[int]) -> tuple[int, int]:
+        rows = screens = 0
+        for chunk in _chunks(ids, PRUNE_STEP):
+            self.conn.execute("BEGIN IMMEDIATE")
             try:
-                ids = [
-                    r[0]
-                    for r in conn.execute(
-                        "SELECT id FROM pane_history ORDER BY at, id LIMIT ?", (n,)
-                    )
-                ]
-                r, s = self._delete_history(ids)
-                conn.execute("INSERT INTO pane_history_fts(pane_history_fts) VALUES ('optimize')")
-                conn.execute("COMMIT")
+                r, s = self._delete_history(chunk)
+                self.conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                self.conn.execute("ROLLBACK")
                 raise
             rows, screens = rows + r, screens + s
         return rows, screens
+
+    def _merge_index(self) -> None:
+        """Merge the index's segments (dropping deleted entries) a few MB per transaction.
+
+        FTS5 reports work done through total_changes: a delta under 2 means nothing was left.
+        """
+        for _ in range(100_000):
+            before = self.conn.total_changes
+            self.conn.execute(
+                "INSERT INTO pane_history_fts(pane_history_fts, rank) VALUES ('merge', -500)"
+            )
+            if self.conn.total_changes - before < 2:
+                break
 
     def _delete_history(self, ids: list[int]) -> tuple[int, int]:
         """Delete these history rows and the screens no remaining row refers to."""

@@ -117,3 +117,44 @@ def test_size_limit_prunes_oldest_first_and_keeps_the_database_bounded(
         sizes.append((tmp_path / "orc.sqlite").stat().st_size)
     # freed pages are reused: the file stops growing once the limit is reached
     assert sizes[2] <= sizes[0] * 1.15, sizes
+
+
+async def test_the_leader_prunes_in_the_background(room) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from core.memory import Retention
+
+    room.memory.retention = Retention(max_age=600.0, max_bytes=1 << 40)
+    now = time.time()
+    await room.memory._run(
+        lambda h: h.record(
+            [
+                ScreenChange("%1", "eng-1", "t:0.0", now - 3600, "an hour ago"),
+                ScreenChange("%2", "eng-2", "t:1.0", now - 5, "just now"),
+            ]
+        )
+    )
+    assert [e.id for e in await room.memory.history("%1")]
+    await room.memory.leader_tick()
+    deadline = time.monotonic() + 10
+    while await room.memory.history("%1") and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert await room.memory.history("%1") == []
+    assert len(await room.memory.history("%2")) == 1
+
+
+def test_retention_is_configured_from_the_environment() -> None:
+    from core import BadInput
+    from core.memory import Retention
+
+    got = Retention.from_env(
+        {
+            "ORC_MEMORY_MAX_AGE": "2d",
+            "ORC_MEMORY_MAX_SIZE": "200MB",
+            "ORC_MEMORY_SCREEN_EVERY": "2s",
+        }
+    )
+    assert (got.max_age, got.max_bytes, got.screen_every) == (172800.0, 200 * 2**20, 2.0)
+    assert Retention.from_env({}) == Retention()
+    with pytest.raises(BadInput, match="invalid size"):
+        Retention.from_env({"ORC_MEMORY_MAX_SIZE": "lots"})
