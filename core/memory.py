@@ -366,6 +366,8 @@ def _messages(conn: sqlite3.Connection, match: str, limit: int) -> list[MemoryHi
     hits = []
     for r in rows:
         body = r[6] if len(r[6]) <= 500 else r[8]
+        if r[7] != "delivered":  # queued, failed, typed_not_submitted: say so
+            body = f"[{r[7]}] {body}"
         hits.append(
             MemoryHit("message", r[1], r[3] or r[4], f"{r[2]} → {r[3] or r[4]}: {body}", r[0], r[5])
         )

@@ -233,7 +233,7 @@ def _record(obj: Any, scrub: Redactor, texts: tuple[str, ...]) -> dict[str, Any]
 
 def render(data: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
     if fmt == "md":
         return "\n".join(_markdown(data)) + "\n"
     if fmt == "txt":

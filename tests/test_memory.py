@@ -152,3 +152,14 @@ async def test_punctuated_words_are_searched_as_phrases(room: Room) -> None:
 async def test_empty_note_is_refused(room: Room) -> None:
     with pytest.raises(BadInput, match="empty"):
         await room.memory.add_note("   ")
+
+
+async def test_a_message_that_was_not_delivered_says_so(room: Room) -> None:
+    message = await room.store.message_queued(
+        sender="pm", sender_kind="pane", target="eng-9", text="ship the invoice fix", enter=True
+    )
+    await room.store.message_finished(message, "failed", "unknown target")
+    hits = await room.memory.search("invoice")
+    assert [(h.kind, h.ref, h.text) for h in hits] == [
+        ("message", message, "pm → eng-9: [failed] ship the invoice fix")
+    ]
