@@ -8,12 +8,20 @@ It keeps its own SQLite connection, used from a worker thread under a lock: a re
 one transaction that cannot interleave with statements on the room's aiosqlite connection, and
 hashing, ANSI stripping, compression and diffing stay off the event loop.
 
-API for the UI (search screen and time travel):
-- `search(query, limit)` -> `MemoryHit`s, newest first. Every hit has `at` and, where known,
-  `pane_id`; a `screen` hit's `ref` is a pane-history id.
-- `screen(history_id)` -> `PaneScreen` (text, ansi, `earlier`/`later` ids to step through time).
-- `screen_at(pane_id, at)` -> what the pane showed at that moment (for note/message/state hits).
-- `neighbours(history_id)` -> (earlier id, later id); `history(pane_id)` -> `HistoryEntry`s.
+API for the UI (search screen and time travel); all async, all safe to call from any process:
+- `search(query, limit=50, kinds=KINDS)` -> `MemoryHit`s, newest first; a malformed query
+  raises BadInput (show its message). Every hit has `kind`, `at`, `agent` and, where known,
+  `pane_id`. A `screen` hit's `ref` is a pane-history id and its `text` an excerpt of the lines
+  that appeared on that screen (the moment they appeared, not every screen that kept them).
+- `screen(history_id)` -> `PaneScreen`: `text` (plain), `ansi` (as captured, for a Rich `Text.
+  from_ansi`), `at`, `agent`, `target`, and `earlier`/`later` ids (None at the ends) for the
+  earlier/later keys. `neighbours(history_id)` gives just those two ids.
+- `screen_at(pane_id, at)` -> what the pane showed at that moment: for note, message, summary
+  and state hits, call it with the hit's `pane_id` and `at` (None if nothing was stored).
+- `history(pane_id, since=, until=, limit=)` -> `HistoryEntry`s oldest first, for a timeline.
+- `add_note(text, agent=, tag=)`, `recent_notes(limit)`; `last_error` names the latest failed
+  background write (None if all is well), for a status line.
+Snapshots are in core.snapshot (`room.snapshot(path)`, `timestamped_path(dir)` for an export key).
 """
 
 from __future__ import annotations
@@ -144,8 +152,15 @@ class Memory:
 
     # -- notes ----------------------------------------------------------------------------------
 
-    async def add_note(self, text: str, *, agent: str | None = None, tag: str | None = None) -> int:
-        """Store a note (a person's or an agent's); returns its id."""
+    async def add_note(
+        self,
+        text: str,
+        *,
+        agent: str | None = None,
+        tag: str | None = None,
+        pane_id: str | None = None,
+    ) -> int:
+        """Store a note (a person's or an agent's, from `pane_id` if known); returns its id."""
         if not text or not text.strip():
             raise BadInput("empty note")
         if len(text) > NOTE_MAX:
@@ -155,8 +170,9 @@ class Memory:
 
         def insert(h: PaneHistory) -> int:
             cur = h.conn.execute(
-                "INSERT INTO memory_notes (at, kind, agent, tag, text) VALUES (?, 'note', ?, ?, ?)",
-                (time.time(), agent, tag, text),
+                "INSERT INTO memory_notes (at, kind, agent, pane_id, tag, text)"
+                " VALUES (?, 'note', ?, ?, ?, ?)",
+                (time.time(), agent, pane_id, tag, text),
             )
             return int(cur.lastrowid or 0)
 

@@ -86,15 +86,15 @@ def test_note_added_from_an_agents_pane_is_that_agents(
         "--tag",
         "status",
     ]
-    asyncio.run(spawn_agent("eng-7", argv=argv))
+    pane = asyncio.run(spawn_agent("eng-7", argv=argv))
     deadline = time.monotonic() + 15
-    rows: list[tuple[str, str]] = []
+    rows: list[tuple[str, str, str]] = []
     while time.monotonic() < deadline and not rows:
         if db.exists():
             with sqlite3.connect(db) as conn:
                 try:
-                    rows = conn.execute("SELECT agent, text FROM memory_notes").fetchall()
+                    rows = conn.execute("SELECT agent, pane_id, text FROM memory_notes").fetchall()
                 except sqlite3.OperationalError:
                     rows = []
         time.sleep(0.1)
-    assert rows == [("eng-7", "tests pass on my branch")]
+    assert rows == [("eng-7", pane, "tests pass on my branch")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import datetime
 from typing import Annotated
@@ -77,11 +78,12 @@ def add_command(text: str, agent: str | None, tag: str | None) -> None:
     note = _note(text, agent, tag)
 
     async def work(room: Room) -> int:
+        sender = await calling_sender(room)
+        pane_id = os.environ.get("TMUX_PANE") if sender.kind == "pane" else None
         who = note.agent
-        if who is None:
-            sender = await calling_sender(room)
-            who = sender.name if sender.kind == "pane" else None
-        return await room.memory.add_note(note.text, agent=who, tag=note.tag)
+        if who is None and sender.kind == "pane":
+            who = sender.name
+        return await room.memory.add_note(note.text, agent=who, tag=note.tag, pane_id=pane_id)
 
     click.echo(run_with_room(work))
 
