@@ -163,3 +163,25 @@ async def test_a_message_that_was_not_delivered_says_so(room: Room) -> None:
     assert [(h.kind, h.ref, h.text) for h in hits] == [
         ("message", message, "pm → eng-9: [failed] ship the invoice fix")
     ]
+
+
+async def test_a_busy_pane_is_throttled_but_its_settled_screen_is_stored(
+    room: Room, spawn_agent
+) -> None:
+    pane = await spawn_agent("eng-4", work=0.3)
+    assert await room.lease.tick()
+    room.memory.bridge.screen_every = 1.0
+    await room.refresh()
+    started = time.monotonic()
+    await room.send("eng-4", "/work 3")  # a spinner redraws every 100 ms for 3 s
+    await refresh_until(room, pane, "working")
+    await refresh_until(room, pane, "idle")
+    for _ in range(12):  # the settled screen may still be waiting out the interval
+        await room.refresh()
+        await asyncio.sleep(0.1)
+    elapsed = time.monotonic() - started
+    steps = await room.memory.history(pane)
+    assert 3 <= len(steps) <= elapsed / 1.0 + 2, (len(steps), elapsed)
+    last = await room.memory.screen(steps[-1].id)
+    assert last is not None and "✓ done (working)" in last.text
+    assert last.text.strip() == (await room.capture_text(pane)).strip()

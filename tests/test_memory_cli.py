@@ -98,3 +98,27 @@ def test_note_added_from_an_agents_pane_is_that_agents(
                     rows = []
         time.sleep(0.1)
     assert rows == [("eng-7", pane, "tests pass on my branch")]
+
+
+def test_screen_shows_a_stored_screen_with_its_neighbours(
+    server: Server, tmp_path: Path, capsys
+) -> None:
+    from core.pane_history import PaneHistory, ScreenChange
+
+    db = tmp_path / "orc.sqlite"
+    assert orc(server, db, "memory", "add", "creates the database") == 0
+    conn = sqlite3.connect(db, isolation_level=None)
+    ids = PaneHistory(conn).record(
+        ScreenChange("%3", "eng-3", "team:1.0", time.time() - 60 + i, f"\x1b[1mstep {i}\x1b[0m")
+        for i in range(3)
+    )
+    conn.close()
+    capsys.readouterr()
+    assert orc(server, db, "memory", "screen", str(ids[1])) == 0
+    head, body = capsys.readouterr().out.splitlines()
+    assert head.startswith("eng-3 %3 at ") and head.endswith(f"(earlier {ids[0]} · later {ids[2]})")
+    assert body == "step 1"
+    assert orc(server, db, "memory", "screen", str(ids[2]), "--ansi") == 0
+    assert capsys.readouterr().out.splitlines()[1] == "\x1b[1mstep 2\x1b[0m"
+    assert orc(server, db, "memory", "screen", "999") == 2
+    assert "no stored screen 999" in capsys.readouterr().err

@@ -126,7 +126,7 @@ def screen_command(history_id: int, ansi: bool) -> None:
         raise BadInput(f"no stored screen {history_id}")
     steps = f"earlier {shot.earlier or '-'} · later {shot.later or '-'}"
     click.echo(f"{shot.agent or shot.target} {shot.pane_id} at {clock(shot.at)} ({steps})")
-    click.echo(shot.ansi if ansi else shot.text)
+    click.echo(shot.ansi if ansi else shot.text, color=ansi)  # click strips ANSI off a tty
 
 
 def register(group: click.Group) -> None:
