@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from core.errors import ActionFailed, BadInput
 from core.fts_query import fts_query
 from core.memory_bridge import Bridge, Settle, StateChange, Work, new_lines
-from core.pane_history import HistoryEntry, PaneHistory, PaneScreen, PruneReport
+from core.pane_history import HistoryEntry, PaneHistory, PaneScreen, PruneReport, used_bytes
 from core.room_state import RoomState
 
 if TYPE_CHECKING:
@@ -61,6 +61,18 @@ class MemoryHit:
     ref: int  # row id within its kind, e.g. a pane-history id for time travel
     pane_id: str | None = None  # the pane it is about: `screen_at(pane_id, at)` shows it then
     tag: str | None = None  # notes only
+
+
+@dataclass(frozen=True)
+class MemoryStats:
+    notes: int
+    summaries: int
+    history_rows: int  # stored screens over time
+    screens: int  # distinct screens among them
+    oldest_at: float | None  # the oldest pane history kept
+    used_bytes: int  # the whole database, what `max_bytes` bounds
+    max_bytes: int
+    max_age: float
 
 
 @dataclass(frozen=True)
@@ -188,6 +200,26 @@ class Memory:
                 (limit,),
             ).fetchall()
             return [MemoryHit(r[2], r[1], r[3], r[6], r[0], r[4], r[5]) for r in rows]
+
+        return await self._run(read)
+
+    async def stats(self) -> MemoryStats:
+        """What memory holds and how close it is to its limits (`orc memory stats`)."""
+
+        def read(h: PaneHistory) -> MemoryStats:
+            def one(sql: str) -> Any:
+                return h.conn.execute(sql).fetchone()[0]
+
+            return MemoryStats(
+                one("SELECT count(*) FROM memory_notes WHERE kind='note'"),
+                one("SELECT count(*) FROM memory_notes WHERE kind='summary'"),
+                one("SELECT count(*) FROM pane_history"),
+                one("SELECT count(*) FROM pane_screens"),
+                one("SELECT min(at) FROM pane_history"),
+                used_bytes(h.conn),
+                self.retention.max_bytes,
+                self.retention.max_age,
+            )
 
         return await self._run(read)
 
@@ -430,4 +462,12 @@ _SEARCHES: dict[str, Callable[[sqlite3.Connection, str, int], list[MemoryHit]]] 
     "screen": _screens,
 }
 
-__all__ = ["HistoryEntry", "Memory", "MemoryHit", "PaneScreen", "Retention", "Settle"]
+__all__ = [
+    "HistoryEntry",
+    "Memory",
+    "MemoryHit",
+    "MemoryStats",
+    "PaneScreen",
+    "Retention",
+    "Settle",
+]

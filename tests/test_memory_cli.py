@@ -122,3 +122,26 @@ def test_screen_shows_a_stored_screen_with_its_neighbours(
     assert capsys.readouterr().out.splitlines()[1] == "\x1b[1mstep 2\x1b[0m"
     assert orc(server, db, "memory", "screen", "999") == 2
     assert "no stored screen 999" in capsys.readouterr().err
+
+
+def test_stats_count_what_memory_holds(
+    server: Server, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ORC_MEMORY_MAX_SIZE", "64MB")
+    monkeypatch.setenv("ORC_MEMORY_MAX_AGE", "2d")
+    db = tmp_path / "orc.sqlite"
+    assert orc(server, db, "memory", "add", "one") == 0
+    assert orc(server, db, "memory", "add", "two") == 0
+    capsys.readouterr()
+    assert orc(server, db, "memory", "stats", "--json") == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert (stats["notes"], stats["history_rows"], stats["oldest_at"]) == (2, 0, None)
+    assert stats["max_bytes"] == 64 * 2**20 and stats["max_age"] == 172800.0
+    assert 0 < stats["used_bytes"] < 64 * 2**20
+    assert orc(server, db, "memory", "stats") == 0
+    out = capsys.readouterr().out
+    assert "notes 2, summaries 0, pane history 0 rows" in out and "of 64 MiB" in out
+    assert "kept for 2d" in out
+    monkeypatch.setenv("ORC_MEMORY_MAX_SIZE", "huge")
+    assert orc(server, db, "memory", "stats") == 2
+    assert "invalid size 'huge'" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -13,9 +14,10 @@ from pydantic import BaseModel, StringConstraints, ValidationError
 
 from core.cli.context import calling_sender, run_with_room
 from core.errors import BadInput
-from core.memory import KINDS, NOTE_MAX, TAG_MAX, MemoryHit
+from core.memory import KINDS, NOTE_MAX, TAG_MAX, MemoryHit, MemoryStats
 from core.pane_history import PaneScreen
 from core.room import Room
+from core.when import format_duration
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TAG_MAX)]
 
@@ -127,6 +129,27 @@ def screen_command(history_id: int, ansi: bool) -> None:
     steps = f"earlier {shot.earlier or '-'} · later {shot.later or '-'}"
     click.echo(f"{shot.agent or shot.target} {shot.pane_id} at {clock(shot.at)} ({steps})")
     click.echo(shot.ansi if ansi else shot.text, color=ansi)  # click strips ANSI off a tty
+
+
+@memory_group.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+def stats_command(as_json: bool) -> None:
+    """What memory holds, and its retention limits (ORC_MEMORY_MAX_AGE, ORC_MEMORY_MAX_SIZE)."""
+
+    async def work(room: Room) -> MemoryStats:
+        return await room.memory.stats()
+
+    stats = run_with_room(work)
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(stats), indent=2))
+        return
+    oldest = clock(stats.oldest_at) if stats.oldest_at else "-"
+    click.echo(
+        f"notes {stats.notes}, summaries {stats.summaries}, pane history {stats.history_rows}"
+        f" rows ({stats.screens} distinct screens) since {oldest}\n"
+        f"database {stats.used_bytes / 2**20:.1f} MiB of {stats.max_bytes / 2**20:.0f} MiB;"
+        f" history kept for {format_duration(stats.max_age)}"
+    )
 
 
 def register(group: click.Group) -> None:
