@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import string
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -105,10 +106,25 @@ class Redactor:
 
     enabled: bool = True
     counts: Counter[str] = field(default_factory=Counter)
+    seen: set[str] = field(default_factory=set)  # the secret values replaced so far
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    def fragments(self, text: str) -> str:
+        """Also replace pieces (8+ characters) of secrets already seen: a screen wrapped by tmux
+        can show the tail of a key on its own row, with nothing left that looks like a key."""
+        if not self.enabled or not self.seen or not text:
+            return text
+
+        def piece(match: re.Match[str]) -> str:
+            if any(match.group(0) in secret for secret in self.seen):
+                self.counts["fragment"] += 1
+                return "[REDACTED:fragment]"
+            return match.group(0)
+
+        return _TOKEN.sub(piece, text)
 
     def __call__(self, text: str) -> str:
         if not self.enabled or not text:
@@ -141,11 +157,21 @@ class Redactor:
         for rule in rules:
             if not any(h in lowered for h in rule.hints):
                 continue
-            text, n = rule.pattern.subn(_replacer(rule), text)
+            text, n = rule.pattern.subn(self._replacer(rule), text)
             if n:
                 self.counts[rule.name] += n
                 lowered = _lower(text)
         return text
+
+    def _replacer(self, rule: Rule) -> Callable[[re.Match[str]], str]:
+        marker = f"[REDACTED:{rule.name}]"
+
+        def replace(match: re.Match[str]) -> str:
+            kept = match.group(rule.keep) if rule.keep else ""
+            self.seen.add(match.group(0)[len(kept) :])
+            return kept + marker
+
+        return replace
 
 
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
@@ -158,11 +184,7 @@ def _lower(text: str) -> str:
     return lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
 
 
-def _replacer(rule: Rule):  # type: ignore[no-untyped-def]
-    marker = f"[REDACTED:{rule.name}]"
-    if rule.keep:
-        return lambda m: m.group(rule.keep) + marker
-    return lambda m: marker
+_TOKEN = re.compile(r"[^\s\[\]]{8,}")
 
 
 def redact(text: str) -> tuple[str, int]:

@@ -178,6 +178,7 @@ def _tail(text: str, lines: int) -> list[str]:
 
 def _pane(agent: AgentView, lines: list[str], scrub: Redactor) -> dict[str, Any]:
     pane = agent.pane
+    shown = scrub("\n".join(lines)).split("\n") if lines else []  # first: `scrub` learns keys
     return {
         "pane_id": pane.pane_id,
         "name": agent.name,
@@ -189,11 +190,12 @@ def _pane(agent: AgentView, lines: list[str], scrub: Redactor) -> dict[str, Any]
         "kind": pane.orc_kind,
         "state": agent.status.state,
         "state_rule": agent.status.rule,
-        "state_evidence": agent.status.evidence,
+        # The evidence may quote the screen, unjoined: a wrapped key's tail on its own row.
+        "state_evidence": scrub.fragments(scrub(agent.status.evidence)),
         "command": pane.current_command,
         "path": pane.current_path,
         "dead": pane.dead,
-        "lines": scrub("\n".join(lines)).split("\n") if lines else [],
+        "lines": shown,
     }
 
 

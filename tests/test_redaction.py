@@ -169,3 +169,16 @@ def test_secrets_on_several_lines_among_non_ascii_text() -> None:
         "last line",
     ]
     assert redactor.total == 3
+
+
+def test_a_fragment_of_a_secret_seen_before_is_redacted_elsewhere() -> None:
+    key = "sk-proj-" + "Q7w8E9r0T1y2U3i4" * 5
+    redactor = Redactor()
+    assert redactor(f"key: {key}") == "key: [REDACTED:openai-key]"
+    tail = key[60:]  # what a 60-column pane shows on the wrapped row
+    quoted = redactor.fragments(f"still for 3s: {tail}")
+    assert quoted == "still for 3s: [REDACTED:fragment]"
+    assert redactor.fragments("still for 3s: continuing the build") == (
+        "still for 3s: continuing the build"
+    )
+    assert redactor.counts == {"openai-key": 1, "fragment": 1}
