@@ -9,10 +9,12 @@ from core.tmux_client import TmuxClient
 from core.topology import FORMAT, Topology, parse_topology, read_topology
 
 
-def _capture_command(pane_id: str, history: int, ansi: bool) -> list[str]:
+def _capture_command(pane_id: str, history: int, ansi: bool, join: bool = False) -> list[str]:
     cmd = ["capture-pane", "-p", "-t", pane_id]
     if ansi:
         cmd.append("-e")
+    if join:
+        cmd.append("-J")  # wrapped lines joined: a secret split by wrapping is still one token
     if history > 0:
         cmd += ["-S", str(-history)]
     return cmd
@@ -75,6 +77,7 @@ async def capture_panes(
     history: int = 0,
     ansi: bool = True,
     deep: str | None = None,
+    join: bool = False,
 ) -> dict[str, str]:
     """Visible screen (plus `history` lines) of each pane, keyed by pane id.
 
@@ -89,7 +92,7 @@ async def capture_panes(
         for pane_id in remaining:
             # display-message runs its text through strftime: '%4' would become padding.
             commands.append(["display-message", "-p", f"{marker}{pane_id}".replace("%", "%%")])
-            commands.append(_capture_command(pane_id, *_depth(pane_id, history, ansi, deep)))
+            commands.append(_capture_command(pane_id, *_depth(pane_id, history, ansi, deep), join))
         result = await client.run_chain(commands, check=False)
         got = _split(result.stdout, marker)
         captured.update(got)

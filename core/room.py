@@ -355,6 +355,12 @@ class Room:
             )
         )
 
+    async def snapshot(self, path: Path | str | None = None, **options: Any) -> Any:
+        """Export the room to a file (or return the text): see core.snapshot.export."""
+        from core.snapshot import export
+
+        return await export(self, path, **options)
+
     async def capture_text(self, pane_id: str, lines: int = 0) -> str:
         """Plain text of one pane (no colours), for exports and verification."""
         shots = await capture_panes(self.client, [pane_id], lines, ansi=False)

@@ -1,9 +1,156 @@
-"""`orc memory`: not built yet (see the issue that owns it)."""
+"""`orc memory`: notes from people and agents, and search over everything the room saw."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
+import sys
+from datetime import datetime
+from typing import Annotated
+
 import click
+from pydantic import BaseModel, StringConstraints, ValidationError
+
+from core.cli.context import calling_sender, run_with_room
+from core.errors import BadInput
+from core.memory import KINDS, NOTE_MAX, TAG_MAX, MemoryHit, MemoryStats
+from core.pane_history import PaneScreen
+from core.room import Room
+from core.when import format_duration
+
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TAG_MAX)]
+
+
+class NoteInput(BaseModel):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=NOTE_MAX)]
+    agent: Label | None = None
+    tag: Label | None = None
+
+
+def _note(text: str, agent: str | None, tag: str | None) -> NoteInput:
+    try:
+        note = NoteInput(text=text, agent=agent, tag=tag)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise BadInput(f"invalid {err['loc'][0]}: {err['msg']}") from None
+    if not note.text.strip():
+        raise BadInput("invalid text: the note is empty")
+    return note
+
+
+def clock(at: float) -> str:
+    return datetime.fromtimestamp(at).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def hit_row(hit: MemoryHit) -> dict[str, object]:
+    return {
+        "kind": hit.kind,
+        "at": hit.at,
+        "time": datetime.fromtimestamp(hit.at).astimezone().isoformat(timespec="seconds"),
+        "agent": hit.agent,
+        "pane_id": hit.pane_id,
+        "tag": hit.tag,
+        "ref": hit.ref,
+        "text": hit.text,
+    }
+
+
+def hit_line(hit: MemoryHit, width: int = 160) -> str:
+    text = " ↵ ".join(part.strip() for part in hit.text.splitlines() if part.strip())
+    tag = f" #{hit.tag}" if hit.tag else ""
+    head = f"{clock(hit.at)}  {(hit.agent or '-'):<14} {hit.kind:<8}{tag} "
+    room = max(20, width - len(head))
+    return head + (text if len(text) <= room else text[: room - 1] + "…")
+
+
+@click.group("memory")
+def memory_group() -> None:
+    """Notes, and search over notes, messages, state changes and pane history."""
+
+
+@memory_group.command("add")
+@click.argument("text")
+@click.option("--agent", help="who the note is from/about (default: the calling pane's agent)")
+@click.option("--tag", help="a label to find it by")
+def add_command(text: str, agent: str | None, tag: str | None) -> None:
+    """Store a note (TEXT, or - to read it from stdin); prints its id."""
+    if text == "-":
+        text = sys.stdin.read()
+    note = _note(text, agent, tag)
+
+    async def work(room: Room) -> int:
+        sender = await calling_sender(room)
+        pane_id = os.environ.get("TMUX_PANE") if sender.kind == "pane" else None
+        who = note.agent
+        if who is None and sender.kind == "pane":
+            who = sender.name
+        return await room.memory.add_note(note.text, agent=who, tag=note.tag, pane_id=pane_id)
+
+    click.echo(run_with_room(work))
+
+
+@memory_group.command("search")
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS), help="only these kinds")
+def search_command(query: str, as_json: bool, limit: int, kinds: tuple[str, ...]) -> None:
+    """Search everything the room saw (FTS5 syntax: words, "phrases", OR, NOT, prefix*).
+
+    Newest first, with the time, agent and kind of each hit.
+    """
+
+    async def work(room: Room) -> list[MemoryHit]:
+        return await room.memory.search(query, limit, kinds=kinds or KINDS)
+
+    hits = run_with_room(work)
+    if as_json:
+        click.echo(json.dumps([hit_row(h) for h in hits], indent=2, ensure_ascii=False))
+    elif not hits:
+        click.echo(f"nothing matches {query!r}", err=True)
+    else:
+        for hit in hits:
+            click.echo(hit_line(hit))
+
+
+@memory_group.command("screen")
+@click.argument("history_id", type=int)
+@click.option("--ansi", is_flag=True, help="with the colours it was captured with")
+def screen_command(history_id: int, ansi: bool) -> None:
+    """Show a pane's screen as it was (HISTORY_ID: the ref of a `screen` hit)."""
+
+    async def work(room: Room) -> PaneScreen | None:
+        return await room.memory.screen(history_id)
+
+    shot = run_with_room(work)
+    if shot is None:
+        raise BadInput(f"no stored screen {history_id}")
+    steps = f"earlier {shot.earlier or '-'} · later {shot.later or '-'}"
+    click.echo(f"{shot.agent or shot.target} {shot.pane_id} at {clock(shot.at)} ({steps})")
+    click.echo(shot.ansi if ansi else shot.text, color=ansi)  # click strips ANSI off a tty
+
+
+@memory_group.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+def stats_command(as_json: bool) -> None:
+    """What memory holds, and its retention limits (ORC_MEMORY_MAX_AGE, ORC_MEMORY_MAX_SIZE)."""
+
+    async def work(room: Room) -> MemoryStats:
+        return await room.memory.stats()
+
+    stats = run_with_room(work)
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(stats), indent=2))
+        return
+    oldest = clock(stats.oldest_at) if stats.oldest_at else "-"
+    click.echo(
+        f"notes {stats.notes}, summaries {stats.summaries}, pane history {stats.history_rows}"
+        f" rows ({stats.screens} distinct screens) since {oldest}\n"
+        f"database {stats.used_bytes / 2**20:.1f} MiB of {stats.max_bytes / 2**20:.0f} MiB;"
+        f" history kept for {format_duration(stats.max_age)}"
+    )
 
 
 def register(group: click.Group) -> None:
-    """Adds this module's commands to the `orc` group."""
+    group.add_command(memory_group)
