@@ -1,11 +1,26 @@
-"""orc's async core. Never imports textual: the TUI and CLI use it through core.Room."""
+"""orc's async core. Never imports textual: the TUI and CLI use it through core.Room.
 
-from core.delivery import DeliveryResult
-from core.errors import ActionFailed, BadInput, OrcError
-from core.room import Room, Sender
-from core.room_state import AgentStatus, AgentView, RoomState
-from core.tmux_client import TmuxServerAddress
+Names are loaded on first use (PEP 562) so that `orc hook`, which agents' hooks run on every tool
+call, does not pay for importing the whole room.
+"""
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "ActionFailed": "core.errors",
+    "AgentStatus": "core.room_state",
+    "AgentView": "core.room_state",
+    "BadInput": "core.errors",
+    "DeliveryResult": "core.delivery",
+    "OrcError": "core.errors",
+    "Room": "core.room",
+    "RoomState": "core.room_state",
+    "Sender": "core.room",
+    "TmuxServerAddress": "core.tmux_client",
+}
 __all__ = [
     "ActionFailed",
     "AgentStatus",
@@ -18,3 +33,17 @@ __all__ = [
     "Sender",
     "TmuxServerAddress",
 ]
+
+if TYPE_CHECKING:
+    from core.delivery import DeliveryResult
+    from core.errors import ActionFailed, BadInput, OrcError
+    from core.room import Room, Sender
+    from core.room_state import AgentStatus, AgentView, RoomState
+    from core.tmux_client import TmuxServerAddress
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'core' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

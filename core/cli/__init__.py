@@ -5,28 +5,52 @@ Errors are one line on stderr: exit 2 for bad input, 1 for a failed action, neve
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
-from core.cli import (
-    checkpoint,
-    daemon,
-    hook,
-    memory,
-    schedule,
-    send,
-    snapshot,
-    status,
-    team,
-    ui,
-)
 from core.cli.context import Config
 from core.errors import OrcError
 from core.tmux_client import TmuxServerAddress
 
+# command name -> the module under core/cli that registers it; loaded only when that command runs,
+# so each call imports just what it needs (agents call `orc hook`/`orc send` very often).
+COMMANDS = {
+    "status": "status",
+    "send": "send",
+    "schedule": "schedule",
+    "daemon": "daemon",
+    "checkpoint": "checkpoint",
+    "memory": "memory",
+    "snapshot": "snapshot",
+    "up": "team",
+    "down": "team",
+    "demo": "team",
+    "adopt": "team",
+    "hook": "hook",
+    "ui": "ui",
+}
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        scratch = click.Group()
+        importlib.import_module(f"core.cli.{module}").register(scratch)
+        return scratch.commands.get(cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.option("-L", "socket_name", envvar="ORC_SOCKET", help="tmux socket name (tmux -L)")
 @click.option("-S", "socket_path", help="tmux socket path (tmux -S)")
 @click.option("--db", "db", envvar="ORC_DB", help="SQLite database (default: one per tmux server)")
@@ -37,11 +61,9 @@ def cli(
     """orc: a control room for teams of AI coding agents in tmux."""
     ctx.obj = Config(TmuxServerAddress(socket_name, socket_path), db)
     if ctx.invoked_subcommand is None:
-        ctx.invoke(ui.ui_command)
+        from core.cli.ui import ui_command
 
-
-for module in (status, send, schedule, daemon, checkpoint, memory, snapshot, team, hook, ui):
-    module.register(cli)
+        ctx.invoke(ui_command)
 
 
 def main(argv: list[str] | None = None) -> int:

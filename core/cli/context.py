@@ -6,13 +6,14 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from core.room import Room, Sender
 from core.tmux_client import TmuxServerAddress
-from core.topology import read_topology
+
+if TYPE_CHECKING:
+    from core.room import Room, Sender
 
 T = TypeVar("T")
 
@@ -23,6 +24,8 @@ class Config:
     db: str | None
 
     def room(self) -> Room:
+        from core.room import Room  # imported on use: commands that need no room stay fast
+
         return Room(self.address, self.db)
 
 
@@ -42,6 +45,9 @@ def run_with_room(work: Callable[[Room], Awaitable[T]]) -> T:
 
 async def calling_sender(room: Room) -> Sender:
     """The pane the CLI runs in (an agent calling `orc`), or a person outside tmux."""
+    from core.room import Sender
+    from core.topology import read_topology
+
     pane_id = os.environ.get("TMUX_PANE")
     if not pane_id:
         return Sender()
