@@ -34,7 +34,8 @@ async def capture_panes(
         marker = f"@@orc-{secrets.token_hex(8)}@@"
         commands: list[list[str]] = []
         for pane_id in remaining:
-            commands.append(["display-message", "-p", f"{marker}{pane_id}"])
+            # display-message runs its text through strftime: '%4' would become padding.
+            commands.append(["display-message", "-p", f"{marker}{pane_id}".replace("%", "%%")])
             commands.append(_capture_command(pane_id, history, ansi))
         result = await client.run_chain(commands, check=False)
         got = _split(result.stdout, marker)
@@ -52,15 +53,20 @@ async def capture_panes(
 
 
 def _split(stdout: str, marker: str) -> dict[str, str]:
-    """Blocks of output, each introduced by a `marker + pane_id` line."""
+    """Blocks of output, each introduced by a `marker + pane_id` line.
+
+    A capture's last line does not always end in a newline (tmux leaves a partial last row of
+    blanks), so a marker may start mid-line: what precedes it belongs to the previous block.
+    """
     out: dict[str, str] = {}
     current: str | None = None
     lines: list[str] = []
     for line in stdout.splitlines(keepends=True):
-        if line.startswith(marker):
+        at = line.find(marker)
+        if at >= 0:
             if current is not None:
-                out[current] = "".join(lines)
-            current = line[len(marker) :].rstrip("\n")
+                out[current] = "".join(lines) + line[:at]
+            current = line[at + len(marker) :].rstrip("\n")
             lines = []
         elif current is not None:
             lines.append(line)
