@@ -88,6 +88,7 @@ class OrcApp(App[None]):
         self._state: RoomState | None = None
         self._saved_theme: str | None = None
         self.first_paint_at: float | None = None
+        self._display_error_shown = False
         if over_ssh():
             self.animation_level = "none"
         themes, self.theme_errors = load_themes()
@@ -170,6 +171,16 @@ class OrcApp(App[None]):
     # -- state flowing down -------------------------------------------------------------------
 
     def _on_room_state(self, state: RoomState) -> None:
+        """Runs inside the room's refresh loop: a display bug must not stop the refreshing."""
+        try:
+            self._apply_state(state)
+        except Exception as exc:
+            self.log.error("applying room state failed", exc)
+            if not self._display_error_shown:
+                self._display_error_shown = True
+                self.notify(f"display error: {exc!r}", severity="error", timeout=10)
+
+    def _apply_state(self, state: RoomState) -> None:
         self._state = state
         self.tree.update_state(state)
         empty = self.query_one("#tree-empty", Static)
@@ -192,18 +203,14 @@ class OrcApp(App[None]):
     def _show_selected(self) -> None:
         agent = self._selected_agent()
         self.preview.show(agent)
-        pane = self.query_one("#views", TabbedContent).get_pane("preview")
-        if agent is None:
-            self.preview.border_title = ""
-        else:
-            p = agent.pane
-            who = (
-                f"{p.orc_name} · {p.orc_role}"
-                if agent.managed
-                else f"{p.target} · {p.current_command}"
-            )
-            self.preview.border_title = who
-        del pane
+        label = "Preview"
+        if agent is not None:
+            label = f"{agent.name} · {agent.status.state}"
+            if not self.preview.following:
+                label += " · paused (End follows)"
+        tab = self.query_one("#views", TabbedContent).get_tab("preview")
+        if tab.label.plain != label:
+            tab.label = label
         self.composer.set_target(agent, self._state)
         timeline = self.query_one(ScheduleTimeline)
         timeline.default_target = (

@@ -109,9 +109,19 @@ class PanePreview(ScrollView, can_focus=True):
                     self._strips.pop(index, None)
                     self.refresh_line(index)
         if self.following:
+            self._stick()
+            self.call_after_refresh(self._stick)
+
+    def _stick(self) -> None:
+        """Keep the newest line in view while following (also after a resize or layout)."""
+        if self.following:
             self._scrolling_in_code = True
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
             self._scrolling_in_code = False
+
+    def on_resize(self) -> None:
+        self._strips.clear()
+        self.call_after_refresh(self._stick)
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
@@ -150,9 +160,7 @@ class PanePreview(ScrollView, can_focus=True):
         pending, self._pending = self._pending, None
         if pending is not None:
             self._set_screen(pending.screen)
-        self._scrolling_in_code = True
-        self.scroll_end(animate=False, immediate=True, x_axis=False)
-        self._scrolling_in_code = False
+        self._stick()
         self._update_subtitle()
 
     def _update_subtitle(self) -> None:

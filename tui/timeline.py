@@ -7,6 +7,7 @@ app carries it out through `room.schedules` and reports back with `show_error`.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -95,15 +96,15 @@ class TimelineAxis(Widget):
         now_style = self.get_component_rich_style("timeline--now")
         step = next((s for s in TICK_STEPS if s * scale >= 10), TICK_STEPS[-1])
         ticks = [" "] * cells
-        first = (int(start // step) + 1) * step
-        at = float(first)
-        while at < end:
+        k = -int((self.now - start) // step)
+        while (at := self.now + k * step) < end:
+            k += 1
+            if at < start or at == self.now:
+                continue
             c = col(at)
-            label = relative(at - self.now).replace("in ", "+").replace(" ago", "")
-            label = "-" + label if at < self.now else label
+            label = ("-" if at < self.now else "+") + format_duration(abs(at - self.now))
             if abs(c - now_col) > len(label) and c + len(label) <= cells:
                 ticks[c : c + len(label)] = list(label)
-            at += step
         ticks[now_col : now_col + 3] = list("now")[: cells - now_col]
         out = Text()
         out.append(" " * LABEL_WIDTH)
@@ -233,10 +234,8 @@ class ScheduleTimeline(Vertical):
                 key=str(s.id),
             )
         if selected is not None:
-            try:
+            with contextlib.suppress(KeyError, LookupError):
                 table.move_cursor(row=table.get_row_index(str(selected.id)))
-            except Exception:
-                pass
 
     def show_error(self, message: str) -> None:
         self.query_one("#timeline-error", Static).update(message)
