@@ -51,6 +51,7 @@ class AgentTree(Tree[Entry]):
     DEFAULT_CSS = """
     AgentTree {
         background: $surface;
+        overflow-x: hidden;
         scrollbar-size-vertical: 1;
         & > .agent-tree--working { color: $success; text-style: bold; }
         & > .agent-tree--idle { color: $foreground-muted; }

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -37,6 +37,8 @@ from tui.tree_model import descendants
 
 THEME_SETTING = "ui.theme"
 PANEL_POLL = 2.0  # seconds between reloads of the visible schedule/checkpoint list
+IDLE_INTERVAL = 1.0  # seconds between refreshes once nothing has changed for a while
+ACTIVE_FOR = 15.0  # seconds a change (or a key press) keeps the fast refresh interval
 
 
 def over_ssh() -> bool:
@@ -78,10 +80,21 @@ class OrcApp(App[None]):
         ("Checkpoints", "CheckpointLog"),
     ]
 
-    def __init__(self, room: Room, *, interval: float = 0.25, lead: bool = True) -> None:
+    def __init__(
+        self,
+        room: Room,
+        *,
+        interval: float = 0.25,
+        idle_interval: float = IDLE_INTERVAL,
+        lead: bool = True,
+    ) -> None:
         super().__init__()
         self.room = room
         self.interval = interval
+        self.idle_interval = max(interval, idle_interval)
+        self._active_until = time.monotonic() + ACTIVE_FOR
+        self._latest_change = 0.0
+        self._pane_ids: frozenset[str] = frozenset()
         self.lead = lead
         self.settings: Settings | None = None
         self.theme_errors: list[str] = []
@@ -152,7 +165,20 @@ class OrcApp(App[None]):
         self._load_history()
 
     async def _run_room(self) -> None:
-        await self.room.run(self.interval, lead=self.lead)
+        await self.room.run(self.refresh_interval, lead=self.lead)
+
+    def refresh_interval(self) -> float:
+        """Fast while anything moves or the person is typing; slow (cheap over SSH) when idle."""
+        return self.interval if time.monotonic() < self._active_until else self.idle_interval
+
+    def mark_active(self) -> None:
+        self._active_until = time.monotonic() + ACTIVE_FOR
+
+    @work(group="refresh-now", exclusive=True, exit_on_error=False)
+    async def refresh_soon(self) -> None:
+        """A fresh capture at once (e.g. the newly selected pane, with colours and history)."""
+        with contextlib.suppress(OrcError):
+            await self.room.refresh()
 
     async def on_unmount(self) -> None:
         self.workers.cancel_group(self, "room")
@@ -182,6 +208,11 @@ class OrcApp(App[None]):
 
     def _apply_state(self, state: RoomState) -> None:
         self._state = state
+        latest = max((a.changed_at for a in state.agents), default=0.0)
+        pane_ids = frozenset(a.pane_id for a in state.agents)
+        if latest > self._latest_change or pane_ids != self._pane_ids:
+            self._latest_change, self._pane_ids = latest, pane_ids
+            self.mark_active()
         self.tree.update_state(state)
         empty = self.query_one("#tree-empty", Static)
         empty.display = not state.agents
@@ -221,6 +252,9 @@ class OrcApp(App[None]):
     def _selected(self, event: AgentTree.Selected) -> None:
         self.room.focus(event.pane_id)
         self._show_selected()
+        self.mark_active()
+        if event.pane_id is not None and self._state is not None:
+            self.refresh_soon()
 
     def select_agent(self, pane_id: str) -> None:
         """Move the tree's cursor to an agent (palette, tests)."""
@@ -262,8 +296,9 @@ class OrcApp(App[None]):
             self.query_one("#left").remove_class("-filtering")
         self.tree.focus()
 
-    def on_key(self, event) -> None:  # type: ignore[no-untyped-def]
-        """Escape in the filter clears it and hides it."""
+    def on_key(self, event: events.Key) -> None:
+        """Any key keeps the refresh fast; Escape in the filter clears and hides it."""
+        self.mark_active()
         filt = self.query_one("#tree-filter", Input)
         if event.key == "escape" and filt.has_focus:
             filt.value = ""

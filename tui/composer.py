@@ -121,10 +121,19 @@ class Composer(Vertical):
     # -- called by the app --------------------------------------------------------------------
 
     def set_target(self, agent: AgentView | None, state: RoomState | None) -> None:
-        changed = agent is not self._agent
+        before = self._label_key()
         self._agent, self._state = agent, state
-        if changed:
+        if self._label_key() != before:
             self._describe()
+
+    def _label_key(self) -> tuple[object, ...]:
+        """What the 'to …' line depends on; repainting it on every refresh would be waste."""
+        agent = self._agent
+        if agent is None:
+            return (None,)
+        p = agent.pane
+        below = len(descendants(self._state, agent.pane_id)) if self._state else 0
+        return (p.pane_id, p.orc_name, p.orc_role, p.orc_team, below)
 
     def set_history(self, texts: Sequence[str]) -> None:
         self.input.sent = list(texts)

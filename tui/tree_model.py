@@ -112,7 +112,7 @@ def build_entries(state: RoomState, *, needle: str = "", unread: Iterable[str] =
             parent=parent_key,
             kind="agent",
             name=agent.pane.orc_name,
-            detail=agent.pane.orc_role,
+            detail="" if agent.pane.orc_role == agent.pane.orc_name else agent.pane.orc_role,
             state=agent.status.state,
             unread=agent.pane_id in unread_ids,
             pane_id=agent.pane_id,
