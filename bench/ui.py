@@ -5,7 +5,7 @@ Measures, against a private tmux server (socket `orc-bench-ui`):
      showing the selected one;
   2. line-to-preview latency: a ticker pane prints `TICK <seq> <wall time>` at random intervals;
      the delay until that line is in the preview (p50 / p95, target p95 < 250 ms);
-  3. idle CPU: every printer stopped (SIGSTOP), the UI process's CPU share (target < 3 %).
+  3. idle CPU: every printer stopped (SIGUSR1), the UI process's CPU share (target < 3 %).
 The obvious alternative, measured in the same run: a naive poller that calls libtmux's
 `Pane.capture_pane()` for every pane each cycle at the same interval (one fork per pane).
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import random
 import re
 import signal
 import statistics
@@ -38,34 +37,27 @@ from core.topology import read_topology  # noqa: E402
 from tui.app import ACTIVE_FOR, IDLE_INTERVAL, OrcApp  # noqa: E402
 
 SOCKET = "orc-bench-ui"
+PRINTER = Path(__file__).resolve().parent / "printer.py"
 TICK = re.compile(r"TICK (\d+) (\d+\.\d+)")
 
 
-def ticker() -> None:
-    """The focused pane: a line with its own wall-clock time, at random moments."""
-    seq = 0
-    while True:
-        seq += 1
-        print(f"TICK {seq} {time.time():.6f}", flush=True)
-        time.sleep(random.uniform(0.15, 0.35))
-
-
 async def start_room(client: TmuxClient, agents: int) -> str:
-    """agents-1 `vmstat 1` printers in a hierarchy, plus the ticker; returns the ticker's pane."""
+    """agents-1 printers in a hierarchy, plus the ticker; returns the ticker's pane."""
     await client.run("kill-server", check=False)
     for i in range(agents - 1):
         name = f"w{i:03d}"
         parent = "" if i < 5 else f"w{(i - 5) // 5:03d}"
-        spec = WindowSpec("bench", name, ["vmstat", "1"], width=100, height=30)
+        argv = [sys.executable, "-u", str(PRINTER)]
+        spec = WindowSpec("bench", name, argv, width=100, height=30)
         await spawn_window(client, spec, Identity(name, "engineer", parent, "bench", "fake"))
-    argv = [sys.executable, "-u", str(Path(__file__).resolve()), "--ticker"]
+    argv = [sys.executable, "-u", str(PRINTER), "--tick"]
     spec = WindowSpec("bench", "ticker", argv, cwd=str(ROOT), width=100, height=30)
     return await spawn_window(client, spec, Identity("ticker", "engineer", "", "bench", "fake"))
 
 
 async def pause_printers(client: TmuxClient, stop: bool) -> None:
     for pane in await read_topology(client):
-        os.kill(pane.pane_pid, signal.SIGSTOP if stop else signal.SIGCONT)
+        os.kill(pane.pane_pid, signal.SIGUSR1 if stop else signal.SIGUSR2)
 
 
 def last_tick(text: str) -> int:
@@ -118,6 +110,9 @@ async def measure_orc(
         idle_fast = (cpu_seconds() - cpu0) / (time.monotonic() - wall0)
         while app.refresh_interval() < IDLE_INTERVAL:  # until the UI has slowed down
             await asyncio.sleep(0.1)
+            if os.environ.get("BENCH_DEBUG"):
+                changed = max(app.room.state.agents, key=lambda a: a.changed_at)
+                print(changed.name, changed.changed_at, time.time(), file=sys.stderr)
         await asyncio.sleep(1.0)
         cpu0, wall0 = cpu_seconds(), time.monotonic()
         await asyncio.sleep(seconds)
@@ -181,11 +176,8 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--interval", type=float, default=0.25, help="the UI's refresh interval")
-    parser.add_argument("--ticker", action="store_true", help=argparse.SUPPRESS)
+
     args = parser.parse_args()
-    if args.ticker:
-        ticker()
-        return
     address = TmuxServerAddress(socket_name=SOCKET)
     client = TmuxClient(address)
     try:
