@@ -34,7 +34,7 @@ from core import Room, TmuxServerAddress  # noqa: E402
 from core.spawn import Identity, WindowSpec, spawn_window  # noqa: E402
 from core.tmux_client import TmuxClient  # noqa: E402
 from core.topology import read_topology  # noqa: E402
-from tui.app import ACTIVE_FOR, IDLE_INTERVAL, OrcApp  # noqa: E402
+from tui.app import ACTIVE_FOR, IDLE_INTERVAL, REFRESH_INTERVAL, OrcApp  # noqa: E402
 
 SOCKET = "orc-bench-ui"
 PRINTER = Path(__file__).resolve().parent / "printer.py"
@@ -175,7 +175,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--interval", type=float, default=0.25, help="the UI's refresh interval")
+    parser.add_argument("--interval", type=float, default=REFRESH_INTERVAL, help="the UI's refresh interval")
 
     args = parser.parse_args()
     address = TmuxServerAddress(socket_name=SOCKET)

@@ -37,6 +37,7 @@ from tui.tree_model import descendants
 
 THEME_SETTING = "ui.theme"
 PANEL_POLL = 2.0  # seconds between reloads of the visible schedule/checkpoint list
+REFRESH_INTERVAL = 0.2  # seconds between refreshes while anything moves (p95 preview latency)
 IDLE_INTERVAL = 1.0  # seconds between refreshes once nothing has changed for a while
 ACTIVE_FOR = 15.0  # seconds a change (or a key press) keeps the fast refresh interval
 
@@ -84,7 +85,7 @@ class OrcApp(App[None]):
         self,
         room: Room,
         *,
-        interval: float = 0.25,
+        interval: float = REFRESH_INTERVAL,
         idle_interval: float = IDLE_INTERVAL,
         lead: bool = True,
     ) -> None:
@@ -149,7 +150,7 @@ class OrcApp(App[None]):
         try:
             await self.room.open()
         except (OrcError, OSError) as exc:
-            self.exit(message=f"orc: cannot open the room: {exc}")
+            self.exit(return_code=1, message=f"orc: cannot open the room: {exc}")
             return
         self.settings = Settings(self.room.store)
         for problem in self.theme_errors:
