@@ -244,8 +244,10 @@ class Room:
                 await result
         return self.state
 
-    async def run(self, interval: float = 0.25, *, lead: bool = True) -> None:
-        """Refresh forever; when `lead`, also compete for the lease and do the leader's work."""
+    async def run(self, interval: float | Callable[[], float] = 0.25, *, lead: bool = True) -> None:
+        """Refresh forever; when `lead`, also compete for the lease and do the leader's work.
+
+        `interval` may be a function, asked before each pause (the UI slows down when idle)."""
         next_lead = 0.0
         while True:
             started = time.monotonic()
@@ -258,7 +260,8 @@ class Room:
                             await service.leader_tick()
             except OrcError:
                 pass  # tmux briefly unavailable: the next refresh tries again
-            await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+            wait = interval() if callable(interval) else interval
+            await asyncio.sleep(max(0.0, wait - (time.monotonic() - started)))
 
     # -- actions ------------------------------------------------------------------------------
 

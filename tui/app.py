@@ -1,25 +1,546 @@
-"""The control room application (placeholder until the UI issue lands)."""
+"""The control room: the agent tree on the left; the preview / timeline / checkpoints and the
+composer on the right. It talks to core only through `core.Room`: the room's refresh loop runs in
+a worker and publishes RoomState snapshots, which flow down into the widgets by method calls;
+widgets ask for actions with messages, and the app runs them in workers."""
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Static
+import asyncio
+import contextlib
+import os
+import subprocess
+import time
+from collections.abc import Iterable
+from typing import ClassVar
 
-from core import Room, TmuxServerAddress
+from textual import events, on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
+
+from core import ActionFailed, BadInput, OrcError, Room, RoomState, TmuxServerAddress
+from core.delivery import DeliveryResult
+from core.room_state import AgentView
+from core.settings import Settings
+from core.when import parse_duration
+from tui.agent_tree import AgentTree
+from tui.checkpoint_log import CheckpointLog
+from tui.commands import AgentCommands
+from tui.composer import Composer
+from tui.help_screen import HelpScreen
+from tui.preview import PanePreview
+from tui.themes import load_themes, preferred_default
+from tui.timeline import ScheduleTimeline
+from tui.tree_model import descendants
+
+THEME_SETTING = "ui.theme"
+PANEL_POLL = 2.0  # seconds between reloads of the visible schedule/checkpoint list
+REFRESH_INTERVAL = 0.2  # seconds between refreshes while anything moves (p95 preview latency)
+IDLE_INTERVAL = 1.0  # seconds between refreshes once nothing has changed for a while
+ACTIVE_FOR = 15.0  # seconds a change (or a key press) keeps the fast refresh interval
+
+
+def over_ssh() -> bool:
+    return bool(os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"))
 
 
 class OrcApp(App[None]):
-    BINDINGS = [("q", "quit", "Quit")]
+    """`orc ui`."""
 
-    def __init__(self, room: Room) -> None:
+    TITLE = "orc"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {AgentCommands}
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+        (0, "-tiny"),
+        (60, "-narrow"),
+        (110, "-wide"),
+    ]
+    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (32, "-tall")]
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("slash", "filter", "Filter", key_display="/"),
+        Binding("m", "compose", "Message"),
+        Binding("a", "jump", "Jump in"),
+        Binding("p", "show('preview')", "Preview"),
+        Binding("s", "show('schedule')", "Schedule"),
+        Binding("c", "show('checkpoints')", "Checkpoints"),
+        Binding("ctrl+r", "refresh_now", "Refresh", show=False),
+    ]
+
+    # Shown by the help screen, panel by panel: (title, the class that owns the keys).
+    HELP_GROUPS: ClassVar[list[tuple[str, str]]] = [
+        ("Anywhere", "OrcApp"),
+        ("Agent tree", "AgentTree"),
+        ("Preview", "PanePreview"),
+        ("Composer", "Composer"),
+        ("Schedule", "ScheduleTimeline"),
+        ("Checkpoints", "CheckpointLog"),
+    ]
+
+    def __init__(
+        self,
+        room: Room,
+        *,
+        interval: float = REFRESH_INTERVAL,
+        idle_interval: float = IDLE_INTERVAL,
+        lead: bool = True,
+    ) -> None:
         super().__init__()
         self.room = room
+        self.interval = interval
+        self.idle_interval = max(interval, idle_interval)
+        self._active_until = time.monotonic() + ACTIVE_FOR
+        self._latest_change = 0.0
+        self._pane_ids: frozenset[str] = frozenset()
+        self.lead = lead
+        self.settings: Settings | None = None
+        self.theme_errors: list[str] = []
+        self._state: RoomState | None = None
+        self._saved_theme: str | None = None
+        self.first_paint_at: float | None = None
+        self._display_error_shown = False
+        if over_ssh():
+            self.animation_level = "none"
+        themes, self.theme_errors = load_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        self.theme = preferred_default()
+
+    # -- layout -------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("orc control room", id="body")
-        yield Footer()
+        yield Header(icon="◎")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield Input(placeholder="filter: name, role, team…", id="tree-filter")
+                yield AgentTree(id="tree")
+                yield Static("", id="tree-empty")
+            with Vertical(id="right"):
+                with TabbedContent(id="views"):
+                    with TabPane("Preview", id="preview"):
+                        yield PanePreview(id="pane-preview")
+                    with TabPane("Schedule", id="schedule"):
+                        yield ScheduleTimeline(id="timeline")
+                    with TabPane("Checkpoints", id="checkpoints"):
+                        yield CheckpointLog(id="checkpoint-log")
+                yield Composer(id="composer")
+        yield Footer(compact=True)
+
+    @property
+    def tree(self) -> AgentTree:
+        return self.query_one(AgentTree)
+
+    @property
+    def preview(self) -> PanePreview:
+        return self.query_one(PanePreview)
+
+    @property
+    def composer(self) -> Composer:
+        return self.query_one(Composer)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        self.sub_title = f"tmux {self.room.address.label}"
+        self.tree.focus()
+        try:
+            await self.room.open()
+        except (OrcError, OSError) as exc:
+            self.exit(return_code=1, message=f"orc: cannot open the room: {exc}")
+            return
+        self.settings = Settings(self.room.store)
+        for problem in self.theme_errors:
+            self.notify(problem, title="theme skipped", severity="warning")
+        saved = await self.settings.get(THEME_SETTING)
+        if saved and saved in self.available_themes:
+            self.theme = saved
+        self._saved_theme = self.theme
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.room.subscribe(self._on_room_state)
+        self.run_worker(self._run_room(), name="room", group="room", exit_on_error=False)
+        self.set_interval(PANEL_POLL, self._poll_panels)
+        self._load_history()
+
+    async def _run_room(self) -> None:
+        await self.room.run(self.refresh_interval, lead=self.lead)
+
+    def refresh_interval(self) -> float:
+        """Fast while anything moves or the person is typing; slow (cheap over SSH) when idle."""
+        return self.interval if time.monotonic() < self._active_until else self.idle_interval
+
+    def mark_active(self) -> None:
+        self._active_until = time.monotonic() + ACTIVE_FOR
+
+    @work(group="refresh-now", exclusive=True, exit_on_error=False)
+    async def refresh_soon(self) -> None:
+        """A fresh capture at once (e.g. the newly selected pane, with colours and history)."""
+        with contextlib.suppress(OrcError):
+            await self.room.refresh()
+
+    async def on_unmount(self) -> None:
+        self.workers.cancel_group(self, "room")
+        with contextlib.suppress(Exception):
+            await self.room.close()
+
+    @work(group="history", exit_on_error=False)
+    async def _load_history(self) -> None:
+        records = await self.room.store.recent_messages(limit=100)
+        texts: list[str] = []
+        for record in reversed(records):
+            if record.sender_kind == "human" and (not texts or texts[-1] != record.text):
+                texts.append(record.text)
+        self.composer.set_history(texts)
+
+    # -- state flowing down -------------------------------------------------------------------
+
+    def _on_room_state(self, state: RoomState) -> None:
+        """Runs inside the room's refresh loop: a display bug must not stop the refreshing."""
+        try:
+            self._apply_state(state)
+        except Exception as exc:
+            self.log.error("applying room state failed", exc)
+            if not self._display_error_shown:
+                self._display_error_shown = True
+                self.notify(f"display error: {exc!r}", severity="error", timeout=10)
+
+    def _apply_state(self, state: RoomState) -> None:
+        self._state = state
+        latest = max((a.changed_at for a in state.agents), default=0.0)
+        pane_ids = frozenset(a.pane_id for a in state.agents)
+        if latest > self._latest_change or pane_ids != self._pane_ids:
+            self._latest_change, self._pane_ids = latest, pane_ids
+            self.mark_active()
+        self.tree.update_state(state)
+        empty = self.query_one("#tree-empty", Static)
+        empty.display = not state.agents
+        if not state.agents:
+            empty.update(
+                f"No panes on tmux server '{state.server}'.\n\n"
+                "Start a team with `orc up SPEC.toml`, or try `orc demo`."
+            )
+        self._show_selected()
+        if self.first_paint_at is None and state.agents:
+            self.first_paint_at = time.monotonic()
+
+    def _selected_agent(self) -> AgentView | None:
+        pane_id = self.tree.selected_pane_id
+        if pane_id is None or self._state is None:
+            return None
+        return self._state.by_pane(pane_id)
+
+    def _show_selected(self) -> None:
+        agent = self._selected_agent()
+        self.preview.show(agent)
+        label = "Preview"
+        if agent is not None:
+            label = f"{agent.name} · {agent.status.state}"
+            if not self.preview.following:
+                label += " · paused (End follows)"
+        tab = self.query_one("#views", TabbedContent).get_tab("preview")
+        if tab.label.plain != label:
+            tab.label = label
+        self.composer.set_target(agent, self._state)
+        timeline = self.query_one(ScheduleTimeline)
+        timeline.default_target = (
+            (agent.pane.orc_name or agent.pane_id) if agent is not None else None
+        )
+
+    @on(AgentTree.Selected)
+    def _selected(self, event: AgentTree.Selected) -> None:
+        self.room.focus(event.pane_id)
+        self._show_selected()
+        self.mark_active()
+        if event.pane_id is not None and self._state is not None:
+            self.refresh_soon()
+
+    def select_agent(self, pane_id: str) -> None:
+        """Move the tree's cursor to an agent (palette, tests)."""
+        if not self.tree.select_pane(pane_id):
+            self.notify(f"{pane_id} is not in the tree (filtered out?)", severity="warning")
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        groups = []
+        for title, owner in self.HELP_GROUPS:
+            cls = type(self) if owner == "OrcApp" else self._widget_class(owner)
+            groups.append((title, [*cls.BINDINGS]))
+        groups[0][1].append(Binding("tab", "focus_next", "Next panel"))
+        groups[0][1].append(Binding("ctrl+p", "command_palette", "Command palette"))
+        self.push_screen(HelpScreen(groups))
+
+    @staticmethod
+    def _widget_class(name: str) -> type:
+        return {
+            "AgentTree": AgentTree,
+            "PanePreview": PanePreview,
+            "Composer": Composer,
+            "ScheduleTimeline": ScheduleTimeline,
+            "CheckpointLog": CheckpointLog,
+        }[name]
+
+    def action_filter(self) -> None:
+        self.query_one("#left").add_class("-filtering")
+        self.query_one("#tree-filter", Input).focus()
+
+    @on(Input.Changed, "#tree-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.tree.set_filter(event.value)
+
+    @on(Input.Submitted, "#tree-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        if not event.value:
+            self.query_one("#left").remove_class("-filtering")
+        self.tree.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Any key keeps the refresh fast; Escape in the filter clears and hides it."""
+        self.mark_active()
+        filt = self.query_one("#tree-filter", Input)
+        if event.key == "escape" and filt.has_focus:
+            filt.value = ""
+            self.query_one("#left").remove_class("-filtering")
+            self.tree.focus()
+            event.stop()
+
+    def action_compose(self) -> None:
+        self.composer.input.focus()
+
+    def action_show(self, view: str) -> None:
+        self.query_one("#views", TabbedContent).active = view
+        if view == "preview":
+            self.preview.focus()
+        elif view == "schedule":
+            self.query_one("#timeline DataTable").focus()
+            self._load_schedules()
+        elif view == "checkpoints":
+            self.query_one("#checkpoint-log DataTable").focus()
+            self._load_checkpoints()
+
+    async def action_refresh_now(self) -> None:
+        with contextlib.suppress(OrcError):
+            await self.room.refresh()
+
+    async def action_jump(self) -> None:
+        """Into the real pane: switch-client inside tmux (same server), else suspend + attach."""
+        agent = self._selected_agent()
+        if agent is None:
+            self.notify("select an agent or pane first", severity="warning")
+            return
+        pane_id = agent.pane_id
+        client = self.room.client
+        inside = os.environ.get("TMUX", "").split(",")[0]
+        if inside:
+            result = await client.run("display-message", "-p", "#{socket_path}", check=False)
+            if result.stdout.strip() == inside:
+                switched = await client.run_chain(
+                    [
+                        ["select-window", "-t", pane_id],
+                        ["select-pane", "-t", pane_id],
+                        ["switch-client", "-t", pane_id],
+                    ],
+                    check=False,
+                )
+                if switched.returncode != 0:
+                    self.notify(switched.stderr.strip() or "switch-client failed", severity="error")
+                return
+        await client.run_chain(
+            [["select-window", "-t", pane_id], ["select-pane", "-t", pane_id]], check=False
+        )
+        env = {k: v for k, v in os.environ.items() if k != "TMUX"}
+        argv = client.argv("attach-session", "-t", pane_id)
+        try:
+            with self.suspend():
+                subprocess.run(argv, env=env, check=False)
+        except Exception as exc:  # SuspendNotSupported and friends
+            self.notify(f"cannot attach from here: {exc}", severity="error")
+
+    # -- sending ------------------------------------------------------------------------------
+
+    @on(Composer.Submitted)
+    def _send(self, event: Composer.Submitted) -> None:
+        self.composer.show_sending(self.composer.describe_scope())
+        self._deliver(event.text, event.scope, self._selected_agent())
+
+    @work(group="send", exit_on_error=False)
+    async def _deliver(self, text: str, scope: str, agent: AgentView | None) -> None:
+        try:
+            results = await self._send_scoped(text, scope, agent)
+        except BadInput as exc:
+            self.composer.show_refused(str(exc))
+            return
+        except OrcError as exc:
+            self.composer.show_refused(str(exc))
+            return
+        self.composer.show_results(results)
+        if any(r.status != "failed" for r in results):
+            self.composer.clear_text()
+
+    async def _send_scoped(
+        self, text: str, scope: str, agent: AgentView | None
+    ) -> list[DeliveryResult]:
+        room = self.room
+        if scope == "all":
+            return await room.broadcast(text)
+        if agent is None:
+            raise BadInput("select an agent first")
+        if scope == "role":
+            return await room.broadcast(text, role=agent.pane.orc_role)
+        if scope == "team":
+            return await room.broadcast(text, team=agent.pane.orc_team)
+        if scope == "subtree" and self._state is not None:
+            targets = [agent, *descendants(self._state, agent.pane_id)]
+            return list(await asyncio.gather(*(room.send(a.pane_id, text) for a in targets)))
+        return [await room.send(agent.pane_id, text)]
+
+    # -- schedules and checkpoints ------------------------------------------------------------
+
+    def _poll_panels(self) -> None:
+        active = self.query_one("#views", TabbedContent).active
+        if active == "schedule":
+            self._load_schedules()
+        elif active == "checkpoints":
+            self._load_checkpoints()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        self._poll_panels()
+
+    @work(group="schedules", exclusive=True, exit_on_error=False)
+    async def _load_schedules(self) -> None:
+        timeline = self.query_one(ScheduleTimeline)
+        try:
+            timeline.update_schedules(await self.room.schedules.list())
+        except OrcError as exc:
+            timeline.show_error(str(exc))
+
+    @work(group="checkpoints", exclusive=True, exit_on_error=False)
+    async def _load_checkpoints(self) -> None:
+        log = self.query_one(CheckpointLog)
+        try:
+            log.update_checkpoints(await self.room.checkpoints.log())
+        except OrcError as exc:
+            log.show_error(str(exc))
+
+    @work(group="schedule-action", exit_on_error=False)
+    async def _schedule_action(self, message: object) -> None:
+        from core.room import Sender
+
+        timeline = self.query_one(ScheduleTimeline)
+        schedules = self.room.schedules
+        try:
+            if isinstance(message, ScheduleTimeline.AddRequested):
+                added = await schedules.add(
+                    message.when,
+                    message.note,
+                    target=message.target,
+                    every=message.every,
+                    sender=Sender(),
+                )
+                done = f"check-in {added.id} scheduled"
+            elif isinstance(message, ScheduleTimeline.SnoozeRequested):
+                await schedules.snooze(message.schedule_id, parse_duration(message.duration))
+                done = f"check-in {message.schedule_id} snoozed by {message.duration}"
+            elif isinstance(message, ScheduleTimeline.EditRequested):
+                await schedules.edit(message.schedule_id, message.note)
+                done = f"check-in {message.schedule_id} edited"
+            elif isinstance(message, ScheduleTimeline.CancelRequested):
+                await schedules.cancel(message.schedule_id)
+                done = f"check-in {message.schedule_id} cancelled"
+            else:
+                return
+        except OrcError as exc:
+            timeline.show_error(str(exc))
+            self.notify(str(exc), title="schedule", severity="error")
+            return
+        timeline.show_error("")
+        self.notify(done, title="schedule")
+        self._load_schedules()
+
+    @on(ScheduleTimeline.AddRequested)
+    @on(ScheduleTimeline.SnoozeRequested)
+    @on(ScheduleTimeline.EditRequested)
+    @on(ScheduleTimeline.CancelRequested)
+    def _schedule_requested(self, event: object) -> None:
+        self._schedule_action(event)
+
+    @on(CheckpointLog.DiffWanted)
+    @work(group="diff", exclusive=True, exit_on_error=False)
+    async def _diff_wanted(self, event: CheckpointLog.DiffWanted) -> None:
+        log = self.query_one(CheckpointLog)
+        try:
+            log.show_diff(
+                event.checkpoint_id, await self.room.checkpoints.diff(event.checkpoint_id)
+            )
+        except OrcError as exc:
+            log.show_error(str(exc))
+
+    @on(CheckpointLog.RestoreRequested)
+    @work(group="restore", exit_on_error=False)
+    async def _restore(self, event: CheckpointLog.RestoreRequested) -> None:
+        log = self.query_one(CheckpointLog)
+        try:
+            outcome = await self.room.checkpoints.restore(event.checkpoint_id, branch=event.branch)
+        except OrcError as exc:
+            log.show_error(str(exc))
+            self.notify(str(exc), title="checkpoint", severity="error")
+            return
+        log.show_error("")
+        self.notify(outcome or "restored", title="checkpoint")
+        self._load_checkpoints()
+
+    # -- themes and the palette ---------------------------------------------------------------
+
+    def _theme_changed(self, theme: object) -> None:
+        if self.settings is not None and self.theme != self._saved_theme:
+            self._saved_theme = self.theme
+            self._save_theme(self.theme)
+
+    @work(group="settings", exit_on_error=False)
+    async def _save_theme(self, name: str) -> None:
+        if self.settings is not None:
+            await self.settings.set(THEME_SETTING, name)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        commands = [
+            ("Help: all keys", "Every key, panel by panel", self.action_help),
+            ("Filter the agent tree", "Show only agents matching a text", self.action_filter),
+            ("Message the selected agent", "Focus the composer", self.action_compose),
+            ("Jump into the pane", "switch-client, or attach until you detach", self.action_jump),
+            ("Show preview", "The selected pane, live", lambda: self.action_show("preview")),
+            (
+                "Show schedule timeline",
+                "Check-ins on a time axis",
+                lambda: self.action_show("schedule"),
+            ),
+            (
+                "Show checkpoint log",
+                "Git checkpoints with diffs",
+                lambda: self.action_show("checkpoints"),
+            ),
+            ("New check-in", "Schedule a message to an agent", self._palette_new_checkin),
+            (
+                "Send scope: next",
+                "Agent, subtree, role, team or everyone",
+                self.composer.action_cycle_scope,
+            ),
+            ("Refresh now", "Read tmux again", self.action_refresh_now),
+        ]
+        for title, help_text, callback in commands:
+            yield SystemCommand(title, help_text, callback)
+
+    def _palette_new_checkin(self) -> None:
+        self.action_show("schedule")
+        self.query_one(ScheduleTimeline).action_add()
 
 
 def run_app(address: TmuxServerAddress, db: str | None) -> None:
-    OrcApp(Room(address, db)).run()
+    app = OrcApp(Room(address, db))
+    app.run()
+    if app.return_code:
+        raise ActionFailed("the control room stopped with an error")

@@ -1,0 +1,170 @@
+"""The checkpoint log: recent git checkpoints (time, repo, agent, message, diffstat); selecting one
+loads its diff; restoring (or branching from) it asks first.
+
+Loading a diff and restoring are requests (messages up); the app runs them against
+`room.checkpoints` in a worker and calls `show_diff` / `show_error` back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
+
+from rich.syntax import Syntax
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from core.checkpointer import Checkpoint
+from tui.dialogs import ConfirmScreen, Field, FormScreen
+
+
+def diffstat(cp: Checkpoint) -> str:
+    if not cp.files_changed:
+        return cp.diffstat or ""
+    return f"{cp.files_changed} files +{cp.insertions} -{cp.deletions}"
+
+
+class CheckpointLog(Vertical):
+    """The checkpoints panel."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "restore", "Restore"),
+        Binding("b", "branch", "Branch from"),
+    ]
+
+    DEFAULT_CSS = """
+    CheckpointLog {
+        & > DataTable { height: 1fr; min-height: 3; }
+        & > #checkpoint-diff { height: 2fr; border-top: solid $panel; }
+        & > #checkpoint-empty { color: $foreground-muted; padding: 1 1; height: auto; }
+        & > #checkpoint-error { color: $error; padding: 0 1; height: auto; }
+    }
+    """
+
+    class DiffWanted(Message):
+        def __init__(self, checkpoint_id: int) -> None:
+            super().__init__()
+            self.checkpoint_id = checkpoint_id
+
+    class RestoreRequested(Message):
+        def __init__(self, checkpoint_id: int, branch: str | None) -> None:
+            super().__init__()
+            self.checkpoint_id, self.branch = checkpoint_id, branch
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.checkpoints: list[Checkpoint] = []
+        self._diff_for: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="checkpoint-error")
+        yield Static(
+            "No checkpoints yet. orc commits the team's work to a hidden ref every "
+            "checkpoint_every while the tree is dirty, and on `orc checkpoint`.",
+            id="checkpoint-empty",
+        )
+        table: DataTable[str] = DataTable(cursor_type="row")
+        table.add_columns("time", "repo", "agent", "message", "diffstat")
+        yield table
+        with VerticalScroll(id="checkpoint-diff"):
+            yield Static("", id="checkpoint-diff-text")
+
+    # -- called by the app --------------------------------------------------------------------
+
+    def update_checkpoints(self, checkpoints: Sequence[Checkpoint]) -> None:
+        if [c.id for c in checkpoints] == [c.id for c in self.checkpoints]:
+            return
+        self.checkpoints = list(checkpoints)
+        has_any = bool(self.checkpoints)
+        self.query_one("#checkpoint-empty").display = not has_any
+        self.query_one(DataTable).display = has_any
+        self.query_one("#checkpoint-diff").display = has_any
+        table = self.query_one(DataTable)
+        table.clear()
+        for cp in self.checkpoints:
+            table.add_row(
+                datetime.fromtimestamp(cp.at).strftime("%m-%d %H:%M"),
+                Path(cp.repo).name,
+                cp.agent or "",
+                (cp.message or cp.reason).splitlines()[0][:50] if (cp.message or cp.reason) else "",
+                diffstat(cp),
+                key=str(cp.id),
+            )
+
+    def show_diff(self, checkpoint_id: int, diff: str) -> None:
+        self._diff_for = checkpoint_id
+        self.query_one("#checkpoint-diff-text", Static).update(
+            Syntax(diff or "(no changes)", "diff", theme="ansi_dark", word_wrap=False)
+        )
+
+    def show_error(self, message: str) -> None:
+        self.query_one("#checkpoint-error", Static).update(message)
+
+    def selected(self) -> Checkpoint | None:
+        table = self.query_one(DataTable)
+        if not self.checkpoints or table.row_count == 0 or table.cursor_row < 0:
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return next((c for c in self.checkpoints if str(c.id) == key), None)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        cp = self.selected()
+        if cp is not None and cp.id != self._diff_for:
+            self.post_message(self.DiffWanted(cp.id))
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_restore(self) -> None:
+        cp = self.selected()
+        if cp is None:
+            self.show_error("select a checkpoint first")
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.post_message(self.RestoreRequested(cp.id, None))
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Restore {Path(cp.repo).name} to checkpoint {cp.commit[:10]}?\n"
+                "orc takes a checkpoint of the current state first.",
+                "Restore",
+            ),
+            done,
+        )
+
+    def action_branch(self) -> None:
+        cp = self.selected()
+        if cp is None:
+            self.show_error("select a checkpoint first")
+            return
+
+        def named(answer: dict[str, str] | None) -> None:
+            if not answer or not answer["branch"].strip():
+                return
+            branch = answer["branch"].strip()
+
+            def done(yes: bool | None) -> None:
+                if yes:
+                    self.post_message(self.RestoreRequested(cp.id, branch))
+
+            self.app.push_screen(
+                ConfirmScreen(
+                    f"Create branch {branch!r} at checkpoint {cp.commit[:10]}?", "Create"
+                ),
+                done,
+            )
+
+        self.app.push_screen(
+            FormScreen(
+                "Branch from checkpoint",
+                [Field("branch", "New branch name", f"orc/restore-{cp.id}")],
+            ),
+            named,
+        )

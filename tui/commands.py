@@ -1,0 +1,42 @@
+"""Command-palette (Ctrl+P) provider for agents: every agent and pane, found by name, role, team
+or tmux address; choosing one selects it in the tree. Actions come from OrcApp.get_system_commands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from tui.app import OrcApp
+
+
+class AgentCommands(Provider):
+    def _agents(self) -> list[tuple[str, str, Callable[[], None]]]:
+        app = cast("OrcApp", self.app)
+        out: list[tuple[str, str, Callable[[], None]]] = []
+        for agent in app.room.state.agents:
+            p = agent.pane
+            if agent.managed:
+                title = f"agent {p.orc_name}"
+                help_text = f"{p.orc_role or 'no role'} · team {p.orc_team or '-'} · {p.target}"
+            else:
+                title = f"pane {p.target}"
+                help_text = f"unmanaged · {p.current_command} · {p.pane_id}"
+            help_text += f" · {agent.status.state}"
+            out.append((title, help_text, partial(app.select_agent, agent.pane_id)))
+        return out
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._agents():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._agents():
+            score = max(matcher.match(title), matcher.match(help_text) * 0.5)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

@@ -1,0 +1,323 @@
+"""The schedule timeline: upcoming and recent check-ins per agent on a time axis with now marked,
+and the list of schedules with add / snooze / edit / cancel.
+
+The widget collects what the person wants (through small forms) and posts a request message; the
+app carries it out through `room.schedules` and reports back with `show_error`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Sequence
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from core.scheduler import Schedule
+from core.when import format_duration
+from tui.dialogs import ConfirmScreen, Field, FormScreen
+
+MARKS = {
+    "pending": "●",
+    "fired": "◐",
+    "delivered": "✓",
+    "failed": "✗",
+    "missed": "!",
+    "cancelled": "·",
+}
+LABEL_WIDTH = 14
+TICK_STEPS = (60, 300, 900, 1800, 3600, 7200, 4 * 3600, 6 * 3600, 12 * 3600, 86400)
+
+
+def relative(seconds: float) -> str:
+    if abs(seconds) < 1:
+        return "now"
+    text = format_duration(abs(seconds))
+    return f"in {text}" if seconds > 0 else f"{text} ago"
+
+
+def span_for(schedules: Sequence[Schedule], now: float) -> tuple[float, float]:
+    """The window the axis shows: at least 2h ahead, stretched to the next due check-in (up to a
+    day), and a quarter of that behind so recent deliveries stay visible."""
+    ahead = 7200.0
+    for s in schedules:
+        if s.state == "pending" and now < s.due_at <= now + 86400:
+            ahead = max(ahead, (s.due_at - now) * 1.1)
+    return now - ahead / 4, now + ahead
+
+
+class TimelineAxis(Widget):
+    """One row per target: marks at due (or fired) times; a vertical rule at now."""
+
+    DEFAULT_CSS = """
+    TimelineAxis { height: auto; min-height: 3; padding: 0 1; }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "timeline--now",
+        "timeline--pending",
+        "timeline--done",
+        "timeline--bad",
+        "timeline--axis",
+    }
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.schedules: list[Schedule] = []
+        self.now = time.time()
+
+    def set_data(self, schedules: Sequence[Schedule], now: float) -> None:
+        self.schedules = list(schedules)
+        self.now = now
+        self.refresh(layout=True)
+
+    def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[no-untyped-def]
+        return 2 + max(1, len({s.target for s in self.schedules}))
+
+    def render(self) -> Text:
+        width = max(20, self.content_size.width)
+        cells = max(10, width - LABEL_WIDTH)
+        start, end = span_for(self.schedules, self.now)
+        scale = cells / (end - start)
+
+        def col(at: float) -> int:
+            return max(0, min(cells - 1, int((at - start) * scale)))
+
+        now_col = col(self.now)
+        axis_style = self.get_component_rich_style("timeline--axis")
+        now_style = self.get_component_rich_style("timeline--now")
+        step = next((s for s in TICK_STEPS if s * scale >= 10), TICK_STEPS[-1])
+        ticks = [" "] * cells
+        k = -int((self.now - start) // step)
+        while (at := self.now + k * step) < end:
+            k += 1
+            if at < start or at == self.now:
+                continue
+            c = col(at)
+            label = ("-" if at < self.now else "+") + format_duration(abs(at - self.now))
+            if abs(c - now_col) > len(label) and c + len(label) <= cells:
+                ticks[c : c + len(label)] = list(label)
+        ticks[now_col : now_col + 3] = list("now")[: cells - now_col]
+        out = Text()
+        out.append(" " * LABEL_WIDTH)
+        out.append("".join(ticks[:cells]), axis_style)
+        out.append("\n")
+        rule = ["─"] * cells
+        rule[now_col] = "┼"
+        out.append(" " * LABEL_WIDTH)
+        out.append("".join(rule), axis_style)
+        targets = sorted({s.target for s in self.schedules})
+        if not targets:
+            out.append("\n")
+            out.append("(none)".ljust(LABEL_WIDTH), axis_style)
+            row = [" "] * cells
+            row[now_col] = "│"
+            out.append("".join(row), axis_style)
+            return out
+        for target in targets:
+            out.append("\n")
+            out.append(target[: LABEL_WIDTH - 1].ljust(LABEL_WIDTH))
+            row: list[tuple[str, object]] = [(" ", None)] * cells
+            row[now_col] = ("│", now_style)
+            for s in self.schedules:
+                if s.target != target or s.state == "cancelled":
+                    continue
+                at = s.fired_at if s.fired_at and s.state != "pending" else s.due_at
+                if s.state == "pending" and at > end:
+                    row[cells - 1] = ("»", self.get_component_rich_style("timeline--pending"))
+                    continue
+                if at < start:
+                    continue
+                cls = (
+                    "timeline--pending"
+                    if s.state in ("pending", "fired")
+                    else "timeline--bad"
+                    if s.state in ("failed", "missed")
+                    else "timeline--done"
+                )
+                row[col(at)] = (MARKS.get(s.state, "?"), self.get_component_rich_style(cls))
+            for char, style in row:
+                out.append(char, style)  # type: ignore[arg-type]
+        return out
+
+
+class ScheduleTimeline(Vertical):
+    """The timeline panel."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "add", "New check-in"),
+        Binding("z", "snooze", "Snooze"),
+        Binding("e", "edit", "Edit"),
+        Binding("x", "cancel_schedule", "Cancel it"),
+    ]
+
+    DEFAULT_CSS = """
+    ScheduleTimeline {
+        & > TimelineAxis {
+            & > .timeline--now { color: $accent; text-style: bold; }
+            & > .timeline--pending { color: $primary; text-style: bold; }
+            & > .timeline--done { color: $success; }
+            & > .timeline--bad { color: $error; text-style: bold; }
+            & > .timeline--axis { color: $foreground-muted; }
+        }
+        & > DataTable { height: 1fr; }
+        & > #timeline-empty { color: $foreground-muted; padding: 1 1; height: auto; }
+        & > #timeline-error { color: $error; padding: 0 1; height: auto; }
+    }
+    """
+
+    class AddRequested(Message):
+        def __init__(self, when: str, note: str, target: str | None, every: str | None) -> None:
+            super().__init__()
+            self.when, self.note, self.target, self.every = when, note, target, every
+
+    class SnoozeRequested(Message):
+        def __init__(self, schedule_id: int, duration: str) -> None:
+            super().__init__()
+            self.schedule_id, self.duration = schedule_id, duration
+
+    class EditRequested(Message):
+        def __init__(self, schedule_id: int, note: str) -> None:
+            super().__init__()
+            self.schedule_id, self.note = schedule_id, note
+
+    class CancelRequested(Message):
+        def __init__(self, schedule_id: int) -> None:
+            super().__init__()
+            self.schedule_id = schedule_id
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.schedules: list[Schedule] = []
+        self.default_target: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TimelineAxis()
+        yield Static("", id="timeline-error")
+        yield Static(
+            "No check-ins scheduled. Press n to schedule one for the selected agent "
+            "(or `orc schedule add 30m NOTE --to AGENT`).",
+            id="timeline-empty",
+        )
+        table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=False)
+        table.add_columns("id", "due", "to", "note", "every", "state")
+        yield table
+
+    # -- called by the app --------------------------------------------------------------------
+
+    def update_schedules(self, schedules: Sequence[Schedule], now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        self.schedules = list(schedules)
+        self.query_one(TimelineAxis).set_data(self.schedules, now)
+        self.query_one("#timeline-empty").display = not self.schedules
+        table = self.query_one(DataTable)
+        table.display = bool(self.schedules)
+        selected = self.selected()
+        table.clear()
+        for s in sorted(self.schedules, key=lambda s: s.due_at):
+            due = datetime.fromtimestamp(s.due_at).strftime("%H:%M")
+            table.add_row(
+                str(s.id),
+                f"{due} ({relative(s.due_at - now)})",
+                s.target,
+                s.note.replace("\n", " ")[:60],
+                format_duration(s.every) if s.every else "",
+                s.state + (" (late)" if s.late else ""),
+                key=str(s.id),
+            )
+        if selected is not None:
+            with contextlib.suppress(KeyError, LookupError):
+                table.move_cursor(row=table.get_row_index(str(selected.id)))
+
+    def show_error(self, message: str) -> None:
+        self.query_one("#timeline-error", Static).update(message)
+
+    def selected(self) -> Schedule | None:
+        table = self.query_one(DataTable)
+        if not self.schedules or table.cursor_row < 0 or table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return next((s for s in self.schedules if str(s.id) == key), None)
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_add(self) -> None:
+        def done(answer: dict[str, str] | None) -> None:
+            if answer:
+                self.post_message(
+                    self.AddRequested(
+                        answer["when"].strip(),
+                        answer["note"],
+                        answer["target"].strip() or None,
+                        answer["every"].strip() or None,
+                    )
+                )
+
+        self.app.push_screen(
+            FormScreen(
+                "New check-in",
+                [
+                    Field("when", "When (30m, 14:30, ISO 8601)", "30m"),
+                    Field("note", "Note (sent to the agent)", placeholder="status update, please"),
+                    Field(
+                        "target", "To (agent, session:window.pane or %N)", self.default_target or ""
+                    ),
+                    Field("every", "Repeat every (empty: once)", placeholder="e.g. 1h"),
+                ],
+            ),
+            done,
+        )
+
+    def _need_selected(self) -> Schedule | None:
+        schedule = self.selected()
+        if schedule is None:
+            self.show_error("select a check-in first")
+        return schedule
+
+    def action_snooze(self) -> None:
+        schedule = self._need_selected()
+        if schedule is None:
+            return
+
+        def done(answer: dict[str, str] | None) -> None:
+            if answer:
+                self.post_message(self.SnoozeRequested(schedule.id, answer["by"].strip()))
+
+        self.app.push_screen(
+            FormScreen(f"Snooze check-in {schedule.id}", [Field("by", "By how long", "15m")]), done
+        )
+
+    def action_edit(self) -> None:
+        schedule = self._need_selected()
+        if schedule is None:
+            return
+
+        def done(answer: dict[str, str] | None) -> None:
+            if answer:
+                self.post_message(self.EditRequested(schedule.id, answer["note"]))
+
+        self.app.push_screen(
+            FormScreen(f"Edit check-in {schedule.id}", [Field("note", "Note", schedule.note)]), done
+        )
+
+    def action_cancel_schedule(self) -> None:
+        schedule = self._need_selected()
+        if schedule is None:
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.post_message(self.CancelRequested(schedule.id))
+
+        self.app.push_screen(
+            ConfirmScreen(f"Cancel check-in {schedule.id} to {schedule.target}?", "Cancel it"),
+            done,
+        )
