@@ -181,7 +181,7 @@ class FakeAgent:
         header = f"● {self.name} · fake agent"
         log_rows = max(0, height - 1 - len(bottom) - input_rows - 1)
         body = [line[:width] for line in self.log[-log_rows:]] if log_rows else []
-        body += [""] * (log_rows - len(body))
+        body = [""] * (log_rows - len(body)) + body  # newest lines sit on the input, as in agents
         rows = [header[:width], *body, *(b[:width] for b in bottom), "─" * width]
         # Home + erase-to-end-of-line per row, never a full clear: tmux would push every cleared
         # screen into the scrollback, and the history would grow while nothing happens.
