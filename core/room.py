@@ -39,6 +39,10 @@ if TYPE_CHECKING:
 Listener = Callable[[RoomState], Any]
 PREVIEW_HISTORY = 200  # lines of scrollback captured for the focused (previewed) pane
 RESCAN_EVERY = 30.0  # seconds: recapture quiet panes now and then, in case a change was missed
+# A pane captured this recently is known to be busy; capturing it again on every refresh would
+# cost tmux a render per busy pane for nothing (the first change after a quiet spell, the focused
+# pane and a pane that died or was resized are still looked at at once).
+BUSY_RECAPTURE_EVERY = 1.0
 LEADER_EVERY = 1.0  # seconds between lease heartbeats / leader ticks
 
 
@@ -57,6 +61,7 @@ class _Seen:
     changed_at: float
     screen: str
     activity: int  # the window's last activity (tmux, whole seconds) at the last look
+    streak: int = 0  # consecutive captures that found the screen changed
 
 
 def _visible(screen: str, height: int) -> str:
@@ -182,7 +187,8 @@ class Room:
         hot = [
             pane_id
             for pane_id, seen in self._seen.items()
-            if seen.activity >= int(now) - 2 or pane_id == self._focus
+            if pane_id == self._focus
+            or (seen.activity >= int(now) - 2 and not self._throttled(seen, now))
         ]
         topo, screens = await topology_and_captures(
             self.client, hot, self.history, deep=self._focus or ""
@@ -192,9 +198,12 @@ class Room:
             if pane.pane_id in screens:
                 continue
             seen = self._seen.get(pane.pane_id)
-            if (
-                seen is None
-                or seen.signature != pane.change_signature
+            if seen is None or seen.signature[4:] != pane.change_signature[4:]:
+                wanted.append(pane.pane_id)  # new, resized, died or revived: look now
+            elif self._throttled(seen, now):
+                continue  # seen changing a moment ago: it is working, its screen can wait
+            elif (
+                seen.signature != pane.change_signature
                 or pane.window_activity >= int(seen.captured_at) - 1
                 or now - seen.captured_at > RESCAN_EVERY
             ):
@@ -219,7 +228,10 @@ class Room:
                 changed_at = now if changed else seen.changed_at
                 if seen is None:
                     changed_at = now - 3600  # first sight: no evidence of activity yet
-                seen = _Seen(pane.change_signature, now, changed_at, screen, pane.window_activity)
+                streak = (seen.streak + 1 if changed else 0) if seen is not None else 0
+                seen = _Seen(
+                    pane.change_signature, now, changed_at, screen, pane.window_activity, streak
+                )
                 self._seen[pane.pane_id] = seen
             elif seen is None:
                 continue
@@ -243,6 +255,14 @@ class Room:
             if asyncio.iscoroutine(result):
                 await result
         return self.state
+
+    @staticmethod
+    def _throttled(seen: _Seen, now: float) -> bool:
+        """A pane that kept changing over its last captures, the latest less than a moment ago.
+
+        One change (a dialog appearing) is not enough: what follows it (the answer) must show.
+        """
+        return seen.streak >= 2 and now - seen.captured_at < BUSY_RECAPTURE_EVERY
 
     async def run(self, interval: float | Callable[[], float] = 0.25, *, lead: bool = True) -> None:
         """Refresh forever; when `lead`, also compete for the lease and do the leader's work.
