@@ -285,3 +285,31 @@ async def test_no_server_shows_an_explanation(tmp_path: Path) -> None:
     app = OrcApp(Room(address, tmp_path / "db.sqlite"), interval=0.1)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_text(pilot, "No panes on tmux server")
+
+
+async def test_jump_inside_tmux_selects_the_pane(
+    make_app, spawn_agent, client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inside tmux (same server) `a` selects the agent's window and pane, then switch-client."""
+    await spawn_agent("lead", "orchestrator")
+    eng = await spawn_agent("eng-1", parent="lead")
+    socket = (await client.run("display-message", "-p", "#{socket_path}")).stdout.strip()
+    monkeypatch.setenv("TMUX", f"{socket},1,0")
+
+    async def active_window() -> str:
+        result = await client.run("display-message", "-p", "-t", "=team:", "#{window_name}")
+        return result.stdout.strip()
+
+    assert await active_window() == "lead"
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_text(pilot, "eng-1")
+        app.select_agent(eng)
+        await wait_text(pilot, "to eng-1")
+        app.tree.focus()
+        await pilot.press("a")
+        for _ in range(50):
+            if await active_window() == "eng-1":
+                break
+            await pilot.pause(0.05)
+        assert await active_window() == "eng-1"
