@@ -119,22 +119,31 @@ async def test_composer_delivers_byte_exact_and_shows_result(
 async def test_refused_sends_show_the_reason(make_app, spawn_agent, client, tmp_path) -> None:
     marker = tmp_path / "ran"
     shell = await spawn_agent("eng-1", argv=["bash", "--norc", "--noprofile"])
-    doomed = await spawn_agent("eng-2", argv=["sleep", "600"])
+    dead = await spawn_agent("eng-2", argv=["sleep", "0.2"])  # the pane stays, dead
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await wait_text(pilot, "eng-2")
         app.select_agent(shell)
+        await wait_text(pilot, "to eng-1")
         await pilot.press("m", *f"touch {marker}", "ctrl+s")
         text = await wait_text(pilot, "✗ eng-1: failed")
         assert "runs a shell" in text
         assert not marker.exists()
         assert app.composer.input.text == f"touch {marker}", "a refused message is kept"
 
-        app.select_agent(doomed)
-        await client.run("kill-window", "-t", doomed)
+        await wait_until(pilot, lambda: "✗ eng-2" in region_text(app, "#left"), "eng-2 dead")
+        app.select_agent(dead)
+        await wait_text(pilot, "to eng-2")
+        await pilot.press("ctrl+s")
+        text = await wait_text(pilot, "✗ eng-2: failed")
+        assert f"pane {dead} is dead" in text
+
+        # Pasted text with an escape sequence would end tmux's bracketed paste early: refused.
+        app.composer.clear_text()
+        app.post_message(events.Paste("hi\x1b[201~rm -rf ~"))
         await pilot.press("ctrl+s")
         text = await wait_text(pilot, "refused:")
-        assert f"no pane {doomed}" in text
+        assert "control character ESC" in text
 
 
 async def test_subtree_scope_reaches_the_subtree_only(make_app, spawn_agent, tmp_path) -> None:
@@ -276,3 +285,31 @@ async def test_no_server_shows_an_explanation(tmp_path: Path) -> None:
     app = OrcApp(Room(address, tmp_path / "db.sqlite"), interval=0.1)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_text(pilot, "No panes on tmux server")
+
+
+async def test_jump_inside_tmux_selects_the_pane(
+    make_app, spawn_agent, client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Inside tmux (same server) `a` selects the agent's window and pane, then switch-client."""
+    await spawn_agent("lead", "orchestrator")
+    eng = await spawn_agent("eng-1", parent="lead")
+    socket = (await client.run("display-message", "-p", "#{socket_path}")).stdout.strip()
+    monkeypatch.setenv("TMUX", f"{socket},1,0")
+
+    async def active_window() -> str:
+        result = await client.run("display-message", "-p", "-t", "=team:", "#{window_name}")
+        return result.stdout.strip()
+
+    assert await active_window() == "lead"
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_text(pilot, "eng-1")
+        app.select_agent(eng)
+        await wait_text(pilot, "to eng-1")
+        app.tree.focus()
+        await pilot.press("a")
+        for _ in range(50):
+            if await active_window() == "eng-1":
+                break
+            await pilot.pause(0.05)
+        assert await active_window() == "eng-1"

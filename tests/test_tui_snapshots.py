@@ -82,7 +82,21 @@ async def _ready(pilot) -> None:  # type: ignore[no-untyped-def]
         "the team and the preview",
     )
     await wait_until(pilot, lambda: "0:watch" in str(app.tree._tree_lines[-1].node.label), "tree")
+
+    def coloured() -> bool:  # the selected pane's capture with colours (not a plain one)
+        agent = app.room.state.by_pane(app.tree.selected_pane_id or "")
+        return agent is not None and "\x1b[" in agent.screen and "\x1b[" in str(app.preview._screen)
+
+    await wait_until(pilot, coloured, "the coloured capture of the selected pane")
     app.sub_title = "tmux shop"
+    # Status rules may take a moment to settle (debouncing): wait until the states stop changing.
+    stable, last = 0, None
+    deadline = time.monotonic() + 15
+    while stable < 8 and time.monotonic() < deadline:
+        states = tuple((a.pane_id, a.status.state) for a in app.room.state.agents)
+        stable = stable + 1 if states == last else 0
+        last = states
+        await pilot.pause(0.25)
     await pilot.pause(0.3)
 
 

@@ -103,6 +103,8 @@ class OrcApp(App[None]):
         self._saved_theme: str | None = None
         self.first_paint_at: float | None = None
         self._display_error_shown = False
+        self._room_closed = False
+        self._focused: str | None = None
         if over_ssh():
             self.animation_level = "none"
         themes, self.theme_errors = load_themes()
@@ -181,10 +183,25 @@ class OrcApp(App[None]):
         with contextlib.suppress(OrcError):
             await self.room.refresh()
 
+    async def action_quit(self) -> None:
+        await self._close_room()
+        self.exit()
+
     async def on_unmount(self) -> None:
-        self.workers.cancel_group(self, "room")
+        await self._close_room()
+
+    async def _close_room(self) -> None:
+        """Stop the refresh loop, then close the database: its thread would keep the process
+        alive after the UI has gone."""
+        if self._room_closed:
+            return
+        self._room_closed = True
+        for worker in [w for w in self.workers if w.group == "room"]:
+            worker.cancel()
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wait_for(worker.wait(), 5)
         with contextlib.suppress(Exception):
-            await self.room.close()
+            await asyncio.wait_for(self.room.close(), 5)
 
     @work(group="history", exit_on_error=False)
     async def _load_history(self) -> None:
@@ -251,6 +268,11 @@ class OrcApp(App[None]):
 
     @on(AgentTree.Selected)
     def _selected(self, event: AgentTree.Selected) -> None:
+        previous = self.room.state.by_pane(self._focused) if self._focused else None
+        gone = self._focused is not None and self._state is not None and previous is None
+        if gone and self.composer.input.text.strip():
+            self.composer.warn(f"the pane you were writing to ({self._focused}) has gone")
+        self._focused = event.pane_id
         self.room.focus(event.pane_id)
         self._show_selected()
         self.mark_active()

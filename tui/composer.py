@@ -171,6 +171,9 @@ class Composer(Vertical):
             line = f"{counts}" + (f" — {problems}" if problems else "")
         self._result(line, "-bad" if failed else "-warn" if typed else "-ok")
 
+    def warn(self, message: str) -> None:
+        self._result(message, "-warn")
+
     def clear_text(self) -> None:
         self.input.load_text("")
 

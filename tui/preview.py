@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -30,6 +32,20 @@ def screen_lines(screen: str) -> tuple[list[str], list[Text]]:
         raw.pop()
         texts.pop()
     return raw, texts
+
+
+def _on_base(style: Style | None, base: Style) -> Style | None:
+    """An ANSI reset means the terminal's default colours: here, the preview's own colours
+    (left as 'default' they would be drawn as ANSI black on a themed background)."""
+    if style is None:
+        return None
+    fg_default = style.color is not None and style.color.is_default
+    bg_default = style.bgcolor is not None and style.bgcolor.is_default
+    if not (fg_default or bg_default):
+        return style
+    return style + Style(
+        color=base.color if fg_default else None, bgcolor=base.bgcolor if bg_default else None
+    )
 
 
 class PanePreview(ScrollView, can_focus=True):
@@ -134,7 +150,11 @@ class PanePreview(ScrollView, can_focus=True):
         if strip is None:
             text = self._texts[index].copy()
             text.style = style
-            strip = Strip(list(text.render(self.app.console)), text.cell_len)
+            segments = [
+                Segment(seg.text, _on_base(seg.style, style), seg.control)
+                for seg in text.render(self.app.console)
+            ]
+            strip = Strip(segments, text.cell_len)
             self._strips[index] = strip
         return strip.crop_extend(scroll_x, scroll_x + width, style)
 
