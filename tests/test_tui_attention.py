@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 import tui.app
-
 from core import Room, TmuxServerAddress
 from core.spawn import WindowSpec, spawn_window
 from core.tmux_client import TmuxClient
@@ -74,7 +73,7 @@ async def test_inbox_lists_a_waiting_agent_and_answers_it(make_app, spawn_agent)
         # Live: the open inbox fills in without a key press, with the prompt and its options.
         text = await wait_text(pilot, "Do you want to proceed?")
         assert "eng-1" in text and "1. Yes" in text and "2. No" in text
-        assert "team: lead › eng-1" in text, "where it sits in the hierarchy"
+        assert "under lead" in text, "where it sits in the hierarchy"
         assert [item.name for item in app.screen.items] == ["eng-1"]
 
         await pilot.press("1")

@@ -8,6 +8,7 @@ other message (the app does the sending), so they are recorded and verified the 
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 NEEDS_YOU = ("waiting", "error")
 EXCERPT_LINES = 4  # the matched line and what follows it (an approval prompt's options)
 LINE_MAX = 160
+_WORDY = re.compile(r"\w{2,}|\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +42,7 @@ class InboxItem:
 
     pane_id: str
     name: str
-    path: str  # where it sits in the hierarchy: "lead › pm › eng-1", or the tmux address
+    path: str  # where it sits: "under lead › pm", "top of team t", "unmanaged team:1.0"
     state: str
     rule: str
     since: float
@@ -55,7 +57,12 @@ def excerpt(agent: AgentView) -> tuple[str, ...]:
     if evidence:
         for index in range(len(lines) - 1, -1, -1):
             if evidence in lines[index] or (lines[index] and lines[index] in evidence):
-                return tuple(line[:LINE_MAX] for line in lines[index : index + EXCERPT_LINES])
+                shown = [lines[index]]
+                for line in lines[index + 1 : index + EXCERPT_LINES]:
+                    if not _WORDY.search(line):
+                        break  # a rule or an empty input line: the prompt's options ended
+                    shown.append(line)
+                return tuple(line[:LINE_MAX] for line in shown)
         return (agent.status.evidence[:LINE_MAX],)
     return tuple(line[:LINE_MAX] for line in lines[-2:])
 
@@ -69,8 +76,9 @@ def _path(agent: AgentView, state: RoomState) -> str:
     while walker is not None and len(names) < 8:
         names.append(walker.pane.orc_name)
         walker = parent_of(walker, by_name)
-    team = agent.pane.orc_team
-    return (f"{team}: " if team else "") + " › ".join(reversed(names))
+    if len(names) == 1:
+        return f"top of team {agent.pane.orc_team or '-'}"
+    return "under " + " › ".join(reversed(names[1:]))
 
 
 def attention_items(state: RoomState) -> list[InboxItem]:
@@ -98,8 +106,8 @@ def _prompt(item: InboxItem) -> Text:
     since = time.strftime("%H:%M:%S", time.localtime(item.since)) if item.since else "?"
     text = Text.assemble(
         (f"{badge} {item.name}", style),
-        (f"  {item.state} since {since}", ""),
-        (f"  {item.path} · {item.rule}", "dim"),
+        (f" {item.state} since {since}", ""),
+        (f" · {item.path}", "dim"),
     )
     for line in item.excerpt:
         text.append("\n  │ ")

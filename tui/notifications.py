@@ -58,10 +58,10 @@ class AttentionAlerts:
         del self.shown[:-50]
         if self.config.toast:
             self.app.notify(
-                f"{change.new.evidence or change.new.rule}\n(i: inbox · w: why)",
+                f"{change.new.evidence or change.new.rule}\n(i: inbox)",
                 title=f"{change.name} {HEADLINE.get(change.new.state, change.new.state)}",
                 severity=SEVERITY.get(change.new.state, "information"),
-                timeout=8,
+                timeout=6,
                 markup=False,
             )
         if self.config.bell:
