@@ -4,19 +4,26 @@ adopting an unmanaged pane. The fake agent's `/approve` draws an approval dialog
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from textual.app import App
 
 import tui.app
 from core import Room, TmuxServerAddress
+from core.notifier import NotifyConfig
+from core.room_state import AgentStatus, AgentView, RoomState, Transition
 from core.spawn import WindowSpec, spawn_window
 from core.tmux_client import TmuxClient
+from core.topology import Pane
+from tests.status_panes import make_pane
 from tests.tui_support import screen_text, wait_text, wait_until
 from tui.adopt_dialog import AdoptScreen
 from tui.app import OrcApp
 from tui.help_screen import HelpScreen
-from tui.inbox import InboxScreen
+from tui.inbox import InboxScreen, attention_items
+from tui.notifications import COOLDOWN, AttentionAlerts
 from tui.why_screen import StatePicker, WhyScreen
 
 SMALL = (80, 24)
@@ -234,3 +241,51 @@ async def test_new_keys_are_in_help_and_palette(make_app, spawn_agent) -> None:
         await wait_text(pilot, "Attention inbox")
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, InboxScreen), "inbox from palette")
+
+
+def view(pane: Pane, screen: str, state: str, evidence: str, since: float) -> AgentView:
+    return AgentView(pane, screen, 0.0, 0.0, AgentStatus(state, "fake:x", evidence, since))
+
+
+def test_inbox_items_come_oldest_first_with_the_prompt_as_excerpt() -> None:
+    dialog = (
+        "● eng-1\nsome log\nDo you want to proceed?\n ❯ 1. Yes\n   2. No\n" + "─" * 40 + "\n> \n"
+    )
+    lead = view(make_pane("fake", pane_id="%1", name="lead"), "> \n", "idle", "> ", 1.0)
+    eng1 = view(
+        replace(make_pane("fake", pane_id="%2", name="eng-1"), orc_parent="lead"),
+        dialog,
+        "waiting",
+        "Do you want to proceed?",
+        100.0,
+    )
+    eng2 = view(
+        replace(make_pane("fake", pane_id="%3", name="eng-2"), orc_parent="lead"),
+        "API Error: 429 rate limit\n" + "─" * 40 + "\n",
+        "error",
+        "API Error: 429 rate limit",
+        50.0,
+    )
+    items = attention_items(RoomState(200.0, "test", (lead, eng1, eng2)))
+    assert [i.name for i in items] == ["eng-2", "eng-1"], "longest waiting first; idle left out"
+    assert items[1].excerpt == ("Do you want to proceed?", "❯ 1. Yes", "2. No")
+    assert items[0].excerpt == ("API Error: 429 rate limit",)
+    assert items[1].path == "under lead"
+
+
+async def test_a_flapping_agent_toasts_once_per_cooldown() -> None:
+    now = [0.0]
+    app = App[None]()
+    async with app.run_test(notifications=True) as pilot:
+        alerts = AttentionAlerts(app, NotifyConfig(), clock=lambda: now[0])
+        change = Transition("%2", "eng-1", True, "working", AgentStatus("waiting", "r", "Q?"))
+        alerts(change)
+        now[0] = COOLDOWN / 2
+        alerts(change)  # waiting → working → waiting again, a few seconds later
+        await pilot.pause()
+        assert len(app._notifications) == 1
+        now[0] = COOLDOWN * 2
+        alerts(change)
+        await pilot.pause()
+        assert len(app._notifications) == 2
+        assert [c.name for c in alerts.shown] == ["eng-1", "eng-1"]
