@@ -113,6 +113,13 @@ async def test_inbox_enter_jumps_to_the_agent(make_app, spawn_agent) -> None:
         assert not isinstance(app.screen, InboxScreen)
         await wait_until(pilot, lambda: "rate limit exceeded" in app.preview.text, "preview")
 
+        await pilot.press("i")
+        await wait_text(pilot, "rate limit exceeded")
+        await pilot.press("r")  # a longer answer: the composer, addressed to the agent
+        await wait_until(pilot, lambda: app.composer.input.has_focus, "composer focused")
+        assert not isinstance(app.screen, InboxScreen)
+        assert "to eng-1" in screen_text(app)
+
 
 async def test_entering_waiting_toasts_and_rings_once(make_app, spawn_agent) -> None:
     eng = await spawn_agent("eng-1", work=1.0)

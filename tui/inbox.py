@@ -171,7 +171,8 @@ class InboxScreen(ModalScreen[None]):
     def __init__(self, state: RoomState | None = None) -> None:
         super().__init__()
         self.items: list[InboxItem] = []
-        self._initial = state
+        self._pending = state  # a state that arrived before the screen was composed
+        self._ready = False
 
     def compose(self) -> ComposeResult:
         box = Vertical()
@@ -185,8 +186,9 @@ class InboxScreen(ModalScreen[None]):
             )
 
     def on_mount(self) -> None:
-        if self._initial is not None:
-            self.update_state(self._initial)
+        self._ready = True
+        if self._pending is not None:
+            self.update_state(self._pending)
         else:
             self._show_empty()
         self.query_one(InboxList).focus()
@@ -196,6 +198,9 @@ class InboxScreen(ModalScreen[None]):
         return self.query_one(InboxList)
 
     def update_state(self, state: RoomState) -> None:
+        if not self._ready:
+            self._pending = state
+            return
         items = attention_items(state)
         if items == self.items:
             return

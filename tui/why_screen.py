@@ -168,7 +168,10 @@ class WhyScreen(ModalScreen[None]):
 
     def _follow(self) -> None:
         latest = self.room.state.by_pane(self.agent.pane_id)
-        if latest is None or latest == self.agent:
+        if latest is None:
+            self.query_one(Vertical).border_title = f"{self.agent.name}: the pane is gone"
+            return
+        if latest == self.agent:
             return
         self.agent = latest
         self.query_one(Vertical).border_title = f"Why is {latest.name} {latest.status.state}?"
