@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
 from core.errors import OrcError
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from core.room import Room
 
 _WORD = re.compile(r"[^A-Za-z0-9_-]+")
+ROLES = ("orchestrator", "pm", "engineer", "reviewer", "qa")  # offered as completions
 
 
 def suggested_name(agent: AgentView) -> str:
@@ -51,11 +53,14 @@ class AdoptScreen(ModalScreen[Pane | None]):
     AdoptScreen #adopt-about { color: $foreground-muted; height: auto; }
     """
 
-    def __init__(self, room: Room, agent: AgentView, agents: list[str]) -> None:
+    def __init__(
+        self, room: Room, agent: AgentView, agents: list[str], roles: list[str] | None = None
+    ) -> None:
         super().__init__()
         self.room = room
         self.agent = agent
         self.agents = agents  # names of existing agents, offered as parents
+        self.roles = sorted({*ROLES, *(roles or [])})
         self.busy = False
 
     def compose(self) -> ComposeResult:
@@ -71,12 +76,17 @@ class AdoptScreen(ModalScreen[Pane | None]):
             yield Label("name")
             yield Input(suggested_name(self.agent), placeholder="e.g. eng-3", id="adopt-name")
             yield Label("role")
-            yield Input(placeholder="e.g. engineer", id="adopt-role")
+            yield Input(
+                placeholder="e.g. engineer",
+                id="adopt-role",
+                suggester=SuggestFromList(self.roles, case_sensitive=False),
+            )
             yield Label("parent (optional)")
             parents = ", ".join(self.agents[:6]) + ("…" if len(self.agents) > 6 else "")
             yield Input(
                 placeholder=f"one of: {parents}" if parents else "no agents yet",
                 id="adopt-parent",
+                suggester=SuggestFromList(self.agents, case_sensitive=False),
             )
             yield Static("", id="adopt-error")
 

@@ -113,8 +113,10 @@ class AttentionMixin(_Base):
         if agent.managed:
             self.notify(f"{agent.pane_id} is already the agent {agent.name}", severity="warning")
             return
-        names = sorted(a.pane.orc_name for a in self._state.managed()) if self._state else []
-        self.push_screen(AdoptScreen(self.room, agent, names), self._adopted)
+        managed = self._state.managed() if self._state else ()
+        names = sorted(a.pane.orc_name for a in managed)
+        roles = [a.pane.orc_role for a in managed if a.pane.orc_role]
+        self.push_screen(AdoptScreen(self.room, agent, names, roles), self._adopted)
 
     def _adopted(self, pane: Pane | None) -> None:
         if pane is None:
