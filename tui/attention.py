@@ -6,7 +6,7 @@ OrcApp mixes this in; it relies on the app's room, tree, composer and state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -21,14 +21,31 @@ from tui.notifications import AttentionAlerts
 from tui.why_screen import WhyScreen
 
 if TYPE_CHECKING:
-    from tui.app import OrcApp
+    from textual.app import App
 
-    _Base = OrcApp
+    from core.room import Room
+    from core.room_state import AgentView
+    from tui.agent_tree import AgentTree
+    from tui.composer import Composer
+
+    _Base = App[None]
 else:
     _Base = object
 
 
 class AttentionMixin(_Base):
+    if TYPE_CHECKING:  # provided by OrcApp
+        room: Room
+        _state: RoomState | None
+        tree: AgentTree
+        composer: Composer
+
+        def _selected_agent(self) -> AgentView | None: ...
+        def select_agent(self, pane_id: str) -> None: ...
+        def action_show(self, view: str) -> None: ...
+        def action_compose(self) -> None: ...
+        def refresh_soon(self) -> object: ...
+
     ATTENTION_BINDINGS: ClassVar[list[BindingType]] = [
         Binding("i", "inbox", "Attention inbox", show=False),
         Binding("w", "why", "Why this state?", show=False),
@@ -138,7 +155,7 @@ class AttentionMixin(_Base):
 
     # -- the palette --------------------------------------------------------------------------
 
-    def attention_commands(self) -> Iterable[tuple[str, str, object]]:
+    def attention_commands(self) -> list[tuple[str, str, Callable[[], object]]]:
         return [
             ("Attention inbox", "Agents waiting for you or in error", self.action_inbox),
             (
