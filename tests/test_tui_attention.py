@@ -108,6 +108,12 @@ async def test_inbox_enter_jumps_to_the_agent(make_app, spawn_agent) -> None:
         await pilot.press("i")
         text = await wait_text(pilot, "rate limit exceeded")
         assert "! eng-1" in text
+        await pilot.press("w")  # why, for the agent highlighted in the inbox
+        await wait_until(pilot, lambda: isinstance(app.screen, WhyScreen), "why over the inbox")
+        assert app.screen.agent.pane_id == eng
+        await wait_text(pilot, "fake:api-error")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, InboxScreen), "back in the inbox")
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.tree.selected_pane_id == eng, "eng-1 selected")
         assert not isinstance(app.screen, InboxScreen)

@@ -113,6 +113,11 @@ class AttentionMixin(_Base):
 
     # -- why ----------------------------------------------------------------------------------
 
+    def on_inbox_screen_why_requested(self, message: InboxScreen.WhyRequested) -> None:
+        agent = self._state.by_pane(message.pane_id) if self._state else None
+        if agent is not None:
+            self.push_screen(WhyScreen(self.room, agent))
+
     def action_why(self) -> None:
         agent = self._selected_agent()
         if agent is None:

@@ -129,7 +129,8 @@ class InboxScreen(ModalScreen[None]):
         *(Binding(str(d), f"answer_text('{d}')", "", show=False) for d in range(2, 10)),
         Binding("y", "answer_text('y')", "Answer y", show=False),
         Binding("n", "answer_text('n')", "Answer n", show=False),
-        Binding("r", "reply", "Reply in the composer"),
+        Binding("r,m", "reply", "Reply in the composer"),
+        Binding("w", "why", "Why this state?"),
         Binding("j", "cursor('down')", "Down", show=False),
         Binding("k", "cursor('up')", "Up", show=False),
     ]
@@ -168,6 +169,13 @@ class InboxScreen(ModalScreen[None]):
             super().__init__()
             self.pane_id = pane_id
 
+    class WhyRequested(Message):
+        """Explain the agent's state (the why screen, over the inbox)."""
+
+        def __init__(self, pane_id: str) -> None:
+            super().__init__()
+            self.pane_id = pane_id
+
     def __init__(self, state: RoomState | None = None) -> None:
         super().__init__()
         self.items: list[InboxItem] = []
@@ -182,7 +190,9 @@ class InboxScreen(ModalScreen[None]):
             yield InboxList(id="inbox-list")
             yield Static("", id="inbox-result")
             yield Static(
-                "Enter jump · 1-9 y n answer · r reply · Esc close", id="inbox-keys", markup=False
+                "Enter jump · 1-9 y n answer · r reply · w why · Esc close",
+                id="inbox-keys",
+                markup=False,
             )
 
     def on_mount(self) -> None:
@@ -267,6 +277,11 @@ class InboxScreen(ModalScreen[None]):
             return
         self.show_line(f"answering {text}…", ok=True)
         self.app.post_message(self.AnswerRequested(pane_id, text))
+
+    def action_why(self) -> None:
+        pane_id = self.selected_pane_id
+        if pane_id is not None:
+            self.app.post_message(self.WhyRequested(pane_id))
 
     def action_reply(self) -> None:
         pane_id = self.selected_pane_id
