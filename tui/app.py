@@ -26,14 +26,17 @@ from core.room_state import AgentView
 from core.settings import Settings
 from core.when import parse_duration
 from tui.agent_tree import AgentTree
+from tui.attention import AttentionMixin
 from tui.checkpoint_log import CheckpointLog
 from tui.commands import AgentCommands
 from tui.composer import Composer
 from tui.help_screen import HelpScreen
+from tui.inbox import InboxScreen
 from tui.preview import PanePreview
 from tui.themes import load_themes, preferred_default
 from tui.timeline import ScheduleTimeline
 from tui.tree_model import descendants
+from tui.why_screen import WhyScreen
 
 THEME_SETTING = "ui.theme"
 PANEL_POLL = 2.0  # seconds between reloads of the visible schedule/checkpoint list
@@ -46,7 +49,7 @@ def over_ssh() -> bool:
     return bool(os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"))
 
 
-class OrcApp(App[None]):
+class OrcApp(AttentionMixin, App[None]):
     """`orc ui`."""
 
     TITLE = "orc"
@@ -69,6 +72,7 @@ class OrcApp(App[None]):
         Binding("s", "show('schedule')", "Schedule"),
         Binding("c", "show('checkpoints')", "Checkpoints"),
         Binding("ctrl+r", "refresh_now", "Refresh", show=False),
+        *AttentionMixin.ATTENTION_BINDINGS,
     ]
 
     # Shown by the help screen, panel by panel: (title, the class that owns the keys).
@@ -79,6 +83,8 @@ class OrcApp(App[None]):
         ("Composer", "Composer"),
         ("Schedule", "ScheduleTimeline"),
         ("Checkpoints", "CheckpointLog"),
+        ("Attention inbox (i)", "InboxScreen"),
+        ("Why (w)", "WhyScreen"),
     ]
 
     def __init__(
@@ -162,6 +168,7 @@ class OrcApp(App[None]):
             self.theme = saved
         self._saved_theme = self.theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.start_attention()
         self.room.subscribe(self._on_room_state)
         self.run_worker(self._run_room(), name="room", group="room", exit_on_error=False)
         self.set_interval(PANEL_POLL, self._poll_panels)
@@ -240,6 +247,7 @@ class OrcApp(App[None]):
                 "Start a team with `orc up SPEC.toml`, or try `orc demo`."
             )
         self._show_selected()
+        self.attention_state(state)
         if self.first_paint_at is None and state.agents:
             self.first_paint_at = time.monotonic()
 
@@ -303,6 +311,8 @@ class OrcApp(App[None]):
             "Composer": Composer,
             "ScheduleTimeline": ScheduleTimeline,
             "CheckpointLog": CheckpointLog,
+            "InboxScreen": InboxScreen,
+            "WhyScreen": WhyScreen,
         }[name]
 
     def action_filter(self) -> None:
@@ -553,6 +563,7 @@ class OrcApp(App[None]):
             ),
             ("Refresh now", "Read tmux again", self.action_refresh_now),
         ]
+        commands += self.attention_commands()
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, callback)
 

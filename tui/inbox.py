@@ -1,0 +1,290 @@
+"""The attention inbox (`i`): every agent that needs a person (`waiting` or `error`), across the
+hierarchy, with the lines of its screen that made orc think so, kept live.
+
+Enter jumps to the agent (tree + preview); a digit answers a prompt by typing that key into the
+pane; `r` opens the composer on it for a longer answer. Answers go through `Room.send` like every
+other message (the app does the sending), so they are recorded and verified the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from core.room_state import AgentView, RoomState
+from core.screen_text import visible_lines
+from tui.tree_model import parent_of
+
+if TYPE_CHECKING:
+    from core.delivery import DeliveryResult
+
+NEEDS_YOU = ("waiting", "error")
+EXCERPT_LINES = 4  # the matched line and what follows it (an approval prompt's options)
+LINE_MAX = 160
+_WORDY = re.compile(r"\w{2,}|\d")
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    """One agent that needs a person; equal items draw the same, so unchanged rows are kept."""
+
+    pane_id: str
+    name: str
+    path: str  # where it sits: "under lead › pm", "top of team t", "unmanaged team:1.0"
+    state: str
+    rule: str
+    since: float
+    excerpt: tuple[str, ...]
+
+
+def excerpt(agent: AgentView) -> tuple[str, ...]:
+    """The evidence line as it sits on the screen, with the few lines after it (the options of
+    a prompt); the evidence alone when the screen no longer shows it."""
+    lines = visible_lines(agent.screen, agent.pane.height)
+    evidence = agent.status.evidence.rstrip("…").strip()
+    if evidence:
+        for index in range(len(lines) - 1, -1, -1):
+            if evidence in lines[index] or (lines[index] and lines[index] in evidence):
+                shown = [lines[index]]
+                for line in lines[index + 1 : index + EXCERPT_LINES]:
+                    if not _WORDY.search(line):
+                        break  # a rule or an empty input line: the prompt's options ended
+                    shown.append(line)
+                return tuple(line[:LINE_MAX] for line in shown)
+        return (agent.status.evidence[:LINE_MAX],)
+    return tuple(line[:LINE_MAX] for line in lines[-2:])
+
+
+def _path(agent: AgentView, state: RoomState) -> str:
+    if not agent.managed:
+        return f"unmanaged {agent.pane.target}"
+    by_name = {a.pane.orc_name: a for a in state.managed()}
+    names = [agent.pane.orc_name]
+    walker = parent_of(agent, by_name)
+    while walker is not None and len(names) < 8:
+        names.append(walker.pane.orc_name)
+        walker = parent_of(walker, by_name)
+    if len(names) == 1:
+        return f"top of team {agent.pane.orc_team or '-'}"
+    return "under " + " › ".join(reversed(names[1:]))
+
+
+def attention_items(state: RoomState) -> list[InboxItem]:
+    """Who needs a person, longest waiting first; agents before unmanaged panes."""
+    items = [
+        InboxItem(
+            agent.pane_id,
+            agent.name,
+            _path(agent, state),
+            agent.status.state,
+            agent.status.rule,
+            agent.status.since,
+            excerpt(agent),
+        )
+        for agent in state.agents
+        if agent.status.state in NEEDS_YOU
+    ]
+    managed = {a.pane_id for a in state.managed()}
+    items.sort(key=lambda i: (i.pane_id not in managed, i.since, i.name))
+    return items
+
+
+def _prompt(item: InboxItem) -> Text:
+    badge, style = ("◆", "bold yellow") if item.state == "waiting" else ("!", "bold red")
+    since = time.strftime("%H:%M:%S", time.localtime(item.since)) if item.since else "?"
+    text = Text.assemble(
+        (f"{badge} {item.name}", style),
+        (f" {item.state} since {since}", ""),
+        (f" · {item.path}", "dim"),
+    )
+    for line in item.excerpt:
+        text.append("\n  │ ")
+        text.append(line)
+    return text
+
+
+class InboxList(OptionList):
+    """The rows; a list (not a table) because each agent shows several lines of its screen."""
+
+
+class InboxScreen(ModalScreen[None]):
+    """Shown over the control room; the app feeds it each RoomState while it is open."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,i,q", "close", "Close"),
+        Binding("enter", "jump", "Jump to it"),
+        Binding("1", "answer_text('1')", "Answer with that key", key_display="1-9"),
+        *(Binding(str(d), f"answer_text('{d}')", "", show=False) for d in range(2, 10)),
+        Binding("y", "answer_text('y')", "Answer y", show=False),
+        Binding("n", "answer_text('n')", "Answer n", show=False),
+        Binding("r,m", "reply", "Reply in the composer"),
+        Binding("w", "why", "Why this state?"),
+        Binding("j", "cursor('down')", "Down", show=False),
+        Binding("k", "cursor('up')", "Up", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    InboxScreen { align: center middle; }
+    InboxScreen > Vertical {
+        width: 100%; max-width: 120; height: 100%; max-height: 40;
+        border: thick $warning; background: $surface; border-title-align: center;
+    }
+    InboxScreen InboxList { height: 1fr; border: none; background: $surface; }
+    InboxScreen #inbox-empty { padding: 1 2; color: $foreground-muted; }
+    InboxScreen #inbox-result { height: auto; max-height: 2; padding: 0 1; }
+    InboxScreen #inbox-result.-ok { color: $success; }
+    InboxScreen #inbox-result.-bad { color: $error; }
+    InboxScreen #inbox-keys { height: 1; padding: 0 1; color: $foreground-muted; }
+    """
+
+    class JumpRequested(Message):
+        def __init__(self, pane_id: str) -> None:
+            super().__init__()
+            self.pane_id = pane_id
+
+    class AnswerRequested(Message):
+        """Type `text` into the agent's pane, without Enter: a key press on its prompt."""
+
+        def __init__(self, pane_id: str, text: str) -> None:
+            super().__init__()
+            self.pane_id = pane_id
+            self.text = text
+
+    class ReplyRequested(Message):
+        """Open the composer on the agent, for an answer longer than a key."""
+
+        def __init__(self, pane_id: str) -> None:
+            super().__init__()
+            self.pane_id = pane_id
+
+    class WhyRequested(Message):
+        """Explain the agent's state (the why screen, over the inbox)."""
+
+        def __init__(self, pane_id: str) -> None:
+            super().__init__()
+            self.pane_id = pane_id
+
+    def __init__(self, state: RoomState | None = None) -> None:
+        super().__init__()
+        self.items: list[InboxItem] = []
+        self._pending = state  # a state that arrived before the screen was composed
+        self._ready = False
+
+    def compose(self) -> ComposeResult:
+        box = Vertical()
+        box.border_title = "Attention inbox"
+        with box:
+            yield Static("Nobody needs you: no agent is waiting or in error.", id="inbox-empty")
+            yield InboxList(id="inbox-list")
+            yield Static("", id="inbox-result")
+            yield Static(
+                "Enter jump · 1-9 y n answer · r reply · w why · Esc close",
+                id="inbox-keys",
+                markup=False,
+            )
+
+    def on_mount(self) -> None:
+        self._ready = True
+        if self._pending is not None:
+            self.update_state(self._pending)
+        else:
+            self._show_empty()
+        self.query_one(InboxList).focus()
+
+    @property
+    def option_list(self) -> InboxList:
+        return self.query_one(InboxList)
+
+    def update_state(self, state: RoomState) -> None:
+        if not self._ready:
+            self._pending = state
+            return
+        items = attention_items(state)
+        if items == self.items:
+            return
+        self.items = items
+        box = self.query_one(Vertical)
+        box.border_title = f"Attention inbox · {len(items)}" if items else "Attention inbox"
+        listing = self.option_list
+        highlighted = self.selected_pane_id
+        listing.clear_options()
+        listing.add_options([Option(_prompt(item), id=item.pane_id) for item in items])
+        ids = [item.pane_id for item in items]
+        if items:
+            listing.highlighted = ids.index(highlighted) if highlighted in ids else 0
+        self._show_empty()
+
+    def _show_empty(self) -> None:
+        self.query_one("#inbox-empty").display = not self.items
+        self.option_list.display = bool(self.items)
+
+    @property
+    def selected_pane_id(self) -> str | None:
+        listing = self.query_one(InboxList)
+        index = listing.highlighted
+        if index is None or not (0 <= index < listing.option_count):
+            return None
+        return listing.get_option_at_index(index).id
+
+    def show_result(self, result: DeliveryResult) -> None:
+        mark = {"delivered": "✓", "typed_not_submitted": "…", "failed": "✗"}[result.status]
+        self.show_line(f"{mark} {result.describe()}", ok=result.status == "delivered")
+
+    def show_line(self, line: str, *, ok: bool) -> None:
+        label = self.query_one("#inbox-result", Static)
+        label.set_classes("-ok" if ok else "-bad")
+        label.update(Text(line))
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_cursor(self, direction: str) -> None:
+        listing = self.option_list
+        if direction == "down":
+            listing.action_cursor_down()
+        else:
+            listing.action_cursor_up()
+
+    def action_jump(self) -> None:
+        pane_id = self.selected_pane_id
+        if pane_id is not None:
+            self.dismiss(None)
+            self.app.post_message(self.JumpRequested(pane_id))
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_jump()
+
+    def action_answer_text(self, text: str) -> None:
+        pane_id = self.selected_pane_id
+        if pane_id is None or not text:
+            self.app.bell()
+            return
+        self.show_line(f"answering {text}…", ok=True)
+        self.app.post_message(self.AnswerRequested(pane_id, text))
+
+    def action_why(self) -> None:
+        pane_id = self.selected_pane_id
+        if pane_id is not None:
+            self.app.post_message(self.WhyRequested(pane_id))
+
+    def action_reply(self) -> None:
+        pane_id = self.selected_pane_id
+        if pane_id is not None:
+            self.dismiss(None)
+            self.app.post_message(self.ReplyRequested(pane_id))
