@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core import Room, TmuxServerAddress  # noqa: E402
+from core.capture import topology_and_captures  # noqa: E402
 from core.spawn import Identity, WindowSpec, spawn_window  # noqa: E402
 
 PANES = 100
@@ -53,6 +54,18 @@ async def orc_refresh(room: Room, history: int) -> list[float]:
         times.append(time.perf_counter() - start)
         await asyncio.sleep(0.11)  # every pane printed something since
     assert len(state.agents) == PANES
+    return times
+
+
+async def orc_full_capture(room: Room) -> list[float]:
+    """Worst case: the topology and a capture of every pane in one invocation, every round."""
+    ids = [a.pane_id for a in room.state.agents]
+    times = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        await topology_and_captures(room.client, ids, 0, ansi=False)
+        times.append(time.perf_counter() - start)
+        await asyncio.sleep(0.11)
     return times
 
 
@@ -120,6 +133,7 @@ async def main() -> None:
                 await asyncio.sleep(1.5)
                 plain = await orc_refresh(room, history=0)
                 with_history = await orc_refresh(room, history=200)
+                full = await orc_full_capture(room)
                 loop = libtmux_loop(socket)
                 orc_send, script_send = await send_bench(room, socket, db)
             finally:
@@ -128,9 +142,11 @@ async def main() -> None:
     print(f"panes: {PANES}, all printing every 100 ms")
     print(f"orc refresh (topology + captures, screen only):  {ms(plain)}")
     print(f"orc refresh (same, +200 history of the previewed pane): {ms(with_history)}")
+    print(f"orc, every pane captured in the one invocation:  {ms(full)}")
     print(f"libtmux loop (server.panes + capture_pane each):  {ms(loop)}")
     print(f"ratio libtmux / orc (screen only):  {lib / statistics.median(plain):.1f}x")
     print(f"ratio libtmux / orc (with preview): {lib / statistics.median(with_history):.1f}x")
+    print(f"ratio libtmux / orc (every pane captured): {lib / statistics.median(full):.1f}x")
     print(f"orc send end to end (verified):      {ms(orc_send)}")
     print(f"send-keys + sleep 0.5 + Enter (unverified): {ms(script_send)}")
     ratio = statistics.median(script_send) / statistics.median(orc_send)

@@ -82,10 +82,6 @@ class Room:
     Services hang off it once opened: `room.schedules`, `room.checkpoints`, `room.memory`.
     """
 
-    schedules: Scheduler
-    checkpoints: Checkpointer
-    memory: Memory
-    notifier: Notifier
 
     def __init__(
         self,
@@ -106,6 +102,7 @@ class Room:
         self._focus: str | None = None
         self._listeners: list[Listener] = []
         self._services: list[Service] = []
+        self._started = False
         self._generation = 0
         self._refresh_lock = asyncio.Lock()
 
@@ -115,19 +112,52 @@ class Room:
         if self._store is None:
             self._store = await Store.open(self.db_path)
             self._lease = Lease(self._store)
-            # Imported here: each service module imports Room for typing only.
-            from core.checkpointer import Checkpointer
-            from core.memory import Memory
-            from core.notifier import Notifier
-            from core.scheduler import Scheduler
+            from core.notifier import Notifier  # light; reads its config as the room opens
 
-            self.schedules = Scheduler(self)
-            self.checkpoints = Checkpointer(self)
-            self.memory = Memory(self)
-            self.notifier = Notifier(self)
-            for service in (self.schedules, self.checkpoints, self.memory, self.notifier):
-                self.add_service(service)
+            self._notifier = Notifier(self)
+            self.add_service(self._notifier)
         return self
+
+    def _start_services(self) -> None:
+        """Create the services on first need: a refresh, the loop, or using one.
+
+        One-shot commands (`orc send`, `orc hook`) never pay for importing git or opening the
+        services' own connections.
+        """
+        if self._started:
+            return
+        self._started = True
+        # Imported here: each service module imports Room for typing only.
+        from core.checkpointer import Checkpointer
+        from core.memory import Memory
+        from core.scheduler import Scheduler
+
+        self._schedules = Scheduler(self)
+        self._checkpoints = Checkpointer(self)
+        self._memory = Memory(self)
+        for service in (self._schedules, self._checkpoints, self._memory):
+            self.add_service(service)
+
+    @property
+    def schedules(self) -> Scheduler:
+        self._start_services()
+        return self._schedules
+
+    @property
+    def checkpoints(self) -> Checkpointer:
+        self._start_services()
+        return self._checkpoints
+
+    @property
+    def memory(self) -> Memory:
+        self._start_services()
+        return self._memory
+
+    @property
+    def notifier(self) -> Notifier:
+        if self._store is None:
+            raise RuntimeError("Room.open() was not awaited")
+        return self._notifier
 
     async def close(self) -> None:
         for service in self._services:
@@ -181,6 +211,7 @@ class Room:
             return await self._refresh()
 
     async def _refresh(self) -> RoomState:
+        self._start_services()
         now = time.time()
         # Panes that were active a moment ago will most likely have changed again: capture them
         # in the same tmux invocation as the topology, so a busy room costs one fork a refresh.
