@@ -18,7 +18,6 @@ from textual.strip import Strip
 
 from core.room_state import AgentView
 
-
 NO_STYLE = Style()
 
 
