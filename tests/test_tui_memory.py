@@ -146,3 +146,8 @@ async def test_export_key_writes_a_timestamped_private_file(
         assert "eng-5" in body and "fake agent eng-5 ready" in body
         await pilot.press("E")  # twice within a second: a second file, not an error
         await wait_until(pilot, lambda: len(list(folder.glob("orc-snapshot-*.md"))) == 2, "2nd")
+
+        await pilot.press("question_mark")  # the keys are in the help, with their screens'
+        text = await wait_text(pilot, "Export snapshot")
+        for entry in ("Search memory", "Memory search", "Time travel", "Earlier", "Later"):
+            assert entry in text, entry

@@ -56,6 +56,7 @@ async def test_checkin_added_in_the_timeline_fires_and_is_delivered(
     async with app.run_test(size=SIZE) as pilot:
         await wait_text(pilot, "eng-1 · idle")
         await pilot.press("s")
+        await wait_text(pilot, "No check-ins scheduled")  # the empty list is hidden: n still works
         await new_checkin(pilot, "2s", "status check, please", "eng-1")
         await wait_text(pilot, "status check, please")  # listed at once, pending
         assert await wait_recorded(record, 1, timeout=20) == ["status check, please"]

@@ -324,7 +324,7 @@ class OrcApp(App[None]):
         if view == "preview":
             self.preview.focus()
         elif view == "schedule":
-            self.query_one("#timeline DataTable").focus()
+            self.query_one(ScheduleTimeline).focus()  # its list, or itself while empty
             self._load_schedules()
         elif view == "checkpoints":
             self.query_one("#checkpoint-log DataTable").focus()
