@@ -175,7 +175,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--interval", type=float, default=REFRESH_INTERVAL, help="the UI's refresh interval")
+    parser.add_argument(
+        "--interval", type=float, default=REFRESH_INTERVAL, help="the UI's refresh interval"
+    )
 
     args = parser.parse_args()
     address = TmuxServerAddress(socket_name=SOCKET)
