@@ -158,3 +158,37 @@ async def test_export_key_writes_a_timestamped_private_file(
         assert {"Search memory", "Export snapshot"} <= groups["Anywhere"]
         assert "Time travel" in groups["Memory search (Ctrl+F)"]
         assert {"Earlier", "Later", "Back"} <= groups["Time travel"]
+
+
+async def test_time_travel_keeps_the_stored_colours() -> None:
+    from rich.style import Style
+    from textual.app import App
+
+    from core.pane_history import PaneScreen
+
+    shot = PaneScreen(
+        id=7,
+        at=time.time(),
+        pane_id="%3",
+        agent="eng-1",
+        target="team:1.0",
+        text="✗ 1 failed\n> ",
+        ansi="\x1b[31m✗ 1 failed\x1b[0m\x1b[39m\x1b[49m\n> ",
+        earlier=6,
+        later=None,
+    )
+
+    class Host(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(TimeTravelScreen(None))  # type: ignore[arg-type]
+
+    async with Host().run_test(size=(60, 10)) as pilot:
+        travel = pilot.app.screen
+        assert isinstance(travel, TimeTravelScreen)
+        await wait_text(pilot, "no screen was stored")
+        travel.show(shot)
+        text = await wait_text(pilot, "✗ 1 failed")
+        assert "eng-1 · team:1.0" in text and "← earlier" in text and "(newest stored)" in text
+        styles = [span.style for span in travel.shown.spans]
+        assert any(isinstance(s, Style) and s.color and s.color.name == "color(1)" for s in styles)
+        assert not any("default" in str(s) for s in styles), "tmux's defaults follow the theme"

@@ -76,6 +76,7 @@ class TimeTravelScreen(ModalScreen[None]):
         self.start = (history_id, pane_id, at)
         self.about = about  # the hit that led here, shown under the header
         self.shot: PaneScreen | None = None
+        self.shown = Text()  # the screen as drawn, colours and all
 
     def compose(self) -> ComposeResult:
         yield Static("loading…", id="travel-header")
@@ -118,7 +119,8 @@ class TimeTravelScreen(ModalScreen[None]):
         earlier = "← earlier" if shot.earlier is not None else "(oldest stored)"
         later = "later →" if shot.later is not None else "(newest stored)"
         self._say(f"{who} · {shot.target} · {moment(shot.at)}   {earlier}  {later}")
-        self.query_one("#travel-screen", Static).update(screen_text(shot))
+        self.shown = screen_text(shot)
+        self.query_one("#travel-screen", Static).update(self.shown)
         self.query_one(VerticalScroll).scroll_end(animate=False, immediate=True)
 
     # -- actions ------------------------------------------------------------------------------
