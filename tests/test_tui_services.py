@@ -119,10 +119,11 @@ async def test_checkpoint_log_shows_diff_and_restores_after_confirmation(
     async with app.run_test(size=SIZE) as pilot:
         await wait_text(pilot, "eng-3 · idle")
         await wait_until(pilot, lambda: hasattr(app.room, "checkpoints"), "the services")
+        await pilot.press("c")
+        await wait_text(pilot, "No checkpoints yet")
         point = await app.room.checkpoints.take(str(repo), message="before the refactor")
         assert point is not None
-        await pilot.press("c")
-        text = await wait_text(pilot, "before the refactor")
+        text = await wait_text(pilot, "before the refactor")  # the log follows live
         row = next(line for line in text.splitlines() if "before the refactor" in line)
         assert "shop" in row and "2 files +2 -0" in row, row
         log = app.query_one(CheckpointLog)

@@ -327,7 +327,7 @@ class OrcApp(App[None]):
             self.query_one(ScheduleTimeline).focus()  # its list, or itself while empty
             self._load_schedules()
         elif view == "checkpoints":
-            self.query_one("#checkpoint-log DataTable").focus()
+            self.query_one(CheckpointLog).focus()  # its list, or itself while empty
             self._load_checkpoints()
 
     def action_memory(self) -> None:
