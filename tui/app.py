@@ -32,8 +32,11 @@ from tui.commands import AgentCommands
 from tui.composer import Composer
 from tui.help_screen import HelpScreen
 from tui.inbox import InboxScreen
+from tui.memory_search import MemorySearchScreen
 from tui.preview import PanePreview
+from tui.snapshot_export import describe, export_snapshot
 from tui.themes import load_themes, preferred_default
+from tui.time_travel import TimeTravelScreen
 from tui.timeline import ScheduleTimeline
 from tui.tree_model import descendants
 from tui.why_screen import WhyScreen
@@ -73,6 +76,8 @@ class OrcApp(AttentionMixin, App[None]):
         Binding("c", "show('checkpoints')", "Checkpoints"),
         Binding("ctrl+r", "refresh_now", "Refresh", show=False),
         *AttentionMixin.ATTENTION_BINDINGS,
+        Binding("ctrl+f", "memory", "Search memory", show=False),
+        Binding("E", "export_snapshot", "Export snapshot", show=False),
     ]
 
     # Shown by the help screen, panel by panel: (title, the class that owns the keys).
@@ -85,6 +90,8 @@ class OrcApp(AttentionMixin, App[None]):
         ("Checkpoints", "CheckpointLog"),
         ("Attention inbox (i)", "InboxScreen"),
         ("Why (w)", "WhyScreen"),
+        ("Memory search (Ctrl+F)", "MemorySearchScreen"),
+        ("Time travel", "TimeTravelScreen"),
     ]
 
     def __init__(
@@ -313,6 +320,8 @@ class OrcApp(AttentionMixin, App[None]):
             "CheckpointLog": CheckpointLog,
             "InboxScreen": InboxScreen,
             "WhyScreen": WhyScreen,
+            "MemorySearchScreen": MemorySearchScreen,
+            "TimeTravelScreen": TimeTravelScreen,
         }[name]
 
     def action_filter(self) -> None:
@@ -347,11 +356,28 @@ class OrcApp(AttentionMixin, App[None]):
         if view == "preview":
             self.preview.focus()
         elif view == "schedule":
-            self.query_one("#timeline DataTable").focus()
+            self.query_one(ScheduleTimeline).focus()  # its list, or itself while empty
             self._load_schedules()
         elif view == "checkpoints":
-            self.query_one("#checkpoint-log DataTable").focus()
+            self.query_one(CheckpointLog).focus()  # its list, or itself while empty
             self._load_checkpoints()
+
+    def action_memory(self) -> None:
+        self.push_screen(MemorySearchScreen(self.room.memory, pane_of=self._pane_of_agent))
+
+    def _pane_of_agent(self, name: str) -> str | None:
+        state = self._state
+        found = next((a for a in state.agents if a.pane.orc_name == name), None) if state else None
+        return found.pane_id if found is not None else None
+
+    @work(group="export", exclusive=True, exit_on_error=False)
+    async def action_export_snapshot(self) -> None:
+        try:
+            result = await export_snapshot(self.room)
+        except (OrcError, OSError) as exc:
+            self.notify(str(exc), title="snapshot not written", severity="error", timeout=10)
+            return
+        self.notify(describe(result), title="snapshot written", timeout=10)
 
     async def action_refresh_now(self) -> None:
         with contextlib.suppress(OrcError):
@@ -556,6 +582,16 @@ class OrcApp(AttentionMixin, App[None]):
                 lambda: self.action_show("checkpoints"),
             ),
             ("New check-in", "Schedule a message to an agent", self._palette_new_checkin),
+            (
+                "Search memory",
+                "Notes, messages, states and pane screens; time travel (Ctrl+F)",
+                self.action_memory,
+            ),
+            (
+                "Export snapshot",
+                "The whole room, redacted, to a timestamped Markdown file (E)",
+                self.action_export_snapshot,
+            ),
             (
                 "Send scope: next",
                 "Agent, subtree, role, team or everyone",

@@ -29,8 +29,9 @@ def diffstat(cp: Checkpoint) -> str:
     return f"{cp.files_changed} files +{cp.insertions} -{cp.deletions}"
 
 
-class CheckpointLog(Vertical):
-    """The checkpoints panel."""
+class CheckpointLog(Vertical, can_focus=True):
+    """The checkpoints panel. Focusable itself (the list is hidden while empty, and a hidden
+    widget drops focus); while the list shows, focus passes on to it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "restore", "Restore"),
@@ -81,10 +82,13 @@ class CheckpointLog(Vertical):
             return
         self.checkpoints = list(checkpoints)
         has_any = bool(self.checkpoints)
-        self.query_one("#checkpoint-empty").display = not has_any
-        self.query_one(DataTable).display = has_any
-        self.query_one("#checkpoint-diff").display = has_any
         table = self.query_one(DataTable)
+        had_focus = table.has_focus or self.has_focus
+        self.query_one("#checkpoint-empty").display = not has_any
+        table.display = has_any
+        self.query_one("#checkpoint-diff").display = has_any
+        if had_focus:
+            (table if has_any else self).focus()
         table.clear()
         for cp in self.checkpoints:
             table.add_row(
@@ -104,6 +108,11 @@ class CheckpointLog(Vertical):
 
     def show_error(self, message: str) -> None:
         self.query_one("#checkpoint-error", Static).update(message)
+
+    def on_focus(self) -> None:
+        table = self.query_one(DataTable)
+        if table.display:
+            table.focus()
 
     def selected(self) -> Checkpoint | None:
         table = self.query_one(DataTable)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
+from rich.text import Span, Text
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
@@ -19,33 +18,46 @@ from textual.strip import Strip
 
 from core.room_state import AgentView
 
+NO_STYLE = Style()
+
+
+def _themed(style: Style) -> Style:
+    """The terminal's default colours (`ESC[39m`, `ESC[49m`, which tmux emits after every reset)
+    mean the preview's own colours: drop them, so they follow the theme instead of painting the
+    exporter's or terminal's defaults over it."""
+    color, bgcolor = style.color, style.bgcolor
+    if not ((color and color.is_default) or (bgcolor and bgcolor.is_default)):
+        return style
+    return style.without_color + Style(
+        color=None if color is None or color.is_default else color,
+        bgcolor=None if bgcolor is None or bgcolor.is_default else bgcolor,
+    )
+
+
+def decode(screen: str) -> Text:
+    """A tmux capture as Text, the default colours left to the widget (see `_themed`)."""
+    text = Text.from_ansi(screen, no_wrap=True, end="")
+    spans = []
+    for span in text.spans:
+        style = _themed(span.style) if isinstance(span.style, Style) else span.style
+        if style and style != NO_STYLE:
+            spans.append(Span(span.start, span.end, style))
+    text.spans = spans
+    return text
+
 
 def screen_lines(screen: str) -> tuple[list[str], list[Text]]:
-    """Raw lines (for diffing) and their decoded Text (ANSI state carries across lines in a
-    tmux capture, so the whole screen is decoded at once), without trailing blank rows."""
+    """Raw lines and their decoded Text (ANSI state carries across lines in a tmux capture, so
+    the whole screen is decoded at once), without trailing blank rows."""
     raw = screen.split("\n")
     if raw and raw[-1] == "":
         raw.pop()
-    texts = Text.from_ansi(screen, no_wrap=True, end="").split("\n", allow_blank=True)
+    texts = decode(screen).split("\n", allow_blank=True)
     texts = texts[: len(raw)] + [Text("")] * (len(raw) - len(texts))
     while raw and not texts[-1].plain.strip():
         raw.pop()
         texts.pop()
     return raw, texts
-
-
-def _on_base(style: Style | None, base: Style) -> Style | None:
-    """An ANSI reset means the terminal's default colours: here, the preview's own colours
-    (left as 'default' they would be drawn as ANSI black on a themed background)."""
-    if style is None:
-        return None
-    fg_default = style.color is not None and style.color.is_default
-    bg_default = style.bgcolor is not None and style.bgcolor.is_default
-    if not (fg_default or bg_default):
-        return style
-    return style + Style(
-        color=base.color if fg_default else None, bgcolor=base.bgcolor if bg_default else None
-    )
 
 
 class PanePreview(ScrollView, can_focus=True):
@@ -111,7 +123,7 @@ class PanePreview(ScrollView, can_focus=True):
     def _set_screen(self, screen: str) -> None:
         self._screen = screen
         raw, texts = screen_lines(screen)
-        old = self._raw
+        old = self._texts
         self._raw, self._texts = raw, texts
         width = max((t.cell_len for t in texts), default=0)
         if len(raw) != len(old) or width != self._width:
@@ -120,7 +132,8 @@ class PanePreview(ScrollView, can_focus=True):
             self.virtual_size = Size(width, len(raw))
             self.refresh()
         else:
-            for index, (before, after) in enumerate(zip(old, raw, strict=True)):
+            # Compare decoded lines, not raw ones: a line's colours depend on the lines above it.
+            for index, (before, after) in enumerate(zip(old, texts, strict=True)):
                 if before != after:
                     self._strips.pop(index, None)
                     self.refresh_line(index)
@@ -150,11 +163,7 @@ class PanePreview(ScrollView, can_focus=True):
         if strip is None:
             text = self._texts[index].copy()
             text.style = style
-            segments = [
-                Segment(seg.text, _on_base(seg.style, style), seg.control)
-                for seg in text.render(self.app.console)
-            ]
-            strip = Strip(segments, text.cell_len)
+            strip = Strip(list(text.render(self.app.console)), text.cell_len)
             self._strips[index] = strip
         return strip.crop_extend(scroll_x, scroll_x + width, style)
 

@@ -149,8 +149,9 @@ class TimelineAxis(Widget):
         return out
 
 
-class ScheduleTimeline(Vertical):
-    """The timeline panel."""
+class ScheduleTimeline(Vertical, can_focus=True):
+    """The timeline panel. Focusable itself so its keys (n to add) work while the list is hidden
+    because it is empty; while the list shows, focus passes on to it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "add", "New check-in"),
@@ -219,7 +220,10 @@ class ScheduleTimeline(Vertical):
         self.query_one(TimelineAxis).set_data(self.schedules, now)
         self.query_one("#timeline-empty").display = not self.schedules
         table = self.query_one(DataTable)
+        had_focus = table.has_focus or self.has_focus
         table.display = bool(self.schedules)
+        if had_focus:  # a hidden table loses focus, and with it the panel's keys
+            (table if table.display else self).focus()
         selected = self.selected()
         table.clear()
         for s in sorted(self.schedules, key=lambda s: s.due_at):
@@ -239,6 +243,11 @@ class ScheduleTimeline(Vertical):
 
     def show_error(self, message: str) -> None:
         self.query_one("#timeline-error", Static).update(message)
+
+    def on_focus(self) -> None:
+        table = self.query_one(DataTable)
+        if table.display:
+            table.focus()
 
     def selected(self) -> Schedule | None:
         table = self.query_one(DataTable)

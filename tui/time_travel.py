@@ -1,0 +1,145 @@
+"""Time travel: one pane's screen as it was at a moment, from memory's pane history, with its
+colours when they were stored; the earlier/later keys step through that pane's stored screens.
+
+Opened from a memory-search hit: a `screen` hit names its pane-history row; any other hit (note,
+message, state, summary) names a pane and a moment, and shows what the pane showed then.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+
+from core.errors import OrcError
+from core.pane_history import PaneScreen
+from tui.preview import decode
+
+if TYPE_CHECKING:
+    from core.memory import Memory
+
+
+def moment(at: float) -> str:
+    when = datetime.fromtimestamp(at)
+    if when.date() == datetime.now().date():
+        return when.strftime("%H:%M:%S")
+    return when.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def screen_text(shot: PaneScreen) -> Text:
+    """The stored screen, coloured if the capture had colours, without trailing blank rows."""
+    text = decode(shot.ansi) if shot.ansi else Text(shot.text)
+    lines = text.split("\n", allow_blank=True)
+    while len(lines) > 1 and not lines[-1].plain.strip():
+        lines.pop()
+    return Text("\n").join(lines)
+
+
+class TimeTravelScreen(ModalScreen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "back", "Back"),
+        Binding("left,h,comma", "step('earlier')", "Earlier", key_display="←"),
+        Binding("right,l,full_stop", "step('later')", "Later", key_display="→"),
+        Binding("home", "scroll('home')", "Top", show=False),
+        Binding("end", "scroll('end')", "Bottom", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    TimeTravelScreen {
+        background: $background;
+        overflow: hidden hidden;
+        & > #travel-header { height: auto; padding: 0 1; background: $panel; text-style: bold; }
+        & > #travel-note { height: auto; padding: 0 1; color: $foreground-muted; }
+        & > VerticalScroll { height: 1fr; background: $background; }
+        & #travel-screen { width: auto; }
+    }
+    """
+
+    def __init__(
+        self,
+        memory: Memory,
+        *,
+        history_id: int | None = None,
+        pane_id: str | None = None,
+        at: float | None = None,
+        about: str = "",
+    ) -> None:
+        super().__init__()
+        self.memory = memory
+        self.start = (history_id, pane_id, at)
+        self.about = about  # the hit that led here, shown under the header
+        self.shot: PaneScreen | None = None
+        self.shown = Text()  # the screen as drawn, colours and all
+
+    def compose(self) -> ComposeResult:
+        yield Static("loading…", id="travel-header")
+        yield Static(self.about, id="travel-note")
+        with VerticalScroll():
+            yield Static("", id="travel-screen")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        history_id, pane_id, at = self.start
+        self.query_one("#travel-note").display = bool(self.about)
+        self._load(history_id, pane_id, at)
+
+    @work(group="travel", exclusive=True, exit_on_error=False)
+    async def _load(
+        self, history_id: int | None, pane_id: str | None = None, at: float | None = None
+    ) -> None:
+        try:
+            if history_id is not None:
+                shot = await self.memory.screen(history_id)
+            elif pane_id is not None and at is not None:
+                shot = await self.memory.screen_at(pane_id, at)
+            else:
+                shot = None
+        except OrcError as exc:
+            self._say(f"cannot read pane history: {exc}")
+            return
+        if shot is None:
+            where = f" of {pane_id}" if pane_id else ""
+            self._say(f"no screen{where} was stored for that moment (pane history is pruned)")
+            return
+        self.show(shot)
+
+    def _say(self, message: str) -> None:
+        self.query_one("#travel-header", Static).update(message)
+
+    def show(self, shot: PaneScreen) -> None:
+        self.shot = shot
+        who = shot.agent or shot.target
+        earlier = "← earlier" if shot.earlier is not None else "(oldest stored)"
+        later = "later →" if shot.later is not None else "(newest stored)"
+        self._say(f"{who} · {shot.target} · {moment(shot.at)}   {earlier}  {later}")
+        self.shown = screen_text(shot)
+        self.query_one("#travel-screen", Static).update(self.shown)
+        self.query_one(VerticalScroll).scroll_end(animate=False, immediate=True)
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_step(self, direction: str) -> None:
+        if self.shot is None:
+            return
+        target = self.shot.earlier if direction == "earlier" else self.shot.later
+        if target is None:
+            self.notify(f"no {direction} screen stored for this pane", severity="warning")
+            return
+        self._load(target)
+
+    def action_scroll(self, where: str) -> None:
+        scroller = self.query_one(VerticalScroll)
+        if where == "home":
+            scroller.scroll_home(animate=False)
+        else:
+            scroller.scroll_end(animate=False)
