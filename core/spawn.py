@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from core.errors import TmuxError
 from core.tmux_client import TmuxClient
 
+PLACEHOLDER = ("sleep", "2147483647")  # holds a new pane until its options are set
+
 
 @dataclass(frozen=True)
 class Identity:
@@ -54,14 +56,15 @@ async def session_exists(client: TmuxClient, session: str) -> bool:
 async def spawn_window(
     client: TmuxClient, spec: WindowSpec, identity: Identity | None = None
 ) -> str:
-    """Create the window (and the session if needed); return the new pane id."""
-    common = ["-P", "-F", "#{pane_id}", "-n", spec.window_name]
-    if spec.cwd:
-        common += ["-c", spec.cwd]
-    for key, value in spec.env.items():
-        common += ["-e", f"{key}={value}"]
+    """Create the window (and the session if needed); return the new pane id.
+
+    The window starts on a placeholder, gets `remain-on-exit` and its identity, and only then is
+    respawned with the real program: a program that exits at once still leaves a dead pane to
+    show, never a window that vanished before its options were set.
+    """
+    where = ["-P", "-F", "#{pane_id}", "-n", spec.window_name]
     if await session_exists(client, spec.session):
-        args = ["new-window", "-d", "-t", f"={spec.session}:", *common]
+        args = ["new-window", "-d", "-t", f"={spec.session}:", *where]
     else:
         args = [
             "new-session",
@@ -72,16 +75,21 @@ async def spawn_window(
             str(spec.width),
             "-y",
             str(spec.height),
-            *common,
+            *where,
         ]
-    result = await client.run(*args, "--", *spec.argv)
+    result = await client.run(*args, "--", *PLACEHOLDER)
     pane_id = result.stdout.strip()
     if not pane_id.startswith("%"):
         raise TmuxError(f"tmux did not report the new pane for {spec.window_name!r}")
-    # Keep the pane after its program exits so the room can show it as exited, not vanished.
+    respawn = ["respawn-pane", "-k", "-t", pane_id]
+    if spec.cwd:
+        respawn += ["-c", spec.cwd]
+    for key, value in spec.env.items():
+        respawn += ["-e", f"{key}={value}"]
     commands: list[list[str]] = [["set-option", "-w", "-t", pane_id, "remain-on-exit", "on"]]
     if identity is not None:
         commands += set_identity_commands(pane_id, identity)
+    commands.append([*respawn, "--", *spec.argv])
     await client.run_chain(commands)
     return pane_id
 

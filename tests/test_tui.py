@@ -56,7 +56,9 @@ async def test_tree_shows_hierarchy_and_follows_windows(make_app, spawn_agent, c
         app.select_agent(eng1)
         await pilot.pause()
         eng2 = await spawn_agent("eng-2", parent="pm")
-        await wait_text(pilot, "eng-2")
+        # The new window may show for a moment as unmanaged (tmux creates it before orc names
+        # it): wait for the agent row itself.
+        await wait_until(pilot, lambda: " eng-2 engineer" in region_text(app, "#left"), "eng-2")
         text = region_text(app, "#left")
         row1, row2 = locate(text, "eng-1")[0], locate(text, "eng-2")[0]
         assert row2 == row1 + 1 and indent(text, row2) == indent(text, row1), "a sibling"
@@ -189,9 +191,9 @@ async def test_filter_unread_and_help(make_app, spawn_agent, client) -> None:
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), "help screen")
         text = screen_text(app)
-        for _ in range(40):  # the help scrolls with j
+        for _ in range(60):  # the help scrolls with j: read every page on the way down
             await pilot.press("j")
-        text += screen_text(app)
+            text += screen_text(app)
         for words in ("Send", "Filter", "Jump in", "Snooze", "Restore", "Command palette"):
             assert words in text
         await pilot.press("escape")

@@ -91,7 +91,7 @@ async def test_search_then_travel_through_a_panes_screens(app: OrcApp, spawn_age
             await pilot.press("left")
             await wait_until(pilot, lambda s=shot: travel.shot is not s, "an earlier screen")
         assert "(oldest stored)" in screen_text(app)
-        await pilot.press("home")  # the pane is taller than this screen: its top line
+        # The view opens on the bottom of the pane, where the agent's newest lines are.
         await wait_text(pilot, "fake agent eng-3 ready")
         assert "zebracorn" not in screen_text(app).split("\n", 2)[2], "from before the message"
         await pilot.press("right")
@@ -125,7 +125,6 @@ async def test_a_note_hit_shows_the_pane_at_that_moment(app: OrcApp, spawn_agent
         await wait_until(pilot, lambda: travel.shot is not None, "the stored screen")
         assert travel.shot is not None and travel.shot.pane_id == pane
         assert travel.shot.at <= hit.at
-        await pilot.press("home")
         await wait_text(pilot, "fake agent eng-4 ready")
         assert "note hit · the okapi plan" in screen_text(app)
 

@@ -121,7 +121,10 @@ class TimeTravelScreen(ModalScreen[None]):
         self._say(f"{who} · {shot.target} · {moment(shot.at)}   {earlier}  {later}")
         self.shown = screen_text(shot)
         self.query_one("#travel-screen", Static).update(self.shown)
-        self.query_one(VerticalScroll).scroll_end(animate=False, immediate=True)
+        # The newest lines of an agent's pane are at its bottom; scroll there once the new
+        # content has been laid out (before that, the old height would be used).
+        scroller = self.query_one(VerticalScroll)
+        self.call_after_refresh(scroller.scroll_end, animate=False, immediate=True)
 
     # -- actions ------------------------------------------------------------------------------
 
