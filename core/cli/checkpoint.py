@@ -15,6 +15,7 @@ import click
 
 from core.checkpointer import Checkpoint
 from core.cli.context import calling_sender, run_with_room
+from core.cli.table import render_table
 from core.errors import BadInput
 from core.room import Room
 
@@ -152,11 +153,7 @@ def _table(points: list[Checkpoint], *, show_repo: bool) -> str:
         if show_repo:
             row = {"repo": p.repo, **row}
         rows.append(row)
-    columns = list(rows[0])
-    widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns}
-    lines = ["  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip()]
-    lines += ["  ".join(r[c].ljust(widths[c]) for c in columns).rstrip() for r in rows]
-    return "\n".join(lines)
+    return render_table(rows, "")
 
 
 def register(group: click.Group) -> None:

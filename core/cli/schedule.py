@@ -13,6 +13,7 @@ from datetime import datetime
 import click
 
 from core.cli.context import calling_sender, config, run_with_room
+from core.cli.table import render_table
 from core.errors import BadInput
 from core.room import Room
 from core.scheduler import Schedule
@@ -57,16 +58,6 @@ def schedule_row(s: Schedule, now: float) -> dict[str, str]:
     }
 
 
-def render(rows: list[dict[str, str]]) -> str:
-    if not rows:
-        return "no check-ins scheduled"
-    columns = list(rows[0])
-    widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns}
-    lines = ["  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip()]
-    lines += ["  ".join(r[c].ljust(widths[c]) for c in columns).rstrip() for r in rows]
-    return "\n".join(lines)
-
-
 @click.group("schedule")
 def schedule_group() -> None:
     """Durable check-ins: add, list, cancel (also snooze, edit)."""
@@ -106,7 +97,9 @@ def list_command(as_json: bool, pending: bool, limit: int) -> None:
         click.echo(json.dumps([asdict(s) for s in schedules], indent=2, ensure_ascii=False))
     else:
         now = time.time()
-        click.echo(render([schedule_row(s, now) for s in schedules]))
+        click.echo(
+            render_table([schedule_row(s, now) for s in schedules], "no check-ins scheduled")
+        )
 
 
 def _id(value: str) -> int:

@@ -7,6 +7,7 @@ import json
 import click
 
 from core.cli.context import run_with_room
+from core.cli.table import render_table
 from core.room import Room
 from core.room_state import AgentView, RoomState
 
@@ -40,16 +41,6 @@ async def _state(room: Room) -> RoomState:
     return await room.refresh()
 
 
-def render_table(rows: list[dict[str, str]]) -> str:
-    if not rows:
-        return "no panes (is the tmux server running?)"
-    columns = list(rows[0])
-    widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns}
-    lines = ["  ".join(c.upper().ljust(widths[c]) for c in columns).rstrip()]
-    lines += ["  ".join(r[c].ljust(widths[c]) for c in columns).rstrip() for r in rows]
-    return "\n".join(lines)
-
-
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.option("--why", is_flag=True, help="show the rule and evidence behind each state")
@@ -69,7 +60,7 @@ def status_command(as_json: bool, why: bool) -> None:
             row["name"] = row["name"] or "-"
             if why:
                 row["evidence"] = _clip(row["evidence"], EVIDENCE_COLUMN)
-        click.echo(render_table(rows))
+        click.echo(render_table(rows, "no panes (is the tmux server running?)"))
 
 
 def register(group: click.Group) -> None:
