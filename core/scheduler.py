@@ -221,7 +221,7 @@ class Scheduler:
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
 
-    def close(self) -> None:
+    async def close(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
         self._store.close()
