@@ -53,14 +53,15 @@ class Service(Protocol):
 
     async def leader_tick(self) -> None: ...
 
+    # Optional: `async def close(self) -> None`, awaited by Room.close to release resources.
+
 
 @dataclass
 class _Seen:
-    signature: tuple[int, ...]
+    signature: tuple[int, ...]  # Pane.change_signature at the last look; [0] is window activity
     captured_at: float
     changed_at: float
     screen: str
-    activity: int  # the window's last activity (tmux, whole seconds) at the last look
     streak: int = 0  # consecutive captures that found the screen changed
 
 
@@ -81,7 +82,6 @@ class Room:
 
     Services hang off it once opened: `room.schedules`, `room.checkpoints`, `room.memory`.
     """
-
 
     def __init__(
         self,
@@ -219,7 +219,7 @@ class Room:
             pane_id
             for pane_id, seen in self._seen.items()
             if pane_id == self._focus
-            or (seen.activity >= int(now) - 2 and not self._throttled(seen, now))
+            or (seen.signature[0] >= int(now) - 2 and not self._throttled(seen, now))
         ]
         topo, screens = await topology_and_captures(
             self.client, hot, self.history, deep=self._focus or ""
@@ -260,15 +260,12 @@ class Room:
                 if seen is None:
                     changed_at = now - 3600  # first sight: no evidence of activity yet
                 streak = (seen.streak + 1 if changed else 0) if seen is not None else 0
-                seen = _Seen(
-                    pane.change_signature, now, changed_at, screen, pane.window_activity, streak
-                )
+                seen = _Seen(pane.change_signature, now, changed_at, screen, streak)
                 self._seen[pane.pane_id] = seen
             elif seen is None:
                 continue
             else:
                 seen.signature = pane.change_signature
-                seen.activity = pane.window_activity
             status = self.detector.classify(pane, seen.screen, seen.changed_at, now)
             agents.append(AgentView(pane, seen.screen, seen.changed_at, seen.captured_at, status))
         self._generation += 1
