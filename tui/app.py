@@ -379,9 +379,8 @@ class OrcApp(AttentionMixin, App[None]):
             return
         self.notify(describe(result), title="snapshot written", timeout=10)
 
-    async def action_refresh_now(self) -> None:
-        with contextlib.suppress(OrcError):
-            await self.room.refresh()
+    def action_refresh_now(self) -> None:
+        self.refresh_soon()
 
     async def action_jump(self) -> None:
         """Into the real pane: switch-client inside tmux (same server), else suspend + attach."""
