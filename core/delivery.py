@@ -54,11 +54,6 @@ def refusal(pane: Pane, force: bool) -> str | None:
     return None
 
 
-def _escape_trailing_semicolon(text: str) -> str:
-    """tmux treats an argument ending in ';' as a command separator; '\\;' escapes it."""
-    return text[:-1] + "\\;" if text.endswith(";") else text
-
-
 def _cursor_line(screen: str, cursor_y: int) -> str:
     lines = screen.split("\n")
     return lines[cursor_y] if 0 <= cursor_y < len(lines) else ""
@@ -87,7 +82,8 @@ async def _screen_and_cursor(client: TmuxClient, pane_id: str) -> tuple[str, int
 
 async def type_text(client: TmuxClient, pane_id: str, text: str) -> None:
     if "\n" not in text and len(text) <= SEND_KEYS_LIMIT:
-        await client.run("send-keys", "-t", pane_id, "-l", "--", _escape_trailing_semicolon(text))
+        # TmuxClient escapes a trailing ';' (tmux would take it for a command separator).
+        await client.run("send-keys", "-t", pane_id, "-l", "--", text)
         return
     buffer = f"orc-{secrets.token_hex(8)}"
     await client.run("load-buffer", "-b", buffer, "-", stdin=text.encode("utf-8"))

@@ -125,7 +125,7 @@ def plan_lines(spec: TeamSpec, *, session_exists: bool = False) -> list[str]:
         parent = f", reports to {agent.reports_to}" if agent.reports_to else ""
         lines.append(f"{pad}{agent.name} ({agent.role}, kind {agent.agent_kind}{parent})")
         lines.append(f"{pad}  window {spec.name}:{agent.name}, cwd {spec.repo_of(agent)}")
-        lines.append(f"{pad}  run {agent.command}")
+        lines.append(f"{pad}  run {agent.command_line}")
         brief = brief_for(spec, agent)
         source = "own brief" if agent.brief is not None else f"default {agent.role} brief"
         extra = " + brief_extra" if agent.brief_extra else ""
@@ -216,7 +216,7 @@ class _Deployment:
                 pane_id = await spawn_window(client, spec, identity)
             except OrcError as exc:
                 raise ActionFailed(
-                    f"agent {agent.name!r}: could not start {agent.command!r} "
+                    f"agent {agent.name!r}: could not start {agent.command_line!r} "
                     f"(it exited at once?): {exc}"
                 ) from None
             self.result.panes[agent.name] = pane_id
@@ -248,7 +248,7 @@ class _Deployment:
                 screen = screens.get(pane_id, "")
                 if pane.dead:
                     raise ActionFailed(
-                        f"agent {name!r}: {pending[name].command!r} exited with status "
+                        f"agent {name!r}: {pending[name].command_line!r} exited with status "
                         f"{pane.dead_status or '?'}{_last_words(screen)}"
                     )
                 seen = last.get(name)

@@ -2,10 +2,15 @@
 
 libtmux's `new_window(window_shell=...)` takes one string that tmux hands to a shell, so windows
 that run agents are created here with tmux's argv form (`new-window -- prog arg...`) instead.
+tmux execs two or more words directly, but hands a single word to `sh -c`, expands formats
+(`#{...}`, `#(shell command)`) in a window name, session name and start directory, and ends a
+command at a word ending in ';' (TmuxClient escapes that). So a one-word argv goes through
+`EXEC_WRAPPER`, and names and directories are escaped: the program gets exactly its argv.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -13,6 +18,24 @@ from core.errors import TmuxError
 from core.tmux_client import TmuxClient
 
 PLACEHOLDER = ("sleep", "2147483647")  # holds a new pane until its options are set
+
+# Not a shell: `nice -n 0 -- WORD` changes nothing (same priority, same environment, unlike
+# `env`, which would take a WORD containing '=' for a variable) and execs WORD as it is, so a
+# one-word argv reaches tmux as several words and is never given to `sh -c`.
+EXEC_WRAPPER = (shutil.which("nice") or "nice", "-n", "0", "--")
+
+
+def exact_argv(argv: Sequence[str]) -> list[str]:
+    """The words to give tmux after `--` so that the program runs with exactly `argv`."""
+    words = list(argv)
+    if not words:
+        raise ValueError("an empty argv")
+    return [*EXEC_WRAPPER, *words] if len(words) == 1 else words
+
+
+def format_literal(text: str) -> str:
+    """`text` in a place where tmux expands formats (`-n`, `-s`, `-c`), kept as it is."""
+    return text.replace("#", "##")
 
 
 @dataclass(frozen=True)
@@ -62,7 +85,7 @@ async def spawn_window(
     respawned with the real program: a program that exits at once still leaves a dead pane to
     show, never a window that vanished before its options were set.
     """
-    where = ["-P", "-F", "#{pane_id}", "-n", spec.window_name]
+    where = ["-P", "-F", "#{pane_id}", "-n", format_literal(spec.window_name)]
     if await session_exists(client, spec.session):
         args = ["new-window", "-d", "-t", f"={spec.session}:", *where]
     else:
@@ -70,7 +93,7 @@ async def spawn_window(
             "new-session",
             "-d",
             "-s",
-            spec.session,
+            format_literal(spec.session),
             "-x",
             str(spec.width),
             "-y",
@@ -83,13 +106,13 @@ async def spawn_window(
         raise TmuxError(f"tmux did not report the new pane for {spec.window_name!r}")
     respawn = ["respawn-pane", "-k", "-t", pane_id]
     if spec.cwd:
-        respawn += ["-c", spec.cwd]
+        respawn += ["-c", format_literal(spec.cwd)]
     for key, value in spec.env.items():
         respawn += ["-e", f"{key}={value}"]
     commands: list[list[str]] = [["set-option", "-w", "-t", pane_id, "remain-on-exit", "on"]]
     if identity is not None:
         commands += set_identity_commands(pane_id, identity)
-    commands.append([*respawn, "--", *spec.argv])
+    commands.append([*respawn, "--", *exact_argv(spec.argv)])
     await client.run_chain(commands)
     return pane_id
 

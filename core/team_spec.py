@@ -6,6 +6,7 @@ of each table and key; every error then names the file, the line and the field.
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import tomllib
@@ -43,14 +44,26 @@ def _name(value: str) -> str:
     return value
 
 
-def _command(value: str) -> str:
-    try:
-        words = shlex.split(value)
-    except ValueError as exc:
-        raise ValueError(f"cannot split the command {value!r}: {exc}") from exc
-    if not words:
+def _command(value: object) -> str | tuple[str, ...]:
+    """A command line (split with shell rules, never run by a shell) or an exact argv array."""
+    if isinstance(value, str):
+        try:
+            words = shlex.split(value)
+        except ValueError as exc:
+            raise ValueError(f"cannot split the command {value!r}: {exc}") from exc
+        result: str | tuple[str, ...] = value
+    elif isinstance(value, list | tuple):
+        if not all(isinstance(word, str) for word in value):
+            raise ValueError("an argv array holds strings only, e.g. [\"aider\", \"--yes\"]")
+        words = list(value)
+        result = tuple(words)
+    else:
+        raise ValueError('a string ("aider --yes") or an array of strings (["aider", "--yes"])')
+    if not words or not words[0]:
         raise ValueError("the command is empty")
-    return value
+    if any("\0" in word for word in words):
+        raise ValueError("the command contains a NUL character")
+    return result
 
 
 def _kind(value: str) -> str:
@@ -80,7 +93,7 @@ def _checkpoint_every(value: object) -> float:
 
 Name = Annotated[str, AfterValidator(_name)]
 CheckpointEvery = Annotated[float, BeforeValidator(_checkpoint_every)]
-Command = Annotated[str, AfterValidator(_command)]
+Command = Annotated[str | tuple[str, ...], BeforeValidator(_command)]
 Kind = Annotated[str, AfterValidator(_kind)]
 BriefText = Annotated[str, AfterValidator(_text)]
 
@@ -113,11 +126,22 @@ class AgentSpec(BaseModel):
 
     @property
     def argv(self) -> list[str]:
-        return shlex.split(self.command)
+        """The exact argv the agent starts with: an array as given, a string split like sh."""
+        if isinstance(self.command, str):
+            return shlex.split(self.command)
+        return list(self.command)
+
+    @property
+    def command_line(self) -> str:
+        """The argv as one line a person (or a shell) reads back as the same words."""
+        return shlex.join(self.argv)
 
     @property
     def agent_kind(self) -> str:
-        return self.kind or guess_kind(self.command)
+        if self.kind:
+            return self.kind
+        program, *rest = self.argv
+        return guess_kind(" ".join([os.path.basename(program).replace(" ", "_"), *rest]))
 
 
 class TeamSpec(BaseModel):

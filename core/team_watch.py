@@ -61,7 +61,7 @@ async def apply_spec_change(
             progress(f"{agent.name}: role/parent updated")
         if (agent.brief, agent.brief_extra) != (before.brief, before.brief_extra):
             progress(f"{agent.name}: brief changed; not re-sent (use `orc send` if needed)")
-        if agent.command != before.command:
+        if agent.argv != before.argv:
             progress(f"{agent.name}: command changed; it keeps running the old one until restarted")
     added = [a for a in new.agents if a.name not in live]
     if added:

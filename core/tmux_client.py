@@ -2,6 +2,10 @@
 
 Polling goes through here rather than libtmux because libtmux forks once per object call; here a
 whole refresh is a single fork (DESIGN.md §2). libtmux is still used to build sessions/windows.
+
+Every word given here reaches tmux as that exact word: tmux's own parser takes a word that ends in
+';' for a command separator (so `sleep 1 ;` followed by `kill-server` would run it), and the
+client escapes that. A chain too long for one tmux message is split into several invocations.
 """
 
 from __future__ import annotations
@@ -50,6 +54,52 @@ class TmuxServerAddress:
         return self.socket_path or self.socket_name or "default"
 
 
+# tmux sends a command's words in one message of at most 16 KiB: the words (each with its NUL)
+# may total 16,364 bytes (measured with tmux 3.3a; one more byte: "failed to send command").
+# A chain is split below that, with room to spare.
+MAX_COMMAND_BYTES = 16_000
+
+
+def tmux_word(word: str) -> str:
+    """`word` as tmux must receive it to pass it on unchanged: a trailing ';' becomes '\\;'.
+
+    tmux strips one trailing ';' from every word (ending the command there) unless a backslash
+    precedes it, and then drops that backslash; nothing else in a word is special to it.
+    """
+    return word[:-1] + "\\;" if word.endswith(";") else word
+
+
+def _packed_size(words: Sequence[str]) -> int:
+    return sum(len(word.encode("utf-8", "surrogateescape")) + 1 for word in words)
+
+
+def split_chain(
+    commands: Sequence[Sequence[str]], limit: int = MAX_COMMAND_BYTES
+) -> list[list[str]]:
+    """The commands as few argv lists (joined with ';') as fit in `limit` bytes each, in order.
+
+    A single command larger than the limit still gets an invocation of its own (tmux refuses it
+    with a clear error rather than orc dropping it silently).
+    """
+    chains: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for command in commands:
+        words = [tmux_word(word) for word in command]
+        cost = _packed_size(words)
+        if current and size + 2 + cost > limit:  # 2: the ';' word and its NUL
+            chains.append(current)
+            current, size = [], 0
+        if current:
+            current.append(";")
+            size += 2
+        current.extend(words)
+        size += cost
+    if current:
+        chains.append(current)
+    return chains
+
+
 class TmuxClient:
     """Runs tmux commands against one server, without a shell."""
 
@@ -62,6 +112,10 @@ class TmuxClient:
         return [self._binary, "-u", *self.address.argv(), *args]
 
     async def run(self, *args: str, stdin: bytes | None = None, check: bool = True) -> TmuxResult:
+        """One tmux command; each of `args` arrives as exactly that word (see `tmux_word`)."""
+        return await self._run([tmux_word(arg) for arg in args], stdin, check)
+
+    async def _run(self, args: list[str], stdin: bytes | None, check: bool) -> TmuxResult:
         try:
             proc = await asyncio.create_subprocess_exec(
                 *self.argv(*args),
@@ -79,17 +133,29 @@ class TmuxClient:
             err.decode("utf-8", "replace"),
         )
         if check and result.returncode != 0:
-            raise TmuxError(result.stderr.strip() or f"tmux {args[0]} failed")
+            raise TmuxError(result.stderr.strip() or f"tmux {args[0] if args else ''} failed")
         return result
 
     async def run_chain(self, commands: Sequence[Sequence[str]], check: bool = True) -> TmuxResult:
-        """Several tmux commands in one process; tmux stops the chain at the first error."""
-        argv: list[str] = []
-        for i, command in enumerate(commands):
-            if i:
-                argv.append(";")
-            argv.extend(command)
-        return await self.run(*argv, check=check)
+        """Several tmux commands in one process (several if they do not fit in one message).
+
+        tmux stops a chain at its first failing command; so does this: a part that fails ends
+        the run, and the output is that of everything run until then, as with a single chain.
+        """
+        outs: list[str] = []
+        errs: list[str] = []
+        result = TmuxResult(0, "", "")
+        for chain in split_chain(commands):  # no commands: nothing to run, not a bare `tmux`
+            result = await self._run(chain, None, check=False)
+            outs.append(result.stdout)
+            errs.append(result.stderr)
+            if result.returncode != 0:
+                break
+        result = TmuxResult(result.returncode, "".join(outs), "".join(errs))
+        if check and result.returncode != 0:
+            first = commands[0][0] if commands and commands[0] else "chain"
+            raise TmuxError(result.stderr.strip() or f"tmux {first} failed")
+        return result
 
     async def server_running(self) -> bool:
         result = await self.run("list-sessions", "-F", "#{session_id}", check=False)
