@@ -6,7 +6,13 @@ import secrets
 from collections.abc import Sequence
 
 from core.tmux_client import TmuxClient
-from core.topology import FORMAT, Topology, parse_topology, read_topology
+from core.topology import (
+    Topology,
+    new_token,
+    parse_topology,
+    read_topology,
+    topology_command,
+)
 
 
 def _capture_command(pane_id: str, history: int, ansi: bool, join: bool = False) -> list[str]:
@@ -34,7 +40,8 @@ async def topology_and_captures(
     its capture; the topology (printed first) is still complete and the rest is captured again.
     """
     marker = f"@@orc-{secrets.token_hex(8)}@@"
-    commands: list[list[str]] = [["list-panes", "-a", "-F", FORMAT]]
+    token = new_token()
+    commands: list[list[str]] = [topology_command(token)]
     for pane_id in pane_ids:
         commands.append(["display-message", "-p", f"{marker}{pane_id}".replace("%", "%%")])
         commands.append(_capture_command(pane_id, *_depth(pane_id, history, ansi, deep)))
@@ -47,7 +54,7 @@ async def topology_and_captures(
         live = {p.pane_id for p in topo}
         alive = [p for p in pane_ids if p in live]
         return topo, await capture_panes(client, alive, history, ansi, deep)
-    topo = parse_topology(head)
+    topo = parse_topology(head, token)
     screens = _split(result.stdout[len(head) :], marker)
     if result.returncode != 0:
         printed = [p for p in pane_ids if p in screens]

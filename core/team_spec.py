@@ -54,7 +54,7 @@ def _command(value: object) -> str | tuple[str, ...]:
         result: str | tuple[str, ...] = value
     elif isinstance(value, list | tuple):
         if not all(isinstance(word, str) for word in value):
-            raise ValueError("an argv array holds strings only, e.g. [\"aider\", \"--yes\"]")
+            raise ValueError('an argv array holds strings only, e.g. ["aider", "--yes"]')
         words = list(value)
         result = tuple(words)
     else:

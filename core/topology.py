@@ -1,16 +1,21 @@
-"""The whole tmux server's sessions, windows and panes, read with ONE `list-panes -a` call."""
+"""The whole tmux server's sessions, windows and panes, read with ONE `list-panes -a` call.
+
+Pane options are anyone's to set (`tmux set-option -p @orc-name $'a\\n%9...'`, a hook note), and
+tmux prints them raw: newlines, separators and all. So records and fields are framed by a random
+token chosen for each call, which no value can contain; a value cannot start a record or shift
+another pane's fields, whatever it holds.
+"""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from core.tmux_client import TmuxClient
 
-SEP = "\x1f"  # unit separator: cannot appear in tmux names (tmux rewrites control characters)
-
 # (attribute, format) in output order; @orc-* options carry identity (DESIGN.md §1).
-_FIELDS: tuple[tuple[str, str], ...] = (
+FIELDS: tuple[tuple[str, str], ...] = (
     ("session_id", "#{session_id}"),
     ("session_name", "#{session_name}"),
     ("window_id", "#{window_id}"),
@@ -48,7 +53,20 @@ _FIELDS: tuple[tuple[str, str], ...] = (
     ("hook_at", "#{@orc-hook-at}"),
     ("hook_note", "#{@orc-hook-note}"),
 )
-FORMAT = SEP.join(fmt for _, fmt in _FIELDS)
+
+
+def new_token() -> str:
+    """A per-call frame token: 64 random bits, unknown to anything that sets a pane option."""
+    return f"orc{secrets.token_hex(8)}"
+
+
+def topology_format(token: str) -> str:
+    """One record per pane: `<token>\\x1e` then the fields, each after `\\x1f<token>`."""
+    return f"{token}\x1e" + "".join(f"\x1f{token}{fmt}" for _, fmt in FIELDS)
+
+
+def topology_command(token: str) -> list[str]:
+    return ["list-panes", "-a", "-F", topology_format(token)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +141,14 @@ _INT = {
 _BOOL = {"dead", "pane_active", "window_active", "bell"}
 
 
-def parse_line(line: str) -> Pane | None:
-    parts = line.split(SEP)
-    if len(parts) != len(_FIELDS):
+def parse_record(record: str, token: str) -> Pane | None:
+    """One pane's record (what follows its `<token>\\x1e`); None if it is not whole."""
+    empty, *parts = record.split(f"\x1f{token}")
+    if empty or len(parts) != len(FIELDS):
         return None
+    parts[-1] = parts[-1].removesuffix("\n")
     values: dict[str, object] = {}
-    for (name, _), raw in zip(_FIELDS, parts, strict=True):
+    for (name, _), raw in zip(FIELDS, parts, strict=True):
         if name in _INT:
             values[name] = int(raw) if raw.lstrip("-").isdigit() else 0
         elif name in _BOOL:
@@ -160,11 +180,22 @@ class Topology:
 
 async def read_topology(client: TmuxClient) -> Topology:
     """One tmux round trip; an absent server is an empty topology, not an error."""
-    result = await client.run("list-panes", "-a", "-F", FORMAT, check=False)
+    token = new_token()
+    result = await client.run(*topology_command(token), check=False)
     if result.returncode != 0:
         return Topology(())
-    return parse_topology(result.stdout)
+    return parse_topology(result.stdout, token)
 
 
-def parse_topology(text: str) -> Topology:
-    return Topology(tuple(p for p in map(parse_line, text.splitlines()) if p is not None))
+def parse_topology(text: str, token: str) -> Topology:
+    """The panes in `list-panes` output made with `topology_format(token)`.
+
+    Text before the first record is ignored; a pane id seen twice keeps its first record (tmux
+    prints each pane once, so a second one could only be forged).
+    """
+    panes: dict[str, Pane] = {}
+    for record in text.split(f"{token}\x1e")[1:]:
+        pane = parse_record(record, token)
+        if pane is not None and pane.pane_id not in panes:
+            panes[pane.pane_id] = pane
+    return Topology(tuple(panes.values()))
