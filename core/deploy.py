@@ -22,7 +22,7 @@ from pathlib import Path
 from core.capture import capture_panes
 from core.errors import ActionFailed, BadInput, OrcError
 from core.room import Room, Sender
-from core.spawn import Identity, WindowSpec, session_exists, spawn_window
+from core.spawn import Identity, WindowSpec, session_exists, spawn_windows
 from core.team_brief import brief_for
 from core.team_spec import AgentSpec, TeamSpec, hierarchy_order
 from core.topology import Pane, Topology, read_topology
@@ -191,9 +191,11 @@ class _Deployment:
         return self.result
 
     async def _spawn_all(self, agents: list[AgentSpec], argvs: dict[str, list[str]]) -> None:
+        """All windows in a couple of tmux round trips, however many agents there are."""
         client = self.room.client
+        exists = await session_exists(client, self.spec.name)
+        windows: list[tuple[WindowSpec, Identity | None]] = []
         for agent in agents:
-            exists = await session_exists(client, self.spec.name)
             cwd = self.spec.repo_of(agent)
             spec = WindowSpec(
                 session=self.spec.name,
@@ -210,18 +212,19 @@ class _Deployment:
                 kind=agent.agent_kind,
                 repo=str(cwd),
             )
-            if not exists:
-                self.created_session = True
-            try:
-                pane_id = await spawn_window(client, spec, identity)
-            except OrcError as exc:
-                raise ActionFailed(
-                    f"agent {agent.name!r}: could not start {agent.command_line!r} "
-                    f"(it exited at once?): {exc}"
-                ) from None
-            self.result.panes[agent.name] = pane_id
-            if not exists:
-                await apply_team_options(self.room, self.spec)
+            windows.append((spec, identity))
+        if not exists:
+            self.created_session = True
+        created: list[str] = []
+        try:
+            await spawn_windows(client, windows, created)
+        except OrcError as exc:
+            raise ActionFailed(f"could not start the agents: {exc}") from None
+        finally:
+            self.result.panes.update(zip((a.name for a in agents), created, strict=False))
+        if not exists:
+            await apply_team_options(self.room, self.spec)
+        for agent in agents:
             self.progress(f"started {agent.name} ({agent.role}) in {self.spec.name}:{agent.name}")
 
     async def _wait_ready(self, agents: list[AgentSpec]) -> dict[str, Pane]:

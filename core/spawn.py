@@ -79,42 +79,58 @@ async def session_exists(client: TmuxClient, session: str) -> bool:
 async def spawn_window(
     client: TmuxClient, spec: WindowSpec, identity: Identity | None = None
 ) -> str:
-    """Create the window (and the session if needed); return the new pane id.
-
-    The window starts on a placeholder, gets `remain-on-exit` and its identity, and only then is
-    respawned with the real program: a program that exits at once still leaves a dead pane to
-    show, never a window that vanished before its options were set.
-    """
-    where = ["-P", "-F", "#{pane_id}", "-n", format_literal(spec.window_name)]
-    if await session_exists(client, spec.session):
-        args = ["new-window", "-d", "-t", f"={spec.session}:", *where]
-    else:
-        args = [
-            "new-session",
-            "-d",
-            "-s",
-            format_literal(spec.session),
-            "-x",
-            str(spec.width),
-            "-y",
-            str(spec.height),
-            *where,
-        ]
-    result = await client.run(*args, "--", *PLACEHOLDER)
-    pane_id = result.stdout.strip()
-    if not pane_id.startswith("%"):
-        raise TmuxError(f"tmux did not report the new pane for {spec.window_name!r}")
-    respawn = ["respawn-pane", "-k", "-t", pane_id]
-    if spec.cwd:
-        respawn += ["-c", format_literal(spec.cwd)]
-    for key, value in spec.env.items():
-        respawn += ["-e", f"{key}={value}"]
-    commands: list[list[str]] = [["set-option", "-w", "-t", pane_id, "remain-on-exit", "on"]]
-    if identity is not None:
-        commands += set_identity_commands(pane_id, identity)
-    commands.append([*respawn, "--", *exact_argv(spec.argv)])
-    await client.run_chain(commands)
+    """Create the window (and the session if needed); return the new pane id."""
+    [pane_id] = await spawn_windows(client, [(spec, identity)])
     return pane_id
+
+
+async def spawn_windows(
+    client: TmuxClient,
+    windows: Sequence[tuple[WindowSpec, Identity | None]],
+    created: list[str] | None = None,
+) -> list[str]:
+    """Create many windows (and their sessions) in two tmux round trips; return the pane ids.
+
+    Each window starts on a placeholder, gets `remain-on-exit` and its identity, and only then
+    is respawned with the real program: a program that exits at once still leaves a dead pane to
+    show, never a window that vanished before its options were set. The ids of the panes made
+    so far are appended to `created` as they are known, so a caller can undo a partial start.
+    """
+    if not windows:
+        return []
+    sessions = {spec.session for spec, _ in windows}
+    missing = {name for name in sessions if not await session_exists(client, name)}
+    makes: list[list[str]] = []
+    for spec, _ in windows:
+        where = ["-P", "-F", "#{pane_id}", "-n", format_literal(spec.window_name)]
+        if spec.session in missing:
+            missing.discard(spec.session)
+            size = ["-x", str(spec.width), "-y", str(spec.height)]
+            make = ["new-session", "-d", "-s", format_literal(spec.session), *size, *where]
+        else:
+            make = ["new-window", "-d", "-t", f"={spec.session}:", *where]
+        makes.append([*make, "--", *PLACEHOLDER])
+    result = await client.run_chain(makes, check=False)
+    pane_ids = [line for line in result.stdout.splitlines() if line.startswith("%")]
+    if created is not None:
+        created.extend(pane_ids)
+    if result.returncode != 0 or len(pane_ids) != len(windows):
+        failed = windows[min(len(pane_ids), len(windows) - 1)][0].window_name
+        reason = result.stderr.strip() or "tmux did not report the new pane"
+        raise TmuxError(f"could not create the window {failed!r}: {reason}")
+    starts: list[list[str]] = []
+    for (spec, identity), pane_id in zip(windows, pane_ids, strict=True):
+        starts.append(["set-option", "-w", "-t", pane_id, "remain-on-exit", "on"])
+        if identity is not None:
+            starts += set_identity_commands(pane_id, identity)
+        respawn = ["respawn-pane", "-k", "-t", pane_id]
+        if spec.cwd:
+            respawn += ["-c", format_literal(spec.cwd)]
+        for key, value in spec.env.items():
+            respawn += ["-e", f"{key}={value}"]
+        starts.append([*respawn, "--", *exact_argv(spec.argv)])
+    await client.run_chain(starts)
+    return pane_ids
 
 
 def set_identity_commands(pane_id: str, identity: Identity) -> list[list[str]]:

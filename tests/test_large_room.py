@@ -20,6 +20,8 @@ import pytest
 
 from core import Room, TmuxServerAddress
 from core.capture import capture_panes
+from core.deploy import up
+from core.team_spec import load_spec
 from core.tmux_client import MAX_COMMAND_BYTES, TmuxClient, split_chain
 from core.topology import read_topology
 from tests.conftest import ROOT
@@ -134,3 +136,23 @@ async def test_capture_of_1000_panes_splits_only_when_it_must(
     assert 1 < len(chains) <= 4
     for chain in chains:
         assert sum(len(word.encode()) + 1 for word in chain) <= MAX_COMMAND_BYTES
+
+
+async def test_deploy_of_300_agents_starts_readies_and_briefs_every_one(
+    room: Room, tmp_path: Path
+) -> None:
+    """Over ~220 panes, the ready poll's one chained capture was too long: nothing was ready."""
+    count = 300
+    program = json.dumps(["sh", "-c", "printf '· fake agent\\n> '; exec cat"])
+    text = f'[team]\nname = "many"\nroot = "{tmp_path}"\ncheckpoint_every = "off"\n'
+    for i in range(count):
+        text += f'\n[[agent]]\nname = "e{i}"\nrole = "engineer"\nkind = "fake"\n'
+        text += f'brief = "brief for e{i}."\ncommand = {program}\n'
+    (tmp_path / "team.toml").write_text(text, encoding="utf-8")
+    deployed = await up(room, load_spec(tmp_path / "team.toml"), ready_timeout=90)
+    assert len(deployed.panes) == count
+    topo = await read_topology(room.client)
+    assert {p.orc_name for p in topo if p.session_name == "many"} == {f"e{i}" for i in range(count)}
+    screens = await capture_panes(room.client, list(deployed.panes.values()), ansi=False)
+    for name, pane_id in deployed.panes.items():
+        assert f"brief for {name}." in screens[pane_id]
