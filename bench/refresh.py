@@ -1,11 +1,14 @@
 """Refresh cost with 100 busy panes: orc's batched refresh against a libtmux loop, same run.
 
 Also times `orc send` end to end against the shell-script way (send-keys, sleep 0.5, Enter).
-Run: .venv/bin/python bench/refresh.py   (not part of the test run)
+`--panes 1000 --busy 100`: a large room (100 panes printing, the rest quiet), with the wall time
+of `orc status --json` as a person runs it.
+Run: .venv/bin/python bench/refresh.py [--panes N --busy B]   (not part of the test run)
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import statistics
@@ -23,10 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 from core import Room, TmuxServerAddress  # noqa: E402
 from core.capture import topology_and_captures  # noqa: E402
-from core.spawn import Identity, WindowSpec, spawn_window  # noqa: E402
+from core.spawn import Identity, WindowSpec, spawn_window, spawn_windows  # noqa: E402
 
-PANES = 100
 ROUNDS = 30
+QUIET = 'echo "quiet $0"; exec sleep 3600'
 TALKER = (
     "import itertools,time\n"
     "for i in itertools.count(): print('line', i, flush=True); time.sleep(0.1)"
@@ -38,13 +41,17 @@ def ms(values: list[float]) -> str:
     return f"median {statistics.median(values) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms"
 
 
-async def build(room: Room) -> None:
-    for i in range(PANES):
-        spec = WindowSpec("bench", f"w{i}", [sys.executable, "-c", TALKER], width=120, height=30)
-        await spawn_window(room.client, spec, Identity(f"talker-{i}", "engineer"))
+async def build(room: Room, panes: int, busy: int) -> None:
+    """`busy` panes print a line every 100 ms; the others printed one line and wait (`sleep`)."""
+    windows: list[tuple[WindowSpec, Identity | None]] = []
+    for i in range(panes):
+        argv = [sys.executable, "-c", TALKER] if i < busy else ["sh", "-c", QUIET, f"q{i}"]
+        spec = WindowSpec(f"bench{i // 100}", f"w{i}", argv, width=120, height=30)
+        windows.append((spec, Identity(f"talker-{i}", "engineer")))
+    await spawn_windows(room.client, windows)
 
 
-async def orc_refresh(room: Room, history: int) -> list[float]:
+async def orc_refresh(room: Room, history: int, panes: int) -> list[float]:
     room.history = history
     room.focus(None if history == 0 else "%1")  # scrollback is captured for the previewed pane
     times = []
@@ -53,7 +60,7 @@ async def orc_refresh(room: Room, history: int) -> list[float]:
         state = await room.refresh()
         times.append(time.perf_counter() - start)
         await asyncio.sleep(0.11)  # every pane printed something since
-    assert len(state.agents) == PANES
+    assert len(state.agents) == panes
     return times
 
 
@@ -69,14 +76,26 @@ async def orc_full_capture(room: Room) -> list[float]:
     return times
 
 
-def libtmux_loop(socket: str) -> list[float]:
+def libtmux_loop(socket: str, rounds: int) -> list[float]:
     server = libtmux.Server(socket_name=socket)
     times = []
-    for _ in range(ROUNDS // 3):
+    for _ in range(rounds):
         start = time.perf_counter()
         panes = server.panes
         for pane in panes:
             pane.capture_pane()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def orc_status(socket: str, db: Path, runs: int = 5) -> list[float]:
+    """`orc status --json` as a person runs it: process start, one refresh, JSON out."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    argv = [sys.executable, "-m", "core.cli", "-L", socket, "--db", str(db), "status", "--json"]
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(argv, check=True, capture_output=True, env=env)
         times.append(time.perf_counter() - start)
     return times
 
@@ -123,23 +142,26 @@ async def send_bench(room: Room, socket: str, db: Path) -> tuple[list[float], li
     return orc_times, script_times
 
 
-async def main() -> None:
+async def main(panes: int, busy: int) -> None:
     socket = f"orc-bench-{uuid.uuid4().hex[:6]}"
+    large = panes > 100
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.sqlite"
         async with Room(TmuxServerAddress(socket), db) as room:
             try:
-                await build(room)
+                await build(room, panes, busy)
                 await asyncio.sleep(1.5)
-                plain = await orc_refresh(room, history=0)
-                with_history = await orc_refresh(room, history=200)
+                await room.refresh()  # the first look captures every pane once
+                plain = await orc_refresh(room, history=0, panes=panes)
+                with_history = await orc_refresh(room, history=200, panes=panes)
                 full = await orc_full_capture(room)
-                loop = libtmux_loop(socket)
-                orc_send, script_send = await send_bench(room, socket, db)
+                loop = libtmux_loop(socket, 3 if large else ROUNDS // 3)
+                status = orc_status(socket, db) if large else []
+                orc_send, script_send = ([], []) if large else await send_bench(room, socket, db)
             finally:
                 subprocess.run(["tmux", "-L", socket, "kill-server"], check=False)
     lib = statistics.median(loop)
-    print(f"panes: {PANES}, all printing every 100 ms")
+    print(f"panes: {panes}, {busy} of them printing every 100 ms")
     print(f"orc refresh (topology + captures, screen only):  {ms(plain)}")
     print(f"orc refresh (same, +200 history of the previewed pane): {ms(with_history)}")
     print(f"orc, every pane captured in the one invocation:  {ms(full)}")
@@ -147,11 +169,18 @@ async def main() -> None:
     print(f"ratio libtmux / orc (screen only):  {lib / statistics.median(plain):.1f}x")
     print(f"ratio libtmux / orc (with preview): {lib / statistics.median(with_history):.1f}x")
     print(f"ratio libtmux / orc (every pane captured): {lib / statistics.median(full):.1f}x")
-    print(f"orc send end to end (verified):      {ms(orc_send)}")
-    print(f"send-keys + sleep 0.5 + Enter (unverified): {ms(script_send)}")
-    ratio = statistics.median(script_send) / statistics.median(orc_send)
-    print(f"ratio script / orc send: {ratio:.2f}x")
+    if status:
+        print(f"orc status --json (wall, new process): {ms(status)}")
+    if orc_send:
+        print(f"orc send end to end (verified):      {ms(orc_send)}")
+        print(f"send-keys + sleep 0.5 + Enter (unverified): {ms(script_send)}")
+        ratio = statistics.median(script_send) / statistics.median(orc_send)
+        print(f"ratio script / orc send: {ratio:.2f}x")
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--panes", type=int, default=100)
+    parser.add_argument("--busy", type=int, default=None, help="panes printing (default: all)")
+    args = parser.parse_args()
+    asyncio.run(main(args.panes, args.panes if args.busy is None else args.busy))

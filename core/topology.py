@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.tmux_client import TmuxClient
 
@@ -56,13 +56,19 @@ FIELDS: tuple[tuple[str, str], ...] = (
 
 
 def new_token() -> str:
-    """A per-call frame token: 64 random bits, unknown to anything that sets a pane option."""
+    """A per-call record mark: 64 random bits, unknown to anything that sets a pane option."""
     return f"orc{secrets.token_hex(8)}"
 
 
+# Fields are marked per process, records per call: a value that held the field mark could only
+# break its own record, so this one may be short and stable, and a record's text stays the same
+# from one call to the next while the pane does (parse_record caches on it).
+_FIELD = f"\x1f{secrets.token_hex(2)}"
+
+
 def topology_format(token: str) -> str:
-    """One record per pane: `<token>\\x1e` then the fields, each after `\\x1f<token>`."""
-    return f"{token}\x1e" + "".join(f"\x1f{token}{fmt}" for _, fmt in FIELDS)
+    """One record per pane: `<token>\\x1e`, then each field after a field mark."""
+    return f"{token}\x1e" + "".join(f"{_FIELD}{fmt}" for _, fmt in FIELDS)
 
 
 def topology_command(token: str) -> list[str]:
@@ -141,26 +147,38 @@ _INT = {
 _BOOL = {"dead", "pane_active", "window_active", "bell"}
 
 
-def parse_record(record: str, token: str) -> Pane | None:
-    """One pane's record (what follows its `<token>\\x1e`); None if it is not whole."""
-    empty, *parts = record.split(f"\x1f{token}")
+_CONVERT = tuple(
+    (lambda raw: int(raw) if raw.lstrip("-").isdigit() else 0)
+    if name in _INT
+    else (lambda raw: raw == "1")
+    if name in _BOOL
+    else None
+    for name, _ in FIELDS
+)
+_parsed: dict[str, Pane] = {}  # record text -> its Pane: most panes print the same each refresh
+
+
+def parse_record(record: str) -> Pane | None:
+    """One pane's record (what follows its record mark); None if it is not whole."""
+    known = _parsed.get(record)
+    if known is not None:
+        return known
+    empty, *parts = record.split(_FIELD)
     if empty or len(parts) != len(FIELDS):
         return None
     parts[-1] = parts[-1].removesuffix("\n")
-    values: dict[str, object] = {}
-    for (name, _), raw in zip(FIELDS, parts, strict=True):
-        if name in _INT:
-            values[name] = int(raw) if raw.lstrip("-").isdigit() else 0
-        elif name in _BOOL:
-            values[name] = raw == "1"
-        else:
-            values[name] = raw
-    return Pane(**values)  # type: ignore[arg-type]
+    pane = Pane(*(raw if c is None else c(raw) for c, raw in zip(_CONVERT, parts, strict=True)))
+    _parsed[record] = pane
+    return pane
 
 
 @dataclass(frozen=True)
 class Topology:
     panes: tuple[Pane, ...]
+    _index: dict[str, Pane] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", {pane.pane_id: pane for pane in self.panes})
 
     def __iter__(self) -> Iterator[Pane]:
         return iter(self.panes)
@@ -169,10 +187,7 @@ class Topology:
         return len(self.panes)
 
     def by_id(self, pane_id: str) -> Pane | None:
-        for pane in self.panes:
-            if pane.pane_id == pane_id:
-                return pane
-        return None
+        return self._index.get(pane_id)
 
     def managed(self) -> list[Pane]:
         return [p for p in self.panes if p.managed]
@@ -193,9 +208,14 @@ def parse_topology(text: str, token: str) -> Topology:
     Text before the first record is ignored; a pane id seen twice keeps its first record (tmux
     prints each pane once, so a second one could only be forged).
     """
+    records = text.split(f"{token}\x1e")[1:]
     panes: dict[str, Pane] = {}
-    for record in text.split(f"{token}\x1e")[1:]:
-        pane = parse_record(record, token)
+    for record in records:
+        pane = parse_record(record)
         if pane is not None and pane.pane_id not in panes:
             panes[pane.pane_id] = pane
+    if len(_parsed) > 4 * len(panes) + 256:
+        _parsed.clear()  # records of panes that changed since: start again from this call's
+        for record in records:
+            parse_record(record)
     return Topology(tuple(panes.values()))
