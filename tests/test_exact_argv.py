@@ -12,9 +12,12 @@ import os
 import shlex
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from core import BadInput, Room, TmuxServerAddress
 from core.cli.daemon import SESSION, WINDOW
@@ -85,6 +88,43 @@ async def injected(client: TmuxClient) -> str:
 
 def env(record: Path) -> dict[str, str]:
     return {"ORC_TEST_RECORD": str(record), "PYTHONPATH": str(ROOT)}
+
+
+SCRIBE = """#!{python}
+import json, os, sys
+with open(os.environ["ORC_TEST_RECORD"], "w", encoding="utf-8") as f:
+    json.dump({{"argv": sys.argv, "cwd": os.getcwd()}}, f)
+"""  # then exits: its pane stays, dead (remain-on-exit), so the session and server stay too
+ANY = st.characters(exclude_categories=("Cs",), exclude_characters="\0")
+WORD = st.one_of(  # words tmux or a shell would treat specially, then anything at all
+    st.text(st.sampled_from(list(";\\#{}$`'\" -~\n\t%")), max_size=6).map(lambda w: w + ";"),
+    st.text(ANY, max_size=12),
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(words=st.lists(WORD, max_size=5))
+@example(words=["1;", "set-option", "-g", INJECTED, "yes"])
+@example(words=["x", ";"])
+def test_any_words_reach_the_program_exactly(
+    address: TmuxServerAddress, tmp_path: Path, words: list[str]
+) -> None:
+    program = tmp_path / "scribe"
+    program.write_text(SCRIBE.format(python=sys.executable), encoding="utf-8")
+    program.chmod(0o755)
+    record = tmp_path / f"{uuid.uuid4().hex}.json"
+
+    async def check() -> None:
+        client = TmuxClient(address)
+        spec = WindowSpec("h", "w", [str(program), *words], env=env(record))
+        await spawn_window(client, spec)
+        got = await record_of(record)
+        assert got["argv"] == [str(program), *words]
+        assert await injected(client) == ""
+
+    asyncio.run(check())
 
 
 async def test_spawned_program_gets_every_word_and_its_cwd_exactly(

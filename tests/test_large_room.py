@@ -92,6 +92,7 @@ def orc(address: TmuxServerAddress, db: Path, *args: str) -> subprocess.Complete
     return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120, check=False)
 
 
+@pytest.mark.timeout(300)  # includes building the 1,000 panes
 def test_orc_status_json_lists_all_1000_agents(big_room: TmuxServerAddress, tmp_path: Path) -> None:
     result = orc(big_room, tmp_path / "orc.sqlite", "status", "--json")
     assert result.returncode == 0, result.stderr
@@ -138,6 +139,7 @@ async def test_capture_of_1000_panes_splits_only_when_it_must(
         assert sum(len(word.encode()) + 1 for word in chain) <= MAX_COMMAND_BYTES
 
 
+@pytest.mark.timeout(300)  # 300 agents on a 2-core machine shared with other test runs
 async def test_deploy_of_300_agents_starts_readies_and_briefs_every_one(
     room: Room, tmp_path: Path
 ) -> None:
