@@ -54,9 +54,10 @@ def status_command(as_json: bool, why: bool) -> None:
     """
     state = run_with_room(_state)
     managed = [a for a in state.agents if a.managed]
-    rows = [agent_row(a, why) for a in (*managed, *(a for a in state.agents if not a.managed))]
+    ordered = [*managed, *(a for a in state.agents if not a.managed)]
+    rows = [agent_row(a, why) for a in ordered]
     if as_json:
-        for row, agent in zip(rows, (*managed, *(a for a in state.agents if not a.managed))):
+        for row, agent in zip(rows, ordered, strict=True):
             row.setdefault("kind", kind_of_pane(agent.pane))
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
