@@ -139,7 +139,7 @@ def screen_refusal(pack: Pack, screen: str, height: int, own_draft: str | None) 
         return None
     if own_draft and _flat(line.text).rstrip("…") in _flat(own_draft):
         return None
-    return f"a draft is on the input line: {line.text!r}, not typed by orc; nothing was typed"
+    return f"a draft is on the input line: {line.text!r} (a person's, not orc's)"
 
 
 async def deliver(
