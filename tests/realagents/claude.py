@@ -14,8 +14,9 @@ recorder (tests/realagents/record.py) runs SCENARIOS.
 from __future__ import annotations
 
 import json
-import subprocess
 import re
+import subprocess
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
@@ -118,8 +119,6 @@ class ClaudeProtocol(Protocol):
             )
             for delta in deltas:
                 if delay:
-                    import time
-
                     time.sleep(delay)
                 handler.sse(
                     {"type": "content_block_delta", "index": index, "delta": delta},
@@ -304,7 +303,7 @@ async def to_menu(pane: AgentPane) -> str:
 async def clear_input(pane: AgentPane) -> None:
     """Empty the input box, as a person does: Backspace until the line is gone."""
     await pane.keys(*["BSpace"] * 60)
-    await pane.wait_for(re.compile(r"^❯ ?$", re.MULTILINE))
+    await pane.wait_for(re.compile(r"^❯[ \xa0]*$", re.MULTILINE))
     await pane.settle(quiet=0.5)  # the last keys are still being read
 
 
@@ -325,7 +324,6 @@ def _dirs(rec: Recording) -> tuple[Path, Path]:
     subprocess.run(["git", "init", "-q", str(work)], check=True)
     (work / "README.md").write_text("# demo project\n")
     return home, work
-
 
 
 ERROR_LINE = re.compile(r"API Error|Invalid API key|Unable to connect|Please run /login")
@@ -471,7 +469,7 @@ async def _exited_shell(rec: Recording, mock: MockAPI) -> None:
     argv = ["bash", "-c", f"'{binary}'; exec bash --norc -i", "bash"]
     pane = await start(rec.client, home_dir, work, mock, argv=argv)
     await submit(pane, "/exit")
-    await pane.wait_for(re.compile(r"\$ $", re.MULTILINE))
+    await pane.wait_for(re.compile(r"^bash-[\d.]+[$#]$", re.MULTILINE))
     await pane.settle()
     await rec.save("exited-shell", pane, note="Claude Code quit (/exit): the shell shows")
 
