@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.capture import capture_panes
+from core.claude_hooks import with_orc_hooks
 from core.errors import ActionFailed, BadInput, OrcError
 from core.input_line import read_input
 from core.room import Room, Sender
@@ -173,7 +174,15 @@ class _Deployment:
 
     async def run(self, agents: list[AgentSpec]) -> Deployed:
         indexes = {a.name: i for i, a in enumerate(self.spec.agents)}
-        argvs = {a.name: resolve_argv(self.spec, indexes[a.name], a, self.env) for a in agents}
+        argvs = {
+            a.name: with_orc_hooks(
+                a.agent_kind,
+                resolve_argv(self.spec, indexes[a.name], a, self.env),
+                self.room.address,
+                self.room.db_path,
+            )
+            for a in agents
+        }
         try:
             await self._spawn_all(agents, argvs)
             ready, asking = await self._wait_ready(agents)
