@@ -9,6 +9,7 @@ from core.tmux_client import TmuxClient
 from core.topology import (
     Topology,
     new_token,
+    parse_light_topology,
     parse_topology,
     read_topology,
     topology_command,
@@ -32,16 +33,19 @@ async def topology_and_captures(
     history: int = 0,
     ansi: bool = True,
     deep: str | None = None,
+    since: Topology | None = None,
 ) -> tuple[Topology, dict[str, str]]:
     """The whole topology plus captures of `pane_ids`, in ONE tmux invocation.
 
     The refresh loop passes the panes it expects to have changed (recently active ones), so in
     the steady state a refresh costs a single fork. If a pane vanished, tmux stops the chain at
     its capture; the topology (printed first) is still complete and the rest is captured again.
+    With `since`, each pane's command and folder are taken from it rather than read (they cost
+    tmux a third of the topology); a pane new since then makes it read everything again.
     """
     marker = f"@@orc-{secrets.token_hex(8)}@@"
     token = new_token()
-    commands: list[list[str]] = [topology_command(token)]
+    commands: list[list[str]] = [topology_command(token, slow=since is None)]
     for pane_id in pane_ids:
         commands.append(["display-message", "-p", f"{marker}{pane_id}".replace("%", "%%")])
         commands.append(_capture_command(pane_id, *_depth(pane_id, history, ansi, deep)))
@@ -54,7 +58,11 @@ async def topology_and_captures(
         live = {p.pane_id for p in topo}
         alive = [p for p in pane_ids if p in live]
         return topo, await capture_panes(client, alive, history, ansi, deep)
-    topo = parse_topology(head, token)
+    if since is None:
+        topo = parse_topology(head, token)
+    else:
+        light = parse_light_topology(head, token, since)
+        topo = light if light is not None else await read_topology(client)
     screens = _split(result.stdout[len(head) :], marker)
     if result.returncode != 0:
         printed = [p for p in pane_ids if p in screens]

@@ -43,6 +43,9 @@ RESCAN_EVERY = 30.0  # seconds: recapture quiet panes now and then, in case a ch
 # cost tmux a render per busy pane for nothing (the first change after a quiet spell, the focused
 # pane and a pane that died or was resized are still looked at at once).
 BUSY_RECAPTURE_EVERY = 1.0
+# seconds: each pane's foreground command and folder are read this often (and for a pane new or
+# respawned since), not every refresh; they are a third of tmux's work for a large room.
+SLOW_FIELDS_EVERY = 1.0
 LEADER_EVERY = 1.0  # seconds between lease heartbeats / leader ticks
 
 
@@ -99,6 +102,8 @@ class Room:
         self._store: Store | None = None
         self._lease: Lease | None = None
         self._seen: dict[str, _Seen] = {}
+        self._topology: Topology | None = None  # the last refresh's, whose slow fields it reuses
+        self._slow_read_at = 0.0
         self._focus: str | None = None
         self._listeners: list[Listener] = []
         self._services: list[Service] = []
@@ -221,9 +226,13 @@ class Room:
             if pane_id == self._focus
             or (seen.signature[0] >= int(now) - 2 and not self._throttled(seen, now))
         ]
+        since = self._topology if now - self._slow_read_at < SLOW_FIELDS_EVERY else None
         topo, screens = await topology_and_captures(
-            self.client, hot, self.history, deep=self._focus or ""
+            self.client, hot, self.history, deep=self._focus or "", since=since
         )
+        if since is None:
+            self._slow_read_at = now
+        self._topology = topo
         wanted: list[str] = []
         for pane in topo:
             if pane.pane_id in screens:

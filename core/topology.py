@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core.tmux_client import TmuxClient
 
@@ -66,13 +66,21 @@ def new_token() -> str:
 _FIELD = f"\x1f{secrets.token_hex(2)}"
 
 
-def topology_format(token: str) -> str:
-    """One record per pane: `<token>\\x1e`, then each field after a field mark."""
-    return f"{token}\x1e" + "".join(f"{_FIELD}{fmt}" for _, fmt in FIELDS)
+# A pane's foreground command and folder cost tmux two /proc reads per pane, a third of a
+# 1,000-pane topology: a refresh may take them from an earlier read (see parse_topology's `since`).
+SLOW_FIELDS = frozenset({"current_command", "current_path"})
 
 
-def topology_command(token: str) -> list[str]:
-    return ["list-panes", "-a", "-F", topology_format(token)]
+def topology_format(token: str, slow: bool = True) -> str:
+    """One record per pane: `<token>\\x1e`, then each field after a field mark (`slow`: all
+    fields; else the SLOW_FIELDS are left empty)."""
+    return f"{token}\x1e" + "".join(
+        f"{_FIELD}{fmt if slow or name not in SLOW_FIELDS else ''}" for name, fmt in FIELDS
+    )
+
+
+def topology_command(token: str, slow: bool = True) -> list[str]:
+    return ["list-panes", "-a", "-F", topology_format(token, slow)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +164,7 @@ _CONVERT = tuple(
     for name, _ in FIELDS
 )
 _parsed: dict[str, Pane] = {}  # record text -> its Pane: most panes print the same each refresh
+_merged: dict[tuple[str, str, str], Pane] = {}  # (record, command, path) -> Pane, for `since`
 
 
 def parse_record(record: str) -> Pane | None:
@@ -208,14 +217,39 @@ def parse_topology(text: str, token: str) -> Topology:
     Text before the first record is ignored; a pane id seen twice keeps its first record (tmux
     prints each pane once, so a second one could only be forged).
     """
+    topo = _parse(text, token, None)
+    assert topo is not None  # only a `since` can leave a pane unknown
+    return topo
+
+
+def parse_light_topology(text: str, token: str, since: Topology) -> Topology | None:
+    """Output made with `topology_format(token, slow=False)`, its SLOW_FIELDS taken from `since`.
+
+    None if a pane is not in `since` as the same process (new, respawned, died): read it all.
+    """
+    return _parse(text, token, since)
+
+
+def _parse(text: str, token: str, since: Topology | None) -> Topology | None:
     records = text.split(f"{token}\x1e")[1:]
     panes: dict[str, Pane] = {}
     for record in records:
         pane = parse_record(record)
-        if pane is not None and pane.pane_id not in panes:
-            panes[pane.pane_id] = pane
-    if len(_parsed) > 4 * len(panes) + 256:
-        _parsed.clear()  # records of panes that changed since: start again from this call's
-        for record in records:
-            parse_record(record)
+        if pane is None or pane.pane_id in panes:
+            continue
+        if since is not None:
+            before = since.by_id(pane.pane_id)
+            if before is None or (before.pane_pid, before.dead) != (pane.pane_pid, pane.dead):
+                return None
+            key = (record, before.current_command, before.current_path)
+            merged = _merged.get(key)
+            if merged is None:
+                merged = _merged[key] = replace(
+                    pane, current_command=before.current_command, current_path=before.current_path
+                )
+            pane = merged
+        panes[pane.pane_id] = pane
+    if len(_parsed) + len(_merged) > 8 * len(panes) + 512:
+        _parsed.clear()  # records of panes that changed since: start again from the next call
+        _merged.clear()
     return Topology(tuple(panes.values()))

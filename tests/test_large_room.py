@@ -18,9 +18,12 @@ from pathlib import Path
 
 import pytest
 
+import core.room
 from core import Room, TmuxServerAddress
 from core.capture import capture_panes
 from core.deploy import up
+from core.room_state import RoomState
+from core.spawn import WindowSpec, spawn_window
 from core.team_spec import load_spec
 from core.tmux_client import MAX_COMMAND_BYTES, TmuxClient, split_chain
 from core.topology import read_topology
@@ -158,3 +161,38 @@ async def test_deploy_of_300_agents_starts_readies_and_briefs_every_one(
     screens = await capture_panes(room.client, list(deployed.panes.values()), ansi=False)
     for name, pane_id in deployed.panes.items():
         assert f"brief for {name}." in screens[pane_id]
+
+
+async def test_refresh_reads_command_and_folder_once_a_second_and_for_new_panes(
+    room: Room, client: TmuxClient, spawn_agent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between full reads the refresh asks tmux for neither (a third of its work at 1,000 panes),
+    yet every pane in the state has them: kept from the last read, or read for a new pane."""
+    asked: list[str] = []
+    run = room.client._run
+
+    async def recording(args: list[str], stdin: bytes | None, check: bool):  # type: ignore[no-untyped-def]
+        asked.append(" ".join(args))
+        return await run(args, stdin, check)
+
+    room.client._run = recording  # type: ignore[method-assign]
+    monkeypatch.setattr(core.room, "SLOW_FIELDS_EVERY", 60.0)  # however slow the machine is
+    first = await spawn_agent("first")
+    state = await room.refresh()
+    assert "#{pane_current_command}" in " ".join(asked)
+    command = command_of(state, first)
+    assert command.startswith("python")
+    asked.clear()
+    state = await room.refresh()
+    assert "#{pane_current_command}" not in " ".join(asked)
+    assert command_of(state, first) == command
+    second = await spawn_window(client, WindowSpec("team", "second", ["sleep", "600"]))
+    state = await room.refresh()  # a pane it has not seen: read in full again
+    assert command_of(state, second) == "sleep"
+    assert command_of(state, first) == command
+
+
+def command_of(state: RoomState, pane_id: str) -> str:
+    agent = state.by_pane(pane_id)
+    assert agent is not None, pane_id
+    return agent.pane.current_command
