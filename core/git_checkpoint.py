@@ -135,7 +135,12 @@ def folder_of(repo: git.Repo, path: str | os.PathLike[str]) -> str:
     where = Path(path).expanduser().resolve()
     if where.is_file():
         where = where.parent
-    rel = where.relative_to(root_of(repo)).as_posix()
+    try:
+        rel = where.relative_to(root_of(repo)).as_posix()
+    except ValueError:
+        raise BadInput(f"{where}: not in the working tree of {root_of(repo)}") from None
+    if rel == ".git" or rel.startswith(".git/"):
+        raise BadInput(f"{where}: inside the git directory, not the working tree")
     return "" if rel == "." else rel
 
 
@@ -249,12 +254,28 @@ def working_tree(repo: git.Repo, env: Mapping[str, str], folder: str = "") -> st
     """The tree object of the working state (tracked + untracked-not-ignored) via the temp index;
     with a `folder`, HEAD's tree with only that folder's working state in it."""
     if folder:
+        if _ignored(repo, folder):
+            raise BadInput(
+                f"{_root(repo, folder)} is ignored by the repository around it ({root_of(repo)}),"
+                " so no checkpoint could hold it: make it a repository of its own (git init)"
+            )
         try:
             run(repo, "read-tree", "-m", "HEAD", env=env)  # keeps stat data where it matches
         except GitCommandError:  # an index with conflicts cannot be merged: start from HEAD
             run(repo, "read-tree", "HEAD", env=env)
     run(repo, "add", "-A", "--", _pathspec(folder), env=env)
     return run(repo, "write-tree", env=env)
+
+
+def _ignored(repo: git.Repo, folder: str) -> bool:
+    """Does the enclosing repository ignore the folder (a dotfiles repo ignoring `*`)?"""
+    try:  # check-ignore refuses literal pathspecs; it takes the path as a path anyway
+        run(repo, "check-ignore", "-q", "--", folder, env={"GIT_LITERAL_PATHSPECS": "0"})
+    except GitCommandError as exc:
+        if exc.status == 1:
+            return False
+        raise
+    return True
 
 
 def with_folder_of(

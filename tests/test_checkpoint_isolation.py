@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from core import BadInput
 from core.cli import main
 from tests.checkpoint_repo import git, make_repo, offline_room, tree_files, write
 
@@ -160,3 +161,14 @@ def test_a_dirty_submodule_and_nested_clone_are_reported_in_the_log(
     log = capsys.readouterr().out
     assert "vendor/lib" in log and "tools" in log
     os.chdir(tmp_path)
+
+
+async def test_a_folder_the_enclosing_repo_ignores_is_refused_with_the_reason(
+    tmp_path: Path, db_path: Path
+) -> None:
+    """A dotfiles repo that ignores everything (`*`) would make every checkpoint 'unchanged'."""
+    home = make_repo(tmp_path / "home", {".gitignore": "*\n!.bashrc\n", ".bashrc": "x\n"})
+    write(home / "proj" / "a.txt", "one\n")
+    async with offline_room(db_path) as room:
+        with pytest.raises(BadInput, match="ignored by the repository around it"):
+            await room.checkpoints.take(str(home / "proj"))
