@@ -313,23 +313,17 @@ def _places(rec: Recording) -> tuple[Path, Path]:
     subprocess.run(["git", "init", "-q", str(work)], check=True)
     (work / "README.md").write_text("# demo project\n")
     (work / "hello.py").write_text('print("hello")\n')
-    subprocess.run(["git", "-C", str(work), "add", "."], check=True)
-    subprocess.run(
-        [
-            "git",
-            "-C",
-            str(work),
-            "-c",
-            "user.name=bed",
-            "-c",
-            "user.email=bed@orc.invalid",
-            "commit",
-            "-qm",
-            "start",
-        ],
-        check=True,
-    )
+    commit_all(work)
     return home, work
+
+
+def commit_all(work: Path) -> None:
+    """Commit the repo's files: aider offers to add a file a reply names only if git tracks it."""
+    import subprocess
+
+    git = ["git", "-C", str(work), "-c", "user.name=bed", "-c", "user.email=bed@orc.invalid"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "start"], check=True)
 
 
 async def _started(rec: Recording, mock: MockAPI, **options: Any) -> AgentPane:
@@ -402,10 +396,12 @@ async def working_streaming(rec: Recording) -> None:
 async def working_retrying(rec: Recording) -> None:
     with MockAPI(ChatCompletions()) as mock:
         pane = await _started(rec, mock)
-        mock.script(Fail(500, "mock overloaded"), Fail(500, "mock overloaded"), Stall(10))
+        # litellm's OpenAI client tries each request 3 times before aider sees the error.
+        mock.script(*[Fail(500, "mock overloaded")] * 3, Stall(20))
         await submit(pane, "say hello")
-        await pane.wait_for("Retrying in 0.5 seconds", timeout=30)
+        await pane.wait_for("Retrying in", timeout=30)
         await pane.wait_for("Waiting for", timeout=10)
+        await asyncio.sleep(1.0)
         await rec.save(
             "working-retrying", pane, note="after a 500: `Retrying in ...`, then waiting again"
         )
@@ -422,7 +418,7 @@ async def waiting_add_file(rec: Recording) -> None:
 async def waiting_run_command(rec: Recording) -> None:
     with MockAPI(ChatCompletions()) as mock:
         pane = await _started(rec, mock)
-        await to_approval(pane, mock, "python3 hello.py")
+        await to_approval(pane, mock, "git status --short")
         await rec.save("waiting-run-command", pane, note="a ```bash block: run shell command?")
 
 
@@ -438,7 +434,10 @@ async def waiting_edit_file(rec: Recording) -> None:
     with MockAPI(ChatCompletions()) as mock:
         pane = await _started(rec, mock)
         reply = Reply(edit_text("hello.py", 'print("hello")\n', 'print("hi")\n'))
-        await to_question(pane, mock, reply, "Allow edits to file")
+        # The reply names hello.py, so aider first offers to add it; no, then it asks to edit.
+        await to_question(pane, mock, reply, "Add file to the chat?")
+        await answer(pane, "n")
+        await pane.wait_for(lambda s: asking(s) and "Allow edits" in last_line(s), timeout=30)
         await rec.save(
             "waiting-edit-file", pane, note="an edit to a file not in the chat: allow edits?"
         )
