@@ -37,8 +37,9 @@ from tests.realagents.record import Recording
 
 VERSION = "0.86.2"
 MODEL = "gpt-4o"
-# The input line: `> `, `ask> `, `architect> `, `multi> `, `ask multi> ` (aider's mode prefixes).
-INPUT_LINE = re.compile(r"^(?:[a-z]+ )?(?:multi)?> ?(.*)$")
+# The input line: `> `, `ask> `, `architect> `, `multi> `, `ask multi> ` (edit format, then
+# multi-line mode, as aider/io.py builds the prompt).
+INPUT_LINE = re.compile(r"^(?:[a-z-]+(?: multi)?)?>(?: (.*))?$")
 # A yes/no question waiting for its answer (the last line on screen while aider asks).
 QUESTION = re.compile(r"\(Y\)es/\(N\)o.*\[(?:Yes|No)\]: *$")
 
