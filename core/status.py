@@ -27,12 +27,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from core.agent_kind import guess_kind, is_shell
+from core.agent_kind import is_shell
 from core.input_line import transcript
 from core.pattern_packs import Pack, Rule, load_packs
+from core.process_kind import kind_of_pane
 from core.room_state import AgentStatus, Transition
 from core.screen_text import line_at, region, visible_lines
 from core.topology import Pane
+
+__all__ = ["STATES", "AgentStatus", "StatusDetector", "kind_of_pane", "match_screen"]
 
 STATES = ("working", "idle", "waiting", "exited", "error", "unknown")
 CACHE_SIZE = 4096  # screen verdicts kept: several refreshes' worth for hundreds of panes
@@ -78,11 +81,6 @@ def _stale(rule: Rule, lines: list[str], text: str, at: int) -> bool:
     offset = 0 if rule.region.startswith("top:") else len(lines) - size
     index = offset + text.count("\n", 0, at)
     return any(rule.unless_below.search(line) for line in lines[index + 1 :])
-
-
-def kind_of_pane(pane: Pane) -> str:
-    """The pane's declared kind, else a guess from the program it runs."""
-    return pane.orc_kind or guess_kind(pane.current_command)
 
 
 def hook_status(pane: Pane) -> AgentStatus | None:
