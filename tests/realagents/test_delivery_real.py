@@ -19,7 +19,7 @@ import pytest
 
 from core import Room
 from core.tmux_client import TmuxClient
-from tests.realagents import claude
+from tests.realagents import aider, claude
 from tests.realagents.bed import AgentPane
 from tests.realagents.mockapi import MockAPI, Protocol, Reply
 
@@ -52,7 +52,25 @@ def _claude() -> Kind:
     )
 
 
-KINDS = {"claude": _claude}
+async def _clear_line(pane: AgentPane) -> None:
+    await pane.keys(*["BSpace"] * 40)
+    await pane.settle(quiet=0.5)
+
+
+def _aider() -> Kind:
+    return Kind(
+        "aider",
+        aider.ChatCompletions,
+        lambda home, work: aider.write_home(home),
+        lambda client, home, work, mock: aider.start(client, home, work, mock),
+        lambda pane, mock, command: aider.to_approval(pane, mock, command),
+        aider.to_draft,
+        _clear_line,
+        yes="y",
+    )
+
+
+KINDS = {"claude": _claude, "aider": _aider}
 
 
 async def _settled_text(room: Room, pane_id: str, needle: str, timeout: float = 20.0) -> str:
@@ -96,6 +114,12 @@ async def test_real_agent_refuses_prompts_and_drafts_and_takes_answers(
             await asyncio.sleep(0.1)
         assert marker.exists(), "answering yes ran the command"
         await pane.settle(quiet=1.5, timeout=60)
+        for _ in range(3):  # a follow-up question (aider: add the output to the chat?): no
+            agent = (await room.refresh()).by_pane(pane.pane_id)
+            if agent is None or agent.status.state != "waiting":
+                break
+            assert (await room.answer("eng", "n")).ok
+            await pane.settle(quiet=1.5, timeout=60)
 
         # 3. A person's draft: refused, and the draft stays as it was.
         await kind.to_draft(pane, "my half-written thou")
