@@ -8,6 +8,7 @@ small so an error screen shows in seconds, not minutes. See docs/agents/codex.md
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -96,10 +97,9 @@ class ResponsesProtocol(Protocol):
         return "function"
 
     def respond(self, handler: Handler, request: Request, turn: Turn) -> None:
-        try:
+        # Codex may give up on a stream (an interrupt, a cancelled title): nothing to tell.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self._stream(handler, request, turn)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # Codex gave up on the stream (an interrupt, a cancelled title): nothing to tell
 
     def _stream(self, handler: Handler, request: Request, turn: Turn) -> None:
         rid = _id("resp")
@@ -368,7 +368,9 @@ async def stop(pane: AgentPane, home: Path) -> None:
     """End Codex and everything it started: its app-server daemon outlives Ctrl-C and a killed
     pane (docs/agents/codex.md), so the pane's process tree, then anything still running from
     this home's private copy of the daemon, is ended by pid."""
-    found = await pane.client.run("display-message", "-p", "-t", pane.pane_id, "#{pane_pid}")
+    found = await pane.client.run(
+        "display-message", "-p", "-t", pane.pane_id, "#{pane_pid}", check=False
+    )
     pid = found.stdout.strip()
     pids = await descendants([int(pid)]) if pid.isdigit() else []
     await pane.client.run("kill-pane", "-t", pane.pane_id, check=False)
