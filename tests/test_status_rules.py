@@ -253,7 +253,7 @@ def test_broken_user_file_is_one_clear_error(tmp_path: Path, text: str, message:
 
 
 def test_unknown_kind_uses_every_agent_pack(packs) -> None:
-    screen = (FIXTURES / "codex" / "waiting-command.txt").read_text(encoding="utf-8")
+    screen = (FIXTURES / "codex" / "waiting-command-approval.txt").read_text(encoding="utf-8")
     pane = make_pane("", command="node")
     status = StatusDetector(packs).classify(pane, screen, STILL, NOW)
     assert status.state == "waiting" and status.rule.startswith("unknown:")
