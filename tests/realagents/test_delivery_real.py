@@ -19,7 +19,7 @@ import pytest
 
 from core import Room
 from core.tmux_client import TmuxClient
-from tests.realagents import aider, claude
+from tests.realagents import aider, claude, codex
 from tests.realagents.bed import AgentPane
 from tests.realagents.mockapi import MockAPI, Protocol, Reply
 
@@ -38,6 +38,7 @@ class Kind:
     to_draft: Callable[[AgentPane, str], Awaitable[str]]
     clear_input: Callable[[AgentPane], Awaitable[None]]
     yes: str = "1"  # the choice that approves a command once
+    stop: Callable[[AgentPane, Path], Awaitable[None]] | None = None  # end what it started
 
 
 def _claude() -> Kind:
@@ -70,7 +71,21 @@ def _aider() -> Kind:
     )
 
 
-KINDS = {"claude": _claude, "aider": _aider}
+def _codex() -> Kind:
+    return Kind(
+        "codex",
+        codex.ResponsesProtocol,
+        lambda home, work: None,  # start() writes CODEX_HOME for the mock
+        lambda client, home, work, mock: codex.start(client, home, work, mock),
+        lambda pane, mock, command: codex.to_approval(pane, mock, command),
+        codex.to_draft,
+        _clear_line,
+        yes="y",
+        stop=codex.stop,
+    )
+
+
+KINDS = {"claude": _claude, "aider": _aider, "codex": _codex}
 
 
 async def _settled_text(room: Room, pane_id: str, needle: str, timeout: float = 20.0) -> str:
@@ -90,52 +105,62 @@ async def test_real_agent_refuses_prompts_and_drafts_and_takes_answers(
 ) -> None:
     kind = KINDS[kind_name]()
     kind.prepare(agent_home, workdir)
-    marker = workdir / "orc-approved.txt"
     with MockAPI(kind.protocol()) as mock:
         pane = await kind.start(client, agent_home, workdir, mock)
-        await client.run("set-option", "-p", "-t", pane.pane_id, "@orc-name", "eng")
+        try:
+            await _prompts_drafts_answers(kind, client, room, pane, mock, workdir)
+        finally:
+            if kind.stop is not None:
+                await kind.stop(pane, agent_home)
 
-        # 1. A dialog: the message is refused, nothing is typed into it, the command waits.
-        await kind.to_approval(pane, mock, f"touch {marker.name}")
-        asked = len(mock.model_requests())
-        refused = await room.send("eng", "yes, and also delete the build folder")
-        assert refused.status == "failed", refused
-        assert "waiting at a prompt" in (refused.reason or "")
-        await asyncio.sleep(1.0)  # time for a typed key to have picked an option
-        assert not marker.exists(), "the dialog must not have been answered by the message"
-        assert len(mock.model_requests()) == asked
-        assert not any("delete the build folder" in t for t in mock.texts_sent())
 
-        # 2. Answering is its own act: the option is picked and the tool runs.
-        answered = await room.answer("eng", kind.yes)
-        assert answered.ok, answered
-        deadline = time.monotonic() + 30
-        while not marker.exists() and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-        assert marker.exists(), "answering yes ran the command"
+async def _prompts_drafts_answers(
+    kind: Kind, client: TmuxClient, room: Room, pane: AgentPane, mock: MockAPI, workdir: Path
+) -> None:
+    marker = workdir / "orc-approved.txt"
+    await client.run("set-option", "-p", "-t", pane.pane_id, "@orc-name", "eng")
+
+    # 1. A dialog: the message is refused, nothing is typed into it, the command waits.
+    await kind.to_approval(pane, mock, f"touch {marker.name}")
+    asked = len(mock.model_requests())
+    refused = await room.send("eng", "yes, and also delete the build folder")
+    assert refused.status == "failed", refused
+    assert "waiting at a prompt" in (refused.reason or "")
+    await asyncio.sleep(1.0)  # time for a typed key to have picked an option
+    assert not marker.exists(), "the dialog must not have been answered by the message"
+    assert len(mock.model_requests()) == asked
+    assert not any("delete the build folder" in t for t in mock.texts_sent())
+
+    # 2. Answering is its own act: the option is picked and the tool runs.
+    answered = await room.answer("eng", kind.yes)
+    assert answered.ok, answered
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert marker.exists(), "answering yes ran the command"
+    await pane.settle(quiet=1.5, timeout=60)
+    for _ in range(3):  # a follow-up question (aider: add the output to the chat?): no
+        agent = (await room.refresh()).by_pane(pane.pane_id)
+        if agent is None or agent.status.state != "waiting":
+            break
+        assert (await room.answer("eng", "n")).ok
         await pane.settle(quiet=1.5, timeout=60)
-        for _ in range(3):  # a follow-up question (aider: add the output to the chat?): no
-            agent = (await room.refresh()).by_pane(pane.pane_id)
-            if agent is None or agent.status.state != "waiting":
-                break
-            assert (await room.answer("eng", "n")).ok
-            await pane.settle(quiet=1.5, timeout=60)
 
-        # 3. A person's draft: refused, and the draft stays as it was.
-        await kind.to_draft(pane, "my half-written thou")
-        drafted = await room.send("eng", "run the tests")
-        assert drafted.status == "failed" and "a draft is on the input line" in (
-            drafted.reason or ""
-        ), drafted
-        await asyncio.sleep(0.5)
-        screen = await room.capture_text(pane.pane_id)
-        assert "my half-written thou" in screen and "run the tests" not in screen
-        await kind.clear_input(pane)
+    # 3. A person's draft: refused, and the draft stays as it was.
+    await kind.to_draft(pane, "my half-written thou")
+    drafted = await room.send("eng", "run the tests")
+    assert drafted.status == "failed" and "a draft is on the input line" in (
+        drafted.reason or ""
+    ), drafted
+    await asyncio.sleep(0.5)
+    screen = await room.capture_text(pane.pane_id)
+    assert "my half-written thou" in screen and "run the tests" not in screen
+    await kind.clear_input(pane)
 
-        # 4. A ready input box: delivered, and the model receives it exactly.
-        mock.script(Reply("On it."))
-        text = "orc says: check the CI run; then report"
-        sent = await room.send("eng", text)
-        assert sent.ok, sent
-        await _settled_text(room, pane.pane_id, "On it.")
-        assert any(text in t for t in mock.texts_sent())
+    # 4. A ready input box: delivered, and the model receives it exactly.
+    mock.script(Reply("On it."))
+    text = "orc says: check the CI run; then report"
+    sent = await room.send("eng", text)
+    assert sent.ok, sent
+    await _settled_text(room, pane.pane_id, "On it.")
+    assert any(text in t for t in mock.texts_sent())
