@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.agent_hooks import with_orc_hooks
 from core.capture import capture_panes
-from core.claude_hooks import with_orc_hooks
 from core.errors import ActionFailed, BadInput, OrcError
 from core.input_line import read_input
 from core.process_tree import descendants, end_processes

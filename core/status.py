@@ -197,11 +197,12 @@ class StatusDetector:
             if later and (
                 (hooked.state != "working" and verdict.state == "working")
                 or (hooked.state == "waiting" and verdict.state == "idle")
+                or (hooked.state != "waiting" and verdict.state == "waiting")
             ):
                 # The screen moved on after the event and the hooks did not say so: a spinner
-                # drawn after a Stop (hooks set up only in part), or an input box back after a
-                # dialog was refused with Esc (Claude sends no event then). A stale hook must
-                # not pin the state.
+                # drawn after a Stop (hooks set up only in part), an input box back after a
+                # dialog was refused with Esc (Claude sends no event then), a dialog after a
+                # turn-complete (Codex's only event). A stale hook must not pin the state.
                 return AgentStatus(
                     verdict.state,
                     verdict.rule,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from core.codex_hooks import codex_notify_argv
 from core.deploy import take_down
 from core.room import Room
 from core.tmux_client import TmuxClient
@@ -124,5 +125,36 @@ async def test_down_leaves_no_codex_process(
             while _codex_processes(agent_home) and time.monotonic() < deadline:
                 await asyncio.sleep(0.1)
             assert _codex_processes(agent_home) == []
+        finally:
+            await codex.stop(pane, agent_home)
+
+
+async def test_notify_hook_reports_a_finished_turn(
+    client: TmuxClient, room: Room, agent_home: Path, workdir: Path, db_path: Path
+) -> None:
+    """`orc up` gives Codex orc's notify hook on its command line (core/codex_hooks.py): each
+    finished turn reaches the room as a hook event, and the screen still decides while it
+    works and when a dialog shows after the event."""
+    args = codex_notify_argv(room.address, db_path)
+    with MockAPI(codex.ResponsesProtocol()) as mock:
+        pane = await codex.start(client, agent_home, workdir, mock, args=args)
+        try:
+            mock.script(Reply("All done here."))
+            await codex.submit(pane, "say done", mock)
+            deadline = time.monotonic() + 30
+            view = None
+            while time.monotonic() < deadline:
+                view = (await room.refresh()).by_pane(pane.pane_id)
+                if view is not None and view.pane.hook_event == "idle":
+                    break
+                await asyncio.sleep(0.2)
+            assert view is not None and view.pane.hook_state == "idle", view
+            assert "All done here." in view.pane.hook_note  # the payload's last message
+            async with room.store.db.execute(
+                "SELECT COUNT(*) FROM events WHERE kind='hook' AND pane_id=?", (pane.pane_id,)
+            ) as cur:
+                assert (await cur.fetchone())[0] >= 1
+            await codex.to_approval(pane, mock, "touch approved.txt")
+            assert "Would you like to run" in await state_of(room, pane, "waiting")
         finally:
             await codex.stop(pane, agent_home)
