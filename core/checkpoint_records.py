@@ -1,4 +1,4 @@
-"""The `checkpoints` table (migration 0004): intent first, then the outcome, then the log."""
+"""The `checkpoints` table (migrations 0004, 0011): intent first, then the outcome, then the log."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ class Checkpoint:
     head: str | None = None  # HEAD when it was taken
     ref: str = ""
     skipped: str = ""  # commit mode: why a snapshot was taken instead of a commit
+    notes: str = ""  # what it does not hold: nested repositories' uncommitted work
 
 
 async def intend(
@@ -50,8 +51,8 @@ async def intend(
 async def taken(store: Store, row_id: int, result: Taken) -> None:
     await store.db.execute(
         "UPDATE checkpoints SET status='taken', at=?, repo=?, branch=?, mode=?, commit_sha=?,"
-        " parent=?, head=?, ref=?, skipped=?, files_changed=?, insertions=?, deletions=?,"
-        " diffstat=? WHERE id=?",
+        " parent=?, head=?, ref=?, skipped=?, notes=?, files_changed=?, insertions=?,"
+        " deletions=?, diffstat=? WHERE id=?",
         (
             time.time(),
             result.repo,
@@ -62,6 +63,7 @@ async def taken(store: Store, row_id: int, result: Taken) -> None:
             result.head,
             result.ref,
             result.skipped,
+            result.notes,
             result.stat.files_changed,
             result.stat.insertions,
             result.stat.deletions,
@@ -138,4 +140,5 @@ def _checkpoint(row: aiosqlite.Row) -> Checkpoint:
         head=row["head"],
         ref=row["ref"] or "",
         skipped=row["skipped"],
+        notes=row["notes"],
     )

@@ -77,11 +77,14 @@ class MemoryStats:
 
 @dataclass(frozen=True)
 class Retention:
-    """How much pane history to keep. Environment: ORC_MEMORY_MAX_AGE (a duration, e.g. `7d`),
-    ORC_MEMORY_MAX_SIZE (e.g. `500MB`), ORC_MEMORY_SCREEN_EVERY (a duration, e.g. `5s`)."""
+    """The database's budget (core/pane_history.py says how it is spent). Environment:
+    ORC_MEMORY_MAX_AGE (pane history, a duration, default 7d), ORC_RECORDS_MAX_AGE (finished
+    messages, events and schedule runs, default 90d), ORC_MEMORY_MAX_SIZE (the whole database,
+    e.g. `500MB`, default 512MB), ORC_MEMORY_SCREEN_EVERY (a duration, default 5s)."""
 
     max_age: float = 7 * 86400.0
     max_bytes: int = 512 * 1024 * 1024
+    records_max_age: float = 90 * 86400.0
     screen_every: float = 5.0  # at most one stored screen per pane per this many seconds
     prune_every: float = 60.0  # seconds between retention passes in the leader
 
@@ -93,6 +96,8 @@ class Retention:
         values: dict[str, Any] = {}
         if env.get("ORC_MEMORY_MAX_AGE"):
             values["max_age"] = parse_duration(env["ORC_MEMORY_MAX_AGE"])
+        if env.get("ORC_RECORDS_MAX_AGE"):
+            values["records_max_age"] = parse_duration(env["ORC_RECORDS_MAX_AGE"])
         if env.get("ORC_MEMORY_MAX_SIZE"):
             values["max_bytes"] = parse_size(env["ORC_MEMORY_MAX_SIZE"])
         if env.get("ORC_MEMORY_SCREEN_EVERY"):
@@ -305,7 +310,15 @@ class Memory:
 
     async def prune(self) -> PruneReport:
         r = self.retention
-        return await self._run(lambda h: h.prune(max_age=r.max_age, max_bytes=r.max_bytes))
+        live = {view.pane_id for view in self.room.state.agents}  # as of the last refresh
+        return await self._run(
+            lambda h: h.prune(
+                max_age=r.max_age,
+                max_bytes=r.max_bytes,
+                records_max_age=r.records_max_age,
+                live_panes=live,
+            )
+        )
 
 
 def search_sync(

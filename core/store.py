@@ -15,6 +15,8 @@ from typing import Any
 
 import aiosqlite
 
+from core.paths import private_db
+
 
 def _migrations() -> list[tuple[str, str]]:
     folder = resources.files("core") / "migrations"
@@ -50,7 +52,7 @@ class Store:
     @classmethod
     async def open(cls, path: Path | str) -> Store:
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_db(path)  # 0600 in a 0700 folder: the database holds unredacted history
         db = await aiosqlite.connect(path, isolation_level=None)
         db.row_factory = aiosqlite.Row
         await db.execute("PRAGMA journal_mode=WAL")

@@ -44,9 +44,9 @@ async def _who(room: Room) -> str | None:
 @click.argument("repo", required=False)
 @click.option("-m", "--message", "message", default="", help="why this checkpoint is taken")
 def take_command(repo: str | None, message: str) -> None:
-    """Checkpoint REPO (default: the current directory's repository).
+    """Checkpoint the folder REPO (default: the current directory) of its git repository.
 
-    Saves the whole working state (tracked and untracked, not ignored files) under
+    Saves the folder's working state (tracked and untracked, not ignored files) under
     refs/orc/checkpoints/BRANCH without touching the working tree, index, HEAD or branches; a
     team in commit mode gets a real commit instead. A repository with no commits yet is refused.
     """
@@ -69,6 +69,8 @@ def take_command(repo: str | None, message: str) -> None:
     )
     if point.skipped:
         click.echo(f"no commit made ({point.skipped}): saved as a snapshot instead")
+    if point.notes:
+        click.echo(point.notes)
 
 
 @checkpoint_group.command("log")
@@ -150,6 +152,8 @@ def _table(points: list[Checkpoint], *, show_repo: bool) -> str:
         }
         if p.skipped:
             row["message"] += f" [no commit: {p.skipped}]"
+        if p.notes:
+            row["message"] += f" [{p.notes}]"
         if show_repo:
             row = {"repo": p.repo, **row}
         rows.append(row)
