@@ -1,9 +1,9 @@
 """The whole tmux server's sessions, windows and panes, read with ONE `list-panes -a` call.
 
 Pane options are anyone's to set (`tmux set-option -p @orc-name $'a\\n%9...'`, a hook note), and
-tmux prints them raw: newlines, separators and all. So records and fields are framed by a random
-token chosen for each call, which no value can contain; a value cannot start a record or shift
-another pane's fields, whatever it holds.
+tmux prints them raw: newlines, separators and all. So each record starts with a random token
+chosen for each call, which no value can contain, and each field with a random mark: a value
+cannot start a record or change another pane's fields, whatever it holds.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ _FIELD = f"\x1f{secrets.token_hex(2)}"
 
 
 # A pane's foreground command and folder cost tmux two /proc reads per pane, a third of a
-# 1,000-pane topology: a refresh may take them from an earlier read (see parse_topology's `since`).
+# 1,000-pane topology: a refresh may take them from an earlier read (parse_light_topology).
 SLOW_FIELDS = frozenset({"current_command", "current_path"})
 
 
