@@ -1,0 +1,437 @@
+"""Gemini CLI in the real-agent test bed: its API, its HOME, a start that waits for the input
+box (or a first-run dialog), drivers into each state, and the recorder's scenarios.
+
+The CLI (npm @google/gemini-cli, a node program: tmux shows `node`) talks to the Gemini API at
+`GOOGLE_GEMINI_BASE_URL` with `GEMINI_API_KEY`: `POST /v1beta/models/<model>:streamGenerateContent
+?alt=sse` for each turn of the chat, and plain `:generateContent` for side questions (the "Auto"
+model router's complexity score, the next-speaker check) that must get a sensible answer or the
+turn stalls while the CLI retries them. Only the streamed requests take scripted turns.
+
+Facts measured with 0.61.0 (docs/agents/gemini.md has the rest):
+- First runs ask, in order: "Do you trust the files in this folder?" (then the CLI restarts
+  itself), the auth method chooser ("How would you like to authenticate for this project?"), and
+  the API key entry box (prefilled from GEMINI_API_KEY). A settings.json with
+  security.auth.selectedType = "gemini-api-key" plus the key in the environment skips the last
+  two; ~/.gemini/trustedFolders.json skips the first.
+- Failed requests are retried with a spinner, 5 s then doubling, up to general.maxAttempts
+  (default 10, i.e. minutes); the bed sets it to 2.
+- Keys typed within ~0.3 s of the text can be taken as part of a paste: an Enter then inserts a
+  newline instead of submitting. `submit` waits for the text to show, then checks the Enter took.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from core.tmux_client import TmuxClient
+from tests.realagents.bed import AgentPane, agent_env, require_agent, start_agent
+from tests.realagents.mockapi import (
+    Drop,
+    Fail,
+    Handler,
+    MockAPI,
+    Protocol,
+    Reply,
+    Request,
+    Stall,
+    ToolCall,
+    Turn,
+    chunked,
+)
+
+VERSION = "0.61.0"
+# A fixed model: with the default "Auto" every prompt first asks a router model to score it.
+MODEL = "gemini-2.5-flash"
+API_KEY = "orc-test-key"
+
+READY = "Type your message"  # the empty input box's placeholder
+TRUST_QUESTION = "Do you trust the files in this folder?"
+AUTH_QUESTION = "How would you like to authenticate for this project?"
+KEY_QUESTION = "Enter Gemini API Key"
+SHELL_QUESTION = "Allow execution of"
+EDIT_QUESTION = "Apply this change?"
+SPINNER = re.compile(r"\(esc to cancel, \d+")
+ERROR_LINE = "✕ [API Error"
+
+
+class GeminiProtocol(Protocol):
+    """The Gemini API (generativelanguage v1beta) as the CLI's @google/genai client calls it."""
+
+    def is_model_request(self, method: str, path: str) -> bool:
+        return method == "POST" and ":streamGenerateContent" in path
+
+    def _chunk(self, parts: list[dict[str, Any]], finish: bool) -> dict[str, Any]:
+        candidate: dict[str, Any] = {"content": {"role": "model", "parts": parts}, "index": 0}
+        if finish:
+            candidate["finishReason"] = "STOP"
+        usage = {"promptTokenCount": 10, "candidatesTokenCount": 5, "totalTokenCount": 15}
+        return {"candidates": [candidate], "usageMetadata": usage, "modelVersion": MODEL}
+
+    def respond(self, handler: Handler, request: Request, turn: Turn) -> None:
+        handler.start_stream()
+        if isinstance(turn, Reply):
+            pieces = chunked(turn.text, turn.chunks)
+            for i, piece in enumerate(pieces):
+                if i and turn.delay:
+                    time.sleep(turn.delay)
+                handler.sse(self._chunk([{"text": piece}], i == len(pieces) - 1))
+        elif isinstance(turn, ToolCall):
+            parts: list[dict[str, Any]] = []
+            if turn.text:
+                parts.append({"text": turn.text})
+            parts.append({"functionCall": {"name": turn.name, "args": turn.arguments}})
+            handler.sse(self._chunk(parts, True))
+
+    def other(self, handler: Handler, request: Request) -> None:
+        if ":countTokens" in request.path:
+            handler.send_json(200, {"totalTokens": 10})
+        elif ":generateContent" in request.path:
+            handler.send_json(200, self._side_answer(request.body))
+        elif request.method == "GET" and "/models" in request.path:
+            handler.send_json(200, {"models": []})
+        else:
+            handler.send_json(200, {})
+
+    def _side_answer(self, body: Any) -> dict[str, Any]:
+        """A side request (model router, next-speaker check ...): JSON fitting the schema it
+        asks for, so the chat turn goes on as if a real model had answered."""
+        config = body.get("generationConfig", {}) if isinstance(body, dict) else {}
+        schema = config.get("responseJsonSchema") or config.get("responseSchema")
+        answer = json.dumps(_fit(schema)) if isinstance(schema, dict) else "ok"
+        return self._chunk([{"text": answer}], True)
+
+    def error_body(self, turn: Fail) -> Any:
+        status = {
+            400: "INVALID_ARGUMENT",
+            401: "UNAUTHENTICATED",
+            403: "PERMISSION_DENIED",
+            429: "RESOURCE_EXHAUSTED",
+            500: "INTERNAL",
+            503: "UNAVAILABLE",
+        }.get(turn.status, "UNKNOWN")
+        return {"error": {"code": turn.status, "message": turn.message, "status": status}}
+
+
+# Values a side request's schema gets: the user speaks next (the turn ends), the router picks
+# the small model.
+_CHOICES = {"next_speaker": "user", "model_choice": "flash"}
+
+
+def _fit(schema: dict[str, Any], name: str = "") -> Any:
+    kind = str(schema.get("type", "object")).lower()
+    if "enum" in schema:
+        wanted = _CHOICES.get(name)
+        return wanted if wanted in schema["enum"] else schema["enum"][0]
+    if kind == "object":
+        return {key: _fit(sub, key) for key, sub in schema.get("properties", {}).items()}
+    if kind == "array":
+        return []
+    if kind in ("integer", "number"):
+        return 10
+    if kind == "boolean":
+        return False
+    return _CHOICES.get(name, "mock")
+
+
+# -- HOME ------------------------------------------------------------------------------------
+
+
+def write_home(
+    home: Path,
+    workdir: Path,
+    *,
+    trusted: bool = True,
+    auth: bool = True,
+    max_attempts: int = 2,
+) -> None:
+    """~/.gemini for one run. `trusted`: the workdir is in trustedFolders.json (else the trust
+    dialog shows first). `auth`: the API-key auth method is chosen (else the auth chooser and
+    then the key entry box show). Update checks, usage statistics, telemetry and the IDE nag are
+    off, and failed requests are tried `max_attempts` times (the default 10 takes minutes)."""
+    config = home / ".gemini"
+    config.mkdir(parents=True, exist_ok=True)
+    security: dict[str, Any] = {"folderTrust": {"enabled": True}}
+    if auth:
+        security["auth"] = {"selectedType": "gemini-api-key"}
+    settings = {
+        "security": security,
+        "general": {
+            "enableAutoUpdate": False,
+            "enableAutoUpdateNotification": False,
+            "maxAttempts": max_attempts,
+        },
+        "privacy": {"usageStatisticsEnabled": False},
+        "telemetry": {"enabled": False},
+        "ide": {"enabled": False, "hasSeenNudge": True},
+        "model": {"name": MODEL},
+    }
+    (config / "settings.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
+    folders = config / "trustedFolders.json"
+    if trusted:
+        folders.write_text(json.dumps({str(workdir): "TRUST_FOLDER"}), encoding="utf-8")
+    elif folders.exists():
+        folders.unlink()
+
+
+def gemini_env(home: Path, mock: MockAPI) -> dict[str, str]:
+    return agent_env(home, {"GOOGLE_GEMINI_BASE_URL": mock.url, "GEMINI_API_KEY": API_KEY})
+
+
+def argv(*extra: str) -> list[str]:
+    return [str(require_agent("gemini")), *extra]
+
+
+async def start(
+    client: TmuxClient,
+    home: Path,
+    workdir: Path,
+    mock: MockAPI,
+    *,
+    trusted: bool = True,
+    auth: bool = True,
+    until: str = READY,
+    then_shell: bool = False,
+    name: str = "gemini",
+    timeout: float = 60.0,
+) -> AgentPane:
+    """Start the real Gemini CLI against `mock` and wait until `until` shows (by default the
+    empty input box, settled: keys typed while it initialises are queued or lost).
+
+    `then_shell` runs it as `bash -c 'gemini; exec bash'` so that quitting leaves a shell in
+    the pane (only the recorder's exited screen wants that; orc itself never starts a shell)."""
+    write_home(home, workdir, trusted=trusted, auth=auth)
+    program = argv()
+    if then_shell:
+        program = ["bash", "-c", '"$0"; exec bash --norc', *program]
+    pane = await start_agent(
+        client, "gemini", program, env=gemini_env(home, mock), cwd=workdir, name=name
+    )
+    await pane.wait_for(until, timeout=timeout)
+    if until == READY:
+        await pane.settle(quiet=1.0, timeout=timeout)
+    return pane
+
+
+# -- drivers ---------------------------------------------------------------------------------
+
+_INPUT = re.compile(r"^ > (?P<text>.*)$", re.MULTILINE)
+
+
+def input_text(screen: str) -> str | None:
+    """What is typed in the input box ('' when it shows the placeholder), or None when no input
+    box is on screen (a dialog covers it). The box is the bottom-most ` > ` line."""
+    found = None
+    for found in _INPUT.finditer(screen):
+        pass
+    if found is None:
+        return None
+    text = found.group("text").strip()
+    return "" if text.startswith(READY) else text
+
+
+async def to_draft(pane: AgentPane, text: str) -> str:
+    """Type `text` into the idle input box without sending it (a person's half-typed draft)."""
+    await pane.type(text)
+    return await pane.wait_for(lambda s: (input_text(s) or "").endswith(text.strip()), 10)
+
+
+async def submit(pane: AgentPane, text: str, timeout: float = 15.0) -> str:
+    """Type a prompt and send it; returns the screen once the input box emptied (the prompt
+    was taken). The Enter is repeated while the text still sits in the box: one that comes too
+    soon after the text counts as part of a paste and only adds a line."""
+    await to_draft(pane, text)
+    await asyncio.sleep(0.5)
+    deadline = time.monotonic() + timeout
+    while True:
+        await pane.keys("Enter")
+        try:
+            return await pane.wait_for(lambda s: input_text(s) != text.strip(), 3)
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+
+
+async def to_reply(pane: AgentPane, mock: MockAPI, text: str = "hello", reply: str = "Done.") -> str:
+    """One finished turn: the prompt goes out, the reply shows, the input box is back."""
+    mock.script(Reply(reply))
+    await submit(pane, text)
+    await pane.wait_for(f"✦ {reply}", 30)
+    return await pane.wait_for(lambda s: input_text(s) == "" and not SPINNER.search(s), 30)
+
+
+SHELL_CALL = ToolCall(
+    "run_shell_command", {"command": "touch approved.txt", "description": "Create a file"}
+)
+EDIT_CALL = ToolCall("write_file", {"file_path": "notes.txt", "content": "hello from the mock\n"})
+
+
+async def to_approval(pane: AgentPane, mock: MockAPI, call: ToolCall = SHELL_CALL) -> str:
+    """The model asks to run a tool; returns the screen showing the approval dialog (Enter
+    there would pick "Allow once"). After it the mock's default reply ends the turn."""
+    mock.script(call)
+    await submit(pane, "please do it")
+    question = EDIT_QUESTION if call.name in ("write_file", "replace") else SHELL_QUESTION
+    return await pane.wait_for(question, 30)
+
+
+async def to_menu(pane: AgentPane, char: str = "/") -> str:
+    """Open the slash-command menu (or, with "@", file completion) in the idle input box."""
+    await pane.type(char)
+    if char == "/":
+        return await pane.wait_for(re.compile(r"^\s*\(1/\d+\)\s*$", re.MULTILINE), 10)
+    return await pane.wait_for("README.md", 10)
+
+
+async def to_error(pane: AgentPane, mock: MockAPI, turn: Fail | Drop) -> str:
+    """Every attempt of the next prompt fails with `turn`; returns the final error screen."""
+    old = mock.default
+    mock.default = turn
+    try:
+        await submit(pane, "this will fail")
+        return await pane.wait_for(
+            lambda s: ERROR_LINE in s and input_text(s) == "" and not SPINNER.search(s), 60
+        )
+    finally:
+        mock.default = old
+
+
+# -- scenarios for the recorder (python -m tests.realagents.record gemini) --------------------
+
+from tests.realagents.record import Recording  # noqa: E402  (record imports this module lazily)
+
+
+def _dirs(rec: Recording) -> tuple[Path, Path]:
+    home, work = rec.scratch / "home", rec.scratch / "work"
+    home.mkdir(exist_ok=True)
+    work.mkdir(exist_ok=True)
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(work)], check=True)
+    (work / "README.md").write_text("# demo project\n")
+    return home, work
+
+
+async def idle_fresh(rec: Recording) -> None:
+    home, work = _dirs(rec)
+    with MockAPI(GeminiProtocol()) as mock:
+        pane = await start(rec.client, home, work, mock)
+        await rec.save("idle-fresh", pane, note="the empty input box after start")
+        await to_draft(pane, "refactor the parser so that")
+        await pane.settle(0.5)
+        await rec.save("idle-draft", pane, note="a person's half-typed draft in the input box")
+        await pane.keys("C-u")  # clears the line
+        await pane.wait_for(lambda s: input_text(s) == "", 10)
+        await to_menu(pane, "/")
+        await pane.settle(0.5)
+        await rec.save("idle-slash-menu", pane, note="the / command menu open (idle)")
+        await pane.keys("BSpace")  # the "/" goes, and the menu with it
+        await pane.wait_for(lambda s: input_text(s) == "", 10)
+        await to_menu(pane, "@")
+        await pane.settle(0.5)
+        await rec.save("idle-at-completion", pane, note="@ file completion open (idle)")
+
+
+async def idle_reply(rec: Recording) -> None:
+    home, work = _dirs(rec)
+    with MockAPI(GeminiProtocol()) as mock:
+        pane = await start(rec.client, home, work, mock)
+        await to_reply(pane, mock, "say hello", "Hello! How can I help with this project?")
+        await pane.settle(1.0)
+        await rec.save("idle-after-reply", pane, note="a finished reply, input box empty")
+
+
+async def working(rec: Recording) -> None:
+    home, work = _dirs(rec)
+    with MockAPI(GeminiProtocol()) as mock:
+        pane = await start(rec.client, home, work, mock)
+        mock.script(Stall(20, Reply("Late.")))
+        await submit(pane, "think hard")
+        await pane.wait_for(SPINNER, 15)
+        await asyncio.sleep(1.5)
+        await rec.save("working-stalled", pane, note="request stalled: the Thinking spinner")
+        mock.script(Reply("word " * 60, chunks=30, delay=0.4))
+        await pane.wait_for("✦ Late.", 30)
+        await pane.wait_for(lambda s: input_text(s) == "" and not SPINNER.search(s), 30)
+        await submit(pane, "stream slowly")
+        await pane.wait_for("✦ word", 20)
+        prev = await pane.screen()
+        await asyncio.sleep(0.8)
+        await rec.save("working-streaming", pane, note="a reply streaming slowly", prev=prev)
+
+
+async def waiting_dialogs(rec: Recording) -> None:
+    home, work = _dirs(rec)
+    with MockAPI(GeminiProtocol()) as mock:
+        pane = await start(rec.client, home, work, mock, trusted=False, auth=False, until=TRUST_QUESTION)
+        await pane.settle(1.0)
+        await rec.save("waiting-trust-folder", pane, note="first run: trust this folder?")
+        await pane.keys("Enter")  # 1. Trust folder: the CLI restarts itself
+        await pane.wait_for(AUTH_QUESTION, 60)
+        await pane.settle(1.0)
+        await rec.save("waiting-auth-method", pane, note="first run: choose how to authenticate")
+        await pane.keys("Enter")  # 2. Use Gemini API Key (highlighted: the key is in the env)
+        await pane.wait_for(KEY_QUESTION, 30)
+        await pane.settle(1.0)
+        await rec.save("waiting-api-key", pane, note="first run: the API key entry box")
+
+
+async def waiting_tools(rec: Recording) -> None:
+    home, work = _dirs(rec)
+    with MockAPI(GeminiProtocol()) as mock:
+        pane = await start(rec.client, home, work, mock)
+        await to_approval(pane, mock, SHELL_CALL)
+        await pane.settle(1.0)
+        await rec.save("waiting-shell-approval", pane, note="run_shell_command approval")
+        await pane.keys("Escape")  # no: the turn is cancelled, nothing runs
+        await pane.wait_for(lambda s: input_text(s) == "", 15)
+        await to_approval(pane, mock, EDIT_CALL)
+        await pane.settle(1.0)
+        await rec.save("waiting-edit-approval", pane, note="write_file approval")
+
+
+async def errors(rec: Recording) -> None:
+    home, work = _dirs(rec)
+    with MockAPI(GeminiProtocol()) as mock:
+        pane = await start(rec.client, home, work, mock)
+        cases = [
+            ("error-401", Fail(401, "API key not valid. Please pass a valid API key."), "HTTP 401"),
+            ("error-429", Fail(429, "Resource has been exhausted (e.g. check quota)."), "HTTP 429 after retries"),
+            ("error-500", Fail(500, "Internal error encountered."), "HTTP 500 after retries"),
+            ("error-dropped", Drop(), "connection dropped, after retries"),
+        ]
+        for name, turn, note in cases:
+            await pane.keys("C-l")  # a clean screen: each error alone, as a user would meet it
+            await pane.wait_for(lambda s: ERROR_LINE not in s, 10)
+            await to_error(pane, mock, turn)
+            await pane.settle(1.0)
+            await rec.save(name, pane, note=f"{note}: the final error line")
+        await to_reply(pane, mock, "try again", "It works now.")
+        await pane.settle(1.0)
+        await rec.save("idle-after-error", pane, note="an error line above, then a turn that worked")
+
+
+async def exited(rec: Recording) -> None:
+    home, work = _dirs(rec)
+    with MockAPI(GeminiProtocol()) as mock:
+        pane = await start(rec.client, home, work, mock, then_shell=True)
+        await submit(pane, "/quit")
+        await pane.wait_for(re.compile(r"[$#] $", re.MULTILINE), 30)
+        await pane.settle(1.0)
+        await rec.save("exited-shell-quit", pane, note="after /quit: the shell it ran from")
+
+
+# Named after the first fixture each saves (the recorder checks that one was written).
+SCENARIOS = {
+    "idle-fresh": idle_fresh,
+    "idle-after-reply": idle_reply,
+    "working-stalled": working,
+    "waiting-trust-folder": waiting_dialogs,
+    "waiting-shell-approval": waiting_tools,
+    "error-401": errors,
+    "exited-shell-quit": exited,
+}
