@@ -22,12 +22,15 @@ Facts measured with 0.61.0 (docs/agents/gemini.md has the rest):
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 import time
 from pathlib import Path
 from typing import Any
 
+from core.input_line import read_input
+from core.pattern_packs import Pack, load_packs
 from core.tmux_client import TmuxClient
 from tests.realagents.bed import AgentPane, agent_env, require_agent, start_agent
 from tests.realagents.mockapi import (
@@ -148,11 +151,14 @@ def write_home(
     trusted: bool = True,
     auth: bool = True,
     max_attempts: int = 2,
+    error_verbosity: str | None = None,
 ) -> None:
     """~/.gemini for one run. `trusted`: the workdir is in trustedFolders.json (else the trust
     dialog shows first). `auth`: the API-key auth method is chosen (else the auth chooser and
     then the key entry box show). Update checks, usage statistics, telemetry and the IDE nag are
-    off, and failed requests are tried `max_attempts` times (the default 10 takes minutes)."""
+    off, and failed requests are tried `max_attempts` times (the default 10 takes minutes).
+    `error_verbosity="full"` makes the CLI ask "Keep trying / Stop" once a 429 or 500 has
+    used its attempts, where the default ("low") silently starts over, forever."""
     config = home / ".gemini"
     config.mkdir(parents=True, exist_ok=True)
     security: dict[str, Any] = {"folderTrust": {"enabled": True}}
@@ -170,6 +176,8 @@ def write_home(
         "ide": {"enabled": False, "hasSeenNudge": True},
         "model": {"name": MODEL},
     }
+    if error_verbosity is not None:
+        settings["ui"] = {"errorVerbosity": error_verbosity}
     (config / "settings.json").write_text(json.dumps(settings, indent=2), encoding="utf-8")
     folders = config / "trustedFolders.json"
     if trusted:
@@ -198,13 +206,14 @@ async def start(
     then_shell: bool = False,
     name: str = "gemini",
     timeout: float = 60.0,
+    error_verbosity: str | None = None,
 ) -> AgentPane:
     """Start the real Gemini CLI against `mock` and wait until `until` shows (by default the
     empty input box, settled: keys typed while it initialises are queued or lost).
 
     `then_shell` runs it as `bash -c 'gemini; exec bash'` so that quitting leaves a shell in
     the pane (only the recorder's exited screen wants that; orc itself never starts a shell)."""
-    write_home(home, workdir, trusted=trusted, auth=auth)
+    write_home(home, workdir, trusted=trusted, auth=auth, error_verbosity=error_verbosity)
     program = argv()
     if then_shell:
         program = ["bash", "-c", '"$0"; exec bash --norc', *program]
@@ -219,19 +228,23 @@ async def start(
 
 # -- drivers ---------------------------------------------------------------------------------
 
-_INPUT = re.compile(r"^ > (?P<text>.*)$", re.MULTILINE)
+
+@functools.cache
+def _pack() -> Pack:
+    return load_packs()["gemini"]
 
 
 def input_text(screen: str) -> str | None:
     """What is typed in the input box ('' when it shows the placeholder), or None when no input
-    box is on screen (a dialog covers it). The box is the bottom-most ` > ` line."""
-    found = None
-    for found in _INPUT.finditer(screen):
-        pass
-    if found is None:
-        return None
-    text = found.group("text").strip()
-    return "" if text.startswith(READY) else text
+    box is on screen; read with orc's own [input] table (core/patterns/gemini.toml)."""
+    state = read_input(_pack(), screen)
+    return None if state is None else state.text
+
+
+def at_prompt(screen: str) -> bool:
+    """The empty input box shows (its placeholder), not covered by a dialog."""
+    state = read_input(_pack(), screen)
+    return state is not None and not state.text and READY in state.line
 
 
 async def to_draft(pane: AgentPane, text: str) -> str:
@@ -256,12 +269,14 @@ async def submit(pane: AgentPane, text: str, timeout: float = 15.0) -> str:
                 raise
 
 
-async def to_reply(pane: AgentPane, mock: MockAPI, text: str = "hello", reply: str = "Done.") -> str:
+async def to_reply(
+    pane: AgentPane, mock: MockAPI, text: str = "hello", reply: str = "Done."
+) -> str:
     """One finished turn: the prompt goes out, the reply shows, the input box is back."""
     mock.script(Reply(reply))
     await submit(pane, text)
     await pane.wait_for(f"✦ {reply}", 30)
-    return await pane.wait_for(lambda s: input_text(s) == "" and not SPINNER.search(s), 30)
+    return await pane.wait_for(lambda s: at_prompt(s) and not SPINNER.search(s), 30)
 
 
 SHELL_CALL = ToolCall(
@@ -287,17 +302,61 @@ async def to_menu(pane: AgentPane, char: str = "/") -> str:
     return await pane.wait_for("README.md", 10)
 
 
+def _error_shown(screen: str) -> bool:
+    return ERROR_LINE in screen and at_prompt(screen) and not SPINNER.search(screen)
+
+
+# A 429 the CLI gives up on: "limit: 0" makes it a terminal quota error, which asks first.
+QUOTA_429 = Fail(
+    429,
+    "Quota exceeded for metric: generativelanguage.googleapis.com/"
+    "generate_content_free_tier_requests, limit: 0, model: gemini-2.5-flash",
+)
+STOP_QUESTION = re.compile(r"Usage limit reached for|We are currently experiencing high demand")
+
+
 async def to_error(pane: AgentPane, mock: MockAPI, turn: Fail | Drop) -> str:
-    """Every attempt of the next prompt fails with `turn`; returns the final error screen."""
+    """Every attempt of the next prompt fails with `turn`; returns the final error screen.
+
+    Where the CLI asks "Keep trying / Stop" (a terminal quota 429; with error_verbosity="full"
+    any 429 or 500 after its attempts), Stop is chosen. A plain 429 or 500 under the default
+    error verbosity is retried forever and never gets here: see `to_retrying`."""
     old = mock.default
     mock.default = turn
     try:
         await submit(pane, "this will fail")
-        return await pane.wait_for(
-            lambda s: ERROR_LINE in s and input_text(s) == "" and not SPINNER.search(s), 60
-        )
+        screen = await pane.wait_for(lambda s: _error_shown(s) or bool(STOP_QUESTION.search(s)), 90)
+        if STOP_QUESTION.search(screen) and not _error_shown(screen):
+            await to_stop(pane)
+        return await pane.wait_for(_error_shown, 30)
     finally:
         mock.default = old
+
+
+async def to_stop(pane: AgentPane) -> str:
+    """At the "Keep trying / Stop" question: choose 2. Stop."""
+    await pane.keys("Down")
+    await pane.wait_for(re.compile(r"● 2\. Stop"), 10)
+    await pane.keys("Enter")
+    return await pane.wait_for(lambda s: not STOP_QUESTION.search(s) or _error_shown(s), 15)
+
+
+async def to_retrying(pane: AgentPane, mock: MockAPI, turn: Fail, attempts: int = 3) -> str:
+    """The next prompt fails with `turn` again and again; returns the screen once the mock has
+    seen `attempts` tries (the spinner runs on: a plain 429 or 500 is retried forever)."""
+    mock.default = turn
+    before = len(mock.model_requests())
+    await submit(pane, "keep failing")
+    await asyncio.to_thread(mock.wait_model_requests, before + attempts, 60)
+    return await pane.wait_for(SPINNER, 10)
+
+
+async def quit_cli(pane: AgentPane) -> str:
+    """Ctrl+C twice at the idle input box ("Press Ctrl+C again to exit"): the CLI exits."""
+    await pane.keys("C-c")
+    await pane.wait_for("again to exit", 10)
+    await pane.keys("C-c")
+    return await pane.wait_for(lambda s: READY not in s, 30)
 
 
 # -- scenarios for the recorder (python -m tests.realagents.record gemini) --------------------
@@ -325,12 +384,12 @@ async def idle_fresh(rec: Recording) -> None:
         await pane.settle(0.5)
         await rec.save("idle-draft", pane, note="a person's half-typed draft in the input box")
         await pane.keys("C-u")  # clears the line
-        await pane.wait_for(lambda s: input_text(s) == "", 10)
+        await pane.wait_for(lambda s: at_prompt(s), 10)
         await to_menu(pane, "/")
         await pane.settle(0.5)
         await rec.save("idle-slash-menu", pane, note="the / command menu open (idle)")
         await pane.keys("BSpace")  # the "/" goes, and the menu with it
-        await pane.wait_for(lambda s: input_text(s) == "", 10)
+        await pane.wait_for(lambda s: at_prompt(s), 10)
         await to_menu(pane, "@")
         await pane.settle(0.5)
         await rec.save("idle-at-completion", pane, note="@ file completion open (idle)")
@@ -356,18 +415,19 @@ async def working(rec: Recording) -> None:
         await rec.save("working-stalled", pane, note="request stalled: the Thinking spinner")
         mock.script(Reply("word " * 60, chunks=30, delay=0.4))
         await pane.wait_for("✦ Late.", 30)
-        await pane.wait_for(lambda s: input_text(s) == "" and not SPINNER.search(s), 30)
+        await pane.wait_for(lambda s: at_prompt(s) and not SPINNER.search(s), 30)
         await submit(pane, "stream slowly")
         await pane.wait_for("✦ word", 20)
-        prev = await pane.screen()
         await asyncio.sleep(0.8)
-        await rec.save("working-streaming", pane, note="a reply streaming slowly", prev=prev)
+        await rec.save("working-streaming", pane, note="a reply streaming (spinner shows)")
 
 
 async def waiting_dialogs(rec: Recording) -> None:
     home, work = _dirs(rec)
     with MockAPI(GeminiProtocol()) as mock:
-        pane = await start(rec.client, home, work, mock, trusted=False, auth=False, until=TRUST_QUESTION)
+        pane = await start(
+            rec.client, home, work, mock, trusted=False, auth=False, until=TRUST_QUESTION
+        )
         await pane.settle(1.0)
         await rec.save("waiting-trust-folder", pane, note="first run: trust this folder?")
         await pane.keys("Enter")  # 1. Trust folder: the CLI restarts itself
@@ -388,7 +448,7 @@ async def waiting_tools(rec: Recording) -> None:
         await pane.settle(1.0)
         await rec.save("waiting-shell-approval", pane, note="run_shell_command approval")
         await pane.keys("Escape")  # no: the turn is cancelled, nothing runs
-        await pane.wait_for(lambda s: input_text(s) == "", 15)
+        await pane.wait_for(lambda s: at_prompt(s), 15)
         await to_approval(pane, mock, EDIT_CALL)
         await pane.settle(1.0)
         await rec.save("waiting-edit-approval", pane, note="write_file approval")
@@ -398,29 +458,60 @@ async def errors(rec: Recording) -> None:
     home, work = _dirs(rec)
     with MockAPI(GeminiProtocol()) as mock:
         pane = await start(rec.client, home, work, mock)
-        cases = [
-            ("error-401", Fail(401, "API key not valid. Please pass a valid API key."), "HTTP 401"),
-            ("error-429", Fail(429, "Resource has been exhausted (e.g. check quota)."), "HTTP 429 after retries"),
-            ("error-500", Fail(500, "Internal error encountered."), "HTTP 500 after retries"),
-            ("error-dropped", Drop(), "connection dropped, after retries"),
-        ]
-        for name, turn, note in cases:
-            await pane.keys("C-l")  # a clean screen: each error alone, as a user would meet it
-            await pane.wait_for(lambda s: ERROR_LINE not in s, 10)
-            await to_error(pane, mock, turn)
-            await pane.settle(1.0)
-            await rec.save(name, pane, note=f"{note}: the final error line")
+        await to_error(pane, mock, Fail(401, "API key not valid. Please pass a valid API key."))
+        await pane.settle(1.0)
+        await rec.save("error-401", pane, note="HTTP 401: the error line")
+        await _clear(pane)
+        mock.default = QUOTA_429
+        await submit(pane, "this will fail")
+        await pane.wait_for(STOP_QUESTION, 60)
+        await pane.settle(1.0)
+        await rec.save("waiting-usage-limit", pane, note="429 limit: 0: keep trying or stop?")
+        await to_stop(pane)
+        mock.default = Reply()
+        await pane.wait_for(_error_shown, 30)
+        await pane.settle(1.0)
+        await rec.save("error-429-quota", pane, note="429 quota: the error line after Stop")
+        await _clear(pane)
+        await to_error(pane, mock, Drop())
+        await pane.settle(1.0)
+        await rec.save("error-dropped", pane, note="connection dropped: the error line")
         await to_reply(pane, mock, "try again", "It works now.")
         await pane.settle(1.0)
-        await rec.save("idle-after-error", pane, note="an error line above, then a turn that worked")
+        await rec.save("idle-after-error", pane, note="an error line, then a turn that worked")
+        await _clear(pane)
+        await to_retrying(pane, mock, Fail(429, "Resource has been exhausted (e.g. check quota)."))
+        await rec.save("working-retrying-429", pane, note="plain 429s: retried forever, spinner")
+        mock.default = Reply()
+
+
+async def errors_full(rec: Recording) -> None:
+    home, work = _dirs(rec)
+    with MockAPI(GeminiProtocol()) as mock:
+        pane = await start(rec.client, home, work, mock, error_verbosity="full")
+        mock.default = Fail(500, "Internal error encountered.")
+        await submit(pane, "this will fail")
+        await pane.wait_for(STOP_QUESTION, 60)
+        await pane.settle(1.0)
+        await rec.save("waiting-high-demand", pane, note="500s, verbosity full: keep trying?")
+        await to_stop(pane)
+        mock.default = Reply()
+        await pane.wait_for(_error_shown, 30)
+        await pane.settle(1.0)
+        await rec.save("error-500", pane, note="HTTP 500 after Stop: the error line")
+
+
+async def _clear(pane: AgentPane) -> None:
+    """/clear: a clean screen, so each error is recorded alone, as a user would meet it."""
+    await submit(pane, "/clear")
+    await pane.wait_for(lambda s: ERROR_LINE not in s and at_prompt(s), 10)
 
 
 async def exited(rec: Recording) -> None:
     home, work = _dirs(rec)
     with MockAPI(GeminiProtocol()) as mock:
         pane = await start(rec.client, home, work, mock, then_shell=True)
-        await submit(pane, "/quit")
-        await pane.wait_for(re.compile(r"[$#] $", re.MULTILINE), 30)
+        await quit_cli(pane)
         await pane.settle(1.0)
         await rec.save("exited-shell-quit", pane, note="after /quit: the shell it ran from")
 
@@ -433,5 +524,6 @@ SCENARIOS = {
     "waiting-trust-folder": waiting_dialogs,
     "waiting-shell-approval": waiting_tools,
     "error-401": errors,
+    "waiting-high-demand": errors_full,
     "exited-shell-quit": exited,
 }
