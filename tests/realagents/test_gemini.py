@@ -1,0 +1,163 @@
+"""The real Gemini CLI against the loopback mock: each state reached on purpose and classified by
+orc's Room as a user would see it in the control room, and what the mock received checked
+where it matters. Two CLI starts in all (startup is the slow part): one walks the first-run
+dialogs, the other goes through a working session's states."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from core import Room
+from core.input_line import read_input
+from core.room_state import AgentStatus
+from core.tmux_client import TmuxClient
+from tests.realagents import gemini
+from tests.realagents.bed import AgentPane, require_agent
+from tests.realagents.mockapi import Fail, MockAPI, Reply, Stall
+
+
+@pytest.fixture(autouse=True)
+def _installed() -> None:
+    require_agent("gemini")
+
+
+async def status_becomes(
+    room: Room, pane: AgentPane, state: str, timeout: float = 30.0, *, rule: str = ""
+) -> AgentStatus:
+    """Refresh the room until the pane's status is `state` (and decided by `rule`, if given);
+    idle is debounced: it takes the screen a few seconds of stillness."""
+    deadline = time.monotonic() + timeout
+    seen = AgentStatus("unknown")
+    while time.monotonic() < deadline:
+        view = (await room.refresh()).by_pane(pane.pane_id)
+        if view is not None:
+            seen = view.status
+            if seen.state == state and (not rule or seen.rule == rule):
+                return seen
+        await asyncio.sleep(0.25)
+    screen = await pane.screen()
+    raise AssertionError(f"never {state}; last {seen}; screen:\n{screen}")
+
+
+async def test_first_run_dialogs_are_waiting_and_nothing_reaches_the_model(
+    client: TmuxClient, room: Room, agent_home: Path, workdir: Path
+) -> None:
+    with MockAPI(gemini.GeminiProtocol()) as mock:
+        pane = await gemini.start(
+            client, agent_home, workdir, mock, trusted=False, auth=False,
+            until=gemini.TRUST_QUESTION,
+        )  # fmt: skip
+        status = await status_becomes(room, pane, "waiting")
+        assert status.rule == "gemini:first-run-dialog"
+        assert gemini.TRUST_QUESTION in status.evidence
+
+        await pane.keys("Enter")  # 1. Trust folder: the CLI restarts itself
+        await pane.wait_for(gemini.AUTH_QUESTION, 60)
+        status = await status_becomes(room, pane, "waiting")
+        assert gemini.AUTH_QUESTION in status.evidence
+
+        await pane.keys("Enter")  # 2. Use Gemini API Key
+        await pane.wait_for(gemini.KEY_QUESTION, 30)
+        await pane.settle(0.5)
+        status = await status_becomes(room, pane, "waiting")
+        assert gemini.KEY_QUESTION in status.evidence
+
+        await pane.keys("Enter")  # the key from the environment, prefilled
+        await pane.wait_for(gemini.at_prompt, 30)
+        await status_becomes(room, pane, "idle")
+        assert mock.model_requests() == []
+        # The choices were written where the next start finds them.
+        settings = (agent_home / ".gemini" / "settings.json").read_text()
+        assert '"gemini-api-key"' in settings
+        assert str(workdir) in (agent_home / ".gemini" / "trustedFolders.json").read_text()
+
+
+@pytest.mark.timeout(300)
+async def test_a_session_goes_through_every_state(
+    client: TmuxClient, room: Room, agent_home: Path, workdir: Path
+) -> None:
+    with MockAPI(gemini.GeminiProtocol()) as mock:
+        pane = await gemini.start(client, agent_home, workdir, mock)
+        pack = room.detector.packs["gemini"]
+        status = await status_becomes(room, pane, "idle")
+        assert status.rule == "gemini:input-box"
+
+        # A person's draft is idle, and orc reads it off the input line.
+        screen = await gemini.to_draft(pane, "refactor the parser")
+        state = read_input(pack, screen)
+        assert state is not None and state.text == "refactor the parser"
+        await status_becomes(room, pane, "idle")
+        await pane.keys("C-u")
+        await pane.wait_for(gemini.at_prompt, 10)
+
+        # The / menu open is idle too.
+        await gemini.to_menu(pane, "/")
+        await status_becomes(room, pane, "idle")
+        await pane.keys("BSpace")
+        await pane.wait_for(gemini.at_prompt, 10)
+
+        # A stalled request: the spinner is working; its reply lands and the pane goes idle.
+        mock.script(Stall(8, Reply("Thought it over.")))
+        await gemini.submit(pane, "think hard")
+        status = await status_becomes(room, pane, "working", 15, rule="gemini:spinner")
+        assert "Thinking" in status.evidence
+        await pane.wait_for("✦ Thought it over.", 30)
+        await status_becomes(room, pane, "idle")
+        assert "think hard" in list(mock.texts_sent())
+
+        # A shell command to approve: waiting, with the question as evidence. Escape says no.
+        await gemini.to_approval(pane, mock, gemini.SHELL_CALL)
+        status = await status_becomes(room, pane, "waiting")
+        assert status.rule == "gemini:tool-approval"
+        assert "Allow execution of" in status.evidence
+        await pane.keys("Escape")
+        await pane.wait_for(gemini.at_prompt, 15)
+
+        # A file edit to approve.
+        await gemini.to_approval(pane, mock, gemini.EDIT_CALL)
+        status = await status_becomes(room, pane, "waiting")
+        assert "Apply this change?" in status.evidence
+        await pane.keys("Escape")
+        await pane.wait_for(gemini.at_prompt, 15)
+        assert not (workdir / "approved.txt").exists() and not (workdir / "notes.txt").exists()
+
+        # HTTP 401: the error line; then a later turn that works: idle despite the old line.
+        await gemini.to_error(pane, mock, Fail(401, "API key not valid."))
+        status = await status_becomes(room, pane, "error")
+        assert "401" in status.evidence
+        await gemini.to_reply(pane, mock, "try again", "Back on track.")
+        status = await status_becomes(room, pane, "idle")
+        assert gemini.ERROR_LINE in await pane.screen()
+
+        # A terminal quota 429 asks "Keep trying / Stop" (waiting); Stop leaves the error.
+        mock.default = gemini.QUOTA_429
+        await gemini.submit(pane, "use up the quota")
+        await pane.wait_for(gemini.STOP_QUESTION, 60)
+        status = await status_becomes(room, pane, "waiting")
+        assert status.rule == "gemini:keep-trying-question"
+        await gemini.to_stop(pane)
+        mock.default = Reply()
+        status = await status_becomes(room, pane, "error")
+        assert "Quota exceeded" in status.evidence
+
+        # Ctrl+C twice: the program ends and the pane is dead.
+        await gemini.quit_cli(pane)
+        status = await status_becomes(room, pane, "exited")
+        assert status.rule == "tmux:pane_dead"
+
+
+async def test_plain_429s_are_retried_forever_so_the_pane_stays_working(
+    client: TmuxClient, room: Room, agent_home: Path, workdir: Path
+) -> None:
+    """Gemini CLI 0.61.0 starts over after its attempts on a 429 without "limit: 0" (its
+    fallback handler answers retry_once): orc must keep showing work, not a guessed error."""
+    with MockAPI(gemini.GeminiProtocol()) as mock:
+        pane = await gemini.start(client, agent_home, workdir, mock)
+        await gemini.to_retrying(pane, mock, Fail(429, "Resource has been exhausted."), 3)
+        await status_becomes(room, pane, "working", 10, rule="gemini:spinner")
+        await pane.keys("Escape")  # cancel, so the CLI stops hammering the mock
+        mock.default = Reply()
