@@ -209,7 +209,7 @@ class StatusDetector:
         if verdict.state == "working":
             return AgentStatus(verdict.state, verdict.rule, verdict.line)
         quiet = now - changed_at
-        if pack.input is not None and verdict.state in ("idle", ""):
+        if pack.input is not None and verdict.state == "idle":
             streamed = now - self._transcript_changed_at(pane, pack, screen, now)
             if streamed < pack.idle_after:
                 # Codex and Aider stream replies with no spinner: output arriving above the
