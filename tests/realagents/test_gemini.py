@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from core import Room
+from core.answer import answer
 from core.input_line import read_input
 from core.room_state import AgentStatus
 from core.tmux_client import TmuxClient
@@ -109,21 +110,28 @@ async def test_a_session_goes_through_every_state(
         await status_becomes(room, pane, "idle")
         assert "think hard" in list(mock.texts_sent())
 
-        # A shell command to approve: waiting, with the question as evidence. Escape says no.
-        await gemini.to_approval(pane, mock, gemini.SHELL_CALL)
-        status = await status_becomes(room, pane, "waiting")
-        assert status.rule == "gemini:tool-approval"
-        assert "Allow execution of" in status.evidence
-        await pane.keys("Escape")
-        await pane.wait_for(gemini.at_prompt, 15)
-
-        # A file edit to approve.
+        # A file edit to approve: waiting, with the question as evidence; `orc answer n` says no.
         await gemini.to_approval(pane, mock, gemini.EDIT_CALL)
         status = await status_becomes(room, pane, "waiting")
+        assert status.rule == "gemini:tool-approval"
         assert "Apply this change?" in status.evidence
-        await pane.keys("Escape")
+        view = room.state.by_pane(pane.pane_id)
+        assert view is not None
+        done, why, question = await answer(client, view.pane, pack, "n")
+        assert (done, why) == ("delivered", None) and "Apply this change?" in question
         await pane.wait_for(gemini.at_prompt, 15)
-        assert not (workdir / "approved.txt").exists() and not (workdir / "notes.txt").exists()
+        assert not (workdir / "notes.txt").exists()
+
+        # A shell command to approve; `orc answer y` runs it, and the reply ends the turn.
+        await gemini.to_approval(pane, mock, gemini.SHELL_CALL)
+        status = await status_becomes(room, pane, "waiting")
+        assert "Allow execution of" in status.evidence
+        assert not (workdir / "approved.txt").exists()
+        done, why, _ = await answer(client, view.pane, pack, "y")
+        assert (done, why) == ("delivered", None)
+        await pane.wait_for(gemini.at_prompt, 30)
+        assert (workdir / "approved.txt").exists()
+        assert any("functionResponse" in str(r.body) for r in mock.model_requests())
 
         # HTTP 401: the error line; then a later turn that works: idle despite the old line.
         await gemini.to_error(pane, mock, Fail(401, "API key not valid."))
