@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,13 @@ async def status_becomes(
         await asyncio.sleep(0.25)
     screen = await pane.screen()
     raise AssertionError(f"never {state}; last {seen}; screen:\n{screen}")
+
+
+async def until(test: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not test():
+        assert time.monotonic() < deadline, "the condition never held"
+        await asyncio.sleep(0.1)
 
 
 async def test_first_run_dialogs_are_waiting_and_nothing_reaches_the_model(
@@ -129,9 +137,9 @@ async def test_a_session_goes_through_every_state(
         assert not (workdir / "approved.txt").exists()
         done, why, _ = await answer(client, view.pane, pack, "y")
         assert (done, why) == ("delivered", None)
-        await pane.wait_for(gemini.at_prompt, 30)
+        await until(lambda: any("functionResponse" in str(r.body) for r in mock.model_requests()))
         assert (workdir / "approved.txt").exists()
-        assert any("functionResponse" in str(r.body) for r in mock.model_requests())
+        await status_becomes(room, pane, "idle")
 
         # HTTP 401: the error line; then a later turn that works: idle despite the old line.
         await gemini.to_error(pane, mock, Fail(401, "API key not valid."))
