@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.delivery import screen_refusal
 from core.input_line import read_input, transcript
 from core.pattern_packs import Pack, load_packs
 from tests.status_panes import FIXTURES
@@ -43,18 +44,33 @@ def test_the_placeholder_is_an_empty_input_line(pack: Pack, name: str) -> None:
     assert typed(pack, name) == ""
 
 
+def test_a_first_run_dialog_has_no_input_line(pack: Pack) -> None:
+    assert typed(pack, "waiting-trust-folder") is None
+    assert typed(pack, "waiting-auth-method") is None
+
+
 @pytest.mark.parametrize(
-    "name",
+    "name, reason",
     [
-        "waiting-shell-approval",
-        "waiting-edit-approval",
-        "waiting-usage-limit",
-        "waiting-trust-folder",
+        ("idle-fresh", None),
+        ("idle-after-error", None),
+        ("idle-draft", "a draft is on the input line: 'refactor the parser so that'"),
+        ("idle-slash-menu", "a draft is on the input line: '/'"),
+        ("waiting-trust-folder", "waiting at a prompt: '│ Do you trust the files in this folder?"),
+        ("waiting-shell-approval", "waiting at a prompt: '│ Allow execution of [Shell]?"),
+        ("waiting-edit-approval", "waiting at a prompt: '│ Apply this change?"),
+        ("waiting-usage-limit", "waiting at a prompt: '│ Usage limit reached for"),
     ],
 )
-def test_a_prompt_echoed_above_a_dialog_is_not_a_draft(pack: Pack, name: str) -> None:
-    # The dialog hides the input box; the last prompt, echoed just above it, looks like one.
-    assert typed(pack, name) == ""
+def test_delivery_types_only_into_an_empty_input_box(
+    pack: Pack, name: str, reason: str | None
+) -> None:
+    screen = (SCREENS / f"{name}.txt").read_text(encoding="utf-8")
+    refusal = screen_refusal(pack, screen, 0, None)
+    if reason is None:
+        assert refusal is None
+    else:
+        assert refusal is not None and refusal.startswith(reason)
 
 
 def test_earlier_prompts_are_transcript_not_input(pack: Pack) -> None:

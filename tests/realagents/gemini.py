@@ -34,6 +34,7 @@ from typing import Any
 
 from core.input_line import read_input
 from core.pattern_packs import Pack, load_packs
+from core.status import match_screen
 from core.tmux_client import TmuxClient
 from tests.realagents.bed import AgentPane, agent_env, require_agent, start_agent
 from tests.realagents.mockapi import (
@@ -261,17 +262,26 @@ async def to_draft(pane: AgentPane, text: str) -> str:
     return await pane.wait_for(lambda s: (input_text(s) or "").endswith(text.strip()), 10)
 
 
+def _taken(screen: str) -> bool:
+    """The prompt left the input box: the box is empty again, or the CLI is working on it, or
+    it answered with a dialog or an error."""
+    if at_prompt(screen) or SPINNER.search(screen):
+        return True
+    return match_screen(_pack(), screen).state in ("waiting", "error")
+
+
 async def submit(pane: AgentPane, text: str, timeout: float = 15.0) -> str:
-    """Type a prompt and send it; returns the screen once the input box emptied (the prompt
-    was taken). The Enter is repeated while the text still sits in the box: one that comes too
-    soon after the text counts as part of a paste and only adds a line."""
+    """Type a prompt and send it; returns the screen once it was taken. Enter is sent again
+    only while the text still sits in the idle box: one that comes too soon after the text
+    counts as part of a paste and only adds a line. (Never again once a dialog shows: Enter
+    there would pick "Allow once".)"""
     await to_draft(pane, text)
     await asyncio.sleep(0.5)
     deadline = time.monotonic() + timeout
     while True:
         await pane.keys("Enter")
         try:
-            return await pane.wait_for(lambda s: input_text(s) != text.strip(), 3)
+            return await pane.wait_for(_taken, 3)
         except AssertionError:
             if time.monotonic() > deadline:
                 raise
