@@ -100,8 +100,21 @@ async def test_a_session_goes_through_every_state(
         state = read_input(pack, screen)
         assert state is not None and state.text == "refactor the parser"
         await status_becomes(room, pane, "idle")
+        # orc send refuses to submit it along with a message, and types nothing.
+        result = await room.send(pane.pane_id, "run the tests")
+        assert result.status == "failed"
+        assert "a draft is on the input line: 'refactor the parser'" in (result.reason or "")
+        assert gemini.input_text(await pane.screen()) == "refactor the parser"
         await pane.keys("C-u")
         await pane.wait_for(gemini.at_prompt, 10)
+
+        # Into the empty box a message is delivered, verified, and reaches the model once.
+        mock.script(Reply("Tests pass."))
+        result = await room.send(pane.pane_id, "run the tests")
+        assert (result.status, result.reason) == ("delivered", None)
+        await pane.wait_for("✦ Tests pass.", 30)
+        assert len(mock.model_requests()) == 1
+        await status_becomes(room, pane, "idle")
 
         # The / menu open is idle too.
         await gemini.to_menu(pane, "/")
@@ -134,7 +147,15 @@ async def test_a_session_goes_through_every_state(
         await gemini.to_approval(pane, mock, gemini.SHELL_CALL)
         status = await status_becomes(room, pane, "waiting")
         assert "Allow execution of" in status.evidence
+        # A message sent now is refused: typed, its Enter would pick "Allow once".
+        asked = len(mock.model_requests())
+        result = await room.send(pane.pane_id, "1 more thing")
+        assert result.status == "failed"
+        assert "waiting at a prompt: '│ Allow execution of" in (result.reason or "")
+        await asyncio.sleep(1.0)
+        assert gemini.SHELL_QUESTION in await pane.screen()
         assert not (workdir / "approved.txt").exists()
+        assert len(mock.model_requests()) == asked
         done, why, _ = await answer(client, view.pane, pack, "y")
         assert (done, why) == ("delivered", None)
         await until(lambda: any("functionResponse" in str(r.body) for r in mock.model_requests()))
