@@ -28,6 +28,7 @@ import contextlib
 import functools
 import json
 import re
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ from tests.realagents.mockapi import (
     Turn,
     chunked,
 )
+from tests.realagents.record import Recording
 
 VERSION = "0.61.0"
 # A fixed model: with the default "Auto" every prompt first asks a router model to score it.
@@ -240,7 +242,8 @@ async def start(
 
 @functools.cache
 def _pack() -> Pack:
-    return load_packs()["gemini"]
+    """orc's shipped pack, without the developer's own pattern files."""
+    return load_packs(Path(__file__).parent / "no-user-patterns")["gemini"]
 
 
 def input_text(screen: str) -> str | None:
@@ -388,15 +391,12 @@ async def quit_cli(pane: AgentPane) -> str:
 
 # -- scenarios for the recorder (python -m tests.realagents.record gemini) --------------------
 
-from tests.realagents.record import Recording  # noqa: E402  (record imports this module lazily)
-
 
 def _dirs(rec: Recording) -> tuple[Path, Path]:
+    """A HOME and a work folder (a git repo, as people's projects are) in the scratch dir."""
     home, work = rec.scratch / "home", rec.scratch / "work"
     home.mkdir(exist_ok=True)
     work.mkdir(exist_ok=True)
-    import subprocess
-
     subprocess.run(["git", "init", "-q", str(work)], check=True)
     (work / "README.md").write_text("# demo project\n")
     return home, work
