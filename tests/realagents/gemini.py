@@ -27,9 +27,12 @@ import asyncio
 import contextlib
 import functools
 import json
+import os
 import re
+import signal
 import subprocess
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -237,6 +240,70 @@ async def start(
     return pane
 
 
+@contextlib.asynccontextmanager
+async def running(
+    client: TmuxClient, home: Path, workdir: Path, mock: MockAPI, **options: Any
+) -> AsyncIterator[AgentPane]:
+    """`start` (same options) for the length of a block, then `stop`: use this, not `start`
+    alone, or the CLI outlives the test's tmux server."""
+    pane = await start(client, home, workdir, mock, **options)
+    try:
+        yield pane
+    finally:
+        await stop(pane)
+
+
+async def stop(pane: AgentPane, timeout: float = 5.0) -> None:
+    """End the CLI's processes. Closing its pane or killing the tmux server is not enough: the
+    launcher ignores SIGHUP, SIGINT and SIGTERM, and its relaunched child survives the tty going
+    away, so both run on (using CPU) after a test. SIGTERM ends the child, then the launcher
+    exits with it; SIGKILL for whatever is left after `timeout`."""
+    shown = await pane.client.run(
+        "display-message", "-p", "-t", pane.pane_id, "#{pane_pid}", check=False
+    )
+    root = int(shown.stdout.strip() or 0)
+    if root <= 0:
+        return
+    pids = {root, *_descendants(root)}
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+        await asyncio.sleep(0.1)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _descendants(root: int) -> set[int]:
+    """Every process under `root`, from /proc (the bed runs on Linux)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone while we looked
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found: set[int] = set()
+    todo = [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its parent to reap it counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 # -- drivers ---------------------------------------------------------------------------------
 
 
@@ -405,127 +472,133 @@ def _dirs(rec: Recording) -> tuple[Path, Path]:
 async def idle_fresh(rec: Recording) -> None:
     home, work = _dirs(rec)
     with MockAPI(GeminiProtocol()) as mock:
-        pane = await start(rec.client, home, work, mock)
-        await rec.save("idle-fresh", pane, note="the empty input box after start")
-        await to_draft(pane, "refactor the parser so that")
-        await pane.settle(0.5)
-        await rec.save("idle-draft", pane, note="a person's half-typed draft in the input box")
-        await pane.keys("C-u")  # clears the line
-        await pane.wait_for(lambda s: at_prompt(s), 10)
-        await to_menu(pane, "/")
-        await pane.settle(0.5)
-        await rec.save("idle-slash-menu", pane, note="the / command menu open (idle)")
-        await pane.keys("BSpace")  # the "/" goes, and the menu with it
-        await pane.wait_for(lambda s: at_prompt(s), 10)
-        await to_menu(pane, "@")
-        await pane.settle(0.5)
-        await rec.save("idle-at-completion", pane, note="@ file completion open (idle)")
+        async with running(rec.client, home, work, mock) as pane:
+            await rec.save("idle-fresh", pane, note="the empty input box after start")
+            await to_draft(pane, "refactor the parser so that")
+            await pane.settle(0.5)
+            await rec.save("idle-draft", pane, note="a person's half-typed draft in the input box")
+            await pane.keys("C-u")  # clears the line
+            await pane.wait_for(lambda s: at_prompt(s), 10)
+            await to_menu(pane, "/")
+            await pane.settle(0.5)
+            await rec.save("idle-slash-menu", pane, note="the / command menu open (idle)")
+            await pane.keys("BSpace")  # the "/" goes, and the menu with it
+            await pane.wait_for(lambda s: at_prompt(s), 10)
+            await to_menu(pane, "@")
+            await pane.settle(0.5)
+            await rec.save("idle-at-completion", pane, note="@ file completion open (idle)")
 
 
 async def idle_reply(rec: Recording) -> None:
     home, work = _dirs(rec)
     with MockAPI(GeminiProtocol()) as mock:
-        pane = await start(rec.client, home, work, mock)
-        await to_reply(pane, mock, "say hello", "Hello! How can I help with this project?")
-        await pane.settle(1.0)
-        await rec.save("idle-after-reply", pane, note="a finished reply, input box empty")
+        async with running(rec.client, home, work, mock) as pane:
+            await to_reply(pane, mock, "say hello", "Hello! How can I help with this project?")
+            await pane.settle(1.0)
+            await rec.save("idle-after-reply", pane, note="a finished reply, input box empty")
 
 
 async def working(rec: Recording) -> None:
     home, work = _dirs(rec)
     with MockAPI(GeminiProtocol()) as mock:
-        pane = await start(rec.client, home, work, mock)
-        mock.script(Stall(20, Reply("Late.")))
-        await submit(pane, "think hard")
-        await pane.wait_for(SPINNER, 15)
-        await asyncio.sleep(1.5)
-        await rec.save("working-stalled", pane, note="request stalled: the Thinking spinner")
-        mock.script(Reply("word " * 60, chunks=30, delay=0.4))
-        await pane.wait_for("✦ Late.", 30)
-        await pane.wait_for(lambda s: at_prompt(s) and not SPINNER.search(s), 30)
-        await submit(pane, "stream slowly")
-        await pane.wait_for("✦ word", 20)
-        await asyncio.sleep(0.8)
-        await rec.save("working-streaming", pane, note="a reply streaming (spinner shows)")
+        async with running(rec.client, home, work, mock) as pane:
+            mock.script(Stall(20, Reply("Late.")))
+            await submit(pane, "think hard")
+            await pane.wait_for(SPINNER, 15)
+            await asyncio.sleep(1.5)
+            await rec.save("working-stalled", pane, note="request stalled: the Thinking spinner")
+            mock.script(Reply("word " * 60, chunks=30, delay=0.4))
+            await pane.wait_for("✦ Late.", 30)
+            await pane.wait_for(lambda s: at_prompt(s) and not SPINNER.search(s), 30)
+            await submit(pane, "stream slowly")
+            await pane.wait_for("✦ word", 20)
+            await asyncio.sleep(0.8)
+            await rec.save("working-streaming", pane, note="a reply streaming (spinner shows)")
 
 
 async def waiting_dialogs(rec: Recording) -> None:
     home, work = _dirs(rec)
     with MockAPI(GeminiProtocol()) as mock:
-        pane = await start(
+        async with running(
             rec.client, home, work, mock, trusted=False, auth=False, until=TRUST_QUESTION
-        )
-        await pane.settle(1.0)
-        await rec.save("waiting-trust-folder", pane, note="first run: trust this folder?")
-        await pane.keys("Enter")  # 1. Trust folder: the CLI restarts itself
-        await pane.wait_for(AUTH_QUESTION, 60)
-        await pane.settle(1.0)
-        await rec.save("waiting-auth-method", pane, note="first run: choose how to authenticate")
-        await pane.keys("Enter")  # 2. Use Gemini API Key (highlighted: the key is in the env)
-        await pane.wait_for(KEY_QUESTION, 30)
-        await pane.settle(1.0)
-        await rec.save("waiting-api-key", pane, note="first run: the API key entry box")
+        ) as pane:
+            await pane.settle(1.0)
+            await rec.save("waiting-trust-folder", pane, note="first run: trust this folder?")
+            await pane.keys("Enter")  # 1. Trust folder: the CLI restarts itself
+            await pane.wait_for(AUTH_QUESTION, 60)
+            await pane.settle(1.0)
+            await rec.save(
+                "waiting-auth-method", pane, note="first run: choose how to authenticate"
+            )
+            await pane.keys("Enter")  # 2. Use Gemini API Key (highlighted: the key is in the env)
+            await pane.wait_for(KEY_QUESTION, 30)
+            await pane.settle(1.0)
+            await rec.save("waiting-api-key", pane, note="first run: the API key entry box")
 
 
 async def waiting_tools(rec: Recording) -> None:
     home, work = _dirs(rec)
     with MockAPI(GeminiProtocol()) as mock:
-        pane = await start(rec.client, home, work, mock)
-        await to_approval(pane, mock, SHELL_CALL)
-        await pane.settle(1.0)
-        await rec.save("waiting-shell-approval", pane, note="run_shell_command approval")
-        await pane.keys("Escape")  # no: the turn is cancelled, nothing runs
-        await pane.wait_for(lambda s: at_prompt(s), 15)
-        await to_approval(pane, mock, EDIT_CALL)
-        await pane.settle(1.0)
-        await rec.save("waiting-edit-approval", pane, note="write_file approval")
+        async with running(rec.client, home, work, mock) as pane:
+            await to_approval(pane, mock, SHELL_CALL)
+            await pane.settle(1.0)
+            await rec.save("waiting-shell-approval", pane, note="run_shell_command approval")
+            await pane.keys("Escape")  # no: the turn is cancelled, nothing runs
+            await pane.wait_for(lambda s: at_prompt(s), 15)
+            await to_approval(pane, mock, EDIT_CALL)
+            await pane.settle(1.0)
+            await rec.save("waiting-edit-approval", pane, note="write_file approval")
 
 
 async def errors(rec: Recording) -> None:
     home, work = _dirs(rec)
     with MockAPI(GeminiProtocol()) as mock:
-        pane = await start(rec.client, home, work, mock)
-        await to_error(pane, mock, Fail(401, "API key not valid. Please pass a valid API key."))
-        await pane.settle(1.0)
-        await rec.save("error-401", pane, note="HTTP 401: the error line")
-        await _clear(pane)
-        mock.default = QUOTA_429
-        await submit(pane, "this will fail")
-        await pane.wait_for(STOP_QUESTION, 60)
-        await pane.settle(1.0)
-        await rec.save("waiting-usage-limit", pane, note="429 limit: 0: keep trying or stop?")
-        await to_stop(pane)
-        mock.default = Reply()
-        await pane.wait_for(_error_shown, 30)
-        await pane.settle(1.0)
-        await rec.save("error-429-quota", pane, note="429 quota: the error line after Stop")
-        await _clear(pane)
-        await to_error(pane, mock, Drop())
-        await pane.settle(1.0)
-        await rec.save("error-dropped", pane, note="connection dropped: the error line")
-        await to_reply(pane, mock, "try again", "It works now.")
-        await pane.settle(1.0)
-        await rec.save("idle-after-error", pane, note="an error line, then a turn that worked")
-        await _clear(pane)
-        await to_retrying(pane, mock, Fail(429, "Resource has been exhausted (e.g. check quota)."))
-        await rec.save("working-retrying-429", pane, note="plain 429s: retried forever, spinner")
-        mock.default = Reply()
+        async with running(rec.client, home, work, mock) as pane:
+            await to_error(pane, mock, Fail(401, "API key not valid. Please pass a valid API key."))
+            await pane.settle(1.0)
+            await rec.save("error-401", pane, note="HTTP 401: the error line")
+            await _clear(pane)
+            mock.default = QUOTA_429
+            await submit(pane, "this will fail")
+            await pane.wait_for(STOP_QUESTION, 60)
+            await pane.settle(1.0)
+            await rec.save("waiting-usage-limit", pane, note="429 limit: 0: keep trying or stop?")
+            await to_stop(pane)
+            mock.default = Reply()
+            await pane.wait_for(_error_shown, 30)
+            await pane.settle(1.0)
+            await rec.save("error-429-quota", pane, note="429 quota: the error line after Stop")
+            await _clear(pane)
+            await to_error(pane, mock, Drop())
+            await pane.settle(1.0)
+            await rec.save("error-dropped", pane, note="connection dropped: the error line")
+            await to_reply(pane, mock, "try again", "It works now.")
+            await pane.settle(1.0)
+            await rec.save("idle-after-error", pane, note="an error line, then a turn that worked")
+            await _clear(pane)
+            await to_retrying(
+                pane, mock, Fail(429, "Resource has been exhausted (e.g. check quota).")
+            )
+            await rec.save(
+                "working-retrying-429", pane, note="plain 429s: retried forever, spinner"
+            )
+            mock.default = Reply()
 
 
 async def errors_full(rec: Recording) -> None:
     home, work = _dirs(rec)
     with MockAPI(GeminiProtocol()) as mock:
-        pane = await start(rec.client, home, work, mock, error_verbosity="full")
-        mock.default = Fail(500, "Internal error encountered.")
-        await submit(pane, "this will fail")
-        await pane.wait_for(STOP_QUESTION, 60)
-        await pane.settle(1.0)
-        await rec.save("waiting-high-demand", pane, note="500s, verbosity full: keep trying?")
-        await to_stop(pane)
-        mock.default = Reply()
-        await pane.wait_for(_error_shown, 30)
-        await pane.settle(1.0)
-        await rec.save("error-500", pane, note="HTTP 500 after Stop: the error line")
+        async with running(rec.client, home, work, mock, error_verbosity="full") as pane:
+            mock.default = Fail(500, "Internal error encountered.")
+            await submit(pane, "this will fail")
+            await pane.wait_for(STOP_QUESTION, 60)
+            await pane.settle(1.0)
+            await rec.save("waiting-high-demand", pane, note="500s, verbosity full: keep trying?")
+            await to_stop(pane)
+            mock.default = Reply()
+            await pane.wait_for(_error_shown, 30)
+            await pane.settle(1.0)
+            await rec.save("error-500", pane, note="HTTP 500 after Stop: the error line")
 
 
 async def _clear(pane: AgentPane) -> None:
@@ -537,10 +610,10 @@ async def _clear(pane: AgentPane) -> None:
 async def exited(rec: Recording) -> None:
     home, work = _dirs(rec)
     with MockAPI(GeminiProtocol()) as mock:
-        pane = await start(rec.client, home, work, mock, then_shell=True)
-        await quit_cli(pane)
-        await pane.settle(1.0)
-        await rec.save("exited-shell-quit", pane, note="after Ctrl+C twice: the shell it ran from")
+        async with running(rec.client, home, work, mock, then_shell=True) as pane:
+            await quit_cli(pane)
+            await pane.settle(1.0)
+            await rec.save("exited-shell-quit", pane, note="after Ctrl+C twice: the shell")
 
 
 # Named after the first fixture each saves (the recorder checks that one was written).
