@@ -38,6 +38,7 @@ from typing import Any
 
 from core.input_line import read_input
 from core.pattern_packs import Pack, load_packs
+from core.spawn import Identity
 from core.status import match_screen
 from core.tmux_client import TmuxClient
 from tests.realagents.bed import AgentPane, agent_env, require_agent, start_agent
@@ -221,18 +222,22 @@ async def start(
     name: str = "gemini",
     timeout: float = 60.0,
     error_verbosity: str | None = None,
+    kind: str = "gemini",
 ) -> AgentPane:
     """Start the real Gemini CLI against `mock` and wait until `until` shows (by default the
     empty input box, settled: keys typed while it initialises are queued or lost).
 
     `then_shell` runs it as `bash -c 'gemini; exec bash'` so that quitting leaves a shell in
-    the pane (only the recorder's exited screen wants that; orc itself never starts a shell)."""
+    the pane (only the recorder's exited screen wants that; orc itself never starts a shell).
+    `kind` is the pane's @orc-kind: "" leaves orc to find the kind from the process."""
     write_home(home, workdir, trusted=trusted, auth=auth, error_verbosity=error_verbosity)
     program = argv()
     if then_shell:
         program = ["bash", "-c", '"$0"; exec bash --norc', *program]
+    identity = Identity(name, "engineer", "", "bed", kind)
+    env = gemini_env(home, mock)
     pane = await start_agent(
-        client, "gemini", program, env=gemini_env(home, mock), cwd=workdir, name=name
+        client, "gemini", program, env=env, cwd=workdir, name=name, identity=identity
     )
     await pane.wait_for(until, timeout=timeout)
     if until == READY:

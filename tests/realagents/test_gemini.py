@@ -198,10 +198,11 @@ async def test_plain_429s_are_retried_forever_so_the_pane_stays_working(
     client: TmuxClient, room: Room, agent_home: Path, workdir: Path
 ) -> None:
     """Gemini CLI 0.61.0 starts over after its attempts on a 429 without "limit: 0" (its
-    fallback handler answers retry_once): orc must keep showing work, not a guessed error."""
+    fallback handler answers retry_once): orc must keep showing work, not a guessed error.
+    The pane has no @orc-kind: orc finds Gemini from the node process's argv."""
     with MockAPI(gemini.GeminiProtocol()) as mock:
-        async with gemini.running(client, agent_home, workdir, mock) as pane:
+        async with gemini.running(client, agent_home, workdir, mock, kind="") as pane:
+            view = (await room.refresh()).by_pane(pane.pane_id)
+            assert view is not None and view.pane.current_command == "node"
             await gemini.to_retrying(pane, mock, Fail(429, "Resource has been exhausted."), 3)
             await status_becomes(room, pane, "working", 10, rule="gemini:spinner")
-            await pane.keys("Escape")  # cancel, so the CLI stops hammering the mock
-            mock.default = Reply()
