@@ -83,13 +83,3 @@ def settings_file(address: TmuxServerAddress, db_path: Path, folder: Path | None
 def claude_hook_argv(address: TmuxServerAddress, db_path: Path) -> list[str]:
     """Arguments to append to a Claude Code agent's argv so it runs orc's hooks."""
     return ["--settings", str(settings_file(address, db_path))]
-
-
-def with_orc_hooks(
-    kind: str, argv: Sequence[str], address: TmuxServerAddress, db_path: Path
-) -> list[str]:
-    """A deployed agent's argv: a Claude Code agent's gets orc's hooks appended, unless the spec
-    gives `--settings` itself (Claude Code takes one; the person's own choice wins)."""
-    if kind != "claude" or any(a == "--settings" or a.startswith("--settings=") for a in argv):
-        return list(argv)
-    return [*argv, *claude_hook_argv(address, db_path)]

@@ -11,7 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from core.claude_hooks import EVENTS, hook_settings, settings_file, with_orc_hooks
+from core.agent_hooks import with_orc_hooks
+from core.claude_hooks import EVENTS, hook_settings, settings_file
 from core.tmux_client import TmuxServerAddress
 
 ADDRESS = TmuxServerAddress(socket_name="team-x")
@@ -54,11 +55,17 @@ def test_settings_file_is_private_and_written_once(tmp_path: Path) -> None:
     assert other != first  # another server's agents report there, not here
 
 
-def test_only_claude_agents_get_hooks_and_their_own_settings_win(tmp_path: Path) -> None:
+def test_claude_and_codex_agents_get_hooks_and_their_own_settings_win(tmp_path: Path) -> None:
     db = tmp_path / "orc.sqlite"
     argv = with_orc_hooks("claude", ["/bin/claude", "--model", "x"], ADDRESS, db)
     assert argv[:3] == ["/bin/claude", "--model", "x"]
     assert argv[3] == "--settings" and Path(argv[4]).is_file()
-    assert with_orc_hooks("codex", ["/bin/codex"], ADDRESS, db) == ["/bin/codex"]
+    codex = with_orc_hooks("codex", ["/bin/codex"], ADDRESS, db)
+    assert codex[:2] == ["/bin/codex", "-c"] and codex[2].startswith("notify=[")
+    assert json.loads(codex[2].removeprefix("notify="))[-2:] == ["hook", "idle"]
+    assert with_orc_hooks("aider", ["/bin/aider"], ADDRESS, db) == ["/bin/aider"]
+    assert with_orc_hooks("codex", ["/bin/codex", "-c", "notify=[]"], ADDRESS, db)[-1] == (
+        "notify=[]"
+    )
     own = ["/bin/claude", "--settings", "mine.json"]
     assert with_orc_hooks("claude", own, ADDRESS, db) == own
