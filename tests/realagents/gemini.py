@@ -258,11 +258,12 @@ async def running(
         await stop(pane)
 
 
-async def stop(pane: AgentPane, timeout: float = 5.0) -> None:
-    """End the CLI's processes. Closing its pane or killing the tmux server is not enough: the
-    launcher ignores SIGHUP, SIGINT and SIGTERM, and its relaunched child survives the tty going
-    away, so both run on (using CPU) after a test. SIGTERM ends the child, then the launcher
-    exits with it; SIGKILL for whatever is left after `timeout`."""
+async def stop(pane: AgentPane, home: Path | None = None, *, timeout: float = 5.0) -> None:
+    """End the CLI's processes (`home` is unused: other kinds' stop takes it). Closing its pane
+    or killing the tmux server is not enough: the launcher ignores SIGHUP, SIGINT and SIGTERM,
+    and its relaunched child survives the tty going away, so both run on (using CPU) after a
+    test. SIGTERM ends the child, and the launcher exits with it; SIGKILL for whatever is left
+    after `timeout`."""
     shown = await pane.client.run(
         "display-message", "-p", "-t", pane.pane_id, "#{pane_pid}", check=False
     )
@@ -378,13 +379,26 @@ SHELL_CALL = ToolCall(
 EDIT_CALL = ToolCall("write_file", {"file_path": "notes.txt", "content": "hello from the mock\n"})
 
 
-async def to_approval(pane: AgentPane, mock: MockAPI, call: ToolCall = SHELL_CALL) -> str:
-    """The model asks to run a tool; returns the screen showing the approval dialog (Enter
-    there would pick "Allow once"). After it the mock's default reply ends the turn."""
+def shell_call(command: str) -> ToolCall:
+    return ToolCall("run_shell_command", {"command": command, "description": "Run a command"})
+
+
+async def to_approval(pane: AgentPane, mock: MockAPI, call: ToolCall | str = SHELL_CALL) -> str:
+    """The model asks to run a tool (a ToolCall, or a shell command line); returns the screen
+    showing the approval dialog (Enter there would pick "Allow once"). After it the mock's
+    default reply ends the turn."""
+    if isinstance(call, str):
+        call = shell_call(call)
     mock.script(call)
     await submit(pane, "please do it")
     question = EDIT_QUESTION if call.name in ("write_file", "replace") else SHELL_QUESTION
     return await pane.wait_for(question, 30)
+
+
+async def clear_input(pane: AgentPane) -> None:
+    """Empty the input box (Ctrl+U deletes the line: what a person would press)."""
+    await pane.keys("C-u")
+    await pane.wait_for(at_prompt, 10)
 
 
 async def to_menu(pane: AgentPane, char: str = "/") -> str:
