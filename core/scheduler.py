@@ -95,7 +95,7 @@ class Scheduler:
     def __init__(self, room: Room, *, hold_limit: float = HOLD_LIMIT) -> None:
         self.room = room
         self.hold_limit = hold_limit
-        self._store = ScheduleStore(room.db_path)
+        self._store = ScheduleStore(room.store)
         self._pass_lock = asyncio.Lock()
         self._pane_locks: dict[str, asyncio.Lock] = {}
         self._inflight: set[int] = set()  # run ids this process is delivering

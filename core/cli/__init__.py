@@ -67,6 +67,16 @@ def cli(
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if "hook" in args:  # checked first so that other commands never import core.cli.hook
+        from core.cli.hook import is_hook_call, run_hook_call
+
+        if is_hook_call(args):
+            return run_hook_call(lambda: _main(args))
+    return _main(args)
+
+
+def _main(argv: list[str]) -> int:
     try:
         cli.main(args=argv, prog_name="orc", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
