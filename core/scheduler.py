@@ -28,7 +28,7 @@ from core.room_state import RoomState
 from core.schedule_store import Claim, Claimer, Run, Schedule, ScheduleStore
 from core.targets import resolve
 from core.topology import Pane, Topology, read_topology
-from core.when import format_duration, parse_duration, parse_when
+from core.when import check_ahead, format_duration, parse_duration, parse_when
 
 if TYPE_CHECKING:
     from core.room import Room, Sender
@@ -189,7 +189,8 @@ class Scheduler:
         if not seconds > 0:
             raise BadInput("snooze by a positive duration")
         current = await self.get(schedule_id)
-        due = max(current.due_at, time.time()) + seconds
+        now = time.time()
+        due = check_ahead(max(current.due_at, now) + seconds, now, f"schedule {schedule_id}")
         return await self._change(schedule_id, "snoozed", due_at=due, held_since=None)
 
     async def edit(self, schedule_id: int, note: str) -> Schedule:

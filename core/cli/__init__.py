@@ -76,7 +76,23 @@ def main(argv: list[str] | None = None) -> int:
     return _main(args)
 
 
+def _invalid_utf8(argv: list[str]) -> str | None:
+    """Python hands invalid UTF-8 in argv over as lone surrogates, which pass click's checks and
+    then fail deep in SQLite or tmux: every argument is checked here, once, for every command."""
+    for index, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            shown = arg.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+            return f"argument {index} ({shown[:40]}) is not valid UTF-8 (at character {exc.start})"
+    return None
+
+
 def _main(argv: list[str]) -> int:
+    bad = _invalid_utf8(argv)
+    if bad is not None:
+        click.echo(f"orc: {bad}", err=True)
+        return 2
     try:
         cli.main(args=argv, prog_name="orc", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
