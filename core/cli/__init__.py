@@ -88,10 +88,21 @@ def _invalid_utf8(argv: list[str]) -> str | None:
     return None
 
 
+def _say(message: str) -> None:
+    """The one line of an error. Messages quote what the user typed: its line breaks and other
+    control characters are shown escaped, so the error stays one line and sends no terminal
+    escape sequence."""
+    shown = "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in message.strip()
+    )
+    click.echo(f"orc: {shown}", err=True)
+
+
 def _main(argv: list[str]) -> int:
     bad = _invalid_utf8(argv)
     if bad is not None:
-        click.echo(f"orc: {bad}", err=True)
+        _say(bad)
         return 2
     try:
         cli.main(args=argv, prog_name="orc", standalone_mode=False)
@@ -99,18 +110,18 @@ def _main(argv: list[str]) -> int:
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
         return 2
     except click.UsageError as exc:
-        click.echo(f"orc: {exc.format_message()}", err=True)
+        _say(exc.format_message())
         return 2
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.Abort:
-        click.echo("orc: aborted", err=True)
+        _say("aborted")
         return 1
     except click.ClickException as exc:
-        click.echo(f"orc: {exc.format_message()}", err=True)
+        _say(exc.format_message())
         return exc.exit_code
     except OrcError as exc:
-        click.echo(f"orc: {exc}", err=True)
+        _say(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
