@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-from core.agent_kind import guess_kind
+from core.agent_kind import KINDS
 from core.errors import BadInput
+from core.process_kind import kind_of_pane
 from core.room import Room
 from core.spawn import Identity, set_identity
 from core.targets import resolve
@@ -26,6 +27,8 @@ async def adopt(
     kind: str | None = None,
 ) -> Pane:
     """Give the pane TARGET an identity; returns the pane as it is afterwards."""
+    if kind is not None and kind not in KINDS:
+        raise BadInput(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
     for label, value in (("name", name), ("role", role)):
         if not _NAME.match(value):
             raise BadInput(f"invalid {label} {value!r}: use letters, digits, '-' and '_'")
@@ -39,12 +42,14 @@ async def adopt(
             raise BadInput("an agent cannot be its own parent")
         if not any(p.orc_name == parent for p in topo):
             raise BadInput(f"unknown parent {parent!r}: no agent has that name")
+    # An unknown kind is left unset, so what the pane runs keeps deciding (core/process_kind.py).
+    detected = kind or kind_of_pane(pane)
     identity = Identity(
         name=name,
         role=role,
         parent=parent or "",
         team=team or pane.orc_team or pane.session_name,
-        kind=kind or pane.orc_kind or guess_kind(pane.current_command),
+        kind="" if detected == "unknown" else detected,
         repo=pane.orc_repo or pane.current_path,
     )
     await set_identity(room.client, pane.pane_id, identity)

@@ -11,7 +11,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Literal
 
-from core.agent_kind import guess_kind, is_shell, kind_of
+from core.agent_kind import is_shell, kind_of
+from core.process_kind import kind_of_pane
 from core.tmux_client import TmuxClient
 from core.topology import Pane
 
@@ -102,7 +103,7 @@ async def deliver(
     client: TmuxClient, pane: Pane, text: str, *, enter: bool = True
 ) -> tuple[Status, str | None]:
     """Type (and submit) text into an already vetted pane; report what the screen shows."""
-    kind = kind_of(pane.orc_kind or guess_kind(pane.current_command))
+    kind = kind_of(kind_of_pane(pane))
     before, _ = await _screen_and_cursor(client, pane.pane_id)
     await type_text(client, pane.pane_id, text)
     if not enter:

@@ -32,9 +32,7 @@ PROMPT = "> "
 
 
 class FakeAgent:
-    def __init__(
-        self, name: str, record: Path | None, work: float, swallow_enter: int = 0
-    ) -> None:
+    def __init__(self, name: str, record: Path | None, work: float, swallow_enter: int = 0) -> None:
         self.name = name
         self.swallow_enter = swallow_enter  # like an autocomplete popup eating the Enter
         self.record = record

@@ -1,7 +1,12 @@
 """Per-kind screen rules as data: `core/patterns/*.toml`, overridable by the user's own files.
 
 A pack is an ordered list of rules (first match wins). Each rule names a state, a region of the
-ANSI-stripped visible screen, and a regular expression. Keeping the rules in data files lets a
+ANSI-stripped visible screen, and a regular expression; `unless_below` makes a match stale once a
+later line (a newer prompt or reply) shows under it, since agents leave error lines in their
+transcript after later turns succeed. A pack's `[input]` table says where the agent's input line
+is and what is typed on it: delivery refuses to type over a person's draft and checks that the
+input emptied, and the detector tells a streaming reply (changes above the input line) from a
+person typing (changes on it). Keeping the rules in data files lets a
 person fix a misjudged agent without touching code, and keeps every verdict explainable by name.
 
 User files live in `$ORC_PATTERNS_DIR` or `$XDG_CONFIG_HOME/orc/patterns/*.toml`. A user file for
@@ -39,22 +44,59 @@ class RuleSpec(BaseModel):
     pattern: str = Field(min_length=1)
     region: str = "bottom:10"
     ignore_case: bool = False
+    unless_below: str | None = None  # a later line matching this makes the match stale
 
     @field_validator("region")
     @classmethod
     def _region(cls, value: str) -> str:
-        if not _REGION.match(value):
-            raise ValueError("region must be 'screen', 'last', 'bottom:N' or 'top:N'")
-        return value
+        return _check_region(value)
+
+    @field_validator("pattern", "unless_below")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        return None if value is None else _check_regex(value)
+
+
+class InputSpec(BaseModel):
+    """Where the agent's input line is: the bottom-most line of `region` matching `pattern`,
+    whose group `text` is what is typed; `placeholder` matches hint text that means empty."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pattern: str = Field(min_length=1)
+    region: str = "bottom:8"
+    placeholder: str | None = None
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        return _check_region(value)
 
     @field_validator("pattern")
     @classmethod
     def _pattern(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"bad regular expression: {exc}") from exc
+        if "(?P<text>" not in _check_regex(value):
+            raise ValueError("the input pattern needs a group (?P<text>...) for what is typed")
         return value
+
+    @field_validator("placeholder")
+    @classmethod
+    def _placeholder(cls, value: str | None) -> str | None:
+        return None if value is None else _check_regex(value)
+
+
+def _check_region(value: str) -> str:
+    if not _REGION.match(value):
+        raise ValueError("region must be 'screen', 'last', 'bottom:N' or 'top:N'")
+    return value
+
+
+def _check_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"bad regular expression: {exc}") from exc
+    return value
 
 
 class PackSpec(BaseModel):
@@ -65,6 +107,7 @@ class PackSpec(BaseModel):
     replace: bool = False
     disable: list[str] = Field(default_factory=list)
     rule: list[RuleSpec] = Field(default_factory=list)
+    input: InputSpec | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +119,16 @@ class Rule:
     region: str
     regex: re.Pattern[str]
     source: str
+    unless_below: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InputLine:
+    """How to find the input line (see InputSpec), compiled."""
+
+    region: str
+    regex: re.Pattern[str]
+    placeholder: re.Pattern[str] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +136,7 @@ class Pack:
     kind: str
     idle_after: float
     rules: tuple[Rule, ...]
+    input: InputLine | None = None
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -91,7 +145,13 @@ class Pack:
 
 def _compile(spec: RuleSpec, source: str) -> Rule:
     flags = re.MULTILINE | (re.IGNORECASE if spec.ignore_case else 0)
-    return Rule(spec.name, spec.state, spec.region, re.compile(spec.pattern, flags), source)
+    below = re.compile(spec.unless_below, flags) if spec.unless_below else None
+    return Rule(spec.name, spec.state, spec.region, re.compile(spec.pattern, flags), source, below)
+
+
+def _compile_input(spec: InputSpec) -> InputLine:
+    placeholder = re.compile(spec.placeholder) if spec.placeholder else None
+    return InputLine(spec.region, re.compile(spec.pattern), placeholder)
 
 
 def _parse(text: str, source: str) -> PackSpec:
@@ -145,7 +205,8 @@ def _merge(base: Pack | None, spec: PackSpec, source: str) -> Pack:
     idle_after = spec.idle_after
     if idle_after is None:
         idle_after = base.idle_after if base is not None else DEFAULT_IDLE_AFTER
-    return Pack(spec.kind, idle_after, tuple(new + merged))
+    line = _compile_input(spec.input) if spec.input else (base.input if base else None)
+    return Pack(spec.kind, idle_after, tuple(new + merged), line)
 
 
 def _combined(packs: dict[str, Pack]) -> Pack:

@@ -427,8 +427,16 @@ class Room:
 
         return await up(self, spec, **options)
 
-    async def adopt(self, target: str, *, name: str, role: str, parent: str | None = None) -> Pane:
+    async def adopt(
+        self,
+        target: str,
+        *,
+        name: str,
+        role: str,
+        parent: str | None = None,
+        kind: str | None = None,
+    ) -> Pane:
         """Give a pane orc did not create an identity (core.adopt): pane options only."""
         from core.adopt import adopt
 
-        return await adopt(self, target, name=name, role=role, parent=parent)
+        return await adopt(self, target, name=name, role=role, parent=parent, kind=kind)

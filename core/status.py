@@ -9,7 +9,9 @@ Evidence is weighed in this order:
    screen that changed after the event says `working`, as hooks set up only in part would not.
 3. screen rules (`<kind>:<rule>`): the kind's pattern pack over regions of the plain screen;
    for a shell pane, tmux's current command says `working` unless a rule saw a question.
-4. how long the screen has been still: a changing screen is `working`; a still one that nothing
+4. how long the screen has been still: a changing screen is `working` (for a pack with an
+   `[input]` line, output arriving above it is `working` even under an idle prompt:
+   `screen:streaming`); a still one that nothing
    recognises is `unknown` (a rung bell makes it `waiting`), never a guessed `idle`. A settled
    state (idle, waiting, error) survives a changing unrecognised screen for CHANGE_CONFIRM
    seconds (rule `debounce:change`): a capture can catch a TUI half-way through a redraw.
@@ -25,11 +27,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from core.agent_kind import guess_kind, is_shell
-from core.pattern_packs import Pack, load_packs
+from core.agent_kind import is_shell
+from core.input_line import transcript
+from core.pattern_packs import Pack, Rule, load_packs
+from core.process_kind import kind_of_pane
 from core.room_state import AgentStatus, Transition
 from core.screen_text import line_at, region, visible_lines
 from core.topology import Pane
+
+__all__ = ["STATES", "AgentStatus", "StatusDetector", "kind_of_pane", "match_screen"]
 
 STATES = ("working", "idle", "waiting", "exited", "error", "unknown")
 CACHE_SIZE = 4096  # screen verdicts kept: several refreshes' worth for hundreds of panes
@@ -59,17 +65,22 @@ def match_screen(pack: Pack, screen: str, height: int = 0) -> ScreenVerdict:
         text = texts.get(rule.region)
         if text is None:
             text = texts[rule.region] = "\n".join(region(lines, rule.region))
-        found = rule.regex.search(text)
-        if found is not None:
+        for found in rule.regex.finditer(text):
+            if rule.unless_below is not None and _stale(rule, lines, text, found.start()):
+                continue
             return ScreenVerdict(
                 rule.state, f"{pack.kind}:{rule.name}", _clip(line_at(text, found.start()))
             )
     return ScreenVerdict("", "", _clip(lines[-1].strip()) if lines else "")
 
 
-def kind_of_pane(pane: Pane) -> str:
-    """The pane's declared kind, else a guess from the program it runs."""
-    return pane.orc_kind or guess_kind(pane.current_command)
+def _stale(rule: Rule, lines: list[str], text: str, at: int) -> bool:
+    """Whether a line below the match (anywhere on the visible screen) shows a later turn."""
+    assert rule.unless_below is not None
+    size = text.count("\n") + 1
+    offset = 0 if rule.region.startswith("top:") else len(lines) - size
+    index = offset + text.count("\n", 0, at)
+    return any(rule.unless_below.search(line) for line in lines[index + 1 :])
 
 
 def hook_status(pane: Pane) -> AgentStatus | None:
@@ -96,6 +107,8 @@ class StatusDetector:
         self._cache: dict[tuple[str, int, int], ScreenVerdict] = {}
         self._transitions: list[Transition] = []
         self._odd_since: dict[str, float] = {}  # pane -> when its screen stopped matching rules
+        # pane -> (hash of the screen last looked at, its transcript, when the transcript changed)
+        self._transcripts: dict[str, tuple[int, tuple[str, ...], float]] = {}
 
     def pack_for(self, pane: Pane) -> Pack:
         kind = kind_of_pane(pane)
@@ -139,6 +152,20 @@ class StatusDetector:
     def forget(self, pane_id: str) -> None:
         self._last.pop(pane_id, None)
         self._odd_since.pop(pane_id, None)
+        self._transcripts.pop(pane_id, None)
+
+    def _transcript_changed_at(self, pane: Pane, pack: Pack, screen: str, now: float) -> float:
+        """When the lines above the input line last changed (0 if never seen changing): a reply
+        streaming in, as opposed to a person typing on the input line."""
+        key = hash(screen)
+        seen = self._transcripts.get(pane.pane_id)
+        if seen is not None and seen[0] == key:
+            return seen[2]
+        lines = transcript(pack, screen, pane.height)
+        previous = seen[2] if seen is not None else 0.0  # the first look is no change
+        at = now if seen is not None and lines != seen[1] else previous
+        self._transcripts[pane.pane_id] = (key, lines, at)
+        return at
 
     def _decide(
         self,
@@ -182,6 +209,16 @@ class StatusDetector:
         if verdict.state == "working":
             return AgentStatus(verdict.state, verdict.rule, verdict.line)
         quiet = now - changed_at
+        if pack.input is not None and verdict.state in ("idle", ""):
+            streamed = now - self._transcript_changed_at(pane, pack, screen, now)
+            if streamed < pack.idle_after:
+                # Codex and Aider stream replies with no spinner: output arriving above the
+                # input line is work, whatever the idle prompt below it says.
+                return AgentStatus(
+                    "working",
+                    "screen:streaming",
+                    _clip(f"output above the input line {streamed:.1f}s ago: {verdict.line}"),
+                )
         if verdict.state == "idle":
             if quiet >= pack.idle_after or (previous is not None and previous.state == "idle"):
                 return AgentStatus("idle", verdict.rule, verdict.line)

@@ -30,7 +30,7 @@ def test_adopt_gives_plain_panes_an_identity(
     assert (
         orc(address, db_path, "adopt", "legacy:0", "--name", "lead", "--role", "orchestrator") == 0
     )
-    assert "is now lead (orchestrator, team legacy)" in capsys.readouterr().out
+    assert "is now lead (orchestrator, team legacy, kind shell)" in capsys.readouterr().out
     assert (
         orc(
             address,

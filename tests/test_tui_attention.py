@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.app import App
+from textual.widgets import Input
 
 import tui.app
 from core import Room, TmuxServerAddress
@@ -212,15 +213,18 @@ async def test_adopt_makes_an_unmanaged_pane_an_agent(
         app.select_agent(loose)
         await pilot.press("A")
         await wait_until(pilot, lambda: isinstance(app.screen, AdoptScreen), "adopt form")
-        await pilot.press("enter", "enter", "enter")  # name suggested ("notes"); no role
+        await pilot.press("enter", "enter", "enter", "enter")  # name suggested ("notes"); no role
         await wait_text(pilot, "a name and a role are needed")
-        await pilot.press(*"engineer", "enter", *"nobody", "enter")
+        await pilot.press(*"engineer", "enter", *"nobody", "enter", "enter")
         await wait_text(pilot, "unknown parent 'nobody'")
         assert isinstance(app.screen, AdoptScreen), "the form stays open to fix it"
         assert not app.room.state.by_pane(loose).managed
         for _ in "nobody":
             await pilot.press("backspace")
         await pilot.press(*"lead", "enter")
+        kind = app.screen.query_one("#adopt-kind", Input)
+        assert kind.value == "unknown", "the kind field shows what the pane runs"
+        await pilot.press(*["backspace"] * len(kind.value), *"shell", "enter")
         await wait_until(pilot, lambda: not isinstance(app.screen, AdoptScreen), "closed")
         await wait_until(
             pilot,
@@ -228,7 +232,12 @@ async def test_adopt_makes_an_unmanaged_pane_an_agent(
             "the tree shows it as an agent",
         )
         pane = app.room.state.by_pane(loose).pane
-        assert (pane.orc_name, pane.orc_role, pane.orc_parent) == ("notes", "engineer", "lead")
+        assert (pane.orc_name, pane.orc_role, pane.orc_parent, pane.orc_kind) == (
+            "notes",
+            "engineer",
+            "lead",
+            "shell",
+        )
         assert "unmanaged" not in screen_text(app)
         assert app.tree.selected_pane_id == loose
 

@@ -16,8 +16,10 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
+from core.agent_kind import KINDS
 from core.errors import OrcError
 from core.room_state import AgentView
+from core.status import kind_of_pane
 from core.topology import Pane
 
 if TYPE_CHECKING:
@@ -48,7 +50,9 @@ class AdoptScreen(ModalScreen[Pane | None]):
         border: thick $primary; background: $surface; border-title-align: center;
     }
     AdoptScreen Label { color: $foreground-muted; }
-    AdoptScreen Input { margin-bottom: 0; }
+    /* one row per field: four fields and their labels fit in 80x24 */
+    AdoptScreen Input { margin-bottom: 0; border: none; height: 1; padding: 0 1; }
+    AdoptScreen Input:focus { background: $boost; }
     AdoptScreen #adopt-error { color: $error; height: auto; }
     AdoptScreen #adopt-about { color: $foreground-muted; height: auto; }
     """
@@ -88,6 +92,12 @@ class AdoptScreen(ModalScreen[Pane | None]):
                 id="adopt-parent",
                 suggester=SuggestFromList(self.agents, case_sensitive=False),
             )
+            yield Label("kind (what the pane runs; decides its status rules)")
+            yield Input(
+                kind_of_pane(pane),
+                id="adopt-kind",
+                suggester=SuggestFromList(sorted(KINDS), case_sensitive=False),
+            )
             yield Static("", id="adopt-error")
 
     def on_mount(self) -> None:
@@ -111,6 +121,7 @@ class AdoptScreen(ModalScreen[Pane | None]):
         name = self.query_one("#adopt-name", Input).value.strip()
         role = self.query_one("#adopt-role", Input).value.strip()
         parent = self.query_one("#adopt-parent", Input).value.strip()
+        kind = self.query_one("#adopt-kind", Input).value.strip()
         if not name or not role:
             self.show_error("a name and a role are needed")
             self.query_one("#adopt-name" if not name else "#adopt-role", Input).focus()
@@ -119,14 +130,21 @@ class AdoptScreen(ModalScreen[Pane | None]):
             return
         self.busy = True
         self.show_error("")
-        self._adopt(name, role, parent or None)
+        self._adopt(name, role, parent or None, kind or None)
 
     @work(group="adopt", exclusive=True, exit_on_error=False)
-    async def _adopt(self, name: str, role: str, parent: str | None) -> None:
+    async def _adopt(self, name: str, role: str, parent: str | None, kind: str | None) -> None:
         try:
-            pane = await self.room.adopt(self.agent.pane_id, name=name, role=role, parent=parent)
+            pane = await self.room.adopt(
+                self.agent.pane_id, name=name, role=role, parent=parent, kind=kind
+            )
         except OrcError as exc:
             self.show_error(str(exc))
+            # Put the cursor where the fix goes: the field the error is about.
+            for field in ("parent", "kind", "name", "role"):
+                if field in str(exc):
+                    self.query_one(f"#adopt-{field}", Input).focus()
+                    break
             return
         finally:
             self.busy = False

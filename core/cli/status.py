@@ -10,6 +10,7 @@ from core.cli.context import run_with_room
 from core.cli.table import render_table
 from core.room import Room
 from core.room_state import AgentView, RoomState
+from core.status import kind_of_pane
 
 COLUMNS = ("name", "role", "parent", "team", "target", "pane_id", "state", "command")
 EVIDENCE_COLUMN = 72  # the table clips evidence to keep one agent per line; --json has it whole
@@ -28,6 +29,7 @@ def agent_row(agent: AgentView, why: bool) -> dict[str, str]:
         "command": pane.current_command,
     }
     if why:
+        row["kind"] = kind_of_pane(pane)
         row["rule"] = agent.status.rule
         row["evidence"] = agent.status.evidence
     return row
@@ -52,8 +54,11 @@ def status_command(as_json: bool, why: bool) -> None:
     """
     state = run_with_room(_state)
     managed = [a for a in state.agents if a.managed]
-    rows = [agent_row(a, why) for a in (*managed, *(a for a in state.agents if not a.managed))]
+    ordered = [*managed, *(a for a in state.agents if not a.managed)]
+    rows = [agent_row(a, why) for a in ordered]
     if as_json:
+        for row, agent in zip(rows, ordered, strict=True):
+            row.setdefault("kind", kind_of_pane(agent.pane))
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         for row in rows:

@@ -77,13 +77,19 @@ def down_command(team: str, yes: bool) -> None:
 @click.option("--name", required=True, help="the agent's name (its `orc send` target)")
 @click.option("--role", required=True, help="e.g. orchestrator, pm, engineer")
 @click.option("--parent", help="the agent it reports to")
-def adopt_command(target: str, name: str, role: str, parent: str | None) -> None:
+@click.option(
+    "--kind",
+    help="claude, codex, gemini, aider, shell... (default: what the pane runs; this wins)",
+)
+def adopt_command(target: str, name: str, role: str, parent: str | None, kind: str | None) -> None:
     """Give the pane TARGET an identity (sets pane options only)."""
-    pane = run_with_room(lambda room: room.adopt(target, name=name, role=role, parent=parent))
+    pane = run_with_room(
+        lambda room: room.adopt(target, name=name, role=role, parent=parent, kind=kind)
+    )
     under = f", reports to {pane.orc_parent}" if pane.orc_parent else ""
     click.echo(
         f"{pane.target} ({pane.pane_id}) is now {pane.orc_name} ({pane.orc_role}{under}, "
-        f"team {pane.orc_team})"
+        f"team {pane.orc_team}, kind {pane.orc_kind or 'unknown'})"
     )
 
 

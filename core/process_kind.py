@@ -1,0 +1,96 @@
+"""Which agent program a pane runs, from its foreground process's argv rather than its name.
+
+tmux names a pane's foreground process by its executable, so Codex and Gemini CLI show as `node`
+and Aider as `python3`: by that name they would be `unknown`, and every kind's rules would be
+tried on their screens. The argv says what the interpreter runs (`node …/bin/codex.js`,
+`python3 …/bin/aider`). It is read from /proc (Linux) only for panes whose command is an
+interpreter, and cached per foreground process group, so a refresh costs one small file read
+per such pane. A pane's `@orc-kind`, when set, always wins.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from core.agent_kind import SHELLS, guess_kind
+from core.topology import Pane
+
+INTERPRETERS = ("node", "nodejs", "bun", "deno", "python", "pypy", "uv", "npx", "env")
+AGENT_NAMES = ("claude", "codex", "gemini", "aider")
+# Installed layouts that name the agent in a folder rather than the file (…/@openai/codex/bin/…).
+_PACKAGE_DIRS = {
+    "claude-code": "claude",
+    "codex": "codex",
+    "gemini-cli": "gemini",
+    "aider": "aider",
+    "aider-chat": "aider",
+}
+_CACHE_MAX = 4096
+_cache: dict[tuple[int, str], str] = {}
+
+
+def _is_interpreter(name: str) -> bool:
+    return any(name == i or name.startswith(i) for i in INTERPRETERS)
+
+
+def kind_from_argv(argv: Sequence[str]) -> str:
+    """The agent kind an exact argv runs: the program, or the script an interpreter runs."""
+    if not argv:
+        return "unknown"
+    program = os.path.basename(argv[0])
+    if not _is_interpreter(program):
+        return guess_kind(program)
+    words = list(argv[1:])
+    if "-m" in words[:-1]:  # python -m aider / -m core.fake_agent
+        module = words[words.index("-m") + 1]
+        return "fake" if module == "core.fake_agent" else guess_kind(module.split(".")[0])
+    script = next((w for w in words if not w.startswith("-")), "")
+    if not script:
+        return "unknown"
+    kind = guess_kind(os.path.basename(script).split(".")[0])
+    if kind != "unknown":
+        return kind
+    for part in reversed(Path(script).parts[:-1]):
+        if part in _PACKAGE_DIRS:
+            return _PACKAGE_DIRS[part]
+    return "unknown"
+
+
+def foreground_argv(pane_pid: int) -> tuple[int, list[str]] | None:
+    """The terminal's foreground process group and its leader's argv, from /proc."""
+    try:
+        stat = Path(f"/proc/{pane_pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2 :].split()
+        group = int(fields[5])  # tpgid: the foreground process group of the pane's terminal
+        leader = group if group > 0 else pane_pid
+        raw = Path(f"/proc/{leader}/cmdline").read_bytes()
+        if not raw:  # the group's leader is gone (a pipeline): the pane's own process
+            leader, raw = pane_pid, Path(f"/proc/{pane_pid}/cmdline").read_bytes()
+    except (OSError, ValueError, IndexError):
+        return None
+    return leader, [w.decode("utf-8", "replace") for w in raw.rstrip(b"\0").split(b"\0")]
+
+
+def process_kind(pane: Pane) -> str:
+    """The kind of program in the pane, looking past interpreters; `unknown` when unsure."""
+    name = pane.current_command
+    if not _is_interpreter(name) or name.lstrip("-") in SHELLS or pane.pane_pid <= 0:
+        return guess_kind(name)
+    found = foreground_argv(pane.pane_pid)
+    if found is None:
+        return guess_kind(name)
+    key = (found[0], name)
+    kind = _cache.get(key)
+    if kind is None:
+        kind = kind_from_argv(found[1])
+        if len(_cache) >= _CACHE_MAX:
+            del _cache[next(iter(_cache))]
+        _cache[key] = kind
+    return kind
+
+
+def kind_of_pane(pane: Pane) -> str:
+    """The pane's declared kind (`@orc-kind`), else what its program is."""
+    return pane.orc_kind or process_kind(pane)
