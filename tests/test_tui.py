@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -251,8 +252,11 @@ async def test_theme_choice_persists(address, db_path: Path, spawn_agent) -> Non
     async with app.run_test(size=SIZE) as pilot:
         await wait_text(pilot, "lead")
         app.theme = "orc-light"
-        await wait_until(pilot, lambda: app._saved_theme == "orc-light", "theme saved")
-        await pilot.pause(0.2)
+        settings = Settings(app.room.store)
+        deadline = time.monotonic() + 10
+        while await settings.get(THEME_SETTING) != "orc-light":
+            assert time.monotonic() < deadline, "the theme was never saved"
+            await pilot.pause(0.05)
     async with Room(address, db_path) as room:
         assert await Settings(room.store).get(THEME_SETTING) == "orc-light"
     again = OrcApp(Room(address, db_path), interval=0.1)
