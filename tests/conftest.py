@@ -22,7 +22,8 @@ os.environ.setdefault("LC_ALL", "C.UTF-8")
 ROOT = Path(__file__).resolve().parent.parent
 
 # Variables through which a developer's own setup would reach the suite: tmux finds the enclosing
-# server through TMUX/TMUX_PANE; orc reads ORC_* and its config under XDG_CONFIG_HOME or HOME.
+# server through TMUX/TMUX_PANE; orc reads ORC_* and its config under XDG_CONFIG_HOME or HOME;
+# git reads GIT_* (GIT_DIR would point every test's git at one repository).
 XDG_VARIABLES = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")
 INHERITED = ("TMUX", "TMUX_PANE")
 
@@ -34,13 +35,17 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     or exported ORC_DB cannot change what a test sees or make it run anything for real. tmux
     started by a test reads no ~/.tmux.conf or ~/.config/tmux/tmux.conf: none exists there."""
     home = tmp_path_factory.mktemp("home")
+    # git's own settings are the suite's too: an identity for the commits tests make, nothing else.
+    (home / ".gitconfig").write_text(
+        "[user]\n\tname = orc tests\n\temail = tests@orc.invalid\n", encoding="utf-8"
+    )
     patch = pytest.MonkeyPatch()
     patch.setenv("HOME", str(home))
     for name in XDG_VARIABLES:
         folder = home / name.lower()
         folder.mkdir()
         patch.setenv(name, str(folder))
-    for name in [*INHERITED, *(n for n in os.environ if n.startswith("ORC_"))]:
+    for name in [*INHERITED, *(n for n in os.environ if n.startswith(("ORC_", "GIT_")))]:
         patch.delenv(name, raising=False)
     try:
         yield home
