@@ -56,7 +56,7 @@ def _read_stdin() -> str:
 
 
 HOOK_BUSY_TIMEOUT = 0.1  # seconds: a locked database is given up on, not waited for
-HOOK_DEADLINE = 1.0  # seconds for the whole recording, a backstop: the agent is waiting on us
+HOOK_DEADLINE = 3.0  # seconds for the whole recording, a backstop against a hung tmux server
 LOG_NAME = "hook.log"
 LOG_MAX = 256 * 1024  # bytes: the log is started afresh past this
 
