@@ -1,23 +1,40 @@
-"""Typing text into a pane literally, submitting it, and checking that it landed.
+"""Typing text into a pane literally, submitting it, and checking that the agent took it.
 
 Short single-line text goes through `send-keys -l --`; anything else through a uniquely named
 buffer and bracketed paste, so key names, leading '-', ';', `#{}` and newlines arrive as typed.
+Before a byte is typed the screen is read: a dialog or a person's draft means "not delivered"
+unless forced (core/answer.py answers dialogs). After Enter, `delivered` needs the agent's own
+sign that it took the message (core/input_line.py reads its input line).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from core.agent_kind import is_shell, kind_of
+from core.input_line import read_input, transcript
+from core.pattern_packs import Pack
 from core.process_kind import kind_of_pane
+from core.status import match_screen
 from core.tmux_client import TmuxClient
 from core.topology import Pane
 
 Status = Literal["delivered", "typed_not_submitted", "failed"]
 SEND_KEYS_LIMIT = 200  # longer text is pasted: one paste is one event for the agent's TUI
+# "STEP:SECONDS" pauses a delivery at STEP (queued, typing, typed, entered) so a test can kill
+# the process there and prove that recovery tells typed from not typed (core/scheduler.py).
+PAUSE_AT_ENV = "ORC_TEST_PAUSE_AT"
+
+
+async def pause_point(step: str) -> None:
+    where, _, seconds = os.environ.get(PAUSE_AT_ENV, "").partition(":")
+    if where == step:
+        await asyncio.sleep(float(seconds or 60))
 
 
 @dataclass(frozen=True)
@@ -71,7 +88,7 @@ def _tail(text: str) -> str:
     return last[-12:]
 
 
-async def _screen_and_cursor(client: TmuxClient, pane_id: str) -> tuple[str, int | None]:
+async def screen_and_cursor(client: TmuxClient, pane_id: str) -> tuple[str, int | None]:
     """The pane's plain screen and cursor row in one tmux call; None for a pane that is gone."""
     result = await client.run_chain(
         [
@@ -99,27 +116,82 @@ async def type_text(client: TmuxClient, pane_id: str, text: str) -> None:
         raise
 
 
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def screen_refusal(pack: Pack, screen: str, height: int, own_draft: str | None) -> str | None:
+    """Why typing into this screen now would be wrong, or None.
+
+    A dialog on screen would take the text as its answer (Enter picks the highlighted option;
+    in Codex one letter can pick "don't ask again"); a person's half-typed draft would be
+    submitted together with the message. Text orc typed itself (`--no-enter`) is no draft.
+    """
+    verdict = match_screen(pack, screen, height)
+    if verdict.state == "waiting":
+        return f"waiting at a prompt: {verdict.line!r} (answer it with `orc answer`)"
+    if pack.input is None:
+        return None
+    line = read_input(pack, screen, height)
+    if line is None:
+        return f"no input line on screen (busy, or a dialog or menu has it): {verdict.line!r}"
+    if line.empty:
+        return None
+    if own_draft and _flat(line.text).rstrip("…") in _flat(own_draft):
+        return None
+    return f"a draft is on the input line: {line.text!r} (a person's, not orc's)"
+
+
 async def deliver(
-    client: TmuxClient, pane: Pane, text: str, *, enter: bool = True
+    client: TmuxClient,
+    pane: Pane,
+    text: str,
+    *,
+    enter: bool = True,
+    pack: Pack | None = None,
+    force: bool = False,
+    own_draft: str | None = None,
+    before_typing: Callable[[], Awaitable[None]] | None = None,
 ) -> tuple[Status, str | None]:
-    """Type (and submit) text into an already vetted pane; report what the screen shows."""
+    """Look at the pane, type (and submit) the text, and report what the screen shows.
+
+    Unless forced, nothing is typed into a dialog or over a draft (`screen_refusal`); a forced
+    delivery says what it overrode. `before_typing` runs just before the first byte, so the
+    record can tell "never typed" from "maybe typed" after a crash.
+    """
     kind = kind_of(kind_of_pane(pane))
-    before, _ = await _screen_and_cursor(client, pane.pane_id)
+    before, _ = await screen_and_cursor(client, pane.pane_id)
+    overridden = screen_refusal(pack, before, pane.height, own_draft) if pack else None
+    if overridden is not None and not force:
+        return "failed", f"not delivered: {overridden}"
+    if before_typing is not None:
+        await before_typing()
+    await pause_point("typing")
     await type_text(client, pane.pane_id, text)
+    await pause_point("typed")
+    forced = f"forced past: {overridden}" if overridden else None
     if not enter:
         changed = await _wait_for_change(client, pane.pane_id, before, kind.settle)
         if changed is None:
             return "failed", "pane disappeared"
-        return ("delivered", None) if changed else ("failed", "the text did not appear in the pane")
+        if not changed:
+            return "failed", "the text did not appear in the pane"
+        return "delivered", forced
     await asyncio.sleep(kind.submit_pause)
-    typed, typed_cursor = await _screen_and_cursor(client, pane.pane_id)
+    typed, typed_cursor = await screen_and_cursor(client, pane.pane_id)
     if typed_cursor is None:
         return "failed", "pane disappeared"
-    input_line = _cursor_line(typed, typed_cursor)
     await client.run("send-keys", "-t", pane.pane_id, "Enter")
-    return await _verify_submitted(
-        client, pane.pane_id, typed, input_line, _tail(text), kind.settle
-    )
+    await pause_point("entered")
+    if pack is not None and pack.input is not None:
+        status, reason = await _verify_taken(client, pane, pack, before, typed, text, kind.settle)
+    else:
+        status, reason = await _verify_submitted(
+            client, pane.pane_id, typed, _cursor_line(typed, typed_cursor), _tail(text), kind.settle
+        )
+    if forced:
+        reason = f"{reason}; {forced}" if reason else forced
+    return status, reason
 
 
 async def _wait_for_change(
@@ -128,7 +200,7 @@ async def _wait_for_change(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        screen, cursor = await _screen_and_cursor(client, pane_id)
+        screen, cursor = await screen_and_cursor(client, pane_id)
         if cursor is None:
             return None
         if screen != before:
@@ -141,12 +213,12 @@ async def _wait_for_change(
 async def _verify_submitted(
     client: TmuxClient, pane_id: str, typed: str, input_line: str, tail: str, timeout: float
 ) -> tuple[Status, str | None]:
-    """Submitted means the text left the input line: the cursor's line no longer ends with it."""
+    """For programs orc knows no input line of: the cursor's line no longer ends with the text."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
         await asyncio.sleep(0.05)
-        screen, cursor = await _screen_and_cursor(client, pane_id)
+        screen, cursor = await screen_and_cursor(client, pane_id)
         if cursor is None:
             return "failed", "pane disappeared"
         line = _cursor_line(screen, cursor)
@@ -154,3 +226,42 @@ async def _verify_submitted(
             return "delivered", None
         if loop.time() >= deadline:
             return "typed_not_submitted", "the text is still on the input line after Enter"
+
+
+async def _verify_taken(
+    client: TmuxClient,
+    pane: Pane,
+    pack: Pack,
+    before: str,
+    typed: str,
+    text: str,
+    timeout: float,
+) -> tuple[Status, str | None]:
+    """Delivered means the agent took the message, not merely that it left the input line: the
+    input line emptied and the agent shows it (the text echoed above the input line, a working
+    rule, or new output). A dialog that appears instead is reported, never taken for success."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    tail = _flat(text)[-10:]
+    echoed_before = " ".join(transcript(pack, before, pane.height)).count(tail)
+    shown_typed = transcript(pack, typed, pane.height)
+    status: tuple[Status, str | None] = ("failed", "no screen was read")
+    while True:
+        await asyncio.sleep(0.05)
+        screen, cursor = await screen_and_cursor(client, pane.pane_id)
+        if cursor is None:
+            return "failed", "pane disappeared"
+        line = read_input(pack, screen, pane.height)
+        above = transcript(pack, screen, pane.height)
+        verdict = match_screen(pack, screen, pane.height)
+        echoed = " ".join(above).count(tail) > echoed_before
+        if line is not None and not line.empty and tail[-6:] in _flat(line.text):
+            status = ("typed_not_submitted", "the text is still on the input line after Enter")
+        elif echoed or verdict.state == "working" or (line is not None and above != shown_typed):
+            return "delivered", None
+        elif verdict.state == "waiting":
+            status = ("failed", f"a dialog is on screen instead: {verdict.line!r}")
+        else:
+            status = ("failed", "the text left the input line but the agent shows no sign of it")
+        if loop.time() >= deadline:
+            return status

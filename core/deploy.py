@@ -19,10 +19,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.agent_hooks import with_orc_hooks
 from core.capture import capture_panes
 from core.errors import ActionFailed, BadInput, OrcError
+from core.input_line import read_input
+from core.process_tree import descendants, end_processes
 from core.room import Room, Sender
 from core.spawn import Identity, WindowSpec, session_exists, spawn_window
+from core.status import match_screen
 from core.team_brief import brief_for
 from core.team_spec import AgentSpec, TeamSpec, hierarchy_order
 from core.topology import Pane, Topology, read_topology
@@ -31,6 +35,8 @@ from core.when import format_duration
 Progress = Callable[[str], None]
 ORC_SENDER = Sender("orc", "human")
 SETTLE = 1.0  # seconds a drawn screen must stay unchanged to count as ready
+INPUT_SETTLE = 0.5  # seconds an empty input line must stay unchanged (agents draw it in steps)
+ASK_GRACE = 2.0  # seconds a dialog must stay before the deploy stops waiting for that agent
 READY_TIMEOUT = 60.0
 POLL = 0.2
 
@@ -43,7 +49,7 @@ READY_PATTERNS: dict[str, re.Pattern[str]] = {
     "fake": re.compile(r"· fake agent"),
 }
 # A question on screen (a trust or permission dialog) is not readiness: a brief typed now would
-# answer it. The person answers it in the pane; until then the agent is not ready.
+# answer it. The kind's pack recognises its dialogs; this catches plain y/n questions of others.
 ASKING = re.compile(r"Do you trust the files|Do you want to proceed\?|\(y/n\)|\[y/N\]|\[Y/n\]")
 
 
@@ -169,12 +175,22 @@ class _Deployment:
 
     async def run(self, agents: list[AgentSpec]) -> Deployed:
         indexes = {a.name: i for i, a in enumerate(self.spec.agents)}
-        argvs = {a.name: resolve_argv(self.spec, indexes[a.name], a, self.env) for a in agents}
+        argvs = {
+            a.name: with_orc_hooks(
+                a.agent_kind,
+                resolve_argv(self.spec, indexes[a.name], a, self.env),
+                self.room.address,
+                self.room.db_path,
+            )
+            for a in agents
+        }
         try:
             await self._spawn_all(agents, argvs)
-            ready = await self._wait_ready(agents)
+            ready, asking = await self._wait_ready(agents)
             outcomes = await asyncio.gather(
-                *(self._brief(a, ready[a.name]) for a in agents), return_exceptions=True
+                *(self._brief(a, ready[a.name]) for a in agents if a.name in ready),
+                *(self._brief_later(a, asking[a.name]) for a in agents if a.name in asking),
+                return_exceptions=True,
             )
             failed = [o for o in outcomes if isinstance(o, BaseException)]
             if failed:
@@ -224,16 +240,20 @@ class _Deployment:
                 await apply_team_options(self.room, self.spec)
             self.progress(f"started {agent.name} ({agent.role}) in {self.spec.name}:{agent.name}")
 
-    async def _wait_ready(self, agents: list[AgentSpec]) -> dict[str, Pane]:
-        """Poll all new panes together (one topology read and one batched capture per round)."""
+    async def _wait_ready(self, agents: list[AgentSpec]) -> tuple[dict[str, Pane], dict[str, str]]:
+        """Poll all new panes together (one topology read and one batched capture per round).
+
+        Returns the agents that are ready for their brief, and those that stopped at a dialog
+        (trust this folder, use this API key, log in...) with its question: a brief typed into
+        a dialog would answer it, so those are surfaced, never typed into.
+        """
         client = self.room.client
         started = time.monotonic()
         pending = {a.name: a for a in agents}
         last: dict[str, tuple[str, float]] = {}  # name -> (screen, changed_at)
         ready: dict[str, Pane] = {}
         drawn_once: set[str] = set()
-        asked: dict[str, str] = {}  # name -> the question on its screen
-        told: set[str] = set()
+        asked: dict[str, tuple[str, float]] = {}  # name -> (the question on its screen, since)
         if pending:
             self.progress(f"waiting for {len(pending)} agent(s) to be ready")
         while pending:
@@ -255,35 +275,41 @@ class _Deployment:
                 if seen is None or seen[0] != screen:
                     last[name] = (screen, now)
                     seen = last[name]
-                pattern = READY_PATTERNS.get(pending[name].agent_kind)
                 quiet = now - seen[1]
                 drawn = bool(screen.strip())
                 if drawn:
                     drawn_once.add(name)
-                asking = ASKING.search("\n".join(screen.rstrip().splitlines()[-8:]))
-                if asking:
-                    asked[name] = asking[0]
-                    if name not in told:
-                        told.add(name)
-                        self.progress(f"{name} is asking {asking[0]!r}: answer it in its pane")
-                elif (
-                    (pattern is not None and pattern.search(screen))
-                    or (drawn and quiet >= SETTLE)  # a blank screen is a program still starting
-                ):
+                question = _question(self.room, pane, screen)
+                if question is not None:
+                    if name not in asked or asked[name][0] != question:
+                        asked[name] = (question, now)
+                        self.progress(
+                            f"{name} is asking {question!r}: answer it in its pane or with "
+                            f"`orc answer {name} CHOICE`"
+                        )
+                    continue
+                asked.pop(name, None)
+                if _ready(self.room, pane, pending[name].agent_kind, screen, drawn, quiet):
                     ready[name] = pane
                     del pending[name]
                     self.progress(f"{name} is ready ({now - started:.1f}s)")
+            stuck = [n for n in pending if n in asked and now - asked[n][1] >= ASK_GRACE]
+            if pending and len(stuck) == len(pending):
+                break  # the rest wait for a person: their briefs wait with them
             if pending and now - started > self.ready_timeout:
                 why = [
-                    f"{name} ({_not_ready_reason(name, asked, drawn_once)})"
+                    f"{name} ({_not_ready_reason(name, drawn_once)})"
                     for name in sorted(pending)
+                    if name not in asked
                 ]
+                if not why:
+                    break
                 raise ActionFailed(
                     f"not ready after {self.ready_timeout:.0f}s: agent " + ", ".join(why)
                 )
             if pending:
                 await asyncio.sleep(POLL)
-        return ready
+        return ready, {name: asked[name][0] for name in pending}
 
     async def _brief(self, agent: AgentSpec, pane: Pane) -> None:
         text = brief_for(self.spec, agent)
@@ -291,6 +317,28 @@ class _Deployment:
         if not result.ok:
             raise ActionFailed(f"agent {agent.name!r}: brief not delivered ({result.describe()})")
         self.progress(f"brief delivered to {agent.name}")
+
+    async def _brief_later(self, agent: AgentSpec, question: str) -> None:
+        """The agent stopped at a dialog: its brief becomes a check-in due now, which the leader
+        holds while a dialog is on screen and delivers once, when the person has answered."""
+        text = brief_for(self.spec, agent)
+        try:
+            schedule = await self.room.schedules.add(
+                "1s", text, target=agent.name, every=None, sender=ORC_SENDER
+            )
+        except ActionFailed as exc:
+            raise ActionFailed(
+                f"agent {agent.name!r} is asking {question!r} and its brief could not be kept "
+                f"for later: {exc}"
+            ) from None
+        self.result.schedules.append(schedule.id)
+        warning = (
+            f"{agent.name} is asking {question!r}: its brief is sent once that is answered "
+            f"(in its pane, or `orc answer {agent.name} CHOICE`) while a leader runs "
+            "(the control room or `orc daemon`)"
+        )
+        self.result.warnings.append(warning)
+        self.progress(warning)
 
     async def _checkin(self, agent: AgentSpec) -> None:
         if not agent.checkin_every:
@@ -357,10 +405,32 @@ async def apply_team_options(room: Room, spec: TeamSpec) -> None:
     await room.client.run_chain(commands)
 
 
-def _not_ready_reason(name: str, asked: dict[str, str], drawn_once: set[str]) -> str:
-    if name in asked:
-        return f"waiting at a prompt: {asked[name]!r}"
+def _not_ready_reason(name: str, drawn_once: set[str]) -> str:
     return "screen never settled" if name in drawn_once else "blank screen"
+
+
+def _question(room: Room, pane: Pane, screen: str) -> str | None:
+    """The dialog on the agent's screen (its pack's waiting rules), or None."""
+    verdict = match_screen(room.detector.pack_for(pane), screen, pane.height)
+    if verdict.state == "waiting":
+        return verdict.line
+    asking = ASKING.search("\n".join(screen.rstrip().splitlines()[-8:]))
+    return asking[0] if asking else None
+
+
+def _ready(room: Room, pane: Pane, kind: str, screen: str, drawn: bool, quiet: float) -> bool:
+    """Ready for a brief: an empty input line where the pack knows one (so the brief is
+    neither typed over a draft nor lost in a screen still starting), else the kind's ready
+    sign, else a drawn screen that settled."""
+    pack = room.detector.pack_for(pane)
+    if pack.input is not None:
+        line = read_input(pack, screen, pane.height)
+        return line is not None and line.empty and quiet >= INPUT_SETTLE
+    pattern = READY_PATTERNS.get(kind)
+    # A blank screen is a program still starting.
+    return (pattern is not None and pattern.search(screen) is not None) or (
+        drawn and quiet >= SETTLE
+    )
 
 
 def _last_words(screen: str) -> str:
@@ -431,7 +501,8 @@ async def team_panes(room: Room, team: str) -> list[Pane]:
 
 
 async def take_down(room: Room, team: str) -> list[Pane]:
-    """Kill the team's session and cancel the check-ins of its agents; returns its panes."""
+    """Kill the team's session, every process its panes started (daemons included), and cancel
+    the check-ins of its agents; returns its panes."""
     client = room.client
     if not await session_exists(client, team):
         raise BadInput(f"no team {team!r}: there is no tmux session of that name")
@@ -441,7 +512,12 @@ async def take_down(room: Room, team: str) -> list[Pane]:
         for schedule in await room.schedules.list(include_done=False):
             if schedule.target in names and schedule.state == "pending":
                 await room.schedules.cancel(schedule.id)
+    # Collected while the agents still run: a daemon that left the pane's process group (Codex's
+    # app-server) is found only through its parent, and outlives the session otherwise. A dead
+    # pane's pid may belong to someone else by now.
+    processes = await descendants(p.pane_pid for p in panes if not p.dead)
     await client.run("kill-session", "-t", f"={team}")
+    await end_processes(processes)
     return panes
 
 

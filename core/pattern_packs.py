@@ -85,6 +85,20 @@ class InputSpec(BaseModel):
         return None if value is None else _check_regex(value)
 
 
+class AnswerSpec(BaseModel):
+    """The keys that answer this agent's prompts (`orc answer`): tmux key names."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    yes: list[str] = Field(default_factory=lambda: ["1"])
+    no: list[str] = Field(default_factory=lambda: ["Escape"])
+    numbers: bool = True  # the options are numbered and a digit picks one
+    submit: list[str] = Field(default_factory=list)  # keys after y/n/N (a y/N line prompt: Enter)
+
+
+DEFAULT_ANSWER = AnswerSpec()
+
+
 def _check_region(value: str) -> str:
     if not _REGION.match(value):
         raise ValueError("region must be 'screen', 'last', 'bottom:N' or 'top:N'")
@@ -108,6 +122,7 @@ class PackSpec(BaseModel):
     disable: list[str] = Field(default_factory=list)
     rule: list[RuleSpec] = Field(default_factory=list)
     input: InputSpec | None = None
+    answer: AnswerSpec | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +152,7 @@ class Pack:
     idle_after: float
     rules: tuple[Rule, ...]
     input: InputLine | None = None
+    answer: AnswerSpec = DEFAULT_ANSWER
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -206,7 +222,8 @@ def _merge(base: Pack | None, spec: PackSpec, source: str) -> Pack:
     if idle_after is None:
         idle_after = base.idle_after if base is not None else DEFAULT_IDLE_AFTER
     line = _compile_input(spec.input) if spec.input else (base.input if base else None)
-    return Pack(spec.kind, idle_after, tuple(new + merged), line)
+    answer = spec.answer or (base.answer if base else DEFAULT_ANSWER)
+    return Pack(spec.kind, idle_after, tuple(new + merged), line, answer)
 
 
 def _combined(packs: dict[str, Pack]) -> Pack:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from core.capture import capture_panes, topology_and_captures
-from core.delivery import DeliveryResult, deliver, refusal
+from core.delivery import DeliveryResult, deliver, pause_point, refusal
 from core.errors import BadInput, OrcError
 from core.lease import Lease
 from core.message_text import validate_message_text
@@ -350,12 +350,22 @@ class Room:
             agent=pane.orc_name or None,
             batch=batch,
         )
+        await pause_point("queued")
         reason = refusal(pane, force)
         if reason is not None:
             status, detail = "failed", reason
         else:
             try:
-                status, detail = await deliver(self.client, pane, text, enter=enter)
+                status, detail = await deliver(
+                    self.client,
+                    pane,
+                    text,
+                    enter=enter,
+                    pack=self.detector.pack_for(pane),
+                    force=force,
+                    own_draft=await self.store.own_draft(pane.pane_id, before=message_id),
+                    before_typing=lambda: self.store.message_typing(message_id),
+                )
             except OrcError as exc:
                 status, detail = "failed", str(exc)
         await self.store.message_finished(message_id, status, detail)
@@ -366,6 +376,59 @@ class Room:
             pane.pane_id,
             pane.orc_name or None,
             target,  # type: ignore[arg-type]
+        )
+
+    async def answer(
+        self,
+        target: str,
+        choice: str,
+        *,
+        force: bool = False,
+        sender: Sender | None = None,
+    ) -> DeliveryResult:
+        """Answer the prompt on the target's screen (core/answer.py): recorded first, like a
+        message, as kind `answer`; delivered once the prompt is gone."""
+        from core.answer import answer, answer_keys
+
+        choice = validate_message_text(choice)
+        if not choice.strip():
+            raise BadInput("no choice given: a number, y, n, or text for a question")
+        sender = sender or Sender()
+        pane = await self.resolve(target)
+        pack = self.detector.pack_for(pane)
+        answer_keys(pack, choice)  # a choice this prompt cannot take is bad input, not stored
+        message_id = await self.store.message_queued(
+            sender=sender.name,
+            sender_kind=sender.kind,
+            target=target,
+            text=choice,
+            enter=False,
+            pane_id=pane.pane_id,
+            agent=pane.orc_name or None,
+            kind="answer",
+        )
+        detail: str | None
+        reason = refusal(pane, force)
+        if reason is not None:
+            status, detail = "failed", reason
+        else:
+            try:
+                await self.store.message_typing(message_id)
+                status, detail, question = await answer(
+                    self.client, pane, pack, choice, force=force
+                )
+                if status == "delivered" and question:
+                    detail = f"answered {question!r}"
+            except OrcError as exc:
+                status, detail = "failed", str(exc)
+        await self.store.message_finished(message_id, status, detail)
+        return DeliveryResult(
+            status,  # type: ignore[arg-type]
+            detail,
+            message_id,
+            pane.pane_id,
+            pane.orc_name or None,
+            target,
         )
 
     async def broadcast(

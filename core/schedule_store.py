@@ -285,7 +285,8 @@ class ScheduleStore:
 
     def finish_message(self, message_id: int, status: str, reason: str | None, now: float) -> None:
         self._db.execute(
-            "UPDATE messages SET status=?, reason=?, updated_at=? WHERE id=? AND status='queued'",
+            "UPDATE messages SET status=?, reason=?, updated_at=? WHERE id=?"
+            " AND status IN ('queued', 'typing')",
             (status, reason, now, message_id),
         )
 

@@ -3,9 +3,10 @@
 Any process may add, list, snooze, edit or cancel; only the lease holder fires. Firing is
 claim → deliver → record. The claim (schedule pending → fired, plus a `schedule_runs` row) commits
 before anything is typed, so two leaders can never both deliver one slot. A run left `claimed` by
-a leader that died is recovered by whoever leads next, from the messages table: no message row
-means nothing was typed (deliver it now); a finished message row means it was delivered (record
-that); a `queued` row means the leader died while typing (look at the pane's input line).
+a leader that died is recovered by whoever leads next, from the messages table: no message row,
+or a `queued` one, means nothing was typed (deliver it now); a finished message row means it was
+delivered (record that); a `typing` row means the leader died while typing (look at the pane's
+input line).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.capture import capture_panes
+from core.delivery import screen_refusal
 from core.errors import ActionFailed, BadInput, OrcError
 from core.message_text import validate_message_text
 from core.room_state import RoomState
@@ -38,6 +40,7 @@ __all__ = ["Schedule", "Scheduler"]
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+RECOVERY_HISTORY = 2000  # scrollback lines searched for a note a dead leader may have typed
 HOLD_LIMIT = 300.0  # seconds a check-in waits for a busy target before it is delivered anyway
 HOLD_STATES = frozenset({"working", "waiting"})  # typing into a dialog could answer it
 LATE_AFTER = 30.0  # first seen due this long after its time: no leader was running, mark late
@@ -205,7 +208,7 @@ class Scheduler:
             return
         for pane_id in self._held_panes:
             agent = state.by_pane(pane_id)
-            if agent is None or agent.status.state not in HOLD_STATES:
+            if agent is None or self._hold(agent.pane) is None:
                 self._held_panes = set()
                 self._spawn(self._pass())
                 return
@@ -263,10 +266,27 @@ class Scheduler:
         task.add_done_callback(self._tasks.discard)
 
     def _busy(self, pane: Pane | None) -> bool:
+        return self._hold(pane) is not None
+
+    def _hold(self, pane: Pane | None) -> str | None:
+        """Why a check-in must wait for this pane: `prompt` (a dialog or a person's draft is on
+        screen: it waits until they are gone, however long), `busy` (working: it waits up to
+        the hold limit), or None."""
         if pane is None:
-            return False
+            return None
         agent = self.room.state.by_pane(pane.pane_id)
-        return agent is not None and agent.status.state in HOLD_STATES
+        if agent is None:
+            return None
+        if agent.status.state == "waiting":
+            return "prompt"
+        blocked = screen_refusal(
+            self.room.detector.pack_for(agent.pane), agent.screen, agent.pane.height, None
+        )
+        if blocked is not None and "draft" in blocked:
+            return "prompt"
+        if agent.status.state in HOLD_STATES or blocked is not None:
+            return "busy"
+        return None
 
     async def _claim(self, due: list[Schedule], topology: Topology, now: float) -> None:
         claims: list[Claim] = []
@@ -280,7 +300,10 @@ class Scheduler:
                 pane = None  # claimed anyway: the delivery records the failure
             panes[s.id] = pane
             first_seen = s.held_since if s.held_since is not None else now
-            if pane is not None and self._busy(pane) and now - first_seen < self.hold_limit:
+            hold = self._hold(pane)
+            if pane is not None and (
+                hold == "prompt" or (hold == "busy" and now - first_seen < self.hold_limit)
+            ):
                 self._held_panes.add(pane.pane_id)
                 if s.held_since is None:
                     held.append(s.id)
@@ -400,13 +423,23 @@ class Scheduler:
             message = await self._call(self._store.message_of, run)
             if message is None and run.schedule_state == "cancelled":
                 await self._finish(run, "failed", "cancelled before it was typed", None, [died])
-            elif message is None:
+            elif message is None or message["status"] == "queued":
+                # No row, or a row written but never typed into the pane (`typing` comes
+                # just before the first byte): sending it now cannot double it.
+                if message is not None:
+                    await self._call(
+                        self._store.finish_message,
+                        int(message["id"]),
+                        "failed",
+                        f"{died} before typing it; sent again",
+                        time.time(),
+                    )
                 try:
                     pane: Pane | None = resolve(topology, run.target)
                 except BadInput:
                     pane = None
                 self._launch(run, pane, forced=False, note=f"{died} before typing it")
-            elif message["status"] != "queued":
+            elif message["status"] != "typing":
                 await self._finish(
                     run,
                     message["status"],
@@ -420,26 +453,36 @@ class Scheduler:
     async def _recover_mid_typing(
         self, run: Run, pane_id: str | None, message_id: int, died: str
     ) -> None:
-        """The leader died after writing the queued message row, while typing or verifying.
+        """The leader died after marking the message `typing`: the text may have been typed.
 
-        Re-typing could duplicate it. If the note is still on the pane's input line, the leader
-        died between typing and Enter: press Enter for it. Otherwise it left the input line, so
-        it was submitted.
+        Re-typing could duplicate it, so the pane decides. Still on the input line: the leader
+        died between typing and Enter, so Enter is pressed for it. On the screen or in its
+        recent scrollback: it was submitted. Nowhere: it never reached the pane (the leader died
+        before the first byte), so it is sent now.
         """
         pane = (await read_topology(self.room.client)).by_id(pane_id or "")
-        status, reason = "delivered", None
-        extra = f"{died} while typing it; not re-sent"
         if pane is None:
-            status, reason = "failed", "pane disappeared"
-        else:
-            screen = (await capture_panes(self.room.client, [pane.pane_id], ansi=False)).get(
-                pane.pane_id, ""
+            await self._call(
+                self._store.finish_message, message_id, "failed", "pane disappeared", time.time()
             )
-            lines = screen.split("\n")
-            line = lines[pane.cursor_y] if 0 <= pane.cursor_y < len(lines) else ""
-            tail = run.note.rstrip().split("\n")[-1].rstrip()[-12:]
-            if tail and tail in line:
-                await self.room.client.run("send-keys", "-t", pane.pane_id, "Enter")
-                extra = f"{died} before pressing Enter; submitted it"
-        await self._call(self._store.finish_message, message_id, status, reason, time.time())
-        await self._finish(run, status, reason, message_id, [extra])
+            await self._finish(run, "failed", "pane disappeared", message_id, [died])
+            return
+        screen = (
+            await capture_panes(self.room.client, [pane.pane_id], RECOVERY_HISTORY, ansi=False)
+        ).get(pane.pane_id, "")
+        lines = screen.split("\n")
+        row = pane.cursor_y + max(0, len(lines) - 1 - pane.height)  # the cursor below history
+        line = lines[row] if 0 <= row < len(lines) else ""
+        tail = run.note.rstrip().split("\n")[-1].rstrip()[-12:]
+        if tail and tail in line:
+            await self.room.client.run("send-keys", "-t", pane.pane_id, "Enter")
+            extra = f"{died} before pressing Enter; submitted it"
+        elif tail and tail in screen:
+            extra = f"{died} while typing it; the pane shows it, not re-sent"
+        else:
+            reason = f"{died} before its first byte reached the pane; sent again"
+            await self._call(self._store.finish_message, message_id, "failed", reason, time.time())
+            self._launch(run, pane, forced=False, note=f"{died} before typing it")
+            return
+        await self._call(self._store.finish_message, message_id, "delivered", None, time.time())
+        await self._finish(run, "delivered", None, message_id, [extra])

@@ -42,6 +42,7 @@ class MessageRecord:
     status: str
     reason: str | None
     batch: str | None
+    kind: str = "message"  # message | answer
 
 
 BUSY_TIMEOUT = 10.0  # seconds a write waits for another process's transaction
@@ -208,14 +209,43 @@ class Store:
         pane_id: str | None = None,
         agent: str | None = None,
         batch: str | None = None,
+        kind: str = "message",
     ) -> int:
         now = time.time()
         cur = await self.db.execute(
             "INSERT INTO messages (created_at, updated_at, sender, sender_kind, target, pane_id,"
-            " agent, text, enter, status, batch) VALUES (?,?,?,?,?,?,?,?,?,'queued',?)",
-            (now, now, sender, sender_kind, target, pane_id, agent, text, int(enter), batch),
+            " agent, text, enter, status, batch, kind) VALUES (?,?,?,?,?,?,?,?,?,'queued',?,?)",
+            (now, now, sender, sender_kind, target, pane_id, agent, text, int(enter), batch, kind),
         )
         return int(cur.lastrowid or 0)
+
+    async def message_typing(self, message_id: int) -> None:
+        """Written just before the first byte is typed: after a crash, `queued` means the text
+        was never typed (send it), `typing` that it may have been (look at the pane)."""
+        await self.db.execute(
+            "UPDATE messages SET status='typing', updated_at=? WHERE id=? AND status='queued'",
+            (time.time(), message_id),
+        )
+
+    async def own_draft(self, pane_id: str, before: int | None = None) -> str | None:
+        """The text orc itself left on the pane's input line, if the newest delivery to it
+        typed without submitting (`--no-enter`, or an Enter the agent swallowed)."""
+        sql = (
+            "SELECT text, enter, status FROM messages WHERE pane_id=? AND kind='message'"
+            " AND status IN ('delivered', 'typed_not_submitted')"
+        )
+        args: tuple[Any, ...] = (pane_id,)
+        if before is not None:
+            sql += " AND id<?"
+            args = (pane_id, before)
+        async with self.db.execute(sql + " ORDER BY id DESC LIMIT 1", args) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        typed_only = (not row["enter"] and row["status"] == "delivered") or (
+            row["status"] == "typed_not_submitted"
+        )
+        return str(row["text"]) if typed_only else None
 
     async def message_finished(self, message_id: int, status: str, reason: str | None) -> None:
         await self.db.execute(

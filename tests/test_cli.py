@@ -144,7 +144,7 @@ async def test_sender_is_the_calling_pane(address, db_path, spawn_agent) -> None
 async def test_delivery_record_survives_a_kill_mid_send(address, db_path, spawn_agent) -> None:
     # A pane running `cat` never clears its input line, so verification waits its full timeout:
     # the window in which the sending process is killed.
-    await spawn_agent("eng-1", argv=["cat"], kind="claude")
+    await spawn_agent("eng-1", argv=["cat"], kind="unknown")
     argv = orc_argv(address, db_path, "send", "eng-1", "survive this")
     proc = subprocess.Popen(argv, env={**os.environ, "PYTHONPATH": str(ROOT)})
     deadline = time.monotonic() + 20
@@ -163,7 +163,8 @@ async def test_delivery_record_survives_a_kill_mid_send(address, db_path, spawn_
     with sqlite3.connect(db_path) as db:
         text, status = db.execute("SELECT text, status FROM messages").fetchone()
     assert text == "survive this"
-    assert status == "queued"  # the truth: it was being delivered when the process died
+    # The truth: it was typed (the row says so before the first byte) and never confirmed.
+    assert status == "typing"
 
 
 async def test_send_to_a_dead_pane_exits_1(address, db_path, spawn_agent, client) -> None:

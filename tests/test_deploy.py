@@ -17,6 +17,7 @@ from core.team_spec import TeamSpec, load_spec
 from core.team_watch import watch_spec
 from core.topology import Pane, read_topology
 from tests.conftest import recorded, wait_recorded
+from tests.test_schedule import leading
 
 TEAM = [  # name, role, reports_to, checkin_every, repo
     ("orchestrator", "orchestrator", None, "30m", None),
@@ -317,13 +318,18 @@ async def test_a_question_on_screen_holds_the_brief_until_answered(
     text = text.replace('name = "pm-web"\n', 'name = "pm-web"\nkind = "fake"\n')
     spec = load_spec(write_spec(tmp_path, text))
     progress: list[str] = []
-    deploying = asyncio.create_task(up(room, spec, progress=progress.append, ready_timeout=60))
-    await _wait_for(lambda: any("pm-web is asking" in m for m in progress))
-    await asyncio.sleep(1.5)  # longer than the settle time: a settled question is still not ready
-    assert not deploying.done()
+    deployed = await up(room, spec, progress=progress.append, ready_timeout=60)
+    # The deploy does not wait for the person, nor type the brief into the question: it says so.
+    assert any("pm-web is asking 'Do you trust the files" in w for w in deployed.warnings)
+    assert any("pm-web is asking" in m and "orc answer pm-web" in m for m in progress)
     assert recorded(records / "pm-web.jsonl") == []
+    assert await wait_recorded(records / "orchestrator.jsonl", 1)  # the other got its brief
     pane = managed(list(await read_topology(room.client)))["pm-web"]
-    await room.client.run("send-keys", "-t", pane.pane_id, "y", "Enter")  # the person answers
-    await asyncio.wait_for(deploying, 60)
-    got = await wait_recorded(records / "pm-web.jsonl", 1)
+    async with leading(room):
+        await asyncio.sleep(1.5)  # a leader runs, and still nothing is typed into the question
+        assert recorded(records / "pm-web.jsonl") == []
+        await room.client.run("send-keys", "-t", pane.pane_id, "y", "Enter")  # the person answers
+        got = await wait_recorded(records / "pm-web.jsonl", 1, timeout=30)
+        await asyncio.sleep(1.5)  # a second copy would have arrived by now
     assert got == [brief_for(spec, spec.agents[1])]
+    assert recorded(records / "pm-web.jsonl") == got

@@ -211,7 +211,7 @@ async def test_recovery_records_a_delivery_the_dead_leader_finished(
 async def test_recovery_submits_a_note_the_dead_leader_typed_but_did_not_submit(
     room: Room, spawn_agent, daemon: StartDaemon, tmp_path: Path
 ) -> None:
-    """Killed between typing and Enter: the queued message row exists and the note waits on
+    """Killed between typing and Enter: the message row says `typing` and the note waits on
     the input line. Re-typing would double it; the recovering leader presses Enter instead."""
     record = tmp_path / "record.jsonl"
     pane = await spawn_agent("eng-1", record=record, work=0.1)
@@ -228,6 +228,7 @@ async def test_recovery_submits_a_note_the_dead_leader_typed_but_did_not_submit(
         pane_id=pane,
         agent="eng-1",
     )
+    await room.store.message_typing(message_id)
     typed = await room.send("eng-1", note, enter=False)  # what the dead leader had typed
     assert typed.ok and recorded(record) == []
     daemon()
@@ -238,6 +239,49 @@ async def test_recovery_submits_a_note_the_dead_leader_typed_but_did_not_submit(
     stored = await room.store.message(message_id)
     assert stored is not None and stored.status == "delivered"
     assert await schedule_messages(room, schedule.id) == ["delivered"]
+
+
+@pytest.mark.parametrize(
+    ("step", "how"),
+    [
+        ("queued", "before typing it"),  # the row is written, nothing typed yet
+        ("typing", "before typing it"),  # marked typing, killed before the first byte
+        ("typed", "before pressing Enter"),  # on the input line, Enter not pressed
+        ("entered", "the pane shows it"),  # submitted, not yet recorded
+    ],
+)
+async def test_a_leader_killed_at_any_step_of_delivery_delivers_exactly_once(
+    room: Room, spawn_agent, daemon: StartDaemon, tmp_path: Path, step: str, how: str
+) -> None:
+    """Fault injection at each step of the delivery path: SIGKILL there, and the next leader
+    neither loses the check-in nor types it twice, and says what it found."""
+    record = tmp_path / "record.jsonl"
+    pane = await spawn_agent("eng-1", record=record, work=0.1)
+    await settled(room, pane)
+    note = f"killed at {step}; exactly once"
+    schedule = await room.schedules.add("1s", note, target="eng-1", every=None, sender=HUMAN)
+    first = daemon(ORC_TEST_PAUSE_AT=f"{step}:60")
+    paused = {"queued": "queued", "typing": "typing", "typed": "typing", "entered": "typing"}
+
+    async def at_step() -> bool:
+        return await schedule_messages(room, schedule.id) == [paused[step]] and (
+            step != "entered" or recorded(record) == [note]
+        )
+
+    await wait_for(at_step, timeout=20)
+    first.send_signal(signal.SIGKILL)
+    assert await exited(first) == -signal.SIGKILL
+    second = daemon()
+    done = await wait_state(room, schedule.id, {"delivered", "failed"}, timeout=30)
+    await wait_for(lambda: recorded(record) == [note], timeout=10)
+    await asyncio.sleep(1.0)  # a duplicate would have arrived by now
+    assert recorded(record) == [note]
+    assert done.state == "delivered", done.result
+    assert how in (done.result or "")
+    statuses = await schedule_messages(room, schedule.id)
+    assert statuses.count("delivered") == 1 and "typing" not in statuses, statuses
+    second.send_signal(signal.SIGTERM)
+    assert await exited(second) == 0
 
 
 async def test_detach_starts_one_daemon_in_its_own_window_that_stops_cleanly(

@@ -152,6 +152,35 @@ async def test_refused_sends_show_the_reason(make_app, spawn_agent, client, tmp_
         assert "control character ESC" in text
 
 
+async def test_a_message_refused_for_a_draft_can_wait_for_it(
+    make_app, spawn_agent, client, tmp_path
+) -> None:
+    """The composer says why it did not type (a person's draft), keeps the message, and Ctrl+L
+    sends it once the draft is gone: exactly once, without the draft."""
+    record = tmp_path / "eng-1.jsonl"
+    pane = await spawn_agent("eng-1", record=record, work=0.2)
+    await client.run("send-keys", "-t", pane, "-l", "--", "my own half")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_text(pilot, "eng-1")
+        app.select_agent(pane)
+        await wait_text(pilot, "to eng-1")
+        await pilot.press("m", *"ship it", "ctrl+s")
+        await wait_until(
+            pilot,
+            lambda: "Ctrl+L: send it when free" in " ".join(region_text(app, "#composer").split()),
+            "the offer to wait",
+        )
+        said = " ".join(region_text(app, "#composer").split())
+        assert "a draft is on the input line: 'my own half' (a person's, not orc's)" in said
+        assert app.composer.input.text == "ship it"
+        await pilot.press("ctrl+l")
+        await wait_text(pilot, "waiting: goes to eng-1 once its prompt or draft is gone")
+        assert recorded(record) == []
+        await client.run("send-keys", "-t", pane, "C-c")  # the person drops the draft
+        assert await wait_recorded(record, 1, timeout=20) == ["ship it"]
+
+
 async def test_subtree_scope_reaches_the_subtree_only(make_app, spawn_agent, tmp_path) -> None:
     records = {n: tmp_path / f"{n}.jsonl" for n in ("lead", "pm", "eng-1")}
     await spawn_agent("lead", "orchestrator", record=records["lead"], work=0.2)

@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
 
-from core import ActionFailed, BadInput, OrcError, Room, RoomState, TmuxServerAddress
+from core import ActionFailed, BadInput, OrcError, Room, RoomState, Sender, TmuxServerAddress
 from core.delivery import DeliveryResult
 from core.room_state import AgentView
 from core.settings import Settings
@@ -436,6 +436,28 @@ class OrcApp(AttentionMixin, App[None]):
         self.composer.show_results(results)
         if any(r.status != "failed" for r in results):
             self.composer.clear_text()
+
+    @on(Composer.Later)
+    def _send_later(self, event: Composer.Later) -> None:
+        self._schedule_later(event.text, event.pane_id)
+
+    @work(group="send", exit_on_error=False)
+    async def _schedule_later(self, text: str, pane_id: str) -> None:
+        """A message refused for a dialog or a draft waits as a check-in due now: the leader
+        holds it while either is on screen and delivers it once (core/scheduler.py)."""
+        agent = self._state.by_pane(pane_id) if self._state else None
+        target = agent.pane.orc_name if agent is not None and agent.managed else pane_id
+        try:
+            schedule = await self.room.schedules.add(
+                "1s", text, target=target, every=None, sender=Sender()
+            )
+        except OrcError as exc:
+            self.composer.show_refused(str(exc))
+            return
+        self.composer.warn(
+            f"waiting: goes to {target} once its prompt or draft is gone (check-in #{schedule.id})"
+        )
+        self.composer.clear_text()
 
     async def _send_scoped(
         self, text: str, scope: str, agent: AgentView | None

@@ -99,9 +99,9 @@ class AttentionMixin(_Base):
 
     @work(group="send", exit_on_error=False)
     async def _answer(self, pane_id: str, text: str) -> None:
-        """A key press on the agent's prompt: through Room.send like any message, no Enter."""
+        """A key press on the agent's prompt: Room.answer, which acts only on a prompt."""
         try:
-            result = await self.room.send(pane_id, text, enter=False)
+            result = await self.room.answer(pane_id, text)
         except OrcError as exc:
             self.notify(str(exc), title="answer refused", severity="error")
             return

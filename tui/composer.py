@@ -75,6 +75,7 @@ class Composer(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send", priority=True),
         Binding("ctrl+t", "cycle_scope", "Scope"),
+        Binding("ctrl+l", "send_later", "Send when free", show=False),
         Binding("escape", "leave", "Done", show=False),
     ]
 
@@ -100,11 +101,20 @@ class Composer(Vertical):
             self.text = text
             self.scope = scope
 
+    class Later(Message):
+        """Send `text` to the pane once no dialog or draft is on its screen (a check-in)."""
+
+        def __init__(self, text: str, pane_id: str) -> None:
+            super().__init__()
+            self.text = text
+            self.pane_id = pane_id
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._agent: AgentView | None = None
         self._state: RoomState | None = None
         self.sending = False
+        self._blocked: DeliveryResult | None = None  # refused for a prompt or a draft: can wait
 
     def compose(self) -> ComposeResult:
         yield Static(id="composer-to")
@@ -147,6 +157,7 @@ class Composer(Vertical):
 
     def show_results(self, results: Sequence[DeliveryResult]) -> None:
         self.sending = False
+        self._blocked = None
         if not results:
             self._result("nobody to send to", "-bad")
             return
@@ -157,6 +168,9 @@ class Composer(Vertical):
             r = results[0]
             mark = {"delivered": "✓", "typed_not_submitted": "…", "failed": "✗"}[r.status]
             line = f"{mark} {r.describe()}"
+            if r.status == "failed" and r.pane_id and "not delivered:" in (r.reason or ""):
+                self._blocked = r  # a dialog or a draft: the message can wait for it
+                line += " · Ctrl+L: send it when free"
         else:
             counts = ", ".join(
                 f"{len(group)} {name}"
@@ -193,6 +207,14 @@ class Composer(Vertical):
         self.sending = True
         self.input.remember(text)
         self.post_message(self.Submitted(text, self.scope))
+
+    def action_send_later(self) -> None:
+        blocked = self._blocked
+        if blocked is None or blocked.pane_id is None or not self.input.text.strip():
+            self.app.bell()
+            return
+        self._blocked = None
+        self.post_message(self.Later(self.input.text, blocked.pane_id))
 
     def action_cycle_scope(self) -> None:
         index = SCOPES.index(self.scope)

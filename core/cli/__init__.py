@@ -19,6 +19,7 @@ from core.tmux_client import TmuxServerAddress
 COMMANDS = {
     "status": "status",
     "send": "send",
+    "answer": "answer",
     "schedule": "schedule",
     "daemon": "daemon",
     "checkpoint": "checkpoint",

@@ -10,7 +10,7 @@ CREATE TABLE messages (
     agent       TEXT,                   -- @orc-name of the resolved pane, if any
     text        TEXT NOT NULL,
     enter       INTEGER NOT NULL DEFAULT 1,
-    status      TEXT NOT NULL,          -- queued | delivered | typed_not_submitted | failed
+    status      TEXT NOT NULL,          -- queued | typing | delivered | typed_not_submitted | failed
     reason      TEXT,
     batch       TEXT                    -- shared by the messages of one broadcast
 );
