@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 # git reads GIT_* (GIT_DIR would point every test's git at one repository).
 XDG_VARIABLES = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")
 INHERITED = ("TMUX", "TMUX_PANE")
+# The real-agent test bed's own switches (tests/realagents), not orc settings: CI sets them.
+TEST_BED = frozenset({"ORC_AGENTS_DIR", "ORC_REQUIRE_AGENTS"})
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -45,7 +47,8 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         folder = home / name.lower()
         folder.mkdir()
         patch.setenv(name, str(folder))
-    for name in [*INHERITED, *(n for n in os.environ if n.startswith(("ORC_", "GIT_")))]:
+    settings = [n for n in os.environ if n.startswith(("ORC_", "GIT_")) and n not in TEST_BED]
+    for name in [*INHERITED, *settings]:
         patch.delenv(name, raising=False)
     try:
         yield home

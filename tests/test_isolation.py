@@ -16,11 +16,11 @@ from libtmux import Server
 from core.notifier import load_notify_config
 from core.paths import default_db_path
 from core.tmux_client import TmuxClient, TmuxServerAddress
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TEST_BED
 
 
 async def test_suite_sees_no_developer_settings(server: Server) -> None:
-    assert not [name for name in os.environ if name.startswith("ORC_")]
+    assert not [name for name in os.environ if name.startswith("ORC_") and name not in TEST_BED]
     assert "TMUX" not in os.environ and "TMUX_PANE" not in os.environ
     assert not (Path.home() / ".tmux.conf").exists()
     assert load_notify_config().command == []
