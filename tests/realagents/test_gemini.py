@@ -14,7 +14,9 @@ import pytest
 
 from core import Room
 from core.answer import answer
+from core.deploy import take_down
 from core.input_line import read_input
+from core.process_tree import descendants
 from core.room_state import AgentStatus
 from core.tmux_client import TmuxClient
 from tests.realagents import gemini
@@ -206,3 +208,24 @@ async def test_plain_429s_are_retried_forever_so_the_pane_stays_working(
             assert view is not None and view.pane.current_command == "node"
             await gemini.to_retrying(pane, mock, Fail(429, "Resource has been exhausted."), 3)
             await status_becomes(room, pane, "working", 10, rule="gemini:spinner")
+
+
+async def test_down_leaves_no_gemini_process(
+    client: TmuxClient, room: Room, agent_home: Path, workdir: Path
+) -> None:
+    """Gemini CLI's launcher ignores SIGHUP and SIGTERM and its child outlives the terminal, so
+    killing the session is not enough: `orc down` ends each pane's process tree."""
+    with MockAPI(gemini.GeminiProtocol()) as mock:
+        pane = await gemini.start(client, agent_home, workdir, mock)
+        try:
+            shown = await client.run("display-message", "-p", "-t", pane.pane_id, "#{pane_pid}")
+            root = int(shown.stdout.strip())
+            tree = await descendants([root])
+            assert len(tree) >= 2, "the launcher and the CLI it relaunched"
+            await take_down(room, "bed")
+            deadline = time.monotonic() + 10
+            while any(Path(f"/proc/{pid}").exists() for pid in tree):
+                assert time.monotonic() < deadline, "gemini outlived orc down"
+                await asyncio.sleep(0.1)
+        finally:
+            await gemini.stop(pane)
