@@ -9,6 +9,7 @@ from typing import Any
 import aiosqlite
 
 from core.git_checkpoint import Taken
+from core.record_id import fits
 from core.store import Store
 
 
@@ -85,6 +86,8 @@ async def forget(store: Store, row_id: int) -> None:
 
 
 async def get(store: Store, checkpoint_id: int) -> Checkpoint | None:
+    if not fits(checkpoint_id):
+        return None  # 20 digits: no row of ours (and too big for SQLite to even compare)
     async with store.db.execute(
         "SELECT * FROM checkpoints WHERE id=? AND status='taken'", (checkpoint_id,)
     ) as cur:

@@ -37,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from core.database_error import database_error
 from core.errors import ActionFailed, BadInput
 from core.fts_query import fts_query
 from core.memory_bridge import Bridge, Settle, StateChange, Work, new_lines
@@ -135,11 +136,7 @@ class Memory:
 
     def _open(self) -> PaneHistory:
         if self._history is None:
-            conn = sqlite3.connect(
-                self.room.db_path, timeout=10.0, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA busy_timeout=10000")
-            conn.execute("PRAGMA foreign_keys=ON")
+            conn = self.room.store.connect_sync()  # read-only when the room's store is
             self._conn = conn
             self._history = PaneHistory(conn)
         return self._history
@@ -150,7 +147,7 @@ class Memory:
                 try:
                     return work(self._open())
                 except sqlite3.Error as exc:  # busy past the timeout, disk full, corruption
-                    raise ActionFailed(f"memory: {exc}") from exc
+                    raise database_error(self.room.db_path, exc) from exc
 
         return await asyncio.to_thread(call)
 

@@ -25,6 +25,9 @@ def validate_message_text(text: str) -> str:
     for index, ch in enumerate(text):
         if ch in _ALLOWED_CONTROLS:
             continue
+        if unicodedata.category(ch) == "Cs":
+            # What Python makes of invalid UTF-8 in argv: it cannot be stored or typed.
+            raise BadInput(f"message is not valid UTF-8 (byte 0x{ord(ch) & 0xFF:02X} at {index})")
         if unicodedata.category(ch) == "Cc":
             name = {"\x1b": "ESC", "\r": "CR", "\x7f": "DEL"}.get(ch, f"U+{ord(ch):04X}")
             raise BadInput(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict
-from datetime import datetime
 
 import click
 
@@ -18,6 +17,7 @@ from core.cli.context import calling_sender, run_with_room
 from core.cli.table import render_table
 from core.errors import BadInput
 from core.room import Room
+from core.when import moment_text
 
 
 class _TakeByDefault(click.Group):
@@ -77,7 +77,14 @@ def take_command(repo: str | None, message: str) -> None:
 @click.argument("repo", required=False)
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.option("--all", "every_repo", is_flag=True, help="checkpoints of every repository")
-@click.option("-n", "--limit", default=100, show_default=True, help="how many, newest first")
+@click.option(
+    "-n",
+    "--limit",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="how many, newest first",
+)
 def log_command(repo: str | None, as_json: bool, every_repo: bool, limit: int) -> None:
     """Checkpoints of REPO (default: the current directory's repository), newest first."""
     path = None if every_repo else (repo or os.getcwd())
@@ -134,7 +141,7 @@ def _changes(point: Checkpoint) -> str:
 
 
 def _when(at: float) -> str:
-    return datetime.fromtimestamp(at).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return moment_text(at)
 
 
 def _table(points: list[Checkpoint], *, show_repo: bool) -> str:

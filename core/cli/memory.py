@@ -20,9 +20,10 @@ from core.cli.context import calling_sender, run_with_room
 from core.errors import BadInput
 from core.memory import KINDS, NOTE_MAX, TAG_MAX, MemoryHit, MemoryStats
 from core.pane_history import PaneScreen
+from core.record_id import MAX_ID
 from core.redaction import Redactor
 from core.room import Room
-from core.when import format_duration
+from core.when import format_duration, moment_text
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TAG_MAX)]
 
@@ -45,7 +46,7 @@ def _note(text: str, agent: str | None, tag: str | None) -> NoteInput:
 
 
 def clock(at: float) -> str:
-    return datetime.fromtimestamp(at).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return moment_text(at)
 
 
 def hit_row(hit: MemoryHit) -> dict[str, object]:
@@ -81,7 +82,10 @@ def memory_group() -> None:
 def add_command(text: str, agent: str | None, tag: str | None) -> None:
     """Store a note (TEXT, or - to read it from stdin); prints its id."""
     if text == "-":
-        text = sys.stdin.read()
+        try:
+            text = sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadInput(f"stdin is not valid UTF-8 (at byte {exc.start})") from None
     note = _note(text, agent, tag)
 
     async def work(room: Room) -> int:
@@ -124,7 +128,7 @@ def search_command(
 
 
 @memory_group.command("screen")
-@click.argument("history_id", type=int)
+@click.argument("history_id", type=click.IntRange(1, MAX_ID))
 @click.option("--ansi", is_flag=True, help="with the colours it was captured with")
 @click.option("--no-redact", is_flag=True, help="show secrets as stored")
 def screen_command(history_id: int, ansi: bool, no_redact: bool) -> None:
