@@ -113,9 +113,15 @@ class TmuxClient:
 
     async def run(self, *args: str, stdin: bytes | None = None, check: bool = True) -> TmuxResult:
         """One tmux command; each of `args` arrives as exactly that word (see `tmux_word`)."""
-        return await self._run([tmux_word(arg) for arg in args], stdin, check)
+        return await self.run_words([tmux_word(arg) for arg in args], stdin=stdin, check=check)
 
-    async def _run(self, args: list[str], stdin: bytes | None, check: bool) -> TmuxResult:
+    async def run_words(
+        self, args: Sequence[str], *, stdin: bytes | None = None, check: bool = True
+    ) -> TmuxResult:
+        """One tmux process with these words as they are (escaped, ';' separators included).
+
+        Every tmux process this client starts is started here.
+        """
         try:
             proc = await asyncio.create_subprocess_exec(
                 *self.argv(*args),
@@ -146,7 +152,7 @@ class TmuxClient:
         errs: list[str] = []
         result = TmuxResult(0, "", "")
         for chain in split_chain(commands):  # no commands: nothing to run, not a bare `tmux`
-            result = await self._run(chain, None, check=False)
+            result = await self.run_words(chain, check=False)
             outs.append(result.stdout)
             errs.append(result.stderr)
             if result.returncode != 0:

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ from core.deploy import up
 from core.room_state import RoomState
 from core.spawn import WindowSpec, spawn_window
 from core.team_spec import load_spec
-from core.tmux_client import MAX_COMMAND_BYTES, TmuxClient, split_chain
+from core.tmux_client import MAX_COMMAND_BYTES, TmuxClient, TmuxResult, split_chain
 from core.topology import read_topology
 from tests.conftest import ROOT
 
@@ -169,13 +170,13 @@ async def test_refresh_reads_command_and_folder_once_a_second_and_for_new_panes(
     """Between full reads the refresh asks tmux for neither (a third of its work at 1,000 panes),
     yet every pane in the state has them: kept from the last read, or read for a new pane."""
     asked: list[str] = []
-    run = room.client._run
+    run = room.client.run_words
 
-    async def recording(args: list[str], stdin: bytes | None, check: bool):  # type: ignore[no-untyped-def]
+    async def recording(args: list[str], **options: Any) -> TmuxResult:
         asked.append(" ".join(args))
-        return await run(args, stdin, check)
+        return await run(args, **options)
 
-    room.client._run = recording  # type: ignore[method-assign]
+    room.client.run_words = recording  # type: ignore[method-assign]
     monkeypatch.setattr(core.room, "SLOW_FIELDS_EVERY", 60.0)  # however slow the machine is
     first = await spawn_agent("first")
     state = await room.refresh()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 
 import pytest
 from libtmux import Server
@@ -68,9 +69,11 @@ class CountingClient(TmuxClient):
         super().__init__(address)
         self.invocations = 0
 
-    async def run(self, *args: str, stdin: bytes | None = None, check: bool = True) -> TmuxResult:
-        self.invocations += 1
-        return await super().run(*args, stdin=stdin, check=check)
+    async def run_words(
+        self, args: Sequence[str], *, stdin: bytes | None = None, check: bool = True
+    ) -> TmuxResult:
+        self.invocations += 1  # every tmux process starts here (chains included)
+        return await super().run_words(args, stdin=stdin, check=check)
 
 
 async def test_one_invocation_captures_fifty_panes(server: Server, client: TmuxClient) -> None:
