@@ -4,13 +4,14 @@ tmux names a pane's foreground process by its executable, so Codex and Gemini CL
 and Aider as `python3`: by that name they would be `unknown`, and every kind's rules would be
 tried on their screens. The argv says what the interpreter runs (`node …/bin/codex.js`,
 `python3 …/bin/aider`). It is read from /proc (Linux) only for panes whose command is an
-interpreter, and cached per foreground process group, so a refresh costs one small file read
-per such pane. A pane's `@orc-kind`, when set, always wins.
+interpreter, and cached per pane process for a few seconds, so a refresh costs a dictionary
+lookup per such pane. A pane's `@orc-kind`, when set, always wins.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,7 +29,8 @@ _PACKAGE_DIRS = {
     "aider-chat": "aider",
 }
 _CACHE_MAX = 4096
-_cache: dict[tuple[int, str], str] = {}
+RECHECK_EVERY = 5.0  # seconds before a pane's cached kind is read from /proc again
+_cache: dict[tuple[int, str], tuple[str, float]] = {}
 
 
 def _is_interpreter(name: str) -> bool:
@@ -73,21 +75,25 @@ def foreground_argv(pane_pid: int) -> tuple[int, list[str]] | None:
     return leader, [w.decode("utf-8", "replace") for w in raw.rstrip(b"\0").split(b"\0")]
 
 
-def process_kind(pane: Pane) -> str:
-    """The kind of program in the pane, looking past interpreters; `unknown` when unsure."""
+def process_kind(pane: Pane, now: float | None = None) -> str:
+    """The kind of program in the pane, looking past interpreters; `unknown` when unsure.
+
+    Cached per (pane process, command name) for RECHECK_EVERY seconds: a refresh of a large
+    room then reads /proc only for panes whose program changed (or now and then, in case one
+    interpreter replaced another under the same name)."""
     name = pane.current_command
     if not _is_interpreter(name) or name.lstrip("-") in SHELLS or pane.pane_pid <= 0:
         return guess_kind(name)
+    now = time.monotonic() if now is None else now
+    key = (pane.pane_pid, name)
+    cached = _cache.get(key)
+    if cached is not None and now - cached[1] < RECHECK_EVERY:
+        return cached[0]
     found = foreground_argv(pane.pane_pid)
-    if found is None:
-        return guess_kind(name)
-    key = (found[0], name)
-    kind = _cache.get(key)
-    if kind is None:
-        kind = kind_from_argv(found[1])
-        if len(_cache) >= _CACHE_MAX:
-            del _cache[next(iter(_cache))]
-        _cache[key] = kind
+    kind = guess_kind(name) if found is None else kind_from_argv(found[1])
+    if len(_cache) >= _CACHE_MAX:
+        del _cache[next(iter(_cache))]
+    _cache[key] = (kind, now)
     return kind
 
 
