@@ -18,7 +18,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import Header, Input, Static, TabbedContent, TabPane
 
 from core import ActionFailed, BadInput, OrcError, Room, RoomState, Sender, TmuxServerAddress
 from core.delivery import DeliveryResult
@@ -30,6 +30,7 @@ from tui.attention import AttentionMixin
 from tui.checkpoint_log import CheckpointLog
 from tui.commands import AgentCommands
 from tui.composer import Composer
+from tui.fitting_footer import FittingFooter
 from tui.help_screen import HelpScreen
 from tui.inbox import InboxScreen
 from tui.memory_search import MemorySearchScreen
@@ -143,7 +144,7 @@ class OrcApp(AttentionMixin, App[None]):
                     with TabPane("Checkpoints", id="checkpoints"):
                         yield CheckpointLog(id="checkpoint-log")
                 yield Composer(id="composer")
-        yield Footer(compact=True)
+        yield FittingFooter()
 
     @property
     def tree(self) -> AgentTree:
