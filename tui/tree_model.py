@@ -1,6 +1,6 @@
 """The agent tree as plain data: teams → agents nested by @orc-parent, then orc's own panes (the
-daemon's window), then unmanaged panes by session → window. Kept free of widgets so the shape can be computed (and tested) on its own and
-the widget only has to apply differences."""
+daemon's window), then unmanaged panes by session → window. Kept free of widgets so the shape can
+be computed (and tested) on its own and the widget only has to apply differences."""
 
 from __future__ import annotations
 
@@ -76,6 +76,12 @@ def _matches(agent: AgentView, needle: str) -> bool:
         (p.orc_name, p.orc_role, p.orc_team, p.target, p.current_command, p.window_name)
     ).lower()
     return needle in hay
+
+
+def matching_pane_ids(state: RoomState, needle: str) -> set[str]:
+    """The agents and panes a filter asked for (build_entries also keeps their ancestors)."""
+    needle = needle.strip().lower()
+    return {a.pane_id for a in state.agents if _matches(a, needle)}
 
 
 def build_entries(state: RoomState, *, needle: str = "", unread: Iterable[str] = ()) -> list[Entry]:
