@@ -19,9 +19,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.agent_hooks import with_orc_hooks
 from core.capture import capture_panes
 from core.errors import ActionFailed, BadInput, OrcError
 from core.input_line import read_input
+from core.process_tree import descendants, end_processes
 from core.room import Room, Sender
 from core.spawn import Identity, WindowSpec, session_exists, spawn_window
 from core.status import match_screen
@@ -174,7 +176,15 @@ class _Deployment:
 
     async def run(self, agents: list[AgentSpec]) -> Deployed:
         indexes = {a.name: i for i, a in enumerate(self.spec.agents)}
-        argvs = {a.name: resolve_argv(self.spec, indexes[a.name], a, self.env) for a in agents}
+        argvs = {
+            a.name: with_orc_hooks(
+                a.agent_kind,
+                resolve_argv(self.spec, indexes[a.name], a, self.env),
+                self.room.address,
+                self.room.db_path,
+            )
+            for a in agents
+        }
         try:
             await self._spawn_all(agents, argvs)
             ready, asking = await self._wait_ready(agents)
@@ -487,7 +497,8 @@ async def team_panes(room: Room, team: str) -> list[Pane]:
 
 
 async def take_down(room: Room, team: str) -> list[Pane]:
-    """Kill the team's session and cancel the check-ins of its agents; returns its panes."""
+    """Kill the team's session, every process its panes started (daemons included), and cancel
+    the check-ins of its agents; returns its panes."""
     client = room.client
     if not await session_exists(client, team):
         raise BadInput(f"no team {team!r}: there is no tmux session of that name")
@@ -497,7 +508,12 @@ async def take_down(room: Room, team: str) -> list[Pane]:
         for schedule in await room.schedules.list(include_done=False):
             if schedule.target in names and schedule.state == "pending":
                 await room.schedules.cancel(schedule.id)
+    # Collected while the agents still run: a daemon that left the pane's process group (Codex's
+    # app-server) is found only through its parent, and outlives the session otherwise. A dead
+    # pane's pid may belong to someone else by now.
+    processes = await descendants(p.pane_pid for p in panes if not p.dead)
     await client.run("kill-session", "-t", f"={team}")
+    await end_processes(processes)
     return panes
 
 

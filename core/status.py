@@ -42,6 +42,9 @@ CACHE_SIZE = 4096  # screen verdicts kept: several refreshes' worth for hundreds
 EVIDENCE_MAX = 200
 CHANGE_CONFIRM = 0.5  # seconds an unrecognised, changing screen must last to unsettle a state
 SETTLED = ("idle", "waiting", "error")
+# Seconds after a hook event during which the screen cannot overrule it: Claude runs its Stop
+# hook a moment before it redraws without the spinner.
+HOOK_GRACE = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,15 +193,20 @@ class StatusDetector:
         if verdict.state:
             self._odd_since.pop(pane.pane_id, None)
         if hooked is not None:
-            if (
-                hooked.state != "working"
-                and verdict.state == "working"
-                and changed_at > hooked.since
+            later = changed_at > hooked.since + HOOK_GRACE
+            if later and (
+                (hooked.state != "working" and verdict.state == "working")
+                or (hooked.state == "waiting" and verdict.state == "idle")
+                or (hooked.state != "waiting" and verdict.state == "waiting")
             ):
-                # A spinner drawn after the event: the agent got going again and its hooks did
-                # not say so (a partial hook set-up); a stale hook must not pin the state.
+                # The screen moved on after the event and the hooks did not say so: a spinner
+                # drawn after a Stop (hooks set up only in part), an input box back after a
+                # dialog was refused with Esc (Claude sends no event then), a dialog after a
+                # turn-complete (Codex's only event). A stale hook must not pin the state.
                 return AgentStatus(
-                    "working", verdict.rule, _clip(f"after hook {pane.hook_event}: {verdict.line}")
+                    verdict.state,
+                    verdict.rule,
+                    _clip(f"after hook {pane.hook_event}: {verdict.line}"),
                 )
             return hooked
         if verdict.state in ("waiting", "error", "exited"):

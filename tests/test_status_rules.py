@@ -156,6 +156,19 @@ def test_spinner_drawn_after_a_stale_hook_event_is_working(packs) -> None:
     assert status.evidence.startswith("after hook Notification: ⠋ Thinking")
 
 
+def test_the_screen_overrules_a_hook_only_after_a_grace_moment(packs) -> None:
+    """Claude runs Stop a moment before it redraws without its spinner: inside HOOK_GRACE the
+    hook stands; an input box back after a refused dialog (no event) is idle after it."""
+    detector = StatusDetector(packs)
+    stopped = make_pane("fake", hook=("idle", "Stop", str(NOW), ""))
+    assert detector.classify(stopped, BUSY, NOW + 0.1, NOW + 0.1).state == "idle"
+    asked = make_pane("fake", pane_id="%2", hook=("waiting", "PermissionRequest", str(NOW), ""))
+    assert detector.classify(asked, IDLE, NOW + 0.1, NOW + 0.1).state == "waiting"
+    status = detector.classify(asked, IDLE, NOW + 2, NOW + 2)
+    assert (status.state, status.rule) == ("idle", "fake:input-prompt")
+    assert status.evidence.startswith("after hook PermissionRequest")
+
+
 def test_death_outranks_a_stale_hook(packs) -> None:
     dead = make_pane("fake", dead=True, hook=("working", "PreToolUse", str(NOW), ""))
     status = StatusDetector(packs).classify(dead, BUSY, STILL, NOW)
@@ -240,7 +253,7 @@ def test_broken_user_file_is_one_clear_error(tmp_path: Path, text: str, message:
 
 
 def test_unknown_kind_uses_every_agent_pack(packs) -> None:
-    screen = (FIXTURES / "codex" / "waiting-command.txt").read_text(encoding="utf-8")
+    screen = (FIXTURES / "codex" / "waiting-command-approval.txt").read_text(encoding="utf-8")
     pane = make_pane("", command="node")
     status = StatusDetector(packs).classify(pane, screen, STILL, NOW)
     assert status.state == "waiting" and status.rule.startswith("unknown:")

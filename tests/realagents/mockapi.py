@@ -90,6 +90,12 @@ class Protocol:
     def is_model_request(self, method: str, path: str) -> bool:
         raise NotImplementedError
 
+    def takes_turn(self, request: Request) -> bool:
+        """Whether the request consumes a scripted turn: every model request by default. An
+        agent's side requests to the model (Codex asks for a thread title in parallel with the
+        first turn) can answer in `other` instead, so they never eat the turn a test scripted."""
+        return self.is_model_request(request.method, request.path)
+
     def respond(self, handler: Handler, request: Request, turn: Turn) -> None:
         raise NotImplementedError
 
@@ -123,7 +129,7 @@ class Handler(BaseHTTPRequestHandler):
         mock = self.server.mock
         request = self._request()
         mock.record(request)
-        if mock.protocol.is_model_request(request.method, request.path):
+        if mock.protocol.takes_turn(request):
             turn = mock.next_turn()
             if isinstance(turn, Drop):
                 self.close_connection = True
@@ -170,6 +176,14 @@ class Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     mock: MockAPI
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-stream (a Drop turn, an agent that gave up) is expected
+        here; the default prints a traceback that would bury the test's own output."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class MockAPI:
@@ -221,7 +235,7 @@ class MockAPI:
 
     def model_requests(self) -> list[Request]:
         with self._lock:
-            return [r for r in self.requests if self.protocol.is_model_request(r.method, r.path)]
+            return [r for r in self.requests if self.protocol.takes_turn(r)]
 
     def wait_model_requests(self, count: int, timeout: float = 30.0) -> list[Request]:
         deadline = time.monotonic() + timeout
