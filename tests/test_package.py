@@ -130,6 +130,30 @@ def test_installed_package_runs_from_the_venv_alone(installed: Installed) -> Non
     assert themes == "['orc-16', 'orc-dark', 'orc-light']"
 
 
+def data_files_of_the_checkout() -> set[str]:
+    """Every file the code may read at run time: all but Python sources under core/ and tui/,
+    and the themes, which the wheel carries as tui/theme_files/."""
+    found = {
+        str(path.relative_to(ROOT))
+        for package in ("core", "tui")
+        for path in (ROOT / package).rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc")
+    }
+    return found | {f"tui/theme_files/{path.name}" for path in (ROOT / "themes").glob("*.toml")}
+
+
+def test_every_data_file_is_in_the_installed_package(installed: Installed) -> None:
+    site = installed.run(
+        installed.bin("python"),
+        "-c",
+        "import core, pathlib; print(pathlib.Path(core.__file__).parent.parent)",
+    ).stdout.strip()
+    missing = sorted(
+        name for name in data_files_of_the_checkout() if not (Path(site) / name).is_file()
+    )
+    assert missing == [], f"not in the wheel: {missing}"
+
+
 def test_status_and_control_room_on_a_private_server(installed: Installed, socket: str) -> None:
     db = str(installed.home / "room.sqlite")
     orc = [installed.bin("orc"), "-L", socket, "--db", db]
