@@ -80,8 +80,14 @@ async def test_a_leader_holding_the_lease_is_reported(
     async with Room(address, db) as room:
         assert await room.lease.tick()
         result = doctor(address, db)
+        server.new_session("orc", window_name="orc-daemon")
+        assert await room.lease.tick()  # renewed: the lease lasts seconds
+        in_window = doctor(address, db)
     assert line_of(result.stdout, "daemon") == (
         f"ok    daemon    a leader runs: pid {os.getpid()} on {os.uname().nodename}"
+    )
+    assert line_of(in_window.stdout, "daemon") == (
+        f"ok    daemon    runs in orc:orc-daemon (leader pid {os.getpid()})"
     )
 
 
