@@ -4,8 +4,12 @@ orc: screen verdicts cached by screen hash, rules applied to small regions of th
 naive: strip colours from the whole capture (200 lines of scrollback, as the room keeps) and run
 every rule of the pane's pack over all of it, on every refresh.
 
-Screens are the fixture captures, coloured and padded to a 50-row pane with 200 rows of history,
-as `capture-pane -e -S -200` returns them. "changed" makes every screen new on every refresh (a
+Screens are the screens recorded from the real Claude Code, Codex, Gemini CLI and Aider
+(tests/fixtures/screens/<kind>/, tests/realagents/record.py), coloured and padded to a 50-row
+pane with 200 rows of history, as `capture-pane -e -S -200` returns them. A screen that is only
+right while it changes (a reply streaming with no spinner) is shown after the screen recorded a
+moment before it, as two refreshes would; the naive approach sees it as just changed too.
+"changed" makes every screen new on every refresh (a
 spinner's counter moves), "unchanged" passes the same screen objects again, as the room does.
 
 Run: .venv/bin/python bench/status.py
@@ -34,6 +38,7 @@ HEIGHT = 50
 HISTORY = 200
 REFRESHES = 60
 NOW = 2_000_000.0
+REAL_KINDS = ("claude", "codex", "gemini", "aider")
 
 
 def coloured(line: str, i: int) -> str:
@@ -54,9 +59,10 @@ def capture(base: str, n: int, variant: int) -> str:
     return "\n".join(history + rows[:HEIGHT]) + "\n"
 
 
-def setup() -> tuple[list[Pane], list[str], list[str], list[list[str]]]:
-    files = fixture_files()
+def setup() -> tuple[list[Pane], list[str], list[str], list[list[str]], list[str | None]]:
+    files = [f for f in fixture_files() if f.parent.name in REAL_KINDS]
     panes: list[Pane] = []
+    prevs: list[str | None] = []
     bases: list[str] = []
     expected: list[str] = []
     for n in range(PANES):
@@ -74,8 +80,10 @@ def setup() -> tuple[list[Pane], list[str], list[str], list[list[str]]]:
         )
         bases.append(path.read_text(encoding="utf-8"))
         expected.append(path.stem.split("-")[0])
+        prev = path.with_suffix(".prev")
+        prevs.append(capture(prev.read_text(encoding="utf-8"), n, 0) if prev.exists() else None)
     changed = [[capture(bases[n], n, r) for n in range(PANES)] for r in range(REFRESHES)]
-    return panes, bases, expected, changed
+    return panes, bases, expected, changed, prevs
 
 
 def naive_classify(pack: Pack, pane: Pane, screen: str, changed_at: float, now: float) -> str:
@@ -102,9 +110,12 @@ def timed(run: Callable[[int], None], refreshes: int) -> float:
 
 
 def main() -> None:
-    panes, _, expected, changed = setup()
+    panes, _, expected, changed, prevs = setup()
     packs = load_packs(Path("/nonexistent"))
     detector = StatusDetector(packs)
+    # When each screen last changed: now for a streaming screen (after its earlier screen),
+    # an hour ago for the others.
+    since = [NOW if prev is not None else NOW - 3600 for prev in prevs]
     naive_packs = [packs.get(kind_of_pane(p)) or packs["unknown"] for p in panes]
     still = NOW - 3600
 
@@ -127,13 +138,17 @@ def main() -> None:
             naive_classify(pack, pane, screen, still, NOW + r)
 
     # Correctness first: both must agree with the fixtures' names on these captures.
+    judge = StatusDetector(packs)
+    for pane, prev in zip(panes, prevs, strict=True):
+        if prev is not None:
+            judge.classify(pane, prev, NOW - 1, NOW - 0.5)
     orc_states = [
-        detector.classify(p, s, still, NOW).state for p, s in zip(panes, fixed, strict=True)
+        judge.classify(p, s, t, NOW).state for p, s, t in zip(panes, fixed, since, strict=True)
     ]
     orc_right = sum(a == b for a, b in zip(orc_states, expected, strict=True))
     naive_states = [
-        naive_classify(k, p, s, still, NOW)
-        for p, k, s in zip(panes, naive_packs, fixed, strict=True)
+        naive_classify(k, p, s, t, NOW)
+        for p, k, s, t in zip(panes, naive_packs, fixed, since, strict=True)
     ]
     naive_right = sum(a == b for a, b in zip(naive_states, expected, strict=True))
 
@@ -141,7 +156,10 @@ def main() -> None:
         "changed": (timed(orc_changed, REFRESHES), timed(naive_changed, REFRESHES)),
         "unchanged": (timed(orc_unchanged, REFRESHES), timed(naive_unchanged, REFRESHES)),
     }
-    print(f"status detection, {PANES} panes per refresh, {HEIGHT} rows + {HISTORY} history each")
+    print(
+        f"status detection, {PANES} panes per refresh, {HEIGHT} rows + {HISTORY} history each, "
+        f"screens recorded from the real {', '.join(REAL_KINDS)}"
+    )
     print(f"python {platform.python_version()} on {platform.machine()}, {platform.platform()}")
     print(f"verdicts matching the fixtures: orc {orc_right}/{PANES}, naive {naive_right}/{PANES}")
     for label, (ours, naive) in results.items():

@@ -22,18 +22,27 @@ def write_atomic(
 ) -> int:
     """Write `chunks` to `path` atomically with `mode`; returns the bytes written.
 
-    Raises BadInput if `path` exists and not `force`, or if its directory does not exist.
+    Raises BadInput if `path` exists and not `force`, or is not a regular file (a device or
+    a directory is never replaced); ActionFailed, in one line, if the folder is missing,
+    read-only or not a real one (/proc), or the write fails.
     """
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise BadInput(f"no such directory: {directory}")
     if path.is_dir():
         raise BadInput(f"{path} is a directory")
+    if os.path.lexists(path) and not (path.is_file() or path.is_symlink()):
+        raise BadInput(f"{path} is not a regular file: choose a file name")
     if not force and os.path.lexists(path):
         raise BadInput(f"{path} exists: use --force to overwrite it")
-    _remove_stale_temps(path)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
+    if not directory.is_dir():
+        raise ActionFailed(f"could not write {path}: no such directory {directory}")
+    try:
+        _remove_stale_temps(path)
+        fd, tmp = tempfile.mkstemp(
+            dir=directory, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp"
+        )
+    except OSError as exc:
+        raise ActionFailed(f"could not write {path}: {exc.strerror or exc}") from exc
     written = 0
     try:
         os.fchmod(fd, mode)

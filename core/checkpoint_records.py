@@ -1,4 +1,4 @@
-"""The `checkpoints` table (migration 0004): intent first, then the outcome, then the log."""
+"""The `checkpoints` table (migrations 0004, 0011): intent first, then the outcome, then the log."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import aiosqlite
 
 from core.git_checkpoint import Taken
+from core.record_id import fits
 from core.store import Store
 
 
@@ -33,6 +34,7 @@ class Checkpoint:
     head: str | None = None  # HEAD when it was taken
     ref: str = ""
     skipped: str = ""  # commit mode: why a snapshot was taken instead of a commit
+    notes: str = ""  # what it does not hold: nested repositories' uncommitted work
 
 
 async def intend(
@@ -50,8 +52,8 @@ async def intend(
 async def taken(store: Store, row_id: int, result: Taken) -> None:
     await store.db.execute(
         "UPDATE checkpoints SET status='taken', at=?, repo=?, branch=?, mode=?, commit_sha=?,"
-        " parent=?, head=?, ref=?, skipped=?, files_changed=?, insertions=?, deletions=?,"
-        " diffstat=? WHERE id=?",
+        " parent=?, head=?, ref=?, skipped=?, notes=?, files_changed=?, insertions=?,"
+        " deletions=?, diffstat=? WHERE id=?",
         (
             time.time(),
             result.repo,
@@ -62,6 +64,7 @@ async def taken(store: Store, row_id: int, result: Taken) -> None:
             result.head,
             result.ref,
             result.skipped,
+            result.notes,
             result.stat.files_changed,
             result.stat.insertions,
             result.stat.deletions,
@@ -83,6 +86,8 @@ async def forget(store: Store, row_id: int) -> None:
 
 
 async def get(store: Store, checkpoint_id: int) -> Checkpoint | None:
+    if not fits(checkpoint_id):
+        return None  # 20 digits: no row of ours (and too big for SQLite to even compare)
     async with store.db.execute(
         "SELECT * FROM checkpoints WHERE id=? AND status='taken'", (checkpoint_id,)
     ) as cur:
@@ -138,4 +143,5 @@ def _checkpoint(row: aiosqlite.Row) -> Checkpoint:
         head=row["head"],
         ref=row["ref"] or "",
         skipped=row["skipped"],
+        notes=row["notes"],
     )

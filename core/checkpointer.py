@@ -6,6 +6,10 @@ its session's `@orc-checkpoint-every` (default 30m; "off" disables) and `@orc-ch
 passed and its tree changed (a watchfiles flag; `git status` when no watcher runs). Git work runs
 in worker threads and the timer's checkpoints in background tasks, so a refresh never waits on git.
 Every checkpoint is a row before git runs (store first). The plumbing is in core.git_checkpoint.
+
+A checkpoint covers the folder it is asked for (the team's `@orc-repo`, or the CLI's REPO or
+current directory) and is recorded under that folder's path: a team root inside a bigger
+repository gets only its own files saved and restored (core/git_checkpoint.py says how).
 """
 
 from __future__ import annotations
@@ -140,9 +144,10 @@ class Checkpointer:
             return await self._take(handle, root, message, agent, reason, mode)
 
     def _open(self, repo: str) -> tuple[git.Repo, str]:
-        handle = plumbing.open_repo(repo)
+        """The repository and the folder (absolute) a checkpoint of `repo` covers."""
+        handle, root, _folder = plumbing.open_folder(repo)
         plumbing.head_commit(handle)  # a repo with no commits: NoCommits (exit 2) before a row
-        return handle, plumbing.root_of(handle)
+        return handle, root
 
     def _lock(self, root: str) -> asyncio.Lock:
         return self._locks.setdefault(root, asyncio.Lock())
@@ -170,11 +175,16 @@ class Checkpointer:
         )
         self.watcher.mark_clean(root)
         text = _commit_message(message, reason, agent)
+        folder = plumbing.folder_of(handle, root)
         try:
             if mode == "commit":
-                result = await asyncio.to_thread(plumbing.real_commit, handle, text, author)
+                result = await asyncio.to_thread(
+                    plumbing.real_commit, handle, text, author, folder=folder
+                )
             else:
-                result = await asyncio.to_thread(plumbing.snapshot, handle, text, agent or "orc")
+                result = await asyncio.to_thread(
+                    plumbing.snapshot, handle, text, agent or "orc", folder=folder
+                )
         except OrcError as exc:
             await records.failed(self.room.store, row, str(exc))
             raise
@@ -223,7 +233,8 @@ class Checkpointer:
         point = await self.get(checkpoint_id)
         handle = await asyncio.to_thread(self._usable, point)
         parent = point.parent or f"{point.commit}^"
-        return await asyncio.to_thread(plumbing.patch, handle, parent, point.commit)
+        folder = plumbing.folder_of(handle, point.repo)
+        return await asyncio.to_thread(plumbing.patch, handle, parent, point.commit, folder=folder)
 
     def _usable(self, point: Checkpoint) -> git.Repo:
         handle, _root = self._open(point.repo)
@@ -263,7 +274,10 @@ class Checkpointer:
                 "before-restore",
                 "snapshot",
             )
-            changed = await asyncio.to_thread(plumbing.restore_worktree, handle, point.commit)
+            folder = plumbing.folder_of(handle, root)
+            changed = await asyncio.to_thread(
+                plumbing.restore_worktree, handle, point.commit, folder
+            )
         await self.room.store.add_event(
             "checkpoint_restored",
             agent=agent,
@@ -342,8 +356,8 @@ class Checkpointer:
     async def _timed(self, root: str, plan: RepoPlan, *, check_status: bool) -> None:
         try:
             if check_status:
-                handle = await asyncio.to_thread(plumbing.open_repo, root)
-                if not await asyncio.to_thread(plumbing.is_dirty, handle):
+                handle, _root, folder = await asyncio.to_thread(plumbing.open_folder, root)
+                if not await asyncio.to_thread(plumbing.is_dirty, handle, folder):
                     self._next_check[root] = time.time() + min(plan.every, STATUS_RECHECK)
                     return
             names = ", ".join(plan.agents)

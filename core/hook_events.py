@@ -37,6 +37,7 @@ _LOOKUP = {name.lower(): state for name, state in CLAUDE_EVENTS.items()} | {
 }
 OPTIONS = ("@orc-hook-state", "@orc-hook-event", "@orc-hook-at", "@orc-hook-note")
 NOTE_MAX = 200
+PAYLOAD_MAX = 16 * 1024  # characters of a hook payload stored with its event (JSON)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,15 @@ def parse_payload(raw: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"value": value}
 
 
+def stored_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload as stored with its event: whole up to PAYLOAD_MAX characters of JSON, else
+    its beginning (a tool's whole output in every PostToolUse would fill the database)."""
+    text = json.dumps(payload, ensure_ascii=False)
+    if len(text) <= PAYLOAD_MAX:
+        return payload
+    return {"truncated": True, "chars": len(text), "head": text[:PAYLOAD_MAX]}
+
+
 def hook_event(event: str, payload: dict[str, Any] | None = None) -> HookEvent:
     state = state_for(event)
     return HookEvent(event.strip(), state, note_from(event.strip(), payload or {}))
@@ -119,7 +129,7 @@ async def record_hook(
     now = time.time()
     data = {"event": hook.event, "state": hook.state, "note": hook.note}
     if payload:
-        data["payload"] = payload
+        data["payload"] = stored_payload(payload)
     event_id = await store.add_event("hook", agent=name or None, pane_id=pane_id, data=data, at=now)
     if hook.state == CLEAR:
         commands = [["set-option", "-p", "-u", "-t", pane_id, option] for option in OPTIONS]

@@ -37,6 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from core.database_error import database_error
 from core.errors import ActionFailed, BadInput
 from core.fts_query import fts_query
 from core.memory_bridge import Bridge, Settle, StateChange, Work, new_lines
@@ -77,11 +78,14 @@ class MemoryStats:
 
 @dataclass(frozen=True)
 class Retention:
-    """How much pane history to keep. Environment: ORC_MEMORY_MAX_AGE (a duration, e.g. `7d`),
-    ORC_MEMORY_MAX_SIZE (e.g. `500MB`), ORC_MEMORY_SCREEN_EVERY (a duration, e.g. `5s`)."""
+    """The database's budget (core/pane_history.py says how it is spent). Environment:
+    ORC_MEMORY_MAX_AGE (pane history, a duration, default 7d), ORC_RECORDS_MAX_AGE (finished
+    messages, events and schedule runs, default 90d), ORC_MEMORY_MAX_SIZE (the whole database,
+    e.g. `500MB`, default 512MB), ORC_MEMORY_SCREEN_EVERY (a duration, default 5s)."""
 
     max_age: float = 7 * 86400.0
     max_bytes: int = 512 * 1024 * 1024
+    records_max_age: float = 90 * 86400.0
     screen_every: float = 5.0  # at most one stored screen per pane per this many seconds
     prune_every: float = 60.0  # seconds between retention passes in the leader
 
@@ -93,6 +97,8 @@ class Retention:
         values: dict[str, Any] = {}
         if env.get("ORC_MEMORY_MAX_AGE"):
             values["max_age"] = parse_duration(env["ORC_MEMORY_MAX_AGE"])
+        if env.get("ORC_RECORDS_MAX_AGE"):
+            values["records_max_age"] = parse_duration(env["ORC_RECORDS_MAX_AGE"])
         if env.get("ORC_MEMORY_MAX_SIZE"):
             values["max_bytes"] = parse_size(env["ORC_MEMORY_MAX_SIZE"])
         if env.get("ORC_MEMORY_SCREEN_EVERY"):
@@ -130,11 +136,7 @@ class Memory:
 
     def _open(self) -> PaneHistory:
         if self._history is None:
-            conn = sqlite3.connect(
-                self.room.db_path, timeout=10.0, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA busy_timeout=10000")
-            conn.execute("PRAGMA foreign_keys=ON")
+            conn = self.room.store.connect_sync()  # read-only when the room's store is
             self._conn = conn
             self._history = PaneHistory(conn)
         return self._history
@@ -145,7 +147,7 @@ class Memory:
                 try:
                     return work(self._open())
                 except sqlite3.Error as exc:  # busy past the timeout, disk full, corruption
-                    raise ActionFailed(f"memory: {exc}") from exc
+                    raise database_error(self.room.db_path, exc) from exc
 
         return await asyncio.to_thread(call)
 
@@ -305,7 +307,15 @@ class Memory:
 
     async def prune(self) -> PruneReport:
         r = self.retention
-        return await self._run(lambda h: h.prune(max_age=r.max_age, max_bytes=r.max_bytes))
+        live = {view.pane_id for view in self.room.state.agents}  # as of the last refresh
+        return await self._run(
+            lambda h: h.prune(
+                max_age=r.max_age,
+                max_bytes=r.max_bytes,
+                records_max_age=r.records_max_age,
+                live_panes=live,
+            )
+        )
 
 
 def search_sync(

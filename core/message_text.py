@@ -7,6 +7,7 @@ import unicodedata
 from core.errors import BadInput
 
 _ALLOWED_CONTROLS = {"\t", "\n"}
+MESSAGE_MAX = 100_000  # characters: every message is stored, and a paste this long is a mistake
 
 
 def validate_message_text(text: str) -> str:
@@ -19,9 +20,14 @@ def validate_message_text(text: str) -> str:
     text = text.replace("\r\n", "\n")
     if not text.strip():
         raise BadInput("message is empty")
+    if len(text) > MESSAGE_MAX:
+        raise BadInput(f"message too long ({len(text)} characters, at most {MESSAGE_MAX})")
     for index, ch in enumerate(text):
         if ch in _ALLOWED_CONTROLS:
             continue
+        if unicodedata.category(ch) == "Cs":
+            # What Python makes of invalid UTF-8 in argv: it cannot be stored or typed.
+            raise BadInput(f"message is not valid UTF-8 (byte 0x{ord(ch) & 0xFF:02X} at {index})")
         if unicodedata.category(ch) == "Cc":
             name = {"\x1b": "ESC", "\r": "CR", "\x7f": "DEL"}.get(ch, f"U+{ord(ch):04X}")
             raise BadInput(

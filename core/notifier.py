@@ -3,7 +3,8 @@
 The UI shows its own toast and rings the bell from `RoomState.transitions` (the `toast` and `bell`
 switches here say whether to). This room service runs the user's command, for desktop or phone
 notifications, as argv `[*command, agent, state]` (never a shell string), with `ORC_AGENT`,
-`ORC_STATE`, `ORC_RULE` and `ORC_EVIDENCE` in its environment. Only the leader runs it, so
+`ORC_STATE`, `ORC_RULE` and `ORC_EVIDENCE` (the matched line, redacted like a snapshot: it
+leaves the room) in its environment. Only the leader runs it, so
 several orc processes on one server notify once.
 
 Configuration, first found wins: `ORC_NOTIFY_COMMAND` (split like a shell would, but never run by
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.errors import BadInput
+from core.redaction import redact
 from core.room_state import RoomState, Transition
 
 if TYPE_CHECKING:
@@ -143,7 +145,7 @@ class Notifier:
             ORC_AGENT=change.name,
             ORC_STATE=change.new.state,
             ORC_RULE=change.new.rule,
-            ORC_EVIDENCE=change.new.evidence,
+            ORC_EVIDENCE=redact(change.new.evidence)[0],  # it leaves the room: redacted
         )
         error: str | None = None
         code: int | None = None

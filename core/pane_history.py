@@ -7,6 +7,17 @@ room's aiosqlite connection and never blocks the event loop.
 Storage: `pane_screens` holds each distinct screen once (by hash, compressed); `pane_history`
 has one small row per change pointing at it, with the lines that change added (what search
 indexes: see the migration).
+
+Retention (`prune`, run by the leader every minute; budget from core/memory.py's Retention):
+- pane history and settle summaries older than ORC_MEMORY_MAX_AGE (default 7d) go;
+- finished messages, events and finished schedule runs older than ORC_RECORDS_MAX_AGE (default
+  90d) go; queued messages, claimed runs, notes, checkpoints and schedules are never pruned;
+- over ORC_MEMORY_MAX_SIZE (default 512MB, the whole database), every prunable table gives up
+  the same oldest share of its rows until the database is at 90% of it. Before, only pane
+  history was pruned for size, so a database full of messages and events lost all of it on
+  every pass; now it keeps its share, and
+- the newest screen of every live pane is never deleted, by age or size: it is what the pane
+  shows now, which time travel and search must be able to find.
 """
 
 from __future__ import annotations
@@ -22,8 +33,31 @@ from dataclasses import dataclass
 
 # CSI (colours, cursor), OSC (titles, hyperlinks; BEL or ST terminated), and 2-byte escapes.
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-PRUNE_MIN = 100  # fewest history rows deleted per step when pruning for size
+PRUNE_MIN = 100  # fewest rows of a big table deleted per step when pruning for size
 PRUNE_STEP = 2000  # history rows deleted per transaction
+
+
+@dataclass(frozen=True)
+class RecordTable:
+    """A table of records pruned by age and size, oldest first, with its search index."""
+
+    table: str
+    at: str  # the time column
+    prunable: str  # SQL condition: rows that may go (in-flight ones may not)
+    fts: str | None = None
+
+
+RECORD_TABLES = (
+    RecordTable("messages", "created_at", "status NOT IN ('queued', 'typing')", "messages_fts"),
+    RecordTable("events", "at", "1", "events_fts"),
+    RecordTable("schedule_runs", "claimed_at", "state != 'claimed'"),
+)
+
+
+def _share_of(count: int, share: float) -> int:
+    """Rows to delete from a table of `count` for a step of `share`: at least PRUNE_MIN (so a
+    small excess still converges) but never more than the share of a small table."""
+    return min(count, max(math.ceil(count * share), min(PRUNE_MIN, math.ceil(count / 10))))
 
 
 def strip_ansi(text: str) -> str:
@@ -79,6 +113,7 @@ class PruneReport:
     screens: int  # distinct screens deleted
     bytes_before: int
     bytes_after: int
+    records: int = 0  # messages, events and schedule runs deleted
 
 
 def used_bytes(conn: sqlite3.Connection) -> int:
@@ -166,53 +201,130 @@ class PaneHistory:
 
     # -- retention ------------------------------------------------------------------------------
 
-    def prune(self, *, max_age: float, max_bytes: int, now: float | None = None) -> PruneReport:
-        """Delete history older than `max_age`, then oldest first until under `max_bytes`.
+    def prune(
+        self,
+        *,
+        max_age: float,
+        max_bytes: int,
+        now: float | None = None,
+        records_max_age: float = float("inf"),
+        live_panes: Iterable[str] | None = None,
+    ) -> PruneReport:
+        """Delete history older than `max_age` and records older than `records_max_age`, then
+        the oldest share of every prunable table until under `max_bytes` (see the module).
 
-        Pruning for size stops at 90% of the limit, so a full database is not pruned on every
-        tick. Settle summaries age out with the history they came from; notes never do. Work is
-        done in short transactions, so other writers (a message being sent) wait milliseconds,
-        not the whole pass.
+        `live_panes`: the panes on the server now (None: every pane with history counts as
+        live), whose newest screen stays. Pruning for size stops at 90% of the limit, so a full
+        database is not pruned on every tick. Settle summaries age out with the history they
+        came from; notes never do. Work is done in short transactions, so other writers (a
+        message being sent) wait milliseconds, not the whole pass.
         """
         now = time.time() if now is None else now
         conn = self.conn
         before = used_bytes(conn)
+        keep = self._newest_screens(live_panes)
         cutoff = now - max_age
-        ids = [r[0] for r in conn.execute("SELECT id FROM pane_history WHERE at < ?", (cutoff,))]
+        ids = [
+            r[0]
+            for r in conn.execute("SELECT id FROM pane_history WHERE at < ?", (cutoff,))
+            if r[0] not in keep
+        ]
         rows, screens = self._delete_in_steps(ids)
         conn.execute("DELETE FROM memory_notes WHERE kind='summary' AND at < ?", (cutoff,))
-        if rows:
-            self._merge_index()
+        records = 0
+        if records_max_age != float("inf"):
+            for source in RECORD_TABLES:
+                old = [
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT id FROM {source.table} WHERE {source.at} < ?"
+                        f" AND ({source.prunable})",
+                        (now - records_max_age,),
+                    )
+                ]
+                records += self._delete_records(source, old)
+        if rows or records:
+            self._merge_indexes()
         if used_bytes(conn) > max_bytes:
-            r, s = self._prune_to(int(max_bytes * 0.9))
-            rows, screens = rows + r, screens + s
+            r, s, n = self._prune_to(int(max_bytes * 0.9), keep)
+            rows, screens, records = rows + r, screens + s, records + n
         if rows:
             self._last.clear()
-        return PruneReport(rows, screens, before, used_bytes(conn))
+        return PruneReport(rows, screens, before, used_bytes(conn), records)
 
-    def _prune_to(self, target: int) -> tuple[int, int]:
-        """Delete the oldest history until the database uses at most `target` bytes.
+    def _newest_screens(self, live_panes: Iterable[str] | None) -> set[int]:
+        """The history row of each live pane's newest screen (what it shows now)."""
+        newest = {
+            pane: row_id
+            for pane, row_id in self.conn.execute(
+                "SELECT pane_id, max(id) FROM pane_history GROUP BY pane_id"
+            )
+        }
+        if live_panes is not None:
+            live = set(live_panes)
+            return {row_id for pane, row_id in newest.items() if pane in live}
+        return set(newest.values())
 
-        FTS5 deletions leave tombstones that take space until segments merge, so each step
-        deletes the share of rows the excess suggests, then merges the index so the next
-        measurement is true; it converges in one or two steps.
+    def _prune_to(self, target: int, keep: set[int]) -> tuple[int, int, int]:
+        """Delete the oldest rows until the database uses at most `target` bytes.
+
+        Each step takes the same share of every prunable table (history and records alike),
+        the share the excess suggests; FTS5 deletions leave tombstones that take space until
+        segments merge, so each step merges the indexes so the next measurement is true. It
+        converges in one or two steps, and stops when nothing prunable is left.
         """
         conn = self.conn
-        rows = screens = 0
+        rows = screens = records = 0
         for _ in range(8):
             used = used_bytes(conn)
-            total = conn.execute("SELECT count(*) FROM pane_history").fetchone()[0]
-            if used <= target or total == 0:
+            if used <= target:
                 break
-            n = max(PRUNE_MIN, math.ceil(total * (used - target) / used))
-            ids = [
-                r[0]
-                for r in conn.execute("SELECT id FROM pane_history ORDER BY at, id LIMIT ?", (n,))
-            ]
-            r, s = self._delete_in_steps(ids)
-            self._merge_index()
-            rows, screens = rows + r, screens + s
-        return rows, screens
+            share = (used - target) / used
+            deleted = 0
+            total = conn.execute("SELECT count(*) FROM pane_history").fetchone()[0] - len(keep)
+            if total > 0:
+                n = _share_of(total, share)
+                ids = [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT id FROM pane_history ORDER BY at, id LIMIT ?", (n + len(keep),)
+                    )
+                    if r[0] not in keep
+                ][:n]
+                r, s = self._delete_in_steps(ids)
+                rows, screens, deleted = rows + r, screens + s, deleted + r
+            for source in RECORD_TABLES:
+                where = f"FROM {source.table} WHERE ({source.prunable})"
+                count = conn.execute(f"SELECT count(*) {where}").fetchone()[0]
+                if count == 0:
+                    continue
+                n = _share_of(count, share)
+                ids = [
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT id {where} ORDER BY {source.at}, id LIMIT ?", (n,)
+                    )
+                ]
+                got = self._delete_records(source, ids)
+                records, deleted = records + got, deleted + got
+            if deleted == 0:
+                break  # only what must stay is left: over budget, but nothing more to give
+            self._merge_indexes()
+        return rows, screens, records
+
+    def _delete_records(self, source: RecordTable, ids: list[int]) -> int:
+        deleted = 0
+        for chunk in _chunks(ids, PRUNE_STEP):
+            marks = ",".join("?" * len(chunk))
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                cur = self.conn.execute(f"DELETE FROM {source.table} WHERE id IN ({marks})", chunk)
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            deleted += cur.rowcount
+        return deleted
 
     def _delete_in_steps(self, ids: list[int]) -> tuple[int, int]:
         rows = screens = 0
@@ -227,16 +339,18 @@ class PaneHistory:
             rows, screens = rows + r, screens + s
         return rows, screens
 
-    def _merge_index(self) -> None:
+    def _merge_indexes(self) -> None:
+        for fts in ("pane_history_fts", *(t.fts for t in RECORD_TABLES if t.fts)):
+            self._merge_index(fts)
+
+    def _merge_index(self, fts: str = "pane_history_fts") -> None:
         """Merge the index's segments (dropping deleted entries) a few MB per transaction.
 
         FTS5 reports work done through total_changes: a delta under 2 means nothing was left.
         """
         for _ in range(100_000):
             before = self.conn.total_changes
-            self.conn.execute(
-                "INSERT INTO pane_history_fts(pane_history_fts, rank) VALUES ('merge', -500)"
-            )
+            self.conn.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('merge', -500)")
             if self.conn.total_changes - before < 2:
                 break
 

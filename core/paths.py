@@ -1,10 +1,19 @@
-"""Where orc keeps its database: one file per tmux server, so two servers never share memory."""
+"""Where orc keeps its data, and who may read it.
+
+One database per tmux server, so two servers never share memory. The database holds pane
+history, messages and hook payloads as they were (redaction happens only on the way out), so
+everything orc writes is private: files 0600 in folders 0700, and an existing looser database or
+orc data folder is tightened when it is opened (`private_db`, called by core/store.py before it
+connects; SQLite gives the -wal and -shm files the database's own mode).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+import stat
 from pathlib import Path
 
 from core.tmux_client import TmuxServerAddress
@@ -13,6 +22,63 @@ from core.tmux_client import TmuxServerAddress
 def data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "orc"
+
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+DB_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _tighten(path: Path, mode: int) -> None:
+    """Drop group/other bits from a path we own; a read-only filesystem or another owner's file
+    is left as it is (opening must not fail, nor write, because of it)."""
+    with contextlib.suppress(OSError):
+        info = path.lstat()
+        if stat.S_ISLNK(info.st_mode) or info.st_uid != os.getuid():
+            return
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            path.chmod(stat.S_IMODE(info.st_mode) & mode)
+
+
+def private_dir(folder: Path) -> Path:
+    """Create `folder` (and missing parents) 0700; tighten it when it is orc's own data folder
+    or below it. A folder a person chose for a file elsewhere (`--db /tmp/x.sqlite`) is not
+    orc's to change, so only the folders created here and orc's own are made private."""
+    folder = Path(folder)
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    own = data_dir()
+    for path in missing:
+        _tighten(path, DIR_MODE)  # mkdir's mode is filtered by the umask
+    for path in (folder, *folder.parents):
+        if path == own or own in path.parents:
+            _tighten(path, DIR_MODE)
+    return folder
+
+
+def private_file(path: Path) -> Path:
+    """Create `path` empty with 0600 if it does not exist (so it is never readable by others,
+    even for a moment), else tighten it; its folder is made private as `private_dir` says."""
+    path = Path(path)
+    private_dir(path.parent)
+    with contextlib.suppress(OSError):  # exists already, or cannot be: the opener will say
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+    _tighten(path, FILE_MODE)
+    return path
+
+
+def private_db(path: Path) -> Path:
+    """Before SQLite opens `path`: the database and its -wal/-shm made (or kept) 0600."""
+    path = Path(path)
+    if not path.exists():
+        private_file(path)
+    else:
+        with contextlib.suppress(OSError):  # a read-only folder: open the file as it is
+            private_dir(path.parent)
+        _tighten(path, FILE_MODE)
+    for suffix in DB_SIDE_FILES:
+        _tighten(path.with_name(path.name + suffix), FILE_MODE)
+    return path
 
 
 def _socket_name_of(path: str) -> str | None:

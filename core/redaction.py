@@ -1,19 +1,46 @@
-"""Secrets out of text that leaves the room (snapshots): provider keys, tokens, passwords, keys.
+"""Secrets out of text that leaves the room: provider keys, tokens, passwords, keys.
 
-A table of precise shapes rather than an entropy scanner (detect-secrets and the like): entropy
-rules flag git SHAs, UUIDs and hashes that fill an agent's screen, and a scanner reports lines,
-whereas a snapshot needs the secret itself replaced in place, fast (100 panes x 2,000 lines in
-well under a second: each rule runs only when a cheap literal hint of it is present).
-A replacement names what was there, e.g. `[REDACTED:github-token]`, so a reader knows why.
+Applied to everything that leaves the database: snapshots (`orc snapshot`, the UI's export key),
+the notify command's evidence and `orc memory search` output (agents read it into their context).
+
+The rules are data, in core/redaction_rules.toml (name, regex, literal hints, the part kept),
+tested against the corpus in tests/fixtures/redaction/corpus.toml. A table of precise shapes and
+positions rather than an entropy scanner (detect-secrets and the like): entropy alone flags the git
+SHAs, UUIDs and hashes that fill an agent's screen, so entropy is only a condition on a value in a
+key-like position (`min_entropy`). A scanner reports lines, whereas a snapshot needs the secret
+itself replaced in place, fast (100 panes x 2,000 lines in well under a second: each line rule
+runs only where a cheap literal hint of it occurs). A replacement names what was there, e.g.
+`[REDACTED:github-token]`, so a reader knows why.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import string
+import tomllib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+RULES_FILE = "redaction_rules.toml"
+_FLAGS = {"ignorecase": re.IGNORECASE, "dotall": re.DOTALL}
+FIELDS = frozenset(
+    (
+        "name",
+        "pattern",
+        "hints",
+        "case_hints",
+        "requires",
+        "keep",
+        "flags",
+        "scope",
+        "min_entropy",
+        "starts",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -22,78 +49,96 @@ class Rule:
     pattern: re.Pattern[str]
     hints: tuple[str, ...]  # lower-case literals, one of which must occur for the rule to apply
     keep: str = ""  # name of a group kept verbatim in front of the replacement (e.g. `password=`)
+    scope: str = "line"  # line: runs on hinted lines only; text: over the whole text
+    case_hints: tuple[str, ...] = ()  # literals matched case-sensitively, like hints
+    min_entropy: float = 0.0  # bits per character the replaced part must reach
+    starts: str = ""  # name-part | name-suffix: where in a name the match may start
+    requires: tuple[str, ...] = ()  # literals of which one must also occur (e.g. `=` or `:`)
 
 
-def _rule(name: str, regex: str, hints: tuple[str, ...], keep: str = "", flags: int = 0) -> Rule:
-    return Rule(name, re.compile(regex, flags), hints, keep)
+def entropy(text: str) -> float:
+    """Shannon entropy in bits per character: ~2-3 for words, 4+ for random base64."""
+    if not text:
+        return 0.0
+    n = len(text)
+    return -sum(c / n * math.log2(c / n) for c in Counter(text).values())
 
 
-# Order matters: specific provider shapes first, generic assignments last, so a
-# `OPENAI_API_KEY=sk-...` is counted once, as an OpenAI key.
-RULES: tuple[Rule, ...] = (
-    _rule(
-        "private-key",
-        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
-        r"(?:.*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|.*\Z)",
-        ("-----begin",),
-        flags=re.DOTALL,
-    ),
-    _rule("anthropic-key", r"\bsk-ant-[A-Za-z0-9_-]{20,}", ("sk-ant-",)),
-    _rule("openai-key", r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}", ("sk-",)),
-    _rule("stripe-key", r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}", ("k_live_", "k_test_")),
-    _rule(
-        "github-token",
-        r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})",
-        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-    ),
-    _rule("gitlab-token", r"\bglpat-[A-Za-z0-9_-]{20,}", ("glpat-",)),
-    _rule(
-        "aws-access-key",
-        r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b",
-        ("akia", "asia", "abia", "acca"),
-    ),
-    _rule("slack-token", r"\bxox[abposr]-[A-Za-z0-9-]{10,}", ("xox",)),
-    _rule(
-        "slack-webhook",
-        r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]{20,}",
-        ("hooks.slack.com",),
-    ),
-    _rule("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}", ("aiza",)),
-    _rule("google-oauth-token", r"\bya29\.[0-9A-Za-z_-]{20,}", ("ya29.",)),
-    _rule("huggingface-token", r"\bhf_[A-Za-z0-9]{30,}", ("hf_",)),
-    _rule("npm-token", r"\bnpm_[A-Za-z0-9]{36}\b", ("npm_",)),
-    _rule("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}", ("eyj",)),
-    _rule(
-        "bearer-token",
-        r"(?P<keep>\b(?:[Bb]earer|BEARER|[Aa]uthorization:\s*(?:Basic|Token))\s+)"
-        r"[A-Za-z0-9._~+/=-]{16,}",
-        ("bearer", "authorization"),
-        keep="keep",
-    ),
-    _rule(
-        "url-password",
-        r"(?P<keep>\b[a-z][a-z0-9+.-]*://[^\s:/@\[\]]+:)[^\s@/\[\]]{3,}(?=@)",
-        ("://",),
-        keep="keep",
-    ),
-    _rule(
-        "password-assignment",
-        # key (an identifier naming a secret), `=` or `:`, then a value: quoted, or a run of
-        # non-space characters. `max_tokens=4096` and `password reset` are left alone.
-        r"(?P<keep>(?<![\w.-])[\w.-]*(?:passw(?:or)?d|passphrase|pwd|secret|api[_-]?key|"
-        r"access[_-]?key|auth[_-]?token|access[_-]?token|refresh[_-]?token|private[_-]?key|"
-        r"client[_-]?secret|token(?!s|iz)|credentials?)[\w-]*[\"']?\s*(?:=|:)\s*)"
-        r"(?!\[REDACTED)(?:\"[^\"\n]{3,}\"|'[^'\n]{3,}'|[^\s\"',;]{3,})",
-        ("pass", "pwd", "secret", "key", "token", "credential"),
-        keep="keep",
-        flags=re.IGNORECASE,
-    ),
+def load_rules(text: str) -> tuple[Rule, ...]:
+    """Rules from TOML (see core/redaction_rules.toml); ValueError names a malformed rule."""
+    rules: list[Rule] = []
+    for raw in tomllib.loads(text).get("rule", []):
+        rules.append(_rule(raw))
+    return tuple(rules)
+
+
+def _rule(raw: dict[str, Any]) -> Rule:
+    name = str(raw.get("name", "?"))
+    unknown = set(raw) - FIELDS
+    if unknown:
+        raise ValueError(f"redaction rule {name}: unknown field {sorted(unknown)[0]}")
+    flags = 0
+    for flag in raw.get("flags", []):
+        flags |= _FLAGS[flag]
+    scope = raw.get("scope", "line")
+    hints = tuple(h.lower() for h in raw.get("hints", []))
+    case_hints = tuple(raw.get("case_hints", []))
+    if scope not in ("line", "text") or (scope == "line" and not hints and not case_hints):
+        raise ValueError(f"redaction rule {name}: a line rule needs hints; scope is line or text")
+    pattern = re.compile(raw["pattern"], flags)
+    keep = raw.get("keep", "")
+    if keep and keep not in pattern.groupindex:
+        raise ValueError(f"redaction rule {name}: no group named {keep!r}")
+    entropy_floor = float(raw.get("min_entropy", 0.0))
+    starts = raw.get("starts", "")
+    if starts not in ("", "name-part", "name-suffix"):
+        raise ValueError(f"redaction rule {name}: starts is name-part or name-suffix")
+    return Rule(
+        name,
+        pattern,
+        hints,
+        keep,
+        scope,
+        case_hints=case_hints,
+        min_entropy=entropy_floor,
+        starts=starts,
+        requires=tuple(raw.get("requires", [])),
+    )
+
+
+_NAME_CHARS = frozenset(string.ascii_letters + string.digits + "_.-")
+_SEPARATORS = frozenset("_.-")
+_CAMEL_BEFORE = frozenset(string.ascii_lowercase + string.digits)
+
+
+def starts_ok(starts: str, text: str, at: int) -> bool:
+    """Does a match at `at` start a part of a name (see `starts` in core/redaction_rules.toml)?"""
+    before = text[at - 1] if at > 0 else ""
+    if before and before in _SEPARATORS:
+        return True
+    if before and before in _CAMEL_BEFORE and text[at].isupper():
+        return True
+    return starts == "name-part" and (not before or before not in _NAME_CHARS)
+
+
+RULES: tuple[Rule, ...] = load_rules(
+    (resources.files("core") / RULES_FILE).read_text(encoding="utf-8")
 )
+TEXT_RULES = tuple(r for r in RULES if r.scope == "text")  # before the line rules, in order
+LINE_RULES = tuple(r for r in RULES if r.scope == "line")
 
 
-MULTILINE = RULES[0]  # private-key blocks span lines; every other shape lies within one line
-LINE_RULES = RULES[1:]
-HINTS = tuple(sorted({h for rule in LINE_RULES for h in rule.hints}))
+def _by_hint(attribute: str) -> dict[str, tuple[int, ...]]:
+    """hint -> positions in LINE_RULES of the rules it hints at."""
+    found: dict[str, list[int]] = {}
+    for i, rule in enumerate(LINE_RULES):
+        for hint in getattr(rule, attribute):
+            found.setdefault(hint, []).append(i)
+    return {hint: tuple(indices) for hint, indices in sorted(found.items())}
+
+
+HINT_RULES = _by_hint("hints")
+CASE_HINT_RULES = _by_hint("case_hints")
 
 
 @dataclass
@@ -130,36 +175,46 @@ class Redactor:
         if not self.enabled or not text:
             return text
         lowered = _lower(text)
-        if "-----begin" in lowered:
-            text = self._apply((MULTILINE,), text, lowered)
-            lowered = _lower(text)
-        spans: set[tuple[int, int]] = set()
-        for hint in HINTS:
-            at = lowered.find(hint)
-            while at >= 0:
-                start = lowered.rfind("\n", 0, at) + 1
-                end = lowered.find("\n", at)
-                end = len(lowered) if end < 0 else end
-                spans.add((start, end))
-                at = lowered.find(hint, end)
+        if TEXT_RULES:
+            redacted = self._apply(TEXT_RULES, text, lowered)
+            if redacted is not text:
+                text, lowered = redacted, _lower(redacted)
+        # line span -> the rules (by position) whose hints occur on it: a line that only
+        # mentions "auth" meets only the assignment rule, not all of them
+        spans: dict[tuple[int, int], set[int]] = {}
+        for hints, haystack in ((HINT_RULES, lowered), (CASE_HINT_RULES, text)):
+            for hint, indices in hints.items():
+                at = haystack.find(hint)
+                while at >= 0:
+                    start = haystack.rfind("\n", 0, at) + 1
+                    end = haystack.find("\n", at)
+                    end = len(haystack) if end < 0 else end
+                    spans.setdefault((start, end), set()).update(indices)
+                    at = haystack.find(hint, end)
         if not spans:
             return text
         out: list[str] = []
         pos = 0
-        for start, end in sorted(spans):
+        for (start, end), indices in sorted(spans.items()):
             out.append(text[pos:start])
-            out.append(self._apply(LINE_RULES, text[start:end], lowered[start:end]))
+            rules = tuple(LINE_RULES[i] for i in sorted(indices))
+            out.append(self._apply(rules, text[start:end], lowered[start:end]))
             pos = end
         out.append(text[pos:])
         return "".join(out)
 
     def _apply(self, rules: tuple[Rule, ...], text: str, lowered: str) -> str:
         for rule in rules:
-            if not any(h in lowered for h in rule.hints):
+            if not (
+                any(h in lowered for h in rule.hints) or any(h in text for h in rule.case_hints)
+            ):
                 continue
-            text, n = rule.pattern.subn(self._replacer(rule), text)
-            if n:
-                self.counts[rule.name] += n
+            if rule.requires and not any(r in text for r in rule.requires):
+                continue
+            before = self.counts[rule.name]
+            new = rule.pattern.sub(self._replacer(rule), text)
+            if self.counts[rule.name] != before:
+                text = new
                 lowered = _lower(text)
         return text
 
@@ -168,7 +223,13 @@ class Redactor:
 
         def replace(match: re.Match[str]) -> str:
             kept = match.group(rule.keep) if rule.keep else ""
-            self.seen.add(match.group(0)[len(kept) :])
+            secret = match.group(0)[len(kept) :]
+            if rule.starts and not starts_ok(rule.starts, match.string, match.start()):
+                return match.group(0)
+            if rule.min_entropy and entropy(secret) < rule.min_entropy:
+                return match.group(0)
+            self.seen.add(secret)
+            self.counts[rule.name] += 1
             return kept + marker
 
         return replace

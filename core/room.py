@@ -114,7 +114,11 @@ class Room:
             self._lease = Lease(self._store)
             from core.notifier import Notifier  # light; reads its config as the room opens
 
-            self._notifier = Notifier(self)
+            try:
+                self._notifier = Notifier(self)  # a bad config.toml raises here
+            except BaseException:
+                await self.close()  # an open connection's thread would keep the process alive
+                raise
             self.add_service(self._notifier)
         return self
 

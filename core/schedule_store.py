@@ -14,7 +14,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.store import Store
 
 OPEN_STATES = ("pending", "fired")
 
@@ -108,14 +111,12 @@ def _run(row: sqlite3.Row) -> Run:
 
 
 class ScheduleStore:
-    def __init__(self, path: Path | str) -> None:
-        self._db = sqlite3.connect(
-            str(path), timeout=10.0, isolation_level=None, check_same_thread=False
-        )
+    def __init__(self, store: Store) -> None:
+        # Opened as the room's store was (read-only when the file is), so `schedule list` works
+        # on a database this process may not write.
+        self._db = store.connect_sync()
         self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA busy_timeout=10000")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
         self.lock = threading.Lock()  # one call at a time on this connection
 
     def close(self) -> None:

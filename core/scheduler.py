@@ -30,7 +30,7 @@ from core.room_state import RoomState
 from core.schedule_store import Claim, Claimer, Run, Schedule, ScheduleStore
 from core.targets import resolve
 from core.topology import Pane, Topology, read_topology
-from core.when import format_duration, parse_duration, parse_when
+from core.when import check_ahead, format_duration, parse_duration, parse_when
 
 if TYPE_CHECKING:
     from core.room import Room, Sender
@@ -98,7 +98,7 @@ class Scheduler:
     def __init__(self, room: Room, *, hold_limit: float = HOLD_LIMIT) -> None:
         self.room = room
         self.hold_limit = hold_limit
-        self._store = ScheduleStore(room.db_path)
+        self._store = ScheduleStore(room.store)
         self._pass_lock = asyncio.Lock()
         self._pane_locks: dict[str, asyncio.Lock] = {}
         self._inflight: set[int] = set()  # run ids this process is delivering
@@ -192,7 +192,8 @@ class Scheduler:
         if not seconds > 0:
             raise BadInput("snooze by a positive duration")
         current = await self.get(schedule_id)
-        due = max(current.due_at, time.time()) + seconds
+        now = time.time()
+        due = check_ahead(max(current.due_at, now) + seconds, now, f"schedule {schedule_id}")
         return await self._change(schedule_id, "snoozed", due_at=due, held_since=None)
 
     async def edit(self, schedule_id: int, note: str) -> Schedule:

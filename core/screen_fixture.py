@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import BadInput
-from core.paths import data_dir
+from core.paths import data_dir, private_dir, private_file
 from core.status import STATES, kind_of_pane
 
 if TYPE_CHECKING:
@@ -55,11 +55,11 @@ async def save_screen_fixture(
         folder, stem = folder / "unsorted", f"judged-{judged}-{stamp}"
     else:
         stem = f"{state}-saved-{stamp}"
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     path = folder / f"{stem}.txt"
     n = 1
     while path.exists():
         n += 1
         path = folder / f"{stem}-{n}.txt"
-    path.write_text(screen, encoding="utf-8")
+    private_file(path).write_text(screen, encoding="utf-8")  # a screen may show secrets
     return path

@@ -23,6 +23,7 @@ from core.capture import capture_panes
 from core.errors import BadInput
 from core.redaction import Redactor
 from core.room_state import AgentView
+from core.when import moment_text
 
 if TYPE_CHECKING:
     from core.room import Room
@@ -246,7 +247,7 @@ def render(data: dict[str, Any], fmt: str) -> str:
 def _clock(at: float | None) -> str:
     if not at:
         return "-"
-    return datetime.fromtimestamp(at).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return moment_text(at)
 
 
 def _redaction_line(data: dict[str, Any]) -> str:

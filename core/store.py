@@ -6,7 +6,10 @@ own module of queries; this module only opens the database and records deliverie
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import sqlite3
 import time
 from dataclasses import dataclass
 from importlib import resources
@@ -14,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
+from core.database_error import DatabaseError, database_error
+from core.paths import private_db
 
 
 def _migrations() -> list[tuple[str, str]]:
@@ -40,52 +46,155 @@ class MessageRecord:
     kind: str = "message"  # message | answer
 
 
-class Store:
-    """Opened once per process; every write commits at once so a kill loses nothing."""
+BUSY_TIMEOUT = 10.0  # seconds a write waits for another process's transaction
+SCHEMA_TABLE = "schema_migrations"
 
-    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+
+class Store:
+    """Opened once per process; every write commits at once so a kill loses nothing.
+
+    `uri` is how this process reaches the file (read-write, read-only, or immutable when even
+    SQLite's shared-memory file cannot be created); services open their own connections with it.
+    """
+
+    def __init__(self, db: aiosqlite.Connection, path: Path, uri: str, busy_timeout: float) -> None:
         self.db = db
         self.path = path
+        self.uri = uri
+        self.busy_timeout = busy_timeout
+
+    @property
+    def read_only(self) -> bool:
+        return "mode=ro" in self.uri or "immutable=1" in self.uri
 
     @classmethod
-    async def open(cls, path: Path | str) -> Store:
+    async def open(cls, path: Path | str, *, busy_timeout: float | None = None) -> Store:
+        """Open (creating or upgrading it if needed) without writing when nothing needs writing,
+        so a read-only database serves the read-only commands. Any failure is one DatabaseError
+        naming the file, with the connection closed (its thread would keep the process alive)."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, isolation_level=None)
-        db.row_factory = aiosqlite.Row
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA synchronous=NORMAL")
-        await db.execute("PRAGMA busy_timeout=10000")
-        await db.execute("PRAGMA foreign_keys=ON")
-        store = cls(db, path)
-        await store._migrate()
-        return store
+        busy_timeout = BUSY_TIMEOUT if busy_timeout is None else busy_timeout
+        writable = _writable(path)
+        if writable:
+            try:
+                private_db(path)  # 0600 in a 0700 folder: the database holds unredacted history
+            except OSError as exc:
+                raise database_error(path, exc) from exc
+        uris = [_uri(path, "rw" if writable else "ro")]
+        if not writable:
+            # A WAL database in a read-only folder: SQLite cannot create its -shm file, so it
+            # only opens as immutable (nothing can change it under us on a read-only mount).
+            uris.append(_uri(path, "immutable"))
+        for attempt, uri in enumerate(uris):
+            try:
+                db = await aiosqlite.connect(uri, uri=True, isolation_level=None)
+            except sqlite3.Error as exc:
+                raise database_error(path, exc) from exc
+            store = cls(db, path, uri, busy_timeout)
+            try:
+                await store._setup(writable)
+            except BaseException as exc:
+                with contextlib.suppress(Exception):
+                    await db.close()
+                retry = (
+                    isinstance(exc, sqlite3.OperationalError)
+                    and "unable to open" in str(exc)
+                    and attempt + 1 < len(uris)
+                )
+                if retry:
+                    continue
+                if isinstance(exc, (sqlite3.Error, OSError)):
+                    raise database_error(path, exc) from exc
+                raise
+            return store
+        raise AssertionError("unreachable: the last attempt raises")
+
+    def connect_sync(self) -> sqlite3.Connection:
+        """A private synchronous connection to the same file, opened the same way (for
+        services that run their transactions on worker threads)."""
+        conn = sqlite3.connect(
+            self.uri,
+            uri=True,
+            timeout=self.busy_timeout,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000):d}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
 
     async def close(self) -> None:
         await self.db.close()
 
+    async def _setup(self, writable: bool) -> None:
+        db = self.db
+        db.row_factory = aiosqlite.Row
+        await db.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000):d}")
+        await db.execute("PRAGMA foreign_keys=ON")
+        pending = await self._pending()  # the first read: fails at once on a non-SQLite file
+        if not writable:
+            if pending:
+                raise DatabaseError(
+                    f"{self.path}: read-only, and this orc must upgrade its tables first:"
+                    " make the file and its folder writable once, or use --db"
+                )
+            return
+        async with db.execute("PRAGMA journal_mode") as cur:
+            row = await cur.fetchone()
+        if row is None or str(row[0]).lower() != "wal":
+            await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA synchronous=NORMAL")
+        if pending:
+            await self._migrate()
+
+    async def _pending(self) -> list[tuple[str, str]]:
+        """Migrations this database still lacks; refuses one written by a newer orc."""
+        async with self.db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (SCHEMA_TABLE,)
+        ) as cur:
+            has_table = await cur.fetchone() is not None
+        applied: set[str] = set()
+        if has_table:
+            async with self.db.execute(f"SELECT name FROM {SCHEMA_TABLE}") as cur:
+                applied = {row[0] for row in await cur.fetchall()}
+        self._refuse_newer(applied, await self.schema_version())
+        return [(name, sql) for name, sql in _migrations() if name not in applied]
+
+    def _refuse_newer(self, applied: set[str], version: int) -> None:
+        known = {name for name, _ in _migrations()}
+        unknown = sorted(applied - known)
+        if unknown or version > len(known):
+            newest = unknown[-1] if unknown else f"version {version}"
+            raise DatabaseError(
+                f"{self.path}: written by a newer orc (schema {newest}; this orc knows up to"
+                f" {max(known, default='none')}): upgrade orc, or use another --db;"
+                " the file was not changed"
+            )
+
     async def _migrate(self) -> None:
         await self.db.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at REAL)"
+            f"CREATE TABLE IF NOT EXISTS {SCHEMA_TABLE} (name TEXT PRIMARY KEY, applied_at REAL)"
         )
         # BEGIN IMMEDIATE serialises concurrent first starts of several orc processes.
         await self.db.execute("BEGIN IMMEDIATE")
         try:
-            async with self.db.execute("SELECT name FROM schema_migrations") as cur:
+            async with self.db.execute(f"SELECT name FROM {SCHEMA_TABLE}") as cur:
                 applied = {row[0] for row in await cur.fetchall()}
+            self._refuse_newer(applied, await self.schema_version())
             for name, sql in _migrations():
                 if name in applied:
                     continue
                 for statement in _statements(sql):
                     await self.db.execute(statement)
                 await self.db.execute(
-                    "INSERT INTO schema_migrations VALUES (?, ?)", (name, time.time())
+                    f"INSERT INTO {SCHEMA_TABLE} VALUES (?, ?)", (name, time.time())
                 )
             count = len(applied | {n for n, _ in _migrations()})
             await self.db.execute(f"PRAGMA user_version={count:d}")
             await self.db.execute("COMMIT")
         except BaseException:
-            await self.db.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):
+                await self.db.execute("ROLLBACK")
             raise
 
     async def schema_version(self) -> int:
@@ -191,10 +300,31 @@ def _message(row: aiosqlite.Row) -> MessageRecord:
     return MessageRecord(**values)
 
 
+def _writable(path: Path) -> bool:
+    """Whether this process may write the database: the file and its folder (SQLite writes its
+    journal beside it). A missing file is created, with its folder; that failing is an error."""
+    if path.exists():
+        if not path.is_file():
+            raise DatabaseError(f"{path}: not a file: use --db to name a database file")
+        return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise database_error(path, exc) from exc
+    return True
+
+
+def _uri(path: Path, mode: str) -> str:
+    """A `file:` URI for `path` (percent-escaped, so any file name works); `mode` is rw (create if
+    missing), ro or immutable."""
+    base = path.absolute().as_uri()
+    return {"rw": base + "?mode=rwc", "ro": base + "?mode=ro", "immutable": base + "?immutable=1"}[
+        mode
+    ]
+
+
 def _statements(sql: str) -> list[str]:
     """Split a migration into statements (sqlite3.complete_statement handles quoted ';')."""
-    import sqlite3
-
     out: list[str] = []
     buf = ""
     for line in sql.splitlines(keepends=True):

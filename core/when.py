@@ -16,16 +16,40 @@ from core.errors import BadInput
 _PART = re.compile(r"(\d+)\s*(d|h|m|s)", re.IGNORECASE)
 _WHOLE = re.compile(r"^\s*(?:\d+\s*[dhms]\s*)+$", re.IGNORECASE)
 _UNIT = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+# Nothing orc schedules or waits for is further off than this; larger values only ever came from
+# typos, and overflowed dates (year 9999 + a repeat) made stored check-ins unreadable.
+MAX_AHEAD = 10 * 365 * 86400.0
+MAX_AHEAD_TEXT = "10 years (3650d)"
 
 
 def parse_duration(text: str) -> float:
     """Seconds in a duration such as `90s`, `30m`, `2h` or `1h30m`; a bare number is refused."""
     if not isinstance(text, str) or not _WHOLE.match(text):
         raise BadInput(f"invalid duration {text!r}: use e.g. 90s, 30m, 2h or 1h30m")
+    if len(text) > 64:
+        raise BadInput(f"invalid duration {text[:20]!r}...: too long to be one")
     seconds = sum(int(n) * _UNIT[u.lower()] for n, u in _PART.findall(text))
     if seconds <= 0:
         raise BadInput(f"invalid duration {text!r}: must be longer than zero")
+    if seconds > MAX_AHEAD:
+        raise BadInput(f"invalid duration {text!r}: at most {MAX_AHEAD_TEXT}")
     return float(seconds)
+
+
+def check_ahead(moment: float, now: float, what: str) -> float:
+    """`moment` (a timestamp) if it is no further than MAX_AHEAD from `now`; BadInput if it is."""
+    if moment - now > MAX_AHEAD:
+        raise BadInput(f"{what} is too far ahead: at most {MAX_AHEAD_TEXT} from now")
+    return moment
+
+
+def moment_text(at: float, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """A stored timestamp in local time for display; one out of any calendar's range (from an
+    older orc or a hand-edited file) shows as `?` instead of making the whole listing fail."""
+    try:
+        return datetime.fromtimestamp(at).astimezone().strftime(fmt)
+    except (OverflowError, ValueError, OSError):
+        return "?"
 
 
 def format_duration(seconds: float) -> str:
@@ -48,6 +72,8 @@ def parse_when(text: str, now: datetime | None = None) -> datetime:
     """
     now = now or datetime.now().astimezone()
     text = text.strip()
+    if len(text) > 64:
+        raise BadInput(f"invalid time {text[:20]!r}...: use e.g. 30m, 14:30 or ISO 8601")
     if _WHOLE.match(text):
         return now + timedelta(seconds=parse_duration(text))
     clock = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", text)
@@ -67,6 +93,7 @@ def parse_when(text: str, now: datetime | None = None) -> datetime:
         moment = moment.replace(tzinfo=now.tzinfo)
     if moment <= now:
         raise BadInput(f"time {text!r} is in the past")
+    check_ahead(moment.timestamp(), now.timestamp(), f"time {text!r}")
     return moment
 
 

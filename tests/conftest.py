@@ -8,7 +8,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,49 @@ from core.tmux_client import TmuxClient
 
 os.environ.setdefault("LC_ALL", "C.UTF-8")
 ROOT = Path(__file__).resolve().parent.parent
+
+# Variables through which a developer's own setup would reach the suite: tmux finds the enclosing
+# server through TMUX/TMUX_PANE; orc reads ORC_* and its config under XDG_CONFIG_HOME or HOME;
+# git reads GIT_* (GIT_DIR would point every test's git at one repository).
+XDG_VARIABLES = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")
+INHERITED = ("TMUX", "TMUX_PANE")
+# The real-agent test bed's own switches (tests/realagents), not orc settings: CI sets them.
+TEST_BED = frozenset({"ORC_AGENTS_DIR", "ORC_REQUIRE_AGENTS"})
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The whole suite runs with an empty HOME and XDG folders of its own and no ORC_* variable,
+    so a developer's ~/.tmux.conf (`base-index 1`), ~/.config/orc/config.toml (a notify command)
+    or exported ORC_DB cannot change what a test sees or make it run anything for real. tmux
+    started by a test reads no ~/.tmux.conf or ~/.config/tmux/tmux.conf: none exists there."""
+    home = tmp_path_factory.mktemp("home")
+    # git's own settings are the suite's too: an identity for the commits tests make, nothing else.
+    (home / ".gitconfig").write_text(
+        "[user]\n\tname = orc tests\n\temail = tests@orc.invalid\n", encoding="utf-8"
+    )
+    patch = pytest.MonkeyPatch()
+    patch.setenv("HOME", str(home))
+    for name in XDG_VARIABLES:
+        folder = home / name.lower()
+        folder.mkdir()
+        patch.setenv(name, str(folder))
+    settings = [n for n in os.environ if n.startswith(("ORC_", "GIT_")) and n not in TEST_BED]
+    for name in [*INHERITED, *settings]:
+        patch.delenv(name, raising=False)
+    try:
+        yield home
+    finally:
+        patch.undo()
+
+
+@pytest.fixture(scope="session")
+def config_file(isolated_home: Path) -> Path:
+    """libtmux's own `config_file` fixture writes `base-index 1`; the suite's tmux config is empty
+    (tmux defaults: windows and panes count from 0, as for most users)."""
+    path = isolated_home / "empty-tmux.conf"
+    path.write_text("", encoding="utf-8")
+    return path
 
 
 @pytest.fixture

@@ -400,7 +400,7 @@ async def test_tree_watcher_flags_changes_outside_dot_git_only(repo: Path) -> No
         watcher.mark_clean(root)
         git(repo, "update-ref", "refs/orc/test", "HEAD")  # activity inside .git only
         write(repo / ".git" / "scratch", "x")
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(1.0)  # a change, were one seen, would be flagged by now
         assert watcher.changed(root) is False
         write(repo / "dir" / "new.txt", "n\n")
         deadline = time.monotonic() + 10

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ import time
 from pathlib import Path
 
 from core.tmux_client import TmuxServerAddress
+from core.topology import read_topology
 from tests.conftest import ROOT, wait_recorded
 
 
@@ -165,8 +167,13 @@ async def test_delivery_record_survives_a_kill_mid_send(address, db_path, spawn_
     assert status == "typing"
 
 
-async def test_send_to_a_dead_pane_exits_1(address, db_path, spawn_agent) -> None:
-    await spawn_agent("eng-1", argv=["sleep", "0.2"])
-    time.sleep(1.0)
+async def test_send_to_a_dead_pane_exits_1(address, db_path, spawn_agent, client) -> None:
+    pane_id = await spawn_agent("eng-1", argv=["sleep", "0.2"])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # until tmux reports the pane dead
+        pane = (await read_topology(client)).by_id(pane_id)
+        if pane is not None and pane.dead:
+            break
+        await asyncio.sleep(0.05)
     result = orc(address, db_path, "send", "eng-1", "hello?")
     assert_one_line_error(result, 1, "dead")

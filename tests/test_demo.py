@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,9 +136,11 @@ async def test_demo_agent_with_approvals_waits_for_a_person(tmp_path: Path, monk
     assert plain.ask_approval not in plain.choices()
 
     waiting = asyncio.create_task(behaviour.ask_approval())
-    await asyncio.sleep(0.3)
-    assert not waiting.done()
-    assert "Do you want to proceed?" in agent.frame(80, 20)
+    deadline = time.monotonic() + 5
+    while "Do you want to proceed?" not in agent.frame(80, 20):
+        assert time.monotonic() < deadline, agent.frame(80, 20)
+        await asyncio.sleep(0.02)
+    assert not waiting.done(), "it waits for the person's answer"
     agent.feed("1")  # a person presses 1 in the pane
     await asyncio.wait_for(waiting, 5)
     assert "✓ approved" in agent.log

@@ -19,7 +19,13 @@ def test_inside_tmux_the_database_is_the_enclosing_servers(monkeypatch: pytest.M
         by_name
     )
     monkeypatch.setenv("TMUX", f"/tmp/tmux-{os.getuid()}/default,1234,0")
-    monkeypatch.delenv("TMUX", raising=False)
+    assert default_db_path(TmuxServerAddress()).name == "default.sqlite"
+    # Inside a server reached by path (tmux -S), the database is that server's, not the default.
+    monkeypatch.setenv("TMUX", "/run/elsewhere/sock,1234,0")
+    inside = default_db_path(TmuxServerAddress())
+    assert inside.name.startswith("path-")
+    assert inside == default_db_path(TmuxServerAddress(socket_path="/run/elsewhere/sock"))
+    monkeypatch.delenv("TMUX")
     assert default_db_path(TmuxServerAddress()).name == "default.sqlite"
     elsewhere = default_db_path(TmuxServerAddress(socket_path="/run/other/sock"))
     assert elsewhere.name.startswith("path-") and elsewhere != by_name

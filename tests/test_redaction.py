@@ -63,7 +63,7 @@ SECRETS = [
     (
         "curl -H 'Authorization: Bearer abc123DEF456ghi789JKL012mno'",
         "abc123DEF456ghi789JKL012mno",
-        "bearer-token",
+        "authorization-header",
     ),
     ("DB: password=hunter2hunter2", "hunter2hunter2", "password-assignment"),
     (

@@ -193,7 +193,7 @@ async def test_recovery_records_a_delivery_the_dead_leader_finished(
     schedule = await room.schedules.add("1s", "sent once", target="eng-1", every=None, sender=HUMAN)
     # What a leader killed right after Room.send returned leaves behind: a claimed run whose
     # claimer is dead, and a delivered message from schedule:<id>.
-    await asyncio.sleep(1.1)
+    await asyncio.sleep(max(0.0, schedule.due_at - time.time()) + 0.05)  # the clock: until due
     await dead_claim(room, schedule.id, schedule.due_at, after_message=0)
     sent = await room.send(
         "eng-1", "sent once", sender=Sender(f"schedule:{schedule.id}", "schedule")
@@ -217,7 +217,7 @@ async def test_recovery_submits_a_note_the_dead_leader_typed_but_did_not_submit(
     pane = await spawn_agent("eng-1", record=record, work=0.1)
     note = "typed before the crash"
     schedule = await room.schedules.add("1s", note, target="eng-1", every=None, sender=HUMAN)
-    await asyncio.sleep(1.1)
+    await asyncio.sleep(max(0.0, schedule.due_at - time.time()) + 0.05)  # the clock: until due
     await dead_claim(room, schedule.id, schedule.due_at, after_message=0)
     message_id = await room.store.message_queued(
         sender=f"schedule:{schedule.id}",

@@ -16,9 +16,11 @@ import pytest
 
 from core import BadInput, Room
 from core.cli import main
+from core.room import Sender
 from core.snapshot import export, schema
 from core.spawn import WindowSpec, spawn_window
 from core.tmux_client import TmuxClient
+from tests.checkpoint_repo import make_repo
 from tests.conftest import ROOT, wait_for_screen
 
 SECRET = "sk-ant-api03-Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0abcdEFGH"
@@ -183,3 +185,35 @@ async def test_a_secret_wrapped_across_rows_is_redacted_whole(
     assert long_key[-12:] not in data and long_key[:20] not in data
     lines = next(p for p in json.loads(data)["panes"] if p["pane_id"] == pane)["lines"]
     assert "key: [REDACTED:openai-key]" in lines
+
+
+async def test_notes_check_ins_and_checkpoint_messages_are_redacted(
+    room: Room, spawn_agent, tmp_path: Path
+) -> None:
+    """Every free text that reaches a snapshot from the store passes through redaction, in each
+    format: a note, a pending and a finished check-in's note, a checkpoint's message."""
+    await spawn_agent("eng-1")
+    await room.memory.add_note(f"note: the key is {SECRET}", agent="eng-1")
+    await room.schedules.add(
+        "1h", f"pending: rotate {SECRET}", target="eng-1", every=None, sender=Sender()
+    )
+    finished = await room.schedules.add(
+        "2h", f"cancelled: rotate {SECRET}", target="eng-1", every=None, sender=Sender()
+    )
+    await room.schedules.cancel(finished.id)
+    repo = make_repo(tmp_path / "shop")
+    (repo / "a.txt").write_text("changed\n", encoding="utf-8")
+    assert await room.checkpoints.take(str(repo), message=f"checkpoint: before {SECRET}")
+
+    data = json.loads((await export(room, None, fmt="json", lines=0)).text or "")
+    redacted = "[REDACTED:anthropic-key]"
+    assert data["notes"][0]["text"] == f"note: the key is {redacted}"
+    assert data["checkins"]["pending"][0]["note"] == f"pending: rotate {redacted}"
+    assert data["checkins"]["recent"][0]["note"] == f"cancelled: rotate {redacted}"
+    assert data["checkpoints"][0]["message"] == f"checkpoint: before {redacted}"
+    assert data["redaction"]["by_rule"] == {"anthropic-key": 4}
+    for fmt in ("md", "txt"):
+        text = (await export(room, None, fmt=fmt, lines=0)).text or ""
+        assert SECRET not in text, fmt
+        for label in ("note: the key is", "pending: rotate", "checkpoint: before"):
+            assert f"{label} {redacted}" in text, (fmt, label)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from libtmux import Server
@@ -10,7 +11,7 @@ from libtmux import Server
 from core import BadInput
 from core.capture import capture_panes
 from core.targets import resolve
-from core.tmux_client import TmuxClient
+from core.tmux_client import TmuxClient, TmuxResult, TmuxServerAddress
 from core.topology import read_topology
 
 ODD_NAMES = ["my session", "ünïcode 日本", "fro", "frontend", "dash-and_underscore"]
@@ -60,6 +61,18 @@ async def test_agent_names_resolve_and_ambiguity_is_an_error(room, spawn_agent) 
         await room.resolve("eng-1")
 
 
+class CountingClient(TmuxClient):
+    """The real client, counting the tmux processes it starts."""
+
+    def __init__(self, address: TmuxServerAddress) -> None:
+        super().__init__(address)
+        self.invocations = 0
+
+    async def run(self, *args: str, stdin: bytes | None = None, check: bool = True) -> TmuxResult:
+        self.invocations += 1
+        return await super().run(*args, stdin=stdin, check=check)
+
+
 async def test_one_invocation_captures_fifty_panes(server: Server, client: TmuxClient) -> None:
     session = server.new_session(session_name="many", x=200, y=60)
     window = session.active_window
@@ -75,8 +88,16 @@ async def test_one_invocation_captures_fifty_panes(server: Server, client: TmuxC
         # A message naming the pane, typed into its shell, so each capture must be told apart.
         await client.run("send-keys", "-t", pane_id, "-l", "--", f"echo marker-{pane_id[1:]}x")
         await client.run("send-keys", "-t", pane_id, "Enter")
-    await asyncio.sleep(1.0)
-    shots = await capture_panes(client, ids, ansi=False)
+    counting = CountingClient(client.address)
+    deadline = time.monotonic() + 15
+    while True:  # until every shell has echoed its marker
+        before = counting.invocations
+        shots = await capture_panes(counting, ids, ansi=False)
+        assert counting.invocations == before + 1, "all the panes in one tmux process"
+        echoed = all(f"marker-{p[1:]}x\n" in shots.get(p, "") for p in ids)
+        if echoed or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.1)
     assert set(shots) == set(ids)
     for pane_id, screen in shots.items():
         assert f"marker-{pane_id[1:]}x" in screen

@@ -50,7 +50,7 @@ async def test_search_then_travel_through_a_panes_screens(app: OrcApp, spawn_age
         await wait_until(pilot, lambda: hasattr(app.room, "memory"), "the room's services")
         app.room.memory.bridge.screen_every = 0.0  # store every change, so no test waits
         await app.room.memory.add_note("eng-3 asked about the zebracorn", agent="eng-3")
-        await asyncio.sleep(0.5)  # the idle screen is stored before the message changes it
+        await remembered(app, "ready")  # the idle screen is stored before the message changes it
         await app.room.send("eng-3", "remember the word zebracorn")
         await remembered(app, "zebracorn")
 

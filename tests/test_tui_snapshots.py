@@ -18,7 +18,7 @@ from core import Room, TmuxServerAddress
 from core.capture import capture_panes
 from core.spawn import Identity, WindowSpec, spawn_window
 from core.tmux_client import TmuxClient
-from tests.tui_support import wait_until
+from tests.tui_support import wait_text, wait_until
 from tui.app import OrcApp
 
 TEAM = [
@@ -81,7 +81,7 @@ async def _ready(pilot) -> None:  # type: ignore[no-untyped-def]
         lambda: app.tree.selected_pane_id is not None and "split the work" in app.preview.text,
         "the team and the preview",
     )
-    await wait_until(pilot, lambda: "0:watch" in str(app.tree._tree_lines[-1].node.label), "tree")
+    await wait_text(pilot, "0:watch")
 
     def coloured() -> bool:  # the selected pane's capture with colours (not a plain one)
         agent = app.room.state.by_pane(app.tree.selected_pane_id or "")

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.paths import data_dir
+from core.paths import data_dir, private_dir
 from core.snapshot import SnapshotResult, timestamped_path
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def free_path(directory: Path) -> Path:
 async def export_snapshot(room: Room, directory: Path | None = None) -> SnapshotResult:
     """Raises BadInput/ActionFailed (core's errors) or OSError; the caller shows them."""
     directory = directory or snapshot_dir()
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(directory)
     result: SnapshotResult = await room.snapshot(free_path(directory))
     return result
 

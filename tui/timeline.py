@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Sequence
-from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
@@ -22,7 +21,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from core.scheduler import Schedule
-from core.when import format_duration
+from core.when import format_duration, moment_text
 from tui.dialogs import ConfirmScreen, Field, FormScreen
 
 MARKS = {
@@ -227,7 +226,7 @@ class ScheduleTimeline(Vertical, can_focus=True):
         selected = self.selected()
         table.clear()
         for s in sorted(self.schedules, key=lambda s: s.due_at):
-            due = datetime.fromtimestamp(s.due_at).strftime("%H:%M")
+            due = moment_text(s.due_at, "%H:%M")
             table.add_row(
                 str(s.id),
                 f"{due} ({relative(s.due_at - now)})",

@@ -82,24 +82,61 @@ def cli(
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if "hook" in args:  # checked first so that other commands never import core.cli.hook
+        from core.cli.hook import is_hook_call, run_hook_call
+
+        if is_hook_call(args):
+            return run_hook_call(lambda: _main(args))
+    return _main(args)
+
+
+def _invalid_utf8(argv: list[str]) -> str | None:
+    """Python hands invalid UTF-8 in argv over as lone surrogates, which pass click's checks and
+    then fail deep in SQLite or tmux: every argument is checked here, once, for every command."""
+    for index, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            shown = arg.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+            return f"argument {index} ({shown[:40]}) is not valid UTF-8 (at character {exc.start})"
+    return None
+
+
+def _say(message: str) -> None:
+    """The one line of an error. Messages quote what the user typed: its line breaks and other
+    control characters are shown escaped, so the error stays one line and sends no terminal
+    escape sequence."""
+    shown = "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode("ascii")
+        for ch in message.strip()
+    )
+    click.echo(f"orc: {shown}", err=True)
+
+
+def _main(argv: list[str]) -> int:
+    bad = _invalid_utf8(argv)
+    if bad is not None:
+        _say(bad)
+        return 2
     try:
         cli.main(args=argv, prog_name="orc", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
         return 2
     except click.UsageError as exc:
-        click.echo(f"orc: {exc.format_message()}", err=True)
+        _say(exc.format_message())
         return 2
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.Abort:
-        click.echo("orc: aborted", err=True)
+        _say("aborted")
         return 1
     except click.ClickException as exc:
-        click.echo(f"orc: {exc.format_message()}", err=True)
+        _say(exc.format_message())
         return exc.exit_code
     except OrcError as exc:
-        click.echo(f"orc: {exc}", err=True)
+        _say(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
         return 130

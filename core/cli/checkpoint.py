@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict
-from datetime import datetime
 
 import click
 
@@ -18,6 +17,7 @@ from core.cli.context import calling_sender, run_with_room
 from core.cli.table import render_table
 from core.errors import BadInput
 from core.room import Room
+from core.when import moment_text
 
 
 class _TakeByDefault(click.Group):
@@ -44,9 +44,9 @@ async def _who(room: Room) -> str | None:
 @click.argument("repo", required=False)
 @click.option("-m", "--message", "message", default="", help="why this checkpoint is taken")
 def take_command(repo: str | None, message: str) -> None:
-    """Checkpoint REPO (default: the current directory's repository).
+    """Checkpoint the folder REPO (default: the current directory) of its git repository.
 
-    Saves the whole working state (tracked and untracked, not ignored files) under
+    Saves the folder's working state (tracked and untracked, not ignored files) under
     refs/orc/checkpoints/BRANCH without touching the working tree, index, HEAD or branches; a
     team in commit mode gets a real commit instead. A repository with no commits yet is refused.
     """
@@ -69,13 +69,22 @@ def take_command(repo: str | None, message: str) -> None:
     )
     if point.skipped:
         click.echo(f"no commit made ({point.skipped}): saved as a snapshot instead")
+    if point.notes:
+        click.echo(point.notes)
 
 
 @checkpoint_group.command("log")
 @click.argument("repo", required=False)
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.option("--all", "every_repo", is_flag=True, help="checkpoints of every repository")
-@click.option("-n", "--limit", default=100, show_default=True, help="how many, newest first")
+@click.option(
+    "-n",
+    "--limit",
+    default=100,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="how many, newest first",
+)
 def log_command(repo: str | None, as_json: bool, every_repo: bool, limit: int) -> None:
     """Checkpoints of REPO (default: the current directory's repository), newest first."""
     path = None if every_repo else (repo or os.getcwd())
@@ -132,7 +141,7 @@ def _changes(point: Checkpoint) -> str:
 
 
 def _when(at: float) -> str:
-    return datetime.fromtimestamp(at).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return moment_text(at)
 
 
 def _table(points: list[Checkpoint], *, show_repo: bool) -> str:
@@ -150,6 +159,8 @@ def _table(points: list[Checkpoint], *, show_repo: bool) -> str:
         }
         if p.skipped:
             row["message"] += f" [no commit: {p.skipped}]"
+        if p.notes:
+            row["message"] += f" [{p.notes}]"
         if show_repo:
             row = {"repo": p.repo, **row}
         rows.append(row)

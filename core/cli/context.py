@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 import click
 
+from core.database_error import database_error
 from core.tmux_client import TmuxServerAddress
 
 if TYPE_CHECKING:
@@ -34,13 +36,18 @@ def config() -> Config:
 
 
 def run_with_room(work: Callable[[Room], Awaitable[T]]) -> T:
-    """Open the room, run `work`, always close it."""
+    """Open the room, run `work`, always close it; a database failure (read-only, full, locked,
+    damaged) at any point is one line naming the file."""
+    room = config().room()
 
     async def main() -> T:
-        async with config().room() as room:
+        async with room:
             return await work(room)
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except sqlite3.Error as exc:
+        raise database_error(room.db_path, exc) from exc
 
 
 async def calling_sender(room: Room) -> Sender:

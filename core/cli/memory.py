@@ -1,4 +1,8 @@
-"""`orc memory`: notes from people and agents, and search over everything the room saw."""
+"""`orc memory`: notes from people and agents, and search over everything the room saw.
+
+What `search` and `screen` print leaves the database (an agent reads it into its model's
+context), so it is redacted like a snapshot (core/redaction.py) unless `--no-redact`.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +20,10 @@ from core.cli.context import calling_sender, run_with_room
 from core.errors import BadInput
 from core.memory import KINDS, NOTE_MAX, TAG_MAX, MemoryHit, MemoryStats
 from core.pane_history import PaneScreen
+from core.record_id import MAX_ID
+from core.redaction import Redactor
 from core.room import Room
-from core.when import format_duration
+from core.when import format_duration, moment_text
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TAG_MAX)]
 
@@ -40,7 +46,7 @@ def _note(text: str, agent: str | None, tag: str | None) -> NoteInput:
 
 
 def clock(at: float) -> str:
-    return datetime.fromtimestamp(at).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return moment_text(at)
 
 
 def hit_row(hit: MemoryHit) -> dict[str, object]:
@@ -76,7 +82,10 @@ def memory_group() -> None:
 def add_command(text: str, agent: str | None, tag: str | None) -> None:
     """Store a note (TEXT, or - to read it from stdin); prints its id."""
     if text == "-":
-        text = sys.stdin.read()
+        try:
+            text = sys.stdin.buffer.read().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadInput(f"stdin is not valid UTF-8 (at byte {exc.start})") from None
     note = _note(text, agent, tag)
 
     async def work(room: Room) -> int:
@@ -95,7 +104,10 @@ def add_command(text: str, agent: str | None, tag: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS), help="only these kinds")
-def search_command(query: str, as_json: bool, limit: int, kinds: tuple[str, ...]) -> None:
+@click.option("--no-redact", is_flag=True, help="show secrets as stored")
+def search_command(
+    query: str, as_json: bool, limit: int, kinds: tuple[str, ...], no_redact: bool
+) -> None:
     """Search everything the room saw (FTS5 syntax: words, "phrases", OR, NOT, prefix*).
 
     Newest first, with the time, agent and kind of each hit.
@@ -104,7 +116,8 @@ def search_command(query: str, as_json: bool, limit: int, kinds: tuple[str, ...]
     async def work(room: Room) -> list[MemoryHit]:
         return await room.memory.search(query, limit, kinds=kinds or KINDS)
 
-    hits = run_with_room(work)
+    scrub = Redactor(enabled=not no_redact)
+    hits = [dataclasses.replace(h, text=scrub(h.text)) for h in run_with_room(work)]
     if as_json:
         click.echo(json.dumps([hit_row(h) for h in hits], indent=2, ensure_ascii=False))
     elif not hits:
@@ -115,9 +128,10 @@ def search_command(query: str, as_json: bool, limit: int, kinds: tuple[str, ...]
 
 
 @memory_group.command("screen")
-@click.argument("history_id", type=int)
+@click.argument("history_id", type=click.IntRange(1, MAX_ID))
 @click.option("--ansi", is_flag=True, help="with the colours it was captured with")
-def screen_command(history_id: int, ansi: bool) -> None:
+@click.option("--no-redact", is_flag=True, help="show secrets as stored")
+def screen_command(history_id: int, ansi: bool, no_redact: bool) -> None:
     """Show a pane's screen as it was (HISTORY_ID: the ref of a `screen` hit)."""
 
     async def work(room: Room) -> PaneScreen | None:
@@ -128,7 +142,9 @@ def screen_command(history_id: int, ansi: bool) -> None:
         raise BadInput(f"no stored screen {history_id}")
     steps = f"earlier {shot.earlier or '-'} · later {shot.later or '-'}"
     click.echo(f"{shot.agent or shot.target} {shot.pane_id} at {clock(shot.at)} ({steps})")
-    click.echo(shot.ansi if ansi else shot.text, color=ansi)  # click strips ANSI off a tty
+    scrub = Redactor(enabled=not no_redact)
+    text = scrub(shot.ansi if ansi else shot.text)
+    click.echo(text, color=ansi)  # click strips ANSI off a tty
 
 
 @memory_group.command("stats")

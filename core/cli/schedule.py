@@ -8,16 +8,15 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict
-from datetime import datetime
 
 import click
 
 from core.cli.context import calling_sender, config, run_with_room
 from core.cli.table import render_table
-from core.errors import BadInput
+from core.record_id import parse_id
 from core.room import Room
 from core.scheduler import Schedule
-from core.when import format_duration, parse_duration
+from core.when import format_duration, moment_text, parse_duration
 
 NOTE_WIDTH = 48
 
@@ -34,8 +33,7 @@ def leader_warning(room_label: str) -> str:
 
 
 def when_text(at: float, now: float) -> str:
-    moment = datetime.fromtimestamp(at).astimezone()
-    shown = moment.strftime("%H:%M:%S" if abs(at - now) < 86400 else "%Y-%m-%d %H:%M")
+    shown = moment_text(at, "%H:%M:%S" if abs(at - now) < 86400 else "%Y-%m-%d %H:%M")
     delta = at - now
     if abs(delta) < 1:
         return f"{shown} (now)"
@@ -85,7 +83,9 @@ def add_command(when: str, note: str, target: str | None, every: str | None) -> 
 @schedule_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.option("--pending", is_flag=True, help="only check-ins that have not fired yet")
-@click.option("--limit", default=200, show_default=True, help="at most this many")
+@click.option(
+    "--limit", default=200, show_default=True, type=click.IntRange(1, 100_000), help="at most"
+)
 def list_command(as_json: bool, pending: bool, limit: int) -> None:
     """Pending check-ins by due time, then the most recent finished ones."""
 
@@ -103,12 +103,7 @@ def list_command(as_json: bool, pending: bool, limit: int) -> None:
 
 
 def _id(value: str) -> int:
-    try:
-        return int(value.lstrip("#"))
-    except ValueError as exc:
-        raise BadInput(
-            f"invalid schedule id {value!r}: use the number `schedule add` printed"
-        ) from exc
+    return parse_id(value, "schedule")
 
 
 @schedule_group.command("cancel")

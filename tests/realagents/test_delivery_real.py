@@ -19,7 +19,7 @@ import pytest
 
 from core import Room
 from core.tmux_client import TmuxClient
-from tests.realagents import aider, claude, codex
+from tests.realagents import aider, claude, codex, gemini
 from tests.realagents.bed import AgentPane
 from tests.realagents.mockapi import MockAPI, Protocol, Reply
 
@@ -85,7 +85,20 @@ def _codex() -> Kind:
     )
 
 
-KINDS = {"claude": _claude, "aider": _aider, "codex": _codex}
+def _gemini() -> Kind:
+    return Kind(
+        "gemini",
+        gemini.GeminiProtocol,
+        lambda home, work: gemini.write_home(home, work),
+        lambda client, home, work, mock: gemini.start(client, home, work, mock),
+        lambda pane, mock, command: gemini.to_approval(pane, mock, command),
+        gemini.to_draft,
+        gemini.clear_input,
+        stop=gemini.stop,  # it outlives its pane otherwise
+    )
+
+
+KINDS = {"claude": _claude, "aider": _aider, "codex": _codex, "gemini": _gemini}
 
 
 async def _settled_text(room: Room, pane_id: str, needle: str, timeout: float = 20.0) -> str:

@@ -1,0 +1,145 @@
+"""`orc send` into each real agent: time from the call to a verified `delivered`, against the
+shell-script way (`tmux send-keys -l TEXT; sleep 0.5; tmux send-keys Enter`, which checks
+nothing: it types into a dialog or over a draft just the same).
+
+Each agent runs in a private tmux server against its loopback mock API (tests/realagents/), the
+mock answers each message at once, and the agent is back at its empty input box before the next
+send. Both ways send the same number of messages to the same agent in the same run.
+
+Run: ORC_AGENTS_DIR=.agents .venv/bin/python bench/send_real.py [KIND...] [--sends N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from core.room import Room  # noqa: E402
+from core.tmux_client import TmuxClient, TmuxServerAddress  # noqa: E402
+from tests.realagents.bed import AgentPane, agent_binary  # noqa: E402
+from tests.realagents.mockapi import MockAPI, Reply  # noqa: E402
+
+KINDS = ("claude", "codex", "gemini", "aider")
+PROTOCOLS = {
+    "claude": "ClaudeProtocol",
+    "codex": "ResponsesProtocol",
+    "gemini": "GeminiProtocol",
+    "aider": "ChatCompletions",
+}
+
+
+async def _start(kind: str, client: TmuxClient, home: Path, work: Path, mock: MockAPI):  # type: ignore[no-untyped-def]
+    module = importlib.import_module(f"tests.realagents.{kind}")
+    if kind == "claude":
+        module.write_home(home, work)
+    return module, await module.start(client, home, work, mock)
+
+
+async def _idle(room: Room, pane: AgentPane, reply: str, timeout: float = 60.0) -> None:
+    """Back at an empty input box with the reply on screen, and the screen settled."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        screen = await pane.screen()
+        if reply in screen:
+            break
+        await asyncio.sleep(0.05)
+    await pane.settle(quiet=1.0, timeout=timeout)
+
+
+def _stats(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p95
+
+
+async def bench_kind(kind: str, sends: int) -> tuple[list[float], list[float], int] | None:
+    if agent_binary(kind) is None:
+        print(f"{kind}: not installed (python -m tests.realagents.install)")
+        return None
+    try:
+        module = importlib.import_module(f"tests.realagents.{kind}")
+    except ImportError:
+        print(f"{kind}: no test bed module")
+        return None
+    socket = f"orc-bench-{uuid.uuid4().hex[:8]}"
+    address = TmuxServerAddress(socket_name=socket)
+    client = TmuxClient(address)
+    scratch = Path(tempfile.mkdtemp(prefix=f"orc-bench-{kind}-"))
+    home, work = scratch / "home", scratch / "work"
+    home.mkdir()
+    work.mkdir()
+    subprocess.run(["git", "init", "-q", str(work)], check=True)
+    orc_times: list[float] = []
+    script_times: list[float] = []
+    failures = 0
+    protocol = getattr(module, PROTOCOLS[kind])()
+    with MockAPI(protocol) as mock:
+        module, pane = await _start(kind, client, home, work, mock)
+        await client.run("set-option", "-p", "-t", pane.pane_id, "@orc-name", "bench")
+        try:
+            async with Room(address, scratch / "orc.sqlite") as room:
+                await pane.settle(quiet=1.0, timeout=60)
+                for i in range(sends):
+                    reply = f"ack orc {i}"
+                    mock.script(Reply(reply, chunks=1))
+                    started = time.perf_counter()
+                    result = await room.send("bench", f"orc message number {i}, please ack")
+                    orc_times.append(time.perf_counter() - started)
+                    failures += not result.ok
+                    await _idle(room, pane, reply)
+                for i in range(sends):
+                    reply = f"ack script {i}"
+                    mock.script(Reply(reply, chunks=1))
+                    started = time.perf_counter()
+                    await client.run(
+                        "send-keys", "-t", pane.pane_id, "-l", "--", f"script message {i}, ack"
+                    )
+                    await asyncio.sleep(0.5)
+                    await client.run("send-keys", "-t", pane.pane_id, "Enter")
+                    script_times.append(time.perf_counter() - started)
+                    await _idle(room, pane, reply)
+        finally:
+            stop = getattr(module, "stop", None)
+            if stop is not None:
+                await stop(pane, home)
+            await client.run("kill-server", check=False)
+    return orc_times, script_times, failures
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("kinds", nargs="*", default=list(KINDS))
+    parser.add_argument("--sends", type=int, default=20)
+    args = parser.parse_args()
+    print(f"orc send into real agents, {args.sends} sends each way per agent")
+    print(f"python {platform.python_version()} on {platform.machine()}, {platform.platform()}")
+    for kind in args.kinds:
+        got = await bench_kind(kind, args.sends)
+        if got is None:
+            continue
+        orc_times, script_times, failures = got
+        o50, o95 = _stats(orc_times)
+        s50, s95 = _stats(script_times)
+        version = importlib.import_module(f"tests.realagents.{kind}").VERSION
+        print(
+            f"{kind:>6} {version:<8}: orc send (verified) p50 {o50 * 1000:5.0f} ms "
+            f"p95 {o95 * 1000:5.0f} ms, {args.sends - failures}/{args.sends} delivered | "
+            f"script (unverified) p50 {s50 * 1000:5.0f} ms p95 {s95 * 1000:5.0f} ms | "
+            f"script/orc {s50 / o50:4.2f}x"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
