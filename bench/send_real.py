@@ -47,15 +47,19 @@ async def _start(kind: str, client: TmuxClient, home: Path, work: Path, mock: Mo
     return module, await module.start(client, home, work, mock)
 
 
-async def _idle(room: Room, pane: AgentPane, reply: str, timeout: float = 60.0) -> None:
-    """Back at an empty input box with the reply on screen, and the screen settled."""
+async def _idle(pane: AgentPane, reply: str, timeout: float = 30.0) -> bool:
+    """Wait for the reply on screen and a settled screen; whether the reply came (the message
+    really reached the model)."""
     deadline = time.monotonic() + timeout
+    came = False
     while time.monotonic() < deadline:
         screen = await pane.screen()
         if reply in screen:
+            came = True
             break
         await asyncio.sleep(0.05)
     await pane.settle(quiet=1.0, timeout=timeout)
+    return came
 
 
 def _stats(samples: list[float]) -> tuple[float, float]:
@@ -64,7 +68,10 @@ def _stats(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p95
 
 
-async def bench_kind(kind: str, sends: int) -> tuple[list[float], list[float], int] | None:
+Result = tuple[list[float], list[float], int, int]
+
+
+async def bench_kind(kind: str, sends: int) -> Result | None:
     if agent_binary(kind) is None:
         print(f"{kind}: not installed (python -m tests.realagents.install)")
         return None
@@ -84,6 +91,7 @@ async def bench_kind(kind: str, sends: int) -> tuple[list[float], list[float], i
     orc_times: list[float] = []
     script_times: list[float] = []
     failures = 0
+    script_lost = 0
     protocol = getattr(module, PROTOCOLS[kind])()
     with MockAPI(protocol) as mock:
         module, pane = await _start(kind, client, home, work, mock)
@@ -97,8 +105,10 @@ async def bench_kind(kind: str, sends: int) -> tuple[list[float], list[float], i
                     started = time.perf_counter()
                     result = await room.send("bench", f"orc message number {i}, please ack")
                     orc_times.append(time.perf_counter() - started)
-                    failures += not result.ok
-                    await _idle(room, pane, reply)
+                    if not result.ok:
+                        failures += 1
+                        print(f"  {kind}: send {i} {result.describe()}", file=sys.stderr)
+                    await _idle(pane, reply)
                 for i in range(sends):
                     reply = f"ack script {i}"
                     mock.script(Reply(reply, chunks=1))
@@ -109,13 +119,16 @@ async def bench_kind(kind: str, sends: int) -> tuple[list[float], list[float], i
                     await asyncio.sleep(0.5)
                     await client.run("send-keys", "-t", pane.pane_id, "Enter")
                     script_times.append(time.perf_counter() - started)
-                    await _idle(room, pane, reply)
+                    if not await _idle(pane, reply):
+                        script_lost += 1
+                        await pane.keys("Enter")  # submit what the script left behind
+                        await pane.settle(quiet=1.0, timeout=30)
         finally:
             stop = getattr(module, "stop", None)
             if stop is not None:
                 await stop(pane, home)
             await client.run("kill-server", check=False)
-    return orc_times, script_times, failures
+    return orc_times, script_times, failures, script_lost
 
 
 async def main() -> None:
@@ -129,14 +142,15 @@ async def main() -> None:
         got = await bench_kind(kind, args.sends)
         if got is None:
             continue
-        orc_times, script_times, failures = got
+        orc_times, script_times, failures, lost = got
         o50, o95 = _stats(orc_times)
         s50, s95 = _stats(script_times)
         version = importlib.import_module(f"tests.realagents.{kind}").VERSION
         print(
             f"{kind:>6} {version:<8}: orc send (verified) p50 {o50 * 1000:5.0f} ms "
             f"p95 {o95 * 1000:5.0f} ms, {args.sends - failures}/{args.sends} delivered | "
-            f"script (unverified) p50 {s50 * 1000:5.0f} ms p95 {s95 * 1000:5.0f} ms | "
+            f"script (unverified) p50 {s50 * 1000:5.0f} ms p95 {s95 * 1000:5.0f} ms, "
+            f"{args.sends - lost}/{args.sends} reached the model | "
             f"script/orc {s50 / o50:4.2f}x"
         )
 

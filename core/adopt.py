@@ -3,14 +3,16 @@ change, so the program in it keeps running undisturbed."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from core.agent_kind import KINDS
 from core.errors import BadInput
 from core.process_kind import kind_of_pane
 from core.room import Room
-from core.spawn import Identity, set_identity
+from core.spawn import Identity
 from core.targets import resolve
+from core.tmux_objects import set_pane_options
 from core.topology import Pane, read_topology
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -52,7 +54,7 @@ async def adopt(
         kind="" if detected == "unknown" else detected,
         repo=pane.orc_repo or pane.current_path,
     )
-    await set_identity(room.client, pane.pane_id, identity)
+    await asyncio.to_thread(set_pane_options, room.address, pane.pane_id, identity.options())
     after = (await read_topology(room.client)).by_id(pane.pane_id)
     if after is None:
         raise BadInput(f"pane {pane.pane_id} closed while it was being adopted")

@@ -17,9 +17,9 @@ class AgentKind:
 
 KINDS: dict[str, AgentKind] = {
     "claude": AgentKind("claude", 0.35, 1.5),
-    "codex": AgentKind("codex", 0.35, 1.5),
+    "codex": AgentKind("codex", 0.5, 2.0),  # an Enter sooner after the text is part of a paste
     "aider": AgentKind("aider", 0.2, 1.5),
-    "gemini": AgentKind("gemini", 0.35, 1.5),
+    "gemini": AgentKind("gemini", 0.6, 2.0),  # likewise (measured: about 0.5 s)
     "fake": AgentKind("fake", 0.05, 1.0),
     "shell": AgentKind("shell", 0.0, 1.0),
     "unknown": AgentKind("unknown", 0.2, 1.5),

@@ -26,6 +26,7 @@ from core.topology import Pane
 
 Status = Literal["delivered", "typed_not_submitted", "failed"]
 SEND_KEYS_LIMIT = 200  # longer text is pasted: one paste is one event for the agent's TUI
+ENTER_AGAIN_AFTER = 0.8  # seconds the text may wait on the input line before a second Enter
 # "STEP:SECONDS" pauses a delivery at STEP (queued, typing, typed, entered) so a test can kill
 # the process there and prove that recovery tells typed from not typed (core/scheduler.py).
 PAUSE_AT_ENV = "ORC_TEST_PAUSE_AT"
@@ -235,9 +236,15 @@ async def _verify_taken(
 ) -> tuple[Status, str | None]:
     """Delivered means the agent took the message, not merely that it left the input line: the
     input line emptied and the agent shows it (the text echoed above the input line, a working
-    rule, or new output). A dialog that appears instead is reported, never taken for success."""
+    rule, or new output). A dialog that appears instead is reported, never taken for success.
+
+    An Enter that arrives while the agent still takes the typed text for a paste (Codex, Gemini
+    CLI) adds a line instead of submitting: if the whole text still waits on the input line a
+    moment later, Enter is pressed once more (on orc's own text, never on anything else)."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    started = loop.time()
+    deadline = started + timeout
+    pressed_again = False
     tail = _flat(text)[-10:]
     echoed_before = " ".join(transcript(pack, before, pane.height)).count(tail)
     shown_typed = transcript(pack, typed, pane.height)
@@ -253,6 +260,10 @@ async def _verify_taken(
         echoed = " ".join(above).count(tail) > echoed_before
         if line is not None and not line.empty and tail[-6:] in _flat(line.text):
             status = ("typed_not_submitted", "the text is still on the input line after Enter")
+            if not pressed_again and loop.time() - started >= ENTER_AGAIN_AFTER:
+                pressed_again = True
+                await client.run("send-keys", "-t", pane.pane_id, "Enter")
+                deadline = max(deadline, loop.time() + timeout / 2)
         elif echoed or verdict.state == "working" or (line is not None and above != shown_typed):
             return "delivered", None
         elif verdict.state == "waiting":

@@ -27,6 +27,7 @@ from core.room import Room
 from core.spawn import WindowSpec, spawn_window
 from core.team_spec import load_spec
 from core.tmux_client import TmuxClient, TmuxServerAddress
+from core.tmux_objects import global_option, set_global_options
 from core.topology import read_topology
 
 DEMO_SOCKET = "orc-demo"
@@ -103,9 +104,8 @@ def demo_env() -> dict[str, str]:
     return env
 
 
-async def _global_option(client: TmuxClient, name: str) -> str:
-    result = await client.run("show-options", "-gqv", name, check=False)
-    return result.stdout.strip() if result.returncode == 0 else ""
+async def _global_option(address: TmuxServerAddress, name: str) -> str:
+    return await asyncio.to_thread(global_option, address, name)
 
 
 async def _running_demo(address: TmuxServerAddress, team: str) -> Demo | None:
@@ -113,8 +113,8 @@ async def _running_demo(address: TmuxServerAddress, team: str) -> Demo | None:
     topo = await read_topology(client)
     if not any(p.session_name == team and p.managed for p in topo):
         return None
-    folder = await _global_option(client, _DIR_OPTION)
-    db = await _global_option(client, _DB_OPTION)
+    folder = await _global_option(address, _DIR_OPTION)
+    db = await _global_option(address, _DB_OPTION)
     return Demo(
         address,
         Path(db) if db else default_db_path(address),
@@ -175,12 +175,8 @@ async def demo_up(
                 ready_timeout=ready_timeout,
                 extra_env={**demo_env(), **(extra_env or {})},
             )
-        await client.run_chain(
-            [
-                ["set-option", "-g", _DIR_OPTION, str(folder)],
-                ["set-option", "-g", _DB_OPTION, str(db)],
-            ]
-        )
+        where = {_DIR_OPTION: str(folder), _DB_OPTION: str(db)}
+        await asyncio.to_thread(set_global_options, address, where)
         if leader:
             if await start_leader(client, address, db):
                 progress("started `orc daemon` (fires schedules, takes checkpoints)")
@@ -199,8 +195,8 @@ async def demo_down(socket: str = DEMO_SOCKET, *, db_path: Path | None = None) -
     address = TmuxServerAddress(socket_name=socket)
     client = TmuxClient(address)
     removed: list[str] = []
-    folder = await _global_option(client, _DIR_OPTION)
-    db_text = await _global_option(client, _DB_OPTION)
+    folder = await _global_option(address, _DIR_OPTION)
+    db_text = await _global_option(address, _DB_OPTION)
     if await client.server_running():
         await client.run("kill-server", check=False)
         removed.append(f"tmux server {socket!r}")

@@ -29,6 +29,7 @@ from core.spawn import Identity, WindowSpec, session_exists, spawn_windows
 from core.status import match_screen
 from core.team_brief import brief_for
 from core.team_spec import AgentSpec, TeamSpec, hierarchy_order
+from core.tmux_objects import set_session_options
 from core.topology import Pane, Topology, read_topology
 from core.when import format_duration
 
@@ -393,19 +394,14 @@ class _Deployment:
 
 
 async def apply_team_options(room: Room, spec: TeamSpec) -> None:
-    """Session options the checkpointer reads (via each pane's @orc-checkpoint-*)."""
-    target = f"={spec.name}:"  # a bare "=name" is not found by set-option
-    commands: list[list[str]] = [
-        ["set-option", "-t", target, "@orc-checkpoint-mode", spec.team.checkpoint_mode],
-    ]
-    every = spec.checkpoint_every_text()
-    if every:
-        commands.append(["set-option", "-t", target, "@orc-checkpoint-every", every])
-    else:
-        commands.append(["set-option", "-u", "-t", target, "@orc-checkpoint-every"])
-    if spec.source is not None:
-        commands.append(["set-option", "-t", target, "@orc-spec", str(spec.source.resolve())])
-    await room.client.run_chain(commands)
+    """Session options the checkpointer reads (via each pane's @orc-checkpoint-*); an empty
+    value unsets the option, so a spec that drops checkpoint_every stops the timer."""
+    options = {
+        "@orc-checkpoint-mode": spec.team.checkpoint_mode,
+        "@orc-checkpoint-every": spec.checkpoint_every_text() or "",
+        "@orc-spec": str(spec.source.resolve()) if spec.source is not None else "",
+    }
+    await asyncio.to_thread(set_session_options, room.address, spec.name, options)
 
 
 def _not_ready_reason(name: str, drawn_once: set[str]) -> str:

@@ -1,7 +1,9 @@
 """Async access to one tmux server: every call is one `tmux` process, commands chained with `;`.
 
 Polling goes through here rather than libtmux because libtmux forks once per object call; here a
-whole refresh is a single fork (DESIGN.md §2). libtmux is still used to build sessions/windows.
+whole refresh is a single fork (bench/RESULTS.md). Windows that run programs are created from an
+exact argv in core/spawn.py; libtmux's object API configures sessions, panes and the server where
+one fork per action does not matter (core/tmux_objects.py).
 
 Every word given here reaches tmux as that exact word: tmux's own parser takes a word that ends in
 ';' for a command separator (so `sleep 1 ;` followed by `kill-server` would run it), and the

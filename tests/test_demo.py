@@ -59,6 +59,7 @@ async def _eventually(check, timeout: float = 90.0) -> None:  # type: ignore[no-
 
 async def test_demo_comes_up_works_and_goes_down_cleanly(demo_socket: str, tmp_path: Path) -> None:
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "ORC_DEMO_PACE": "0.3"}
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env.pop("ORC_SOCKET", None)
     env.pop("ORC_DB", None)
     started = await asyncio.to_thread(orc, demo_socket, env, "--no-ui")
@@ -157,3 +158,19 @@ async def test_demo_agent_edits_only_a_demo_repo(tmp_path: Path, monkeypatch) ->
     await behaviour.edit()
     edited = list((tmp_path / "src" / "shop").iterdir())
     assert len(edited) == 1 and "by eng-web-1" in edited[0].read_text()
+
+
+def test_the_goodbye_names_the_orc_the_user_can_type(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """After `./run demo` the checkout's venv is not on PATH: `.venv/bin/orc`, not `orc`."""
+    from core.cli.team import orc_as_typed
+
+    bin_dir = Path(sys.executable).parent
+    monkeypatch.chdir(bin_dir.parent.parent)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert orc_as_typed() == str(Path(bin_dir.parent.name) / "bin" / "orc")
+    monkeypatch.chdir(tmp_path)
+    assert orc_as_typed() == str(bin_dir / "orc")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert orc_as_typed() == "orc"

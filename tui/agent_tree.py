@@ -14,7 +14,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from core.room_state import RoomState
-from tui.tree_model import Entry, build_entries
+from tui.tree_model import Entry, build_entries, matching_pane_ids
 
 BADGES: dict[str, str] = {
     "working": "●",
@@ -32,8 +32,8 @@ class AgentTree(Tree[Entry]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False),
         Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "scroll_home", "Top", show=False),
-        Binding("G", "scroll_end", "Bottom", show=False),
+        Binding("g", "cursor_top", "Top", show=False),
+        Binding("G", "cursor_bottom", "Bottom", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -116,8 +116,31 @@ class AgentTree(Tree[Entry]):
         self._apply()
 
     def set_filter(self, needle: str) -> None:
+        """Show only matches (and their ancestors), with the cursor on the first match: rows kept
+        only for the hierarchy are not what the person asked for."""
         self._needle = needle
         self._apply()
+        if self._state is None or not needle.strip():
+            return
+        current = self.cursor_node.data if self.cursor_node is not None else None
+        matches = matching_pane_ids(self._state, needle)
+        if current is not None and current.pane_id in matches:
+            return
+        for line in self._tree_lines:
+            data = line.node.data
+            if data is not None and data.pane_id in matches:
+                self.select_pane(data.pane_id)
+                return
+
+    def action_cursor_top(self) -> None:
+        if self._tree_lines:
+            self.cursor_line = 0
+            self.scroll_to_line(self.cursor_line, animate=False)
+
+    def action_cursor_bottom(self) -> None:
+        if self._tree_lines:
+            self.cursor_line = self.last_line
+            self.scroll_to_line(self.cursor_line, animate=False)
 
     def select_pane(self, pane_id: str) -> bool:
         """Move the cursor to an agent or pane (expanding its ancestors); False if absent."""

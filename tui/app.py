@@ -16,9 +16,10 @@ from typing import ClassVar
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import Header, Input, Static, TabbedContent, TabPane
 
 from core import ActionFailed, BadInput, OrcError, Room, RoomState, Sender, TmuxServerAddress
 from core.delivery import DeliveryResult
@@ -28,8 +29,9 @@ from core.when import parse_duration
 from tui.agent_tree import AgentTree
 from tui.attention import AttentionMixin
 from tui.checkpoint_log import CheckpointLog
-from tui.commands import AgentCommands
+from tui.commands import AgentCommands, OrcThemes
 from tui.composer import Composer
+from tui.fitting_footer import FittingFooter
 from tui.help_screen import HelpScreen
 from tui.inbox import InboxScreen
 from tui.memory_search import MemorySearchScreen
@@ -123,6 +125,7 @@ class OrcApp(AttentionMixin, App[None]):
         themes, self.theme_errors = load_themes()
         for theme in themes:
             self.register_theme(theme)
+        self.orc_themes: frozenset[str] = frozenset(theme.name for theme in themes)
         self.theme = preferred_default()
 
     # -- layout -------------------------------------------------------------------------------
@@ -143,7 +146,7 @@ class OrcApp(AttentionMixin, App[None]):
                     with TabPane("Checkpoints", id="checkpoints"):
                         yield CheckpointLog(id="checkpoint-log")
                 yield Composer(id="composer")
-        yield Footer(compact=True)
+        yield FittingFooter()
 
     @property
     def tree(self) -> AgentTree:
@@ -171,7 +174,7 @@ class OrcApp(AttentionMixin, App[None]):
         for problem in self.theme_errors:
             self.notify(problem, title="theme skipped", severity="warning")
         saved = await self.settings.get(THEME_SETTING)
-        if saved and saved in self.available_themes:
+        if saved and saved in self.orc_themes:
             self.theme = saved
         self._saved_theme = self.theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -583,6 +586,10 @@ class OrcApp(AttentionMixin, App[None]):
     async def _save_theme(self, name: str) -> None:
         if self.settings is not None:
             await self.settings.set(THEME_SETTING, name)
+
+    def search_themes(self) -> None:
+        """Ctrl+P → Theme: orc's themes and the user's, without Textual's built-in ones."""
+        self.push_screen(CommandPalette(providers=[OrcThemes], placeholder="Search for themes…"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -1,5 +1,6 @@
-"""Command-palette (Ctrl+P) provider for agents: every agent and pane, found by name, role, team
-or tmux address; choosing one selects it in the tree. Actions come from OrcApp.get_system_commands.
+"""Command-palette (Ctrl+P) providers. Agents: every agent and pane, found by name, role, team or
+tmux address; choosing one selects it in the tree. Themes: orc's own and the user's only.
+Actions come from OrcApp.get_system_commands.
 """
 
 from __future__ import annotations
@@ -40,3 +41,23 @@ class AgentCommands(Provider):
             score = max(matcher.match(title), matcher.match(help_text) * 0.5)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+class OrcThemes(Provider):
+    """The Theme list: the themes loaded from theme files (tui/themes.py), not Textual's built-in
+    ones, which know nothing of the room's state colours."""
+
+    def _themes(self) -> list[tuple[str, Callable[[], None]]]:
+        app = cast("OrcApp", self.app)
+        return [(name, partial(setattr, app, "theme", name)) for name in sorted(app.orc_themes)]
+
+    async def discover(self) -> Hits:
+        for name, callback in self._themes():
+            yield DiscoveryHit(name, callback)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback in self._themes():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback)

@@ -1,19 +1,24 @@
 """Themes are data: TOML files in the repo's `themes/` and in the user's `~/.config/orc/themes/`.
 
-A user file with the same `name` as a shipped one replaces it. A broken file is reported and
-skipped rather than stopping the control room from starting.
+The shipped ones are read through importlib.resources as `tui/theme_files/`, a symlink to the
+top-level `themes/` folder, so a checkout and an installed wheel (where the build copied the
+files into the package) find them the same way. A user file with the same `name` as a shipped one
+replaces it. A broken file is reported and skipped rather than stopping the control room from
+starting.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from textual.theme import Theme
 
-SHIPPED_DIR = Path(__file__).resolve().parent.parent / "themes"
+SHIPPED_DIR: Traversable = resources.files("tui") / "theme_files"
 DEFAULT_THEME = "orc-dark"
 SIXTEEN_COLOUR_THEME = "orc-16"
 
@@ -50,7 +55,7 @@ class ThemeFile(BaseModel):
         return Theme(**self.model_dump())
 
 
-def load_theme(path: Path) -> Theme:
+def load_theme(path: Traversable) -> Theme:
     """One theme file; ValueError with the file name and the problem when it is invalid."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -63,7 +68,7 @@ def load_theme(path: Path) -> Theme:
         raise ValueError(f"{path}: {where}: {first['msg']}") from exc
 
 
-def load_themes(*dirs: Path) -> tuple[list[Theme], list[str]]:
+def load_themes(*dirs: Traversable) -> tuple[list[Theme], list[str]]:
     """Themes from the shipped and user folders (later folders win), plus one line per error."""
     folders = dirs or (SHIPPED_DIR, user_themes_dir())
     themes: dict[str, Theme] = {}
@@ -71,7 +76,8 @@ def load_themes(*dirs: Path) -> tuple[list[Theme], list[str]]:
     for folder in folders:
         if not folder.is_dir():
             continue
-        for path in sorted(folder.glob("*.toml")):
+        files = (f for f in folder.iterdir() if f.is_file() and f.name.endswith(".toml"))
+        for path in sorted(files, key=lambda f: f.name):
             try:
                 theme = load_theme(path)
             except ValueError as exc:

@@ -1,15 +1,17 @@
-"""The agent tree as plain data: teams → agents nested by @orc-parent, then unmanaged panes by
-session → window. Kept free of widgets so the shape can be computed (and tested) on its own and
-the widget only has to apply differences."""
+"""The agent tree as plain data: teams → agents nested by @orc-parent, then orc's own panes (the
+daemon's window), then unmanaged panes by session → window. Kept free of widgets so the shape can
+be computed (and tested) on its own and the widget only has to apply differences."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from core.daemon_window import is_daemon_window
 from core.room_state import AgentView, RoomState
 
 UNMANAGED = "unmanaged"
+ORC_OWN = "orc"
 NO_TEAM = "(no team)"
 
 
@@ -76,6 +78,12 @@ def _matches(agent: AgentView, needle: str) -> bool:
     return needle in hay
 
 
+def matching_pane_ids(state: RoomState, needle: str) -> set[str]:
+    """The agents and panes a filter asked for (build_entries also keeps their ancestors)."""
+    needle = needle.strip().lower()
+    return {a.pane_id for a in state.agents if _matches(a, needle)}
+
+
 def build_entries(state: RoomState, *, needle: str = "", unread: Iterable[str] = ()) -> list[Entry]:
     """Rows in display order (every parent before its children). `needle` filters agents and
     panes (their ancestors stay so the hierarchy still reads); `unread` holds pane ids."""
@@ -136,6 +144,13 @@ def build_entries(state: RoomState, *, needle: str = "", unread: Iterable[str] =
         for a in sorted(state.agents, key=_order)
         if not a.managed and (not needle or _matches(a, needle))
     ]
+    own = [a for a in loose if is_daemon_window(a.pane.session_name, a.pane.window_name)]
+    if own:
+        entries.append(Entry(ORC_OWN, None, "group", "orc"))
+        for agent in own:
+            entry = _pane_entry(agent, ORC_OWN, "daemon", unread_ids)
+            entries.append(replace(entry, detail="leader without a UI"))
+        loose = [a for a in loose if a not in own]
     if loose:
         entries.append(Entry(UNMANAGED, None, "group", "unmanaged"))
         windows: dict[str, list[AgentView]] = {}

@@ -9,28 +9,31 @@ import importlib
 import sys
 
 import click
+from click.shell_completion import CompletionItem
 
 from core.cli.context import Config
 from core.errors import OrcError
 from core.tmux_client import TmuxServerAddress
 
-# command name -> the module under core/cli that registers it; loaded only when that command runs,
-# so each call imports just what it needs (agents call `orc hook`/`orc send` very often).
-COMMANDS = {
-    "status": "status",
-    "send": "send",
-    "answer": "answer",
-    "schedule": "schedule",
-    "daemon": "daemon",
-    "checkpoint": "checkpoint",
-    "memory": "memory",
-    "snapshot": "snapshot",
-    "up": "team",
-    "down": "team",
-    "demo": "team",
-    "adopt": "team",
-    "hook": "hook",
-    "ui": "ui",
+# command name -> (the module under core/cli that registers it, its one-line help). A module is
+# loaded only when its command runs, so each call imports just what it needs (agents call
+# `orc hook`/`orc send` very often), and shell completion lists the commands from this table alone.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "status": ("status", "Agents: name, role, parent, team, target, pane, state, command."),
+    "send": ("send", "Send text to an agent, a role, a team or everyone; verified."),
+    "answer": ("answer", "Answer an agent's prompt: an option number, y, n or text."),
+    "schedule": ("schedule", "Durable check-ins: add, list, cancel, snooze, edit."),
+    "daemon": ("daemon", "Fire check-ins and take timed checkpoints without a UI."),
+    "checkpoint": ("checkpoint", "Git checkpoints: take one, log them, restore one."),
+    "memory": ("memory", "Notes, and search over everything the room saw."),
+    "snapshot": ("snapshot", "Export the room as one redacted file."),
+    "up": ("team", "Deploy the team described by SPEC.toml."),
+    "down": ("team", "Kill a team's session and cancel its check-ins."),
+    "demo": ("team", "A team of fake agents on socket 'orc-demo', then the control room."),
+    "adopt": ("team", "Give an unmanaged pane an identity."),
+    "hook": ("hook", "Record an agent's hook event for its pane."),
+    "doctor": ("doctor", "Check what makes or breaks orc on this machine, and how to fix it."),
+    "ui": ("ui", "Open the control room."),
 }
 
 
@@ -39,12 +42,22 @@ class LazyGroup(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        module = COMMANDS.get(cmd_name)
-        if module is None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
             return None
         scratch = click.Group()
-        importlib.import_module(f"core.cli.{module}").register(scratch)
+        importlib.import_module(f"core.cli.{entry[0]}").register(scratch)
         return scratch.commands.get(cmd_name)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        """Command names from COMMANDS (click's own would import every command module to ask
+        each for its help), then the group's options."""
+        names = [
+            CompletionItem(name, help=help_text)
+            for name, (_, help_text) in sorted(COMMANDS.items())
+            if name.startswith(incomplete)
+        ]
+        return names + click.Command.shell_complete(self, ctx, incomplete)
 
 
 @click.group(
@@ -55,6 +68,7 @@ class LazyGroup(click.Group):
 @click.option("-L", "socket_name", envvar="ORC_SOCKET", help="tmux socket name (tmux -L)")
 @click.option("-S", "socket_path", help="tmux socket path (tmux -S)")
 @click.option("--db", "db", envvar="ORC_DB", help="SQLite database (default: one per tmux server)")
+@click.version_option(package_name="orc", prog_name="orc", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(
     ctx: click.Context, socket_name: str | None, socket_path: str | None, db: str | None

@@ -17,13 +17,12 @@ import click
 
 import core
 from core.cli.context import config, run_with_room
+from core.daemon_window import SESSION, WINDOW
 from core.errors import ActionFailed
 from core.room import Room
 from core.spawn import WindowSpec, spawn_window
 from core.when import format_duration, parse_duration
 
-SESSION = "orc"
-WINDOW = "orc-daemon"
 READY = "orc daemon: running"
 START_TIMEOUT = 10.0
 

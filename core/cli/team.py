@@ -4,6 +4,8 @@ panes orc did not create an identity."""
 from __future__ import annotations
 
 import asyncio
+import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -109,10 +111,11 @@ def demo_command(no_ui: bool, take_it_down: bool, socket: str | None, timeout: f
         return
     click.echo(f"starting the demo team on tmux socket {socket!r}")
     demo = asyncio.run(demo_up(socket, progress=_progress, ready_timeout=timeout))
-    open_it = f"orc -L {socket}"
+    orc = orc_as_typed()
+    open_it = f"{orc} -L {socket}"
     if demo.db_path != default_db_path(demo.address):
         open_it += f" --db {demo.db_path}"
-    down = "orc demo --down" + (f" --socket {socket}" if socket != DEMO_SOCKET else "")
+    down = f"{orc} demo --down" + (f" --socket {socket}" if socket != DEMO_SOCKET else "")
     if no_ui:
         click.echo(
             f"the demo is running: open the control room with `{open_it}`, "
@@ -123,6 +126,19 @@ def demo_command(no_ui: bool, take_it_down: bool, socket: str | None, timeout: f
 
     run_app(demo.address, str(demo.db_path))
     click.echo(f"the demo keeps running: reopen it with `{open_it}`; `{down}` removes it")
+
+
+def orc_as_typed() -> str:
+    """How the user can type this `orc`: `orc` when PATH finds this very program, else its path
+    (`.venv/bin/orc` after `./run demo` in the checkout, whose venv is not on PATH)."""
+    beside = Path(sys.executable).parent / "orc"  # not resolved: a venv's python is a symlink
+    on_path = shutil.which("orc")
+    if not beside.exists() or (on_path and Path(on_path).resolve() == beside.resolve()):
+        return "orc"
+    try:
+        return str(beside.relative_to(Path.cwd()))
+    except ValueError:
+        return str(beside)
 
 
 def register(group: click.Group) -> None:
