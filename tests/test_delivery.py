@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core import BadInput, Room
-from tests.conftest import fake_agent_argv, wait_for_screen, wait_recorded
+from tests.conftest import fake_agent_argv, recorded, wait_for_screen, wait_recorded
 
 HOSTILE = [
     "Enter",
@@ -108,11 +108,27 @@ async def test_dead_pane_is_refused(room: Room, spawn_agent) -> None:
     assert "dead" in (result.reason or "")
 
 
+async def test_a_swallowed_enter_is_pressed_again_once(
+    room: Room, spawn_agent, tmp_path: Path
+) -> None:
+    """An agent that took the first Enter for part of a paste (Codex, Gemini CLI) gets one more
+    Enter while orc's own text waits on its input line: delivered once."""
+    record = tmp_path / "record.jsonl"
+    argv = [*fake_agent_argv("eng-1", record), "--swallow-enter", "1"]
+    pane = await spawn_agent("eng-1", argv=argv)
+    await wait_for_screen(room.client, pane, "· fake agent")
+    result = await room.send("eng-1", "please submit me")
+    assert result.status == "delivered", result
+    assert await wait_recorded(record, 1) == ["please submit me"]
+    await asyncio.sleep(0.5)
+    assert recorded(record) == ["please submit me"]
+
+
 async def test_swallowed_enter_is_reported_not_claimed(
     room: Room, spawn_agent, tmp_path: Path
 ) -> None:
     record = tmp_path / "record.jsonl"
-    argv = [*fake_agent_argv("eng-1", record), "--swallow-enter", "1"]
+    argv = [*fake_agent_argv("eng-1", record), "--swallow-enter", "2"]
     pane = await spawn_agent("eng-1", argv=argv)
     await wait_for_screen(room.client, pane, "· fake agent")
     result = await room.send("eng-1", "please submit me")
