@@ -52,8 +52,16 @@ async def wait_until(
 
 
 async def wait_text(pilot: Pilot[object], needle: str, timeout: float = 15.0) -> str:
-    await wait_until(pilot, lambda: needle in screen_text(pilot.app), repr(needle), timeout)
-    return screen_text(pilot.app)
+    """The screen as it was when `needle` showed (a second look could catch a redraw)."""
+    seen = ""
+
+    def shows() -> bool:
+        nonlocal seen
+        seen = screen_text(pilot.app)
+        return needle in seen
+
+    await wait_until(pilot, shows, repr(needle), timeout)
+    return seen
 
 
 def locate(text: str, word: str) -> tuple[int, int]:
