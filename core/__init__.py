@@ -14,12 +14,12 @@ _EXPORTS = {
     "AgentStatus": "core.room_state",
     "AgentView": "core.room_state",
     "BadInput": "core.errors",
-    "DeliveryResult": "core.delivery",
+    "DeliveryResult": "core.agents.delivery",
     "OrcError": "core.errors",
     "Room": "core.room",
     "RoomState": "core.room_state",
     "Sender": "core.room",
-    "TmuxServerAddress": "core.tmux_client",
+    "TmuxServerAddress": "core.tmux.client",
 }
 __all__ = [
     "ActionFailed",
@@ -35,11 +35,11 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from core.delivery import DeliveryResult
+    from core.agents.delivery import DeliveryResult
     from core.errors import ActionFailed, BadInput, OrcError
     from core.room import Room, Sender
     from core.room_state import AgentStatus, AgentView, RoomState
-    from core.tmux_client import TmuxServerAddress
+    from core.tmux.client import TmuxServerAddress
 
 
 def __getattr__(name: str) -> Any:

@@ -15,26 +15,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from core.capture import capture_panes, topology_and_captures
-from core.delivery import DeliveryResult, deliver, pause_point, refusal
+from core.agents.delivery import DeliveryResult, deliver, pause_point, refusal
+from core.agents.status import StatusDetector
 from core.errors import BadInput, OrcError
-from core.lease import Lease
 from core.message_text import validate_message_text
 from core.paths import default_db_path
 from core.room_state import AgentView, RoomState
-from core.status import StatusDetector
-from core.store import Store
-from core.targets import agents_matching, resolve
-from core.tmux_client import TmuxClient, TmuxServerAddress
-from core.topology import Pane, Topology, read_topology
+from core.store.database import Store
+from core.store.lease import Lease
+from core.tmux.capture import capture_panes, topology_and_captures
+from core.tmux.client import TmuxClient, TmuxServerAddress
+from core.tmux.targets import agents_matching, resolve
+from core.tmux.topology import Pane, Topology, read_topology
 
 if TYPE_CHECKING:
-    from core.checkpointer import Checkpointer
-    from core.deploy import Deployed
-    from core.memory import Memory
-    from core.notifier import Notifier
-    from core.scheduler import Scheduler
-    from core.team_spec import TeamSpec
+    from core.services.checkpoints.checkpointer import Checkpointer
+    from core.services.memory.memory import Memory
+    from core.services.notifier import Notifier
+    from core.services.scheduler import Scheduler
+    from core.teams.deploy import Deployed
+    from core.teams.team_spec import TeamSpec
 
 Listener = Callable[[RoomState], Any]
 PREVIEW_HISTORY = 200  # lines of scrollback captured for the focused (previewed) pane
@@ -117,7 +117,7 @@ class Room:
         if self._store is None:
             self._store = await Store.open(self.db_path)
             self._lease = Lease(self._store)
-            from core.notifier import Notifier  # light; reads its config as the room opens
+            from core.services.notifier import Notifier  # light; reads its config as the room opens
 
             try:
                 self._notifier = Notifier(self)  # a bad config.toml raises here
@@ -137,9 +137,9 @@ class Room:
             return
         self._started = True
         # Imported here: each service module imports Room for typing only.
-        from core.checkpointer import Checkpointer
-        from core.memory import Memory
-        from core.scheduler import Scheduler
+        from core.services.checkpoints.checkpointer import Checkpointer
+        from core.services.memory.memory import Memory
+        from core.services.scheduler import Scheduler
 
         self._schedules = Scheduler(self)
         self._checkpoints = Checkpointer(self)
@@ -395,9 +395,9 @@ class Room:
         force: bool = False,
         sender: Sender | None = None,
     ) -> DeliveryResult:
-        """Answer the prompt on the target's screen (core/answer.py): recorded first, like a
+        """Answer the prompt on the target's screen (core/agents/answer.py): recorded first, like a
         message, as kind `answer`; delivered once the prompt is gone."""
-        from core.answer import answer, answer_keys
+        from core.agents.answer import answer, answer_keys
 
         choice = validate_message_text(choice)
         if not choice.strip():
@@ -483,8 +483,8 @@ class Room:
         )
 
     async def snapshot(self, path: Path | str | None = None, **options: Any) -> Any:
-        """Export the room to a file (or return the text): see core.snapshot.export."""
-        from core.snapshot import export
+        """Export the room to a file (or return the text): see core.services.snapshot.export."""
+        from core.services.snapshot import export
 
         return await export(self, path, **options)
 
@@ -494,8 +494,8 @@ class Room:
         return shots.get(pane_id, "")
 
     async def deploy(self, spec: TeamSpec, **options: Any) -> Deployed:
-        """Deploy a team spec (core.deploy.up): the whole team, or nothing if a step fails."""
-        from core.deploy import up
+        """Deploy a team spec (core.teams.deploy.up): the whole team, or nothing if a step fails."""
+        from core.teams.deploy import up
 
         return await up(self, spec, **options)
 
@@ -508,7 +508,7 @@ class Room:
         parent: str | None = None,
         kind: str | None = None,
     ) -> Pane:
-        """Give a pane orc did not create an identity (core.adopt): pane options only."""
-        from core.adopt import adopt
+        """Give a pane orc did not create an identity (core.teams.adopt): pane options only."""
+        from core.teams.adopt import adopt
 
         return await adopt(self, target, name=name, role=role, parent=parent, kind=kind)

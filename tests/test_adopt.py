@@ -7,7 +7,7 @@ import json
 from libtmux import Server
 
 from core.cli import main
-from core.tmux_client import TmuxServerAddress
+from core.tmux.client import TmuxServerAddress
 
 
 def orc(address: TmuxServerAddress, db_path, *args: str) -> int:  # type: ignore[no-untyped-def]

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from core import ActionFailed, BadInput
-from core import git_checkpoint as plumbing
-from core.git_checkpoint import NoCommits
+from core.services.checkpoints import git_checkpoint as plumbing
+from core.services.checkpoints.git_checkpoint import NoCommits
 from tests.checkpoint_repo import (
     fingerprint,
     git,
@@ -388,7 +388,7 @@ async def test_restore_refuses_to_overwrite_an_ignored_file(repo: Path, db_path:
 
 
 async def test_tree_watcher_flags_changes_outside_dot_git_only(repo: Path) -> None:
-    from core.tree_watcher import TreeWatcher
+    from core.services.checkpoints.tree_watcher import TreeWatcher
 
     watcher = TreeWatcher()
     root = str(repo)

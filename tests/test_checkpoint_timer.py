@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from core import Room
-from core.checkpointer import DEFAULT_EVERY, Checkpoint
-from core.tmux_client import TmuxClient
+from core.services.checkpoints.checkpointer import DEFAULT_EVERY, Checkpoint
+from core.tmux.client import TmuxClient
 from tests.checkpoint_repo import git, make_repo, write
 
 

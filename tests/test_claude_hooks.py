@@ -1,4 +1,4 @@
-"""orc's hooks for Claude Code agents (core/claude_hooks.py): exact orc commands, a private
+"""orc's hooks for Claude Code agents (core/agents/claude_hooks.py): exact orc commands, a private
 settings file, and only Claude agents get them. The real program runs them in
 tests/realagents/test_claude.py."""
 
@@ -11,9 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from core.agent_hooks import with_orc_hooks
-from core.claude_hooks import EVENTS, hook_settings, settings_file
-from core.tmux_client import TmuxServerAddress
+from core.agents.agent_hooks import with_orc_hooks
+from core.agents.claude_hooks import EVENTS, hook_settings, settings_file
+from core.tmux.client import TmuxServerAddress
 
 ADDRESS = TmuxServerAddress(socket_name="team-x")
 

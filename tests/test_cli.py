@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from core.tmux_client import TmuxServerAddress
-from core.topology import read_topology
+from core.tmux.client import TmuxServerAddress
+from core.tmux.topology import read_topology
 from tests.conftest import ROOT, wait_recorded
 
 

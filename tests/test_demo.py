@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from core import Room, TmuxServerAddress
-from core.tmux_client import TmuxClient
-from core.topology import read_topology
+from core.tmux.client import TmuxClient
+from core.tmux.topology import read_topology
 
 EXPECTED = {
     "orchestrator": ("orchestrator", ""),
@@ -123,8 +123,8 @@ async def test_demo_comes_up_works_and_goes_down_cleanly(demo_socket: str, tmp_p
 
 
 async def test_demo_agent_with_approvals_waits_for_a_person(tmp_path: Path, monkeypatch) -> None:
-    from core.fake_agent import FakeAgent
-    from core.fake_agent_demo import DemoBehaviour
+    from core.agents.fake_agent import FakeAgent
+    from core.agents.fake_agent_demo import DemoBehaviour
 
     monkeypatch.chdir(tmp_path)
     agent = FakeAgent("eng-api-2", None, 0.1)
@@ -147,8 +147,8 @@ async def test_demo_agent_with_approvals_waits_for_a_person(tmp_path: Path, monk
 
 
 async def test_demo_agent_edits_only_a_demo_repo(tmp_path: Path, monkeypatch) -> None:
-    from core.fake_agent import FakeAgent
-    from core.fake_agent_demo import DEMO_MARKER, DemoBehaviour
+    from core.agents.fake_agent import FakeAgent
+    from core.agents.fake_agent_demo import DEMO_MARKER, DemoBehaviour
 
     monkeypatch.chdir(tmp_path)
     behaviour = DemoBehaviour(FakeAgent("eng-web-1", None, 0.1), set())

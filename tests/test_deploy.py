@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from core import ActionFailed, BadInput, Room
-from core.deploy import take_down, up
-from core.team_brief import brief_for
-from core.team_spec import TeamSpec, load_spec
-from core.team_watch import watch_spec
-from core.topology import Pane, read_topology
+from core.teams.deploy import take_down, up
+from core.teams.team_brief import brief_for
+from core.teams.team_spec import TeamSpec, load_spec
+from core.teams.team_watch import watch_spec
+from core.tmux.topology import Pane, read_topology
 from tests.conftest import recorded, wait_recorded
 from tests.test_schedule import leading
 
@@ -38,7 +38,7 @@ def fake_command(name: str, records: Path) -> str:
         [
             sys.executable,
             "-m",
-            "core.fake_agent",
+            "core.agents.fake_agent",
             "--name",
             name,
             "--work",

@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 
 from core import BadInput, Room, TmuxServerAddress
 from core.cli.daemon import SESSION, WINDOW
-from core.deploy import plan_lines, up
-from core.spawn import WindowSpec, spawn_window
-from core.team_spec import load_spec
-from core.tmux_client import TmuxClient
+from core.teams.deploy import plan_lines, up
+from core.teams.team_spec import load_spec
+from core.tmux.client import TmuxClient
+from core.tmux.spawn import WindowSpec, spawn_window
 from tests.conftest import ROOT
 
 INJECTED = "@orc-injected"
@@ -60,7 +60,7 @@ RECORDER = """#!{python}
 import json, os, sys
 with open(os.environ["ORC_TEST_RECORD"], "w", encoding="utf-8") as f:
     json.dump({{"argv": sys.argv, "cwd": os.getcwd()}}, f)
-os.execv({python!r}, [{python!r}, "-m", "core.fake_agent", "--name", "rec", "--work", "0.1"])
+os.execv({python!r}, [{python!r}, "-m", "core.agents.fake_agent", "--name", "rec", "--work", "0.1"])
 """
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from core import Room, TmuxServerAddress
-from core.capture import capture_panes, topology_and_captures
-from core.spawn import WindowSpec, spawn_window
-from core.tmux_client import TmuxClient
-from core.topology import FIELDS, read_topology
+from core.tmux.capture import capture_panes, topology_and_captures
+from core.tmux.client import TmuxClient
+from core.tmux.spawn import WindowSpec, spawn_window
+from core.tmux.topology import FIELDS, read_topology
 from tests.conftest import recorded, wait_for_screen
 from tests.test_cli import orc
 

@@ -1,4 +1,5 @@
-"""Claude Code's input line on its recorded screens (core/patterns/claude.toml [input]): a draft
+"""Claude Code's input line on its recorded screens (core/agents/patterns/claude.toml [input]): a
+draft
 is what a person typed, an empty box is empty, and an open slash menu (drawn below the input
 line) still shows what was typed. Above a dialog the region may catch the echo of the last
 message; that is harmless, as a dialog is `waiting` and nothing is typed into it anyway."""
@@ -7,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.input_line import read_input
-from core.pattern_packs import Pack, load_packs
+from core.agents.input_line import read_input
+from core.agents.pattern_packs import Pack, load_packs
 from tests.status_panes import FIXTURES
 
 SCREENS = FIXTURES / "claude"

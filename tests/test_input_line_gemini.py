@@ -1,4 +1,4 @@
-"""Gemini CLI's input line as orc reads it (core/patterns/gemini.toml [input]) on recorded
+"""Gemini CLI's input line as orc reads it (core/agents/patterns/gemini.toml [input]) on recorded
 screens: a draft or an open menu is text a person typed, the placeholder is empty, and a prompt
 echoed in the transcript above a dialog is not mistaken for a draft."""
 
@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.delivery import screen_refusal
-from core.input_line import read_input, transcript
-from core.pattern_packs import Pack, load_packs
+from core.agents.delivery import screen_refusal
+from core.agents.input_line import read_input, transcript
+from core.agents.pattern_packs import Pack, load_packs
 from tests.status_panes import FIXTURES
 
 SCREENS = FIXTURES / "gemini"

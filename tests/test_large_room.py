@@ -21,13 +21,13 @@ import pytest
 
 import core.room
 from core import Room, TmuxServerAddress
-from core.capture import capture_panes
-from core.deploy import up
 from core.room_state import RoomState
-from core.spawn import WindowSpec, spawn_window
-from core.team_spec import load_spec
-from core.tmux_client import MAX_COMMAND_BYTES, TmuxClient, TmuxResult, split_chain
-from core.topology import read_topology
+from core.teams.deploy import up
+from core.teams.team_spec import load_spec
+from core.tmux.capture import capture_panes
+from core.tmux.client import MAX_COMMAND_BYTES, TmuxClient, TmuxResult, split_chain
+from core.tmux.spawn import WindowSpec, spawn_window
+from core.tmux.topology import read_topology
 from tests.conftest import ROOT
 
 SESSIONS = 10

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core import BadInput, Room, TmuxServerAddress
-from core.memory import MemoryHit
+from core.services.memory.memory import MemoryHit
 
 
 async def lead(room: Room) -> None:

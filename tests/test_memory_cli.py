@@ -103,7 +103,7 @@ def test_note_added_from_an_agents_pane_is_that_agents(
 def test_screen_shows_a_stored_screen_with_its_neighbours(
     server: Server, tmp_path: Path, capsys
 ) -> None:
-    from core.pane_history import PaneHistory, ScreenChange
+    from core.services.memory.pane_history import PaneHistory, ScreenChange
 
     db = tmp_path / "orc.sqlite"
     assert orc(server, db, "memory", "add", "creates the database") == 0

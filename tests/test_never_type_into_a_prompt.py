@@ -13,7 +13,7 @@ import pytest
 
 from core import Room
 from core.cli import main
-from core.tmux_client import TmuxClient, TmuxServerAddress
+from core.tmux.client import TmuxClient, TmuxServerAddress
 from tests.conftest import recorded, wait_for_screen, wait_recorded
 from tests.test_schedule import HUMAN, leading, wait_state
 

@@ -157,7 +157,7 @@ def test_every_data_file_is_in_the_installed_package(installed: Installed) -> No
 def test_status_and_control_room_on_a_private_server(installed: Installed, socket: str) -> None:
     db = str(installed.home / "room.sqlite")
     orc = [installed.bin("orc"), "-L", socket, "--db", db]
-    agent = [installed.bin("python"), "-m", "core.fake_agent", "--name", "alpha"]
+    agent = [installed.bin("python"), "-m", "core.agents.fake_agent", "--name", "alpha"]
     _tmux(installed, socket, "new-session", "-d", "-s", "team", "-x", "120", "-y", "40", *agent)
     _wait_for(
         "the fake agent's prompt",

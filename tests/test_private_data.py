@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from core.notifier import Notifier, NotifyConfig
 from core.room import Room
 from core.room_state import AgentStatus, Transition
-from core.store import Store
+from core.services.notifier import Notifier, NotifyConfig
+from core.store.database import Store
 
 
 def mode(path: Path) -> int:

@@ -11,7 +11,7 @@ import pytest
 from libtmux import Server
 
 from core.cli import main
-from core.redaction import RULES, load_rules, redact
+from core.services.redaction import RULES, load_rules, redact
 
 CORPUS = tomllib.loads(
     (Path(__file__).parent / "fixtures" / "redaction" / "corpus.toml").read_text(encoding="utf-8")

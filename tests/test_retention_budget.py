@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from core.agents.hook_events import PAYLOAD_MAX, hook_event, record_hook
 from core.errors import BadInput
-from core.hook_events import PAYLOAD_MAX, hook_event, record_hook
-from core.memory import Retention
 from core.message_text import MESSAGE_MAX, validate_message_text
-from core.pane_history import PaneHistory, ScreenChange, used_bytes
 from core.room import Room
-from core.store import Store
+from core.services.memory.memory import Retention
+from core.services.memory.pane_history import PaneHistory, ScreenChange, used_bytes
+from core.store.database import Store
 
 DAY = 86400.0
 

@@ -7,9 +7,9 @@ import asyncio
 import time
 
 from core import Room, TmuxServerAddress
-from core.spawn import WindowSpec, spawn_window
-from core.tmux_client import TmuxClient
-from core.topology import read_topology
+from core.tmux.client import TmuxClient
+from core.tmux.spawn import WindowSpec, spawn_window
+from core.tmux.topology import read_topology
 from tests.db_faults import orc
 
 

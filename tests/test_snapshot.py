@@ -17,9 +17,9 @@ import pytest
 from core import BadInput, Room
 from core.cli import main
 from core.room import Sender
-from core.snapshot import export, schema
-from core.spawn import WindowSpec, spawn_window
-from core.tmux_client import TmuxClient
+from core.services.snapshot import export, schema
+from core.tmux.client import TmuxClient
+from core.tmux.spawn import WindowSpec, spawn_window
 from tests.checkpoint_repo import make_repo
 from tests.conftest import ROOT, wait_for_screen
 

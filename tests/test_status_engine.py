@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from core.agents.input_line import read_input
+from core.agents.pattern_packs import load_packs
+from core.agents.status import StatusDetector, match_screen
 from core.errors import BadInput
-from core.input_line import read_input
-from core.pattern_packs import load_packs
-from core.status import StatusDetector, match_screen
 from tests.status_panes import make_pane
 
 PACK = """

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.pattern_packs import Pack, load_packs
-from core.status import match_screen
+from core.agents.pattern_packs import Pack, load_packs
+from core.agents.status import match_screen
 from tests.status_panes import FIXTURES
 
 SCREENS = FIXTURES / "gemini"

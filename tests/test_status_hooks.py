@@ -14,9 +14,9 @@ import pytest
 
 from core import Room, TmuxServerAddress
 from core.errors import BadInput
-from core.notifier import NotifyConfig, load_notify_config
 from core.paths import data_dir
-from core.tmux_client import TmuxClient
+from core.services.notifier import NotifyConfig, load_notify_config
+from core.tmux.client import TmuxClient
 from tests.conftest import wait_for_screen
 from tests.test_status_live import in_state, wait_for
 

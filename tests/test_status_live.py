@@ -10,13 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from core import Room
+from core.agents.status import StatusDetector
 from core.room_state import AgentView
-from core.screen_fixture import save_screen_fixture
-from core.status import StatusDetector
+from core.services.screen_fixture import save_screen_fixture
 from tests.conftest import wait_for_screen
 from tests.status_panes import fixture_pane
 
-IDLE_AFTER_FAKE = 1.0  # core/patterns/fake.toml
+IDLE_AFTER_FAKE = 1.0  # core/agents/patterns/fake.toml
 
 
 async def wait_for(

@@ -9,8 +9,8 @@ import pytest
 
 from core.cli import main
 from core.errors import BadInput
-from core.team_brief import brief_for
-from core.team_spec import TeamSpec, load_spec
+from core.teams.team_brief import brief_for
+from core.teams.team_spec import TeamSpec, load_spec
 
 VALID = """\
 [team]

@@ -1,4 +1,4 @@
-"""libtmux's object API for options (core/tmux_objects.py), on a private tmux server."""
+"""libtmux's object API for options (core/tmux/objects.py), on a private tmux server."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from libtmux import Server
 
 from core import TmuxServerAddress
 from core.errors import TmuxError
-from core.tmux_objects import (
+from core.tmux.objects import (
     global_option,
     set_global_options,
     set_pane_options,

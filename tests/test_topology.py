@@ -10,10 +10,10 @@ import pytest
 from libtmux import Server
 
 from core import BadInput
-from core.capture import capture_panes
-from core.targets import resolve
-from core.tmux_client import TmuxClient, TmuxResult, TmuxServerAddress
-from core.topology import read_topology
+from core.tmux.capture import capture_panes
+from core.tmux.client import TmuxClient, TmuxResult, TmuxServerAddress
+from core.tmux.targets import resolve
+from core.tmux.topology import read_topology
 
 ODD_NAMES = ["my session", "ünïcode 日本", "fro", "frontend", "dash-and_underscore"]
 

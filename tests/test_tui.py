@@ -10,9 +10,9 @@ from textual import events
 
 from core import Room, TmuxServerAddress
 from core.room_state import RoomState
-from core.settings import Settings
-from core.spawn import WindowSpec, spawn_window
-from core.tmux_client import TmuxClient
+from core.store.settings import Settings
+from core.tmux.client import TmuxClient
+from core.tmux.spawn import WindowSpec, spawn_window
 from tests.checkpoint_repo import make_repo
 from tests.conftest import recorded, wait_recorded
 from tests.test_tui_services import new_checkin

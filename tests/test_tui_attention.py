@@ -13,11 +13,11 @@ from textual.widgets import Input
 
 import tui.app
 from core import Room, TmuxServerAddress
-from core.notifier import NotifyConfig
 from core.room_state import AgentStatus, AgentView, RoomState, Transition
-from core.spawn import WindowSpec, spawn_window
-from core.tmux_client import TmuxClient
-from core.topology import Pane
+from core.services.notifier import NotifyConfig
+from core.tmux.client import TmuxClient
+from core.tmux.spawn import WindowSpec, spawn_window
+from core.tmux.topology import Pane
 from tests.status_panes import make_pane
 from tests.tui_support import screen_text, wait_text, wait_until
 from tui.adopt_dialog import AdoptScreen

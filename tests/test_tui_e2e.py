@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from core import TmuxServerAddress
-from core.spawn import WindowSpec, spawn_window
-from core.tmux_client import TmuxClient
+from core.tmux.client import TmuxClient
+from core.tmux.spawn import WindowSpec, spawn_window
 from tests.conftest import ROOT, wait_for_screen, wait_recorded
 
 

@@ -11,7 +11,7 @@ import pytest
 from textual.widgets._footer import FooterKey
 
 from core import Room, TmuxServerAddress
-from core.spawn import WindowSpec, spawn_window
+from core.tmux.spawn import WindowSpec, spawn_window
 from tests.conftest import recorded, wait_recorded
 from tests.tui_support import region_text, screen_text, wait_text, wait_until
 from tui.app import OrcApp

@@ -163,7 +163,7 @@ async def test_time_travel_keeps_the_stored_colours() -> None:
     from rich.style import Style
     from textual.app import App
 
-    from core.pane_history import PaneScreen
+    from core.services.memory.pane_history import PaneScreen
 
     shot = PaneScreen(
         id=7,

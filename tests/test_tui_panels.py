@@ -7,8 +7,8 @@ import time
 
 from textual.app import App, ComposeResult
 
-from core.checkpointer import Checkpoint
-from core.scheduler import Schedule
+from core.services.checkpoints.checkpointer import Checkpoint
+from core.services.scheduler import Schedule
 from tests.tui_support import region_text, screen_text, wait_until
 from tui.checkpoint_log import CheckpointLog
 from tui.timeline import ScheduleTimeline

@@ -15,9 +15,9 @@ import pytest
 from libtmux import Server
 
 from core import Room, TmuxServerAddress
-from core.capture import capture_panes
-from core.spawn import Identity, WindowSpec, spawn_window
-from core.tmux_client import TmuxClient
+from core.tmux.capture import capture_panes
+from core.tmux.client import TmuxClient
+from core.tmux.spawn import Identity, WindowSpec, spawn_window
 from tests.tui_support import wait_text, wait_until
 from tui.app import OrcApp
 

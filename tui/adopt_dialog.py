@@ -1,4 +1,5 @@
-"""`A` on an unmanaged pane: give it a name, a role and a parent (core.adopt, pane options only;
+"""`A` on an unmanaged pane: give it a name, a role and a parent (core.teams.adopt, pane options
+only;
 the program in the pane keeps running). Mistakes (a taken name, an unknown parent) are shown in
 the form, which stays open so they can be fixed."""
 
@@ -16,11 +17,11 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
-from core.agent_kind import KINDS
+from core.agents.agent_kind import KINDS
+from core.agents.status import kind_of_pane
 from core.errors import OrcError
 from core.room_state import AgentView
-from core.status import kind_of_pane
-from core.topology import Pane
+from core.tmux.topology import Pane
 
 if TYPE_CHECKING:
     from core.room import Room

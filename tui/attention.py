@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 
 from core.errors import OrcError
 from core.room_state import RoomState
-from core.topology import Pane
+from core.tmux.topology import Pane
 from tui.adopt_dialog import AdoptScreen
 from tui.inbox import NEEDS_YOU, InboxScreen
 from tui.notifications import AttentionAlerts

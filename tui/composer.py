@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static, TextArea
 
-from core.delivery import DeliveryResult
+from core.agents.delivery import DeliveryResult
 from core.room_state import AgentView, RoomState
 from tui.tree_model import descendants
 

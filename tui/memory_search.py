@@ -15,11 +15,11 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from core.errors import BadInput, OrcError
-from core.memory import MemoryHit
+from core.services.memory.memory import MemoryHit
 from tui.time_travel import TimeTravelScreen, moment
 
 if TYPE_CHECKING:
-    from core.memory import Memory
+    from core.services.memory.memory import Memory
 
 DEBOUNCE = 0.25  # seconds of no typing before a search runs
 LIMIT = 200

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.paths import data_dir, private_dir
-from core.snapshot import SnapshotResult, timestamped_path
+from core.services.snapshot import SnapshotResult, timestamped_path
 
 if TYPE_CHECKING:
     from core.room import Room

@@ -19,11 +19,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from core.errors import OrcError
-from core.pane_history import PaneScreen
+from core.services.memory.pane_history import PaneScreen
 from tui.preview import decode
 
 if TYPE_CHECKING:
-    from core.memory import Memory
+    from core.services.memory.memory import Memory
 
 
 def moment(at: float) -> str:

@@ -13,7 +13,7 @@ from click.shell_completion import CompletionItem
 
 from core.cli.context import Config
 from core.errors import OrcError
-from core.tmux_client import TmuxServerAddress
+from core.tmux.client import TmuxServerAddress
 
 # command name -> (the module under core/cli that registers it, its one-line help). A module is
 # loaded only when its command runs, so each call imports just what it needs (agents call

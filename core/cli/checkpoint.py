@@ -12,11 +12,11 @@ from dataclasses import asdict
 
 import click
 
-from core.checkpointer import Checkpoint
 from core.cli.context import calling_sender, run_with_room
 from core.cli.table import render_table
 from core.errors import BadInput
 from core.room import Room
+from core.services.checkpoints.checkpointer import Checkpoint
 from core.when import moment_text
 
 

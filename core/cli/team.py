@@ -11,15 +11,15 @@ from pathlib import Path
 import click
 
 from core.cli.context import config, run_with_room
-from core.deploy import READY_TIMEOUT, plan_lines, take_down, team_panes
 from core.errors import BadInput
 from core.paths import default_db_path
 from core.room import Room
-from core.spawn import session_exists
-from core.team_spec import load_spec
-from core.team_watch import watch_spec
-from core.tmux_client import TmuxClient
-from core.topology import Pane
+from core.teams.deploy import READY_TIMEOUT, plan_lines, take_down, team_panes
+from core.teams.team_spec import load_spec
+from core.teams.team_watch import watch_spec
+from core.tmux.client import TmuxClient
+from core.tmux.spawn import session_exists
+from core.tmux.topology import Pane
 
 
 def _progress(message: str) -> None:
@@ -102,7 +102,7 @@ def adopt_command(target: str, name: str, role: str, parent: str | None, kind: s
 @click.option("--timeout", type=float, default=READY_TIMEOUT, hidden=True)
 def demo_command(no_ui: bool, take_it_down: bool, socket: str | None, timeout: float) -> None:
     """A team of seven fake agents on tmux socket 'orc-demo', then the control room."""
-    from core.demo import DEMO_SOCKET, demo_down, demo_up
+    from core.teams.demo import DEMO_SOCKET, demo_down, demo_up
 
     socket = socket or DEMO_SOCKET
     if take_it_down:
