@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "ActionFailed": "core.errors",
+    "adopt": "core.teams.adopt",
     "AgentStatus": "core.room_state",
     "AgentView": "core.room_state",
     "BadInput": "core.errors",
@@ -18,7 +19,7 @@ _EXPORTS = {
     "OrcError": "core.errors",
     "Room": "core.room",
     "RoomState": "core.room_state",
-    "Sender": "core.room",
+    "Sender": "core.agents.delivery",
     "TmuxServerAddress": "core.tmux.client",
 }
 __all__ = [
@@ -32,13 +33,15 @@ __all__ = [
     "RoomState",
     "Sender",
     "TmuxServerAddress",
+    "adopt",
 ]
 
 if TYPE_CHECKING:
-    from core.agents.delivery import DeliveryResult
+    from core.agents.delivery import DeliveryResult, Sender
     from core.errors import ActionFailed, BadInput, OrcError
-    from core.room import Room, Sender
+    from core.room import Room
     from core.room_state import AgentStatus, AgentView, RoomState
+    from core.teams.adopt import adopt
     from core.tmux.client import TmuxServerAddress
 
 

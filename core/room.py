@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from core.agents.delivery import DeliveryResult, deliver, pause_point, refusal
+from core.agents.delivery import DeliveryResult, Sender, deliver, pause_point, refusal
 from core.agents.status import StatusDetector
 from core.errors import BadInput, OrcError
 from core.message_text import validate_message_text
@@ -33,8 +33,6 @@ if TYPE_CHECKING:
     from core.services.memory.memory import Memory
     from core.services.notifier import Notifier
     from core.services.scheduler import Scheduler
-    from core.teams.deploy import Deployed
-    from core.teams.team_spec import TeamSpec
 
 Listener = Callable[[RoomState], Any]
 PREVIEW_HISTORY = 200  # lines of scrollback captured for the focused (previewed) pane
@@ -70,14 +68,6 @@ class _Seen:
 
 def _visible(screen: str, height: int) -> str:
     return "\n".join(screen.split("\n")[-height - 1 :])
-
-
-@dataclass(frozen=True)
-class Sender:
-    """Who a delivery is from: a person, a schedule, or the pane the CLI was called from."""
-
-    name: str = "human"
-    kind: str = "human"  # human | schedule | pane
 
 
 class Room:
@@ -492,23 +482,3 @@ class Room:
         """Plain text of one pane (no colours), for exports and verification."""
         shots = await capture_panes(self.client, [pane_id], lines, ansi=False)
         return shots.get(pane_id, "")
-
-    async def deploy(self, spec: TeamSpec, **options: Any) -> Deployed:
-        """Deploy a team spec (core.teams.deploy.up): the whole team, or nothing if a step fails."""
-        from core.teams.deploy import up
-
-        return await up(self, spec, **options)
-
-    async def adopt(
-        self,
-        target: str,
-        *,
-        name: str,
-        role: str,
-        parent: str | None = None,
-        kind: str | None = None,
-    ) -> Pane:
-        """Give a pane orc did not create an identity (core.teams.adopt): pane options only."""
-        from core.teams.adopt import adopt
-
-        return await adopt(self, target, name=name, role=role, parent=parent, kind=kind)

@@ -17,9 +17,9 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
+from core import OrcError, adopt
 from core.agents.agent_kind import KINDS
 from core.agents.status import kind_of_pane
-from core.errors import OrcError
 from core.room_state import AgentView
 from core.tmux.topology import Pane
 
@@ -136,8 +136,8 @@ class AdoptScreen(ModalScreen[Pane | None]):
     @work(group="adopt", exclusive=True, exit_on_error=False)
     async def _adopt(self, name: str, role: str, parent: str | None, kind: str | None) -> None:
         try:
-            pane = await self.room.adopt(
-                self.agent.pane_id, name=name, role=role, parent=parent, kind=kind
+            pane = await adopt(
+                self.room, self.agent.pane_id, name=name, role=role, parent=parent, kind=kind
             )
         except OrcError as exc:
             self.show_error(str(exc))

@@ -40,6 +40,14 @@ async def pause_point(step: str) -> None:
 
 
 @dataclass(frozen=True)
+class Sender:
+    """Who a delivery is from: a person, a schedule, or the pane the CLI was called from."""
+
+    name: str = "human"
+    kind: str = "human"  # human | schedule | pane
+
+
+@dataclass(frozen=True)
 class DeliveryResult:
     status: Status
     reason: str | None = None

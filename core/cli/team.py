@@ -14,7 +14,8 @@ from core.cli.context import config, run_with_room
 from core.errors import BadInput
 from core.paths import default_db_path
 from core.room import Room
-from core.teams.deploy import READY_TIMEOUT, plan_lines, take_down, team_panes
+from core.teams.adopt import adopt
+from core.teams.deploy import READY_TIMEOUT, plan_lines, take_down, team_panes, up
 from core.teams.team_spec import load_spec
 from core.teams.team_watch import watch_spec
 from core.tmux.client import TmuxClient
@@ -49,7 +50,7 @@ def up_command(spec_file: str, dry_run: bool, replace: bool, watch: bool, timeou
         return
 
     async def work(room: Room) -> None:
-        await room.deploy(spec, replace=replace, progress=_progress, ready_timeout=timeout)
+        await up(room, spec, replace=replace, progress=_progress, ready_timeout=timeout)
         if watch:
             await watch_spec(room, path, spec, progress=_progress, ready_timeout=timeout)
 
@@ -86,7 +87,7 @@ def down_command(team: str, yes: bool) -> None:
 def adopt_command(target: str, name: str, role: str, parent: str | None, kind: str | None) -> None:
     """Give the pane TARGET an identity (sets pane options only)."""
     pane = run_with_room(
-        lambda room: room.adopt(target, name=name, role=role, parent=parent, kind=kind)
+        lambda room: adopt(room, target, name=name, role=role, parent=parent, kind=kind)
     )
     under = f", reports to {pane.orc_parent}" if pane.orc_parent else ""
     click.echo(

@@ -22,7 +22,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from core.agents.delivery import screen_refusal
+from core.agents.delivery import Sender, screen_refusal
 from core.errors import ActionFailed, BadInput, OrcError
 from core.message_text import validate_message_text
 from core.room_state import RoomState
@@ -33,7 +33,7 @@ from core.tmux.topology import Pane, Topology, read_topology
 from core.when import check_ahead, format_duration, parse_duration, parse_when
 
 if TYPE_CHECKING:
-    from core.room import Room, Sender
+    from core.room import Room
 
 __all__ = ["Schedule", "Scheduler"]
 
@@ -332,8 +332,6 @@ class Scheduler:
             self._inflight.discard(run.id)
 
     async def _deliver(self, run: Run, pane: Pane | None, *, forced: bool, note: str) -> None:
-        from core.room import Sender
-
         pause = os.environ.get(PAUSE_AFTER_CLAIM_ENV)
         if pause:
             await asyncio.sleep(float(pause))

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.agents.agent_hooks import with_orc_hooks
+from core.agents.delivery import Sender
 from core.agents.input_line import read_input
 from core.agents.status import match_screen
 from core.errors import ActionFailed, BadInput, OrcError
-from core.room import Room, Sender
+from core.room import Room
 from core.teams.team_brief import brief_for
 from core.teams.team_spec import AgentSpec, TeamSpec, hierarchy_order
 from core.tmux.capture import capture_panes

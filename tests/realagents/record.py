@@ -15,7 +15,7 @@ the state orc must see (`waiting-bash-approval`, `idle-after-error` ...). Files 
 When an agent's UI changes (they ship every few weeks): bump its pin in tests/realagents/npm or
 tests/realagents/aider-requirements.txt, run `python -m tests.realagents.install`, re-record
 the kind, read the diff of the fixtures, and fix core/agents/patterns/<kind>.toml until
-tests/test_status_rules.py passes again.
+tests/unit/test_status_rules.py passes again.
 """
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ from core.cli import main
 from core.services.redaction import RULES, load_rules, redact
 
 CORPUS = tomllib.loads(
-    (Path(__file__).parent / "fixtures" / "redaction" / "corpus.toml").read_text(encoding="utf-8")
+    (Path(__file__).parent.parent / "fixtures" / "redaction" / "corpus.toml").read_text(
+        encoding="utf-8"
+    )
 )
 CASES = [(c["input"], c["output"]) for c in CORPUS["case"]]
 

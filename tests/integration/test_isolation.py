@@ -57,7 +57,7 @@ def test_hostile_home_is_ignored(tmp_path: Path) -> None:
         "TMUX": "/tmp/tmux-hostile/default,1,0",
         "TMUX_PANE": "%999",
     }
-    test = "tests/test_isolation.py::test_suite_sees_no_developer_settings"
+    test = "tests/integration/test_isolation.py::test_suite_sees_no_developer_settings"
     child = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test],
         cwd=ROOT,

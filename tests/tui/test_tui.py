@@ -15,7 +15,7 @@ from core.tmux.client import TmuxClient
 from core.tmux.spawn import WindowSpec, spawn_window
 from tests.checkpoint_repo import make_repo
 from tests.conftest import recorded, wait_recorded
-from tests.test_tui_services import new_checkin
+from tests.tui.test_tui_services import new_checkin
 from tests.tui_support import locate, region_text, screen_text, wait_text, wait_until
 from tui.app import THEME_SETTING, OrcApp
 from tui.help_screen import HelpScreen

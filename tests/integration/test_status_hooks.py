@@ -18,7 +18,7 @@ from core.paths import data_dir
 from core.services.notifier import NotifyConfig, load_notify_config
 from core.tmux.client import TmuxClient
 from tests.conftest import wait_for_screen
-from tests.test_status_live import in_state, wait_for
+from tests.integration.test_status_live import in_state, wait_for
 
 ORC = str(Path(sys.executable).parent / "orc")
 

@@ -2,7 +2,7 @@
 
 Deterministic by construction: a private tmux server whose panes run `tail` on fixed files (with
 colours), so every capture, state badge and pane id is the same on every run.
-Update after an intended change with `pytest tests/test_tui_snapshots.py --snapshot-update`.
+Update after an intended change with `pytest tests/tui/test_tui_snapshots.py --snapshot-update`.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from core import Room
 from core.cli import main
 from core.tmux.client import TmuxClient, TmuxServerAddress
 from tests.conftest import recorded, wait_for_screen, wait_recorded
-from tests.test_schedule import HUMAN, leading, wait_state
+from tests.integration.test_schedule import HUMAN, leading, wait_state
 
 
 async def _dialog(room: Room, spawn_agent, record: Path) -> str:  # type: ignore[no-untyped-def]

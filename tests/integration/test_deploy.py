@@ -17,7 +17,7 @@ from core.teams.team_spec import TeamSpec, load_spec
 from core.teams.team_watch import watch_spec
 from core.tmux.topology import Pane, read_topology
 from tests.conftest import recorded, wait_recorded
-from tests.test_schedule import leading
+from tests.integration.test_schedule import leading
 
 TEAM = [  # name, role, reports_to, checkin_every, repo
     ("orchestrator", "orchestrator", None, "30m", None),

@@ -21,7 +21,7 @@ import pytest
 
 pytestmark = pytest.mark.package
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import pytest
 from core import Room, Sender, TmuxServerAddress
 from core.cli.daemon import SESSION, WINDOW
 from tests.conftest import ROOT, recorded, wait_recorded
-from tests.test_schedule import settled, wait_state
+from tests.integration.test_schedule import settled, wait_state
 
 HUMAN = Sender()
 

@@ -18,7 +18,7 @@ from core.tmux.client import TmuxClient
 from core.tmux.spawn import WindowSpec, spawn_window
 from core.tmux.topology import FIELDS, read_topology
 from tests.conftest import recorded, wait_for_screen
-from tests.test_cli import orc
+from tests.integration.test_cli import orc
 
 OLD_FORMAT = "\x1f".join(fmt for _, fmt in FIELDS)
 

@@ -12,7 +12,7 @@ from libtmux import Server
 from core import Room, TmuxServerAddress
 from core.doctor import check_agents, check_colours, check_locale
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GOOD_ENV = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "COLORTERM": "truecolor"}
 
 

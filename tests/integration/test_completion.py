@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Run orc, then list which command modules it imported: completion must import none of them.
 PROBE = (
     "import atexit, sys\n"
