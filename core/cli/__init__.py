@@ -1,4 +1,5 @@
-"""The `orc` command line (DESIGN.md §3). Each command group lives in its own module.
+"""The `orc` command line (docs/ARCHITECTURE.md, Adding a CLI command).
+Each command group lives in its own module.
 
 Errors are one line on stderr: exit 2 for bad input, 1 for a failed action, never a traceback.
 """

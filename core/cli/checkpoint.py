@@ -1,4 +1,4 @@
-"""`orc checkpoint`: take a git checkpoint, list them, restore one (DESIGN.md §3).
+"""`orc checkpoint`: take a git checkpoint, list them, restore one.
 
 `orc checkpoint` and `orc checkpoint REPO` take one: the group runs `take` whenever its first
 argument is not one of its subcommands (so a directory literally named `log` is `./log`).

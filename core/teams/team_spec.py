@@ -1,4 +1,5 @@
-"""Team specs (DESIGN.md §3): a TOML file describing one team, validated with pydantic.
+"""Team specs (docs/ARCHITECTURE.md, Teams): a TOML file describing one team, validated
+with pydantic.
 
 tomllib reports no positions for values, so `SourceMap` scans the text itself to find the line
 of each table and key; every error then names the file, the line and the field.

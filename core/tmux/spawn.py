@@ -40,7 +40,7 @@ def format_literal(text: str) -> str:
 
 @dataclass(frozen=True)
 class Identity:
-    """The `@orc-*` pane options that make a pane an agent (DESIGN.md §1)."""
+    """The `@orc-*` pane options that make a pane an agent (docs/ARCHITECTURE.md, Identity)."""
 
     name: str
     role: str = ""

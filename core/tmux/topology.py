@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 
 from core.tmux.client import TmuxClient
 
-# (attribute, format) in output order; @orc-* options carry identity (DESIGN.md §1).
+# (attribute, format) in output order; @orc-* options carry identity
+# (docs/ARCHITECTURE.md, Identity).
 FIELDS: tuple[tuple[str, str], ...] = (
     ("session_id", "#{session_id}"),
     ("session_name", "#{session_name}"),
