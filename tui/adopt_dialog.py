@@ -18,13 +18,10 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
 from core import OrcError, adopt
-from core.agents.agent_kind import KINDS
-from core.agents.status import kind_of_pane
-from core.room_state import AgentView
-from core.tmux.topology import Pane
+from core.api import KINDS, AgentView, Pane, kind_of_pane
 
 if TYPE_CHECKING:
-    from core.room import Room
+    from core.api import Room
 
 _WORD = re.compile(r"[^A-Za-z0-9_-]+")
 ROLES = ("orchestrator", "pm", "engineer", "reviewer", "qa")  # offered as completions

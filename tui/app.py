@@ -22,10 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, Static, TabbedContent, TabPane
 
 from core import ActionFailed, BadInput, OrcError, Room, RoomState, Sender, TmuxServerAddress
-from core.agents.delivery import DeliveryResult
-from core.room_state import AgentView
-from core.store.settings import Settings
-from core.when import parse_duration
+from core.api import AgentView, DeliveryResult, Settings, parse_duration
 from tui.agent_tree import AgentTree
 from tui.attention import AttentionMixin
 from tui.checkpoint_log import CheckpointLog
@@ -510,7 +507,7 @@ class OrcApp(AttentionMixin, App[None]):
 
     @work(group="schedule-action", exit_on_error=False)
     async def _schedule_action(self, message: object) -> None:
-        from core.room import Sender
+        from core.api import Sender
 
         timeline = self.query_one(ScheduleTimeline)
         schedules = self.room.schedules

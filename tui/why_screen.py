@@ -21,13 +21,10 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from core.agents.status import STATES, kind_of_pane
-from core.errors import OrcError
-from core.room_state import AgentView
-from core.services.screen_fixture import save_screen_fixture
+from core.api import STATES, AgentView, OrcError, kind_of_pane, save_screen_fixture
 
 if TYPE_CHECKING:
-    from core.room import Room
+    from core.api import Room
 
 UNSORTED = ""  # the picker's answer for "I don't know what it really was"
 LIVE_EVERY = 0.5  # seconds between re-reads of the room's latest state while open

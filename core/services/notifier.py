@@ -27,20 +27,22 @@ import time
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.errors import BadInput
 from core.room_state import RoomState, Transition
 from core.services.redaction import redact
-
-if TYPE_CHECKING:
-    from core.room import Room
+from core.services.room_parts import WithStore
 
 ATTENTION = ("waiting", "error", "exited")
 COMMAND_TIMEOUT = 15.0  # seconds before a hung notification command is killed
 PENDING_FOR = 5.0  # seconds a transition waits for a leader tick before it is dropped
+
+
+class NotifierRoom(WithStore, Protocol):
+    """What the notifier uses of the room: the store, for its config and records."""
 
 
 class NotifyConfig(BaseModel):
@@ -97,7 +99,7 @@ class Notifier:
     """Room service: `room.notifier`. `listen(callback)` also hands each wanted transition to
     in-process code (the UI's toast), in every process, leader or not."""
 
-    def __init__(self, room: Room, config: NotifyConfig | None = None) -> None:
+    def __init__(self, room: NotifierRoom, config: NotifyConfig | None = None) -> None:
         self.room = room
         self.config = config if config is not None else load_notify_config()
         self._pending: list[tuple[float, Transition]] = []

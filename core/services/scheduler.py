@@ -20,12 +20,13 @@ import time
 import weakref
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from core.agents.delivery import Sender, screen_refusal
+from core.agents.delivery import DeliveryResult, Sender, screen_refusal
 from core.errors import ActionFailed, BadInput, OrcError
 from core.message_text import validate_message_text
 from core.room_state import RoomState
+from core.services.room_parts import WithClient, WithLease, WithState, WithStore
 from core.services.schedule_store import Claim, Claimer, Run, Schedule, ScheduleStore
 from core.tmux.capture import capture_panes
 from core.tmux.targets import resolve
@@ -33,7 +34,7 @@ from core.tmux.topology import Pane, Topology, read_topology
 from core.when import check_ahead, format_duration, parse_duration, parse_when
 
 if TYPE_CHECKING:
-    from core.room import Room
+    from core.agents.status import StatusDetector
 
 __all__ = ["Schedule", "Scheduler"]
 
@@ -53,6 +54,24 @@ TOPOLOGY_TTL = 1.0  # seconds a topology read for validating `add` targets is re
 PAUSE_AFTER_CLAIM_ENV = "ORC_SCHEDULE_TEST_PAUSE_AFTER_CLAIM"
 
 _LIVE_CLAIMERS: weakref.WeakValueDictionary[str, Scheduler] = weakref.WeakValueDictionary()
+
+
+class SchedulerRoom(WithStore, WithClient, WithLease, WithState, Protocol):
+    """What the scheduler uses of the room: store, tmux, lease, state, status rules and send."""
+
+    detector: StatusDetector
+
+    async def send(
+        self,
+        target: str,
+        text: str,
+        *,
+        enter: bool = True,
+        force: bool = False,
+        sender: Sender | None = None,
+        batch: str | None = None,
+        pane: Pane | None = None,
+    ) -> DeliveryResult: ...
 
 
 def next_slot(slot: float, every: float, now: float) -> tuple[float, int]:
@@ -95,7 +114,7 @@ def pid_alive(pid: int, since: float | None = None) -> bool:
 class Scheduler:
     """Room service: `room.schedules`."""
 
-    def __init__(self, room: Room, *, hold_limit: float = HOLD_LIMIT) -> None:
+    def __init__(self, room: SchedulerRoom, *, hold_limit: float = HOLD_LIMIT) -> None:
         self.room = room
         self.hold_limit = hold_limit
         self._store = ScheduleStore(room.store)

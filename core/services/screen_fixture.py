@@ -11,16 +11,25 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from core.agents.status import STATES, kind_of_pane
 from core.errors import BadInput
 from core.paths import data_dir, private_dir, private_file
+from core.services.room_parts import WithState
 
 if TYPE_CHECKING:
-    from core.room import Room
+    from core.tmux.topology import Topology
 
 _CHECKOUT_FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "screens"
+
+
+class FixtureRoom(WithState, Protocol):
+    """What saving a screen fixture uses of the room: the topology and one pane's text."""
+
+    async def topology(self) -> Topology: ...
+
+    async def capture_text(self, pane_id: str, lines: int = 0) -> str: ...
 
 
 def fixtures_dir() -> Path:
@@ -33,7 +42,7 @@ def fixtures_dir() -> Path:
 
 
 async def save_screen_fixture(
-    room: Room, pane_id: str, state: str | None = None, directory: Path | None = None
+    room: FixtureRoom, pane_id: str, state: str | None = None, directory: Path | None = None
 ) -> Path:
     """Capture the pane's visible screen (plain text) and write it as a fixture file.
 

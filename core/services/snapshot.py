@@ -18,17 +18,21 @@ from collections.abc import Iterator
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from core.atomic_file import write_atomic
 from core.errors import BadInput
 from core.room_state import AgentView
 from core.services.redaction import Redactor
+from core.services.room_parts import WithClient, WithState, WithStore
 from core.tmux.capture import capture_panes
 from core.when import moment_text
 
 if TYPE_CHECKING:
-    from core.room import Room
+    from core.room_state import RoomState
+    from core.services.checkpoints.checkpointer import Checkpointer
+    from core.services.memory.memory import Memory
+    from core.services.scheduler import Scheduler
 
 SCHEMA_VERSION = 1
 SCHEMA_RESOURCE = "schemas/snapshot-v1.schema.json"
@@ -37,6 +41,21 @@ DEFAULT_LINES = 50
 MAX_LINES = 100_000
 FRESH = 5.0  # seconds: a room state newer than this is used as is, not refreshed
 _BACKTICKS = re.compile(r"`+")
+
+
+class SnapshotRoom(WithStore, WithClient, WithState, Protocol):
+    """What an export reads of the room: state, tmux, store and the services' records."""
+
+    async def refresh(self) -> RoomState: ...
+
+    @property
+    def schedules(self) -> Scheduler: ...
+
+    @property
+    def checkpoints(self) -> Checkpointer: ...
+
+    @property
+    def memory(self) -> Memory: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,7 +90,7 @@ def timestamped_path(directory: Path | str, fmt: str = "md", at: float | None = 
 
 
 async def export(
-    room: Room,
+    room: SnapshotRoom,
     path: Path | str | None = None,
     *,
     fmt: str | None = None,
@@ -102,7 +121,7 @@ def _encoded(text: str, chunk: int = 1 << 20) -> Iterator[bytes]:
 
 
 async def collect(
-    room: Room,
+    room: SnapshotRoom,
     *,
     lines: int = DEFAULT_LINES,
     redact: bool = True,

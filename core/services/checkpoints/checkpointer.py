@@ -23,7 +23,7 @@ import os
 import time
 import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import git
 
@@ -33,10 +33,8 @@ from core.services.checkpoints import checkpoint_records as records
 from core.services.checkpoints import git_checkpoint as plumbing
 from core.services.checkpoints.checkpoint_records import Checkpoint
 from core.services.checkpoints.tree_watcher import TreeWatcher
+from core.services.room_parts import WithClient, WithStore
 from core.when import parse_duration
-
-if TYPE_CHECKING:
-    from core.room import Room
 
 __all__ = ["DEFAULT_EVERY", "Checkpoint", "Checkpointer", "RepoPlan", "plans_from_state"]
 
@@ -45,6 +43,10 @@ OFF = {"off", "never", "none", "0", "false", "no"}
 MODES = {"snapshot", "commit"}
 STATUS_RECHECK = 30.0  # seconds between `git status` checks of a clean repo with no watcher
 RETRY_BAD_REPO = 60.0  # seconds before trying a repo that was not a usable git repo again
+
+
+class CheckpointerRoom(WithStore, WithClient, Protocol):
+    """What the checkpointer uses of the room: its rows in the store, the topology for roots."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ class Checkpointer:
 
     use_watcher = True  # tests and the benchmark switch it off to exercise the git-status fallback
 
-    def __init__(self, room: Room) -> None:
+    def __init__(self, room: CheckpointerRoom) -> None:
         self.room = room
         self.plans: dict[str, RepoPlan] = {}
         self.problems: dict[str, str] = {}  # repo path -> why the timer cannot checkpoint it

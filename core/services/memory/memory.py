@@ -36,7 +36,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 from core.errors import ActionFailed, BadInput
 from core.room_state import RoomState
@@ -49,15 +50,19 @@ from core.services.memory.pane_history import (
     PruneReport,
     used_bytes,
 )
+from core.services.room_parts import WithLease, WithState, WithStore
 from core.store.database_error import database_error
-
-if TYPE_CHECKING:
-    from core.room import Room
 
 T = TypeVar("T")
 KINDS = ("note", "summary", "message", "state", "screen")
 NOTE_MAX = 100_000  # characters
 TAG_MAX = 64
+
+
+class MemoryRoom(WithStore, WithLease, WithState, Protocol):
+    """What memory uses of the room: the store and its file, the lease, the live panes."""
+
+    db_path: Path
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,7 @@ def parse_size(text: str) -> int:
 class Memory:
     """Room service: `room.memory`."""
 
-    def __init__(self, room: Room, retention: Retention | None = None) -> None:
+    def __init__(self, room: MemoryRoom, retention: Retention | None = None) -> None:
         self.room = room
         self.retention = retention or Retention.from_env()
         self.bridge = Bridge(self.retention.screen_every)
