@@ -53,7 +53,7 @@ async def test_a_healthy_room_is_all_ok_and_exits_0(
     assert line_of(result.stdout, "escape") == "ok    escape    escape-time 5ms"
     database = line_of(result.stdout, "database")
     assert database.startswith(f"ok    database  {db}, ")
-    shipped = len(list((ROOT / "core" / "migrations").glob("*.sql")))
+    shipped = len(list((ROOT / "core" / "store" / "migrations").glob("*.sql")))
     assert database.endswith(f", schema {shipped}/{shipped}")
     assert "Traceback" not in result.stderr
 
