@@ -126,7 +126,7 @@ class Room:
         if self._started:
             return
         self._started = True
-        # Imported here: each service module imports Room for typing only.
+        # Imported here, on first need, so one-shot commands never load git or the services.
         from core.services.checkpoints.checkpointer import Checkpointer
         from core.services.memory.memory import Memory
         from core.services.scheduler import Scheduler
