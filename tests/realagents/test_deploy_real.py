@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.test_schedule import leading
 
 from core import Room
 from core.teams.deploy import take_down, up
 from core.teams.team_spec import load_spec
 from core.tmux.client import TmuxClient
 from core.tmux.process_tree import descendants
+from tests.integration.test_schedule import leading
 from tests.realagents import aider, claude, codex, gemini
 from tests.realagents.bed import agent_env, require_agent
 from tests.realagents.mockapi import MockAPI
