@@ -106,7 +106,7 @@ def hook_event(event: str, payload: dict[str, Any] | None = None) -> HookEvent:
 
 async def pane_name(client: TmuxClient, pane_id: str) -> str:
     """The pane's @orc-name ('' if unmanaged); BadInput if the pane is not on this server."""
-    if not pane_id.startswith("%") or not pane_id[1:].isdigit():
+    if not pane_id.startswith("%") or not (pane_id[1:].isascii() and pane_id[1:].isdigit()):
         raise BadInput(f"not a pane id: {pane_id!r} (expected %N)")
     result = await client.run(
         "display-message", "-p", "-t", pane_id, "#{pane_id}\x1f#{@orc-name}", check=False

@@ -51,6 +51,7 @@ def run(tmp_path: Path, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-
         (("schedule", "cancel", "-5"), "No such option"),
         (("schedule", "cancel", "١٢"), "invalid schedule id"),
         (("checkpoint", "restore", HUGE_ID, "--yes"), "unknown checkpoint id"),
+        (("checkpoint", "restore", "²", "--yes"), "unknown checkpoint id"),  # "²".isdigit()
         (("checkpoint", "log", "--all", "-n", HUGE_ID), "not in the range"),
         (("schedule", "list", "--limit", HUGE_ID), "not in the range"),
         (("memory", "screen", HUGE_ID), "not in the range"),

@@ -69,6 +69,10 @@ def agent_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, s
         "http_proxy": "",
         "https_proxy": "",
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        # The pane inherits the tmux server's environment, so a CI run's CI=true would reach
+        # the agent, and Gemini CLI then refuses to run interactively ("No input provided via
+        # stdin"). "0" is how its CI check is told no.
+        "CI": "0",
     }
     for folder in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
         Path(env[folder]).mkdir(parents=True, exist_ok=True)

@@ -221,7 +221,7 @@ class Checkpointer:
         """By numeric id, or by a commit sha prefix of at least 7 digits; BadInput if unknown."""
         text = str(checkpoint_id).strip()
         found: Checkpoint | None = None
-        if text.isdigit():
+        if text.isascii() and text.isdigit():  # "²".isdigit() is True, int("²") fails
             found = await records.get(self.room.store, int(text))
         if found is None and len(text) >= 7 and all(c in "0123456789abcdefABCDEF" for c in text):
             matches = await records.by_commit(self.room.store, text)
