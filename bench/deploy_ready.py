@@ -16,9 +16,9 @@ import uuid
 
 from libtmux import Server
 
-from core.capture import capture_panes
-from core.tmux_client import TmuxClient, TmuxServerAddress
-from core.topology import read_topology
+from core.tmux.capture import capture_panes
+from core.tmux.client import TmuxClient, TmuxServerAddress
+from core.tmux.topology import read_topology
 
 
 def main() -> None:

@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core import Room, TmuxServerAddress  # noqa: E402
-from core.capture import topology_and_captures  # noqa: E402
-from core.spawn import Identity, WindowSpec, spawn_window, spawn_windows  # noqa: E402
+from core.tmux.capture import topology_and_captures  # noqa: E402
+from core.tmux.spawn import Identity, WindowSpec, spawn_window, spawn_windows  # noqa: E402
 
 ROUNDS = 30
 QUIET = 'echo "quiet $0"; exec sleep 3600'
@@ -104,7 +104,7 @@ async def send_bench(room: Room, socket: str, db: Path) -> tuple[list[float], li
     spec = WindowSpec(
         "send",
         "agent",
-        [sys.executable, "-m", "core.fake_agent", "--work", "0.1"],
+        [sys.executable, "-m", "core.agents.fake_agent", "--work", "0.1"],
         cwd=str(ROOT),
         env={"PYTHONPATH": str(ROOT)},
     )

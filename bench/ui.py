@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT))
 import libtmux  # noqa: E402
 
 from core import Room, TmuxServerAddress  # noqa: E402
-from core.spawn import Identity, WindowSpec, spawn_window  # noqa: E402
-from core.tmux_client import TmuxClient  # noqa: E402
-from core.topology import read_topology  # noqa: E402
+from core.tmux.client import TmuxClient  # noqa: E402
+from core.tmux.spawn import Identity, WindowSpec, spawn_window  # noqa: E402
+from core.tmux.topology import read_topology  # noqa: E402
 from tui.app import ACTIVE_FOR, IDLE_INTERVAL, REFRESH_INTERVAL, OrcApp  # noqa: E402
 
 SOCKET = "orc-bench-ui"

@@ -11,15 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "ActionFailed": "core.errors",
+    "adopt": "core.teams.adopt",
     "AgentStatus": "core.room_state",
     "AgentView": "core.room_state",
     "BadInput": "core.errors",
-    "DeliveryResult": "core.delivery",
+    "DeliveryResult": "core.agents.delivery",
     "OrcError": "core.errors",
     "Room": "core.room",
     "RoomState": "core.room_state",
-    "Sender": "core.room",
-    "TmuxServerAddress": "core.tmux_client",
+    "Sender": "core.agents.delivery",
+    "TmuxServerAddress": "core.tmux.client",
 }
 __all__ = [
     "ActionFailed",
@@ -32,14 +33,16 @@ __all__ = [
     "RoomState",
     "Sender",
     "TmuxServerAddress",
+    "adopt",
 ]
 
 if TYPE_CHECKING:
-    from core.delivery import DeliveryResult
+    from core.agents.delivery import DeliveryResult, Sender
     from core.errors import ActionFailed, BadInput, OrcError
-    from core.room import Room, Sender
+    from core.room import Room
     from core.room_state import AgentStatus, AgentView, RoomState
-    from core.tmux_client import TmuxServerAddress
+    from core.teams.adopt import adopt
+    from core.tmux.client import TmuxServerAddress
 
 
 def __getattr__(name: str) -> Any:

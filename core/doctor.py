@@ -22,8 +22,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from core import daemon_window
-from core.tmux_client import TmuxServerAddress
+from core.teams import daemon_window
+from core.tmux.client import TmuxServerAddress
 
 Level = Literal["ok", "warn", "fail"]
 
@@ -149,7 +149,7 @@ def check_colours(env: dict[str, str]) -> Check:
 
 
 def _shipped_migrations() -> set[str]:
-    folder = resources.files("core") / "migrations"
+    folder = resources.files("core.store") / "migrations"
     return {f.name for f in folder.iterdir() if f.name.endswith(".sql")}
 
 

@@ -1,4 +1,5 @@
-"""The two kinds of failure the CLI contract distinguishes (DESIGN.md: exit 2 vs exit 1)."""
+"""The two kinds of failure the CLI contract distinguishes: bad input (exit 2) and a failed
+action (exit 1); docs/ARCHITECTURE.md, Errors."""
 
 from __future__ import annotations
 

@@ -3,7 +3,8 @@
 One database per tmux server, so two servers never share memory. The database holds pane
 history, messages and hook payloads as they were (redaction happens only on the way out), so
 everything orc writes is private: files 0600 in folders 0700, and an existing looser database or
-orc data folder is tightened when it is opened (`private_db`, called by core/store.py before it
+orc data folder is tightened when it is opened (`private_db`, called by core/store/database.py
+before it
 connects; SQLite gives the -wal and -shm files the database's own mode).
 """
 
@@ -16,7 +17,7 @@ import re
 import stat
 from pathlib import Path
 
-from core.tmux_client import TmuxServerAddress
+from core.tmux.client import TmuxServerAddress
 
 
 def data_dir() -> Path:

@@ -15,26 +15,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from core.capture import capture_panes, topology_and_captures
-from core.delivery import DeliveryResult, deliver, pause_point, refusal
+from core.agents.delivery import DeliveryResult, Sender, deliver, pause_point, refusal
+from core.agents.status import StatusDetector
 from core.errors import BadInput, OrcError
-from core.lease import Lease
 from core.message_text import validate_message_text
 from core.paths import default_db_path
 from core.room_state import AgentView, RoomState
-from core.status import StatusDetector
-from core.store import Store
-from core.targets import agents_matching, resolve
-from core.tmux_client import TmuxClient, TmuxServerAddress
-from core.topology import Pane, Topology, read_topology
+from core.store.database import Store
+from core.store.lease import Lease
+from core.tmux.capture import capture_panes, topology_and_captures
+from core.tmux.client import TmuxClient, TmuxServerAddress
+from core.tmux.targets import agents_matching, resolve
+from core.tmux.topology import Pane, Topology, read_topology
 
 if TYPE_CHECKING:
-    from core.checkpointer import Checkpointer
-    from core.deploy import Deployed
-    from core.memory import Memory
-    from core.notifier import Notifier
-    from core.scheduler import Scheduler
-    from core.team_spec import TeamSpec
+    from core.services.checkpoints.checkpointer import Checkpointer
+    from core.services.memory.memory import Memory
+    from core.services.notifier import Notifier
+    from core.services.scheduler import Scheduler
 
 Listener = Callable[[RoomState], Any]
 PREVIEW_HISTORY = 200  # lines of scrollback captured for the focused (previewed) pane
@@ -70,14 +68,6 @@ class _Seen:
 
 def _visible(screen: str, height: int) -> str:
     return "\n".join(screen.split("\n")[-height - 1 :])
-
-
-@dataclass(frozen=True)
-class Sender:
-    """Who a delivery is from: a person, a schedule, or the pane the CLI was called from."""
-
-    name: str = "human"
-    kind: str = "human"  # human | schedule | pane
 
 
 class Room:
@@ -117,7 +107,7 @@ class Room:
         if self._store is None:
             self._store = await Store.open(self.db_path)
             self._lease = Lease(self._store)
-            from core.notifier import Notifier  # light; reads its config as the room opens
+            from core.services.notifier import Notifier  # light; reads its config as the room opens
 
             try:
                 self._notifier = Notifier(self)  # a bad config.toml raises here
@@ -136,10 +126,10 @@ class Room:
         if self._started:
             return
         self._started = True
-        # Imported here: each service module imports Room for typing only.
-        from core.checkpointer import Checkpointer
-        from core.memory import Memory
-        from core.scheduler import Scheduler
+        # Imported here, on first need, so one-shot commands never load git or the services.
+        from core.services.checkpoints.checkpointer import Checkpointer
+        from core.services.memory.memory import Memory
+        from core.services.scheduler import Scheduler
 
         self._schedules = Scheduler(self)
         self._checkpoints = Checkpointer(self)
@@ -395,9 +385,9 @@ class Room:
         force: bool = False,
         sender: Sender | None = None,
     ) -> DeliveryResult:
-        """Answer the prompt on the target's screen (core/answer.py): recorded first, like a
+        """Answer the prompt on the target's screen (core/agents/answer.py): recorded first, like a
         message, as kind `answer`; delivered once the prompt is gone."""
-        from core.answer import answer, answer_keys
+        from core.agents.answer import answer, answer_keys
 
         choice = validate_message_text(choice)
         if not choice.strip():
@@ -483,8 +473,8 @@ class Room:
         )
 
     async def snapshot(self, path: Path | str | None = None, **options: Any) -> Any:
-        """Export the room to a file (or return the text): see core.snapshot.export."""
-        from core.snapshot import export
+        """Export the room to a file (or return the text): see core.services.snapshot.export."""
+        from core.services.snapshot import export
 
         return await export(self, path, **options)
 
@@ -492,23 +482,3 @@ class Room:
         """Plain text of one pane (no colours), for exports and verification."""
         shots = await capture_panes(self.client, [pane_id], lines, ansi=False)
         return shots.get(pane_id, "")
-
-    async def deploy(self, spec: TeamSpec, **options: Any) -> Deployed:
-        """Deploy a team spec (core.deploy.up): the whole team, or nothing if a step fails."""
-        from core.deploy import up
-
-        return await up(self, spec, **options)
-
-    async def adopt(
-        self,
-        target: str,
-        *,
-        name: str,
-        role: str,
-        parent: str | None = None,
-        kind: str | None = None,
-    ) -> Pane:
-        """Give a pane orc did not create an identity (core.adopt): pane options only."""
-        from core.adopt import adopt
-
-        return await adopt(self, target, name=name, role=role, parent=parent, kind=kind)

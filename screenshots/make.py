@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core import Room  # noqa: E402
-from core.demo import demo_down, demo_up  # noqa: E402
+from core.teams.demo import demo_down, demo_up  # noqa: E402
 from tui.app import OrcApp  # noqa: E402
 
 OUT = ROOT / "screenshots"

@@ -1,4 +1,5 @@
-"""`A` on an unmanaged pane: give it a name, a role and a parent (core.adopt, pane options only;
+"""`A` on an unmanaged pane: give it a name, a role and a parent (core.teams.adopt, pane options
+only;
 the program in the pane keeps running). Mistakes (a taken name, an unknown parent) are shown in
 the form, which stays open so they can be fixed."""
 
@@ -16,14 +17,11 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
-from core.agent_kind import KINDS
-from core.errors import OrcError
-from core.room_state import AgentView
-from core.status import kind_of_pane
-from core.topology import Pane
+from core import OrcError, adopt
+from core.api import KINDS, AgentView, Pane, kind_of_pane
 
 if TYPE_CHECKING:
-    from core.room import Room
+    from core.api import Room
 
 _WORD = re.compile(r"[^A-Za-z0-9_-]+")
 ROLES = ("orchestrator", "pm", "engineer", "reviewer", "qa")  # offered as completions
@@ -135,8 +133,8 @@ class AdoptScreen(ModalScreen[Pane | None]):
     @work(group="adopt", exclusive=True, exit_on_error=False)
     async def _adopt(self, name: str, role: str, parent: str | None, kind: str | None) -> None:
         try:
-            pane = await self.room.adopt(
-                self.agent.pane_id, name=name, role=role, parent=parent, kind=kind
+            pane = await adopt(
+                self.room, self.agent.pane_id, name=name, role=role, parent=parent, kind=kind
             )
         except OrcError as exc:
             self.show_error(str(exc))

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from core.room_state import RoomState
+from core.api import RoomState
 from tui.tree_model import Entry, build_entries, matching_pane_ids
 
 BADGES: dict[str, str] = {

@@ -22,10 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, Static, TabbedContent, TabPane
 
 from core import ActionFailed, BadInput, OrcError, Room, RoomState, Sender, TmuxServerAddress
-from core.delivery import DeliveryResult
-from core.room_state import AgentView
-from core.settings import Settings
-from core.when import parse_duration
+from core.api import AgentView, DeliveryResult, Settings, parse_duration
 from tui.agent_tree import AgentTree
 from tui.attention import AttentionMixin
 from tui.checkpoint_log import CheckpointLog
@@ -447,7 +444,7 @@ class OrcApp(AttentionMixin, App[None]):
     @work(group="send", exit_on_error=False)
     async def _schedule_later(self, text: str, pane_id: str) -> None:
         """A message refused for a dialog or a draft waits as a check-in due now: the leader
-        holds it while either is on screen and delivers it once (core/scheduler.py)."""
+        holds it while either is on screen and delivers it once (core/services/scheduler.py)."""
         agent = self._state.by_pane(pane_id) if self._state else None
         target = agent.pane.orc_name if agent is not None and agent.managed else pane_id
         try:
@@ -510,7 +507,7 @@ class OrcApp(AttentionMixin, App[None]):
 
     @work(group="schedule-action", exit_on_error=False)
     async def _schedule_action(self, message: object) -> None:
-        from core.room import Sender
+        from core.api import Sender
 
         timeline = self.query_one(ScheduleTimeline)
         schedules = self.room.schedules

@@ -12,9 +12,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import work
 from textual.binding import Binding, BindingType
 
-from core.errors import OrcError
-from core.room_state import RoomState
-from core.topology import Pane
+from core.api import OrcError, Pane, RoomState
 from tui.adopt_dialog import AdoptScreen
 from tui.inbox import NEEDS_YOU, InboxScreen
 from tui.notifications import AttentionAlerts
@@ -23,8 +21,7 @@ from tui.why_screen import WhyScreen
 if TYPE_CHECKING:
     from textual.app import App
 
-    from core.room import Room
-    from core.room_state import AgentView
+    from core.api import AgentView, Room
     from tui.agent_tree import AgentTree
     from tui.composer import Composer
 

@@ -19,7 +19,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from core.checkpointer import Checkpoint
+from core.api import Checkpoint
 from tui.dialogs import ConfirmScreen, Field, FormScreen
 
 

@@ -18,8 +18,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static, TextArea
 
-from core.delivery import DeliveryResult
-from core.room_state import AgentView, RoomState
+from core.api import AgentView, DeliveryResult, RoomState
 from tui.tree_model import descendants
 
 SCOPES = ("agent", "subtree", "role", "team", "all")

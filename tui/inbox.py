@@ -23,12 +23,11 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from core.room_state import AgentView, RoomState
-from core.screen_text import visible_lines
+from core.api import AgentView, RoomState, visible_lines
 from tui.tree_model import parent_of
 
 if TYPE_CHECKING:
-    from core.delivery import DeliveryResult
+    from core.api import DeliveryResult
 
 NEEDS_YOU = ("waiting", "error")
 EXCERPT_LINES = 4  # the matched line and what follows it (an approval prompt's options)

@@ -14,12 +14,11 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from core.errors import BadInput, OrcError
-from core.memory import MemoryHit
+from core.api import BadInput, MemoryHit, OrcError
 from tui.time_travel import TimeTravelScreen, moment
 
 if TYPE_CHECKING:
-    from core.memory import Memory
+    from core.api import Memory
 
 DEBOUNCE = 0.25  # seconds of no typing before a search runs
 LIMIT = 200

@@ -1,5 +1,6 @@
 """Toasts and the terminal bell when an agent starts needing a person (it entered `waiting`,
-`error` or `exited`), switched by the `[notify]` config's `toast` and `bell` (core/notifier.py).
+`error` or `exited`), switched by the `[notify]` config's `toast` and `bell`
+(core/services/notifier.py).
 
 The room's notifier hands over each wanted transition once; an agent that flaps (a prompt
 redrawn, waiting → working → waiting within seconds) would still toast again and again, so a
@@ -14,8 +15,7 @@ from typing import Literal
 
 from textual.app import App
 
-from core.notifier import NotifyConfig
-from core.room_state import Transition
+from core.api import NotifyConfig, Transition
 
 COOLDOWN = 10.0  # seconds during which the same pane entering the same state is not re-toasted
 SEVERITY: dict[str, Literal["information", "warning", "error"]] = {

@@ -12,11 +12,10 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.paths import data_dir, private_dir
-from core.snapshot import SnapshotResult, timestamped_path
+from core.api import SnapshotResult, data_dir, private_dir, timestamped_path
 
 if TYPE_CHECKING:
-    from core.room import Room
+    from core.api import Room
 
 DIR_ENV = "ORC_SNAPSHOT_DIR"
 

@@ -18,12 +18,11 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from core.errors import OrcError
-from core.pane_history import PaneScreen
+from core.api import OrcError, PaneScreen
 from tui.preview import decode
 
 if TYPE_CHECKING:
-    from core.memory import Memory
+    from core.api import Memory
 
 
 def moment(at: float) -> str:

@@ -20,8 +20,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from core.scheduler import Schedule
-from core.when import format_duration, moment_text
+from core.api import Schedule, format_duration, moment_text
 from tui.dialogs import ConfirmScreen, Field, FormScreen
 
 MARKS = {

@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from core.daemon_window import is_daemon_window
-from core.room_state import AgentView, RoomState
+from core.api import AgentView, RoomState, is_daemon_window
 
 UNMANAGED = "unmanaged"
 ORC_OWN = "orc"

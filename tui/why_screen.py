@@ -1,6 +1,7 @@
 """`w`: why orc thinks the selected agent is in its state — the rule or event that decided it,
 the evidence (the matched line) and since when — kept live while open. When the verdict is
-wrong, `f` saves the pane's screen as a fixture (core.screen_fixture), named after the state the
+wrong, `f` saves the pane's screen as a fixture (core.services.screen_fixture), named after the
+state the
 person says it really was, so the rule that got it wrong gets a test.
 """
 
@@ -20,20 +21,18 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from core.errors import OrcError
-from core.room_state import AgentView
-from core.screen_fixture import save_screen_fixture
-from core.status import STATES, kind_of_pane
+from core.api import STATES, AgentView, OrcError, kind_of_pane, save_screen_fixture
 
 if TYPE_CHECKING:
-    from core.room import Room
+    from core.api import Room
 
 UNSORTED = ""  # the picker's answer for "I don't know what it really was"
 LIVE_EVERY = 0.5  # seconds between re-reads of the room's latest state while open
 
 
 def explain_rule(rule: str) -> str:
-    """A reader's gloss of where a rule comes from (see core/status.py's order of evidence)."""
+    """A reader's gloss of where a rule comes from (see core/agents/status.py's order of
+    evidence)."""
     source, _, name = rule.partition(":")
     if source == "hook":
         return f"the agent's own hook event '{name}' (orc hook)"

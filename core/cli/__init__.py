@@ -1,4 +1,5 @@
-"""The `orc` command line (DESIGN.md §3). Each command group lives in its own module.
+"""The `orc` command line (docs/ARCHITECTURE.md, Adding a CLI command).
+Each command group lives in its own module.
 
 Errors are one line on stderr: exit 2 for bad input, 1 for a failed action, never a traceback.
 """
@@ -13,7 +14,7 @@ from click.shell_completion import CompletionItem
 
 from core.cli.context import Config
 from core.errors import OrcError
-from core.tmux_client import TmuxServerAddress
+from core.tmux.client import TmuxServerAddress
 
 # command name -> (the module under core/cli that registers it, its one-line help). A module is
 # loaded only when its command runs, so each call imports just what it needs (agents call

@@ -1,4 +1,4 @@
-"""`orc answer AGENT CHOICE`: answer the prompt on an agent's screen (core/answer.py)."""
+"""`orc answer AGENT CHOICE`: answer the prompt on an agent's screen (core/agents/answer.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from dataclasses import asdict
 
 import click
 
+from core.agents.delivery import DeliveryResult
 from core.cli.context import calling_sender, run_with_room
-from core.delivery import DeliveryResult
 from core.errors import ActionFailed
 from core.room import Room
 

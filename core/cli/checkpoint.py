@@ -1,4 +1,4 @@
-"""`orc checkpoint`: take a git checkpoint, list them, restore one (DESIGN.md §3).
+"""`orc checkpoint`: take a git checkpoint, list them, restore one.
 
 `orc checkpoint` and `orc checkpoint REPO` take one: the group runs `take` whenever its first
 argument is not one of its subcommands (so a directory literally named `log` is `./log`).
@@ -12,11 +12,11 @@ from dataclasses import asdict
 
 import click
 
-from core.checkpointer import Checkpoint
 from core.cli.context import calling_sender, run_with_room
 from core.cli.table import render_table
 from core.errors import BadInput
 from core.room import Room
+from core.services.checkpoints.checkpointer import Checkpoint
 from core.when import moment_text
 
 

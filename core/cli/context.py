@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from core.database_error import database_error
-from core.tmux_client import TmuxServerAddress
+from core.store.database_error import database_error
+from core.tmux.client import TmuxServerAddress
 
 if TYPE_CHECKING:
     from core.room import Room, Sender
@@ -53,7 +53,7 @@ def run_with_room(work: Callable[[Room], Awaitable[T]]) -> T:
 async def calling_sender(room: Room) -> Sender:
     """The pane the CLI runs in (an agent calling `orc`), or a person outside tmux."""
     from core.room import Sender
-    from core.topology import read_topology
+    from core.tmux.topology import read_topology
 
     pane_id = os.environ.get("TMUX_PANE")
     if not pane_id:

@@ -17,10 +17,10 @@ import click
 
 import core
 from core.cli.context import config, run_with_room
-from core.daemon_window import SESSION, WINDOW
 from core.errors import ActionFailed
 from core.room import Room
-from core.spawn import WindowSpec, spawn_window
+from core.teams.daemon_window import SESSION, WINDOW
+from core.tmux.spawn import WindowSpec, spawn_window
 from core.when import format_duration, parse_duration
 
 READY = "orc daemon: running"

@@ -1,7 +1,7 @@
 """`orc memory`: notes from people and agents, and search over everything the room saw.
 
 What `search` and `screen` print leaves the database (an agent reads it into its model's
-context), so it is redacted like a snapshot (core/redaction.py) unless `--no-redact`.
+context), so it is redacted like a snapshot (core/services/redaction.py) unless `--no-redact`.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from pydantic import BaseModel, StringConstraints, ValidationError
 
 from core.cli.context import calling_sender, run_with_room
 from core.errors import BadInput
-from core.memory import KINDS, NOTE_MAX, TAG_MAX, MemoryHit, MemoryStats
-from core.pane_history import PaneScreen
-from core.record_id import MAX_ID
-from core.redaction import Redactor
 from core.room import Room
+from core.services.memory.memory import KINDS, NOTE_MAX, TAG_MAX, MemoryHit, MemoryStats
+from core.services.memory.pane_history import PaneScreen
+from core.services.redaction import Redactor
+from core.store.record_id import MAX_ID
 from core.when import format_duration, moment_text
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TAG_MAX)]

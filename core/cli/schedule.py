@@ -13,9 +13,9 @@ import click
 
 from core.cli.context import calling_sender, config, run_with_room
 from core.cli.table import render_table
-from core.record_id import parse_id
 from core.room import Room
-from core.scheduler import Schedule
+from core.services.scheduler import Schedule
+from core.store.record_id import parse_id
 from core.when import format_duration, moment_text, parse_duration
 
 NOTE_WIDTH = 48

@@ -8,8 +8,8 @@ from dataclasses import asdict
 
 import click
 
+from core.agents.delivery import DeliveryResult
 from core.cli.context import calling_sender, run_with_room
-from core.delivery import DeliveryResult
 from core.errors import ActionFailed, BadInput
 from core.room import Room
 

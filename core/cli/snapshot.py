@@ -8,7 +8,7 @@ import click
 
 from core.cli.context import run_with_room
 from core.room import Room
-from core.snapshot import DEFAULT_LINES, FORMATS, MAX_LINES, SnapshotResult, export
+from core.services.snapshot import DEFAULT_LINES, FORMATS, MAX_LINES, SnapshotResult, export
 
 
 @click.command("snapshot")

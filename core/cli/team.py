@@ -11,15 +11,16 @@ from pathlib import Path
 import click
 
 from core.cli.context import config, run_with_room
-from core.deploy import READY_TIMEOUT, plan_lines, take_down, team_panes
 from core.errors import BadInput
 from core.paths import default_db_path
 from core.room import Room
-from core.spawn import session_exists
-from core.team_spec import load_spec
-from core.team_watch import watch_spec
-from core.tmux_client import TmuxClient
-from core.topology import Pane
+from core.teams.adopt import adopt
+from core.teams.deploy import READY_TIMEOUT, plan_lines, take_down, team_panes, up
+from core.teams.team_spec import load_spec
+from core.teams.team_watch import watch_spec
+from core.tmux.client import TmuxClient
+from core.tmux.spawn import session_exists
+from core.tmux.topology import Pane
 
 
 def _progress(message: str) -> None:
@@ -49,7 +50,7 @@ def up_command(spec_file: str, dry_run: bool, replace: bool, watch: bool, timeou
         return
 
     async def work(room: Room) -> None:
-        await room.deploy(spec, replace=replace, progress=_progress, ready_timeout=timeout)
+        await up(room, spec, replace=replace, progress=_progress, ready_timeout=timeout)
         if watch:
             await watch_spec(room, path, spec, progress=_progress, ready_timeout=timeout)
 
@@ -86,7 +87,7 @@ def down_command(team: str, yes: bool) -> None:
 def adopt_command(target: str, name: str, role: str, parent: str | None, kind: str | None) -> None:
     """Give the pane TARGET an identity (sets pane options only)."""
     pane = run_with_room(
-        lambda room: room.adopt(target, name=name, role=role, parent=parent, kind=kind)
+        lambda room: adopt(room, target, name=name, role=role, parent=parent, kind=kind)
     )
     under = f", reports to {pane.orc_parent}" if pane.orc_parent else ""
     click.echo(
@@ -102,7 +103,7 @@ def adopt_command(target: str, name: str, role: str, parent: str | None, kind: s
 @click.option("--timeout", type=float, default=READY_TIMEOUT, hidden=True)
 def demo_command(no_ui: bool, take_it_down: bool, socket: str | None, timeout: float) -> None:
     """A team of seven fake agents on tmux socket 'orc-demo', then the control room."""
-    from core.demo import DEMO_SOCKET, demo_down, demo_up
+    from core.teams.demo import DEMO_SOCKET, demo_down, demo_up
 
     socket = socket or DEMO_SOCKET
     if take_it_down:

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from core.spawn import Identity, WindowSpec, spawn_window
-from core.tmux_client import TmuxClient
+from core.tmux.client import TmuxClient
+from core.tmux.spawn import Identity, WindowSpec, spawn_window
 from tests.realagents.install import agents_dir
 
 BINARIES = {

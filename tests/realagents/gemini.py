@@ -36,11 +36,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from core.input_line import read_input
-from core.pattern_packs import Pack, load_packs
-from core.spawn import Identity
-from core.status import match_screen
-from core.tmux_client import TmuxClient
+from core.agents.input_line import read_input
+from core.agents.pattern_packs import Pack, load_packs
+from core.agents.status import match_screen
+from core.tmux.client import TmuxClient
+from core.tmux.spawn import Identity
 from tests.realagents.bed import AgentPane, agent_env, require_agent, start_agent
 from tests.realagents.mockapi import (
     Drop,
@@ -321,7 +321,7 @@ def _pack() -> Pack:
 
 def input_text(screen: str) -> str | None:
     """What is typed in the input box ('' when it shows the placeholder), or None when no input
-    box is on screen; read with orc's own [input] table (core/patterns/gemini.toml)."""
+    box is on screen; read with orc's own [input] table (core/agents/patterns/gemini.toml)."""
     state = read_input(_pack(), screen)
     return None if state is None else state.text
 

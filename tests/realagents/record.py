@@ -14,8 +14,8 @@ the state orc must see (`waiting-bash-approval`, `idle-after-error` ...). Files 
 
 When an agent's UI changes (they ship every few weeks): bump its pin in tests/realagents/npm or
 tests/realagents/aider-requirements.txt, run `python -m tests.realagents.install`, re-record
-the kind, read the diff of the fixtures, and fix core/patterns/<kind>.toml until
-tests/test_status_rules.py passes again.
+the kind, read the diff of the fixtures, and fix core/agents/patterns/<kind>.toml until
+tests/unit/test_status_rules.py passes again.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.tmux_client import TmuxClient, TmuxServerAddress
+from core.tmux.client import TmuxClient, TmuxServerAddress
 from tests.realagents.bed import AgentPane
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "screens"

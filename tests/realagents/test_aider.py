@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from core import Room
-from core.input_line import read_input
+from core.agents.input_line import read_input
 from core.room_state import AgentView
-from core.tmux_client import TmuxClient
+from core.tmux.client import TmuxClient
 from tests.realagents import aider
 from tests.realagents.bed import require_agent
 from tests.realagents.mockapi import Fail, MockAPI, Reply, Stall

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from core import Room
-from core.claude_hooks import EVENTS
-from core.deploy import up
+from core.agents.claude_hooks import EVENTS
 from core.room_state import AgentView
-from core.team_spec import load_spec
-from core.tmux_client import TmuxClient
+from core.teams.deploy import up
+from core.teams.team_spec import load_spec
+from core.tmux.client import TmuxClient
 from tests.realagents import claude
 from tests.realagents.bed import AgentPane, require_agent
 from tests.realagents.mockapi import Drop, Fail, MockAPI, Reply, Stall, ToolCall
@@ -151,7 +151,7 @@ async def after_hook(pane: AgentPane, event: str, since: str, timeout: float = 2
 
 async def spinner_gone(pane: AgentPane) -> None:
     """Claude runs Stop a moment before it redraws without its spinner; a spinner drawn after
-    an event rightly outranks it (core/status.py), so the check waits for the redraw."""
+    an event rightly outranks it (core/agents/status.py), so the check waits for the redraw."""
     await pane.wait_for("esc to interrupt", gone=True)
 
 

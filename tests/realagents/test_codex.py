@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from core.codex_hooks import codex_notify_argv
-from core.deploy import take_down
+from core.agents.codex_hooks import codex_notify_argv
 from core.room import Room
-from core.tmux_client import TmuxClient
+from core.teams.deploy import take_down
+from core.tmux.client import TmuxClient
 from tests.realagents import codex
 from tests.realagents.bed import AgentPane, require_agent
 from tests.realagents.mockapi import Fail, MockAPI, Reply, Stall
@@ -133,7 +133,7 @@ async def test_down_leaves_no_codex_process(
 async def test_notify_hook_reports_a_finished_turn(
     client: TmuxClient, room: Room, agent_home: Path, workdir: Path, db_path: Path
 ) -> None:
-    """`orc up` gives Codex orc's notify hook on its command line (core/codex_hooks.py): each
+    """`orc up` gives Codex orc's notify hook on its command line (core/agents/codex_hooks.py): each
     finished turn reaches the room as a hook event, and the screen still decides while it
     works and when a dialog shows after the event."""
     args = codex_notify_argv(room.address, db_path)

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from core import Room
-from core.deploy import take_down, up
-from core.process_tree import descendants
-from core.team_spec import load_spec
-from core.tmux_client import TmuxClient
+from core.teams.deploy import take_down, up
+from core.teams.team_spec import load_spec
+from core.tmux.client import TmuxClient
+from core.tmux.process_tree import descendants
+from tests.integration.test_schedule import leading
 from tests.realagents import aider, claude, codex, gemini
 from tests.realagents.bed import agent_env, require_agent
 from tests.realagents.mockapi import MockAPI
-from tests.test_schedule import leading
 
 pytestmark = pytest.mark.timeout(420)
 KINDS = ("claude", "codex", "gemini", "aider")

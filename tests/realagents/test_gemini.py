@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 
 from core import Room
-from core.answer import answer
-from core.deploy import take_down
-from core.input_line import read_input
-from core.process_tree import descendants
+from core.agents.answer import answer
+from core.agents.input_line import read_input
 from core.room_state import AgentStatus
-from core.tmux_client import TmuxClient
+from core.teams.deploy import take_down
+from core.tmux.client import TmuxClient
+from core.tmux.process_tree import descendants
 from tests.realagents import gemini
 from tests.realagents.bed import AgentPane, require_agent
 from tests.realagents.mockapi import Fail, MockAPI, Reply, Stall

@@ -1,0 +1,23 @@
+"""orc's hook for a Codex agent: its `notify` program, given on its command line (`-c`).
+
+Codex runs the `notify` argv with a JSON payload as the last argument when a turn completes
+(`agent-turn-complete`), so a deployed Codex reports `idle` to orc (`orc hook idle PAYLOAD`,
+core/agents/hook_events.py) without orc editing the user's ~/.codex/config.toml. It is the only
+event
+Codex offers; the screen rules decide the rest, and a screen that moves on after the event
+overrules it (core/agents/status.py).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from core.agents.claude_hooks import orc_argv
+from core.tmux.client import TmuxServerAddress
+
+
+def codex_notify_argv(address: TmuxServerAddress, db_path: Path) -> list[str]:
+    """Arguments to append to a Codex agent's argv so each finished turn reports `idle`."""
+    command = [*orc_argv(), *address.argv(), "--db", str(db_path), "hook", "idle"]
+    return ["-c", f"notify={json.dumps(command)}"]  # a JSON array of strings is TOML too

@@ -1,0 +1,268 @@
+"""A small terminal program that behaves like a coding-agent TUI, for the demo and the tests.
+
+Like Claude Code it runs in raw mode, enables bracketed paste, keeps an input line at the bottom,
+shows a spinner while "working" after a message is submitted, an idle prompt otherwise, and an
+approval dialog on request (`/approve`). `--record FILE` appends every submitted message as a JSON
+line, byte-exact, so tests can compare what arrived with what was sent.
+
+Commands typed into it: /approve (show a yes/no dialog), /error (print an API error),
+/work N (work for N seconds), /exit (quit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import codecs
+import contextlib
+import json
+import os
+import signal
+import sys
+import termios
+import time
+import tty
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+PASTE_START = "\x1b[200~"
+PASTE_END = "\x1b[201~"
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+PROMPT = "> "
+
+
+class FakeAgent:
+    def __init__(self, name: str, record: Path | None, work: float, swallow_enter: int = 0) -> None:
+        self.name = name
+        self.swallow_enter = swallow_enter  # like an autocomplete popup eating the Enter
+        self.record = record
+        self.work_seconds = work
+        self.log: list[str] = [f"fake agent {name} ready. Type a message and press Enter."]
+        self.input = ""
+        self.pending = ""  # undecoded escape sequence / paste in progress
+        self.in_paste = False
+        self.busy_until = 0.0
+        self.busy_label = ""
+        self.queue: list[str] = []
+        self.dialog = False
+        self.running = True
+        self.on_submit: list[Callable[[str], None]] = []
+
+    # -- state ----------------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return time.monotonic() < self.busy_until
+
+    def start_work(self, seconds: float, label: str) -> None:
+        self.busy_until = time.monotonic() + seconds
+        self.busy_label = label
+
+    def submit(self, text: str) -> None:
+        if self.record is not None:
+            with self.record.open("a", encoding="utf-8") as f:
+                f.write(json.dumps({"text": text, "at": time.time()}, ensure_ascii=False) + "\n")
+        shown = text.replace("\n", " ↵ ")
+        self.log.append(f"› {shown[:200]}{'…' if len(shown) > 200 else ''}")
+        for hook in self.on_submit:
+            hook(text)
+        command, _, arg = text.strip().partition(" ")
+        if command == "/exit":
+            self.running = False
+        elif command == "/approve":
+            self.dialog = True
+        elif command == "/error":
+            self.log.append("API Error: 429 rate_limit_error: rate limit exceeded, retry later")
+        elif command == "/work":
+            self.start_work(float(arg or self.work_seconds), "Working")
+        else:
+            self.start_work(self.work_seconds, "Thinking")
+
+    def finish_work(self) -> None:
+        if self.busy_label:
+            self.log.append(f"✓ done ({self.busy_label.lower()})")
+            self.busy_label = ""
+        if self.queue:
+            self.submit(self.queue.pop(0))
+
+    # -- input ----------------------------------------------------------------------------------
+
+    def feed(self, chunk: str) -> None:
+        data = self.pending + chunk
+        self.pending = ""
+        i = 0
+        while i < len(data):
+            if self.in_paste:
+                end = data.find(PASTE_END, i)
+                if end < 0:
+                    # keep a possible partial end marker for the next read
+                    keep = max(i, len(data) - len(PASTE_END) + 1)
+                    self.input += data[i:keep]
+                    self.pending = data[keep:]
+                    return
+                self.input += data[i:end]
+                self.in_paste = False
+                i = end + len(PASTE_END)
+                continue
+            ch = data[i]
+            if ch == "\x1b":
+                seq_end = self._escape_end(data, i)
+                if seq_end is None:
+                    self.pending = data[i:]
+                    return
+                seq = data[i:seq_end]
+                if seq == PASTE_START:
+                    self.in_paste = True
+                i = seq_end
+                continue
+            self.key(ch)
+            i += 1
+
+    @staticmethod
+    def _escape_end(data: str, i: int) -> int | None:
+        if i + 1 >= len(data):
+            return None
+        if data[i + 1] != "[":
+            return i + 2
+        j = i + 2
+        while j < len(data):
+            if "\x40" <= data[j] <= "\x7e":
+                return j + 1
+            j += 1
+        return None
+
+    def key(self, ch: str) -> None:
+        if self.dialog:
+            if ch in "12\r":
+                answer = "approved" if ch in "1\r" else "denied"
+                self.dialog = False
+                self.log.append(f"✓ {answer}")
+                self.start_work(self.work_seconds, "Applying")
+            return
+        if ch in "\r\n" and self.swallow_enter > 0:
+            self.swallow_enter -= 1
+            return
+        if ch in "\r\n":
+            text, self.input = self.input, ""
+            if text:
+                if self.busy:
+                    self.queue.append(text)
+                    self.log.append(f"(queued) {text[:60]}")
+                else:
+                    self.submit(text)
+        elif ch in "\x7f\x08":
+            self.input = self.input[:-1]
+        elif ch == "\x03":
+            self.input = ""
+        elif ch == "\x04" and not self.input:
+            self.running = False
+        elif ch == "\t" or ch >= " ":
+            self.input += ch
+
+    # -- drawing --------------------------------------------------------------------------------
+
+    def frame(self, width: int, height: int) -> str:
+        shown = self.input.replace("\n", "↵")
+        room = max(10, width * 3 - len(PROMPT) - 2)
+        if len(shown) > room:
+            shown = "…" + shown[-room:]
+        input_line = PROMPT + shown
+        input_rows = max(1, -(-len(input_line) // width))
+        if self.dialog:
+            bottom = ["Do you want to proceed?", " ❯ 1. Yes", "   2. No"]
+        elif self.busy:
+            spin = SPINNER[int(time.monotonic() * 10) % len(SPINNER)]
+            left = self.busy_until - time.monotonic()
+            bottom = [f"{spin} {self.busy_label}… ({left:.0f}s · esc to interrupt)"]
+        else:
+            bottom = [""]
+        header = f"● {self.name} · fake agent"
+        log_rows = max(0, height - 1 - len(bottom) - input_rows - 1)
+        body = [line[:width] for line in self.log[-log_rows:]] if log_rows else []
+        body = [""] * (log_rows - len(body)) + body  # newest lines sit on the input, as in agents
+        rows = [header[:width], *body, *(b[:width] for b in bottom), "─" * width]
+        # Home + erase-to-end-of-line per row, never a full clear: tmux would push every cleared
+        # screen into the scrollback, and the history would grow while nothing happens.
+        return "\x1b[H" + "".join(r + "\x1b[K\r\n" for r in rows) + input_line + "\x1b[J"
+
+
+async def main_async(
+    agent: FakeAgent, background: Callable[[FakeAgent], Awaitable[None]] | None = None
+) -> None:
+    fd = sys.stdin.fileno()
+    loop = asyncio.get_running_loop()
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    dirty = asyncio.Event()
+    dirty.set()
+
+    def readable() -> None:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            data = b""
+        if not data:
+            agent.running = False
+        agent.feed(decoder.decode(data))
+        dirty.set()
+
+    loop.add_reader(fd, readable)
+    loop.add_signal_handler(signal.SIGWINCH, dirty.set)
+    was_busy = False
+    task = asyncio.ensure_future(background(agent)) if background else None
+    try:
+        while agent.running:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(dirty.wait(), 0.1)
+            redraw = dirty.is_set() or agent.busy or was_busy
+            dirty.clear()
+            if was_busy and not agent.busy:
+                agent.finish_work()
+            was_busy = agent.busy
+            if not redraw:
+                continue  # idle: draw nothing, so the pane shows no activity
+            size = os.get_terminal_size(sys.stdout.fileno())
+            sys.stdout.write(agent.frame(size.columns, size.lines))
+            sys.stdout.flush()
+    finally:
+        if task is not None:
+            task.cancel()
+        loop.remove_reader(fd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="orc-fake-agent", description=__doc__.splitlines()[0])
+    parser.add_argument("--name", default=os.environ.get("ORC_AGENT_NAME", "agent"))
+    parser.add_argument("--record", type=Path, help="append each submitted message as JSON")
+    parser.add_argument("--work", type=float, default=1.5, help="seconds of work per message")
+    parser.add_argument(
+        "--swallow-enter", type=int, default=0, help="ignore the first N Enter keys"
+    )
+    parser.add_argument(
+        "--demo",
+        nargs="?",
+        const="",
+        metavar="TRAITS",
+        help="act like a demo team member (core/agents/fake_agent_demo.py); e.g. 'approvals'",
+    )
+    args = parser.parse_args(argv)
+    agent = FakeAgent(args.name, args.record, args.work, args.swallow_enter)
+    background = None
+    if args.demo is not None:
+        from core.agents.fake_agent_demo import behaviour
+
+        background = behaviour(args.demo)
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    sys.stdout.write("\x1b[?2004h")
+    try:
+        tty.setraw(fd)
+        asyncio.run(main_async(agent, background))
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        sys.stdout.write("\x1b[?2004l\r\n")
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

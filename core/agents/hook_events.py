@@ -1,0 +1,143 @@
+"""Events an agent reports about itself (`orc hook EVENT`), the strongest evidence of its state.
+
+Each event is written to the store's `events` table first (the record), then mirrored into the
+pane's own options (`@orc-hook-state`, `-event`, `-at`, `-note`). The detector reads those options
+from the topology call every refresh already makes, so hook evidence costs the refresh path
+nothing: no extra query, no extra fork. Options also travel with the pane, so every orc process on
+the tmux server sees them whichever database it opened, and they survive orc restarts.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from core.errors import BadInput
+from core.store.database import Store
+from core.tmux.client import TmuxClient
+
+# Claude Code's hook names (settings.json "hooks"), then generic names for any other agent.
+CLAUDE_EVENTS: dict[str, str] = {
+    "SessionStart": "idle",
+    "UserPromptSubmit": "working",
+    "PreToolUse": "working",
+    "PostToolUse": "working",
+    "SubagentStop": "working",
+    "PreCompact": "working",
+    "Notification": "waiting",
+    "Stop": "idle",
+    "SessionEnd": "exited",
+}
+GENERIC_EVENTS = ("working", "idle", "waiting", "error", "exited")
+CLEAR = "clear"  # forget the hook state: screen rules decide again
+_LOOKUP = {name.lower(): state for name, state in CLAUDE_EVENTS.items()} | {
+    name: name for name in GENERIC_EVENTS
+}
+OPTIONS = ("@orc-hook-state", "@orc-hook-event", "@orc-hook-at", "@orc-hook-note")
+NOTE_MAX = 200
+PAYLOAD_MAX = 16 * 1024  # characters of a hook payload stored with its event (JSON)
+
+
+@dataclass(frozen=True)
+class HookEvent:
+    event: str  # as the agent named it
+    state: str  # what it means: working | idle | waiting | error | exited | clear
+    note: str  # a line a person can read: the agent's message or the tool it uses
+
+
+def state_for(event: str) -> str:
+    key = event.strip().lower()
+    if key == CLEAR:
+        return CLEAR
+    if key not in _LOOKUP:
+        known = ", ".join([*CLAUDE_EVENTS, *GENERIC_EVENTS, CLEAR])
+        raise BadInput(f"unknown hook event {event!r} (known: {known})")
+    return _LOOKUP[key]
+
+
+def _one_line(text: str) -> str:
+    """Safe as a tmux option value in a `list-panes -F` line: no control characters, and no
+    trailing ';' (tmux would take it for a command separator)."""
+    flat = "".join(ch if ch.isprintable() else " " for ch in text)
+    flat = " ".join(flat.split())
+    if len(flat) > NOTE_MAX:
+        flat = flat[: NOTE_MAX - 1] + "…"
+    return flat.rstrip(";").rstrip()
+
+
+def note_from(event: str, payload: dict[str, Any]) -> str:
+    """What the hook payload says, for `--why`: Claude sends `message` with a Notification and
+    `tool_name` with tool events; Codex's notify sends `type` and `last-assistant-message`; a
+    plain-text payload is kept as `text`."""
+    for key in ("message", "tool_name", "last-assistant-message", "type", "reason", "text"):
+        value = payload.get(key)
+        if isinstance(value, str) and value.strip():
+            return _one_line(f"{event}: {value}")
+    return _one_line(event)
+
+
+def parse_payload(raw: str) -> dict[str, Any]:
+    """A hook's JSON payload, or {"text": raw} when it is not a JSON object."""
+    raw = raw.strip()
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        return {"text": raw[:2000]}
+    return value if isinstance(value, dict) else {"value": value}
+
+
+def stored_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload as stored with its event: whole up to PAYLOAD_MAX characters of JSON, else
+    its beginning (a tool's whole output in every PostToolUse would fill the database)."""
+    text = json.dumps(payload, ensure_ascii=False)
+    if len(text) <= PAYLOAD_MAX:
+        return payload
+    return {"truncated": True, "chars": len(text), "head": text[:PAYLOAD_MAX]}
+
+
+def hook_event(event: str, payload: dict[str, Any] | None = None) -> HookEvent:
+    state = state_for(event)
+    return HookEvent(event.strip(), state, note_from(event.strip(), payload or {}))
+
+
+async def pane_name(client: TmuxClient, pane_id: str) -> str:
+    """The pane's @orc-name ('' if unmanaged); BadInput if the pane is not on this server."""
+    if not pane_id.startswith("%") or not (pane_id[1:].isascii() and pane_id[1:].isdigit()):
+        raise BadInput(f"not a pane id: {pane_id!r} (expected %N)")
+    result = await client.run(
+        "display-message", "-p", "-t", pane_id, "#{pane_id}\x1f#{@orc-name}", check=False
+    )
+    found, _, name = result.stdout.rstrip("\n").partition("\x1f")
+    if result.returncode != 0 or found != pane_id:
+        raise BadInput(f"pane {pane_id} is not on this tmux server")
+    return name
+
+
+async def record_hook(
+    store: Store,
+    client: TmuxClient,
+    pane_id: str,
+    hook: HookEvent,
+    payload: dict[str, Any] | None = None,
+) -> int:
+    """Store the event, then mirror it into the pane's options; returns the event id."""
+    name = await pane_name(client, pane_id)
+    now = time.time()
+    data = {"event": hook.event, "state": hook.state, "note": hook.note}
+    if payload:
+        data["payload"] = stored_payload(payload)
+    event_id = await store.add_event("hook", agent=name or None, pane_id=pane_id, data=data, at=now)
+    if hook.state == CLEAR:
+        commands = [["set-option", "-p", "-u", "-t", pane_id, option] for option in OPTIONS]
+    else:
+        values = (hook.state, _one_line(hook.event), f"{now:.3f}", hook.note)
+        commands = [
+            ["set-option", "-p", "-t", pane_id, option, value]
+            for option, value in zip(OPTIONS, values, strict=True)
+        ]
+    await client.run_chain(commands)
+    return event_id

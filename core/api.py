@@ -1,0 +1,65 @@
+"""What the control room (tui/) may use of the core: the facade and the types it publishes.
+
+The TUI imports from here (or from `core`) only; a forbidden contract in pyproject.toml keeps it
+from reaching into core's subpackages, so the core can be rearranged behind this list
+(docs/ARCHITECTURE.md, Layers).
+"""
+
+from __future__ import annotations
+
+from core.agents.agent_kind import KINDS
+from core.agents.delivery import DeliveryResult, Sender
+from core.agents.screen_text import visible_lines
+from core.agents.status import STATES, kind_of_pane
+from core.errors import ActionFailed, BadInput, OrcError
+from core.paths import data_dir, private_dir
+from core.room import Room
+from core.room_state import AgentView, RoomState, Transition
+from core.services.checkpoints.checkpointer import Checkpoint
+from core.services.memory.memory import Memory, MemoryHit
+from core.services.memory.pane_history import PaneScreen
+from core.services.notifier import NotifyConfig
+from core.services.scheduler import Schedule
+from core.services.screen_fixture import save_screen_fixture
+from core.services.snapshot import SnapshotResult, timestamped_path
+from core.store.settings import Settings
+from core.teams.adopt import adopt
+from core.teams.daemon_window import is_daemon_window
+from core.tmux.client import TmuxServerAddress
+from core.tmux.topology import Pane
+from core.when import format_duration, moment_text, parse_duration
+
+__all__ = [
+    "KINDS",
+    "STATES",
+    "ActionFailed",
+    "AgentView",
+    "BadInput",
+    "Checkpoint",
+    "DeliveryResult",
+    "Memory",
+    "MemoryHit",
+    "NotifyConfig",
+    "OrcError",
+    "Pane",
+    "PaneScreen",
+    "Room",
+    "RoomState",
+    "Schedule",
+    "Sender",
+    "Settings",
+    "SnapshotResult",
+    "TmuxServerAddress",
+    "Transition",
+    "adopt",
+    "data_dir",
+    "format_duration",
+    "is_daemon_window",
+    "kind_of_pane",
+    "moment_text",
+    "parse_duration",
+    "private_dir",
+    "save_screen_fixture",
+    "timestamped_path",
+    "visible_lines",
+]

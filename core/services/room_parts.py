@@ -1,0 +1,43 @@
+"""The parts of the room a service may use, as small protocols that core.room.Room satisfies.
+
+A service names the parts it needs (the store, the tmux client, the lease, the published state)
+and so depends on them, not on the facade that composes it: core.services may not import
+core.room (the layers in pyproject.toml, docs/ARCHITECTURE.md). Tests can hand a service any
+object with these parts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from core.room_state import RoomState
+    from core.store.database import Store
+    from core.store.lease import Lease
+    from core.tmux.client import TmuxClient
+
+
+class WithStore(Protocol):
+    """The open SQLite store (core/store/database.py)."""
+
+    @property
+    def store(self) -> Store: ...
+
+
+class WithClient(Protocol):
+    """The batched tmux client (core/tmux/client.py)."""
+
+    client: TmuxClient
+
+
+class WithLease(Protocol):
+    """The leader lease (core/store/lease.py): leader-only work checks `lease.held`."""
+
+    @property
+    def lease(self) -> Lease: ...
+
+
+class WithState(Protocol):
+    """The last published RoomState (core/room_state.py)."""
+
+    state: RoomState

@@ -1,0 +1,442 @@
+"""The whole room in one file, safe to hand to someone else: `orc snapshot`, the UI's export key.
+
+Collected in a few round trips (one topology + one batched capture of every pane, then the store),
+redacted by default (core.services.redaction), rendered as Markdown (reads well on its own), JSON
+(the
+versioned schema in core/services/schemas/snapshot-v1.schema.json) or plain text, and written
+atomically
+with mode 0600 (core.atomic_file).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from core.atomic_file import write_atomic
+from core.errors import BadInput
+from core.room_state import AgentView
+from core.services.redaction import Redactor
+from core.services.room_parts import WithClient, WithState, WithStore
+from core.tmux.capture import capture_panes
+from core.when import moment_text
+
+if TYPE_CHECKING:
+    from core.room_state import RoomState
+    from core.services.checkpoints.checkpointer import Checkpointer
+    from core.services.memory.memory import Memory
+    from core.services.scheduler import Scheduler
+
+SCHEMA_VERSION = 1
+SCHEMA_RESOURCE = "schemas/snapshot-v1.schema.json"
+FORMATS = ("md", "json", "txt")
+DEFAULT_LINES = 50
+MAX_LINES = 100_000
+FRESH = 5.0  # seconds: a room state newer than this is used as is, not refreshed
+_BACKTICKS = re.compile(r"`+")
+
+
+class SnapshotRoom(WithStore, WithClient, WithState, Protocol):
+    """What an export reads of the room: state, tmux, store and the services' records."""
+
+    async def refresh(self) -> RoomState: ...
+
+    @property
+    def schedules(self) -> Scheduler: ...
+
+    @property
+    def checkpoints(self) -> Checkpointer: ...
+
+    @property
+    def memory(self) -> Memory: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class SnapshotResult:
+    path: Path | None  # None when the text was returned (stdout) instead of written
+    text: str | None
+    bytes: int
+    redactions: int
+    format: str
+
+
+def schema() -> dict[str, Any]:
+    """The JSON schema of `--format json` (versioned: `version` in the output names it)."""
+    text = (resources.files("core.services") / SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def format_for(path: Path | None, fmt: str | None) -> str:
+    """The format asked for, or guessed from the file's suffix (Markdown otherwise)."""
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise BadInput(f"unknown format {fmt!r}: use {', '.join(FORMATS)}")
+        return fmt
+    suffix = path.suffix.lower().lstrip(".") if path else ""
+    return {"json": "json", "txt": "txt", "text": "txt"}.get(suffix, "md")
+
+
+def timestamped_path(directory: Path | str, fmt: str = "md", at: float | None = None) -> Path:
+    """Where the UI's export key writes: `orc-snapshot-YYYYMMDD-HHMMSS.md` in `directory`."""
+    stamp = datetime.fromtimestamp(at or time.time()).strftime("%Y%m%d-%H%M%S")
+    return Path(directory) / f"orc-snapshot-{stamp}.{fmt}"
+
+
+async def export(
+    room: SnapshotRoom,
+    path: Path | str | None = None,
+    *,
+    fmt: str | None = None,
+    lines: int = DEFAULT_LINES,
+    redact: bool = True,
+    force: bool = False,
+) -> SnapshotResult:
+    """Collect, render and write (or return, when `path` is None) a snapshot of the room."""
+    out = Path(path) if path is not None else None
+    fmt = format_for(out, fmt)
+    if out is not None and not force and out.exists():
+        raise BadInput(f"{out} exists: use --force to overwrite it")  # before any work
+    data = await collect(room, lines=lines, redact=redact)
+    text = render(data, fmt)
+    count = int(data["redaction"]["count"])
+    if out is None:
+        return SnapshotResult(None, text, len(text.encode()), count, fmt)
+    size = write_atomic(out, _encoded(text), force=force)
+    return SnapshotResult(out, None, size, count, fmt)
+
+
+def _encoded(text: str, chunk: int = 1 << 20) -> Iterator[bytes]:
+    for i in range(0, len(text), chunk):
+        yield text[i : i + chunk].encode()
+
+
+# -- collecting ---------------------------------------------------------------------------------
+
+
+async def collect(
+    room: SnapshotRoom,
+    *,
+    lines: int = DEFAULT_LINES,
+    redact: bool = True,
+    messages: int = 50,
+    checkpoints: int = 20,
+    recent_checkins: int = 20,
+    notes: int = 20,
+) -> dict[str, Any]:
+    """The snapshot as JSON-ready data (it validates against `schema()`)."""
+    if not 0 <= lines <= MAX_LINES:
+        raise BadInput(f"--lines must be between 0 and {MAX_LINES}")
+    state = room.state
+    if not state.agents or time.time() - state.at > FRESH:
+        state = await room.refresh()
+    agents = sorted(state.agents, key=lambda a: (not a.managed, a.pane.target))
+    shots = (
+        await capture_panes(room.client, [a.pane_id for a in agents], lines, ansi=False, join=True)
+        if agents and lines > 0
+        else {}
+    )
+    scrub = Redactor(enabled=redact)
+    panes = [_pane(a, _tail(shots.get(a.pane_id, ""), lines), scrub) for a in agents]
+
+    schedules = await room.schedules.list()
+    pending = sorted((s for s in schedules if s.state == "pending"), key=lambda s: s.due_at)
+    done = sorted(
+        (s for s in schedules if s.state != "pending"),
+        key=lambda s: s.fired_at or s.due_at,
+        reverse=True,
+    )[:recent_checkins]
+    now = time.time()
+    data: dict[str, Any] = {
+        "schema": "orc-snapshot",
+        "version": SCHEMA_VERSION,
+        "generated_at": now,
+        "generated_at_iso": datetime.fromtimestamp(now).astimezone().isoformat(),
+        "server": state.server,
+        "lines": lines,
+        "redaction": {},  # filled in last, once every text has passed through `scrub`
+        "panes": panes,
+        "tree": _tree(agents),
+        "checkins": {
+            "pending": [_record(s, scrub, ("note",)) for s in pending],
+            "recent": [_record(s, scrub, ("note", "result")) for s in done],
+        },
+        "checkpoints": [
+            _record(c, scrub, ("message", "diffstat"))
+            for c in await room.checkpoints.log(limit=checkpoints)
+        ],
+        "messages": [
+            _record(m, scrub, ("text", "reason"))
+            for m in await room.store.recent_messages(limit=messages)
+        ],
+        "notes": [
+            {
+                "id": n.ref,
+                "at": n.at,
+                "kind": n.kind,
+                "agent": n.agent,
+                "tag": n.tag,
+                "text": scrub(n.text),
+            }
+            for n in await room.memory.recent_notes(notes)
+        ],
+    }
+    data["redaction"] = {"enabled": redact, "count": scrub.total, "by_rule": dict(scrub.counts)}
+    return data
+
+
+def _tail(text: str, lines: int) -> list[str]:
+    rows = [line.rstrip() for line in text.splitlines()]
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows[-lines:] if lines else []
+
+
+def _pane(agent: AgentView, lines: list[str], scrub: Redactor) -> dict[str, Any]:
+    pane = agent.pane
+    shown = scrub("\n".join(lines)).split("\n") if lines else []  # first: `scrub` learns keys
+    return {
+        "pane_id": pane.pane_id,
+        "name": agent.name,
+        "target": pane.target,
+        "managed": pane.managed,
+        "role": pane.orc_role,
+        "parent": pane.orc_parent,
+        "team": pane.orc_team,
+        "kind": pane.orc_kind,
+        "state": agent.status.state,
+        "state_rule": agent.status.rule,
+        # The evidence may quote the screen, unjoined: a wrapped key's tail on its own row.
+        "state_evidence": scrub.fragments(scrub(agent.status.evidence)),
+        "command": pane.current_command,
+        "path": pane.current_path,
+        "dead": pane.dead,
+        "lines": shown,
+    }
+
+
+def _tree(agents: list[AgentView]) -> list[dict[str, Any]]:
+    managed = [a for a in agents if a.managed]
+    names = {a.pane.orc_name for a in managed}
+    children: dict[str, list[AgentView]] = {}
+    for a in managed:
+        parent = a.pane.orc_parent if a.pane.orc_parent in names else ""
+        children.setdefault(parent, []).append(a)
+
+    def node(a: AgentView, seen: frozenset[str]) -> dict[str, Any]:
+        name = a.pane.orc_name
+        kids = [] if name in seen else children.get(name, [])
+        return {
+            "name": name,
+            "role": a.pane.orc_role,
+            "state": a.status.state,
+            "pane_id": a.pane_id,
+            "children": [node(k, seen | {name}) for k in kids],
+        }
+
+    return [node(a, frozenset()) for a in children.get("", [])]
+
+
+def _record(obj: Any, scrub: Redactor, texts: tuple[str, ...]) -> dict[str, Any]:
+    """A service's dataclass as JSON data, its free-text fields redacted."""
+    data = dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else dict(vars(obj))
+    for key in texts:
+        if isinstance(data.get(key), str):
+            data[key] = scrub(data[key])
+    return data
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+
+def render(data: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    if fmt == "md":
+        return "\n".join(_markdown(data)) + "\n"
+    if fmt == "txt":
+        return "\n".join(_plain(data)) + "\n"
+    raise BadInput(f"unknown format {fmt!r}: use {', '.join(FORMATS)}")
+
+
+def _clock(at: float | None) -> str:
+    if not at:
+        return "-"
+    return moment_text(at)
+
+
+def _redaction_line(data: dict[str, Any]) -> str:
+    red = data["redaction"]
+    if not red["enabled"]:
+        return "Redaction: OFF (--no-redact): this file may contain secrets."
+    kinds = ", ".join(f"{k} {v}" for k, v in sorted(red["by_rule"].items()))
+    return f"Redaction: {red['count']} secret(s) redacted" + (f" ({kinds})." if kinds else ".")
+
+
+def _cell(text: Any) -> str:
+    return str(text if text is not None else "-").replace("|", "\\|").replace("\n", " ↵ ")
+
+
+def _table(headers: list[str], rows: list[list[Any]]) -> list[str]:
+    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return out
+
+
+def _fence(lines: list[str]) -> str:
+    """A code fence longer than any run of backticks in the block, so the block cannot end it."""
+    block = "\n".join(lines)
+    longest = max((len(run) for run in _BACKTICKS.findall(block)), default=0) if "`" in block else 0
+    return "`" * max(3, longest + 1)
+
+
+def _tree_lines(nodes: list[dict[str, Any]], depth: int = 0) -> Iterator[str]:
+    for n in nodes:
+        yield f"{'  ' * depth}- **{n['name']}** ({n['role'] or 'no role'}): {n['state']}"
+        yield from _tree_lines(n["children"], depth + 1)
+
+
+def _checkin_rows(items: list[dict[str, Any]]) -> list[list[Any]]:
+    return [[c["id"], _clock(c["due_at"]), c["target"], c["state"], c["note"]] for c in items]
+
+
+def _markdown(data: dict[str, Any]) -> Iterator[str]:
+    yield f"# orc snapshot: {data['server']}, {_clock(data['generated_at'])}"
+    yield ""
+    yield _redaction_line(data)
+    yield ""
+    yield "## Team"
+    yield ""
+    yield from _tree_lines(data["tree"]) if data["tree"] else iter(["(no managed agents)"])
+    unmanaged = [p for p in data["panes"] if not p["managed"]]
+    if unmanaged:
+        yield ""
+        yield "Unmanaged panes: " + ", ".join(
+            f"`{p['target']}` ({p['command']}, {p['state']})" for p in unmanaged
+        )
+    yield ""
+    yield "## Check-ins"
+    yield ""
+    head = ["id", "due", "to", "state", "note"]
+    pending, recent = data["checkins"]["pending"], data["checkins"]["recent"]
+    yield "Pending:" if pending else "Pending: none."
+    if pending:
+        yield ""
+        yield from _table(head, _checkin_rows(pending))
+    yield ""
+    yield "Recent:" if recent else "Recent: none."
+    if recent:
+        yield ""
+        yield from _table(head, _checkin_rows(recent))
+    yield ""
+    yield "## Checkpoints"
+    yield ""
+    if data["checkpoints"]:
+        yield from _table(
+            ["when", "repo", "commit", "agent", "reason", "message"],
+            [
+                [
+                    _clock(c["at"]),
+                    c["repo"],
+                    str(c["commit"])[:12],
+                    c.get("agent"),
+                    c["reason"],
+                    c["message"],
+                ]
+                for c in data["checkpoints"]
+            ],
+        )
+    else:
+        yield "None."
+    yield ""
+    yield "## Recent messages"
+    yield ""
+    if data["messages"]:
+        yield from _table(
+            ["when", "from", "to", "status", "text"],
+            [
+                [
+                    _clock(m["created_at"]),
+                    m["sender"],
+                    m["agent"] or m["target"],
+                    m["status"],
+                    m["text"],
+                ]
+                for m in data["messages"]
+            ],
+        )
+    else:
+        yield "None."
+    if data["notes"]:
+        yield ""
+        yield "## Notes"
+        yield ""
+        for n in data["notes"]:
+            tag = f" #{n['tag']}" if n["tag"] else ""
+            yield f"- {_clock(n['at'])} **{n['agent'] or 'someone'}** ({n['kind']}{tag}): " + _cell(
+                n["text"]
+            )
+    yield ""
+    yield f"## Panes (last {data['lines']} lines)"
+    for p in data["panes"]:
+        yield ""
+        role = f", {p['role']}" if p["role"] else ""
+        yield f"### {p['name']} (`{p['target']}` {p['pane_id']}{role}): {p['state']}"
+        yield ""
+        if p["lines"]:
+            fence = _fence(p["lines"])
+            yield fence + "text"
+            yield from p["lines"]
+            yield fence
+        else:
+            yield "(empty)"
+
+
+def _plain(data: dict[str, Any]) -> Iterator[str]:
+    yield f"orc snapshot: {data['server']}, {_clock(data['generated_at'])}"
+    yield _redaction_line(data)
+    yield ""
+    yield "TEAM"
+    yield from (line.replace("**", "") for line in _tree_lines(data["tree"]))
+    for p in data["panes"]:
+        if not p["managed"]:
+            yield f"- {p['target']} (unmanaged, {p['command']}): {p['state']}"
+    yield ""
+    yield "CHECK-INS"
+    for label, items in (
+        ("pending", data["checkins"]["pending"]),
+        ("recent", data["checkins"]["recent"]),
+    ):
+        for c in items:
+            yield (
+                f"- [{label}] #{c['id']} {_clock(c['due_at'])} -> {c['target']} ({c['state']}): "
+                f"{_cell(c['note'])}"
+            )
+    yield ""
+    yield "CHECKPOINTS"
+    for c in data["checkpoints"]:
+        yield (
+            f"- {_clock(c['at'])} {c['repo']} {str(c['commit'])[:12]} {c['reason']}: "
+            f"{_cell(c['message'])}"
+        )
+    yield ""
+    yield "RECENT MESSAGES"
+    for m in data["messages"]:
+        yield (
+            f"- {_clock(m['created_at'])} {m['sender']} -> {m['agent'] or m['target']} "
+            f"[{m['status']}]: {_cell(m['text'])}"
+        )
+    yield ""
+    yield "NOTES"
+    for n in data["notes"]:
+        yield f"- {_clock(n['at'])} {n['agent'] or 'someone'} ({n['kind']}): {_cell(n['text'])}"
+    for p in data["panes"]:
+        yield ""
+        yield f"==== {p['name']} ({p['target']} {p['pane_id']}) {p['state']} ===="
+        yield from p["lines"]

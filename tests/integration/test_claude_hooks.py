@@ -1,0 +1,71 @@
+"""orc's hooks for Claude Code agents (core/agents/claude_hooks.py): exact orc commands, a private
+settings file, and only Claude agents get them. The real program runs them in
+tests/realagents/test_claude.py."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+from core.agents.agent_hooks import with_orc_hooks
+from core.agents.claude_hooks import EVENTS, hook_settings, settings_file
+from core.tmux.client import TmuxServerAddress
+
+ADDRESS = TmuxServerAddress(socket_name="team-x")
+
+
+def test_every_hook_is_an_exact_orc_command_for_this_server_and_database(tmp_path: Path) -> None:
+    db = tmp_path / "orc db.sqlite"  # a space: the command must still be one argument
+    hooks = hook_settings(ADDRESS, db)["hooks"]
+    assert set(hooks) == {event for event, _, _ in EVENTS}
+    reported = []
+    for entries in hooks.values():
+        for entry in entries:
+            (hook,) = entry["hooks"]
+            argv = shlex.split(hook["command"])
+            assert argv[:3] == [sys.executable, "-m", "core.cli"]
+            assert argv[3:8] == ["-L", "team-x", "--db", str(db), "hook"]
+            reported.append(argv[8])
+            assert hook["timeout"] <= 5
+    assert {e["matcher"] for e in hooks["Notification"]} == {"permission_prompt", "idle_prompt"}
+    assert "idle" in reported and "error" in reported and "waiting" in reported
+
+
+def test_the_orc_in_the_hook_runs(tmp_path: Path) -> None:
+    command = hook_settings(ADDRESS, tmp_path / "orc.sqlite")["hooks"]["Stop"][0]["hooks"][0]
+    argv = shlex.split(command["command"])[:3]
+    done = subprocess.run([*argv, "hook", "--help"], capture_output=True, text=True, cwd="/")
+    assert done.returncode == 0 and "EVENT" in done.stdout
+
+
+def test_settings_file_is_private_and_written_once(tmp_path: Path) -> None:
+    db = tmp_path / "data" / "orc.sqlite"
+    first = settings_file(ADDRESS, db)
+    assert first.parent == db.parent / "claude-settings"
+    assert stat.S_IMODE(first.stat().st_mode) == 0o600
+    assert stat.S_IMODE(first.parent.stat().st_mode) == 0o700
+    mtime = first.stat().st_mtime_ns
+    assert settings_file(ADDRESS, db) == first and first.stat().st_mtime_ns == mtime
+    assert json.loads(first.read_text()) == hook_settings(ADDRESS, db)
+    other = settings_file(TmuxServerAddress(socket_name="team-y"), db)
+    assert other != first  # another server's agents report there, not here
+
+
+def test_claude_and_codex_agents_get_hooks_and_their_own_settings_win(tmp_path: Path) -> None:
+    db = tmp_path / "orc.sqlite"
+    argv = with_orc_hooks("claude", ["/bin/claude", "--model", "x"], ADDRESS, db)
+    assert argv[:3] == ["/bin/claude", "--model", "x"]
+    assert argv[3] == "--settings" and Path(argv[4]).is_file()
+    codex = with_orc_hooks("codex", ["/bin/codex"], ADDRESS, db)
+    assert codex[:2] == ["/bin/codex", "-c"] and codex[2].startswith("notify=[")
+    assert json.loads(codex[2].removeprefix("notify="))[-2:] == ["hook", "idle"]
+    assert with_orc_hooks("aider", ["/bin/aider"], ADDRESS, db) == ["/bin/aider"]
+    assert with_orc_hooks("codex", ["/bin/codex", "-c", "notify=[]"], ADDRESS, db)[-1] == (
+        "notify=[]"
+    )
+    own = ["/bin/claude", "--settings", "mine.json"]
+    assert with_orc_hooks("claude", own, ADDRESS, db) == own
