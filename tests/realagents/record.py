@@ -103,6 +103,19 @@ async def record(kind: str, names: list[str], out: Path) -> dict[str, str]:
     if unknown:
         raise SystemExit(f"record: {kind} has no scenario {unknown} (has: {', '.join(scenarios)})")
     saved: dict[str, str] = {}
+    try:
+        await _record_each(kind, scenarios, chosen, out, saved)
+    finally:
+        # Also after a scenario failed: the screens saved before it are on disk, so the manifest
+        # must name them (it used to be written only when every scenario succeeded).
+        if saved:
+            _write_manifest(out, kind, saved)
+    return saved
+
+
+async def _record_each(
+    kind: str, scenarios: dict[str, Scenario], chosen: list[str], out: Path, saved: dict[str, str]
+) -> None:
     for name in chosen:
         socket = f"orc-record-{uuid.uuid4().hex[:8]}"
         client = TmuxClient(TmuxServerAddress(socket_name=socket))
@@ -116,8 +129,6 @@ async def record(kind: str, names: list[str], out: Path) -> dict[str, str]:
         finally:
             await client.run("kill-server", check=False)
             shutil.rmtree(scratch, ignore_errors=True)
-    _write_manifest(out, kind, saved)
-    return saved
 
 
 def main() -> int:
