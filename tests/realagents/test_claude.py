@@ -8,7 +8,6 @@ import json
 import re
 import stat
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,38 +21,9 @@ from core.tmux.client import TmuxClient
 from tests.realagents import claude
 from tests.realagents.bed import AgentPane, require_agent
 from tests.realagents.mockapi import Drop, Fail, MockAPI, Reply, Stall, ToolCall
+from tests.realagents.states import is_, wait_state
 
 pytestmark = pytest.mark.timeout(240)
-
-
-async def wait_state(
-    room: Room,
-    pane_id: str,
-    check: Callable[[AgentView], bool],
-    timeout: float = 20.0,
-) -> AgentView:
-    """Refresh as the UI does until `check` holds for the pane (the idle debounce takes a few
-    seconds); fails with every state seen on the way."""
-    seen: list[tuple[str, str]] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        agent = (await room.refresh()).by_pane(pane_id)
-        if agent is not None:
-            now = (agent.status.state, agent.status.rule)
-            if not seen or seen[-1] != now:
-                seen.append(now)
-            if check(agent):
-                return agent
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{pane_id} never got there; states seen: {seen}")
-
-
-def is_(state: str, rule: str = "", evidence: str = "") -> Callable[[AgentView], bool]:
-    def check(agent: AgentView) -> bool:
-        s = agent.status
-        return s.state == state and rule in s.rule and evidence in s.evidence
-
-    return check
 
 
 async def test_every_state_of_one_session_is_classified_from_the_screen(
