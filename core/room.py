@@ -21,6 +21,7 @@ from core.errors import BadInput, OrcError
 from core.message_text import validate_message_text
 from core.paths import default_db_path
 from core.room_state import AgentView, RoomState
+from core.store.agent_records import AgentRecords
 from core.store.database import Store
 from core.store.lease import Lease
 from core.tmux.capture import capture_panes, topology_and_captures
@@ -73,7 +74,8 @@ def _visible(screen: str, height: int) -> str:
 class Room:
     """Open it (`async with Room(...)`), then read `state`, `subscribe`, `run`, or act.
 
-    Services hang off it once opened: `room.schedules`, `room.checkpoints`, `room.memory`.
+    Services hang off it once opened: `room.schedules`, `room.checkpoints`, `room.memory`,
+    `room.agent_records`.
     """
 
     def __init__(
@@ -141,6 +143,12 @@ class Room:
     def schedules(self) -> Scheduler:
         self._start_services()
         return self._schedules
+
+    @property
+    def agent_records(self) -> AgentRecords:
+        """What orc deployed (teams, agents, session ids), for `orc up --resume`; on the room's
+        own connection, so one-shot commands (`orc hook`) start no service to update it."""
+        return AgentRecords(self.store)
 
     @property
     def checkpoints(self) -> Checkpointer:
