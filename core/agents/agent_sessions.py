@@ -18,6 +18,7 @@ person's own choice wins.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -100,9 +101,30 @@ def resumable(kind: str, session_id: str) -> bool:
 
 def hook_session_id(payload: Mapping[str, Any]) -> str:
     """The session id a hook payload reports: Claude's `session_id` (every hook; a new one
-    after /clear), Codex's notify `thread-id`; "" when it names none."""
-    for key in ("session_id", "thread-id", "thread_id"):
-        value = payload.get(key)
-        if isinstance(value, str) and 0 < len(value) <= 200 and value.isprintable():
-            return value
+    after /clear), Codex's notify `thread-id`; "" when it names none.
+
+    Codex also notifies for a side thread of its own (the title it asks the model for), which
+    has no session file and cannot be resumed: a thread id counts only once Codex saved it.
+    """
+    value = payload.get("session_id")
+    if _an_id(value):
+        return str(value)
+    thread = payload.get("thread-id")
+    if _an_id(thread) and codex_thread_saved(str(thread)):
+        return str(thread)
     return ""
+
+
+def _an_id(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 200 and value.isprintable()
+
+
+def codex_thread_saved(thread_id: str, env: Mapping[str, str] | None = None) -> bool:
+    """Whether Codex saved the thread (`$CODEX_HOME/sessions/Y/M/D/rollout-...-ID.jsonl`); run
+    where the agent runs (its hook), so its CODEX_HOME and HOME are the agent's own."""
+    env = os.environ if env is None else env
+    home = env.get("CODEX_HOME") or str(Path(env.get("HOME") or Path.home()) / ".codex")
+    if not thread_id.replace("-", "").isalnum():
+        return False
+    sessions = Path(home) / "sessions"
+    return any(sessions.glob(f"*/*/*/rollout-*-{thread_id}.jsonl"))
