@@ -56,7 +56,8 @@ def chooses_session(kind: str, argv: Sequence[str]) -> bool:
     """Whether the argv already says which conversation to run."""
     words = list(argv)
     if kind == "codex":
-        return len(words) > 1 and any(w in _CODEX_SUBCOMMANDS for w in words[1:2])
+        at = _program_at(words, "codex")
+        return any(w in _CODEX_SUBCOMMANDS for w in words[at + 1 : at + 2])
     flags = _OWN_FLAGS.get(kind, frozenset())
     return any(w in flags or w.split("=", 1)[0] in flags for w in words[1:])
 
@@ -80,7 +81,9 @@ def resume_argv(kind: str, argv: Sequence[str], session_id: str) -> list[str]:
     if chooses_session(kind, words):
         return words
     if kind == "codex":
-        return [words[0], "resume", *words[1:], *([session_id] if session_id else ["--last"])]
+        at = _program_at(words, "codex") + 1  # after `env K=V ...` wrappers too
+        last = [session_id] if session_id else ["--last"]
+        return [*words[:at], "resume", *words[at:], *last]
     if not session_id:
         return words
     if kind in ("claude", "gemini", "fake"):
@@ -88,6 +91,14 @@ def resume_argv(kind: str, argv: Sequence[str], session_id: str) -> list[str]:
     if kind == "aider":
         return [*words, "--chat-history-file", session_id, "--restore-chat-history"]
     return words
+
+
+def _program_at(words: list[str], name: str) -> int:
+    """Where the agent's program is in an argv that may start with a wrapper (`env K=V ...`)."""
+    for index, word in enumerate(words):
+        if Path(word).name.startswith(name):
+            return index
+    return 0
 
 
 def resumable(kind: str, session_id: str) -> bool:
