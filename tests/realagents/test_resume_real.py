@@ -19,7 +19,7 @@ from core.teams.deploy import up
 from core.teams.rebuild import resume_team
 from core.teams.team_spec import load_spec
 from core.tmux.process_tree import end_processes
-from tests.realagents import claude, codex, gemini
+from tests.realagents import aider, claude, codex, gemini
 from tests.realagents.bed import agent_env, require_agent
 from tests.realagents.mockapi import MockAPI, Reply
 
@@ -57,6 +57,9 @@ def _agent(kind: str, home: Path, work: Path, mock: MockAPI) -> list[str]:
     elif kind == "gemini":
         gemini.write_home(home, work)
         env, program = gemini.gemini_env(home, mock), gemini.argv()
+    elif kind == "aider":
+        aider.write_home(home)
+        env, program = aider.env(home), aider.argv(mock)
     else:
         codex_home = codex.write_home(home, work, mock.url)
         env = agent_env(home, {"CODEX_HOME": str(codex_home), codex.KEY_ENV: codex.KEY})
@@ -68,16 +71,18 @@ PROTOCOLS = {
     "claude": claude.ClaudeProtocol,
     "gemini": gemini.GeminiProtocol,
     "codex": codex.ResponsesProtocol,
+    "aider": aider.ChatCompletions,
 }
 
 
-@pytest.mark.parametrize("kind", ["claude", "gemini", "codex"])
+@pytest.mark.parametrize("kind", ["claude", "gemini", "codex", "aider"])
 async def test_a_real_agent_resumes_its_conversation_after_kill_server(
     kind: str, room: Room, tmp_path: Path, agent_home: Path, workdir: Path
 ) -> None:
     """Claude Code and Gemini CLI run under the session id orc chose (`--session-id`) and come
     back with `--resume ID`; Codex's id is the thread its notify hook reported, resumed with
-    `codex resume ID`."""
+    `codex resume ID`; Aider's session is its own chat history file (`--chat-history-file`),
+    read back with `--restore-chat-history`."""
     require_agent(kind)
     with MockAPI(PROTOCOLS[kind](), default=Reply("Noted.")) as mock:
         argv = _agent(kind, agent_home, workdir, mock)
@@ -117,6 +122,8 @@ async def test_a_real_agent_resumes_its_conversation_after_kill_server(
             await _screen_has(room, pane_id, "PAPAYA")
             if kind == "codex":  # its id is whatever its notify hook reported
                 record = await _reported_session(room, name)
+            elif kind == "aider":
+                assert "PAPAYA" in Path(record.session_id).read_text(encoding="utf-8")
             else:
                 assert len(record.session_id) == 36
 
@@ -124,7 +131,9 @@ async def test_a_real_agent_resumes_its_conversation_after_kill_server(
             rebuilt = await resume_team(room, "real")
             assert rebuilt.resumed == [name], rebuilt.fresh
             new_pane = rebuilt.panes[name]
-            await _screen_has(room, new_pane, "remember the word PAPAYA")  # the resumed transcript
+            # The resumed transcript on screen (Aider only says it restored it).
+            shown = "Restored previous conversation" if kind == "aider" else "the word PAPAYA"
+            await _screen_has(room, new_pane, shown)
             question = "name the word I asked you to remember"  # a "?" is a key to Gemini
             await _wait_ready(room, new_pane, kind)
             asked = await room.send(name, question)
@@ -153,11 +162,12 @@ async def _wait_ready(room: Room, pane_id: str, kind: str, timeout: float = 60.0
     """The resumed agent's empty input box, drawn (Gemini shows the old prompts first, and
     "Resuming session..." before its input box: the last prompt would read as a draft)."""
     deadline = time.monotonic() + timeout
-    sign = {"claude": claude.READY, "gemini": re.compile(gemini.READY), "codex": codex.READY}[kind]
+    signs = {"claude": claude.READY, "gemini": re.compile(gemini.READY), "codex": codex.READY}
     while time.monotonic() < deadline:
         view = (await room.refresh()).by_pane(pane_id)
         screen = await room.capture_text(pane_id)
-        if view is not None and view.status.state == "idle" and sign.search(screen):
+        drawn = aider.at_input(screen) if kind == "aider" else signs[kind].search(screen)
+        if view is not None and view.status.state == "idle" and drawn:
             return
         await asyncio.sleep(0.3)
     raise AssertionError(f"{kind} never became idle after its resume")
