@@ -189,6 +189,16 @@ async def test_a_resume_that_fails_starts_fresh_and_says_so(room: Room, tmp_path
     assert (tmp_path / "sessions" / f"{now.session_id}.jsonl").is_file()
     await wait_for_screen(room.client, rebuilt.panes["lead"], "resumed session")
 
+    # Lost again, and this time the person lets it go: `orc down` forgets it as lost.
+    await _kill_server(room)
+    assert [t.name for t in await lost_teams(room)] == ["shop"]
+    down = orc(room.address, room.db_path, "down", "shop", "--yes")
+    assert down.returncode == 0, down.stderr
+    assert "marked down" in down.stdout
+    assert await lost_teams(room) == []
+    unknown = orc(room.address, room.db_path, "down", "nosuch", "--yes")
+    assert_one_line_error(unknown, 2, "no team 'nosuch'")
+
 
 async def test_down_is_not_lost_and_a_failed_deploy_leaves_no_records(
     room: Room, tmp_path: Path
