@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "down": ("team", "Kill a team's session and cancel its check-ins."),
     "demo": ("team", "A team of fake agents on socket 'orc-demo', then the control room."),
     "adopt": ("team", "Give an unmanaged pane an identity."),
+    "stop": ("lifecycle", "Checkpoint, then stop one agent; its window shows it stopped."),
+    "start": ("lifecycle", "Start a stopped agent again, resuming its conversation."),
     "hook": ("hook", "Record an agent's hook event for its pane."),
     "doctor": ("doctor", "Check what makes or breaks orc on this machine, and how to fix it."),
     "ui": ("ui", "Open the control room."),

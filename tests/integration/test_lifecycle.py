@@ -1,0 +1,91 @@
+"""`orc stop` / `orc start` on fake agents in a real tmux server, a real git repo and database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from pathlib import Path
+
+from core import Room, TmuxServerAddress
+from core.store.agent_records import AgentRecord
+from core.tmux.client import TmuxClient
+from core.tmux.spawn import Identity, WindowSpec, spawn_window
+from tests.checkpoint_repo import make_repo, write
+from tests.conftest import ROOT, recorded, wait_for_screen, wait_recorded
+from tests.integration.test_cli import assert_one_line_error, orc
+
+STOPPED = "eng stopped — `orc start eng` resumes it"
+
+
+def fake_argv(name: str, record: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "core.agents.fake_agent",
+        "--name", name, "--work", "0.2", "--record", str(record),
+    ]  # fmt: skip
+
+
+async def start_fake(room: Room, client: TmuxClient, repo: Path, record: Path) -> str:
+    """A fake agent `eng` in team `t`, with the record a deploy would have written."""
+    argv = fake_argv("eng", record)
+    env = {"PYTHONPATH": str(ROOT)}
+    await room.agent_records.put(
+        AgentRecord("t", "eng", "engineer", "", "fake", tuple(argv), str(repo), str(repo), env)
+    )
+    spec = WindowSpec("t", "eng", argv, cwd=str(repo), env=env, width=100, height=30)
+    pane_id = await spawn_window(
+        client, spec, Identity("eng", "engineer", "", "t", "fake", str(repo))
+    )
+    await wait_for_screen(client, pane_id, "· fake agent")
+    return pane_id
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not (stat.exists() and stat.read_text().rpartition(")")[2].split()[:1] == ["Z"])
+
+
+async def wait_gone(pid: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while alive(pid):
+        assert time.monotonic() < deadline, f"process {pid} still runs"
+        await asyncio.sleep(0.05)
+
+
+async def test_stop_shows_the_stopped_screen_and_holds_messages(
+    room: Room, client: TmuxClient, address: TmuxServerAddress, db_path: Path, tmp_path: Path
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    pane_id = await start_fake(room, client, repo, tmp_path / "eng.jsonl")
+    agent_pid = (await room.resolve("eng")).pane_pid
+    write(repo / "a.txt", "work in progress\n")  # uncommitted work: the checkpoint keeps it
+
+    result = orc(address, db_path, "stop", "eng")
+    assert result.returncode == 0, result.stderr
+    assert "eng stopped (checkpoint" in result.stdout
+
+    await wait_for_screen(client, pane_id, STOPPED)
+    await wait_gone(agent_pid)
+    state = await room.refresh()
+    agent = state.by_name("eng")
+    assert agent is not None and agent.pane_id == pane_id, "the same pane, kept"
+    assert agent.status.state == "stopped"
+    record = await room.agent_records.get("eng")
+    assert record is not None and record.state == "stopped"
+    [point] = await room.checkpoints.log(str(repo))
+    assert point.reason == "stop" and point.files_changed == 1
+
+    delivery = await room.send("eng", "are you there?")
+    assert delivery.status == "failed" and "eng is stopped" in delivery.describe()
+
+    again = orc(address, db_path, "stop", "eng")
+    assert again.returncode == 0 and "already stopped" in again.stdout
+    assert_one_line_error(orc(address, db_path, "stop", "nobody"), 2, "no agent 'nobody'")
+    assert_one_line_error(orc(address, db_path, "start", "nobody"), 2, "no agent 'nobody'")
+    assert recorded(tmp_path / "eng.jsonl") == []
+    _ = wait_recorded
