@@ -7,6 +7,11 @@ line, byte-exact, so tests can compare what arrived with what was sent.
 
 Commands typed into it: /approve (show a yes/no dialog), /error (print an API error),
 /work N (work for N seconds), /exit (quit).
+
+Sessions, like Claude Code's: `--session-id ID` keeps the conversation in a transcript file
+(FOLDER/ID.jsonl, FOLDER from `--sessions`, $ORC_FAKE_SESSIONS or ~/.local/share/orc-fake-agent),
+and `--resume ID` shows it again and goes on appending; an unknown ID prints "No conversation
+found with session ID: ID" and exits 1, as Claude does.
 """
 
 from __future__ import annotations
@@ -32,8 +37,16 @@ PROMPT = "> "
 
 
 class FakeAgent:
-    def __init__(self, name: str, record: Path | None, work: float, swallow_enter: int = 0) -> None:
+    def __init__(
+        self,
+        name: str,
+        record: Path | None,
+        work: float,
+        swallow_enter: int = 0,
+        transcript: Path | None = None,
+    ) -> None:
         self.name = name
+        self.transcript = transcript  # the session's file: every submitted message, appended
         self.swallow_enter = swallow_enter  # like an autocomplete popup eating the Enter
         self.record = record
         self.work_seconds = work
@@ -59,9 +72,11 @@ class FakeAgent:
         self.busy_label = label
 
     def submit(self, text: str) -> None:
-        if self.record is not None:
-            with self.record.open("a", encoding="utf-8") as f:
-                f.write(json.dumps({"text": text, "at": time.time()}, ensure_ascii=False) + "\n")
+        line = json.dumps({"text": text, "at": time.time()}, ensure_ascii=False) + "\n"
+        for path in (self.record, self.transcript):
+            if path is not None:
+                with path.open("a", encoding="utf-8") as f:
+                    f.write(line)
         shown = text.replace("\n", " ↵ ")
         self.log.append(f"› {shown[:200]}{'…' if len(shown) > 200 else ''}")
         for hook in self.on_submit:
@@ -244,8 +259,19 @@ def main(argv: list[str] | None = None) -> int:
         metavar="TRAITS",
         help="act like a demo team member (core/agents/fake_agent_demo.py); e.g. 'approvals'",
     )
+    parser.add_argument("--session-id", help="start a new session with this id")
+    parser.add_argument("--resume", metavar="ID", help="resume the session with this id")
+    parser.add_argument("--sessions", type=Path, help="folder of the session transcripts")
     args = parser.parse_args(argv)
-    agent = FakeAgent(args.name, args.record, args.work, args.swallow_enter)
+    try:
+        transcript, earlier = _session(args.sessions, args.session_id, args.resume)
+    except LookupError as exc:
+        print(exc, flush=True)
+        return 1
+    agent = FakeAgent(args.name, args.record, args.work, args.swallow_enter, transcript)
+    if args.resume:
+        agent.log.append(f"resumed session {args.resume} ({len(earlier)} earlier messages)")
+        agent.log.extend(f"› {text[:200]}" for text in earlier)
     background = None
     if args.demo is not None:
         from core.agents.fake_agent_demo import behaviour
@@ -262,6 +288,35 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write("\x1b[?2004l\r\n")
         sys.stdout.flush()
     return 0
+
+
+def sessions_dir(folder: Path | None = None) -> Path:
+    if folder is not None:
+        return folder
+    env = os.environ.get("ORC_FAKE_SESSIONS")
+    return Path(env) if env else Path.home() / ".local" / "share" / "orc-fake-agent"
+
+
+def _session(
+    folder: Path | None, session_id: str | None, resume: str | None
+) -> tuple[Path | None, list[str]]:
+    """The transcript file to append to, and the messages of the session being resumed."""
+    if not session_id and not resume:
+        return None, []
+    name = resume or session_id or ""
+    if not name.replace("-", "").isalnum():
+        raise LookupError(f"Invalid session ID: {name}")
+    path = sessions_dir(folder) / f"{name}.jsonl"
+    if resume:
+        if not path.is_file():
+            raise LookupError(f"No conversation found with session ID: {resume}")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return path, [json.loads(line)["text"] for line in lines if line.strip()]
+    if path.exists():
+        raise LookupError(f"Session ID {session_id} is already in use.")
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.touch(mode=0o600)
+    return path, []
 
 
 if __name__ == "__main__":

@@ -1,0 +1,108 @@
+"""How each kind of agent resumes its conversation, so a rebuilt or restarted agent carries on
+where it was (`orc up --resume`, `orc start`).
+
+Verified against the real programs (docs/agents/KIND.md, "Resume"):
+- Claude Code: `--session-id UUID` chosen at start, `--resume UUID` later. Its hook payloads
+  carry `session_id` (a new one after /clear), which the record follows (core/cli/hook.py).
+- Gemini CLI: `--session-id UUID` at start, `--resume UUID` later (it also takes "latest" or an
+  index, but only the id names this agent's session among the project's).
+- Codex: chooses its own thread id; its `notify` payload reports it as `thread-id`, and
+  `codex resume ID` resumes it. Unknown id: `codex resume --last` (the newest session in the
+  agent's folder).
+- Aider: no session id: its chat history file is the session. Each agent gets its own file
+  (the "session id" recorded is its path), and `--restore-chat-history` reads it back.
+- the fake agent (core/agents/fake_agent.py): `--session-id ID` / `--resume ID`, like Claude.
+An argv that already chooses (`--resume`, `--continue`, `codex resume`...) is left as it is: the
+person's own choice wins.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from core.paths import data_dir, private_dir
+
+# The flags that already say which conversation to run, per kind.
+_OWN_FLAGS: dict[str, frozenset[str]] = {
+    "claude": frozenset({"--session-id", "--resume", "-r", "--continue", "-c", "--from-pr"}),
+    "gemini": frozenset({"--session-id", "--resume", "-r", "--session-file"}),
+    "aider": frozenset({"--chat-history-file", "--restore-chat-history"}),
+    "fake": frozenset({"--session-id", "--resume"}),
+}
+_CODEX_SUBCOMMANDS = frozenset({"resume", "fork", "exec", "e", "review"})
+SESSION_KINDS = frozenset({*_OWN_FLAGS, "codex"})
+
+
+def aider_history_dir() -> Path:
+    return data_dir() / "sessions" / "aider"
+
+
+def new_session_id(kind: str) -> str:
+    """A fresh session id for a new agent of this kind ("" if the program picks its own, as
+    Codex does, or the kind has no sessions). For Aider: a new private history file's path."""
+    if kind in ("claude", "gemini", "fake"):
+        return str(uuid.uuid4())
+    if kind == "aider":
+        folder = private_dir(aider_history_dir())
+        return str(folder / f"{uuid.uuid4()}.md")
+    return ""
+
+
+def chooses_session(kind: str, argv: Sequence[str]) -> bool:
+    """Whether the argv already says which conversation to run."""
+    words = list(argv)
+    if kind == "codex":
+        return len(words) > 1 and any(w in _CODEX_SUBCOMMANDS for w in words[1:2])
+    flags = _OWN_FLAGS.get(kind, frozenset())
+    return any(w in flags or w.split("=", 1)[0] in flags for w in words[1:])
+
+
+def start_argv(kind: str, argv: Sequence[str], session_id: str) -> list[str]:
+    """The argv that starts a new conversation under `session_id`."""
+    words = list(argv)
+    if not session_id or kind == "codex" or chooses_session(kind, words):
+        return words
+    if kind in ("claude", "gemini", "fake"):
+        return [*words, "--session-id", session_id]
+    if kind == "aider":
+        return [*words, "--chat-history-file", session_id]
+    return words
+
+
+def resume_argv(kind: str, argv: Sequence[str], session_id: str) -> list[str]:
+    """The argv that resumes the conversation `session_id` (Codex without one: its newest in
+    the folder). A kind without sessions, or no id to resume, gets its argv unchanged."""
+    words = list(argv)
+    if chooses_session(kind, words):
+        return words
+    if kind == "codex":
+        return [words[0], "resume", *words[1:], *([session_id] if session_id else ["--last"])]
+    if not session_id:
+        return words
+    if kind in ("claude", "gemini", "fake"):
+        return [*words, "--resume", session_id]
+    if kind == "aider":
+        return [*words, "--chat-history-file", session_id, "--restore-chat-history"]
+    return words
+
+
+def resumable(kind: str, session_id: str) -> bool:
+    """Whether a resume can be attempted at all (Codex always can: `--last`)."""
+    if kind == "codex":
+        return True
+    if kind == "aider":
+        return bool(session_id) and Path(session_id).is_file()
+    return kind in SESSION_KINDS and bool(session_id)
+
+
+def hook_session_id(payload: Mapping[str, Any]) -> str:
+    """The session id a hook payload reports: Claude's `session_id` (every hook; a new one
+    after /clear), Codex's notify `thread-id`; "" when it names none."""
+    for key in ("session_id", "thread-id", "thread_id"):
+        value = payload.get(key)
+        if isinstance(value, str) and 0 < len(value) <= 200 and value.isprintable():
+            return value
+    return ""
