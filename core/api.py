@@ -22,6 +22,7 @@ from core.services.notifier import NotifyConfig
 from core.services.scheduler import Schedule
 from core.services.screen_fixture import save_screen_fixture
 from core.services.snapshot import SnapshotResult, timestamped_path
+from core.services.worktrees.worktrees import WorktreeStatus
 from core.store.settings import Settings
 from core.teams.adopt import adopt
 from core.teams.daemon_window import is_daemon_window
@@ -51,6 +52,7 @@ __all__ = [
     "SnapshotResult",
     "TmuxServerAddress",
     "Transition",
+    "WorktreeStatus",
     "adopt",
     "data_dir",
     "format_duration",

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from core.services.memory.memory import Memory
     from core.services.notifier import Notifier
     from core.services.scheduler import Scheduler
+    from core.services.worktrees.worktrees import Worktrees
 
 Listener = Callable[[RoomState], Any]
 PREVIEW_HISTORY = 200  # lines of scrollback captured for the focused (previewed) pane
@@ -102,6 +103,7 @@ class Room:
         self._started = False
         self._generation = 0
         self._refresh_lock = asyncio.Lock()
+        self._worktrees: Worktrees | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -149,6 +151,16 @@ class Room:
         """What orc deployed (teams, agents, session ids), for `orc up --resume`; on the room's
         own connection, so one-shot commands (`orc hook`) start no service to update it."""
         return AgentRecords(self.store)
+
+    @property
+    def worktrees(self) -> Worktrees:
+        """Isolated agents' worktrees: status, diff, merge, rebase, discard (no leader work,
+        so it is made on first use and is not one of the room's running services)."""
+        if self._worktrees is None:
+            from core.services.worktrees.worktrees import Worktrees
+
+            self._worktrees = Worktrees(self)
+        return self._worktrees
 
     @property
     def checkpoints(self) -> Checkpointer:

@@ -25,6 +25,8 @@ from core.agents.input_line import read_input
 from core.agents.status import match_screen
 from core.errors import ActionFailed, BadInput, OrcError
 from core.room import Room
+from core.services.worktrees.placement import Placement
+from core.teams.placement import place_agents, plan_placement, undo_placements
 from core.teams.team_brief import brief_for
 from core.teams.team_spec import AgentSpec, TeamSpec, hierarchy_order
 from core.tmux.capture import capture_panes
@@ -132,7 +134,7 @@ def plan_lines(spec: TeamSpec, *, session_exists: bool = False) -> list[str]:
         pad = "  " * (depth + 1)
         parent = f", reports to {agent.reports_to}" if agent.reports_to else ""
         lines.append(f"{pad}{agent.name} ({agent.role}, kind {agent.agent_kind}{parent})")
-        lines.append(f"{pad}  window {spec.name}:{agent.name}, cwd {spec.repo_of(agent)}")
+        lines.extend(f"{pad}  {line}" for line in _placement_lines(spec, agent))
         lines.append(f"{pad}  run {agent.command_line}")
         brief = brief_for(spec, agent)
         source = "own brief" if agent.brief is not None else f"default {agent.role} brief"
@@ -141,6 +143,21 @@ def plan_lines(spec: TeamSpec, *, session_exists: bool = False) -> list[str]:
         if agent.checkin_every:
             lines.append(f"{pad}  check-in every {format_duration(agent.checkin_every)}")
     return lines
+
+
+def _placement_lines(spec: TeamSpec, agent: AgentSpec) -> list[str]:
+    window = f"window {spec.name}:{agent.name}"
+    if spec.isolation_of(agent) != "worktree":
+        return [f"{window}, cwd {spec.repo_of(agent)}"]
+    placed = plan_placement(spec, agent)
+    if isinstance(placed, str):
+        return [f"{window}: cannot be isolated: {placed}"]
+    base = placed.base_branch or f"detached {placed.base_commit[:12]}"
+    how = "reuse" if placed.reused else "create"
+    return [
+        f"{window}, cwd {placed.cwd}",
+        f"  {how} worktree {placed.worktree} on branch {placed.branch} (base {base})",
+    ]
 
 
 def _depth(spec: TeamSpec, agent: AgentSpec) -> int:
@@ -174,6 +191,7 @@ class _Deployment:
         self.ready_timeout = ready_timeout
         self.created_session = False
         self.result = Deployed(spec.name)
+        self.placements: dict[str, Placement] = {}  # where each agent runs (its worktree)
 
     async def run(self, agents: list[AgentSpec]) -> Deployed:
         indexes = {a.name: i for i, a in enumerate(self.spec.agents)}
@@ -187,6 +205,9 @@ class _Deployment:
             for a in agents
         }
         try:
+            self.placements.update(
+                await asyncio.to_thread(place_agents, self.spec, agents, self.progress)
+            )
             await self._spawn_all(agents, argvs)
             ready, asking = await self._wait_ready(agents)
             outcomes = await asyncio.gather(
@@ -214,7 +235,7 @@ class _Deployment:
         exists = await session_exists(client, self.spec.name)
         windows: list[tuple[WindowSpec, Identity | None]] = []
         for agent in agents:
-            cwd = self.spec.repo_of(agent)
+            cwd = self.cwd_of(agent)
             spec = WindowSpec(
                 session=self.spec.name,
                 window_name=agent.name,
@@ -244,6 +265,11 @@ class _Deployment:
             await apply_team_options(self.room, self.spec)
         for agent in agents:
             self.progress(f"started {agent.name} ({agent.role}) in {self.spec.name}:{agent.name}")
+
+    def cwd_of(self, agent: AgentSpec) -> Path:
+        """Where the agent runs: its worktree when isolated, else the team root or its repo."""
+        placed = self.placements.get(agent.name)
+        return placed.cwd if placed is not None else self.spec.repo_of(agent)
 
     async def _wait_ready(self, agents: list[AgentSpec]) -> tuple[dict[str, Pane], dict[str, str]]:
         """Poll all new panes together (one topology read and one batched capture per round).
@@ -317,7 +343,7 @@ class _Deployment:
         return ready, {name: asked[name][0] for name in pending}
 
     async def _brief(self, agent: AgentSpec, pane: Pane) -> None:
-        text = brief_for(self.spec, agent)
+        text = brief_for(self.spec, agent, self.placements.get(agent.name))
         result = await self.room.send(agent.name, text, sender=ORC_SENDER, pane=pane)
         if not result.ok:
             raise ActionFailed(f"agent {agent.name!r}: brief not delivered ({result.describe()})")
@@ -326,7 +352,7 @@ class _Deployment:
     async def _brief_later(self, agent: AgentSpec, question: str) -> None:
         """The agent stopped at a dialog: its brief becomes a check-in due now, which the leader
         holds while a dialog is on screen and delivers once, when the person has answered."""
-        text = brief_for(self.spec, agent)
+        text = brief_for(self.spec, agent, self.placements.get(agent.name))
         try:
             schedule = await self.room.schedules.add(
                 "1s", text, target=agent.name, every=None, sender=ORC_SENDER
@@ -389,6 +415,10 @@ class _Deployment:
             what = f"removed the {windows} window(s) it created"
         if self.result.schedules:
             what += f" and cancelled {len(self.result.schedules)} check-in(s)"
+        removed = await asyncio.to_thread(undo_placements, self.placements)
+        if removed:
+            what += f" and removed the {removed} worktree(s) it created"
+        self.placements.clear()
         self.result.panes.clear()
         self.result.schedules.clear()
         return what
@@ -523,13 +553,15 @@ async def take_down(room: Room, team: str) -> list[Pane]:
 
 async def update_identity(room: Room, spec: TeamSpec, agent: AgentSpec, pane_id: str) -> None:
     """Re-apply an agent's identity after a spec edit; options that became empty are unset."""
+    placed = plan_placement(spec, agent) if spec.isolation_of(agent) == "worktree" else None
+    repo = placed.cwd if isinstance(placed, Placement) else spec.repo_of(agent)
     identity = Identity(
         agent.name,
         agent.role,
         agent.reports_to or "",
         spec.name,
         agent.agent_kind,
-        str(spec.repo_of(agent)),
+        str(repo),
     )
     commands = [
         ["set-option", "-p", "-t", pane_id, key, value]

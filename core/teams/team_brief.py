@@ -8,6 +8,8 @@ from __future__ import annotations
 from importlib import resources
 from string import Template
 
+from core.services.worktrees.placement import Placement
+from core.teams.placement import plan_placement
 from core.teams.team_spec import AgentSpec, TeamSpec
 
 # Roles spelled differently that deserve the same default brief.
@@ -32,7 +34,9 @@ def default_brief_text(role: str) -> str:
     raise FileNotFoundError("core/teams/briefs/agent.md is missing from the installation")
 
 
-def brief_for(spec: TeamSpec, agent: AgentSpec) -> str:
+def brief_for(spec: TeamSpec, agent: AgentSpec, placement: Placement | None = None) -> str:
+    """The agent's brief; an isolated agent's also says where it works and how to hand work
+    back (`placement`, or where `orc up` would put it when not given)."""
     reports = [a.name for a in spec.agents if a.reports_to == agent.name]
     values = {
         "name": agent.name,
@@ -46,6 +50,30 @@ def brief_for(spec: TeamSpec, agent: AgentSpec) -> str:
         text = agent.brief
     else:
         text = Template(default_brief_text(agent.role)).safe_substitute(values)
+    worktree = _worktree_text(spec, agent, placement, values["parent"])
+    if worktree:
+        text = text.rstrip("\n") + "\n\n" + worktree
     if agent.brief_extra:
         text = text.rstrip("\n") + "\n\n" + agent.brief_extra
     return text.strip("\n")
+
+
+def _worktree_text(
+    spec: TeamSpec, agent: AgentSpec, placement: Placement | None, parent: str
+) -> str:
+    if spec.isolation_of(agent) != "worktree":
+        return ""
+    if placement is None:
+        planned = plan_placement(spec, agent)
+        if isinstance(planned, str):
+            return ""
+        placement = planned
+    folder = resources.files("core.teams") / "briefs" / "_worktree.md"  # "_": never a role name
+    values = {
+        "name": agent.name,
+        "parent": parent,
+        "worktree": str(placement.cwd),
+        "branch": placement.branch,
+        "base": f"`{placement.base_branch}`" if placement.base_branch else "the team's base commit",
+    }
+    return Template(folder.read_text(encoding="utf-8")).safe_substitute(values).strip("\n")

@@ -97,6 +97,7 @@ CheckpointEvery = Annotated[float, BeforeValidator(_checkpoint_every)]
 Command = Annotated[str | tuple[str, ...], BeforeValidator(_command)]
 Kind = Annotated[str, AfterValidator(_kind)]
 BriefText = Annotated[str, AfterValidator(_text)]
+Isolation = Literal["shared", "worktree"]
 
 
 class TeamSettings(BaseModel):
@@ -108,6 +109,8 @@ class TeamSettings(BaseModel):
     root: str | None = None  # default: the spec file's directory
     checkpoint_every: CheckpointEvery | None = None  # None: the checkpointer's default
     checkpoint_mode: Literal["snapshot", "commit"] = "snapshot"
+    # "worktree": each agent in a linked git worktree of its own (core/services/worktrees/)
+    isolation: Isolation = "shared"
 
 
 class AgentSpec(BaseModel):
@@ -124,6 +127,7 @@ class AgentSpec(BaseModel):
     reports_to: str | None = None
     checkin_every: Duration | None = None
     repo: str | None = None  # overrides team.root for this agent's checkpoints and cwd
+    isolation: Isolation | None = None  # overrides the team's
 
     @property
     def argv(self) -> list[str]:
@@ -176,6 +180,9 @@ class TeamSpec(BaseModel):
 
     def repo_of(self, agent: AgentSpec) -> Path:
         return Path(agent.repo) if agent.repo else self.root
+
+    def isolation_of(self, agent: AgentSpec) -> str:
+        return agent.isolation or self.team.isolation
 
     def where(self, loc: Loc) -> str:
         """`file:line` of a table or key, for errors found after loading (e.g. by deploy)."""
