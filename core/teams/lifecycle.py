@@ -20,6 +20,8 @@ import sys
 from core.agents.agent_hooks import with_orc_hooks
 from core.errors import ActionFailed, BadInput, OrcError
 from core.room import Room
+from core.services.worktrees.placement import ensure_worktree
+from core.store.agent_records import AgentRecord
 from core.tmux.process_tree import descendants, end_processes
 from core.tmux.spawn import exact_argv, format_literal
 from core.tmux.topology import Pane, read_topology
@@ -136,15 +138,9 @@ async def start_agent(room: Room, name: str, *, fresh: bool = False) -> str:
     return f"{name} started {how}"
 
 
-async def _workdir(record: object) -> str:
+async def _workdir(record: AgentRecord) -> str:
     """Where the agent runs: its worktree (recreated from its branch if it went missing)."""
-    from core.services.worktrees.placement import ensure_worktree
-
-    if getattr(record, "isolation", "shared") == "worktree":
-        try:
-            return str(await asyncio.to_thread(ensure_worktree, record))  # type: ignore[arg-type]
-        except OrcError:
-            raise
-        except OSError as exc:
-            raise ActionFailed(f"its worktree cannot be made again: {exc}") from None
-    return str(getattr(record, "cwd", ""))
+    try:
+        return str(await asyncio.to_thread(ensure_worktree, record))
+    except OSError as exc:
+        raise ActionFailed(f"the folder of {record.name} cannot be made again: {exc}") from None

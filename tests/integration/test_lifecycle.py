@@ -6,33 +6,43 @@ import asyncio
 import os
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from core import Room, TmuxServerAddress
+from core.agents.agent_sessions import start_argv
+from core.agents.delivery import Sender
 from core.store.agent_records import AgentRecord
 from core.tmux.client import TmuxClient
 from core.tmux.spawn import Identity, WindowSpec, spawn_window
 from tests.checkpoint_repo import make_repo, write
 from tests.conftest import ROOT, recorded, wait_for_screen, wait_recorded
 from tests.integration.test_cli import assert_one_line_error, orc
+from tests.integration.test_schedule import leading, settled, wait_state
 
 STOPPED = "eng stopped — `orc start eng` resumes it"
 
 
 def fake_argv(name: str, record: Path) -> list[str]:
     return [
-        sys.executable, "-m", "core.agents.fake_agent",
-        "--name", name, "--work", "0.2", "--record", str(record),
+        sys.executable, "-m", "core.agents.fake_agent", "--name", name, "--work", "0.2",
+        "--record", str(record), "--sessions", str(record.parent / "sessions"),
     ]  # fmt: skip
 
 
 async def start_fake(room: Room, client: TmuxClient, repo: Path, record: Path) -> str:
-    """A fake agent `eng` in team `t`, with the record a deploy would have written."""
+    """A fake agent `eng` in team `t` in its first session, with the record a deploy would
+    have written."""
     argv = fake_argv("eng", record)
     env = {"PYTHONPATH": str(ROOT)}
+    session = str(uuid.uuid4())
     await room.agent_records.put(
-        AgentRecord("t", "eng", "engineer", "", "fake", tuple(argv), str(repo), str(repo), env)
-    )
+        AgentRecord(
+            "t", "eng", "engineer", "", "fake", tuple(argv), str(repo), str(repo), env,
+            session_id=session,
+        )
+    )  # fmt: skip
+    argv = start_argv("fake", argv, session)
     spec = WindowSpec("t", "eng", argv, cwd=str(repo), env=env, width=100, height=30)
     pane_id = await spawn_window(
         client, spec, Identity("eng", "engineer", "", "t", "fake", str(repo))
@@ -88,4 +98,48 @@ async def test_stop_shows_the_stopped_screen_and_holds_messages(
     assert_one_line_error(orc(address, db_path, "stop", "nobody"), 2, "no agent 'nobody'")
     assert_one_line_error(orc(address, db_path, "start", "nobody"), 2, "no agent 'nobody'")
     assert recorded(tmp_path / "eng.jsonl") == []
-    _ = wait_recorded
+
+
+async def test_a_checkin_waits_while_stopped_and_arrives_once_after_start(
+    room: Room, client: TmuxClient, address: TmuxServerAddress, db_path: Path, tmp_path: Path
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    log = tmp_path / "eng.jsonl"
+    pane_id = await start_fake(room, client, repo, log)
+    await settled(room, pane_id)
+    assert (await room.send("eng", "remember: the answer is 42")).ok
+    await wait_recorded(log, 1)
+    await settled(room, pane_id)
+    session = (await room.agent_records.get("eng")).session_id  # type: ignore[union-attr]
+
+    assert orc(address, db_path, "stop", "eng").returncode == 0
+    await wait_for_screen(client, pane_id, STOPPED)
+    async with leading(room):
+        checkin = await room.schedules.add(
+            "1s", "status?", target="eng", every=None, sender=Sender()
+        )
+        held = await wait_state(room, checkin.id, {"delivered", "failed"}, timeout=4)
+        assert held.state == "pending", "held while stopped, not failed"
+        assert held.held_since is not None
+
+        started = orc(address, db_path, "start", "eng")
+        assert started.returncode == 0, started.stderr
+        assert "eng started resuming its conversation" in started.stdout
+        await wait_for_screen(client, pane_id, f"resumed session {session} (1 earlier messages)")
+        done = await wait_state(room, checkin.id, {"delivered", "failed"}, timeout=20)
+    assert done.state == "delivered", done.result
+    assert recorded(log) == ["remember: the answer is 42", "status?"], "the check-in, once"
+    agent = (await room.refresh()).by_pane(pane_id)
+    assert agent is not None and agent.status.state != "stopped"
+    record = await room.agent_records.get("eng")
+    assert record is not None and record.state == "running" and record.session_id == session
+
+    assert_one_line_error(orc(address, db_path, "start", "eng"), 1, "eng is running")
+    assert orc(address, db_path, "stop", "eng").returncode == 0
+    await wait_for_screen(client, pane_id, STOPPED)
+    fresh = orc(address, db_path, "start", "eng", "--fresh")
+    assert fresh.returncode == 0 and "fresh conversation" in fresh.stdout, fresh.stderr
+    await wait_for_screen(client, pane_id, "· fake agent")
+    record = await room.agent_records.get("eng")
+    assert record is not None and record.session_id not in ("", session)
+    assert "resumed session" not in await room.capture_text(pane_id)
