@@ -18,6 +18,7 @@ person's own choice wins.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -55,7 +56,8 @@ def chooses_session(kind: str, argv: Sequence[str]) -> bool:
     """Whether the argv already says which conversation to run."""
     words = list(argv)
     if kind == "codex":
-        return len(words) > 1 and any(w in _CODEX_SUBCOMMANDS for w in words[1:2])
+        at = _program_at(words, "codex")
+        return any(w in _CODEX_SUBCOMMANDS for w in words[at + 1 : at + 2])
     flags = _OWN_FLAGS.get(kind, frozenset())
     return any(w in flags or w.split("=", 1)[0] in flags for w in words[1:])
 
@@ -79,7 +81,9 @@ def resume_argv(kind: str, argv: Sequence[str], session_id: str) -> list[str]:
     if chooses_session(kind, words):
         return words
     if kind == "codex":
-        return [words[0], "resume", *words[1:], *([session_id] if session_id else ["--last"])]
+        at = _program_at(words, "codex") + 1  # after `env K=V ...` wrappers too
+        last = [session_id] if session_id else ["--last"]
+        return [*words[:at], "resume", *words[at:], *last]
     if not session_id:
         return words
     if kind in ("claude", "gemini", "fake"):
@@ -87,6 +91,14 @@ def resume_argv(kind: str, argv: Sequence[str], session_id: str) -> list[str]:
     if kind == "aider":
         return [*words, "--chat-history-file", session_id, "--restore-chat-history"]
     return words
+
+
+def _program_at(words: list[str], name: str) -> int:
+    """Where the agent's program is in an argv that may start with a wrapper (`env K=V ...`)."""
+    for index, word in enumerate(words):
+        if Path(word).name.startswith(name):
+            return index
+    return 0
 
 
 def resumable(kind: str, session_id: str) -> bool:
@@ -100,9 +112,30 @@ def resumable(kind: str, session_id: str) -> bool:
 
 def hook_session_id(payload: Mapping[str, Any]) -> str:
     """The session id a hook payload reports: Claude's `session_id` (every hook; a new one
-    after /clear), Codex's notify `thread-id`; "" when it names none."""
-    for key in ("session_id", "thread-id", "thread_id"):
-        value = payload.get(key)
-        if isinstance(value, str) and 0 < len(value) <= 200 and value.isprintable():
-            return value
+    after /clear), Codex's notify `thread-id`; "" when it names none.
+
+    Codex also notifies for a side thread of its own (the title it asks the model for), which
+    has no session file and cannot be resumed: a thread id counts only once Codex saved it.
+    """
+    value = payload.get("session_id")
+    if _an_id(value):
+        return str(value)
+    thread = payload.get("thread-id")
+    if _an_id(thread) and codex_thread_saved(str(thread)):
+        return str(thread)
     return ""
+
+
+def _an_id(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 200 and value.isprintable()
+
+
+def codex_thread_saved(thread_id: str, env: Mapping[str, str] | None = None) -> bool:
+    """Whether Codex saved the thread (`$CODEX_HOME/sessions/Y/M/D/rollout-...-ID.jsonl`); run
+    where the agent runs (its hook), so its CODEX_HOME and HOME are the agent's own."""
+    env = os.environ if env is None else env
+    home = env.get("CODEX_HOME") or str(Path(env.get("HOME") or Path.home()) / ".codex")
+    if not thread_id.replace("-", "").isalnum():
+        return False
+    sessions = Path(home) / "sessions"
+    return any(sessions.glob(f"*/*/*/rollout-*-{thread_id}.jsonl"))

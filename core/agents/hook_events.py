@@ -14,7 +14,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from core.agents.agent_sessions import hook_session_id
 from core.errors import BadInput
+from core.store.agent_records import AgentRecords
 from core.store.database import Store
 from core.tmux.client import TmuxClient
 
@@ -106,15 +108,27 @@ def hook_event(event: str, payload: dict[str, Any] | None = None) -> HookEvent:
 
 async def pane_name(client: TmuxClient, pane_id: str) -> str:
     """The pane's @orc-name ('' if unmanaged); BadInput if the pane is not on this server."""
+    return (await pane_identity(client, pane_id))[0]
+
+
+async def pane_identity(client: TmuxClient, pane_id: str) -> tuple[str, str]:
+    """The pane's @orc-name and @orc-team ('' if unmanaged), in one tmux call; BadInput if
+    the pane is not on this server."""
     if not pane_id.startswith("%") or not (pane_id[1:].isascii() and pane_id[1:].isdigit()):
         raise BadInput(f"not a pane id: {pane_id!r} (expected %N)")
     result = await client.run(
-        "display-message", "-p", "-t", pane_id, "#{pane_id}\x1f#{@orc-name}", check=False
+        "display-message",
+        "-p",
+        "-t",
+        pane_id,
+        "#{pane_id}\x1f#{@orc-name}\x1f#{@orc-team}",
+        check=False,
     )
-    found, _, name = result.stdout.rstrip("\n").partition("\x1f")
+    found, _, rest = result.stdout.rstrip("\n").partition("\x1f")
     if result.returncode != 0 or found != pane_id:
         raise BadInput(f"pane {pane_id} is not on this tmux server")
-    return name
+    name, _, team = rest.partition("\x1f")
+    return name, team
 
 
 async def record_hook(
@@ -125,12 +139,17 @@ async def record_hook(
     payload: dict[str, Any] | None = None,
 ) -> int:
     """Store the event, then mirror it into the pane's options; returns the event id."""
-    name = await pane_name(client, pane_id)
+    name, team = await pane_identity(client, pane_id)
     now = time.time()
     data = {"event": hook.event, "state": hook.state, "note": hook.note}
     if payload:
         data["payload"] = stored_payload(payload)
     event_id = await store.add_event("hook", agent=name or None, pane_id=pane_id, data=data, at=now)
+    session_id = hook_session_id(payload or {})
+    if session_id and name and team:
+        # The conversation to resume is the one the agent says it is in (Claude starts a new
+        # one on /clear); a no-op write when it has not changed.
+        await AgentRecords(store).follow_session(team, name, session_id)
     if hook.state == CLEAR:
         commands = [["set-option", "-p", "-u", "-t", pane_id, option] for option in OPTIONS]
     else:

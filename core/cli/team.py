@@ -28,7 +28,12 @@ def _progress(message: str) -> None:
 
 
 @click.command("up")
-@click.argument("spec_file", metavar="SPEC.toml")
+@click.argument("spec_file", metavar="SPEC.toml|TEAM")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="rebuild TEAM after its tmux session (or the server) died, resuming each agent",
+)
 @click.option("--dry-run", is_flag=True, help="print what would be done, change nothing")
 @click.option("--replace", is_flag=True, help="kill the team's existing session first")
 @click.option("--watch", is_flag=True, help="keep applying edits of the spec file")
@@ -39,8 +44,15 @@ def _progress(message: str) -> None:
     show_default=True,
     help="seconds each agent may take to be ready",
 )
-def up_command(spec_file: str, dry_run: bool, replace: bool, watch: bool, timeout: float) -> None:
-    """Deploy the team described by SPEC.toml."""
+def up_command(
+    spec_file: str, resume: bool, dry_run: bool, replace: bool, watch: bool, timeout: float
+) -> None:
+    """Deploy the team described by SPEC.toml; with --resume, rebuild the lost team TEAM."""
+    if resume:
+        if dry_run or replace or watch:
+            raise BadInput("--resume TEAM takes no --dry-run, --replace or --watch")
+        _resume(spec_file)
+        return
     path = Path(spec_file)
     spec = load_spec(path)
     if dry_run:
@@ -55,6 +67,15 @@ def up_command(spec_file: str, dry_run: bool, replace: bool, watch: bool, timeou
             await watch_spec(room, path, spec, progress=_progress, ready_timeout=timeout)
 
     run_with_room(work)
+
+
+def _resume(team: str) -> None:
+    from core.teams.rebuild import resume_team
+
+    rebuilt = run_with_room(lambda room: resume_team(room, team, progress=_progress))
+    for name, why in rebuilt.fresh.items():
+        click.echo(f"{name}: started fresh, not resumed: {why}")
+    click.echo(f"team {team} rebuilt: {len(rebuilt.resumed)} resumed, {len(rebuilt.fresh)} fresh")
 
 
 @click.command("down")

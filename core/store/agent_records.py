@@ -140,6 +140,15 @@ class AgentRecords:
             (session_id, time.time(), team, name),
         )
 
+    async def follow_session(self, team: str, name: str, session_id: str) -> None:
+        """What a hook reports: written only when the id changed (hooks run on every tool
+        call, and an unchanged row must cost no write)."""
+        await self.db.execute(
+            "UPDATE agent_records SET session_id=?, updated_at=? WHERE team=? AND name=?"
+            " AND session_id<>?",
+            (session_id, time.time(), team, name, session_id),
+        )
+
     async def set_state(self, team: str, name: str, state: str) -> None:
         await self.db.execute(
             "UPDATE agent_records SET state=?, updated_at=? WHERE team=? AND name=?",

@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.agents.agent_hooks import with_orc_hooks
 from core.agents.delivery import Sender
 from core.agents.input_line import read_input
 from core.agents.status import match_screen
@@ -28,6 +27,7 @@ from core.room import Room
 from core.services.worktrees.placement import Placement
 from core.teams.placement import place_agents, plan_placement, undo_placements
 from core.teams.team_brief import brief_for
+from core.teams.team_records import agent_record, launch_argv, team_record
 from core.teams.team_spec import AgentSpec, TeamSpec, hierarchy_order
 from core.tmux.capture import capture_panes
 from core.tmux.objects import set_session_options
@@ -192,22 +192,17 @@ class _Deployment:
         self.created_session = False
         self.result = Deployed(spec.name)
         self.placements: dict[str, Placement] = {}  # where each agent runs (its worktree)
+        self.recorded: list[str] = []  # agents whose records this deployment wrote
+        self.team_was_up = False
 
     async def run(self, agents: list[AgentSpec]) -> Deployed:
         indexes = {a.name: i for i, a in enumerate(self.spec.agents)}
-        argvs = {
-            a.name: with_orc_hooks(
-                a.agent_kind,
-                resolve_argv(self.spec, indexes[a.name], a, self.env),
-                self.room.address,
-                self.room.db_path,
-            )
-            for a in agents
-        }
+        resolved = {a.name: resolve_argv(self.spec, indexes[a.name], a, self.env) for a in agents}
         try:
             self.placements.update(
                 await asyncio.to_thread(place_agents, self.spec, agents, self.progress)
             )
+            argvs = await self._record(agents, resolved)
             await self._spawn_all(agents, argvs)
             ready, asking = await self._wait_ready(agents)
             outcomes = await asyncio.gather(
@@ -228,6 +223,27 @@ class _Deployment:
                 ) from None
             raise
         return self.result
+
+    async def _record(
+        self, agents: list[AgentSpec], resolved: dict[str, list[str]]
+    ) -> dict[str, list[str]]:
+        """Store first: the team and each agent (with a fresh session id) are recorded before
+        anything starts, so a tmux server that dies at any point leaves what a rebuild needs.
+        Returns each agent's launch argv (session flag, then orc's hooks)."""
+        records = self.room.agent_records
+        self.team_was_up = await session_exists(self.room.client, self.spec.name)
+        if not self.team_was_up:
+            await records.put_team(team_record(self.spec))
+        argvs: dict[str, list[str]] = {}
+        for agent in agents:
+            env = {**self.env, "ORC_AGENT_NAME": agent.name}
+            record = agent_record(
+                self.spec, agent, resolved[agent.name], env, self.placements.get(agent.name)
+            )
+            await records.put(record)
+            self.recorded.append(agent.name)
+            argvs[agent.name] = launch_argv(self.room, record, resume=False)
+        return argvs
 
     async def _spawn_all(self, agents: list[AgentSpec], argvs: dict[str, list[str]]) -> None:
         """All windows in a couple of tmux round trips, however many agents there are."""
@@ -415,6 +431,11 @@ class _Deployment:
             what = f"removed the {windows} window(s) it created"
         if self.result.schedules:
             what += f" and cancelled {len(self.result.schedules)} check-in(s)"
+        if self.recorded:
+            with contextlib.suppress(Exception):
+                names = None if not self.team_was_up else self.recorded
+                await self.room.agent_records.remove(self.spec.name, names)
+            self.recorded.clear()
         removed = await asyncio.to_thread(undo_placements, self.placements)
         if removed:
             what += f" and removed the {removed} worktree(s) it created"
@@ -427,12 +448,15 @@ class _Deployment:
 async def apply_team_options(room: Room, spec: TeamSpec) -> None:
     """Session options the checkpointer reads (via each pane's @orc-checkpoint-*); an empty
     value unsets the option, so a spec that drops checkpoint_every stops the timer."""
-    options = {
-        "@orc-checkpoint-mode": spec.team.checkpoint_mode,
-        "@orc-checkpoint-every": spec.checkpoint_every_text() or "",
-        "@orc-spec": str(spec.source.resolve()) if spec.source is not None else "",
-    }
-    await asyncio.to_thread(set_session_options, room.address, spec.name, options)
+    spec_path = str(spec.source.resolve()) if spec.source is not None else ""
+    every = spec.checkpoint_every_text() or ""
+    await set_team_options(room, spec.name, spec.team.checkpoint_mode, every, spec_path)
+
+
+async def set_team_options(room: Room, team: str, mode: str, every: str, spec_path: str) -> None:
+    """The team session's options from plain values (a rebuild has a record, not a spec)."""
+    options = {"@orc-checkpoint-mode": mode, "@orc-checkpoint-every": every, "@orc-spec": spec_path}
+    await asyncio.to_thread(set_session_options, room.address, team, options)
 
 
 def _not_ready_reason(name: str, drawn_once: set[str]) -> str:
@@ -546,6 +570,8 @@ async def take_down(room: Room, team: str) -> list[Pane]:
     # app-server) is found only through its parent, and outlives the session otherwise. A dead
     # pane's pid may belong to someone else by now.
     processes = await descendants(p.pane_pid for p in panes if not p.dead)
+    # Store first: taken down on purpose, so a rebuild never offers it as lost.
+    await room.agent_records.set_team_state(team, "down")
     await client.run("kill-session", "-t", f"={team}")
     await end_processes(processes)
     return panes

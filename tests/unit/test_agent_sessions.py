@@ -42,6 +42,8 @@ def test_codex_resumes_with_its_subcommand() -> None:
     assert resume_argv("codex", argv, "th-1") == ["/bin/codex", "resume", "-m", "gpt", "th-1"]
     assert resume_argv("codex", argv, "") == ["/bin/codex", "resume", "-m", "gpt", "--last"]
     assert resumable("codex", "")
+    wrapped = ["env", "CODEX_HOME=/h", "/n/codex", "-m", "gpt"]
+    assert resume_argv("codex", wrapped, "t") == [*wrapped[:3], "resume", "-m", "gpt", "t"]
 
 
 def test_aider_history_file_is_its_session(tmp_path: Path) -> None:
@@ -80,6 +82,7 @@ def test_new_ids_are_fresh_and_kinds_without_sessions_are_untouched() -> None:
 
 def test_hook_payload_session_ids() -> None:
     assert hook_session_id({"session_id": SID, "hook_event_name": "Stop"}) == SID
-    assert hook_session_id({"type": "agent-turn-complete", "thread-id": "th-9"}) == "th-9"
+    # Codex's thread counts once saved (tests/integration/test_hook_sessions.py has one saved).
+    assert hook_session_id({"type": "agent-turn-complete", "thread-id": "th-9"}) == ""
     assert hook_session_id({"session_id": "bad\nid"}) == ""
     assert hook_session_id({}) == ""

@@ -1,0 +1,223 @@
+"""Rebuilding a team whose tmux session, or the whole server, is gone (`orc up --resume TEAM`).
+
+tmux forgets everything when it dies; the store does not. From the team's records
+(core/store/agent_records.py, written by the deploy before anything started) the session and
+its windows are made again with the same names, identity options and hierarchy, each agent in
+its own folder (its worktree, recreated from its branch if it went missing), resuming its
+conversation (core/agents/agent_sessions.py) with orc's hooks. Briefs are not sent again (the
+conversation has them) and schedules are left alone: they persisted, and fire once the agents
+are back.
+
+An agent whose resume fails (its pane dies within a few seconds, or its screen says the session
+does not exist) is started fresh with a new session id, and a `resume_failed` event tells the
+inbox so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from dataclasses import dataclass, field, replace
+
+from core.agents.agent_sessions import new_session_id, resumable
+from core.errors import ActionFailed, BadInput, OrcError
+from core.room import Room
+from core.services.worktrees.placement import ensure_worktree
+from core.store.agent_records import AgentRecord, TeamRecord
+from core.teams.deploy import READY_PATTERNS, Progress, set_team_options
+from core.teams.team_records import launch_argv
+from core.tmux.capture import capture_panes
+from core.tmux.spawn import Identity, WindowSpec, exact_argv, format_literal, spawn_windows
+from core.tmux.topology import read_topology
+
+RESUME_WATCH = 8.0  # seconds a resumed agent is watched for a failed resume
+POLL = 0.2
+# What the agents print when the session to resume does not exist (Claude Code, Gemini CLI,
+# Codex, the fake agent), before exiting or while still on screen.
+NOT_FOUND = re.compile(
+    r"No conversation found with session ID|Invalid session identifier|"
+    r"No saved session found|No previous sessions found|session not found|"
+    r"No conversation found",
+    re.IGNORECASE,
+)
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass
+class Rebuilt:
+    team: str
+    panes: dict[str, str] = field(default_factory=dict)  # agent name -> pane id
+    resumed: list[str] = field(default_factory=list)
+    fresh: dict[str, str] = field(default_factory=dict)  # agent name -> why it started fresh
+
+
+async def _sessions(room: Room) -> set[str]:
+    """The server's session names in one call; none when the server is not running."""
+    result = await room.client.run("list-sessions", "-F", "#{session_name}", check=False)
+    return set(result.stdout.splitlines()) if result.returncode == 0 else set()
+
+
+async def lost_teams(room: Room) -> list[TeamRecord]:
+    """Teams the store says are up whose tmux session is gone: offer to resume them."""
+    up = [t for t in await room.agent_records.teams() if t.state == "up"]
+    if not up:
+        return []
+    sessions = await _sessions(room)
+    return [t for t in up if t.name not in sessions]
+
+
+def hierarchy(records: list[AgentRecord]) -> list[AgentRecord]:
+    """Parents before their reports (the order the windows were made at deploy)."""
+    names = {r.name for r in records}
+    done: set[str] = set()
+    out: list[AgentRecord] = []
+    pending = list(records)
+    while pending:
+        ready = [r for r in pending if not r.parent or r.parent not in names or r.parent in done]
+        if not ready:  # a cycle cannot come from a spec, but never loop forever
+            ready = pending[:1]
+        for record in ready:
+            out.append(record)
+            done.add(record.name)
+            pending.remove(record)
+    return out
+
+
+async def resume_team(room: Room, team: str, progress: Progress = _quiet) -> Rebuilt:
+    """Recreate the lost team `team` from its records, resuming every agent's conversation."""
+    records = room.agent_records
+    found = await records.team(team)
+    if found is None:
+        raise BadInput(f"no team {team!r} in orc's records (`orc up SPEC.toml` deploys one)")
+    if team in await _sessions(room):
+        raise ActionFailed(f"team {team!r} is running (its tmux session exists): nothing to resume")
+    agents = hierarchy([a for a in await records.of_team(team) if a.state != "discarded"])
+    if not agents:
+        raise ActionFailed(f"team {team!r} has no agents recorded: deploy it with `orc up`")
+    progress(f"rebuilding team {team} ({len(agents)} agents)")
+    cwds = {a.name: await _folder(a) for a in agents}
+    attempts = {a.name: resumable(a.kind, a.session_id) for a in agents}
+    # Store first: the team is up again and its agents run, before tmux is touched.
+    await records.set_team_state(team, "up")
+    fresh_ids: dict[str, AgentRecord] = {}
+    for agent in agents:
+        if not attempts[agent.name] and not agent.session_id:
+            # Nothing was ever recorded to resume: start it under a session id from now on.
+            fresh_ids[agent.name] = replace(agent, session_id=new_session_id(agent.kind))
+            await records.set_session(team, agent.name, fresh_ids[agent.name].session_id)
+        await records.set_state(team, agent.name, "running")
+    windows: list[tuple[WindowSpec, Identity | None]] = []
+    for agent in agents:
+        record = fresh_ids.get(agent.name, agent)
+        argv = launch_argv(room, record, resume=attempts[agent.name])
+        windows.append(_window(record, cwds[agent.name], argv))
+    created: list[str] = []
+    try:
+        await spawn_windows(room.client, windows, created)
+    except OrcError as exc:
+        await room.client.run("kill-session", "-t", f"={team}", check=False)
+        raise ActionFailed(f"could not rebuild team {team!r}: {exc}") from None
+    result = Rebuilt(team, dict(zip((a.name for a in agents), created, strict=True)))
+    await set_team_options(
+        room, team, found.checkpoint_mode, found.checkpoint_every, found.spec_path
+    )
+    for agent in agents:
+        how = "resuming its conversation" if attempts[agent.name] else "with a new conversation"
+        progress(f"started {agent.name} ({agent.role}) in {team}:{agent.name}, {how}")
+    watched = [a for a in agents if attempts[a.name]]
+    failures = await _failed_resumes(room, watched, result.panes)
+    for agent in agents:
+        if agent.name in failures:
+            continue
+        if attempts[agent.name]:
+            result.resumed.append(agent.name)
+        else:
+            why = "no session was recorded for it" if not agent.session_id else "nothing to resume"
+            result.fresh[agent.name] = why
+    for agent in watched:
+        if agent.name in failures:
+            reason = failures[agent.name]
+            await _start_fresh(room, agent, cwds[agent.name], result.panes[agent.name], reason)
+            result.fresh[agent.name] = reason
+            progress(f"{agent.name}: resume failed ({reason}); started fresh with a new session")
+    progress(f"team {team} is back: {len(result.resumed)} resumed, {len(result.fresh)} fresh")
+    return result
+
+
+async def _folder(agent: AgentRecord) -> str:
+    """The agent's folder: its worktree, made again from its branch when it went missing."""
+    try:
+        cwd = await asyncio.to_thread(ensure_worktree, agent)
+    except (OrcError, OSError) as exc:
+        raise ActionFailed(f"the folder of {agent.name} cannot be made again: {exc}") from None
+    if not cwd.is_dir():
+        raise ActionFailed(f"the folder of {agent.name} is gone: {cwd}")
+    return str(cwd)
+
+
+def _window(record: AgentRecord, cwd: str, argv: list[str]) -> tuple[WindowSpec, Identity]:
+    env = {**record.env, "ORC_AGENT_NAME": record.name}
+    spec = WindowSpec(session=record.team, window_name=record.name, argv=argv, cwd=cwd, env=env)
+    identity = Identity(record.name, record.role, record.parent, record.team, record.kind, cwd)
+    return spec, identity
+
+
+async def _failed_resumes(
+    room: Room, agents: list[AgentRecord], panes: dict[str, str]
+) -> dict[str, str]:
+    """Watch the resumed panes together (one topology read and one batched capture per round)
+    until each shows its kind's ready sign, fails, or has lived RESUME_WATCH seconds."""
+    client = room.client
+    pending = {a.name: a for a in agents}
+    failures: dict[str, str] = {}
+    deadline = time.monotonic() + RESUME_WATCH
+    while pending and time.monotonic() < deadline:
+        topo = await read_topology(client)
+        ids = {name: panes[name] for name in pending}
+        screens = await capture_panes(client, list(ids.values()), ansi=False)
+        for name, pane_id in ids.items():
+            pane = topo.by_id(pane_id)
+            screen = screens.get(pane_id, "")
+            said = NOT_FOUND.search(screen)
+            if pane is None or pane.dead or said:
+                failures[name] = _reason(screen, said, pane.dead_status if pane else "")
+                del pending[name]
+                continue
+            ready = READY_PATTERNS.get(pending[name].kind)
+            if ready is not None and ready.search(screen):
+                del pending[name]
+        if pending:
+            await asyncio.sleep(POLL)
+    return failures
+
+
+def _reason(screen: str, said: re.Match[str] | None, status: str) -> str:
+    if said is not None:
+        line = next(
+            (ln.strip() for ln in screen.splitlines() if said.group(0) in ln), said.group(0)
+        )
+        return line[:160]
+    lines = [ln.strip() for ln in screen.splitlines() if ln.strip()]
+    last = f": {lines[-1][:120]}" if lines else ""
+    return f"it exited with status {status or '?'}{last}"
+
+
+async def _start_fresh(room: Room, agent: AgentRecord, cwd: str, pane_id: str, reason: str) -> None:
+    """Store first (the new session id, the event the inbox shows), then respawn the pane."""
+    session_id = new_session_id(agent.kind)
+    await room.agent_records.set_session(agent.team, agent.name, session_id)
+    await room.store.add_event(
+        "resume_failed",
+        agent=agent.name,
+        pane_id=pane_id,
+        data={"team": agent.team, "reason": reason, "session_id": agent.session_id},
+    )
+    argv = launch_argv(room, replace(agent, session_id=session_id), resume=False)
+    respawn = ["respawn-pane", "-k", "-t", pane_id, "-c", format_literal(cwd)]
+    for key, value in {**agent.env, "ORC_AGENT_NAME": agent.name}.items():
+        respawn += ["-e", f"{key}={value}"]
+    await room.client.run(*respawn, "--", *exact_argv(argv))

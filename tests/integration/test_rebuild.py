@@ -1,0 +1,219 @@
+"""A team rebuilt after its tmux server died (`orc up --resume`, core/teams/rebuild.py): fake
+agents deployed with session ids, `kill-server` in the middle of the run, then the same
+windows, identities, folders and session options, every agent resuming its transcript, no brief
+sent again, and the pending schedule firing once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shlex
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from core import Room
+from core.agents.delivery import Sender
+from core.teams.deploy import take_down, up
+from core.teams.rebuild import lost_teams, resume_team
+from core.teams.team_spec import load_spec
+from core.tmux.topology import read_topology
+from tests.conftest import recorded, wait_for_screen, wait_recorded
+from tests.integration.test_cli import assert_one_line_error, orc
+from tests.integration.test_deploy import agent_table
+from tests.integration.test_schedule import leading
+
+AGENTS = [  # name, role, reports_to, isolation
+    ("lead", "orchestrator", None, None),
+    ("eng1", "engineer", "lead", None),
+    ("eng2", "engineer", "lead", "worktree"),
+]
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+
+
+def _spec(tmp_path: Path, agents: list[tuple[str, str, str | None, str | None]] = AGENTS) -> Path:
+    """A team of fake agents keeping their transcripts in tmp_path/sessions, in a git repo."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    (root / "README").write_text("hello\n", encoding="utf-8")
+    _git(root, "add", "README")
+    _git(root, "commit", "-q", "-m", "start")
+    (tmp_path / "records").mkdir()
+    text = (
+        f'[team]\nname = "shop"\nroot = "{root}"\ncheckpoint_every = "20m"\n'
+        'checkpoint_mode = "commit"\n\n'
+    )
+    for name, role, parent, isolation in agents:
+        argv = [
+            sys.executable,
+            "-m",
+            "core.agents.fake_agent",
+            "--name",
+            name,
+            "--work",
+            "0.2",
+            "--record",
+            str(tmp_path / "records" / f"{name}.jsonl"),
+            "--sessions",
+            str(tmp_path / "sessions"),
+        ]
+        command = shlex.join(argv)
+        text += agent_table(name, role, command, reports_to=parent, isolation=isolation)
+    path = tmp_path / "team.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def _kill_server(room: Room) -> None:
+    await room.client.run("kill-server", check=False)
+    deadline = time.monotonic() + 10
+    while (await room.client.run("list-sessions", check=False)).returncode == 0:
+        assert time.monotonic() < deadline, "the tmux server outlived kill-server"
+        await asyncio.sleep(0.05)
+
+
+async def _transcript(tmp_path: Path, session_id: str) -> list[str]:
+    path = tmp_path / "sessions" / f"{session_id}.jsonl"
+    return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+async def test_kill_server_then_resume_rebuilds_the_team(
+    room: Room, tmp_path: Path, db_path: Path
+) -> None:
+    spec = load_spec(_spec(tmp_path))
+    await up(room, spec, ready_timeout=60)
+    records = {r.name: r for r in await room.agent_records.of_team("shop")}
+    assert list(records) == ["lead", "eng1", "eng2"]  # hierarchy order, written before spawning
+    assert all(r.session_id for r in records.values())
+    assert records["eng2"].isolation == "worktree" and records["eng2"].branch == "orc/shop/eng2"
+    before = {p.orc_name: p for p in await read_topology(room.client) if p.managed}
+    assert before["eng2"].current_path == records["eng2"].cwd != records["eng1"].cwd
+    result = await room.send("eng1", "remember the word PAPAYA")
+    assert result.ok, result.describe()
+    await wait_recorded(tmp_path / "records" / "eng1.jsonl", 2)
+    schedule = await room.schedules.add(
+        "3s", "check-in after the crash", target="eng1", every=None, sender=Sender()
+    )
+    checkins = [s for s in await room.schedules.list(include_done=False)]
+
+    await _kill_server(room)
+    assert [t.name for t in await lost_teams(room)] == ["shop"]
+    # The schedule falls due while the server is gone.
+    while time.time() < schedule.due_at:
+        await asyncio.sleep(0.1)
+
+    cli = orc(room.address, db_path, "up", "--resume", "shop")
+    assert cli.returncode == 0, (cli.stdout, cli.stderr)
+    assert "team shop rebuilt: 3 resumed, 0 fresh" in cli.stdout
+
+    after = {p.orc_name: p for p in await read_topology(room.client) if p.managed}
+    assert sorted(after) == ["eng1", "eng2", "lead"]
+    for name, pane in before.items():
+        got = after[name]
+        assert (got.session_name, got.window_name, got.orc_role, got.orc_parent, got.orc_kind) == (
+            pane.session_name,
+            pane.window_name,
+            pane.orc_role,
+            pane.orc_parent,
+            pane.orc_kind,
+        )
+        assert (got.orc_team, got.orc_repo) == (pane.orc_team, pane.orc_repo)
+        assert got.orc_checkpoint_every == "20m" and got.orc_checkpoint_mode == "commit"
+    for name in ("lead", "eng1", "eng2"):
+        await wait_for_screen(
+            room.client, after[name].pane_id, f"resumed session {records[name].session_id}"
+        )
+    assert after["eng2"].current_path == records["eng2"].cwd
+    screen = await wait_for_screen(room.client, after["eng1"].pane_id, "› remember the word PAPAYA")
+    assert "resumed session" in screen
+    # Briefs are not sent again: each record file still holds only what arrived before.
+    assert len(recorded(tmp_path / "records" / "lead.jsonl")) == 1
+    assert recorded(tmp_path / "records" / "eng1.jsonl")[1] == "remember the word PAPAYA"
+    assert len(recorded(tmp_path / "records" / "eng1.jsonl")) == 2
+
+    async with leading(room):
+        got = await wait_recorded(tmp_path / "records" / "eng1.jsonl", 3, timeout=20)
+        assert got[2] == "check-in after the crash"
+        deadline = time.monotonic() + 10
+        while (await room.schedules.get(schedule.id)).state == "pending":
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.1)
+    done = await room.schedules.get(schedule.id)
+    assert (done.state, done.runs) == ("delivered", 1)
+    assert recorded(tmp_path / "records" / "eng1.jsonl").count("check-in after the crash") == 1
+    # The resumed conversation goes on in the same transcript.
+    assert (await _transcript(tmp_path, records["eng1"].session_id))[-2:] == [
+        "remember the word PAPAYA",
+        "check-in after the crash",
+    ]
+    assert {s.id for s in await room.schedules.list(include_done=False)} == {
+        s.id for s in checkins if s.id != schedule.id
+    }
+
+    again = orc(room.address, db_path, "up", "--resume", "shop")
+    assert_one_line_error(again, 1, "is running")
+    unknown = orc(room.address, db_path, "up", "--resume", "nosuch")
+    assert_one_line_error(unknown, 2, "no team 'nosuch'")
+
+
+async def test_a_resume_that_fails_starts_fresh_and_says_so(room: Room, tmp_path: Path) -> None:
+    spec = load_spec(_spec(tmp_path, AGENTS[:2]))
+    await up(room, spec, ready_timeout=60)
+    eng1 = await room.agent_records.get("eng1", "shop")
+    assert eng1 is not None
+    await _kill_server(room)
+    (tmp_path / "sessions" / f"{eng1.session_id}.jsonl").unlink()  # its conversation is gone
+
+    progress: list[str] = []
+    rebuilt = await resume_team(room, "shop", progress=progress.append)
+    assert rebuilt.resumed == ["lead"]
+    assert "No conversation found with session ID" in rebuilt.fresh["eng1"]
+    assert any(line.startswith("eng1: resume failed") for line in progress)
+    now = await room.agent_records.get("eng1", "shop")
+    assert now is not None and now.session_id not in ("", eng1.session_id)
+    async with room.store.db.execute(
+        "SELECT agent, data FROM events WHERE kind='resume_failed'"
+    ) as cur:
+        rows = await cur.fetchall()
+    assert [(r[0], json.loads(r[1])["session_id"]) for r in rows] == [("eng1", eng1.session_id)]
+    assert "No conversation found" in json.loads(rows[0][1])["reason"]
+    # Started fresh under its new id: the same window, a live agent, a new transcript.
+    pane_id = rebuilt.panes["eng1"]
+    await wait_for_screen(room.client, pane_id, "· fake agent")
+    assert (tmp_path / "sessions" / f"{now.session_id}.jsonl").is_file()
+    await wait_for_screen(room.client, rebuilt.panes["lead"], "resumed session")
+
+
+async def test_down_is_not_lost_and_a_failed_deploy_leaves_no_records(
+    room: Room, tmp_path: Path
+) -> None:
+    spec = load_spec(_spec(tmp_path, AGENTS[:2]))
+    await up(room, spec, ready_timeout=60)
+    assert await lost_teams(room) == []
+    await take_down(room, "shop")
+    assert [t.state for t in await room.agent_records.teams()] == ["down"]
+    assert {r.state for r in await room.agent_records.of_team("shop")} == {"down"}
+    assert await lost_teams(room) == []
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    text = f'[team]\nname = "gone"\nroot = "{broken}"\n\n' + agent_table(
+        "quitter", "engineer", shlex.join([sys.executable, "-c", "exit(3)"])
+    )
+    (broken / "team.toml").write_text(text, encoding="utf-8")
+    try:
+        await up(room, load_spec(broken / "team.toml"), ready_timeout=10)
+    except Exception as exc:
+        assert "exited with status 3" in str(exc)
+    else:
+        raise AssertionError("a deploy whose agent exits at once succeeded")
+    assert await room.agent_records.of_team("gone") == []
+    assert [t.name for t in await room.agent_records.teams()] == ["shop"]
+    with sqlite3.connect(room.db_path) as db:
+        assert db.execute("SELECT count(*) FROM agent_records WHERE team='gone'").fetchone() == (0,)
