@@ -81,9 +81,15 @@ def _resume(team: str) -> None:
 @click.command("down")
 @click.argument("team")
 @click.option("--yes", "-y", is_flag=True, help="do not ask before killing")
-def down_command(team: str, yes: bool) -> None:
-    """Kill TEAM's session (all its agents) and cancel their check-ins."""
+@click.option(
+    "--clean", is_flag=True, help="also remove worktrees with nothing unmerged or uncommitted"
+)
+def down_command(team: str, yes: bool, clean: bool) -> None:
+    """Kill TEAM's session (all its agents) and cancel their check-ins; worktrees stay."""
     panes: list[Pane] = run_with_room(lambda room: team_panes(room, team))
+    if not panes and clean:
+        _clean(team)  # the team is down already: its worktrees can still be cleaned
+        return
     if not panes:
         raise BadInput(f"no team {team!r}: there is no tmux session of that name")
     names = [p.orc_name or p.pane_id for p in panes]
@@ -94,6 +100,19 @@ def down_command(team: str, yes: bool) -> None:
         )
     run_with_room(lambda room: take_down(room, team))
     click.echo(f"team {team} is down ({len(panes)} panes killed)")
+    if clean:
+        _clean(team)
+
+
+def _clean(team: str) -> None:
+    """Remove the team's clean, fully merged worktrees; say which were kept and why."""
+    removed, kept = run_with_room(lambda room: room.worktrees.clean(team))
+    if removed:
+        click.echo(f"removed {len(removed)} worktree(s): {', '.join(removed)}")
+    for line in kept:
+        click.echo(f"kept the worktree of {line}")
+    if not removed and not kept:
+        click.echo(f"team {team} has no worktrees to clean")
 
 
 @click.command("adopt")

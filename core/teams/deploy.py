@@ -25,7 +25,7 @@ from core.agents.status import match_screen
 from core.errors import ActionFailed, BadInput, OrcError
 from core.room import Room
 from core.services.worktrees.placement import Placement
-from core.teams.placement import place_agents, plan_placement, undo_placements
+from core.teams.placement import check_placeable, place_agents, plan_placement, undo_placements
 from core.teams.team_brief import brief_for
 from core.teams.team_records import agent_record, launch_argv, team_record
 from core.teams.team_spec import AgentSpec, TeamSpec, hierarchy_order
@@ -512,6 +512,7 @@ async def up(
     env = agent_env(room, extra_env)
     for index, agent in enumerate(spec.agents):
         resolve_argv(spec, index, agent, env)  # every program exists before anything starts
+        check_placeable(spec, index, agent)  # and every isolated agent has a repo to fork
     topo = await read_topology(client)
     clashes = _name_clashes(topo, spec, spec.agents)
     if clashes:

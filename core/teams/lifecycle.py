@@ -72,6 +72,16 @@ async def stop_agent(room: Room, name: str) -> str:
     return f"{name} stopped{saved}; `orc start {name}` resumes it"
 
 
+async def stop_if_running(room: Room, name: str) -> str | None:
+    """Stop the agent if its pane runs it (`orc discard` first ends the agent whose worktree it
+    removes); None when there is nothing to stop: no pane, already stopped, or exited."""
+    topo = await read_topology(room.client)
+    pane = next((p for p in topo if p.managed and p.orc_name == name), None)
+    if pane is None or pane.orc_stopped or pane.dead:
+        return None
+    return await stop_agent(room, name)
+
+
 async def _checkpoint(room: Room, pane: Pane) -> str:
     """A checkpoint of the agent's tree before it is ended; a pane with no git repo has none."""
     repo = pane.orc_repo  # the agent's worktree when isolated (its identity's repo)

@@ -39,6 +39,17 @@ def plan_placement(spec: TeamSpec, agent: AgentSpec) -> Placement | str:
         return str(exc)
 
 
+def check_placeable(spec: TeamSpec, index: int, agent: AgentSpec) -> None:
+    """Before `orc up` creates anything: an isolated agent's root must be a git repository
+    with a commit to fork from (BadInput naming the spec line that asked for isolation)."""
+    if spec.isolation_of(agent) != "worktree":
+        return
+    placed = plan_placement(spec, agent)
+    if isinstance(placed, str):
+        loc = ("agent", index, "isolation") if agent.isolation else ("team", "isolation")
+        raise BadInput(f'{spec.where(loc)}: agent {agent.name!r}, isolation = "worktree": {placed}')
+
+
 def _where(spec: TeamSpec, agents: list[AgentSpec]) -> str:
     for index, agent in enumerate(spec.agents):
         if agent.isolation == "worktree" and agent in agents:

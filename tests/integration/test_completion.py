@@ -43,7 +43,14 @@ def test_version_comes_from_the_package_metadata() -> None:
 def test_bash_completes_command_names_without_importing_them() -> None:
     result = complete({"_ORC_COMPLETE": "bash_complete", "COMP_WORDS": "orc d", "COMP_CWORD": "1"})
     lines = result.stdout.splitlines()
-    assert lines[:-1] == ["plain,daemon", "plain,demo", "plain,doctor", "plain,down"]
+    assert lines[:-1] == [
+        "plain,daemon",
+        "plain,demo",
+        "plain,diff",
+        "plain,discard",
+        "plain,doctor",
+        "plain,down",
+    ]
     assert lines[-1] == "IMPORTED []"
 
 

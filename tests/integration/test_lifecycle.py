@@ -15,10 +15,11 @@ from core.agents.delivery import Sender
 from core.store.agent_records import AgentRecord
 from core.tmux.client import TmuxClient
 from core.tmux.spawn import Identity, WindowSpec, spawn_window
-from tests.checkpoint_repo import make_repo, write
+from tests.checkpoint_repo import git, make_repo, write
 from tests.conftest import ROOT, recorded, wait_for_screen, wait_recorded
 from tests.integration.test_cli import assert_one_line_error, orc
 from tests.integration.test_schedule import leading, settled, wait_state
+from tests.isolated_agents import isolated_agent
 
 STOPPED = "eng stopped — `orc start eng` resumes it"
 
@@ -143,3 +144,23 @@ async def test_a_checkin_waits_while_stopped_and_arrives_once_after_start(
     record = await room.agent_records.get("eng")
     assert record is not None and record.session_id not in ("", session)
     assert "resumed session" not in await room.capture_text(pane_id)
+
+
+async def test_discard_stops_a_running_agent_first(
+    room: Room, client: TmuxClient, address: TmuxServerAddress, db_path: Path, tmp_path: Path
+) -> None:
+    main = make_repo(tmp_path / "app")
+    pane_id, tree = await isolated_agent(room, client, main, "eng", tmp_path)
+    write(tree / "wip.txt", "not committed\n")
+    agent_pid = (await room.resolve("eng")).pane_pid
+
+    result = orc(address, db_path, "discard", "eng", "--yes")
+
+    assert result.returncode == 0, result.stderr
+    first, second = result.stdout.strip().splitlines()
+    assert first.startswith("eng stopped (checkpoint")
+    assert second.startswith("discarded eng") and "checkpoint" in second
+    await wait_gone(agent_pid)
+    await wait_for_screen(client, pane_id, STOPPED)
+    assert not tree.exists()
+    assert "orc/t/eng" not in git(main, "branch", "--list")

@@ -10,7 +10,8 @@ import pytest
 from core.errors import ActionFailed
 from core.paths import data_dir
 from core.services.worktrees import git_worktree as gw
-from core.services.worktrees.placement import Wanted, place
+from core.services.worktrees.placement import Wanted, ensure_worktree, place
+from core.store.agent_records import AgentRecord
 from tests.checkpoint_repo import fingerprint, git, make_repo, write
 
 
@@ -220,3 +221,32 @@ def test_remove_refuses_unmerged_work_unless_forced_and_keeps_the_tip(tmp_path: 
     assert not tree.exists()
     assert git(repo, "branch", "--list", "orc/t/eng-1") == ""
     assert git(repo, "rev-parse", "refs/orc/discarded/orc/t/eng-1") == tip
+
+
+def test_ensure_worktree_recreates_a_missing_folder_from_its_branch(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "app")
+    (repo / "sub").mkdir()
+    commit(repo, "sub/x.txt", "x\n")
+    placed = place("t", [Wanted("eng-1", repo / "sub", "worktree")])["eng-1"]
+    assert placed.cwd.name == "sub" and placed.worktree is not None  # same folder, in its tree
+    tip = commit(placed.cwd, "y.txt", "mine\n")
+    record = AgentRecord(
+        team="t",
+        name="eng-1",
+        role="engineer",
+        parent="",
+        kind="fake",
+        argv=("x",),
+        cwd=str(placed.cwd),
+        repo=str(repo),
+        isolation="worktree",
+        branch=placed.branch,
+        base_branch=placed.base_branch,
+        base_commit=placed.base_commit,
+    )
+    assert ensure_worktree(record) == placed.cwd
+    git(repo, "worktree", "remove", "--force", str(placed.worktree))  # a cleaned data folder
+
+    again = ensure_worktree(record)
+
+    assert again == placed.cwd and git(again, "rev-parse", "HEAD") == tip

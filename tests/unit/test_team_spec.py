@@ -194,6 +194,22 @@ CASES = [
 ]
 
 
+CASES += [
+    pytest.param(
+        _replace('repo = "backend"\n', 'repo = "backend"\nisolation = "private"\n'),
+        "isolation",
+        "agent 'eng-1', field 'isolation': Input should be 'shared' or 'worktree'",
+        id="bad-agent-isolation",
+    ),
+    pytest.param(
+        _replace('name = "shop"\n', 'name = "shop"\nisolation = "worktrees"\n'),
+        "isolation",
+        "[team], field 'isolation': Input should be 'shared' or 'worktree'",
+        id="bad-team-isolation",
+    ),
+]
+
+
 @pytest.mark.parametrize("text, where, message", CASES)
 def test_invalid_spec_names_file_line_and_field(
     tmp_path: Path, text: str, where: str, message: str
@@ -284,3 +300,27 @@ def test_unknown_role_gets_the_generic_brief(tmp_path: Path) -> None:
     spec = load_spec(write(tmp_path, text))
     brief = brief_for(spec, spec.agents[0])
     assert brief.startswith("You are qa (tester)") and "orc send" in brief
+
+
+def test_isolation_defaults_to_shared_and_an_agent_overrides_the_team(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, VALID))
+    assert {spec.isolation_of(a) for a in spec.agents} == {"shared"}
+    text = _replace('checkin_every = "15m"\n', 'checkin_every = "15m"\nisolation = "shared"\n')
+    text = text.replace('name = "shop"\n', 'name = "shop"\nisolation = "worktree"\n', 1)
+    spec = load_spec(write(tmp_path, text))
+    assert [spec.isolation_of(a) for a in spec.agents] == ["worktree", "shared", "worktree"]
+
+
+def test_isolation_outside_a_git_repository_is_refused_before_anything_starts(
+    tmp_path: Path, capsys, monkeypatch
+) -> None:
+    monkeypatch.setenv("ORC_SOCKET", "orc-test-no-such-server")
+    text = VALID.replace('name = "shop"\n', 'name = "shop"\nisolation = "worktree"\n', 1)
+    text = text.replace("claude", "sh").replace("aider --yes", "sh")
+    path = write(tmp_path, text)
+    assert main(["up", str(path), "--dry-run"]) == 0
+    assert "cannot be isolated" in capsys.readouterr().out
+    assert main(["up", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:{line_of(text, 'isolation')}: agent 'orchestrator'" in err
+    assert "not a git repository" in err and err.count("\n") == 1

@@ -235,8 +235,8 @@ class Worktrees:
                 )
                 if point is not None:
                     said.append(
-                        f"its uncommitted work is in checkpoint {point.id}"
-                        f" (orc checkpoint restore {point.id} --branch NAME)"
+                        f"its uncommitted work is saved in checkpoint {point.id} (commit"
+                        f" {point.commit[:12]}, under refs/orc/checkpoints/{branch})"
                     )
                 branch = await _git(gw.remove, where.path, force=True)
                 said.append(f"worktree {where.path} and branch {branch} removed")
