@@ -158,8 +158,8 @@ async def test_discard_stops_a_running_agent_first(
 
     assert result.returncode == 0, result.stderr
     first, second = result.stdout.strip().splitlines()
-    assert first.startswith("eng stopped (checkpoint")
-    assert second.startswith("discarded eng") and "checkpoint" in second
+    assert first.startswith("eng stopped (checkpoint"), "the stop's checkpoint keeps wip.txt"
+    assert second.startswith("discarded eng") and "refs/orc/discarded/orc/t/eng" in second
     await wait_gone(agent_pid)
     await wait_for_screen(client, pane_id, STOPPED)
     assert not tree.exists()
