@@ -23,9 +23,11 @@ from core.services.scheduler import Schedule
 from core.services.screen_fixture import save_screen_fixture
 from core.services.snapshot import SnapshotResult, timestamped_path
 from core.services.worktrees.worktrees import WorktreeStatus
+from core.store.agent_records import TeamRecord
 from core.store.settings import Settings
 from core.teams.adopt import adopt
 from core.teams.daemon_window import is_daemon_window
+from core.teams.lifecycle import start_agent, stop_agent
 from core.tmux.client import TmuxServerAddress
 from core.tmux.topology import Pane
 from core.when import format_duration, moment_text, parse_duration
@@ -50,6 +52,7 @@ __all__ = [
     "Sender",
     "Settings",
     "SnapshotResult",
+    "TeamRecord",
     "TmuxServerAddress",
     "Transition",
     "WorktreeStatus",
@@ -62,6 +65,8 @@ __all__ = [
     "parse_duration",
     "private_dir",
     "save_screen_fixture",
+    "start_agent",
+    "stop_agent",
     "timestamped_path",
     "visible_lines",
 ]

@@ -21,6 +21,7 @@ BADGES: dict[str, str] = {
     "idle": "○",
     "waiting": "◆",
     "exited": "✗",
+    "stopped": "■",
     "error": "!",
     "unknown": "·",
 }
@@ -41,6 +42,7 @@ class AgentTree(Tree[Entry]):
         "agent-tree--idle",
         "agent-tree--waiting",
         "agent-tree--exited",
+        "agent-tree--stopped",
         "agent-tree--error",
         "agent-tree--unknown",
         "agent-tree--detail",
@@ -57,6 +59,7 @@ class AgentTree(Tree[Entry]):
         & > .agent-tree--idle { color: $foreground-muted; }
         & > .agent-tree--waiting { color: $warning; text-style: bold; }
         & > .agent-tree--exited { color: $error; }
+        & > .agent-tree--stopped { color: $foreground-muted; text-style: bold; }
         & > .agent-tree--error { color: $error; text-style: bold; }
         & > .agent-tree--unknown { color: $foreground-muted; }
         & > .agent-tree--detail { color: $foreground-muted; }

@@ -23,16 +23,20 @@ from textual.widgets import Header, Input, Static, TabbedContent, TabPane
 
 from core import ActionFailed, BadInput, OrcError, Room, RoomState, Sender, TmuxServerAddress
 from core.api import AgentView, DeliveryResult, Settings, parse_duration
+from tui.agent_actions import AgentActionsMixin
+from tui.agent_menu import AgentMenu
 from tui.agent_tree import AgentTree
 from tui.attention import AttentionMixin
 from tui.checkpoint_log import CheckpointLog
 from tui.commands import AgentCommands, OrcThemes
 from tui.composer import Composer
+from tui.diff_view import DiffView
 from tui.fitting_footer import FittingFooter
 from tui.help_screen import HelpScreen
 from tui.inbox import InboxScreen
 from tui.memory_search import MemorySearchScreen
 from tui.preview import PanePreview
+from tui.resume_prompt import ResumePrompt
 from tui.snapshot_export import describe, export_snapshot
 from tui.themes import load_themes, preferred_default
 from tui.time_travel import TimeTravelScreen
@@ -51,7 +55,7 @@ def over_ssh() -> bool:
     return bool(os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"))
 
 
-class OrcApp(AttentionMixin, App[None]):
+class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
     """`orc ui`."""
 
     TITLE = "orc"
@@ -73,6 +77,7 @@ class OrcApp(AttentionMixin, App[None]):
         Binding("p", "show('preview')", "Preview"),
         Binding("s", "show('schedule')", "Schedule"),
         Binding("c", "show('checkpoints')", "Checkpoints"),
+        *AgentActionsMixin.AGENT_BINDINGS,
         Binding("ctrl+r", "refresh_now", "Refresh", show=False),
         *AttentionMixin.ATTENTION_BINDINGS,
         Binding("ctrl+f", "memory", "Search memory", show=False),
@@ -87,6 +92,8 @@ class OrcApp(AttentionMixin, App[None]):
         ("Composer", "Composer"),
         ("Schedule", "ScheduleTimeline"),
         ("Checkpoints", "CheckpointLog"),
+        ("Agent menu (.)", "AgentMenu"),
+        ("Team lost", "ResumePrompt"),
         ("Attention inbox (i)", "InboxScreen"),
         ("Why (w)", "WhyScreen"),
         ("Memory search (Ctrl+F)", "MemorySearchScreen"),
@@ -142,6 +149,8 @@ class OrcApp(AttentionMixin, App[None]):
                         yield ScheduleTimeline(id="timeline")
                     with TabPane("Checkpoints", id="checkpoints"):
                         yield CheckpointLog(id="checkpoint-log")
+                    with TabPane("Diff", id="diff"):
+                        yield DiffView(id="diff-view")
                 yield Composer(id="composer")
         yield FittingFooter()
 
@@ -176,6 +185,7 @@ class OrcApp(AttentionMixin, App[None]):
         self._saved_theme = self.theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.start_attention()
+        self.start_agent_actions()
         self.room.subscribe(self._on_room_state)
         self.run_worker(self._run_room(), name="room", group="room", exit_on_error=False)
         self.set_interval(PANEL_POLL, self._poll_panels)
@@ -291,6 +301,8 @@ class OrcApp(AttentionMixin, App[None]):
         self.room.focus(event.pane_id)
         self._show_selected()
         self.mark_active()
+        if self.query_one("#views", TabbedContent).active == "diff":
+            self.load_diff()
         if event.pane_id is not None and self._state is not None:
             self.refresh_soon()
 
@@ -322,6 +334,8 @@ class OrcApp(AttentionMixin, App[None]):
             "WhyScreen": WhyScreen,
             "MemorySearchScreen": MemorySearchScreen,
             "TimeTravelScreen": TimeTravelScreen,
+            "AgentMenu": AgentMenu,
+            "ResumePrompt": ResumePrompt,
         }[name]
 
     def action_filter(self) -> None:
@@ -361,6 +375,9 @@ class OrcApp(AttentionMixin, App[None]):
         elif view == "checkpoints":
             self.query_one(CheckpointLog).focus()  # its list, or itself while empty
             self._load_checkpoints()
+        elif view == "diff":
+            self.query_one(DiffView).focus()
+            self.load_diff()
 
     def action_memory(self) -> None:
         self.push_screen(MemorySearchScreen(self.room.memory, pane_of=self._pane_of_agent))
@@ -484,6 +501,8 @@ class OrcApp(AttentionMixin, App[None]):
             self._load_schedules()
         elif active == "checkpoints":
             self._load_checkpoints()
+        elif active == "diff":
+            self.load_diff()
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
@@ -605,6 +624,16 @@ class OrcApp(AttentionMixin, App[None]):
                 "Show checkpoint log",
                 "Git checkpoints with diffs",
                 lambda: self.action_show("checkpoints"),
+            ),
+            (
+                "Show diff",
+                "The selected agent's worktree against its base (d)",
+                lambda: self.action_show("diff"),
+            ),
+            (
+                "Agent actions",
+                "Merge, rebase, discard, stop, start the selected agent (.)",
+                self.action_agent_menu,
             ),
             ("New check-in", "Schedule a message to an agent", self._palette_new_checkin),
             (

@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 
 from core.api import OrcError, Pane, RoomState
 from tui.adopt_dialog import AdoptScreen
-from tui.inbox import NEEDS_YOU, InboxScreen
+from tui.inbox import NEEDS_YOU, InboxScreen, resume_notices
 from tui.notifications import AttentionAlerts
 from tui.why_screen import WhyScreen
 
@@ -77,10 +77,16 @@ class AttentionMixin(_Base):
 
     # -- the inbox ----------------------------------------------------------------------------
 
-    def action_inbox(self) -> None:
+    @work(group="inbox", exclusive=True, exit_on_error=False)
+    async def action_inbox(self) -> None:
         if isinstance(self.screen, InboxScreen):
             return
-        self.push_screen(InboxScreen(self._state))
+        try:
+            notices = await resume_notices(self.room)
+        except OrcError:
+            notices = []
+        if not isinstance(self.screen, InboxScreen):
+            self.push_screen(InboxScreen(self._state, notices))
 
     def on_inbox_screen_jump_requested(self, message: InboxScreen.JumpRequested) -> None:
         self.select_agent(message.pane_id)

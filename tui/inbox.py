@@ -1,5 +1,6 @@
 """The attention inbox (`i`): every agent that needs a person (`waiting` or `error`), across the
-hierarchy, with the lines of its screen that made orc think so, kept live.
+hierarchy, with the lines of its screen that made orc think so, kept live; above them, what orc
+did on its own that a person should know (an agent whose resume failed and that started fresh).
 
 Enter jumps to the agent (tree + preview); a digit answers a prompt by typing that key into the
 pane; `r` opens the composer on it for a longer answer. Answers go through `Room.send` like every
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -27,7 +29,7 @@ from core.api import AgentView, RoomState, visible_lines
 from tui.tree_model import parent_of
 
 if TYPE_CHECKING:
-    from core.api import DeliveryResult
+    from core.api import DeliveryResult, Room
 
 NEEDS_YOU = ("waiting", "error")
 EXCERPT_LINES = 4  # the matched line and what follows it (an approval prompt's options)
@@ -114,6 +116,19 @@ def _prompt(item: InboxItem) -> Text:
     return text
 
 
+async def resume_notices(room: Room, limit: int = 5) -> list[str]:
+    """The latest `resume_failed` events (core/teams/rebuild.py): the agent could not resume
+    its conversation and started a fresh one, which a person should know before talking to it."""
+    lines = []
+    for event in await room.store.recent_events("resume_failed", limit):
+        when = time.strftime("%m-%d %H:%M", time.localtime(event.at))
+        why = str(event.data.get("reason") or event.data.get("error") or "").splitlines()
+        who = event.agent or "an agent"
+        line = f"{when} {who}: resume failed, started fresh"
+        lines.append(f"{line} ({why[0][:80]})" if why and why[0] else line)
+    return lines
+
+
 class InboxList(OptionList):
     """The rows; a list (not a table) because each agent shows several lines of its screen."""
 
@@ -142,6 +157,7 @@ class InboxScreen(ModalScreen[None]):
     }
     InboxScreen InboxList { height: 1fr; border: none; background: $surface; }
     InboxScreen #inbox-empty { padding: 1 2; color: $foreground-muted; }
+    InboxScreen #inbox-notices { height: auto; max-height: 6; padding: 0 1; color: $warning; }
     InboxScreen #inbox-result { height: auto; max-height: 2; padding: 0 1; }
     InboxScreen #inbox-result.-ok { color: $success; }
     InboxScreen #inbox-result.-bad { color: $error; }
@@ -175,8 +191,9 @@ class InboxScreen(ModalScreen[None]):
             super().__init__()
             self.pane_id = pane_id
 
-    def __init__(self, state: RoomState | None = None) -> None:
+    def __init__(self, state: RoomState | None = None, notices: Sequence[str] = ()) -> None:
         super().__init__()
+        self.notices = list(notices)  # what orc did on its own, e.g. a resume that failed
         self.items: list[InboxItem] = []
         self._pending = state  # a state that arrived before the screen was composed
         self._ready = False
@@ -185,6 +202,7 @@ class InboxScreen(ModalScreen[None]):
         box = Vertical()
         box.border_title = "Attention inbox"
         with box:
+            yield Static(Text("\n".join(f"⟲ {line}" for line in self.notices)), id="inbox-notices")
             yield Static("Nobody needs you: no agent is waiting or in error.", id="inbox-empty")
             yield InboxList(id="inbox-list")
             yield Static("", id="inbox-result")
@@ -196,6 +214,7 @@ class InboxScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self._ready = True
+        self.query_one("#inbox-notices").display = bool(self.notices)
         if self._pending is not None:
             self.update_state(self._pending)
         else:

@@ -69,6 +69,9 @@ class DeliveryResult:
 
 def refusal(pane: Pane, force: bool) -> str | None:
     """Why text must not be typed into this pane, or None."""
+    if pane.orc_stopped:
+        name = pane.orc_name or pane.pane_id
+        return f"{name} is stopped: `orc start {name}` first"
     if pane.dead:
         return f"pane {pane.pane_id} is dead (exit status {pane.dead_status or '?'})"
     if force:

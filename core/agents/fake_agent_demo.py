@@ -1,10 +1,11 @@
 """What a fake agent does in the demo (`--demo`): it behaves like a member of a real team.
 
 It works (spinner and tool output), edits files in the demo repo so checkpoints have something to
-save, messages its parent and reports with the real `orc send`, schedules check-ins with
-`orc schedule add`, and, with the `approvals` trait, now and then waits for a person to approve.
-Every `orc` call is a subprocess from an argv list, from inside the agent's own pane, exactly as a
-real agent would make it.
+save (and, in a worktree of its own, commits some of them, so the Diff view has a branch ahead of
+its base to show), messages its parent and reports with the real `orc send`, schedules
+check-ins with `orc schedule add`, and, with the `approvals` trait, now and then waits for a
+person to approve. Every `orc` call is a subprocess from an argv list, from inside the agent's
+own pane, exactly as a real agent would make it.
 """
 
 from __future__ import annotations
@@ -79,7 +80,9 @@ class DemoBehaviour:
         await asyncio.sleep(self.rng.uniform(1.0, 2.5) * self.pace)
         await self.learn_team()
         first = {
-            "engineer": [self.edit, self.report],
+            "engineer": [self.edit, self.commit, self.edit, self.report]
+            if self.isolated
+            else [self.edit, self.report],
             "pm": [self.assign, self.schedule],
             "orchestrator": [self.schedule, self.direct],
         }.get(self.team.role, [self.work])
@@ -92,6 +95,8 @@ class DemoBehaviour:
         role = self.team.role
         if role == "engineer":
             moves = [self.work, self.work, self.edit, self.edit, self.report]
+            if self.isolated:
+                moves.append(self.commit)
             if "approvals" in self.traits:
                 moves.append(self.ask_approval)
             return moves
@@ -160,6 +165,41 @@ class DemoBehaviour:
         self.agent.log.append(f"⏺ Update({relative})")
         self.agent.log.append("  ⎿ Updated with 3 additions")
         self.agent.start_work(self.rng.uniform(1.5, 4.0) * self.pace, "Editing")
+
+    @property
+    def isolated(self) -> bool:
+        """In a linked worktree of its own (`isolation = "worktree"`), whose `.git` is a file."""
+        return (self.repo / ".git").is_file() and (self.repo / DEMO_MARKER).exists()
+
+    async def commit(self) -> None:
+        """Commit the edits on the agent's own branch, as an engineer hands work back."""
+        if not self.isolated:
+            await self.work()
+            return
+        message = f"{self.task} ({self.agent.name})"
+        self.agent.log.append(f'⏺ Bash(git commit -am "{message}")')
+        ok, out = await self.git("add", "-A")
+        if ok:
+            who = self.agent.name
+            ok, out = await self.git(
+                "-c", f"user.name={who}", "-c", f"user.email={who}@orc.invalid",
+                "commit", "-q", "-m", message,
+            )  # fmt: skip
+        self.agent.log.append(
+            f"  ⎿ {'committed' if ok else (out.strip() or 'nothing to commit')[:150]}"
+        )
+        self.agent.start_work(self.rng.uniform(1.0, 2.0) * self.pace, "Committing")
+
+    async def git(self, *args: str) -> tuple[bool, str]:
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                "git", *args, cwd=self.repo, stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            )  # fmt: skip
+            out, _ = await asyncio.wait_for(proc.communicate(), ORC_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            return False, str(exc)
+        return proc.returncode == 0, out.decode("utf-8", "replace")
 
     async def report(self) -> None:
         if not self.team.parent:

@@ -2,6 +2,8 @@
 evidence (the matched line), so a wrong state can be explained and fixed.
 
 Evidence is weighed in this order:
+0. `orc stop` (pane option @orc-stopped, rule `orc:stopped`): the agent was ended on purpose and
+   its pane shows orc's stopped screen, so nothing on it is the agent's.
 1. death: the pane is dead, or a shell runs where an agent is expected (`tmux:*`). A hook cannot
    report its own process's death, so this one signal outranks even the agent's own events.
 2. the agent's own hook events (`hook:*`, see core/agents/hook_events.py), carried in pane options.
@@ -37,7 +39,7 @@ from core.tmux.topology import Pane
 
 __all__ = ["STATES", "AgentStatus", "StatusDetector", "kind_of_pane", "match_screen"]
 
-STATES = ("working", "idle", "waiting", "exited", "error", "unknown")
+STATES = ("working", "idle", "waiting", "exited", "error", "unknown", "stopped")
 CACHE_SIZE = 4096  # screen verdicts kept: several refreshes' worth for hundreds of panes
 EVIDENCE_MAX = 200
 CHANGE_CONFIRM = 0.5  # seconds an unrecognised, changing screen must last to unsettle a state
@@ -178,6 +180,10 @@ class StatusDetector:
         now: float,
         previous: AgentStatus | None,
     ) -> AgentStatus:
+        if pane.orc_stopped:
+            # Stopped on purpose (core/teams/lifecycle.py): the pane shows orc's stopped screen.
+            name = pane.orc_name or pane.pane_id
+            return AgentStatus("stopped", "orc:stopped", f"`orc start {name}` resumes it")
         if pane.dead:
             return AgentStatus("exited", "tmux:pane_dead", f"exit status {pane.dead_status or '?'}")
         kind = kind_of_pane(pane)

@@ -32,6 +32,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "down": ("team", "Kill a team's session and cancel its check-ins."),
     "demo": ("team", "A team of fake agents on socket 'orc-demo', then the control room."),
     "adopt": ("team", "Give an unmanaged pane an identity."),
+    "stop": ("lifecycle", "Checkpoint, then stop one agent; its window shows it stopped."),
+    "start": ("lifecycle", "Start a stopped agent again, resuming its conversation."),
     "diff": ("worktrees", "An isolated agent's work against its base branch."),
     "merge": ("worktrees", "Merge an isolated agent's branch into its base branch."),
     "rebase": ("worktrees", "Rebase an isolated agent's branch onto its base branch."),

@@ -13,6 +13,7 @@ from core.cli.table import render_table
 from core.errors import BadInput
 from core.room import Room
 from core.services.worktrees.worktrees import WorktreeStatus
+from core.teams.lifecycle import stop_if_running
 
 
 @click.command("diff")
@@ -45,7 +46,8 @@ def rebase_command(agent: str) -> None:
 @click.argument("agent")
 @click.option("--yes", "-y", is_flag=True, help="do not ask first")
 def discard_command(agent: str, yes: bool) -> None:
-    """Remove AGENT's worktree and branch, after a checkpoint of everything in it."""
+    """Remove AGENT's worktree and branch, after a checkpoint of everything in it; a running
+    AGENT is stopped first (`orc stop`)."""
 
     async def describe(room: Room) -> WorktreeStatus:
         state = await room.worktrees.status(agent)
@@ -57,11 +59,18 @@ def discard_command(agent: str, yes: bool) -> None:
         state = run_with_room(describe)  # unknown agent: exit 2 before asking anything
         click.confirm(
             f"Discard {agent}'s worktree {state.path} and branch {state.branch}"
-            f" ({state.summary})? A checkpoint is taken first",
+            f" ({state.summary})? {agent} is stopped if it runs, and a checkpoint is taken"
+            " first",
             abort=True,
             err=True,
         )
-    click.echo(run_with_room(lambda room: room.worktrees.discard(agent)))
+
+    async def discard(room: Room) -> list[str]:
+        stopped = await stop_if_running(room, agent)  # core/teams/lifecycle.py
+        return [*([stopped] if stopped else []), await room.worktrees.discard(agent)]
+
+    for line in run_with_room(discard):
+        click.echo(line)
 
 
 @click.command("worktrees")

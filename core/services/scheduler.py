@@ -288,11 +288,14 @@ class Scheduler:
         return self._hold(pane) is not None
 
     def _hold(self, pane: Pane | None) -> str | None:
-        """Why a check-in must wait for this pane: `prompt` (a dialog or a person's draft is on
-        screen: it waits until they are gone, however long), `busy` (working: it waits up to
-        the hold limit), or None."""
+        """Why a check-in must wait for this pane: `stopped` (`orc stop`: it waits, however
+        long, until `orc start`), `prompt` (a dialog or a person's draft is on screen: it waits
+        until they are gone, however long), `busy` (working: it waits up to the hold limit), or
+        None."""
         if pane is None:
             return None
+        if pane.orc_stopped:
+            return "stopped"
         agent = self.room.state.by_pane(pane.pane_id)
         if agent is None:
             return None
@@ -321,7 +324,8 @@ class Scheduler:
             first_seen = s.held_since if s.held_since is not None else now
             hold = self._hold(pane)
             if pane is not None and (
-                hold == "prompt" or (hold == "busy" and now - first_seen < self.hold_limit)
+                hold in ("prompt", "stopped")
+                or (hold == "busy" and now - first_seen < self.hold_limit)
             ):
                 self._held_panes.add(pane.pane_id)
                 if s.held_since is None:

@@ -47,6 +47,16 @@ class MessageRecord:
     kind: str = "message"  # message | answer
 
 
+@dataclass(frozen=True)
+class EventRecord:
+    id: int
+    at: float
+    kind: str
+    agent: str
+    pane_id: str
+    data: dict[str, Any]
+
+
 BUSY_TIMEOUT = 10.0  # seconds a write waits for another process's transaction
 SCHEMA_TABLE = "schema_migrations"
 
@@ -293,6 +303,30 @@ class Store:
             (at or time.time(), kind, agent, pane_id, json.dumps(data or {})),
         )
         return int(cur.lastrowid or 0)
+
+    async def recent_events(self, kind: str, limit: int = 20) -> list[EventRecord]:
+        """The latest events of one kind, newest first (the control room's inbox shows the
+        `resume_failed` ones)."""
+        async with self.db.execute(
+            "SELECT id, at, kind, agent, pane_id, data FROM events WHERE kind=? "
+            "ORDER BY id DESC LIMIT ?",
+            (kind, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            EventRecord(
+                int(r[0]), float(r[1]), str(r[2]), r[3] or "", r[4] or "", _json_object(r[5])
+            )
+            for r in rows
+        ]
+
+
+def _json_object(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _message(row: aiosqlite.Row) -> MessageRecord:

@@ -201,6 +201,13 @@ async def demo_down(socket: str = DEMO_SOCKET, *, db_path: Path | None = None) -
         await client.run("kill-server", check=False)
         removed.append(f"tmux server {socket!r}")
     if folder and (Path(folder) / "shop" / DEMO_MARKER).exists():
+        from core.services.worktrees.git_worktree import worktrees_home
+
+        # The engineers' worktrees live in orc's data folder, outside the temp dir.
+        worktrees = worktrees_home((Path(folder) / "shop").resolve())
+        if worktrees.is_dir():
+            shutil.rmtree(worktrees, ignore_errors=True)
+            removed.append(f"its worktrees {worktrees}")
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(f"demo repo {folder}")
     db = Path(db_text) if db_text else Path(db_path) if db_path else default_db_path(address)

@@ -53,6 +53,8 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("hook_event", "#{@orc-hook-event}"),
     ("hook_at", "#{@orc-hook-at}"),
     ("hook_note", "#{@orc-hook-note}"),
+    # Set while the agent is stopped on purpose (`orc stop`, core/teams/lifecycle.py).
+    ("orc_stopped", "#{@orc-stopped}"),
 )
 
 
@@ -119,6 +121,7 @@ class Pane:
     hook_event: str = ""
     hook_at: str = ""
     hook_note: str = ""
+    orc_stopped: str = ""
 
     @property
     def target(self) -> str:

@@ -1,0 +1,210 @@
+"""The control room's per-agent work, kept out of app.py like tui/attention.py: the Diff view
+(`d`), the agent's menu (`.`: merge, rebase, discard, stop, start), and the prompt to resume a
+team whose tmux session was lost.
+
+OrcApp mixes this in; it relies on the app's room, state and selected agent. Everything runs
+against `core.api` in workers; outcomes are notifications, errors one-line notifications.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on, work
+from textual.binding import Binding, BindingType
+
+from core import api
+from core.api import OrcError, start_agent, stop_agent
+from tui.agent_menu import AgentMenu, actions_for
+from tui.dialogs import ConfirmScreen
+from tui.diff_view import DiffView
+from tui.resume_prompt import ResumePrompt
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from core.api import AgentView, Room, RoomState
+
+    _Base = App[None]
+else:
+    _Base = object
+
+LOST_EVERY = 10.0  # seconds between looks for teams whose tmux session is gone
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
+
+
+class AgentActionsMixin(_Base):
+    if TYPE_CHECKING:  # provided by OrcApp
+        room: Room
+        _state: RoomState | None
+
+        def _selected_agent(self) -> AgentView | None: ...
+        def action_show(self, view: str) -> None: ...
+        def refresh_soon(self) -> object: ...
+
+    AGENT_BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("d", "show('diff')", "Diff"),
+        Binding("full_stop", "agent_menu", "Agent actions", key_display="."),
+    ]
+
+    _dismissed_teams: set[str]
+    _prompted_teams: set[str]
+
+    def start_agent_actions(self) -> None:
+        """After the room is open: look for lost teams now and now and then."""
+        self._dismissed_teams = set()
+        self._prompted_teams = set()
+        self.check_lost_teams()
+        self.set_interval(LOST_EVERY, self.check_lost_teams)
+
+    # -- the Diff view ------------------------------------------------------------------------
+
+    @work(group="worktree-diff", exclusive=True, exit_on_error=False)
+    async def load_diff(self) -> None:
+        view = self.query_one(DiffView)
+        agent = self._selected_agent()
+        if agent is None:
+            view.show_note("Select an agent to see its work.")
+            return
+        if not agent.managed:
+            view.show_note(f"{agent.name} is not an orc agent: no worktree of its own.")
+            return
+        name = agent.pane.orc_name
+        try:
+            status = await self.room.worktrees.status(name)
+            if status is None:
+                view.show_shared(name)
+                return
+            diff = await self.room.worktrees.diff(name)
+        except OrcError as exc:
+            view.show_error(one_line(exc))
+            return
+        if self._still_selected(name):
+            view.show_diff(status, diff)
+
+    def _still_selected(self, name: str) -> bool:
+        agent = self._selected_agent()
+        return agent is not None and agent.pane.orc_name == name
+
+    # -- the agent's menu ---------------------------------------------------------------------
+
+    @work(group="agent-menu", exclusive=True, exit_on_error=False)
+    async def action_agent_menu(self) -> None:
+        agent = self._selected_agent()
+        if agent is None or not agent.managed:
+            self.notify("select an orc agent first", severity="warning")
+            return
+        name = agent.pane.orc_name
+        try:
+            isolated = await self.room.worktrees.status(name) is not None
+        except OrcError:
+            isolated = False
+        state = agent.status.state
+        note = "" if isolated else "shares the main tree: no worktree actions"
+        choice = await self.push_screen_wait(
+            AgentMenu(name, state, actions_for(state, isolated), note)
+        )
+        if choice is None:
+            return
+        if choice == "diff":
+            self.action_show("diff")
+            return
+        if choice == "discard":
+            sure = await self.push_screen_wait(
+                ConfirmScreen(
+                    f"Discard {name}'s worktree and branch?\n"
+                    "orc stops it if it runs and takes a checkpoint first.",
+                    "Discard",
+                )
+            )
+            if not sure:
+                return
+        self.run_agent_action(choice, name)
+
+    @work(group="agent-action", exit_on_error=False)
+    async def run_agent_action(self, action: str, name: str) -> None:
+        room = self.room
+        self.notify(f"{action.replace('_', ' ')} {name}…", title=name, timeout=3, markup=False)
+        try:
+            if action == "merge":
+                done = await room.worktrees.merge(name)
+            elif action == "rebase":
+                done = await room.worktrees.rebase(name)
+            elif action == "discard":
+                state = self._state.by_name(name) if self._state else None
+                if state is not None and state.status.state not in ("stopped", "exited"):
+                    await stop_agent(room, name)
+                done = await room.worktrees.discard(name)
+            elif action == "stop":
+                done = await stop_agent(room, name)
+            elif action in ("start", "start_fresh"):
+                done = await start_agent(room, name, fresh=action == "start_fresh")
+            else:
+                return
+        except OrcError as exc:
+            self.notify(
+                one_line(exc),
+                title=f"{action.replace('_', ' ')} {name}",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.notify(one_line(Exception(done)) if done else "done", title=name, markup=False)
+        self.refresh_soon()
+        self.load_diff()
+
+    # -- lost teams ---------------------------------------------------------------------------
+
+    @work(group="lost-teams", exclusive=True, exit_on_error=False)
+    async def check_lost_teams(self) -> None:
+        if any(isinstance(s, ResumePrompt) for s in self.screen_stack):
+            return
+        lost_teams = getattr(api, "lost_teams", None)  # core/teams/rebuild.py
+        if lost_teams is None:
+            return
+        try:
+            found = lost_teams(self.room)
+            teams = await found if inspect.isawaitable(found) else found
+        except OrcError:
+            return
+        for team in teams:
+            if team.name in self._dismissed_teams or team.name in self._prompted_teams:
+                continue
+            self._prompted_teams.add(team.name)
+            self.push_screen(
+                ResumePrompt(team.name, f"root {team.root}"),
+                lambda _result, name=team.name: self._resume_closed(name),
+            )
+            return  # one prompt at a time; the next look offers the next team
+
+    def _resume_closed(self, team: str) -> None:
+        self._dismissed_teams.add(team)
+
+    @on(ResumePrompt.ResumeRequested)
+    def _resume_requested(self, event: ResumePrompt.ResumeRequested) -> None:
+        self._resume(event.prompt, event.team)
+
+    @work(group="resume", exit_on_error=False)
+    async def _resume(self, prompt: ResumePrompt, team: str) -> None:
+        try:
+            records = {t.name: t for t in await self.room.agent_records.teams()}
+            record = records.get(team)
+            if record is None:
+                raise OrcError(f"orc has no record of team {team!r}")
+            rebuilt = await api.resume_team(self.room, record, prompt.progress)
+        except OrcError as exc:
+            prompt.done(one_line(exc), ok=False)
+            self.notify(one_line(exc), title=f"resume {team}", severity="error", markup=False)
+            return
+        message = f"team {team} resumed"
+        warnings = getattr(rebuilt, "warnings", None)
+        if warnings:
+            message += f" ({len(warnings)} warning(s): see the inbox)"
+        prompt.done(message, ok=True)
+        self.notify(message, title="resumed", markup=False)
+        self.refresh_soon()
