@@ -177,7 +177,10 @@ async def test_deploy_runs_array_and_string_commands_as_exact_argv(
         record = tmp_path / f"{name}.json"
         await up(room, spec, extra_env={"ORC_TEST_RECORD": str(record)}, ready_timeout=30)
         got = await record_of(record)
-        assert got["argv"] == [str(program), *HOSTILE]
+        # Exactly the spec's argv, then the session orc chose for it (kind fake, like Claude).
+        agent = await room.agent_records.get(name, "inj")
+        assert agent is not None and agent.argv == (str(program), *HOSTILE)
+        assert got["argv"] == [str(program), *HOSTILE, "--session-id", agent.session_id]
         assert await injected(room.client) == ""
         await room.client.run("kill-session", "-t", "=inj")
 
