@@ -1,0 +1,38 @@
+"""A TmuxClient for a host's tmux server, its argvs run through that host's SSH connection.
+
+Everything above the client (topology reads, batched captures, literal sends) is the code the
+local room runs: only where the argv is executed changes. tmux on the other side is started as
+`env LC_ALL=C.UTF-8 tmux -u ...`: sshd gives the command a fresh environment, and tmux replaces
+non-ASCII with '_' unless it believes the locale is UTF-8 (core/tmux/client.py `_utf8_env`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from core.hosts.ssh_transport import SshTransport
+from core.tmux.client import TmuxClient, TmuxResult, TmuxServerAddress
+
+REMOTE_ENV = ("env", "LC_ALL=C.UTF-8")
+
+
+class SshTmuxRunner:
+    """core/tmux/client.py's TmuxRunner over one host's transport; a HostError passes through
+    (an unreachable host is not a tmux server with no sessions)."""
+
+    def __init__(self, transport: SshTransport) -> None:
+        self.transport = transport
+
+    async def __call__(self, argv: Sequence[str], stdin: bytes | None) -> TmuxResult:
+        result = await self.transport.run([*REMOTE_ENV, *argv], stdin=stdin)
+        return TmuxResult(
+            result.returncode,
+            result.stdout.decode("utf-8", "replace"),
+            result.stderr.decode("utf-8", "replace"),
+        )
+
+
+def remote_tmux_client(
+    transport: SshTransport, address: TmuxServerAddress | None = None
+) -> TmuxClient:
+    return TmuxClient(address, runner=SshTmuxRunner(transport))
