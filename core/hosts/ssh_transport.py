@@ -171,14 +171,28 @@ class SshTransport:
         except TimeoutError:
             raise HostError(self.host, f"no answer within {timeout:g}s") from None
         finally:
-            if proc.returncode is None:  # timed out or cancelled: the ssh client goes too
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
-                await proc.wait()
+            if proc.returncode is None:  # timed out or cancelled
+                await self._abandon(proc)
         if proc.returncode == SSH_FAILED:
             self._connected = False  # the next call opens a new connection
             raise HostError(self.host, _reason(err.decode("utf-8", "replace")))
         return SshResult(proc.returncode or 0, out, err)
+
+    async def _abandon(self, proc: asyncio.subprocess.Process) -> None:
+        """End a call that will not finish, and the connection it waited on.
+
+        A call attached to a master hands it its stdin/stdout/stderr (ssh passes the
+        descriptors over the control socket), so killing the call's ssh process does not close
+        its pipes while the master waits on a host that no longer answers: the master is told to
+        exit as well (a host that missed a deadline gets a fresh connection next time).
+        """
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await self._control("exit")
+        self._connected = False
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(2):
+                await proc.wait()
 
     async def connected(self) -> bool:
         """Whether this host's master connection is up (`ssh -O check`)."""

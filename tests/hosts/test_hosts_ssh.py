@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from core.agents.delivery import type_text
-from core.hosts.host_poller import HostPoller, HostState
+from core.hosts.host_poller import HostPoller
 from core.hosts.remote_tmux import remote_tmux_client
 from core.hosts.ssh_transport import HostError, SshConnections
 from core.tmux.client import TmuxClient
