@@ -167,9 +167,8 @@ async def main() -> None:
     print(f"per-call ssh, a connection per call:     {ms(plain)}")
     ratio = statistics.median(muxed) / statistics.median(orc)
     print(f"ratio per-call (multiplexed) / orc:      {ratio:.1f}x")
-    print(
-        f"ratio per-call (plain) / orc:            {statistics.median(plain) / statistics.median(orc):.1f}x"
-    )
+    plain_ratio = statistics.median(plain) / statistics.median(orc)
+    print(f"ratio per-call (plain) / orc:            {plain_ratio:.1f}x")
     print(
         f"CPU per refresh (orc + its ssh clients): orc {statistics.median(cpu_orc) * 1000:.1f} ms, "
         f"per-call multiplexed {statistics.median(cpu_muxed) * 1000:.1f} ms"
