@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.hosts.ssh_transport import SshTransport
+from core.hosts.ssh_transport import HostError, SshTransport
 from core.tmux.client import TmuxClient, TmuxResult, TmuxServerAddress
 
 REMOTE_ENV = ("env", "LC_ALL=C.UTF-8")
+NOT_FOUND = 127  # env's exit code when the program is not on the host's PATH
 
 
 class SshTmuxRunner:
@@ -25,6 +26,11 @@ class SshTmuxRunner:
 
     async def __call__(self, argv: Sequence[str], stdin: bytes | None) -> TmuxResult:
         result = await self.transport.run([*REMOTE_ENV, *argv], stdin=stdin)
+        if result.returncode == NOT_FOUND:
+            # Not "no sessions": the host has no tmux orc can run.
+            raise HostError(
+                self.transport.host, f"{argv[0]} is not installed there (or not on PATH)"
+            )
         return TmuxResult(
             result.returncode,
             result.stdout.decode("utf-8", "replace"),

@@ -14,7 +14,7 @@ import pytest
 
 from core.agents.delivery import type_text
 from core.hosts.host_poller import HostPoller
-from core.hosts.remote_tmux import remote_tmux_client
+from core.hosts.remote_tmux import SshTmuxRunner, remote_tmux_client
 from core.hosts.ssh_transport import HostError, SshConnections
 from core.tmux.client import TmuxClient
 from core.tmux.spawn import Identity, WindowSpec, spawn_window
@@ -188,3 +188,12 @@ async def test_slow_host_does_not_slow_the_fast_one(
         arrived = [state.name async for state in poller.poll(all_panes=True)]
         assert arrived == ["fast", "slow"]
         assert all(s.reachable for s in poller.states.values())
+
+
+async def test_a_host_without_tmux_is_an_error_not_an_empty_server(
+    bed: SshBed, connections: SshConnections
+) -> None:
+    bed.add("alpha")
+    runner = SshTmuxRunner(connections.transport("alpha", "alpha"))
+    with pytest.raises(HostError, match=r"^host alpha: tmux-absent is not installed there"):
+        await runner(["tmux-absent", "list-panes", "-a"], None)
