@@ -85,8 +85,10 @@ class SshTransport:
         ssh_config: Path | None = None,
         connect_timeout: float = 5.0,
         deadline: float = DEFAULT_DEADLINE,
+        keep_spare: bool = False,
     ) -> None:
         self.host = host
+        self.keep_spare = keep_spare  # for a long-running poller: calls cost one round trip
         self.destination = destination
         self.control_dir = control_dir
         self.ssh_config = ssh_config
@@ -95,6 +97,7 @@ class SshTransport:
         self._binary = shutil.which("ssh") or "ssh"
         self._connected = False
         self._connecting = asyncio.Lock()
+        self._spare: asyncio.Future[asyncio.subprocess.Process] | None = None
 
     def _options(self) -> list[str]:
         opts = ["-F", str(self.ssh_config)] if self.ssh_config else []
@@ -112,8 +115,12 @@ class SshTransport:
         return opts
 
     def argv(self, remote: Sequence[str]) -> list[str]:
-        """The local ssh argv that runs `remote` there (`--` ends ssh's own options twice:
-        before the destination and before the command)."""
+        """The local ssh argv that runs `remote` there."""
+        return self.argv_line(remote_line(remote))
+
+    def argv_line(self, line: str) -> list[str]:
+        """ssh's argv for a line made by `remote_line` (`--` ends ssh's options before the
+        destination; ssh takes nothing after the destination as an option)."""
         return [
             self._binary,
             *self._options(),
@@ -124,7 +131,7 @@ class SshTransport:
             "-T",
             "--",
             self.destination,
-            remote_line(remote),
+            line,
         ]
 
     async def run(
@@ -146,25 +153,38 @@ class SshTransport:
                 raise HostError(self.host, f"no answer within {timeout:g}s") from None
             try:
                 if not self._connected:
-                    result = await self._exec(remote, stdin, deadline - loop.time(), timeout)
+                    proc = await self._spawn(remote_line(remote), stdin is not None)
+                    result = await self._finish(proc, stdin, deadline - loop.time(), timeout)
                     self._connected = True
+                    self._start_spare()
                     return result
             finally:
                 self._connecting.release()
-        return await self._exec(remote, stdin, deadline - loop.time(), timeout)
+        spare = await self._take_spare() if stdin is None else None
+        if spare is not None:
+            # The session is open and its shell waits: the line costs one round trip.
+            line = f"exec {remote_line(remote)}\n".encode()
+            result = await self._finish(spare, line, deadline - loop.time(), timeout)
+        else:
+            proc = await self._spawn(remote_line(remote), stdin is not None)
+            result = await self._finish(proc, stdin, deadline - loop.time(), timeout)
+        self._start_spare()
+        return result
 
-    async def _exec(
-        self, remote: Sequence[str], stdin: bytes | None, left: float, timeout: float
-    ) -> SshResult:
+    async def _spawn(self, line: str, with_stdin: bool) -> asyncio.subprocess.Process:
         try:
-            proc = await asyncio.create_subprocess_exec(
-                *self.argv(remote),
-                stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+            return await asyncio.create_subprocess_exec(
+                *self.argv_line(line),
+                stdin=asyncio.subprocess.PIPE if with_stdin else asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
             )
         except FileNotFoundError as exc:
             raise HostError(self.host, "ssh is not installed (install openssh-client)") from exc
+
+    async def _finish(
+        self, proc: asyncio.subprocess.Process, stdin: bytes | None, left: float, timeout: float
+    ) -> SshResult:
         try:
             async with asyncio.timeout(max(left, 0.001)):
                 out, err = await proc.communicate(stdin)
@@ -175,8 +195,58 @@ class SshTransport:
                 await self._abandon(proc)
         if proc.returncode == SSH_FAILED:
             self._connected = False  # the next call opens a new connection
+            await self._drop_spare()
             raise HostError(self.host, _reason(err.decode("utf-8", "replace")))
         return SshResult(proc.returncode or 0, out, err)
+
+    # -- the spare session ----------------------------------------------------------------------
+    # With keep_spare, a session whose remote shell (`sh`, reading its script from stdin) is
+    # already open waits for the next call: ssh opens a channel and only then sends the command
+    # (two round trips per call); the waiting shell gets the call's line on its stdin and runs
+    # it, one round trip. Only calls without stdin use it (the line is the shell's whole input,
+    # so the program's stdin is empty, as with DEVNULL). A new spare is opened after each call.
+
+    def _start_spare(self) -> None:
+        if self.keep_spare and self._connected and self._spare is None:
+            self._spare = asyncio.ensure_future(self._spawn(remote_line(["sh"]), True))
+
+    def spare_waiting(self) -> bool:
+        """Whether a spare session is started and alive (the next call without stdin takes it)."""
+        task = self._spare
+        return (
+            task is not None
+            and task.done()
+            and task.exception() is None
+            and task.result().returncode is None
+        )
+
+    async def _take_spare(self) -> asyncio.subprocess.Process | None:
+        task, self._spare = self._spare, None
+        if task is None:
+            return None
+        try:
+            proc = await task
+        except HostError:
+            return None
+        if proc.returncode is not None:  # its connection ended meanwhile
+            return None
+        return proc
+
+    async def _drop_spare(self) -> None:
+        task, self._spare = self._spare, None
+        if task is None:
+            return
+        try:
+            proc = await task
+        except HostError:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        if proc.stdin is not None:
+            proc.stdin.close()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(2):
+                await proc.wait()
 
     async def _abandon(self, proc: asyncio.subprocess.Process) -> None:
         """End a call that will not finish, and the connection it waited on.
@@ -190,6 +260,7 @@ class SshTransport:
             proc.kill()
         await self._control("exit")
         self._connected = False
+        await self._drop_spare()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(2):
                 await proc.wait()
@@ -199,10 +270,15 @@ class SshTransport:
         return await self._control("check") == 0
 
     async def close(self) -> None:
-        """End the master connection, if any (`ssh -O exit`)."""
+        """End the master connection, if any (`ssh -O exit`), and the spare session."""
+        spare = self._spare
+        if spare is not None and spare.done() and spare.exception() is None:
+            with contextlib.suppress(ProcessLookupError):
+                spare.result().kill()  # before the master goes, so it cannot wait on it
         if self._connected:
             await self._control("exit")
         self._connected = False
+        await self._drop_spare()
 
     async def _control(self, command: str) -> int:
         proc = await asyncio.create_subprocess_exec(
@@ -231,8 +307,15 @@ class SshConnections:
     `async with SshConnections() as ssh: ssh.transport(host)`.
     """
 
-    def __init__(self, *, ssh_config: Path | None = None, connect_timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        *,
+        ssh_config: Path | None = None,
+        connect_timeout: float = 5.0,
+        keep_spare: bool = False,
+    ) -> None:
         self.ssh_config = ssh_config
+        self.keep_spare = keep_spare
         self.connect_timeout = connect_timeout
         self._dir: Path | None = None
         self._transports: dict[str, SshTransport] = {}
@@ -260,6 +343,7 @@ class SshConnections:
                 ssh_config=self.ssh_config,
                 connect_timeout=self.connect_timeout,
                 deadline=deadline,
+                keep_spare=self.keep_spare,
             )
         return known
 

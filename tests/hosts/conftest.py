@@ -24,6 +24,7 @@ def bed() -> Iterator[SshBed]:
 
 @pytest.fixture
 async def connections(bed: SshBed) -> AsyncIterator[SshConnections]:
-    """orc's SSH connections, through the bed's client config (as `ssh -F`)."""
-    async with SshConnections(ssh_config=bed.ssh_config, connect_timeout=3) as ssh:
+    """orc's SSH connections, through the bed's client config (as `ssh -F`), with the spare
+    session a long-running control room keeps (core/hosts/ssh_transport.py)."""
+    async with SshConnections(ssh_config=bed.ssh_config, connect_timeout=3, keep_spare=True) as ssh:
         yield ssh

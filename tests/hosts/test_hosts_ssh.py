@@ -15,7 +15,7 @@ import pytest
 from core.agents.delivery import type_text
 from core.hosts.host_poller import HostPoller
 from core.hosts.remote_tmux import SshTmuxRunner, remote_tmux_client
-from core.hosts.ssh_transport import HostError, SshConnections
+from core.hosts.ssh_transport import HostError, SshConnections, SshTransport
 from core.tmux.client import TmuxClient
 from core.tmux.spawn import Identity, WindowSpec, spawn_window
 from tests.hosts.sshd_bed import SshBed
@@ -163,14 +163,33 @@ async def test_one_connection_per_host_reused_then_closed(
     assert not await transport.connected()
 
 
-async def test_remote_word_quoting_is_exact(bed: SshBed, connections: SshConnections) -> None:
+@pytest.mark.parametrize("spare", [False, True], ids=["session-per-call", "spare-session"])
+async def test_remote_word_quoting_is_exact(bed: SshBed, spare: bool) -> None:
     """Each word reaches the remote program as itself, whatever the remote shell would make of
-    it (the one string orc builds: core/hosts/ssh_transport.py)."""
+    it (the one string orc builds: core/hosts/ssh_transport.py), whether the line goes in the
+    exec request or to a waiting spare session's shell."""
     bed.add("alpha")
-    transport = connections.transport("alpha", "alpha")
     words = ["a b", "$HOME", "`id`", "x;y", "'", '"', "*", "-n", "", "日本\nzwei", "#{pane_id}"]
-    result = await transport.run(["printf", "%s\\0", *words])
-    assert result.stdout.decode().split("\0")[:-1] == words
+    async with SshConnections(ssh_config=bed.ssh_config, keep_spare=spare) as ssh:
+        transport = ssh.transport("alpha", "alpha")
+        await transport.run(["true"])  # connected; with `spare`, a shell now waits
+        for _ in range(3):
+            await wait_until(lambda: spare_ready(transport, spare))
+            result = await transport.run(["printf", "%s\\0", *words])
+            assert result.stdout.decode().split("\0")[:-1] == words
+            failed = await transport.run(["sh", "-c", "echo out; echo err >&2; exit 3"])
+            assert (failed.returncode, failed.stdout, failed.stderr) == (3, b"out\n", b"err\n")
+        # stdin goes to the program (a session of its own, never the spare's shell)
+        fed = await transport.run(["cat"], stdin="ü line\n".encode())
+        assert fed.stdout.decode() == "ü line\n"
+        assert bed.hosts["alpha"].accepted_logins() == 1
+
+
+async def spare_ready(transport: SshTransport, spare: bool) -> bool:
+    """Whether the spare session (if one is wanted) is started, so the next call takes it."""
+    if not spare:
+        return True
+    return transport.spare_waiting()
 
 
 async def test_slow_host_does_not_slow_the_fast_one(
