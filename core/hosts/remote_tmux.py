@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.hosts.ssh_transport import HostError, SshTransport
+from core.hosts.host_config import HostConfig
+from core.hosts.ssh_transport import HostError, SshConnections, SshTransport
 from core.tmux.client import TmuxClient, TmuxResult, TmuxServerAddress
 
 REMOTE_ENV = ("env", "LC_ALL=C.UTF-8")
@@ -42,3 +43,12 @@ def remote_tmux_client(
     transport: SshTransport, address: TmuxServerAddress | None = None
 ) -> TmuxClient:
     return TmuxClient(address, runner=SshTmuxRunner(transport))
+
+
+def tmux_client_for(host: HostConfig, connections: SshConnections) -> TmuxClient:
+    """The host's tmux server: a plain local client for `local`, else through its connection
+    (each call within the host's `timeout`)."""
+    if host.ssh is None:
+        return TmuxClient(host.address)
+    transport = connections.transport(host.name, host.ssh, deadline=host.timeout)
+    return remote_tmux_client(transport, host.address)

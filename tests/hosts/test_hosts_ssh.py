@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
 from core.agents.delivery import type_text
+from core.hosts.host_config import HostConfig, load_hosts
 from core.hosts.host_poller import HostPoller
-from core.hosts.remote_tmux import SshTmuxRunner, remote_tmux_client
+from core.hosts.remote_tmux import SshTmuxRunner, remote_tmux_client, tmux_client_for
 from core.hosts.ssh_transport import HostError, SshConnections, SshTransport
 from core.tmux.client import TmuxClient
 from core.tmux.spawn import Identity, WindowSpec, spawn_window
@@ -216,3 +218,32 @@ async def test_a_host_without_tmux_is_an_error_not_an_empty_server(
     runner = SshTmuxRunner(connections.transport("alpha", "alpha"))
     with pytest.raises(HostError, match=r"^host alpha: tmux-absent is not installed there"):
         await runner(["tmux-absent", "list-panes", "-a"], None)
+
+
+async def test_hosts_from_the_config_file_with_the_local_one(
+    bed: SshBed,
+    connections: SshConnections,
+    client: TmuxClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`[[host]]` tables name the machines; the local one is there without being declared."""
+    bed.add("alpha")
+    socket = bed.hosts["alpha"].tmux_tmpdir / "team.sock"  # a socket path of that host's choosing
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[[host]]\nname = "alpha"\nssh = "alpha"\nsocket = "{socket}"\ntimeout = 4\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ORC_CONFIG", str(config))
+    local, alpha = load_hosts()
+    # The suite's private server stands in for this machine's default one.
+    local = HostConfig(name=local.name, socket=client.address.socket_name)
+    clients = {h.name: tmux_client_for(h, connections) for h in (local, alpha)}
+    assert connections.transport("alpha", "alpha").deadline == 4
+    await start_agent(clients["local"], "here")
+    await start_agent(clients["alpha"], "there")
+    states = await HostPoller(clients).refresh()
+    assert [p.orc_name for p in states["local"].topology] == ["here"]
+    assert [p.orc_name for p in states["alpha"].topology] == ["there"]
+    assert socket.is_socket()  # alpha's tmux server is the one at the configured path
