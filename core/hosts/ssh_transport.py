@@ -2,8 +2,9 @@
 
 The system's `ssh` does the work, so the user's ssh config, keys, agent and known_hosts apply.
 The first call to a host becomes the connection's master (`ControlMaster=auto`, a socket in a
-control folder private to this orc process, 0700); later calls attach to it and cost one
-session round trip instead of a TCP + key exchange + authentication handshake. `SshConnections`
+control folder private to this orc process, 0700); later calls attach to it and cost two round
+trips (ssh opens a channel, then sends the command) instead of a TCP + key exchange +
+authentication handshake, or one with `keep_spare` (a session opened ahead, see below). `SshConnections`
 closes every master (`ssh -O exit`) when orc is done; `ControlPersist` ends one that a crashed orc
 left behind.
 
@@ -15,7 +16,8 @@ The only string orc builds for a program is here: ssh sends a remote command as 
 the remote user's shell splits again (ssh itself joins its words with spaces), so there is no
 way to hand sshd an argv. Each word is therefore quoted with `shlex.quote`, which makes the
 remote shell give back exactly that word whatever it holds (';', '$', quotes, newlines,
-unicode). Nothing else is ever put on that line.
+unicode). Nothing else is ever put on that line, but `exec` in front when a spare session's
+waiting shell reads it from stdin.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class SshResult:
 
 def remote_line(argv: Sequence[str]) -> str:
     """The one line sshd's shell splits back into exactly `argv` (see the module docstring)."""
+    if not argv:
+        raise ValueError("an empty argv (ssh would open a login shell)")
     return " ".join(shlex.quote(word) for word in argv)
 
 
