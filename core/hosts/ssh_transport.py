@@ -4,9 +4,9 @@ The system's `ssh` does the work, so the user's ssh config, keys, agent and know
 The first call to a host becomes the connection's master (`ControlMaster=auto`, a socket in a
 control folder private to this orc process, 0700); later calls attach to it and cost two round
 trips (ssh opens a channel, then sends the command) instead of a TCP + key exchange +
-authentication handshake, or one with `keep_spare` (a session opened ahead, see below). `SshConnections`
-closes every master (`ssh -O exit`) when orc is done; `ControlPersist` ends one that a crashed orc
-left behind.
+authentication handshake, or one with `keep_spare` (a session opened ahead, see below).
+`SshConnections` closes every master (`ssh -O exit`) when orc is done; `ControlPersist` ends one
+that a crashed orc left behind.
 
 Host-key checking is forced on (`StrictHostKeyChecking=yes`, whatever the user's config says)
 and `BatchMode=yes` means nothing ever prompts: an unknown or changed host key is a HostError
