@@ -37,8 +37,6 @@ from pathlib import Path
 
 import pytest
 
-from core.tmux.client import TmuxServerAddress
-
 SSHD = Path("/usr/sbin/sshd")
 ROOT = Path(__file__).resolve().parents[2]
 # What the authorized_keys line may set (sshd's PermitUserEnvironment pattern list).
@@ -136,13 +134,6 @@ class SshHost:
     @property
     def alias(self) -> str:
         return f"orc-test-{self.name}"
-
-    @property
-    def tmux_address(self) -> TmuxServerAddress:
-        """The host's default tmux server as a local process reaches it (for cleanup)."""
-        return TmuxServerAddress(
-            socket_path=str(self.tmux_tmpdir / f"tmux-{os.getuid()}" / "default")
-        )
 
     @property
     def client_port(self) -> int:
@@ -254,12 +245,15 @@ class SshHost:
             self.proxy.kill()
             self.proxy.wait(timeout=10)
             self.proxy = None
-        subprocess.run(
-            ["tmux", *self.tmux_address.argv(), "kill-server"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=False,
-        )
+        # Every tmux server of this host: the default one and any a test put at its own path.
+        for sock in self.tmux_tmpdir.rglob("*"):
+            if sock.is_socket():
+                subprocess.run(
+                    ["tmux", "-S", str(sock), "kill-server"],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    check=False,
+                )
 
     def accepted_logins(self) -> int:
         """Connections sshd authenticated so far (its log: one line per new connection)."""
