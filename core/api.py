@@ -28,6 +28,7 @@ from core.store.settings import Settings
 from core.teams.adopt import adopt
 from core.teams.daemon_window import is_daemon_window
 from core.teams.lifecycle import start_agent, stop_agent
+from core.teams.rebuild import Rebuilt, lost_teams, resume_team
 from core.tmux.client import TmuxServerAddress
 from core.tmux.topology import Pane
 from core.when import format_duration, moment_text, parse_duration
@@ -46,6 +47,7 @@ __all__ = [
     "OrcError",
     "Pane",
     "PaneScreen",
+    "Rebuilt",
     "Room",
     "RoomState",
     "Schedule",
@@ -61,9 +63,11 @@ __all__ = [
     "format_duration",
     "is_daemon_window",
     "kind_of_pane",
+    "lost_teams",
     "moment_text",
     "parse_duration",
     "private_dir",
+    "resume_team",
     "save_screen_fixture",
     "start_agent",
     "stop_agent",
