@@ -55,7 +55,9 @@ def test_bash_completes_command_names_without_importing_them() -> None:
 
 
 def test_zsh_completion_shows_each_commands_help() -> None:
-    result = complete({"_ORC_COMPLETE": "zsh_complete", "COMP_WORDS": "orc stat", "COMP_CWORD": "1"})
+    result = complete(
+        {"_ORC_COMPLETE": "zsh_complete", "COMP_WORDS": "orc stat", "COMP_CWORD": "1"}
+    )
     assert result.stdout.splitlines()[:3] == [
         "plain",
         "status",
