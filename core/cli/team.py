@@ -91,6 +91,13 @@ def down_command(team: str, yes: bool, clean: bool) -> None:
         _clean(team)  # the team is down already: its worktrees can still be cleaned
         return
     if not panes:
+        from core.teams.rebuild import mark_down
+
+        if run_with_room(lambda room: mark_down(room, team)):
+            click.echo(
+                f"team {team} was lost (no tmux session); marked down: not offered to resume"
+            )
+            return
         raise BadInput(f"no team {team!r}: there is no tmux session of that name")
     names = [p.orc_name or p.pane_id for p in panes]
     if not yes:

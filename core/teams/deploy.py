@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import re
 import shutil
@@ -233,6 +234,9 @@ class _Deployment:
         records = self.room.agent_records
         self.team_was_up = await session_exists(self.room.client, self.spec.name)
         if not self.team_was_up:
+            # A new deploy of the team: agents of an earlier one (taken down, or lost and
+            # replaced) must not come back with a rebuild.
+            await records.remove(self.spec.name)
             await records.put_team(team_record(self.spec))
         argvs: dict[str, list[str]] = {}
         for agent in agents:
@@ -596,4 +600,9 @@ async def update_identity(room: Room, spec: TeamSpec, agent: AgentSpec, pane_id:
         else ["set-option", "-p", "-u", "-t", pane_id, key]
         for key, value in identity.options().items()
     ]
+    record = await room.agent_records.get(agent.name, spec.name)
+    if record is not None:  # store first: a rebuild restores the edited role and parent
+        await room.agent_records.put(
+            dataclasses.replace(record, role=agent.role, parent=agent.reports_to or "")
+        )
     await room.client.run_chain(commands)

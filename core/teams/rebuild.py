@@ -70,6 +70,16 @@ async def lost_teams(room: Room) -> list[TeamRecord]:
     return [t for t in up if t.name not in sessions]
 
 
+async def mark_down(room: Room, team: str) -> bool:
+    """`orc down` of a lost team: nothing left to kill, but it is no longer offered to resume.
+    False when the store has no such team up."""
+    found = await room.agent_records.team(team)
+    if found is None or found.state != "up":
+        return False
+    await room.agent_records.set_team_state(team, "down")
+    return True
+
+
 def hierarchy(records: list[AgentRecord]) -> list[AgentRecord]:
     """Parents before their reports (the order the windows were made at deploy)."""
     names = {r.name for r in records}

@@ -23,6 +23,7 @@ from core.teams.deploy import (
     team_panes,
     update_identity,
 )
+from core.teams.team_records import team_record
 from core.teams.team_spec import TeamSpec, load_spec
 
 
@@ -44,6 +45,7 @@ async def apply_spec_change(
         return
     live = {p.orc_name: p for p in await team_panes(room, new.name) if p.managed}
     if new.team != old.team:
+        await room.agent_records.put_team(team_record(new))  # what a rebuild will restore
         await apply_team_options(room, new)
         progress(f"team settings of {new.name} updated")
     for agent in new.agents:

@@ -19,6 +19,7 @@ from core.agents.delivery import Sender
 from core.teams.deploy import take_down, up
 from core.teams.rebuild import lost_teams, resume_team
 from core.teams.team_spec import load_spec
+from core.teams.team_watch import apply_spec_change
 from core.tmux.topology import read_topology
 from tests.conftest import recorded, wait_for_screen, wait_recorded
 from tests.integration.test_cli import assert_one_line_error, orc
@@ -189,6 +190,16 @@ async def test_a_resume_that_fails_starts_fresh_and_says_so(room: Room, tmp_path
     assert (tmp_path / "sessions" / f"{now.session_id}.jsonl").is_file()
     await wait_for_screen(room.client, rebuilt.panes["lead"], "resumed session")
 
+    # Lost again, and this time the person lets it go: `orc down` forgets it as lost.
+    await _kill_server(room)
+    assert [t.name for t in await lost_teams(room)] == ["shop"]
+    down = orc(room.address, room.db_path, "down", "shop", "--yes")
+    assert down.returncode == 0, down.stderr
+    assert "marked down" in down.stdout
+    assert await lost_teams(room) == []
+    unknown = orc(room.address, room.db_path, "down", "nosuch", "--yes")
+    assert_one_line_error(unknown, 2, "no team 'nosuch'")
+
 
 async def test_down_is_not_lost_and_a_failed_deploy_leaves_no_records(
     room: Room, tmp_path: Path
@@ -217,3 +228,25 @@ async def test_down_is_not_lost_and_a_failed_deploy_leaves_no_records(
     assert [t.name for t in await room.agent_records.teams()] == ["shop"]
     with sqlite3.connect(room.db_path) as db:
         assert db.execute("SELECT count(*) FROM agent_records WHERE team='gone'").fetchone() == (0,)
+
+
+async def test_spec_edits_reach_the_records(room: Room, tmp_path: Path) -> None:
+    """`orc up --watch` re-applies a role, parent or team setting: a rebuild restores the
+    edited values, not the deployed ones."""
+    path = _spec(tmp_path, AGENTS[:2])
+    old = load_spec(path)
+    await up(room, old, ready_timeout=60)
+    text = path.read_text(encoding="utf-8")
+    text = text.replace('checkpoint_every = "20m"', 'checkpoint_every = "5m"')
+    text = text.replace('role = "engineer"', 'role = "pm"')
+    path.write_text(text, encoding="utf-8")
+    await apply_spec_change(room, old, load_spec(path), progress=lambda _: None)
+    eng1 = await room.agent_records.get("eng1", "shop")
+    assert eng1 is not None and eng1.role == "pm"
+    [team] = await room.agent_records.teams()
+    assert team.checkpoint_every == "5m"
+    await _kill_server(room)
+    rebuilt = await resume_team(room, "shop")
+    panes = {p.orc_name: p for p in await read_topology(room.client) if p.managed}
+    assert panes["eng1"].orc_role == "pm" and panes["eng1"].pane_id == rebuilt.panes["eng1"]
+    assert panes["eng1"].orc_checkpoint_every == "5m"
