@@ -75,14 +75,17 @@ class AgentActionsMixin(_Base):
         name = agent.pane.orc_name
         try:
             status = await self.room.worktrees.status(name)
-            if status is None:
-                view.show_shared(name)
-                return
-            diff = await self.room.worktrees.diff(name)
+            diff = "" if status is None else await self.room.worktrees.diff(name)
         except OrcError as exc:
-            view.show_error(one_line(exc))
+            if self._still_selected(name):
+                view.show_note(f"No diff for {name}.")
+                view.show_error(one_line(exc))
             return
-        if self._still_selected(name):
+        if not self._still_selected(name):
+            return  # the cursor moved on while git ran: its own load follows
+        if status is None:
+            view.show_shared(name)
+        else:
             view.show_diff(status, diff)
 
     def _still_selected(self, name: str) -> bool:
