@@ -73,9 +73,12 @@ def _resume(team: str) -> None:
     from core.teams.rebuild import resume_team
 
     rebuilt = run_with_room(lambda room: resume_team(room, team, progress=_progress))
-    for name, why in rebuilt.fresh.items():
-        click.echo(f"{name}: started fresh, not resumed: {why}")
-    click.echo(f"team {team} rebuilt: {len(rebuilt.resumed)} resumed, {len(rebuilt.fresh)} fresh")
+    for line in rebuilt.warnings:
+        click.echo(line)
+    counts = f"{len(rebuilt.resumed)} resumed, {len(rebuilt.fresh)} fresh"
+    if rebuilt.stopped:
+        counts += f", {len(rebuilt.stopped)} stopped"
+    click.echo(f"team {team} rebuilt: {counts}")
 
 
 @click.command("down")

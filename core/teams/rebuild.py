@@ -26,6 +26,7 @@ from core.room import Room
 from core.services.worktrees.placement import ensure_worktree
 from core.store.agent_records import AgentRecord, TeamRecord
 from core.teams.deploy import READY_PATTERNS, Progress, set_team_options
+from core.teams.lifecycle import STOPPED_OPTION, stopped_screen_argv
 from core.teams.team_records import launch_argv
 from core.tmux.capture import capture_panes
 from core.tmux.spawn import Identity, WindowSpec, exact_argv, format_literal, spawn_windows
@@ -33,6 +34,7 @@ from core.tmux.topology import read_topology
 
 RESUME_WATCH = 8.0  # seconds a resumed agent is watched for a failed resume
 POLL = 0.2
+DEAD_HISTORY = 100  # lines of a dead pane's history searched for why it ended
 # What the agents print when the session to resume does not exist (Claude Code, Gemini CLI,
 # Codex, the fake agent), before exiting or while still on screen.
 NOT_FOUND = re.compile(
@@ -53,6 +55,12 @@ class Rebuilt:
     panes: dict[str, str] = field(default_factory=dict)  # agent name -> pane id
     resumed: list[str] = field(default_factory=list)
     fresh: dict[str, str] = field(default_factory=dict)  # agent name -> why it started fresh
+    stopped: list[str] = field(default_factory=list)  # stopped before: back on the stopped screen
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line per agent that lost its conversation (the inbox shows the events too)."""
+        return [f"{name}: started fresh, not resumed: {why}" for name, why in self.fresh.items()]
 
 
 async def _sessions(room: Room) -> set[str]:
@@ -97,8 +105,10 @@ def hierarchy(records: list[AgentRecord]) -> list[AgentRecord]:
     return out
 
 
-async def resume_team(room: Room, team: str, progress: Progress = _quiet) -> Rebuilt:
-    """Recreate the lost team `team` from its records, resuming every agent's conversation."""
+async def resume_team(room: Room, team: str | TeamRecord, progress: Progress = _quiet) -> Rebuilt:
+    """Recreate the lost team `team` from its records, resuming every agent's conversation.
+    An agent stopped on purpose (`orc stop`) comes back stopped, its conversation kept."""
+    team = team.name if isinstance(team, TeamRecord) else team
     records = room.agent_records
     found = await records.team(team)
     if found is None:
@@ -110,11 +120,14 @@ async def resume_team(room: Room, team: str, progress: Progress = _quiet) -> Reb
         raise ActionFailed(f"team {team!r} has no agents recorded: deploy it with `orc up`")
     progress(f"rebuilding team {team} ({len(agents)} agents)")
     cwds = {a.name: await _folder(a) for a in agents}
-    attempts = {a.name: resumable(a.kind, a.session_id) for a in agents}
+    stopped = {a.name for a in agents if a.state == "stopped"}
+    attempts = {a.name: resumable(a.kind, a.session_id) and a.name not in stopped for a in agents}
     # Store first: the team is up again and its agents run, before tmux is touched.
     await records.set_team_state(team, "up")
     fresh_ids: dict[str, AgentRecord] = {}
     for agent in agents:
+        if agent.name in stopped:
+            continue
         if not attempts[agent.name] and not agent.session_id:
             # Nothing was ever recorded to resume: start it under a session id from now on.
             fresh_ids[agent.name] = replace(agent, session_id=new_session_id(agent.kind))
@@ -123,7 +136,10 @@ async def resume_team(room: Room, team: str, progress: Progress = _quiet) -> Reb
     windows: list[tuple[WindowSpec, Identity | None]] = []
     for agent in agents:
         record = fresh_ids.get(agent.name, agent)
-        argv = launch_argv(room, record, resume=attempts[agent.name])
+        if agent.name in stopped:
+            argv = stopped_screen_argv(agent.name)
+        else:
+            argv = launch_argv(room, record, resume=attempts[agent.name])
         windows.append(_window(record, cwds[agent.name], argv))
     created: list[str] = []
     try:
@@ -132,16 +148,24 @@ async def resume_team(room: Room, team: str, progress: Progress = _quiet) -> Reb
         await room.client.run("kill-session", "-t", f"={team}", check=False)
         raise ActionFailed(f"could not rebuild team {team!r}: {exc}") from None
     result = Rebuilt(team, dict(zip((a.name for a in agents), created, strict=True)))
+    if stopped:
+        await room.client.run_chain(
+            [["set-option", "-p", "-t", result.panes[n], STOPPED_OPTION, "1"] for n in stopped]
+        )
     await set_team_options(
         room, team, found.checkpoint_mode, found.checkpoint_every, found.spec_path
     )
     for agent in agents:
+        if agent.name in stopped:
+            result.stopped.append(agent.name)
+            progress(f"{agent.name} is stopped, as it was: `orc start {agent.name}` resumes it")
+            continue
         how = "resuming its conversation" if attempts[agent.name] else "with a new conversation"
         progress(f"started {agent.name} ({agent.role}) in {team}:{agent.name}, {how}")
     watched = [a for a in agents if attempts[a.name]]
     failures = await _failed_resumes(room, watched, result.panes)
     for agent in agents:
-        if agent.name in failures:
+        if agent.name in failures or agent.name in stopped:
             continue
         if attempts[agent.name]:
             result.resumed.append(agent.name)
@@ -154,7 +178,10 @@ async def resume_team(room: Room, team: str, progress: Progress = _quiet) -> Reb
             await _start_fresh(room, agent, cwds[agent.name], result.panes[agent.name], reason)
             result.fresh[agent.name] = reason
             progress(f"{agent.name}: resume failed ({reason}); started fresh with a new session")
-    progress(f"team {team} is back: {len(result.resumed)} resumed, {len(result.fresh)} fresh")
+    counts = f"{len(result.resumed)} resumed, {len(result.fresh)} fresh"
+    if result.stopped:
+        counts += f", {len(result.stopped)} stopped"
+    progress(f"team {team} is back: {counts}")
     return result
 
 
@@ -189,6 +216,9 @@ async def _failed_resumes(
         topo = await read_topology(client)
         ids = {name: panes[name] for name in pending}
         screens = await capture_panes(client, list(ids.values()), ansi=False)
+        dead = [i for i in ids.values() if (p := topo.by_id(i)) is None or p.dead]
+        if dead:  # tmux scrolls a dead pane's last words off the screen: look in its history
+            screens.update(await capture_panes(client, dead, DEAD_HISTORY, ansi=False))
         for name, pane_id in ids.items():
             pane = topo.by_id(pane_id)
             screen = screens.get(pane_id, "")
@@ -211,7 +241,11 @@ def _reason(screen: str, said: re.Match[str] | None, status: str) -> str:
             (ln.strip() for ln in screen.splitlines() if said.group(0) in ln), said.group(0)
         )
         return line[:160]
-    lines = [ln.strip() for ln in screen.splitlines() if ln.strip()]
+    lines = [
+        ln.strip()
+        for ln in screen.splitlines()
+        if ln.strip() and not ln.startswith("Pane is dead")  # tmux's own line
+    ]
     last = f": {lines[-1][:120]}" if lines else ""
     return f"it exited with status {status or '?'}{last}"
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from core import Room
 from core.agents.delivery import Sender
 from core.teams.deploy import take_down, up
+from core.teams.lifecycle import start_agent, stop_agent
 from core.teams.rebuild import lost_teams, resume_team
 from core.teams.team_spec import load_spec
 from core.teams.team_watch import apply_spec_change
@@ -250,3 +251,24 @@ async def test_spec_edits_reach_the_records(room: Room, tmp_path: Path) -> None:
     panes = {p.orc_name: p for p in await read_topology(room.client) if p.managed}
     assert panes["eng1"].orc_role == "pm" and panes["eng1"].pane_id == rebuilt.panes["eng1"]
     assert panes["eng1"].orc_checkpoint_every == "5m"
+
+
+async def test_a_stopped_agent_comes_back_stopped(room: Room, tmp_path: Path) -> None:
+    """`orc stop` was a person's choice: the rebuild keeps it stopped (its pane on the stopped
+    screen, its record and conversation kept), and `orc start` then resumes it."""
+    spec = load_spec(_spec(tmp_path, AGENTS[:2]))
+    await up(room, spec, ready_timeout=60)
+    eng1 = await room.agent_records.get("eng1", "shop")
+    assert eng1 is not None
+    await stop_agent(room, "eng1")
+    await _kill_server(room)
+    rebuilt = await resume_team(room, "shop")
+    assert (rebuilt.resumed, rebuilt.stopped, rebuilt.fresh) == (["lead"], ["eng1"], {})
+    pane_id = rebuilt.panes["eng1"]
+    await wait_for_screen(room.client, pane_id, "eng1 stopped")
+    panes = {p.orc_name: p for p in await read_topology(room.client) if p.managed}
+    assert panes["eng1"].orc_stopped
+    now = await room.agent_records.get("eng1", "shop")
+    assert now is not None and (now.state, now.session_id) == ("stopped", eng1.session_id)
+    await start_agent(room, "eng1")
+    await wait_for_screen(room.client, pane_id, f"resumed session {eng1.session_id}")
