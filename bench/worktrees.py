@@ -113,6 +113,7 @@ def remove_all(repo: Path) -> None:
         if block.startswith("worktree "):
             git(repo, "worktree", "remove", "--force", block.splitlines()[0][9:])
     git(repo, "worktree", "prune")
+    subprocess.run(["sync"], check=False)  # the deletions' writeback is not billed to the next
 
 
 async def main() -> None:
@@ -146,6 +147,12 @@ async def main() -> None:
                     for key in ("worktrees", "ready", "up"):
                         runs[key].append(isolated[key])
                 last = r
+                print(
+                    f"round {r + 1} ({order[0]} first): orc worktrees"
+                    f" {runs['worktrees'][-1]:.2f} s,"
+                    f" all ready {runs['ready'][-1]:.2f} s; loop {runs['loop'][-1]:.2f} s",
+                    flush=True,
+                )
             trees = sorted((tmp / "data" / "orc" / "worktrees").glob(f"*/iso{last}/*"))
             orc_kb = [du_kb(t) for t in trees]
             plain_kb = [du_kb(t) for t in sorted((tmp / f"plain{last}").iterdir())]

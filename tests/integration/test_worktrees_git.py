@@ -80,6 +80,14 @@ def test_an_existing_branch_and_worktree_are_reused_with_their_commits(tmp_path:
     assert git(third, "rev-parse", "HEAD") == mine
 
 
+def test_the_agents_branch_checked_out_in_the_users_tree_is_refused(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "app")
+    git(repo, "checkout", "-q", "-b", "orc/t/eng-1")
+    with pytest.raises(ActionFailed, match="checked out in your own tree"):
+        isolate(repo, "eng-1")
+    assert git(repo, "worktree", "list").count("\n") == 0  # no worktree was added
+
+
 def test_a_folder_in_the_way_is_refused_not_emptied(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "app")
     path = gw.worktree_path(repo.resolve(), "t", "eng-1")

@@ -168,6 +168,8 @@ def test_cli_plan_diff_merge_down_clean_keeps_dirty_work_then_discard_asks(
     code, out, _ = orc(capsys, "merge", "eng-1")
     assert code == 0 and "merged orc/cli/eng-1 into main (fast-forward" in out
     assert (repo / "feature.txt").read_text() == "new\n"
+    code, _, err = orc(capsys, "rebase", "eng-2")
+    assert code == 1 and "uncommitted changes" in err and len(err.strip().splitlines()) == 1
     code, _, err = orc(capsys, "merge", "lead")
     assert code == 2 and "shared tree" in err and len(err.strip().splitlines()) == 1
     code, _, err = orc(capsys, "diff", "nobody")

@@ -144,6 +144,11 @@ def create(repo: git.Repo, team: str, agent: str, base_branch: str, base_commit:
     where = checked_out_at(repo, branch)
     if where is None and any(Path(e.path) == path for e in linked_worktrees(repo)):
         where = path  # our folder, on another branch the agent switched to: still its worktree
+    if where is not None and where.resolve() == top:
+        raise ActionFailed(
+            f"{branch} is checked out in your own tree {top}: switch that tree to another"
+            " branch first, so the agent gets a worktree of its own"
+        )
     if where is not None:
         return Created(where, branch, _upstream(repo, branch) or base_branch, base_commit, True)
     private_dir(path.parent)

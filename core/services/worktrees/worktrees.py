@@ -174,6 +174,8 @@ class Worktrees:
         for record in rows:
             if record.isolation == "worktree":
                 path = _top_of(record.cwd) or Path(record.cwd)
+                if not path.is_dir() and record.state in ("down", "discarded"):
+                    continue  # cleaned up or discarded on purpose: nothing to show
                 located = Located(
                     record.team, record.name, path, record.base_branch, record.base_commit, record
                 )
