@@ -25,6 +25,14 @@ def data_dir() -> Path:
     return Path(base) / "orc"
 
 
+def config_path() -> Path:
+    """orc's config file (`[notify]`, `[[host]]`): `$ORC_CONFIG`, else under XDG_CONFIG_HOME."""
+    if os.environ.get("ORC_CONFIG"):
+        return Path(os.environ["ORC_CONFIG"])
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "orc" / "config.toml"
+
+
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 DB_SIDE_FILES = ("-wal", "-shm", "-journal")

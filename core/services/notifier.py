@@ -32,6 +32,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.errors import BadInput
+from core.paths import config_path
 from core.room_state import RoomState, Transition
 from core.services.redaction import redact
 from core.services.room_parts import WithStore
@@ -59,13 +60,6 @@ class NotifyConfig(BaseModel):
     @classmethod
     def _split(cls, value: Any) -> Any:
         return shlex.split(value) if isinstance(value, str) else value
-
-
-def config_path() -> Path:
-    if os.environ.get("ORC_CONFIG"):
-        return Path(os.environ["ORC_CONFIG"])
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "orc" / "config.toml"
 
 
 def load_notify_config(path: Path | None = None) -> NotifyConfig:

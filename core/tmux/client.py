@@ -18,6 +18,7 @@ import os
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from core.errors import TmuxError
 
@@ -103,12 +104,28 @@ def split_chain(
     return chains
 
 
-class TmuxClient:
-    """Runs tmux commands against one server, without a shell."""
+class TmuxRunner(Protocol):
+    """Runs one exact tmux argv somewhere else (another machine: core/hosts/remote_tmux.py) and
+    returns what it printed. It raises (an OrcError) when it could not reach tmux at all, so a
+    host that is down is never mistaken for a tmux server with no sessions."""
 
-    def __init__(self, address: TmuxServerAddress | None = None) -> None:
+    async def __call__(self, argv: Sequence[str], stdin: bytes | None) -> TmuxResult: ...
+
+
+class TmuxClient:
+    """Runs tmux commands against one server, without a shell.
+
+    Locally each call is one `tmux` process. With a `runner`, the same argv (`tmux -u ...`, the
+    program found on the other side) goes through it instead, so topology reads, batched
+    captures and sends work unchanged against a remote tmux, still one round trip each.
+    """
+
+    def __init__(
+        self, address: TmuxServerAddress | None = None, runner: TmuxRunner | None = None
+    ) -> None:
         self.address = address or TmuxServerAddress()
-        self._binary = shutil.which("tmux") or "tmux"
+        self._runner = runner
+        self._binary = "tmux" if runner is not None else shutil.which("tmux") or "tmux"
         self._env = _utf8_env()
 
     def argv(self, *args: str) -> list[str]:
@@ -125,6 +142,15 @@ class TmuxClient:
 
         Every tmux process this client starts is started here.
         """
+        if self._runner is not None:
+            result = await self._runner(self.argv(*args), stdin)
+        else:
+            result = await self._exec(args, stdin)
+        if check and result.returncode != 0:
+            raise TmuxError(result.stderr.strip() or f"tmux {args[0] if args else ''} failed")
+        return result
+
+    async def _exec(self, args: Sequence[str], stdin: bytes | None) -> TmuxResult:
         try:
             proc = await asyncio.create_subprocess_exec(
                 *self.argv(*args),
@@ -136,14 +162,11 @@ class TmuxClient:
         except FileNotFoundError as exc:
             raise TmuxError("tmux is not installed (install tmux >= 3.2)") from exc
         out, err = await proc.communicate(stdin)
-        result = TmuxResult(
+        return TmuxResult(
             proc.returncode or 0,
             out.decode("utf-8", "replace"),
             err.decode("utf-8", "replace"),
         )
-        if check and result.returncode != 0:
-            raise TmuxError(result.stderr.strip() or f"tmux {args[0] if args else ''} failed")
-        return result
 
     async def run_chain(self, commands: Sequence[Sequence[str]], check: bool = True) -> TmuxResult:
         """Several tmux commands in one process (several if they do not fit in one message).

@@ -1,0 +1,202 @@
+"""Refreshing several hosts over SSH: orc's poller against one `ssh host tmux ...` per call.
+
+4 hosts (real sshd each, tests/hosts/sshd_bed.py) x 25 busy panes, every link with 50 ms of added
+round-trip delay (a delaying TCP relay, tests/hosts/delay_proxy.py: this kernel has no netem).
+A full refresh = every host's topology + a capture of each of its panes.
+  - orc: core/hosts/host_poller.py, all hosts at once, ONE tmux invocation per host over the
+    host's multiplexed connection (core/hosts/ssh_transport.py), refreshes 0.5 s apart as the
+    room polls, with a spare session waiting (one round trip a call) and without it (two: ssh
+    opens a channel, then sends the command). Target: < 2 x RTT + 30 ms.
+  - per-call, multiplexed: a script's way with a shared ControlMaster: `ssh host tmux list-panes`,
+    then `ssh host tmux capture-pane -p -t %N` per pane, hosts in parallel (generous to it).
+  - per-call, plain: the same with no ControlMaster (every call its own TCP + SSH handshake).
+Also: the CPU the control room spends per refresh (its own + its ssh client processes').
+Run: .venv/bin/python bench/hosts.py [--hosts 4 --panes 25 --rtt 50 --rounds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from core.hosts.host_poller import HostPoller  # noqa: E402
+from core.hosts.remote_tmux import remote_tmux_client  # noqa: E402
+from core.hosts.ssh_transport import SshConnections  # noqa: E402
+from core.tmux.spawn import Identity, WindowSpec, spawn_windows  # noqa: E402
+from tests.hosts.sshd_bed import SshBed, sshd_missing  # noqa: E402
+
+# A line every 100 ms from one process per pane (a shell loop would fork `sleep` 10 times a
+# second per pane: 1,000 forks a second on the bench machine's 2 cores).
+TALKER = (
+    "import itertools,sys,time\n"
+    "for i in itertools.count(): print(sys.argv[1], 'line', i, flush=True); time.sleep(0.1)"
+)
+
+
+PAUSE = 0.5  # seconds between refreshes: the room's remote poll interval
+
+
+def ms(values: list[float]) -> str:
+    p95 = sorted(values)[max(0, int(len(values) * 0.95) - 1)]
+    return f"median {statistics.median(values) * 1000:7.1f} ms, p95 {p95 * 1000:7.1f} ms"
+
+
+def cpu() -> float:
+    """CPU seconds of this process and of its finished children (the ssh clients)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+async def ssh_call(bed: SshBed, host: str, argv: list[str], mux: str | None) -> bytes:
+    opts = ["-F", str(bed.ssh_config), "-o", "BatchMode=yes", "-T"]
+    if mux:
+        opts += ["-o", "ControlMaster=auto", "-o", f"ControlPath={mux}/%C"]
+        opts += ["-o", "ControlPersist=60"]
+    proc = await asyncio.create_subprocess_exec(
+        "ssh", *opts, host, "--", *argv,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    out, _ = await proc.communicate()
+    return out
+
+
+async def per_call_refresh(bed: SshBed, host: str, mux: str | None) -> int:
+    """The obvious script: list the panes, then capture each with its own ssh call."""
+    tmux = ["env", "LC_ALL=C.UTF-8", "tmux", "-u"]
+    out = await ssh_call(bed, host, [*tmux, "list-panes", "-a", "-F", "'#{pane_id}'"], mux)
+    panes = out.decode().split()
+    for pane in panes:
+        await ssh_call(bed, host, [*tmux, "capture-pane", "-p", "-t", pane], mux)
+    return len(panes)
+
+
+async def measure(poller: HostPoller, rounds: int, panes: int) -> tuple[list[float], list[float]]:
+    """Full refreshes (topology + every pane captured), PAUSE apart as the room polls."""
+    walls: list[float] = []
+    cpus: list[float] = []
+    for _ in range(rounds):
+        c0, start = cpu(), time.perf_counter()
+        states = await poller.refresh(all_panes=True)
+        walls.append(time.perf_counter() - start)
+        cpus.append(cpu() - c0)
+        assert all(s.reachable for s in states.values()), states
+        assert sum(len(s.screens) for s in states.values()) == panes
+        await asyncio.sleep(PAUSE)
+    return walls, cpus
+
+
+async def empty_calls(ssh: SshConnections, host: str, rounds: int) -> list[float]:
+    """The link itself: one empty remote call on the open connection."""
+    transport = ssh.transport(host, host)
+    walls = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        await transport.run(["true"])
+        walls.append(time.perf_counter() - start)
+        await asyncio.sleep(PAUSE)
+    return walls
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hosts", type=int, default=4)
+    parser.add_argument("--panes", type=int, default=25)
+    parser.add_argument("--rtt", type=int, default=50, help="added round-trip delay, ms")
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    if reason := sshd_missing():
+        sys.exit(f"bench/hosts.py: {reason}")
+    load_before = os.getloadavg()[0]
+    bed = SshBed()
+    names = [f"h{i}" for i in range(args.hosts)]
+    try:
+        for name in names:
+            bed.add(name, delay_ms=args.rtt)
+        async with SshConnections(ssh_config=bed.ssh_config, keep_spare=True) as ssh:
+            clients = {n: remote_tmux_client(ssh.transport(n, n)) for n in names}
+            await asyncio.gather(
+                *(
+                    spawn_windows(
+                        clients[n],
+                        [
+                            (
+                                WindowSpec(
+                                    "bench",
+                                    f"w{i}",
+                                    [sys.executable, "-c", TALKER, f"{n}-{i}"],
+                                    width=120,
+                                    height=30,
+                                ),
+                                Identity(f"a{i}", "engineer"),
+                            )
+                            for i in range(args.panes)
+                        ],
+                    )
+                    for n in names
+                )
+            )
+            poller = HostPoller(clients, deadline=10.0)
+            await poller.refresh()
+            await asyncio.sleep(0.5)  # every pane printing
+            expected = args.hosts * args.panes
+            orc, cpu_orc = await measure(poller, args.rounds, expected)
+            empty = await empty_calls(ssh, names[0], args.rounds)
+            async with SshConnections(ssh_config=bed.ssh_config, keep_spare=False) as ssh2:
+                plain_clients = {n: remote_tmux_client(ssh2.transport(n, n)) for n in names}
+                plain_poller = HostPoller(plain_clients, deadline=10.0)
+                await plain_poller.refresh()
+                orc2, _ = await measure(plain_poller, args.rounds, expected)
+                empty2 = await empty_calls(ssh2, names[0], args.rounds)
+
+            mux = str(ssh.control_dir)  # the same open masters: the generous alternative
+            muxed: list[float] = []
+            cpu_muxed: list[float] = []
+            for _ in range(max(3, args.rounds // 4)):
+                c0, start = cpu(), time.perf_counter()
+                counts = await asyncio.gather(*(per_call_refresh(bed, n, mux) for n in names))
+                muxed.append(time.perf_counter() - start)
+                cpu_muxed.append(cpu() - c0)
+                assert sum(counts) == args.hosts * args.panes, counts
+            plain: list[float] = []
+            for _ in range(1):
+                start = time.perf_counter()
+                await asyncio.gather(*(per_call_refresh(bed, n, None) for n in names))
+                plain.append(time.perf_counter() - start)
+    finally:
+        bed.close()
+
+    target = 2 * args.rtt / 1000 + 0.030
+    load = os.getloadavg()[0]
+    print(
+        f"{args.hosts} hosts x {args.panes} busy panes, +{args.rtt} ms RTT, "
+        f"load average {load_before:.1f} before, {load:.1f} after"
+    )
+    print(f"empty call, spare session waiting:       {ms(empty)}")
+    print(f"empty call, session opened per call:     {ms(empty2)}")
+    print(f"orc poller, full refresh:                {ms(orc)}   (target < {target * 1000:.0f} ms)")
+    print(f"orc poller without spare sessions:       {ms(orc2)}")
+    print(f"per-call ssh, multiplexed:               {ms(muxed)}")
+    print(f"per-call ssh, a connection per call:     {ms(plain)}")
+    ratio = statistics.median(muxed) / statistics.median(orc)
+    print(f"ratio per-call (multiplexed) / orc:      {ratio:.1f}x")
+    plain_ratio = statistics.median(plain) / statistics.median(orc)
+    print(f"ratio per-call (plain) / orc:            {plain_ratio:.1f}x")
+    print(
+        f"CPU per refresh (orc + its ssh clients): orc {statistics.median(cpu_orc) * 1000:.1f} ms, "
+        f"per-call multiplexed {statistics.median(cpu_muxed) * 1000:.1f} ms"
+    )
+    print("within target" if statistics.median(orc) < target else "OVER target")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
