@@ -8,14 +8,12 @@ against `core.api` in workers; outcomes are notifications, errors one-line notif
 
 from __future__ import annotations
 
-import inspect
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import work
 from textual.binding import Binding, BindingType
 
-from core import api
-from core.api import OrcError, start_agent, stop_agent
+from core.api import OrcError, lost_teams, resume_team, start_agent, stop_agent
 from tui.agent_menu import AgentMenu, actions_for
 from tui.dialogs import ConfirmScreen
 from tui.diff_view import DiffView
@@ -77,14 +75,17 @@ class AgentActionsMixin(_Base):
         name = agent.pane.orc_name
         try:
             status = await self.room.worktrees.status(name)
-            if status is None:
-                view.show_shared(name)
-                return
-            diff = await self.room.worktrees.diff(name)
+            diff = "" if status is None else await self.room.worktrees.diff(name)
         except OrcError as exc:
-            view.show_error(one_line(exc))
+            if self._still_selected(name):
+                view.show_note(f"No diff for {name}.")
+                view.show_error(one_line(exc))
             return
-        if self._still_selected(name):
+        if not self._still_selected(name):
+            return  # the cursor moved on while git ran: its own load follows
+        if status is None:
+            view.show_shared(name)
+        else:
             view.show_diff(status, diff)
 
     def _still_selected(self, name: str) -> bool:
@@ -164,12 +165,8 @@ class AgentActionsMixin(_Base):
     async def check_lost_teams(self) -> None:
         if any(isinstance(s, ResumePrompt) for s in self.screen_stack):
             return
-        lost_teams = getattr(api, "lost_teams", None)  # core/teams/rebuild.py
-        if lost_teams is None:
-            return
         try:
-            found = lost_teams(self.room)
-            teams = await found if inspect.isawaitable(found) else found
+            teams = await lost_teams(self.room)
         except OrcError:
             return
         for team in teams:
@@ -177,7 +174,7 @@ class AgentActionsMixin(_Base):
                 continue
             self._prompted_teams.add(team.name)
             self.push_screen(
-                ResumePrompt(team.name, f"root {team.root}"),
+                ResumePrompt(team.name, f"its root: {team.root}"),
                 lambda _result, name=team.name: self._resume_closed(name),
             )
             return  # one prompt at a time; the next look offers the next team
@@ -185,26 +182,24 @@ class AgentActionsMixin(_Base):
     def _resume_closed(self, team: str) -> None:
         self._dismissed_teams.add(team)
 
-    @on(ResumePrompt.ResumeRequested)
-    def _resume_requested(self, event: ResumePrompt.ResumeRequested) -> None:
+    def on_resume_prompt_resume_requested(self, event: ResumePrompt.ResumeRequested) -> None:
+        """By name, not `@on`: a mixin's decorated handlers are not collected (tui/attention.py
+        does the same)."""
         self._resume(event.prompt, event.team)
 
     @work(group="resume", exit_on_error=False)
     async def _resume(self, prompt: ResumePrompt, team: str) -> None:
         try:
-            records = {t.name: t for t in await self.room.agent_records.teams()}
-            record = records.get(team)
-            if record is None:
-                raise OrcError(f"orc has no record of team {team!r}")
-            rebuilt = await api.resume_team(self.room, record, prompt.progress)
-        except OrcError as exc:
+            rebuilt = await resume_team(self.room, team, prompt.progress)
+        except Exception as exc:  # a bug too must end the prompt's "resuming…", not hang it
             prompt.done(one_line(exc), ok=False)
             self.notify(one_line(exc), title=f"resume {team}", severity="error", markup=False)
+            if not isinstance(exc, OrcError):
+                self.log.error("resuming a team failed", exc)
             return
-        message = f"team {team} resumed"
-        warnings = getattr(rebuilt, "warnings", None)
-        if warnings:
-            message += f" ({len(warnings)} warning(s): see the inbox)"
+        message = f"team {team} resumed: {len(rebuilt.resumed)} resumed"
+        if rebuilt.fresh:
+            message += f", {len(rebuilt.fresh)} started fresh (see the inbox, i)"
         prompt.done(message, ok=True)
         self.notify(message, title="resumed", markup=False)
         self.refresh_soon()

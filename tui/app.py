@@ -293,6 +293,8 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
 
     @on(AgentTree.Selected)
     def _selected(self, event: AgentTree.Selected) -> None:
+        if not self.query(AgentTree):
+            return  # a late message while the app shuts down: its widgets are gone
         previous = self.room.state.by_pane(self._focused) if self._focused else None
         gone = self._focused is not None and self._state is not None and previous is None
         if gone and self.composer.input.text.strip():

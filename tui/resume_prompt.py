@@ -35,6 +35,9 @@ class ResumePrompt(ModalScreen[None]):
         padding: 0 1;
     }
     ResumePrompt #resume-question { text-style: bold; height: auto; }
+    ResumePrompt #resume-detail {
+        height: 1; color: $foreground-muted; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     ResumePrompt #resume-progress { height: auto; max-height: 14; }
     ResumePrompt #resume-progress Static { color: $foreground-muted; }
     ResumePrompt #resume-result { height: auto; }
@@ -70,7 +73,7 @@ class ResumePrompt(ModalScreen[None]):
             return
         self.running = True
         self.query_one("#resume-question", Static).update(Text(f"resuming team {self.team}…"))
-        self.post_message(self.ResumeRequested(self, self.team))
+        self.app.post_message(self.ResumeRequested(self, self.team))  # a screen's do not bubble
 
     def action_dismiss_prompt(self) -> None:
         if not self.running:

@@ -16,12 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+from dataclasses import replace
 
-from core.agents.agent_hooks import with_orc_hooks
+from core.agents.agent_sessions import new_session_id, resumable
 from core.errors import ActionFailed, BadInput, OrcError
 from core.room import Room
 from core.services.worktrees.placement import ensure_worktree
 from core.store.agent_records import AgentRecord
+from core.teams.team_records import launch_argv
 from core.tmux.process_tree import descendants, end_processes
 from core.tmux.spawn import exact_argv, format_literal
 from core.tmux.topology import Pane, read_topology
@@ -112,22 +114,17 @@ async def start_agent(room: Room, name: str, *, fresh: bool = False) -> str:
             f"orc has no record of how {name} was started (deployed before orc kept them?): "
             "`orc up --replace SPEC` starts the team again"
         )
-    from core.agents.agent_sessions import new_session_id, resume_argv, start_argv
-
-    kind = record.kind
-    if fresh or not record.session_id:
-        session_id = new_session_id(kind)
-        argv = start_argv(kind, list(record.argv), session_id)
-        how = "with a fresh conversation"
-    else:
-        session_id = record.session_id
-        argv = resume_argv(kind, list(record.argv), session_id)
+    resume = not fresh and resumable(record.kind, record.session_id)
+    if resume:
         how = "resuming its conversation"
-    argv = with_orc_hooks(kind, argv, room.address, room.db_path)
+    else:
+        record = replace(record, session_id=new_session_id(record.kind))
+        how = "with a fresh conversation"
+    argv = launch_argv(room, record, resume=resume)
     cwd = await _workdir(record)
     # Store first: the new session id and the state, then tmux.
-    if session_id != record.session_id:
-        await room.agent_records.set_session(record.team, name, session_id)
+    if not resume:
+        await room.agent_records.set_session(record.team, name, record.session_id)
     await room.agent_records.set_state(record.team, name, "running")
     env = {**record.env}
     env.setdefault("ORC_AGENT_NAME", name)

@@ -76,7 +76,15 @@ async def test_demo_comes_up_works_and_goes_down_cleanly(demo_socket: str, tmp_p
     assert all(p.session_name == "shop" and not p.dead for p in agents.values())
     folder = Path((await client.run("show-options", "-gqv", "@orc-demo-dir")).stdout.strip())
     repo = folder / "shop"
-    assert {Path(p.current_path).resolve() for p in agents.values()} == {repo.resolve()}
+    folders = {name: Path(p.current_path).resolve() for name, p in agents.items()}
+    engineers = sorted(name for name in EXPECTED if name.startswith("eng-"))
+    assert {folders[n] for n in EXPECTED if n not in engineers} == {repo.resolve()}
+    trees = {n: folders[n] for n in engineers}
+    for name, tree in trees.items():  # each engineer in its own worktree, outside the repo
+        assert (
+            tree.name == name and tree.parent.name == "shop" and repo.resolve() not in tree.parents
+        )
+        assert (tree / ".git").is_file()
     log = subprocess.run(
         ["git", "log", "--oneline"], cwd=repo, capture_output=True, text=True, check=True
     )
@@ -97,14 +105,14 @@ async def test_demo_comes_up_works_and_goes_down_cleanly(demo_socket: str, tmp_p
 
         await _eventually(agents_talk)
 
-    def dirty() -> bool:
-        status = subprocess.run(
-            ["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True
-        )
-        return bool(status.stdout.strip())
+    def git_out(tree: Path, *args: str) -> str:
+        return subprocess.run(["git", *args], cwd=tree, capture_output=True, text=True).stdout
 
     async def repo_edited() -> bool:
-        return dirty()
+        """An engineer edited its worktree, and one committed there (what the Diff view shows)."""
+        edited = any(git_out(t, "status", "--porcelain").strip() for t in trees.values())
+        ahead = any(git_out(t, "rev-list", "main..HEAD").strip() for t in trees.values())
+        return edited and ahead
 
     await _eventually(repo_edited)
 
@@ -118,6 +126,7 @@ async def test_demo_comes_up_works_and_goes_down_cleanly(demo_socket: str, tmp_p
     assert not await client.server_running()
     assert not folder.exists()
     assert not db.exists()
+    assert not any(tree.exists() for tree in trees.values()), "its worktrees went too"
     down = await asyncio.to_thread(orc, demo_socket, env, "--down")
     assert down.returncode == 0 and "no demo was running" in down.stdout
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 import time
@@ -88,6 +89,8 @@ async def test_stop_shows_the_stopped_screen_and_holds_messages(
     assert agent.status.state == "stopped"
     record = await room.agent_records.get("eng")
     assert record is not None and record.state == "stopped"
+    [row] = json.loads(orc(address, db_path, "status", "--json").stdout)
+    assert (row["name"], row["state"]) == ("eng", "stopped")
     [point] = await room.checkpoints.log(str(repo))
     assert point.reason == "stop" and point.files_changed == 1
 

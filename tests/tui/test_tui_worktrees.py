@@ -3,14 +3,18 @@ Textual's pilot against a real tmux server, real git worktrees and a real databa
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from core import Room, TmuxServerAddress
+from core.store.agent_records import AgentRecord, TeamRecord
 from core.tmux.client import TmuxClient
+from core.tmux.spawn import session_exists
 from tests.checkpoint_repo import git, make_repo, write
-from tests.conftest import wait_for_screen
+from tests.conftest import ROOT, wait_for_screen
 from tests.isolated_agents import isolated_agent
 from tests.tui_support import region_text, screen_text, wait_text, wait_until
 from tui.app import OrcApp
@@ -121,3 +125,54 @@ async def test_agent_menu_stops_starts_and_merges(
         await wait_toast(pilot, "merged orc/t/eng into main")
         assert git(main, "log", "-1", "--format=%s") == "add the feature"
         assert (main / "feature.py").exists()
+
+
+async def record_lost_team(room: Room, tmp_path: Path) -> None:
+    """Team `lost` as the store remembers it after its tmux session died: up, two agents, one
+    with a conversation to resume and one whose session the agent no longer has."""
+    repo = make_repo(tmp_path / "lost-repo")
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    (sessions / "kept.jsonl").write_text(
+        json.dumps({"text": "earlier message", "at": 0.0}) + "\n", encoding="utf-8"
+    )
+    await room.agent_records.put_team(TeamRecord("lost", "", str(repo), "snapshot", ""))
+    for name, session in (("lead", "kept"), ("eng", "gone")):
+        argv = (
+            sys.executable, "-m", "core.agents.fake_agent", "--name", name,
+            "--sessions", str(sessions),
+        )  # fmt: skip
+        await room.agent_records.put(
+            AgentRecord(
+                "lost", name, "engineer", "lead" if name == "eng" else "", "fake", argv,
+                str(repo), str(repo), {"PYTHONPATH": str(ROOT)}, session_id=session,
+            )
+        )  # fmt: skip
+
+
+async def test_a_lost_team_is_offered_never_resumed_on_its_own(
+    make_app, room: Room, client: TmuxClient, tmp_path: Path
+) -> None:
+    await record_lost_team(room, tmp_path)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_text(pilot, "team lost is gone (tmux session lost): r resume / esc dismiss")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: "team lost is gone" not in screen_text(app), "dismissed")
+        for _ in range(3):
+            await app.room.refresh()
+        assert not await session_exists(client, "lost"), "nothing was resumed"
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_text(pilot, "team lost is gone")
+        await pilot.press("r")
+        shown = await wait_text(pilot, "team lost resumed: 1 resumed", timeout=40)
+        assert "1 started fresh" in shown
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: " eng " in region_text(app, "#left"), "eng in the tree")
+        lead = next(a for a in app.room.state.agents if a.pane.orc_name == "lead")
+        await wait_for_screen(client, lead.pane_id, "resumed session kept (1 earlier messages)")
+
+        await pilot.press("i")
+        await wait_text(pilot, "eng: resume failed, started fresh")
