@@ -340,7 +340,7 @@ class _Deployment:
                         )
                     continue
                 asked.pop(name, None)
-                if _ready(self.room, pane, pending[name].agent_kind, screen, drawn, quiet):
+                if ready_for_brief(self.room, pane, pending[name].agent_kind, screen, drawn, quiet):
                     ready[name] = pane
                     del pending[name]
                     self.progress(f"{name} is ready ({now - started:.1f}s)")
@@ -476,7 +476,9 @@ def _question(room: Room, pane: Pane, screen: str) -> str | None:
     return asking[0] if asking else None
 
 
-def _ready(room: Room, pane: Pane, kind: str, screen: str, drawn: bool, quiet: float) -> bool:
+def ready_for_brief(
+    room: Room, pane: Pane, kind: str, screen: str, drawn: bool, quiet: float
+) -> bool:
     """Ready for a brief: an empty input line where the pack knows one (so the brief is
     neither typed over a draft nor lost in a screen still starting), else the kind's ready
     sign, else a drawn screen that settled."""
