@@ -31,6 +31,7 @@ from core.teams.team_brief import brief_for
 from core.teams.team_records import agent_record, launch_argv, team_record
 from core.teams.team_spec import AgentSpec, TeamSpec, hierarchy_order
 from core.tmux.capture import capture_panes
+from core.tmux.dead_pane import why_dead
 from core.tmux.objects import set_session_options
 from core.tmux.process_tree import descendants, end_processes
 from core.tmux.spawn import Identity, WindowSpec, session_exists, spawn_windows
@@ -318,10 +319,8 @@ class _Deployment:
                     raise ActionFailed(f"agent {name!r}: its window closed at once")
                 screen = screens.get(pane_id, "")
                 if pane.dead:
-                    raise ActionFailed(
-                        f"agent {name!r}: {pending[name].command_line!r} exited with status "
-                        f"{pane.dead_status or '?'}{_last_words(screen)}"
-                    )
+                    why = await why_dead(client, pane_id, pane.dead_status)
+                    raise ActionFailed(f"agent {name!r}: {pending[name].command_line!r} {why}")
                 seen = last.get(name)
                 if seen is None or seen[0] != screen:
                     last[name] = (screen, now)
@@ -491,11 +490,6 @@ def ready_for_brief(
     return (pattern is not None and pattern.search(screen) is not None) or (
         drawn and quiet >= SETTLE
     )
-
-
-def _last_words(screen: str) -> str:
-    lines = [line.strip() for line in screen.splitlines() if line.strip()]
-    return f": {lines[-1][:120]}" if lines else ""
 
 
 def _name_clashes(topo: Topology, spec: TeamSpec, agents: Iterable[AgentSpec]) -> list[str]:

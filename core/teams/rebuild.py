@@ -41,12 +41,12 @@ from core.teams.team_brief import brief_for
 from core.teams.team_records import launch_argv
 from core.teams.team_spec import load_spec
 from core.tmux.capture import capture_panes
+from core.tmux.dead_pane import HISTORY, exit_status, last_line
 from core.tmux.spawn import Identity, WindowSpec, exact_argv, format_literal, spawn_windows
 from core.tmux.topology import read_topology
 
 RESUME_WATCH = 8.0  # seconds a resumed agent is watched for a failed resume
 POLL = 0.2
-DEAD_HISTORY = 100  # lines of a dead pane's history searched for why it ended
 # What the agents print when the session to resume does not exist (Claude Code, Gemini CLI,
 # Codex, the fake agent), before exiting or while still on screen.
 NOT_FOUND = re.compile(
@@ -233,13 +233,16 @@ async def _failed_resumes(
         screens = await capture_panes(client, list(ids.values()), ansi=False)
         dead = [i for i in ids.values() if (p := topo.by_id(i)) is None or p.dead]
         if dead:  # tmux scrolls a dead pane's last words off the screen: look in its history
-            screens.update(await capture_panes(client, dead, DEAD_HISTORY, ansi=False))
+            screens.update(await capture_panes(client, dead, HISTORY, ansi=False))
         for name, pane_id in ids.items():
             pane = topo.by_id(pane_id)
             screen = screens.get(pane_id, "")
             said = NOT_FOUND.search(screen)
             if pane is None or pane.dead or said:
-                failures[name] = _reason(screen, said, pane.dead_status if pane else "")
+                status = ""
+                if pane is not None and pane.dead and not said:
+                    status = pane.dead_status or await exit_status(client, pane_id)
+                failures[name] = _reason(screen, said, status)
                 del pending[name]
                 continue
             ready = READY_PATTERNS.get(pending[name].kind)
@@ -256,12 +259,8 @@ def _reason(screen: str, said: re.Match[str] | None, status: str) -> str:
             (ln.strip() for ln in screen.splitlines() if said.group(0) in ln), said.group(0)
         )
         return line[:160]
-    lines = [
-        ln.strip()
-        for ln in screen.splitlines()
-        if ln.strip() and not ln.startswith("Pane is dead")  # tmux's own line
-    ]
-    last = f": {lines[-1][:120]}" if lines else ""
+    words = last_line(screen)
+    last = f": {words[:120]}" if words else ""
     return f"it exited with status {status or '?'}{last}"
 
 

@@ -245,14 +245,17 @@ async def test_down_is_not_lost_and_a_failed_deploy_leaves_no_records(
 
     broken = tmp_path / "broken"
     broken.mkdir()
+    # Its last words, then enough blank lines to scroll them off the visible screen: the
+    # failure still names them (from the history), and the status tmux learns a moment late.
+    quit_loudly = "print('quitter: no licence found'); print('\\n' * 120); exit(3)"
     text = f'[team]\nname = "gone"\nroot = "{broken}"\n\n' + agent_table(
-        "quitter", "engineer", shlex.join([sys.executable, "-c", "exit(3)"])
+        "quitter", "engineer", shlex.join([sys.executable, "-c", quit_loudly])
     )
     (broken / "team.toml").write_text(text, encoding="utf-8")
     try:
         await up(room, load_spec(broken / "team.toml"), ready_timeout=10)
     except Exception as exc:
-        assert "exited with status 3" in str(exc)
+        assert "exited with status 3: quitter: no licence found" in str(exc)
     else:
         raise AssertionError("a deploy whose agent exits at once succeeded")
     assert await room.agent_records.of_team("gone") == []
