@@ -6,7 +6,8 @@ its windows are made again with the same names, identity options and hierarchy, 
 its own folder (its worktree, recreated from its branch if it went missing), resuming its
 conversation (core/agents/agent_sessions.py) with orc's hooks. Briefs are not sent again (the
 conversation has them) and schedules are left alone: they persisted, and fire once the agents
-are back.
+are back; the `orc daemon` window, if the server had one (core/teams/daemon_window.py), is
+started again so they fire without a control room.
 
 An agent whose resume fails (its pane dies within a few seconds, or its screen says the session
 does not exist) is started fresh with a new session id, and a `resume_failed` event tells the
@@ -28,6 +29,7 @@ from core.errors import ActionFailed, BadInput, OrcError
 from core.room import Room
 from core.services.worktrees.placement import Placement, ensure_worktree
 from core.store.agent_records import AgentRecord, TeamRecord
+from core.teams.daemon_window import SESSION, WINDOW, restore_daemon_window
 from core.teams.deploy import (
     ORC_SENDER,
     READY_PATTERNS,
@@ -68,6 +70,7 @@ class Rebuilt:
     resumed: list[str] = field(default_factory=list)
     fresh: dict[str, str] = field(default_factory=dict)  # agent name -> why it started fresh
     stopped: list[str] = field(default_factory=list)  # stopped before: back on the stopped screen
+    daemon: str = ""  # pane of the `orc daemon` window started again ("" when none was needed)
 
     @property
     def warnings(self) -> list[str]:
@@ -193,6 +196,10 @@ async def resume_team(room: Room, team: str | TeamRecord, progress: Progress = _
             result.fresh[agent.name] = reason
             progress(f"{agent.name}: resume failed ({reason}); started fresh with a new session")
             await _give_brief(room, agent, pane_id, brief, progress)
+    # The server's daemon window died with it: schedules fire without a control room again.
+    result.daemon = await restore_daemon_window(room) or ""
+    if result.daemon:
+        progress(f"started `orc daemon` again in {SESSION}:{WINDOW} (fires the schedules)")
     counts = f"{len(result.resumed)} resumed, {len(result.fresh)} fresh"
     if result.stopped:
         counts += f", {len(result.stopped)} stopped"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from core import Room
 from core.agents.delivery import Sender
+from core.teams.daemon_window import is_daemon_window
 from core.teams.deploy import take_down, up
 from core.teams.lifecycle import start_agent, stop_agent
 from core.teams.rebuild import lost_teams, resume_team
@@ -230,6 +231,34 @@ async def test_a_fresh_start_without_its_spec_gets_a_note_of_its_role(
     [note] = await _transcript(tmp_path, now.session_id)
     assert note.startswith("You are eng1, the engineer of team shop; you report to lead.")
     assert f"You work in {eng1.cwd}." in note
+
+
+async def test_the_daemon_window_comes_back_and_fires_the_schedules(
+    room: Room, tmp_path: Path, db_path: Path
+) -> None:
+    """The server had `orc daemon --detach` running: it died with the server, and the rebuild
+    starts it again, so a check-in fires with no control room open."""
+    await up(room, load_spec(_spec(tmp_path, AGENTS[:2])), ready_timeout=60)
+    started = orc(room.address, db_path, "daemon", "--detach")
+    assert started.returncode == 0, started.stderr
+    schedule = await room.schedules.add(
+        "8s", "fired by the daemon", target="eng1", every=None, sender=Sender()
+    )
+    await _kill_server(room)
+    rebuilt_at = time.time()
+    rebuilt = await resume_team(room, "shop")
+    daemons = [p for p in await room.topology() if is_daemon_window(p.session_name, p.window_name)]
+    assert [p.pane_id for p in daemons] == [rebuilt.daemon]
+    got = await wait_recorded(tmp_path / "records" / "eng1.jsonl", 2, timeout=40)
+    assert got[1:] == ["fired by the daemon"]
+    [run] = await room.schedules.runs(schedule.id)
+    assert run["claimed_at"] >= rebuilt_at  # by the daemon started again, not the one before
+    # Rebuilt again while it runs: one daemon window, not two.
+    await take_down(room, "shop")
+    await room.agent_records.set_team_state("shop", "up")
+    again = await resume_team(room, "shop")
+    assert again.daemon == ""
+    assert len([p for p in await room.topology() if p.window_name == "orc-daemon"]) == 1
 
 
 async def test_down_is_not_lost_and_a_failed_deploy_leaves_no_records(
