@@ -2,8 +2,9 @@
 
 Two blind spots make a dead pane's own fields unreliable right after it dies:
 - tmux marks the pane dead when its pty closes and learns the exit status only when it reaps
-  the process, a moment later: `pane_dead_status` reads empty in between (a loaded machine
-  widens the gap), so the status is waited for, briefly.
+  the process, a moment later or (tmux 3.3a, see exit_status) never: `pane_dead_status` reads
+  empty meanwhile, so the status is waited for, briefly, and read from the kernel when tmux
+  left the process unreaped.
 - the visible screen may no longer show the last words: tmux appends "Pane is dead ..." under
   them, and a program that printed blank lines or redrew the screen last leaves them in the
   history, so the history is searched.
@@ -13,7 +14,9 @@ Deploy (core/teams/deploy.py) and rebuild (core/teams/rebuild.py) both report fa
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+from pathlib import Path
 
 from core.tmux.capture import capture_panes
 from core.tmux.client import TmuxClient
@@ -24,22 +27,43 @@ _TMUX_LINE = "Pane is dead"  # tmux's own line under a dead pane's output
 
 
 async def exit_status(client: TmuxClient, pane_id: str, timeout: float = STATUS_WAIT) -> str:
-    """The dead pane's exit status ("3", or "signal 9"), once tmux knows it; "" when the pane
-    is gone or tmux still does not know after `timeout`."""
+    """The dead pane's exit status ("3", or "signal 9"), once known; "" when the pane is gone
+    or nobody knows after `timeout`.
+
+    tmux 3.3a sometimes never learns it: it closes the pane on end of output but misses the
+    SIGCHLD, so the process stays an unreaped zombie, with no "Pane is dead (status N)" line and
+    an empty `pane_dead_status` for good (measured: 4 of 25 quick exits on a loaded machine).
+    The kernel still holds the status of such a zombie, so it is read from there (Linux)."""
     deadline = time.monotonic() + timeout
-    fmt = "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}"
+    fmt = "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}:#{pane_pid}"
     while True:
         shown = await client.run("display-message", "-p", "-t", pane_id, fmt, check=False)
         if shown.returncode != 0:
             return ""
-        _, status, signal = [*shown.stdout.strip().split(":"), "", "", ""][:3]
+        _, status, signal, pid = [*shown.stdout.strip().split(":"), "", "", "", ""][:4]
         if status:
             return status
         if signal:
             return f"signal {signal}"
-        if time.monotonic() >= deadline:
-            return ""
+        unreaped = unreaped_status(int(pid)) if pid.isdigit() else ""
+        if unreaped or time.monotonic() >= deadline:
+            return unreaped
         await asyncio.sleep(0.02)
+
+
+def unreaped_status(pid: int) -> str:
+    """The exit status of process `pid` if it has exited and is not yet reaped ("" if it runs,
+    is gone, or this is not Linux): the last field of /proc/PID/stat is its wait status."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return ""
+    if not fields or fields[0] != "Z" or len(fields) < 50 or not fields[-1].isdigit():
+        return ""
+    code = int(fields[-1])
+    if os.WIFEXITED(code):
+        return str(os.WEXITSTATUS(code))
+    return f"signal {os.WTERMSIG(code)}" if os.WIFSIGNALED(code) else ""
 
 
 def last_line(text: str) -> str:
