@@ -18,6 +18,9 @@ class Settings:
         row = await self.store.fetch_one("SELECT value FROM settings WHERE key=?", (key,))
         return str(row[0]) if row else default
 
+    async def delete(self, key: str) -> None:
+        await self.store.db.execute("DELETE FROM settings WHERE key=?", (key,))
+
     async def set(self, key: str, value: str) -> None:
         await self.store.db.execute(
             "INSERT INTO settings (key, value, updated_at) VALUES (?,?,?)"

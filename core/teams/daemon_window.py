@@ -21,6 +21,10 @@ from core.tmux.spawn import WindowSpec, spawn_window
 SESSION = "orc"
 WINDOW = "orc-daemon"
 SETTING = "daemon_window"  # key in the settings table: how the daemon window was started
+# Set in the window's environment: a daemon stopped there on purpose (SIGTERM, Ctrl-C) forgets
+# the record, so a rebuild does not start again what a person stopped; a dead server (SIGHUP)
+# leaves it.
+ENV = "ORC_DAEMON_WINDOW"
 
 
 def is_daemon_window(session_name: str, window_name: str) -> bool:
@@ -40,8 +44,14 @@ async def start_daemon_window(room: Room, launch: DaemonLaunch) -> str:
     """Record the launch, then start the daemon window; returns its pane id."""
     value = {"argv": list(launch.argv), "cwd": launch.cwd, "env": launch.env}
     await Settings(room.store).set(SETTING, json.dumps(value))
-    spec = WindowSpec(SESSION, WINDOW, list(launch.argv), cwd=launch.cwd, env=dict(launch.env))
+    env = {**launch.env, ENV: "1"}
+    spec = WindowSpec(SESSION, WINDOW, list(launch.argv), cwd=launch.cwd, env=env)
     return await spawn_window(room.client, spec)
+
+
+async def forget_daemon_window(room: Room) -> None:
+    """The daemon in the window was stopped on purpose: nothing to start again."""
+    await Settings(room.store).delete(SETTING)
 
 
 async def recorded_launch(room: Room) -> DaemonLaunch | None:
