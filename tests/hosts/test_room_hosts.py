@@ -70,7 +70,12 @@ def host_messages(home: Path) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
     for db in (home / ".local" / "share" / "orc").glob("*.sqlite"):
         with sqlite3.connect(db) as conn:
-            rows += conn.execute("SELECT target, status, text FROM messages ORDER BY id").fetchall()
+            try:
+                rows += conn.execute(
+                    "SELECT target, status, text FROM messages ORDER BY id"
+                ).fetchall()
+            except sqlite3.OperationalError:  # created a moment ago, not migrated yet
+                continue
     return rows
 
 
@@ -264,3 +269,35 @@ async def test_connection_cut_during_a_send_is_unknown_and_not_retried(hosts: Ho
     # The host's store says how far it got; nothing was sent twice.
     assert host_messages(alpha.home) == [("dev", "typing", "maybe typed")]
     assert not hosts.records["dev-alpha"].exists()
+
+
+def test_up_on_a_host_and_doctor_per_host(hosts: Hosts) -> None:
+    alpha = hosts.bed.hosts["alpha"]
+    (alpha.home / "work").mkdir()
+    command = json.dumps(
+        " ".join([sys.executable, "-m", "core.agents.fake_agent", "--name", "far", "--work", "0.2"])
+    )
+    spec = hosts.tmp / "far.toml"
+    # `~` is resolved on the host (its HOME), not here (where ~/work does not exist).
+    spec.write_text(
+        f'[team]\nname = "far"\nroot = "~/work"\n\n[[agent]]\nname = "far"\nrole = "engineer"\n'
+        f"command = {command}\n",
+        encoding="utf-8",
+    )
+    deployed = hosts.orc("up", str(spec), "--host", "alpha")
+    assert deployed.returncode == 0, deployed.stderr
+    rows = json.loads(hosts.orc("-H", "alpha", "status", "--json").stdout)
+    far = [r for r in rows if r["name"] == "far"]
+    assert [(r["host"], r["team"]) for r in far] == [("alpha", "far")]
+    assert not any(r["name"] == "far" and r["host"] == "local" for r in rows)
+
+    # doctor: one line per selected host; a host without orc fails, naming it.
+    hosts.write_config('[[host]]\nname = "gamma"\nssh = "beta"\norc = "/nonexistent/orc"\n')
+    doctor = hosts.orc("-H", "alpha", "-H", "gamma", "doctor")
+    assert doctor.returncode == 1
+    lines = [line for line in doctor.stdout.splitlines() if line.split()[1:2] == ["host"]]
+    assert lines[0].startswith("ok") and "alpha (alpha): orc " in lines[0]
+    assert lines[1].startswith("fail") and "host gamma: orc is not installed there" in lines[1]
+    # The same missing orc, for an action: one line naming the host, exit 1.
+    sent = hosts.orc("send", "dev@gamma", "hi")
+    assert sent.returncode == 1 and sent.stderr.startswith("orc: host gamma: orc is not installed")
