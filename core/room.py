@@ -750,6 +750,8 @@ class Room:
             for p in agents_matching(await read_topology(self.client), role=role, team=team)
             if p.pane_id != exclude
         ]
+        if self.hosts:
+            return await self._broadcast_hosts(text, panes, role, team, enter, force, sender)
         if not panes:
             what = (
                 " and ".join(f"{k} {v!r}" for k, v in (("role", role), ("team", team)) if v)
@@ -773,6 +775,39 @@ class Room:
                 )
             )
         )
+
+    async def _broadcast_hosts(
+        self,
+        text: str,
+        panes: list[Pane],
+        role: str | None,
+        team: str | None,
+        enter: bool,
+        force: bool,
+        sender: Sender | None,
+    ) -> list[DeliveryResult]:
+        """A broadcast over this machine's matching panes and every selected host's (each by
+        its own orc, in parallel); BadInput only when no host has a match."""
+        batch = uuid.uuid4().hex[:12]
+        local = [
+            self.send(
+                p.orc_name, text, enter=enter, force=force, sender=sender, batch=batch, pane=p
+            )
+            for p in panes
+        ]
+        remote = [
+            self.remote(h).orc.broadcast(text, role=role, team=team, enter=enter, force=force)
+            for h in self.hosts
+        ]
+        done = await asyncio.gather(*local, *remote)
+        results = [*done[: len(local)], *(r for rs in done[len(local) :] for r in rs)]
+        if not results:
+            what = (
+                " and ".join(f"{k} {v!r}" for k, v in (("role", role), ("team", team)) if v)
+                or "any"
+            )
+            raise BadInput(f"no agents match {what} on any host")
+        return results
 
     async def snapshot(self, path: Path | str | None = None, **options: Any) -> Any:
         """Export the room to a file (or return the text): see core.services.snapshot.export."""

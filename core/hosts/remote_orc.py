@@ -159,6 +159,30 @@ class RemoteOrc:
             return self._lost(target, exc)
         return self._result(results[0])
 
+    async def broadcast(
+        self,
+        text: str,
+        *,
+        role: str | None = None,
+        team: str | None = None,
+        enter: bool = True,
+        force: bool = False,
+    ) -> list[DeliveryResult]:
+        """`orc send - --role/--team/--all` there; [] when no agent there matches."""
+        args = ["send", "-", *(["--no-enter"] if not enter else [])]
+        args += ["--force"] if force else []
+        args += ["--role", role] if role else []
+        args += ["--team", team] if team else []
+        args += [] if role or team else ["--all"]
+        await self.checked()
+        try:
+            results = await self.json(args, stdin=(text + "\n").encode(), timeout=SEND_TIMEOUT)
+        except BadInput:
+            return []  # nothing matches on this host
+        except HostError as exc:
+            return [self._lost("*", exc)]
+        return [self._result(raw) for raw in results]
+
     async def answer(self, target: str, choice: str, *, force: bool = False) -> DeliveryResult:
         args = ["answer", target, choice, *(["--force"] if force else [])]
         await self.checked()

@@ -27,7 +27,7 @@ from core.hosts.ssh_transport import SshConnections
 from core.room import Room
 from core.tmux.client import TmuxClient, TmuxServerAddress
 from core.tmux.spawn import Identity, WindowSpec, spawn_window
-from tests.conftest import fake_agent_argv, recorded, wait_for_screen
+from tests.conftest import fake_agent_argv, recorded, wait_for_screen, wait_recorded
 from tests.hosts.sshd_bed import ROOT, SshBed
 
 ORC = str(Path(sys.executable).parent / "orc")
@@ -301,3 +301,24 @@ def test_up_on_a_host_and_doctor_per_host(hosts: Hosts) -> None:
     # The same missing orc, for an action: one line naming the host, exit 1.
     sent = hosts.orc("send", "dev@gamma", "hi")
     assert sent.returncode == 1 and sent.stderr.startswith("orc: host gamma: orc is not installed")
+
+
+async def test_broadcast_and_memory_search_span_hosts(hosts: Hosts) -> None:
+    async with hosts.room() as room:
+        results = await room.broadcast("ping zebrafish", role="engineer")
+        assert sorted((r.agent or "", r.status) for r in results) == [
+            ("ana@alpha", "delivered"),
+            ("boss", "delivered"),
+            ("dev@alpha", "delivered"),
+            ("dev@beta", "delivered"),
+        ]
+        for name in ("dev-alpha", "ana", "dev-beta", "boss"):
+            assert await wait_recorded(hosts.records[name], 1) == ["ping zebrafish"]
+        hits = await room.memory_search("zebrafish")
+        # Each host's store holds its own messages; the search asks them all.
+        assert sorted({host for host, hit in hits if hit.kind == "message"}) == [
+            "alpha",
+            "beta",
+            "local",
+        ]
+        assert room.host_errors == {}
