@@ -288,8 +288,9 @@ class Room:
         )
         # Services (checkpoints, memory, schedules) act on this machine's agents: another
         # host's run there, in its own orc, with its own store (docs/ARCHITECTURE.md, Hosts).
+        # Notifications cover every host (their transitions name `AGENT@HOST`).
         for service in list(self._services):
-            await service.on_state(local_state)
+            await service.on_state(self.state if service is self._notifier else local_state)
         for listener in list(self._listeners):
             result = listener(self.state)
             if asyncio.iscoroutine(result):
