@@ -322,3 +322,34 @@ async def test_broadcast_and_memory_search_span_hosts(hosts: Hosts) -> None:
             "local",
         ]
         assert room.host_errors == {}
+
+
+async def test_jump_argv_attaches_a_terminal_to_the_remote_pane(hosts: Hosts) -> None:
+    import pty
+
+    async with hosts.room() as room:
+        await room.refresh()
+        target = hosts.panes["dev@alpha"]  # not the active window: select-window must act
+        argv = room.jump_argv(f"{target}@alpha")
+        alpha = room.remote("alpha").client
+        leader, follower = pty.openpty()
+        proc = subprocess.Popen(argv, stdin=follower, stdout=follower, stderr=follower)
+        os.close(follower)
+        try:
+
+            async def attached() -> bool:
+                os.read(leader, 65536) if _readable(leader) else None
+                out = await alpha.run("list-clients", "-F", "#{pane_id}", check=False)
+                return out.stdout.split() == [target]
+
+            await wait_until(attached)
+        finally:
+            proc.kill()
+            proc.wait(timeout=10)
+            os.close(leader)
+
+
+def _readable(fd: int) -> bool:
+    import select
+
+    return bool(select.select([fd], [], [], 0)[0])
