@@ -322,6 +322,13 @@ async def test_broadcast_and_memory_search_span_hosts(hosts: Hosts) -> None:
             "local",
         ]
         assert room.host_errors == {}
+    searched = hosts.orc("-H", "alpha", "-H", "beta", "memory", "search", "zebrafish", "--json")
+    assert searched.returncode == 0, searched.stderr
+    rows = [r for r in json.loads(searched.stdout) if r["kind"] == "message"]
+    assert sorted(r["host"] for r in rows) == ["alpha", "alpha", "beta", "local"]  # dev, ana
+    # No checkpoints anywhere yet: every host answers, with none.
+    log = hosts.orc("-H", "alpha", "-H", "beta", "checkpoint", "log", "--all", "--json")
+    assert (log.returncode, json.loads(log.stdout), log.stderr) == (0, [], "")
 
 
 async def test_jump_argv_attaches_a_terminal_to_the_remote_pane(hosts: Hosts) -> None:
