@@ -12,9 +12,11 @@ from core.agents.delivery import DeliveryResult, Sender
 from core.agents.screen_text import visible_lines
 from core.agents.status import STATES, kind_of_pane
 from core.errors import ActionFailed, BadInput, OrcError
+from core.hosts.host_config import LOCAL, HostConfig, load_hosts
+from core.hosts.host_target import qualify, split_target
 from core.paths import data_dir, private_dir
 from core.room import Room
-from core.room_state import AgentView, RoomState, Transition
+from core.room_state import AgentView, HostView, RoomState, Transition
 from core.services.checkpoints.checkpointer import Checkpoint
 from core.services.memory.memory import Memory, MemoryHit
 from core.services.memory.pane_history import PaneScreen
@@ -35,12 +37,15 @@ from core.when import format_duration, moment_text, parse_duration
 
 __all__ = [
     "KINDS",
+    "LOCAL",
     "STATES",
     "ActionFailed",
     "AgentView",
     "BadInput",
     "Checkpoint",
     "DeliveryResult",
+    "HostConfig",
+    "HostView",
     "Memory",
     "MemoryHit",
     "NotifyConfig",
@@ -63,12 +68,15 @@ __all__ = [
     "format_duration",
     "is_daemon_window",
     "kind_of_pane",
+    "load_hosts",
     "lost_teams",
     "moment_text",
     "parse_duration",
     "private_dir",
+    "qualify",
     "resume_team",
     "save_screen_fixture",
+    "split_target",
     "start_agent",
     "stop_agent",
     "timestamped_path",

@@ -10,17 +10,19 @@ import asyncio
 import contextlib
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from core.agents.delivery import DeliveryResult, Sender, deliver, pause_point, refusal
 from core.agents.status import StatusDetector
 from core.errors import BadInput, OrcError
+from core.hosts.host_config import HostConfig
+from core.hosts.host_target import qualify, split_target
 from core.message_text import validate_message_text
 from core.paths import default_db_path
-from core.room_state import AgentView, RoomState
+from core.room_state import AgentStatus, AgentView, HostView, RoomState, Transition
 from core.store.agent_records import AgentRecords
 from core.store.database import Store
 from core.store.lease import Lease
@@ -30,6 +32,9 @@ from core.tmux.targets import agents_matching, resolve
 from core.tmux.topology import Pane, Topology, read_topology
 
 if TYPE_CHECKING:
+    from core.hosts.host_poller import HostPoller
+    from core.hosts.remote_orc import RemoteOrc
+    from core.hosts.ssh_transport import SshConnections
     from core.services.checkpoints.checkpointer import Checkpointer
     from core.services.memory.memory import Memory
     from core.services.notifier import Notifier
@@ -68,6 +73,18 @@ class _Seen:
     streak: int = 0  # consecutive captures that found the screen changed
 
 
+@dataclass
+class _RemoteHost:
+    """What the room keeps of another host: how to reach its tmux and its orc, and the screens
+    and states it saw there (its own detector: pane ids of two servers may be equal)."""
+
+    config: HostConfig
+    client: TmuxClient
+    orc: RemoteOrc
+    detector: StatusDetector
+    seen: dict[str, _Seen]  # raw tmux pane id -> last capture
+
+
 def _visible(screen: str, height: int) -> str:
     return "\n".join(screen.split("\n")[-height - 1 :])
 
@@ -85,7 +102,11 @@ class Room:
         db_path: Path | str | None = None,
         *,
         history: int = PREVIEW_HISTORY,
+        hosts: Sequence[HostConfig] = (),
+        ssh_config: Path | None = None,
     ) -> None:
+        """`hosts`: other machines the room spans too (the local one is always in; `local` in
+        the list is ignored); `ssh_config`: an ssh client config file (`ssh -F`), for tests."""
         self.address = address or TmuxServerAddress()
         self.client = TmuxClient(self.address)
         self.db_path = Path(db_path) if db_path else default_db_path(self.address)
@@ -104,6 +125,11 @@ class Room:
         self._generation = 0
         self._refresh_lock = asyncio.Lock()
         self._worktrees: Worktrees | None = None
+        self.hosts = {h.name: h for h in hosts if not h.local}
+        self.ssh_config = ssh_config
+        self._connections: SshConnections | None = None
+        self._poller: HostPoller | None = None
+        self._remote: dict[str, _RemoteHost] = {}
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -179,6 +205,11 @@ class Room:
         return self._notifier
 
     async def close(self) -> None:
+        if self._connections is not None:
+            with contextlib.suppress(Exception):
+                await self._connections.close()
+            self._connections = self._poller = None
+            self._remote.clear()
         for service in self._services:
             closer = getattr(service, "close", None)
             if closer is not None:
@@ -232,6 +263,39 @@ class Room:
     async def _refresh(self) -> RoomState:
         self._start_services()
         now = time.time()
+        if self.hosts:
+            # Every host at once, each within its own deadline: a dead one never holds up this
+            # machine's refresh for longer than its deadline (core/hosts/host_poller.py).
+            agents, (remote, hosts, transitions) = await asyncio.gather(
+                self._local_agents(now), self._remote_agents(now)
+            )
+        else:
+            agents, remote, hosts, transitions = await self._local_agents(now), [], (), []
+        self._generation += 1
+        local_state = RoomState(
+            now,
+            self.address.label,
+            tuple(agents),
+            self._generation,
+            self.detector.take_transitions(),
+        )
+        self.state = replace(
+            local_state,
+            agents=(*agents, *remote),
+            transitions=(*local_state.transitions, *transitions),
+            hosts=tuple(hosts),
+        )
+        # Services (checkpoints, memory, schedules) act on this machine's agents: another
+        # host's run there, in its own orc, with its own store (docs/ARCHITECTURE.md, Hosts).
+        for service in list(self._services):
+            await service.on_state(local_state)
+        for listener in list(self._listeners):
+            result = listener(self.state)
+            if asyncio.iscoroutine(result):
+                await result
+        return self.state
+
+    async def _local_agents(self, now: float) -> list[AgentView]:
         # Panes that were active a moment ago will most likely have changed again: capture them
         # in the same tmux invocation as the topology, so a busy room costs one fork a refresh.
         hot = [
@@ -291,21 +355,173 @@ class Room:
                 seen.signature = pane.change_signature
             status = self.detector.classify(pane, seen.screen, seen.changed_at, now)
             agents.append(AgentView(pane, seen.screen, seen.changed_at, seen.captured_at, status))
-        self._generation += 1
-        self.state = RoomState(
-            now,
-            self.address.label,
-            tuple(agents),
-            self._generation,
-            self.detector.take_transitions(),
+        return agents
+
+    # -- other hosts --------------------------------------------------------------------------
+
+    @property
+    def connections(self) -> SshConnections:
+        """The room's SSH connections, one per host, closed with the room."""
+        if self._connections is None:
+            from core.hosts.ssh_transport import SshConnections
+
+            self._connections = SshConnections(ssh_config=self.ssh_config, keep_spare=True)
+        return self._connections
+
+    def remote(self, host: str) -> _RemoteHost:
+        """A selected host's tmux client and orc; BadInput for a host not selected."""
+        known = self._remote.get(host)
+        if known is not None:
+            return known
+        config = self.hosts.get(host)
+        if config is None:
+            chosen = ", ".join(self.hosts) or "none; select hosts with -H NAME or --all-hosts"
+            raise BadInput(f"host {host!r} is not one of the selected hosts ({chosen})")
+        from core.hosts.remote_orc import RemoteOrc
+        from core.hosts.remote_tmux import tmux_client_for
+
+        known = self._remote[host] = _RemoteHost(
+            config,
+            tmux_client_for(config, self.connections),
+            RemoteOrc.for_host(config, self.connections),
+            StatusDetector(),
+            {},
         )
-        for service in list(self._services):
-            await service.on_state(self.state)
-        for listener in list(self._listeners):
-            result = listener(self.state)
-            if asyncio.iscoroutine(result):
-                await result
-        return self.state
+        return known
+
+    @property
+    def poller(self) -> HostPoller:
+        if self._poller is None:
+            from core.hosts.host_poller import HostPoller
+
+            clients = {name: self.remote(name).client for name in self.hosts}
+            deadlines = {name: host.timeout for name, host in self.hosts.items()}
+            self._poller = HostPoller(clients, deadlines)
+        return self._poller
+
+    async def _remote_agents(
+        self, now: float
+    ) -> tuple[list[AgentView], list[HostView], list[Transition]]:
+        """Every other host's panes, each host refreshed in parallel within its deadline; a
+        host that failed keeps its last panes, shown `unknown` with why."""
+        states = await self.poller.refresh(all_panes=True)
+        focus_raw, focus_host = split_target(self._focus) if self._focus else ("", "")
+
+        async def fill(name: str) -> dict[str, str]:
+            # Panes new since the last poll (it captures the panes it knew) and the previewed
+            # pane's scrollback: one more round trip, only for a host that has such panes.
+            state, host = states[name], self.remote(name)
+            missing = [p.pane_id for p in state.topology if p.pane_id not in state.screens]
+            deep = focus_raw if focus_host == name else ""
+            if deep and state.topology.by_id(deep) is not None and deep not in missing:
+                missing.append(deep)
+            if not state.reachable or not missing:
+                return {}
+            try:
+                async with asyncio.timeout(host.config.timeout):
+                    return await capture_panes(host.client, missing, self.history, deep=deep)
+            except (OrcError, OSError, TimeoutError):
+                return {}  # seen as unreachable by the next poll
+
+        extra = dict(zip(self.hosts, await asyncio.gather(*map(fill, self.hosts)), strict=True))
+        agents: list[AgentView] = []
+        views = [HostView("local", local=True, reachable=True)]
+        transitions: list[Transition] = []
+        for name in self.hosts:
+            state, host = states[name], self.remote(name)
+            screens = {**state.screens, **extra[name]}
+            views.append(
+                HostView(
+                    name, False, state.reachable, state.since, state.error, host.config.ssh or ""
+                )
+            )
+            why = ""
+            if not state.reachable:
+                since = time.strftime("%H:%M", time.localtime(state.since))
+                why = f"host unreachable since {since}: {state.error}"
+            else:
+                for gone in set(host.seen) - {p.pane_id for p in state.topology}:
+                    del host.seen[gone]
+                    host.detector.forget(gone)
+            for pane in state.topology:
+                seen = host.seen.get(pane.pane_id)
+                if pane.pane_id in screens:
+                    screen = screens[pane.pane_id]
+                    changed = seen is None or _visible(seen.screen, pane.height) != _visible(
+                        screen, pane.height
+                    )
+                    changed_at = now - 3600 if seen is None else now if changed else seen.changed_at
+                    seen = host.seen[pane.pane_id] = _Seen(
+                        pane.change_signature, now, changed_at, screen
+                    )
+                elif seen is None:
+                    continue
+                if why:
+                    status = AgentStatus("unknown", "host unreachable", why, state.since)
+                else:
+                    status = host.detector.classify(pane, seen.screen, seen.changed_at, now)
+                agents.append(
+                    AgentView(pane, seen.screen, seen.changed_at, seen.captured_at, status, name)
+                )
+            transitions += [
+                replace(t, pane_id=qualify(t.pane_id, name), name=qualify(t.name, name))
+                for t in host.detector.take_transitions()
+            ]
+        return agents, views, transitions
+
+    def jump_argv(self, pane_id: str) -> list[str]:
+        """The argv that attaches a terminal to this pane's window: tmux here, or ssh with a
+        terminal (`-t`, the room's own connection) running tmux on the pane's host."""
+        raw, host = split_target(pane_id)
+        tmux = [
+            "select-window",
+            "-t",
+            raw,
+            ";",
+            "select-pane",
+            "-t",
+            raw,
+            ";",
+            "attach-session",
+            "-t",
+            raw,
+        ]
+        if not host:
+            return self.client.argv(*tmux)
+        remote = self.remote(host)
+        from core.hosts.remote_tmux import REMOTE_ENV
+
+        argv = remote.orc.transport.argv([*REMOTE_ENV, *remote.client.argv(*tmux)])
+        return ["-t" if word == "-T" else word for word in argv]
+
+    async def locate(self, target: str) -> tuple[str, Pane]:
+        """The host ("" = this machine) and pane that `target` names: `X@HOST` on HOST; an
+        agent name found on several hosts is BadInput listing each qualified name."""
+        raw, host = split_target(target)
+        if host:
+            return host, resolve(await read_topology(self.remote(host).client), raw)
+        if not self.hosts or raw.startswith("%"):
+            return "", resolve(await read_topology(self.client), raw)
+
+        async def topology_of(name: str) -> Topology:
+            try:
+                async with asyncio.timeout(self.remote(name).config.timeout):
+                    return await read_topology(self.remote(name).client)
+            except (OrcError, OSError, TimeoutError):
+                return Topology(())  # an unreachable host cannot hold the name
+
+        local, *others = await asyncio.gather(
+            read_topology(self.client), *map(topology_of, self.hosts)
+        )
+        found = [("", p) for p in local if p.orc_name == raw]
+        for name, topo in zip(self.hosts, others, strict=True):
+            found += [(name, p) for p in topo if p.orc_name == raw]
+        if len({name for name, _ in found}) > 1:
+            both = ", ".join(f"{raw}@{name or 'local'}" for name, _ in found)
+            raise BadInput(f"agent name {raw!r} is on several hosts: {both}; say which")
+        if found and found[0][0]:
+            return found[0][0], resolve(others[list(self.hosts).index(found[0][0])], raw)
+        return "", resolve(local, raw)
 
     @staticmethod
     def _throttled(seen: _Seen, now: float) -> bool:
@@ -337,7 +553,8 @@ class Room:
     # -- actions ------------------------------------------------------------------------------
 
     async def resolve(self, target: str) -> Pane:
-        return resolve(await read_topology(self.client), target)
+        """The pane `target` names (`X@HOST` on another host: see `locate`)."""
+        return (await self.locate(target))[1]
 
     async def send(
         self,
@@ -358,7 +575,11 @@ class Room:
         text = validate_message_text(text)
         sender = sender or Sender()
         if pane is None:
-            pane = await self.resolve(target)
+            host, pane = await self.locate(target)
+            if host:
+                # That host's orc types and records it, in its own store.
+                raw = split_target(target)[0]
+                return await self.remote(host).orc.send(raw, text, enter=enter, force=force)
         message_id = await self.store.message_queued(
             sender=sender.name,
             sender_kind=sender.kind,
@@ -413,7 +634,10 @@ class Room:
         if not choice.strip():
             raise BadInput("no choice given: a number, y, n, or text for a question")
         sender = sender or Sender()
-        pane = await self.resolve(target)
+        host, pane = await self.locate(target)
+        if host:
+            raw = split_target(target)[0]
+            return await self.remote(host).orc.answer(raw, choice, force=force)
         pack = self.detector.pack_for(pane)
         answer_keys(pack, choice)  # a choice this prompt cannot take is bad input, not stored
         message_id = await self.store.message_queued(
@@ -500,5 +724,7 @@ class Room:
 
     async def capture_text(self, pane_id: str, lines: int = 0) -> str:
         """Plain text of one pane (no colours), for exports and verification."""
-        shots = await capture_panes(self.client, [pane_id], lines, ansi=False)
-        return shots.get(pane_id, "")
+        raw, host = split_target(pane_id)
+        client = self.remote(host).client if host else self.client
+        shots = await capture_panes(client, [raw], lines, ansi=False)
+        return shots.get(raw, "")

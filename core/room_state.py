@@ -38,9 +38,14 @@ class AgentView:
     changed_at: float  # when the screen last changed (monotonic wall time, time.time())
     captured_at: float
     status: AgentStatus = field(default_factory=lambda: AgentStatus("unknown"))
+    host: str = ""  # the host it lives on (core/hosts/host_config.py); "" = this machine
 
     @property
     def pane_id(self) -> str:
+        """The pane's id in the room: `%N` here, `%N@HOST` on another host, so ids from two
+        tmux servers never collide in dicts keyed by it (`pane.pane_id` stays tmux's own)."""
+        if self.host:
+            return f"{self.pane.pane_id}@{self.host}"
         return self.pane.pane_id
 
     @property
@@ -54,12 +59,27 @@ class AgentView:
 
 
 @dataclass(frozen=True, slots=True)
+class HostView:
+    """One machine of the room, for the tree's top level. `since`: when it last became
+    reachable or unreachable (None for the local machine, always reachable)."""
+
+    name: str
+    local: bool
+    reachable: bool
+    since: float | None = None
+    error: str = ""
+    destination: str = ""  # the ssh destination ("" for the local machine)
+
+
+@dataclass(frozen=True, slots=True)
 class RoomState:
     at: float
     server: str
     agents: tuple[AgentView, ...]
     generation: int = 0
     transitions: tuple[Transition, ...] = ()
+    # Empty unless the room spans other hosts; then the local machine comes first, as "local".
+    hosts: tuple[HostView, ...] = ()
 
     def by_pane(self, pane_id: str) -> AgentView | None:
         for agent in self.agents:

@@ -25,7 +25,8 @@ from core.agents.status import match_screen
 from core.tmux.client import TmuxClient
 from core.tmux.topology import Pane
 
-Status = Literal["delivered", "typed_not_submitted", "failed"]
+# "unknown": a send to another host whose connection dropped mid-way (core/hosts/remote_orc.py)
+Status = Literal["delivered", "typed_not_submitted", "failed", "unknown"]
 SEND_KEYS_LIMIT = 200  # longer text is pasted: one paste is one event for the agent's TUI
 ENTER_AGAIN_AFTER = 0.8  # seconds the text may wait on the input line before a second Enter
 # "STEP:SECONDS" pauses a delivery at STEP (queued, typing, typed, entered) so a test can kill

@@ -1,0 +1,189 @@
+"""Another host's orc, driven through its `orc` CLI with `--json` over the host's SSH connection.
+
+Each host keeps its own store and daemon (docs/ARCHITECTURE.md, Hosts): a send to an agent there
+is that host's `orc send`, so it is recorded in that host's store, verified by the code that
+runs there, and its schedules keep firing when this control room is closed. Only the result
+crosses the link, as JSON. Text goes on stdin (`orc send TARGET -`), never on the command line.
+
+A send whose connection drops mid-way is never retried: the remote store knows how far it got
+(queued / typing / delivered), this side only that the answer was lost, so the result is
+`unknown` and says where to look.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from importlib import metadata
+from typing import Any
+
+from core.agents.delivery import DeliveryResult
+from core.errors import ActionFailed, BadInput
+from core.hosts.host_config import HostConfig
+from core.hosts.host_target import qualify
+from core.hosts.ssh_transport import HostError, SshConnections, SshResult, SshTransport
+
+NOT_FOUND = 127  # the remote shell's code for a program it cannot find
+SEND_TIMEOUT = 90.0  # seconds: a verified delivery can wait for a busy agent's screen
+_VERSION = re.compile(r"\borc (\d+)\.(\d+)")
+
+
+def local_version() -> str:
+    try:
+        return metadata.version("orc")
+    except metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+def compatible(remote: str, local: str | None = None) -> bool:
+    """Same major.minor: the JSON the CLI prints is stable within a minor version."""
+    found = _VERSION.search(remote)
+    mine = (local or local_version()).split(".")[:2]
+    return found is not None and list(found.groups()) == mine
+
+
+class RemoteOrc:
+    """`orc` on one host: `orc_argv` is the program there (the host config's `orc`), run with
+    the host's tmux server options (`-L`/`-S`) so it looks at the server the room shows."""
+
+    def __init__(
+        self, transport: SshTransport, orc_argv: Sequence[str], socket: str | None = None
+    ) -> None:
+        self.transport = transport
+        self.host = transport.host
+        self.orc_argv = list(orc_argv)
+        self.server = [] if socket is None else ["-S" if "/" in socket else "-L", socket]
+
+    @classmethod
+    def for_host(cls, host: HostConfig, connections: SshConnections) -> RemoteOrc:
+        if host.ssh is None:
+            raise ValueError("the local host has no remote orc")
+        transport = connections.transport(host.name, host.ssh, deadline=host.timeout)
+        return cls(transport, [host.orc], host.socket)
+
+    def _fail(self, what: str, message: str, code: int) -> ActionFailed:
+        line = f"host {self.host}: {what}: {message}"
+        return BadInput(line) if code == 2 else ActionFailed(line)
+
+    async def run(
+        self, args: Sequence[str], *, stdin: bytes | None = None, timeout: float | None = None
+    ) -> SshResult:
+        """`orc ARGS` there; HostError when the host or its orc is missing."""
+        result = await self.transport.run(
+            [*self.orc_argv, *self.server, *args], stdin=stdin, timeout=timeout
+        )
+        if result.returncode == NOT_FOUND:
+            raise HostError(
+                self.host,
+                f"orc is not installed there ({self.orc_argv[0]!r} not found; set `orc` in its "
+                "[[host]] table)",
+            )
+        return result
+
+    async def json(
+        self, args: Sequence[str], *, stdin: bytes | None = None, timeout: float | None = None
+    ) -> Any:
+        """The JSON `orc ARGS --json` printed (also on exit 1: a failed send still reports), or
+        its one-line error as BadInput (exit 2) / ActionFailed, naming the host."""
+        result = await self.run([*args, "--json"], stdin=stdin, timeout=timeout)
+        text = result.stdout.decode("utf-8", "replace").strip()
+        if text:
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError:
+                pass
+        error = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        message = (error[-1] if error else "no output").removeprefix("orc: ")
+        raise self._fail(f"orc {args[0]}", message, result.returncode or 1)
+
+    async def version(self) -> str:
+        """`orc --version` there, checked: ActionFailed when it is not one this orc speaks."""
+        result = await self.run(["--version"])
+        text = result.stdout.decode("utf-8", "replace").strip()
+        if result.returncode != 0 or not compatible(text):
+            raise ActionFailed(
+                f"host {self.host}: incompatible orc ({text or 'no version'}; this orc is "
+                f"{local_version()}): install the same version there"
+            )
+        return text
+
+    async def status(self) -> list[dict[str, Any]]:
+        return list(await self.json(["status"]))
+
+    def _result(self, raw: dict[str, Any]) -> DeliveryResult:
+        pane = raw.get("pane_id")
+        return DeliveryResult(
+            raw.get("status", "failed"),
+            raw.get("reason"),
+            raw.get("message_id"),
+            qualify(pane, self.host) if pane else None,
+            qualify(raw["agent"], self.host) if raw.get("agent") else None,
+            qualify(raw.get("target", ""), self.host),
+        )
+
+    def _lost(self, target: str, exc: HostError) -> DeliveryResult:
+        return DeliveryResult(
+            "unknown",
+            f"connection lost during send ({exc.reason}); not retried, see "
+            f"`orc -H {self.host} status` and that host's messages",
+            None,
+            None,
+            None,
+            qualify(target, self.host),
+        )
+
+    async def send(
+        self, target: str, text: str, *, enter: bool = True, force: bool = False
+    ) -> DeliveryResult:
+        """`orc send TARGET -` there, the text on stdin; a dropped connection is `unknown`."""
+        args = ["send", target, "-", *(["--no-enter"] if not enter else [])]
+        args += ["--force"] if force else []
+        # read_text drops one trailing newline (an `echo` artifact): add one so none is lost.
+        data = (text + "\n").encode()
+        try:
+            results = await self.json(args, stdin=data, timeout=SEND_TIMEOUT)
+        except HostError as exc:
+            return self._lost(target, exc)
+        return self._result(results[0])
+
+    async def answer(self, target: str, choice: str, *, force: bool = False) -> DeliveryResult:
+        args = ["answer", target, choice, *(["--force"] if force else [])]
+        try:
+            raw = await self.json(args, timeout=SEND_TIMEOUT)
+        except HostError as exc:
+            return self._lost(target, exc)
+        return self._result(raw)
+
+    async def schedules(self, *, pending: bool = False) -> list[dict[str, Any]]:
+        return list(await self.json(["schedule", "list", *(["--pending"] if pending else [])]))
+
+    async def schedule_add(
+        self, when: str, note: str, target: str | None, every: str | None = None
+    ) -> str:
+        """`orc schedule add` there; its output line (the new check-in)."""
+        args = ["schedule", "add", when, note]
+        args += ["--to", target] if target else []
+        args += ["--every", every] if every else []
+        result = await self.run(args)
+        if result.returncode != 0:
+            error = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            message = (error[-1] if error else "failed").removeprefix("orc: ")
+            raise self._fail("orc schedule add", message, result.returncode)
+        return result.stdout.decode("utf-8", "replace").strip()
+
+    async def checkpoints(self) -> list[dict[str, Any]]:
+        return list(await self.json(["checkpoint", "log", "--all"]))
+
+    async def memory_search(self, query: str) -> list[dict[str, Any]]:
+        return list(await self.json(["memory", "search", query]))
+
+    async def up(self, spec: str, *, timeout: float = 120.0) -> str:
+        """`orc up -` there with the spec on stdin (paths in it are the remote user's)."""
+        result = await self.run(["up", "-"], stdin=spec.encode(), timeout=timeout)
+        out = result.stdout.decode("utf-8", "replace").strip()
+        if result.returncode != 0:
+            error = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            message = (error[-1] if error else "failed").removeprefix("orc: ")
+            raise self._fail("orc up", message, result.returncode)
+        return out
