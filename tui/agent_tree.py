@@ -78,6 +78,7 @@ class AgentTree(Tree[Entry]):
 
     def __init__(self, *, id: str | None = None) -> None:
         self._selected_pane: str | None = None
+        self._selected_host: str | None = None  # a host row under the cursor: its card shows
         super().__init__("agents", id=id)
         self.show_root = False
         self.guide_depth = 2
@@ -247,8 +248,10 @@ class AgentTree(Tree[Entry]):
             return
         node = self.cursor_node
         pane_id = node.data.pane_id if node is not None and node.data is not None else None
-        if pane_id != self._selected_pane:
+        host = self.cursor_host
+        if pane_id != self._selected_pane or host != self._selected_host:
             self._selected_pane = pane_id
+            self._selected_host = host
             if pane_id is not None and self._state is not None:
                 self._seen_at[pane_id] = self._state.at
             self.post_message(self.Selected(pane_id))

@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, Static, TabbedContent, TabPane
 
 from core import ActionFailed, BadInput, OrcError, Room, RoomState, Sender, TmuxServerAddress
-from core.api import AgentView, DeliveryResult, Settings, parse_duration
+from core.api import AgentView, DeliveryResult, HostView, Settings, parse_duration
 from tui.agent_actions import AgentActionsMixin
 from tui.agent_menu import AgentMenu
 from tui.agent_tree import AgentTree
@@ -41,7 +41,7 @@ from tui.snapshot_export import describe, export_snapshot
 from tui.themes import load_themes, preferred_default
 from tui.time_travel import TimeTravelScreen
 from tui.timeline import ScheduleTimeline
-from tui.tree_model import descendants
+from tui.tree_model import descendants, host_card, host_of, qualified_name
 from tui.why_screen import WhyScreen
 
 THEME_SETTING = "ui.theme"
@@ -276,10 +276,17 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
 
     def _show_selected(self) -> None:
         agent = self._selected_agent()
-        self.preview.show(agent)
+        host = self._selected_host() if agent is None else None
         label = "Preview"
+        if host is not None and self._state is not None:
+            count = sum(1 for a in self._state.agents if host_of(a) == host.name)
+            self.preview.show_note(host_card(host, count, self.preview.size.width))
+            label = f"{host.name} · {'reachable' if host.reachable else 'unreachable'}"
+        else:
+            self.preview.show(agent)
         if agent is not None:
-            label = f"{agent.name} · {agent.status.state}"
+            where = f"@{agent.host}" if agent.host else ""
+            label = f"{agent.name}{where} · {agent.status.state}"
             if not self.preview.following:
                 label += " · paused (End follows)"
         tab = self.query_one("#views", TabbedContent).get_tab("preview")
@@ -288,8 +295,14 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         self.composer.set_target(agent, self._state)
         timeline = self.query_one(ScheduleTimeline)
         timeline.default_target = (
-            (agent.pane.orc_name or agent.pane_id) if agent is not None else None
+            (qualified_name(agent) if agent.managed else agent.pane_id) if agent else None
         )
+
+    def _selected_host(self) -> HostView | None:
+        name = self.tree.cursor_host
+        if name is None or self._state is None:
+            return None
+        return next((h for h in self._state.hosts if h.name == name), None)
 
     @on(AgentTree.Selected)
     def _selected(self, event: AgentTree.Selected) -> None:
@@ -402,10 +415,15 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         self.refresh_soon()
 
     async def action_jump(self) -> None:
-        """Into the real pane: switch-client inside tmux (same server), else suspend + attach."""
+        """Into the real pane: switch-client inside tmux (same server), else suspend + attach;
+        a pane on another host over ssh (`Room.jump_argv`), in a new window of the person's
+        tmux when inside one, so the room keeps running beside it."""
         agent = self._selected_agent()
         if agent is None:
             self.notify("select an agent or pane first", severity="warning")
+            return
+        if agent.host:
+            await self._jump_remote(agent)
             return
         pane_id = agent.pane_id
         client = self.room.client
@@ -427,8 +445,34 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         await client.run_chain(
             [["select-window", "-t", pane_id], ["select-pane", "-t", pane_id]], check=False
         )
+        self._attach_suspended(client.argv("attach-session", "-t", pane_id))
+
+    async def _jump_remote(self, agent: AgentView) -> None:
+        try:
+            argv = self.room.jump_argv(agent.pane_id)
+        except OrcError as exc:
+            self.notify(str(exc), title="cannot jump in", severity="error")
+            return
+        inside = os.environ.get("TMUX", "").split(",")[0]
+        if not inside:
+            self._attach_suspended(argv)
+            return
+        # tmux runs a new window's command from its argv when given more than one word.
+        window = ["tmux", "-S", inside, "new-window", "-n", f"{agent.name}@{agent.host}", *argv]
+        proc = await asyncio.create_subprocess_exec(
+            *window,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await proc.communicate()
+        if proc.returncode != 0:
+            reason = err.decode(errors="replace").strip() or "tmux new-window failed"
+            self.notify(reason, title="cannot jump in", severity="error")
+
+    def _attach_suspended(self, argv: list[str]) -> None:
+        """Hand the terminal to `argv` until it ends (the person detaches), then come back."""
         env = {k: v for k, v in os.environ.items() if k != "TMUX"}
-        argv = client.argv("attach-session", "-t", pane_id)
         try:
             with self.suspend():
                 subprocess.run(argv, env=env, check=False)
@@ -465,7 +509,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         """A message refused for a dialog or a draft waits as a check-in due now: the leader
         holds it while either is on screen and delivers it once (core/services/scheduler.py)."""
         agent = self._state.by_pane(pane_id) if self._state else None
-        target = agent.pane.orc_name if agent is not None and agent.managed else pane_id
+        target = qualified_name(agent) if agent is not None and agent.managed else pane_id
         try:
             schedule = await self.room.schedules.add(
                 "1s", text, target=target, every=None, sender=Sender()
@@ -664,8 +708,9 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         self.query_one(ScheduleTimeline).action_add()
 
 
-def run_app(address: TmuxServerAddress, db: str | None) -> None:
-    app = OrcApp(Room(address, db))
+def run_app(address: TmuxServerAddress, db: str | None, *, room: Room | None = None) -> None:
+    """`room`: one the CLI made (with the hosts of `-H` / `--all-hosts`); else this machine's."""
+    app = OrcApp(room if room is not None else Room(address, db))
     app.run()
     if app.return_code:
         raise ActionFailed("the control room stopped with an error")

@@ -5,6 +5,7 @@ be computed (and tested) on its own and the widget only has to apply differences
 
 from __future__ import annotations
 
+import textwrap
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -102,6 +103,23 @@ def host_note(host: HostView) -> str:
     if error.startswith(prefix):
         error = error[len(prefix) :]
     return f"unreachable since {since}: {error}"
+
+
+def host_card(host: HostView, agents: int, width: int) -> str:
+    """What the preview shows for a host's row: the whole story the narrow tree row cuts off."""
+    where = "this machine" if host.local else f"ssh {host.destination or host.name}"
+    lines = [f"host {host.name} · {where}", f"{agents} pane(s) seen"]
+    if host.reachable:
+        lines.append("reachable")
+    else:
+        lines += textwrap.wrap(host_note(host), max(20, width - 1))
+        lines.append("its panes keep their last screens; the room asks again each refresh")
+    return "\n".join(lines)
+
+
+def qualified_name(agent: AgentView) -> str:
+    """The agent's name as a target: `NAME@HOST` on another host, so it is never ambiguous."""
+    return f"{agent.pane.orc_name}@{agent.host}" if agent.host else agent.pane.orc_name
 
 
 def host_of(agent: AgentView) -> str:
