@@ -122,6 +122,13 @@ def qualified_name(agent: AgentView) -> str:
     return f"{agent.pane.orc_name}@{agent.host}" if agent.host else agent.pane.orc_name
 
 
+def _host_detail(host: HostView) -> str:
+    """Where the host is, unless its name already says it (`ssh gpu` for the host `gpu`)."""
+    if host.local:
+        return "this machine"
+    return "" if host.destination in ("", host.name) else host.destination
+
+
 def host_of(agent: AgentView) -> str:
     """The name of the host the agent lives on ("local" for this machine)."""
     return agent.host or LOCAL
@@ -154,7 +161,7 @@ def build_entries(state: RoomState, *, needle: str = "", unread: Iterable[str] =
                 None,
                 "host",
                 host.name,
-                detail=host.destination if not host.local else "this machine",
+                detail=_host_detail(host),
                 state="" if host.reachable else "error",
                 note=host_note(host),
                 host=host.name,

@@ -52,12 +52,9 @@ async def multi_host_state(room: Room) -> RoomState:
     """The local team, the same team again on `gpu`, and its last view on `lab` (down)."""
     local = await room.refresh()
     lab = [
-        replace(a, status=replace(a.status, state="unknown"))
-        for a in on_host(local.agents, "lab")
+        replace(a, status=replace(a.status, state="unknown")) for a in on_host(local.agents, "lab")
     ]
-    return replace(
-        local, agents=(*local.agents, *on_host(local.agents, "gpu"), *lab), hosts=HOSTS
-    )
+    return replace(local, agents=(*local.agents, *on_host(local.agents, "gpu"), *lab), hosts=HOSTS)
 
 
 def style_of(tree: AgentTree, row: int, word: str) -> Style | None:
@@ -87,7 +84,9 @@ async def test_tree_groups_host_team_agents_and_shows_a_down_host(room, spawn_ag
         gpu_row = next(i for i, line in enumerate(lines) if line.startswith("▼ gpu"))
         assert "me@gpu-1" in lines[gpu_row]
         rows = lines[gpu_row : gpu_row + 4]
-        assert all(w in r for r, w in zip(rows, ("gpu", "team", "lead", "eng-1"))), rows
+        assert all(w in r for r, w in zip(rows, ("gpu", "team", "lead", "eng-1"), strict=True)), (
+            rows
+        )
         assert [row.find("└") for row in rows] == [-1, 0, 2, 4], rows  # one level deeper each
         # The host that is down says since when and why, in the error colour, first.
         lab_row = next(i for i, line in enumerate(lines) if line.startswith("▼ lab"))
@@ -124,7 +123,7 @@ async def test_one_host_is_todays_tree(room, spawn_agent) -> None:
     await spawn_agent("lead", "orchestrator")
     state = await room.refresh()
     entries = build_entries(state)
-    assert [e.key for e in entries if e.parent is None][0] == "team:team"
+    assert next(e.key for e in entries if e.parent is None) == "team:team"
     assert not [e for e in entries if e.kind == "host"]
 
 

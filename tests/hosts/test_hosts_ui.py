@@ -1,0 +1,146 @@
+"""The control room over real sshd hosts (tests/hosts/sshd_bed.py): the tree host → team →
+agents from a real Room, a host whose sshd dies shown as unreachable while the others go on, a
+message sent from the composer to an agent on another host, and jumping into a remote pane."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from core import Room, TmuxServerAddress
+from core.api import HostConfig
+from core.hosts.ssh_transport import SshConnections
+from core.tmux.client import TmuxClient
+from core.tmux.spawn import Identity, WindowSpec, spawn_window
+from tests.conftest import ROOT, fake_agent_argv, wait_recorded
+from tests.hosts.sshd_bed import SshBed
+from tests.hosts.test_hosts_ssh import client_for
+from tests.tui_support import region_text, screen_text, wait_text, wait_until
+from tui.app import OrcApp
+
+ORC = str(ROOT / ".venv" / "bin" / "orc")
+
+
+async def remote_agent(
+    client: TmuxClient, name: str, parent: str = "", record: Path | None = None
+) -> str:
+    """A fake agent on a host, in that host's tmux server (the same program as locally)."""
+    spec = WindowSpec(
+        session="team",
+        window_name=name,
+        argv=fake_agent_argv(name, record, 0.2),
+        cwd=str(ROOT),
+        env={"PYTHONPATH": str(ROOT)},
+        width=120,
+        height=40,
+    )
+    pane = await spawn_window(client, spec, Identity(name, "engineer", parent, "team", "fake"))
+    deadline = time.monotonic() + 15
+    while "· fake agent" not in (await client.run("capture-pane", "-p", "-t", pane)).stdout:
+        assert time.monotonic() < deadline, f"{name} did not start on its host"
+        await asyncio.sleep(0.05)
+    return pane
+
+
+def hosts_room(address: TmuxServerAddress, db_path: Path, bed: SshBed, *names: str) -> Room:
+    hosts = [HostConfig(name=n, ssh=n, orc=ORC, timeout=3) for n in names]
+    return Room(address, db_path, hosts=hosts, ssh_config=bed.ssh_config)
+
+
+async def test_tree_over_two_hosts_and_one_dying_at_80x24(
+    bed: SshBed, connections: SshConnections, address, db_path: Path, spawn_agent
+) -> None:
+    bed.add("alpha")
+    beta = bed.add("beta")
+    await spawn_agent("lead", "orchestrator")
+    await remote_agent(client_for(connections, "alpha"), "dev-a")
+    await remote_agent(client_for(connections, "beta"), "dev-b")
+    app = OrcApp(hosts_room(address, db_path, bed, "alpha", "beta"), interval=0.1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_text(pilot, "dev-b")
+        lines = region_text(app, "#tree").splitlines()
+        order = [
+            word
+            for line in lines
+            for word in line.split()
+            if word in ("local", "alpha", "beta", "lead", "dev-a", "dev-b")
+        ]
+        assert order == ["local", "lead", "alpha", "dev-a", "beta", "dev-b"], lines
+        beta.kill()
+        await wait_text(pilot, "beta unreachable since")
+        # Its agent keeps its row (last view, state unknown); alpha keeps refreshing.
+        dev_a = next(a for a in app.room.state.agents if a.pane.orc_name == "dev-a")
+        await client_for(connections, "alpha").run(
+            "send-keys", "-t", dev_a.pane.pane_id, "-l", "still-live-7"
+        )
+        await wait_until(pilot, lambda: "dev-b" in screen_text(app), "dev-b kept")
+        app.select_agent(dev_a.pane_id)
+        await wait_text(pilot, "still-live-7")
+        # The host's row: the whole error, which its narrow row cuts off, in the preview.
+        app.tree.focus()
+        row = next(
+            i
+            for i, line in enumerate(app.tree._tree_lines)
+            if line.node.label.plain.startswith("beta")
+        )
+        app.tree.cursor_line = row
+        await wait_until(pilot, lambda: "host beta · ssh beta" in app.preview.text, "card")
+        assert "unreachable since" in app.preview.text
+        assert "beta · unreachable" in screen_text(app)
+
+
+async def test_composer_sends_to_an_agent_on_another_host(
+    bed: SshBed, connections: SshConnections, address, db_path: Path, tmp_path: Path
+) -> None:
+    bed.add("alpha")
+    record = tmp_path / "dev-a.jsonl"
+    await remote_agent(client_for(connections, "alpha"), "dev-a", record=record)
+    app = OrcApp(hosts_room(address, db_path, bed, "alpha"), interval=0.1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_text(pilot, "dev-a")
+        dev_a = next(a for a in app.room.state.agents if a.pane.orc_name == "dev-a")
+        app.select_agent(dev_a.pane_id)
+        await pilot.press("m", *"run 'the tests'; $HOME")
+        await pilot.press("ctrl+s")
+        await wait_text(pilot, "dev-a@alpha: delivered", timeout=30)
+    assert await wait_recorded(record, 1) == ["run 'the tests'; $HOME"]
+
+
+async def test_jump_into_a_remote_pane_opens_a_window_of_the_persons_tmux(
+    bed: SshBed,
+    connections: SshConnections,
+    address,
+    db_path: Path,
+    client,
+    spawn_agent,
+    monkeypatch,
+) -> None:
+    """Inside tmux, `a` on an agent of another host opens a new window of the person's tmux
+    attached over ssh to that pane: it shows the remote agent's screen."""
+    bed.add("alpha")
+    await spawn_agent("lead", "orchestrator")
+    await remote_agent(client_for(connections, "alpha"), "dev-a")
+    socket = (await client.run("display-message", "-p", "#{socket_path}")).stdout.strip()
+    monkeypatch.setenv("TMUX", f"{socket},1,0")
+    app = OrcApp(hosts_room(address, db_path, bed, "alpha"), interval=0.1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_text(pilot, "dev-a")
+        dev_a = next(a for a in app.room.state.agents if a.pane.orc_name == "dev-a")
+        app.select_agent(dev_a.pane_id)
+        app.tree.focus()
+        await pilot.press("a")
+
+        async def window_shows_remote_agent() -> bool:
+            found = await client.run("list-windows", "-a", "-F", "#{window_name} #{pane_id}")
+            for line in found.stdout.splitlines():
+                name, pane = line.split()
+                if name == "dev-a@alpha":
+                    screen = await client.run("capture-pane", "-p", "-t", pane)
+                    return "fake agent dev-a ready" in screen.stdout
+            return False
+
+        deadline = time.monotonic() + 20
+        while not await window_shows_remote_agent():
+            assert time.monotonic() < deadline, "no window attached to dev-a on alpha"
+            await pilot.pause(0.1)
