@@ -41,7 +41,7 @@ from tui.snapshot_export import describe, export_snapshot
 from tui.themes import load_themes, preferred_default
 from tui.time_travel import TimeTravelScreen
 from tui.timeline import ScheduleTimeline
-from tui.tree_model import descendants, host_card, host_of, qualified_name
+from tui.tree_model import descendants, host_card, host_of, qualified_name, shown_name
 from tui.why_screen import WhyScreen
 
 THEME_SETTING = "ui.theme"
@@ -285,8 +285,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         else:
             self.preview.show(agent)
         if agent is not None:
-            where = f"@{agent.host}" if agent.host else ""
-            label = f"{agent.name}{where} · {agent.status.state}"
+            label = f"{shown_name(agent)} · {agent.status.state}"
             if not self.preview.following:
                 label += " · paused (End follows)"
         tab = self.query_one("#views", TabbedContent).get_tab("preview")
@@ -458,7 +457,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
             self._attach_suspended(argv)
             return
         # tmux runs a new window's command from its argv when given more than one word.
-        window = ["tmux", "-S", inside, "new-window", "-n", f"{agent.name}@{agent.host}", *argv]
+        window = ["tmux", "-S", inside, "new-window", "-n", shown_name(agent), *argv]
         proc = await asyncio.create_subprocess_exec(
             *window,
             stdin=asyncio.subprocess.DEVNULL,

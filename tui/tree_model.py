@@ -117,6 +117,11 @@ def host_card(host: HostView, agents: int, width: int) -> str:
     return "\n".join(lines)
 
 
+def shown_name(agent: AgentView) -> str:
+    """The agent's name as the person reads it: with `@HOST` when it lives on another host."""
+    return f"{agent.name}@{agent.host}" if agent.host else agent.name
+
+
 def qualified_name(agent: AgentView) -> str:
     """The agent's name as a target: `NAME@HOST` on another host, so it is never ambiguous."""
     return f"{agent.pane.orc_name}@{agent.host}" if agent.host else agent.pane.orc_name
