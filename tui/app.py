@@ -55,6 +55,20 @@ def over_ssh() -> bool:
     return bool(os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"))
 
 
+def own_connection(argv: list[str]) -> list[str]:
+    """An ssh argv on a connection of its own instead of the room's multiplexed one: a jump-in
+    window outlives the room, and ending the room's master (on quit, or after a call missed its
+    deadline, core/hosts/ssh_transport.py) would close every session riding on it."""
+    out: list[str] = []
+    for word in argv:
+        if word.startswith("ControlMaster="):
+            word = "ControlMaster=no"
+        elif word.startswith("ControlPath="):
+            word = "ControlPath=none"
+        out.append(word)
+    return out
+
+
 class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
     """`orc ui`."""
 
@@ -448,7 +462,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
 
     async def _jump_remote(self, agent: AgentView) -> None:
         try:
-            argv = self.room.jump_argv(agent.pane_id)
+            argv = own_connection(self.room.jump_argv(agent.pane_id))
         except OrcError as exc:
             self.notify(str(exc), title="cannot jump in", severity="error")
             return

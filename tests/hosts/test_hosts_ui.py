@@ -124,7 +124,7 @@ async def test_jump_into_a_remote_pane_opens_a_window_of_the_persons_tmux(
     socket = (await client.run("display-message", "-p", "#{socket_path}")).stdout.strip()
     monkeypatch.setenv("TMUX", f"{socket},1,0")
     app = OrcApp(hosts_room(address, db_path, bed, "alpha"), interval=0.1)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await wait_text(pilot, "dev-a")
         dev_a = next(a for a in app.room.state.agents if a.pane.orc_name == "dev-a")
         app.select_agent(dev_a.pane_id)
@@ -142,5 +142,8 @@ async def test_jump_into_a_remote_pane_opens_a_window_of_the_persons_tmux(
 
         deadline = time.monotonic() + 20
         while not await window_shows_remote_agent():
-            assert time.monotonic() < deadline, "no window attached to dev-a on alpha"
+            assert time.monotonic() < deadline, f"no window on dev-a@alpha: {screen_text(app)}"
             await pilot.pause(0.1)
+    # The room has quit and closed its ssh connections: the person's window stays attached.
+    await asyncio.sleep(1.0)  # a window that dies with the room would be gone by now
+    assert await window_shows_remote_agent(), "the jump-in window died with the room"
