@@ -8,6 +8,7 @@ so the CLI prints them one per line and a test can read them.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -15,13 +16,15 @@ import sqlite3
 import stat
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+from core.errors import OrcError
+from core.hosts.host_config import HostConfig
 from core.teams import daemon_window
 from core.tmux.client import TmuxServerAddress
 
@@ -285,3 +288,26 @@ def run_checks(address: TmuxServerAddress, db: Path, env: dict[str, str]) -> lis
         check_agents(),
         check_daemon(usable, address, running, db),
     ]
+
+
+async def check_hosts(hosts: Sequence[HostConfig], ssh_config: Path | None = None) -> list[Check]:
+    """Each selected host: reachable over ssh, with an orc there that speaks this orc's JSON
+    (`orc --version`), all asked at once."""
+    from core.hosts.remote_orc import RemoteOrc
+    from core.hosts.ssh_transport import SshConnections
+
+    async with SshConnections(ssh_config=ssh_config) as connections:
+
+        async def one(host: HostConfig) -> Check:
+            try:
+                version = await RemoteOrc.for_host(host, connections).version()
+            except OrcError as exc:
+                return Check(
+                    "host",
+                    "fail",
+                    str(exc),
+                    f"check `ssh {host.ssh}` works and `{host.orc} --version` runs there",
+                )
+            return Check("host", "ok", f"{host.name} ({host.ssh}): {version}")
+
+        return list(await asyncio.gather(*map(one, hosts)))

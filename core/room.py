@@ -130,6 +130,7 @@ class Room:
         self._connections: SshConnections | None = None
         self._poller: HostPoller | None = None
         self._remote: dict[str, _RemoteHost] = {}
+        self.host_errors: dict[str, str] = {}  # hosts the last aggregate could not ask
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -287,8 +288,9 @@ class Room:
         )
         # Services (checkpoints, memory, schedules) act on this machine's agents: another
         # host's run there, in its own orc, with its own store (docs/ARCHITECTURE.md, Hosts).
+        # Notifications cover every host (their transitions name `AGENT@HOST`).
         for service in list(self._services):
-            await service.on_state(local_state)
+            await service.on_state(self.state if service is self._notifier else local_state)
         for listener in list(self._listeners):
             result = listener(self.state)
             if asyncio.iscoroutine(result):
@@ -374,6 +376,10 @@ class Room:
         if known is not None:
             return known
         config = self.hosts.get(host)
+        if config is None:
+            from core.hosts.host_config import find_host
+
+            config = find_host(host)  # `X@HOST` names a declared host even if not selected
         if config is None:
             chosen = ", ".join(self.hosts) or "none; select hosts with -H NAME or --all-hosts"
             raise BadInput(f"host {host!r} is not one of the selected hosts ({chosen})")
@@ -468,6 +474,59 @@ class Room:
                 for t in host.detector.take_transitions()
             ]
         return agents, views, transitions
+
+    async def _across_hosts(
+        self, local: Callable[[], Any], remote: Callable[[RemoteOrc], Any], kind: type
+    ) -> list[tuple[str, Any]]:
+        """(host, item) from this machine and every selected host, asked in parallel; a host
+        that fails is left out and its one-line error kept in `host_errors`."""
+        from dataclasses import fields
+
+        names = {f.name for f in fields(kind)}
+
+        async def one(host: str) -> list[tuple[str, Any]]:
+            rows = await remote(self.remote(host).orc)
+            return [(host, kind(**{k: v for k, v in r.items() if k in names})) for r in rows]
+
+        results = await asyncio.gather(
+            local(), *(one(h) for h in self.hosts), return_exceptions=True
+        )
+        if isinstance(results[0], BaseException):
+            raise results[0]
+        out: list[tuple[str, Any]] = [("local", item) for item in results[0]]
+        self.host_errors = {}
+        for host, result in zip(self.hosts, results[1:], strict=True):
+            if isinstance(result, BaseException):
+                self.host_errors[host] = str(result)
+            else:
+                out += result
+        return out
+
+    async def host_schedules(self, *, pending: bool = False) -> list[tuple[str, Any]]:
+        """(host, Schedule) over this machine and every selected host."""
+        from core.services.schedule_store import Schedule
+
+        return await self._across_hosts(
+            lambda: self.schedules.list(include_done=not pending),
+            lambda orc: orc.schedules(pending=pending),
+            Schedule,
+        )
+
+    async def host_checkpoints(self, limit: int = 100) -> list[tuple[str, Any]]:
+        """(host, Checkpoint) of every repository, over this machine and every selected host."""
+        from core.services.checkpoints.checkpoint_records import Checkpoint
+
+        return await self._across_hosts(
+            lambda: self.checkpoints.log(None, limit), lambda orc: orc.checkpoints(), Checkpoint
+        )
+
+    async def memory_search(self, query: str) -> list[tuple[str, Any]]:
+        """(host, MemoryHit) matching `query` over this machine and every selected host."""
+        from core.services.memory.memory import MemoryHit
+
+        return await self._across_hosts(
+            lambda: self.memory.search(query), lambda orc: orc.memory_search(query), MemoryHit
+        )
 
     def jump_argv(self, pane_id: str) -> list[str]:
         """The argv that attaches a terminal to this pane's window: tmux here, or ssh with a
@@ -692,6 +751,8 @@ class Room:
             for p in agents_matching(await read_topology(self.client), role=role, team=team)
             if p.pane_id != exclude
         ]
+        if self.hosts:
+            return await self._broadcast_hosts(text, panes, role, team, enter, force, sender)
         if not panes:
             what = (
                 " and ".join(f"{k} {v!r}" for k, v in (("role", role), ("team", team)) if v)
@@ -715,6 +776,39 @@ class Room:
                 )
             )
         )
+
+    async def _broadcast_hosts(
+        self,
+        text: str,
+        panes: list[Pane],
+        role: str | None,
+        team: str | None,
+        enter: bool,
+        force: bool,
+        sender: Sender | None,
+    ) -> list[DeliveryResult]:
+        """A broadcast over this machine's matching panes and every selected host's (each by
+        its own orc, in parallel); BadInput only when no host has a match."""
+        batch = uuid.uuid4().hex[:12]
+        local = [
+            self.send(
+                p.orc_name, text, enter=enter, force=force, sender=sender, batch=batch, pane=p
+            )
+            for p in panes
+        ]
+        remote = [
+            self.remote(h).orc.broadcast(text, role=role, team=team, enter=enter, force=force)
+            for h in self.hosts
+        ]
+        done = await asyncio.gather(*local, *remote)
+        results = [*done[: len(local)], *(r for rs in done[len(local) :] for r in rs)]
+        if not results:
+            what = (
+                " and ".join(f"{k} {v!r}" for k, v in (("role", role), ("team", team)) if v)
+                or "any"
+            )
+            raise BadInput(f"no agents match {what} on any host")
+        return results
 
     async def snapshot(self, path: Path | str | None = None, **options: Any) -> Any:
         """Export the room to a file (or return the text): see core.services.snapshot.export."""

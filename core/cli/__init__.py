@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from click.shell_completion import CompletionItem
@@ -15,6 +17,9 @@ from click.shell_completion import CompletionItem
 from core.cli.context import Config
 from core.errors import OrcError
 from core.tmux.client import TmuxServerAddress
+
+if TYPE_CHECKING:
+    from core.hosts.host_config import HostConfig
 
 # command name -> (the module under core/cli that registers it, its one-line help). A module is
 # loaded only when its command runs, so each call imports just what it needs (agents call
@@ -76,13 +81,43 @@ class LazyGroup(click.Group):
 @click.option("-L", "socket_name", envvar="ORC_SOCKET", help="tmux socket name (tmux -L)")
 @click.option("-S", "socket_path", help="tmux socket path (tmux -S)")
 @click.option("--db", "db", envvar="ORC_DB", help="SQLite database (default: one per tmux server)")
+@click.option(
+    "-H",
+    "hosts",
+    multiple=True,
+    metavar="NAME|DEST",
+    help="also this host: a [[host]] name or an ssh destination (repeatable)",
+)
+@click.option("--all-hosts", is_flag=True, help="also every [[host]] of the config file")
+@click.option(
+    "--ssh-config",
+    envvar="ORC_SSH_CONFIG",
+    type=click.Path(dir_okay=False),
+    help="ssh client config file for the hosts (ssh -F)",
+)
 @click.version_option(package_name="orc", prog_name="orc", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(
-    ctx: click.Context, socket_name: str | None, socket_path: str | None, db: str | None
+    ctx: click.Context,
+    socket_name: str | None,
+    socket_path: str | None,
+    db: str | None,
+    hosts: tuple[str, ...],
+    all_hosts: bool,
+    ssh_config: str | None,
 ) -> None:
     """orc: a control room for teams of AI coding agents in tmux."""
-    ctx.obj = Config(TmuxServerAddress(socket_name, socket_path), db)
+    selected: tuple[HostConfig, ...] = ()
+    if hosts or all_hosts:
+        from core.hosts.host_config import select_hosts  # only when asked: plain calls stay fast
+
+        selected = tuple(select_hosts(hosts, all_hosts))
+    ctx.obj = Config(
+        TmuxServerAddress(socket_name, socket_path),
+        db,
+        selected,
+        Path(ssh_config) if ssh_config else None,
+    )
     if ctx.invoked_subcommand is None:
         from core.cli.ui import ui_command
 

@@ -6,7 +6,8 @@ import asyncio
 import os
 import sqlite3
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import click
@@ -15,6 +16,7 @@ from core.store.database_error import database_error
 from core.tmux.client import TmuxServerAddress
 
 if TYPE_CHECKING:
+    from core.hosts.host_config import HostConfig
     from core.room import Room, Sender
 
 T = TypeVar("T")
@@ -24,11 +26,13 @@ T = TypeVar("T")
 class Config:
     address: TmuxServerAddress
     db: str | None
+    hosts: tuple[HostConfig, ...] = field(default=())  # other machines (-H, --all-hosts)
+    ssh_config: Path | None = None  # `ssh -F` (--ssh-config, $ORC_SSH_CONFIG)
 
     def room(self) -> Room:
         from core.room import Room  # imported on use: commands that need no room stay fast
 
-        return Room(self.address, self.db)
+        return Room(self.address, self.db, hosts=self.hosts, ssh_config=self.ssh_config)
 
 
 def config() -> Config:

@@ -22,6 +22,12 @@ def doctor_command() -> None:
     cfg = config()
     db = Path(cfg.db) if cfg.db else default_db_path(cfg.address)
     checks = run_checks(cfg.address, db, dict(os.environ))
+    if cfg.hosts:
+        import asyncio
+
+        from core.doctor import check_hosts
+
+        checks += asyncio.run(check_hosts(cfg.hosts, cfg.ssh_config))
     for check in checks:
         click.echo(check.line())
     failed = [c.name for c in checks if c.level == "fail"]

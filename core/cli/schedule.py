@@ -68,6 +68,17 @@ def schedule_group() -> None:
 @click.option("--every", help="repeat interval, e.g. 15m or 1h30m")
 def add_command(when: str, note: str, target: str | None, every: str | None) -> None:
     """Deliver NOTE at WHEN (90s, 30m, 1h30m, 14:30 or ISO 8601); prints the id."""
+    if target is not None and "@" in target:
+        from core.hosts.host_target import split_target
+
+        raw, host = split_target(target)
+        if host:
+            # Stored and fired on that host, by its own leader: it works with this machine off.
+            async def remote(room: Room) -> str:
+                return await room.remote(host).orc.schedule_add(when, note, raw, every)
+
+            click.echo(run_with_room(remote))
+            return
 
     async def work(room: Room) -> tuple[Schedule, bool]:
         sender = await calling_sender(room)
@@ -89,6 +100,10 @@ def add_command(when: str, note: str, target: str | None, every: str | None) -> 
 def list_command(as_json: bool, pending: bool, limit: int) -> None:
     """Pending check-ins by due time, then the most recent finished ones."""
 
+    if config().hosts:
+        _list_across_hosts(as_json, pending)
+        return
+
     async def work(room: Room) -> list[Schedule]:
         return await room.schedules.list(include_done=not pending, limit=limit)
 
@@ -100,6 +115,24 @@ def list_command(as_json: bool, pending: bool, limit: int) -> None:
         click.echo(
             render_table([schedule_row(s, now) for s in schedules], "no check-ins scheduled")
         )
+
+
+def _list_across_hosts(as_json: bool, pending: bool) -> None:
+    """`orc -H ... schedule list`: every selected host's check-ins, with a HOST column."""
+
+    async def work(room: Room) -> tuple[list[tuple[str, Schedule]], dict[str, str]]:
+        return await room.host_schedules(pending=pending), room.host_errors
+
+    found, errors = run_with_room(work)
+    for host, error in errors.items():
+        click.echo(f"orc: host {host}: {error}", err=True)
+    if as_json:
+        rows = [{"host": host, **asdict(s)} for host, s in found]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        now = time.time()
+        table = [{"host": host, **schedule_row(s, now)} for host, s in found]
+        click.echo(render_table(table, "no check-ins scheduled"))
 
 
 def _id(value: str) -> int:

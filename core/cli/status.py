@@ -56,6 +56,12 @@ def status_command(as_json: bool, why: bool) -> None:
     managed = [a for a in state.agents if a.managed]
     ordered = [*managed, *(a for a in state.agents if not a.managed)]
     rows = [agent_row(a, why) for a in ordered]
+    if state.hosts:
+        # Across hosts: which machine each pane is on, first (`pane_id` stays tmux's own).
+        rows = [{"host": a.host or "local", **row} for a, row in zip(ordered, rows, strict=True)]
+        for host in state.hosts:
+            if not host.reachable:
+                click.echo(f"orc: host {host.name}: unreachable: {host.error}", err=True)
     if as_json:
         for row, agent in zip(rows, ordered, strict=True):
             row.setdefault("kind", kind_of_pane(agent.pane))

@@ -16,7 +16,7 @@ from core.paths import default_db_path
 from core.room import Room
 from core.teams.adopt import adopt
 from core.teams.deploy import READY_TIMEOUT, plan_lines, take_down, team_panes, up
-from core.teams.team_spec import load_spec
+from core.teams.team_spec import load_spec, parse_spec
 from core.teams.team_watch import watch_spec
 from core.tmux.client import TmuxClient
 from core.tmux.spawn import session_exists
@@ -44,17 +44,37 @@ def _progress(message: str) -> None:
     show_default=True,
     help="seconds each agent may take to be ready",
 )
+@click.option("--host", help="deploy on this host, by its own orc (paths are that host's)")
 def up_command(
-    spec_file: str, resume: bool, dry_run: bool, replace: bool, watch: bool, timeout: float
+    spec_file: str,
+    resume: bool,
+    dry_run: bool,
+    replace: bool,
+    watch: bool,
+    timeout: float,
+    host: str | None,
 ) -> None:
-    """Deploy the team described by SPEC.toml; with --resume, rebuild the lost team TEAM."""
+    """Deploy the team described by SPEC.toml ('-': read it from standard input); with
+    --resume, rebuild the lost team TEAM."""
+    if host is not None and host != "local":
+        if resume or dry_run or watch:
+            raise BadInput("--host takes no --resume, --dry-run or --watch")
+        _up_on_host(spec_file, host, replace, timeout)
+        return
     if resume:
         if dry_run or replace or watch:
             raise BadInput("--resume TEAM takes no --dry-run, --replace or --watch")
         _resume(spec_file)
         return
-    path = Path(spec_file)
-    spec = load_spec(path)
+    if spec_file == "-":
+        if watch:
+            raise BadInput("--watch needs a spec file, not standard input")
+        # Relative paths in it are the current folder's (over ssh: the login folder there).
+        path = Path.cwd() / "<stdin>"
+        spec = parse_spec(_stdin_text(), path)
+    else:
+        path = Path(spec_file)
+        spec = load_spec(path)
     if dry_run:
         client = TmuxClient(config().address)
         exists = asyncio.run(session_exists(client, spec.name))
@@ -67,6 +87,33 @@ def up_command(
             await watch_spec(room, path, spec, progress=_progress, ready_timeout=timeout)
 
     run_with_room(work)
+
+
+def _stdin_text() -> str:
+    try:
+        return sys.stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInput("standard input is not UTF-8 text") from exc
+
+
+def _up_on_host(spec_file: str, host: str, replace: bool, timeout: float) -> None:
+    """The spec's text goes over stdin to that host's `orc up -`: the team lives there, with
+    its own store, and paths in the spec are resolved there."""
+    if spec_file == "-":
+        text = _stdin_text()
+    else:
+        try:
+            text = Path(spec_file).expanduser().read_text(encoding="utf-8")
+        except OSError as exc:
+            raise BadInput(f"cannot read team spec {spec_file}: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise BadInput(f"{spec_file}: not UTF-8 text") from exc
+    extra = ["--replace"] if replace else []
+
+    async def work(room: Room) -> str:
+        return await room.remote(host).orc.up(text, extra=[*extra, "--timeout", str(timeout)])
+
+    click.echo(run_with_room(work))
 
 
 def _resume(team: str) -> None:

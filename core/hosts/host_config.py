@@ -133,3 +133,38 @@ def load_hosts(path: Path | None = None) -> list[HostConfig]:
         except (tomllib.TOMLDecodeError, OSError) as exc:
             raise BadInput(f"{path}: {exc}") from exc
     return [LOCAL_HOST, *parse_hosts(raw, str(path))]
+
+
+def _ad_hoc_name(destination: str) -> str:
+    """A host name for a destination typed with -H: its host part, made a valid name."""
+    base = destination.rpartition("@")[2] or destination
+    name = re.sub(r"[^A-Za-z0-9_-]", "-", base).strip("-_") or "host"
+    return name if NAME.match(name) else f"h{name}"
+
+
+def select_hosts(
+    chosen: tuple[str, ...] | list[str], all_hosts: bool = False, path: Path | None = None
+) -> list[HostConfig]:
+    """The other hosts `-H NAME|DEST` (repeatable) and `--all-hosts` select; a DEST not in the
+    config is an ad-hoc host named after it (its defaults: `orc` on PATH, default tmux)."""
+    if not chosen and not all_hosts:
+        return []
+    declared = {h.name: h for h in load_hosts(path) if not h.local}
+    picked: dict[str, HostConfig] = dict(declared) if all_hosts else {}
+    for word in chosen:
+        if word == LOCAL:
+            continue
+        if word in declared:
+            picked[word] = declared[word]
+            continue
+        try:
+            host = HostConfig(name=_ad_hoc_name(word), ssh=word)
+        except ValidationError as exc:
+            raise BadInput(f"-H {word!r}: not a declared host nor an ssh destination") from exc
+        picked.setdefault(host.name, host)
+    return list(picked.values())
+
+
+def find_host(name: str, path: Path | None = None) -> HostConfig | None:
+    """A declared host by name (a target `X@HOST` whose host was not selected with -H)."""
+    return next((h for h in load_hosts(path) if h.name == name and not h.local), None)

@@ -54,6 +54,7 @@ class RemoteOrc:
         self.host = transport.host
         self.orc_argv = list(orc_argv)
         self.server = [] if socket is None else ["-S" if "/" in socket else "-L", socket]
+        self._version: str | None = None
 
     @classmethod
     def for_host(cls, host: HostConfig, connections: SshConnections) -> RemoteOrc:
@@ -69,10 +70,15 @@ class RemoteOrc:
     async def run(
         self, args: Sequence[str], *, stdin: bytes | None = None, timeout: float | None = None
     ) -> SshResult:
-        """`orc ARGS` there; HostError when the host or its orc is missing."""
-        result = await self.transport.run(
-            [*self.orc_argv, *self.server, *args], stdin=stdin, timeout=timeout
-        )
+        """`orc ARGS` there (its version checked first); HostError when the host or its orc is
+        missing."""
+        await self.checked()
+        return await self._raw([*self.server, *args], stdin=stdin, timeout=timeout)
+
+    async def _raw(
+        self, args: Sequence[str], *, stdin: bytes | None = None, timeout: float | None = None
+    ) -> SshResult:
+        result = await self.transport.run([*self.orc_argv, *args], stdin=stdin, timeout=timeout)
         if result.returncode == NOT_FOUND:
             raise HostError(
                 self.host,
@@ -97,9 +103,14 @@ class RemoteOrc:
         message = (error[-1] if error else "no output").removeprefix("orc: ")
         raise self._fail(f"orc {args[0]}", message, result.returncode or 1)
 
+    async def checked(self) -> None:
+        """Once per connection, before the first command: is that orc one this orc speaks?"""
+        if self._version is None:
+            self._version = await self.version()
+
     async def version(self) -> str:
         """`orc --version` there, checked: ActionFailed when it is not one this orc speaks."""
-        result = await self.run(["--version"])
+        result = await self._raw(["--version"])
         text = result.stdout.decode("utf-8", "replace").strip()
         if result.returncode != 0 or not compatible(text):
             raise ActionFailed(
@@ -141,14 +152,40 @@ class RemoteOrc:
         args += ["--force"] if force else []
         # read_text drops one trailing newline (an `echo` artifact): add one so none is lost.
         data = (text + "\n").encode()
+        await self.checked()  # a host or orc missing before anything was sent is a plain error
         try:
             results = await self.json(args, stdin=data, timeout=SEND_TIMEOUT)
         except HostError as exc:
             return self._lost(target, exc)
         return self._result(results[0])
 
+    async def broadcast(
+        self,
+        text: str,
+        *,
+        role: str | None = None,
+        team: str | None = None,
+        enter: bool = True,
+        force: bool = False,
+    ) -> list[DeliveryResult]:
+        """`orc send - --role/--team/--all` there; [] when no agent there matches."""
+        args = ["send", "-", *(["--no-enter"] if not enter else [])]
+        args += ["--force"] if force else []
+        args += ["--role", role] if role else []
+        args += ["--team", team] if team else []
+        args += [] if role or team else ["--all"]
+        await self.checked()
+        try:
+            results = await self.json(args, stdin=(text + "\n").encode(), timeout=SEND_TIMEOUT)
+        except BadInput:
+            return []  # nothing matches on this host
+        except HostError as exc:
+            return [self._lost("*", exc)]
+        return [self._result(raw) for raw in results]
+
     async def answer(self, target: str, choice: str, *, force: bool = False) -> DeliveryResult:
         args = ["answer", target, choice, *(["--force"] if force else [])]
+        await self.checked()
         try:
             raw = await self.json(args, timeout=SEND_TIMEOUT)
         except HostError as exc:
@@ -178,9 +215,9 @@ class RemoteOrc:
     async def memory_search(self, query: str) -> list[dict[str, Any]]:
         return list(await self.json(["memory", "search", query]))
 
-    async def up(self, spec: str, *, timeout: float = 120.0) -> str:
+    async def up(self, spec: str, *, extra: Sequence[str] = (), timeout: float = 300.0) -> str:
         """`orc up -` there with the spec on stdin (paths in it are the remote user's)."""
-        result = await self.run(["up", "-"], stdin=spec.encode(), timeout=timeout)
+        result = await self.run(["up", "-", *extra], stdin=spec.encode(), timeout=timeout)
         out = result.stdout.decode("utf-8", "replace").strip()
         if result.returncode != 0:
             error = result.stderr.decode("utf-8", "replace").strip().splitlines()

@@ -1,0 +1,324 @@
+"""One room over several hosts, against real sshd (tests/hosts/sshd_bed.py): status across hosts,
+`NAME@HOST` sends recorded in that host's own store, ambiguous names, a dead host, a schedule
+firing on a host with no control room, and a connection cut during a send.
+
+Each bed host has its own HOME, so its own orc store; its `orc` is this checkout's (the venv's
+`orc` script), run there through ssh like any remote orc.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from core.hosts.host_config import HostConfig
+from core.hosts.remote_tmux import remote_tmux_client
+from core.hosts.ssh_transport import SshConnections
+from core.room import Room
+from core.tmux.client import TmuxClient, TmuxServerAddress
+from core.tmux.spawn import Identity, WindowSpec, spawn_window
+from tests.conftest import fake_agent_argv, recorded, wait_for_screen, wait_recorded
+from tests.hosts.sshd_bed import ROOT, SshBed
+
+ORC = str(Path(sys.executable).parent / "orc")
+
+
+async def wait_until(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+def wait_for(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+async def spawn_fake(client: TmuxClient, name: str, record: Path) -> str:
+    """A fake agent (core/agents/fake_agent.py) recording what it receives, on `client`'s host."""
+    spec = WindowSpec(
+        session="team",
+        window_name=name,
+        argv=fake_agent_argv(name, record),
+        cwd=str(ROOT),
+        env={"PYTHONPATH": str(ROOT)},
+        width=120,
+        height=40,
+    )
+    pane = await spawn_window(client, spec, Identity(name, "engineer", "", "team", "fake"))
+    await wait_for_screen(client, pane, "· fake agent")
+    return pane
+
+
+def host_messages(home: Path) -> list[tuple[str, str, str]]:
+    """(target, status, text) of the messages in a host's own orc store."""
+    rows: list[tuple[str, str, str]] = []
+    for db in (home / ".local" / "share" / "orc").glob("*.sqlite"):
+        with sqlite3.connect(db) as conn:
+            try:
+                rows += conn.execute(
+                    "SELECT target, status, text FROM messages ORDER BY id"
+                ).fetchall()
+            except sqlite3.OperationalError:  # created a moment ago, not migrated yet
+                continue
+    return rows
+
+
+class Hosts:
+    """Two bed hosts (alpha, beta) with a fake agent `dev` each (and `ana` on alpha), plus a local
+    tmux server with `boss`; the orc config declares both hosts."""
+
+    def __init__(self, bed: SshBed, tmp: Path) -> None:
+        self.bed = bed
+        self.tmp = tmp
+        self.socket = f"orc-hosts-{uuid.uuid4().hex[:8]}"
+        self.address = TmuxServerAddress(socket_name=self.socket)
+        self.db = tmp / "local.sqlite"
+        self.config = tmp / "config.toml"
+        for name in ("alpha", "beta"):
+            bed.add(name)
+        self.write_config()
+        self.records = {n: tmp / f"{n}.txt" for n in ("dev-alpha", "ana", "dev-beta", "boss")}
+        self.panes: dict[str, str] = asyncio.run(self._spawn())
+
+    def write_config(self, extra: str = "") -> None:
+        text = "".join(
+            f'[[host]]\nname = "{n}"\nssh = "{n}"\norc = "{ORC}"\n' for n in ("alpha", "beta")
+        )
+        self.config.write_text(text + extra, encoding="utf-8")
+
+    def hosts(self) -> list[HostConfig]:
+        return [HostConfig(name=n, ssh=n, orc=ORC) for n in ("alpha", "beta")]
+
+    async def _spawn(self) -> dict[str, str]:
+        async with SshConnections(ssh_config=self.bed.ssh_config) as ssh:
+            alpha = remote_tmux_client(ssh.transport("alpha", "alpha"))
+            beta = remote_tmux_client(ssh.transport("beta", "beta"))
+            return {
+                "dev@alpha": await spawn_fake(alpha, "dev", self.records["dev-alpha"]),
+                "ana@alpha": await spawn_fake(alpha, "ana", self.records["ana"]),
+                "dev@beta": await spawn_fake(beta, "dev", self.records["dev-beta"]),
+                "boss": await spawn_fake(TmuxClient(self.address), "boss", self.records["boss"]),
+            }
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "ORC_CONFIG": str(self.config),
+            "ORC_SSH_CONFIG": str(self.bed.ssh_config),
+        }
+
+    def orc(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [ORC, "-L", self.socket, "--db", str(self.db), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            env=self.env(),
+            timeout=60,
+        )
+
+    def room(self) -> Room:
+        return Room(self.address, self.db, hosts=self.hosts(), ssh_config=self.bed.ssh_config)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, check=False)
+
+
+@pytest.fixture
+def hosts(bed: SshBed, tmp_path: Path) -> Iterator[Hosts]:
+    made = Hosts(bed, tmp_path)
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+def test_status_send_and_ambiguous_name_across_hosts(hosts: Hosts) -> None:
+    listed = hosts.orc("-H", "alpha", "-H", "beta", "status", "--json")
+    assert listed.returncode == 0, listed.stderr
+    seen = {(row["host"], row["name"], row["state"]) for row in json.loads(listed.stdout)}
+    names = {(host, name) for host, name, _ in seen}
+    assert {("local", "boss"), ("alpha", "dev"), ("alpha", "ana"), ("beta", "dev")} <= names
+    assert all(state == "idle" for _, name, state in seen if name in ("boss", "dev", "ana"))
+    table = hosts.orc("--all-hosts", "status")
+    assert table.stdout.splitlines()[0].split()[0].lower() == "host"
+    assert any(line.split()[:2] == ["beta", "dev"] for line in table.stdout.splitlines())
+
+    # An unqualified name on two hosts: bad input naming both, nothing sent anywhere.
+    both = hosts.orc("-H", "alpha", "-H", "beta", "send", "dev", "hello")
+    assert both.returncode == 2
+    assert "dev@alpha" in both.stderr and "dev@beta" in both.stderr
+    assert "Traceback" not in both.stderr
+
+    # NAME@HOST: typed there byte-exact, recorded in THAT host's store only.
+    text = "semi; $HOME 'q' \"dq\" ü → 日本 #{pane_id}"
+    sent = hosts.orc("send", "dev@alpha", "-", "--json", stdin=text)
+    assert sent.returncode == 0, sent.stderr
+    result = json.loads(sent.stdout)[0]
+    assert result["status"] == "delivered"
+    assert result["pane_id"] == f"{hosts.panes['dev@alpha']}@alpha"
+    wait_for(lambda: bool(recorded(hosts.records["dev-alpha"])))
+    assert recorded(hosts.records["dev-alpha"]) == [text]
+    assert host_messages(hosts.bed.hosts["alpha"].home) == [("dev", "delivered", text)]
+    assert host_messages(hosts.bed.hosts["beta"].home) == []
+    assert not hosts.records["dev-beta"].exists()
+    # That host's own orc reports it too.
+    own = hosts.orc("-H", "alpha", "status", "--json")
+    assert any(r["host"] == "alpha" and r["name"] == "ana" for r in json.loads(own.stdout))
+    # A name on one host only needs no qualifier.
+    only = hosts.orc("-H", "alpha", "-H", "beta", "send", "ana", "just ana")
+    assert only.returncode == 0, only.stderr
+    assert host_messages(hosts.bed.hosts["alpha"].home)[-1] == ("ana", "delivered", "just ana")
+
+
+async def test_dead_host_is_unreachable_while_local_refreshes_then_returns(hosts: Hosts) -> None:
+    async with hosts.room() as room:
+        state = await room.refresh()
+        assert [(h.name, h.reachable) for h in state.hosts] == [
+            ("local", True),
+            ("alpha", True),
+            ("beta", True),
+        ]
+        assert state.by_pane(f"{hosts.panes['dev@beta']}@beta") is not None
+        hosts.bed.hosts["beta"].kill()
+        state = await room.refresh()
+        beta = next(h for h in state.hosts if h.name == "beta")
+        assert not beta.reachable and beta.error.startswith("host beta")
+        dead = state.by_pane(f"{hosts.panes['dev@beta']}@beta")
+        assert dead is not None and dead.status.state == "unknown"
+        assert dead.status.evidence.startswith("host unreachable since ")
+        alive = state.by_pane(f"{hosts.panes['dev@alpha']}@alpha")
+        assert alive is not None and alive.status.state == "idle"
+        # This machine keeps refreshing: a message to `boss` shows on its next screens.
+        await room.send("boss", "still here")
+
+        async def local_updated() -> bool:
+            boss = (await room.refresh()).by_pane(hosts.panes["boss"])
+            return boss is not None and "still here" in boss.screen
+
+        await wait_until(local_updated)
+        hosts.bed.hosts["beta"].start()
+
+        async def back() -> bool:
+            state = await room.refresh()
+            agent = state.by_pane(f"{hosts.panes['dev@beta']}@beta")
+            return (
+                all(h.reachable for h in state.hosts)
+                and agent is not None
+                and (agent.status.state == "idle")
+            )
+
+        await wait_until(back)
+
+
+def test_schedule_on_a_host_fires_there_without_a_control_room(hosts: Hosts) -> None:
+    daemon = subprocess.run(
+        ["ssh", "-F", str(hosts.bed.ssh_config), "alpha", ORC, "daemon", "--detach"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert daemon.returncode == 0, daemon.stderr
+    added = hosts.orc("schedule", "add", "1s", "check in from the schedule", "--to", "dev@alpha")
+    assert added.returncode == 0, added.stderr
+    # No room runs here: alpha's own daemon delivers it into alpha's pane.
+    wait_for(
+        lambda: any("check in from the schedule" in t for t in recorded(hosts.records["dev-alpha"]))
+    )
+    listed = hosts.orc("-H", "alpha", "-H", "beta", "schedule", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert [(r["host"], r["target"], r["state"]) for r in rows] == [("alpha", "dev", "delivered")]
+
+
+async def test_connection_cut_during_a_send_is_unknown_and_not_retried(hosts: Hosts) -> None:
+    alpha = hosts.bed.hosts["alpha"]
+    # alpha's orc pauses 30 s once the message is recorded as typing: the link dies meanwhile.
+    slow = alpha.home / "orc-slow"
+    slow.write_text(f'#!/bin/sh\nORC_TEST_PAUSE_AT=typing:30 exec {ORC} "$@"\n', encoding="utf-8")
+    slow.chmod(0o700)
+    host = HostConfig(name="alpha", ssh="alpha", orc=str(slow))
+    async with Room(hosts.address, hosts.db, hosts=[host], ssh_config=hosts.bed.ssh_config) as room:
+        sending = asyncio.create_task(room.send("dev@alpha", "maybe typed"))
+
+        async def typing() -> bool:
+            return host_messages(alpha.home) == [("dev", "typing", "maybe typed")]
+
+        await wait_until(typing)
+        alpha.kill()
+        result = await asyncio.wait_for(sending, 20)
+    assert result.status == "unknown"
+    assert result.reason is not None and "connection lost during send" in result.reason
+    assert "orc -H alpha status" in result.reason
+    # The host's store says how far it got; nothing was sent twice.
+    assert host_messages(alpha.home) == [("dev", "typing", "maybe typed")]
+    assert not hosts.records["dev-alpha"].exists()
+
+
+def test_up_on_a_host_and_doctor_per_host(hosts: Hosts) -> None:
+    alpha = hosts.bed.hosts["alpha"]
+    (alpha.home / "work").mkdir()
+    command = json.dumps(
+        " ".join([sys.executable, "-m", "core.agents.fake_agent", "--name", "far", "--work", "0.2"])
+    )
+    spec = hosts.tmp / "far.toml"
+    # `~` is resolved on the host (its HOME), not here (where ~/work does not exist).
+    spec.write_text(
+        f'[team]\nname = "far"\nroot = "~/work"\n\n[[agent]]\nname = "far"\nrole = "engineer"\n'
+        f"command = {command}\n",
+        encoding="utf-8",
+    )
+    deployed = hosts.orc("up", str(spec), "--host", "alpha")
+    assert deployed.returncode == 0, deployed.stderr
+    rows = json.loads(hosts.orc("-H", "alpha", "status", "--json").stdout)
+    far = [r for r in rows if r["name"] == "far"]
+    assert [(r["host"], r["team"]) for r in far] == [("alpha", "far")]
+    assert not any(r["name"] == "far" and r["host"] == "local" for r in rows)
+
+    # doctor: one line per selected host; a host without orc fails, naming it.
+    hosts.write_config('[[host]]\nname = "gamma"\nssh = "beta"\norc = "/nonexistent/orc"\n')
+    doctor = hosts.orc("-H", "alpha", "-H", "gamma", "doctor")
+    assert doctor.returncode == 1
+    lines = [line for line in doctor.stdout.splitlines() if line.split()[1:2] == ["host"]]
+    assert lines[0].startswith("ok") and "alpha (alpha): orc " in lines[0]
+    assert lines[1].startswith("fail") and "host gamma: orc is not installed there" in lines[1]
+    # The same missing orc, for an action: one line naming the host, exit 1.
+    sent = hosts.orc("send", "dev@gamma", "hi")
+    assert sent.returncode == 1 and sent.stderr.startswith("orc: host gamma: orc is not installed")
+
+
+async def test_broadcast_and_memory_search_span_hosts(hosts: Hosts) -> None:
+    async with hosts.room() as room:
+        results = await room.broadcast("ping zebrafish", role="engineer")
+        assert sorted((r.agent or "", r.status) for r in results) == [
+            ("ana@alpha", "delivered"),
+            ("boss", "delivered"),
+            ("dev@alpha", "delivered"),
+            ("dev@beta", "delivered"),
+        ]
+        for name in ("dev-alpha", "ana", "dev-beta", "boss"):
+            assert await wait_recorded(hosts.records[name], 1) == ["ping zebrafish"]
+        hits = await room.memory_search("zebrafish")
+        # Each host's store holds its own messages; the search asks them all.
+        assert sorted({host for host, hit in hits if hit.kind == "message"}) == [
+            "alpha",
+            "beta",
+            "local",
+        ]
+        assert room.host_errors == {}
