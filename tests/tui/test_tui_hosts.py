@@ -140,3 +140,19 @@ async def test_host_going_down_and_back_updates_the_row_in_place(room, spawn_age
         tree.update_state(healed)
         await wait_until(pilot, lambda: "unreachable" not in screen_text(app), "the host back")
         assert "lab.example" in screen_text(app)
+
+
+def test_orc_ui_takes_hosts_before_and_after_the_command(monkeypatch, capsys) -> None:
+    """`orc -H gpu ui -H lab`: one room over both (the UI itself is not started here)."""
+    from click.testing import CliRunner
+
+    from core.cli import cli, main
+
+    opened: list[Room] = []
+    monkeypatch.setattr("tui.app.run_app", lambda address, db, *, room: opened.append(room))
+    result = CliRunner().invoke(cli, ["-H", "gpu", "ui", "-H", "lab", "-H", "gpu"])
+    assert result.exit_code == 0, result.output
+    [room] = opened
+    assert {name: h.ssh for name, h in room.hosts.items()} == {"gpu": "gpu", "lab": "lab"}
+    assert main(["ui", "-H", "no spaces allowed"]) == 2
+    assert "-H 'no spaces allowed': not a declared host" in capsys.readouterr().err
