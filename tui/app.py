@@ -22,7 +22,14 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, Static, TabbedContent, TabPane
 
 from core import ActionFailed, BadInput, OrcError, Room, RoomState, Sender, TmuxServerAddress
-from core.api import AgentView, DeliveryResult, HostView, Settings, parse_duration
+from core.api import (
+    AgentView,
+    DeliveryResult,
+    HostView,
+    Settings,
+    parse_duration,
+    split_target,
+)
 from tui.agent_actions import AgentActionsMixin
 from tui.agent_menu import AgentMenu
 from tui.agent_tree import AgentTree
@@ -138,6 +145,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         self._display_error_shown = False
         self._room_closed = False
         self._focused: str | None = None
+        self._hosts_missing = ""  # the timeline's line about hosts whose check-ins are missing
         if over_ssh():
             self.animation_level = "none"
         themes, self.theme_errors = load_themes()
@@ -524,15 +532,19 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         agent = self._state.by_pane(pane_id) if self._state else None
         target = qualified_name(agent) if agent is not None and agent.managed else pane_id
         try:
-            schedule = await self.room.schedules.add(
-                "1s", text, target=target, every=None, sender=Sender()
-            )
+            raw, host = split_target(target)
+            if host:  # that host's leader holds it: the pane's screen is read there
+                added = await self.room.remote(host).orc.schedule_add("1s", text, raw)
+                where = f" on {host}: {added}"
+            else:
+                schedule = await self.room.schedules.add(
+                    "1s", text, target=target, every=None, sender=Sender()
+                )
+                where = f" (check-in #{schedule.id})"
         except OrcError as exc:
             self.composer.show_refused(str(exc))
             return
-        self.composer.warn(
-            f"waiting: goes to {target} once its prompt or draft is gone (check-in #{schedule.id})"
-        )
+        self.composer.warn(f"waiting: goes to {target} once its prompt or draft is gone{where}")
         self.composer.clear_text()
 
     async def _send_scoped(
@@ -571,7 +583,16 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
     async def _load_schedules(self) -> None:
         timeline = self.query_one(ScheduleTimeline)
         try:
-            timeline.update_schedules(await self.room.schedules.list())
+            if not self.room.hosts:
+                timeline.update_schedules(await self.room.schedules.list())
+                return
+            rows = await self.room.host_schedules()
+            timeline.update_schedules([s for _, s in rows], hosts=[h for h, _ in rows])
+            # Hosts that did not answer, until they do; without wiping an action's own error.
+            missing = "; ".join(error for _, error in sorted(self.room.host_errors.items()))
+            if missing or self._hosts_missing:
+                timeline.show_error(missing)
+            self._hosts_missing = missing
         except OrcError as exc:
             timeline.show_error(str(exc))
 
@@ -591,14 +612,22 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         schedules = self.room.schedules
         try:
             if isinstance(message, ScheduleTimeline.AddRequested):
-                added = await schedules.add(
-                    message.when,
-                    message.note,
-                    target=message.target,
-                    every=message.every,
-                    sender=Sender(),
-                )
-                done = f"check-in {added.id} scheduled"
+                target, host = split_target(message.target) if message.target else ("", "")
+                if host:
+                    # Stored and fired by that host's own orc: it works with this room closed.
+                    added_there = await self.room.remote(host).orc.schedule_add(
+                        message.when, message.note, target, message.every
+                    )
+                    done = f"check-in {added_there} scheduled on {host}"
+                else:
+                    added = await schedules.add(
+                        message.when,
+                        message.note,
+                        target=message.target,
+                        every=message.every,
+                        sender=Sender(),
+                    )
+                    done = f"check-in {added.id} scheduled"
             elif isinstance(message, ScheduleTimeline.SnoozeRequested):
                 await schedules.snooze(message.schedule_id, parse_duration(message.duration))
                 done = f"check-in {message.schedule_id} snoozed by {message.duration}"

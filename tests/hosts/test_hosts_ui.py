@@ -8,6 +8,8 @@ import asyncio
 import time
 from pathlib import Path
 
+from textual.widgets import DataTable
+
 from core import Room, TmuxServerAddress
 from core.api import HostConfig
 from core.hosts.ssh_transport import SshConnections
@@ -16,8 +18,10 @@ from core.tmux.spawn import Identity, WindowSpec, spawn_window
 from tests.conftest import ROOT, fake_agent_argv, wait_recorded
 from tests.hosts.sshd_bed import SshBed
 from tests.hosts.test_hosts_ssh import client_for
+from tests.tui.test_tui_services import new_checkin
 from tests.tui_support import region_text, screen_text, wait_text, wait_until
 from tui.app import OrcApp
+from tui.timeline import ScheduleTimeline
 
 ORC = str(ROOT / ".venv" / "bin" / "orc")
 
@@ -44,7 +48,7 @@ async def remote_agent(
 
 
 def hosts_room(address: TmuxServerAddress, db_path: Path, bed: SshBed, *names: str) -> Room:
-    hosts = [HostConfig(name=n, ssh=n, orc=ORC, timeout=3) for n in names]
+    hosts = [HostConfig(name=n, ssh=n, orc=ORC, timeout=10) for n in names]
     return Room(address, db_path, hosts=hosts, ssh_config=bed.ssh_config)
 
 
@@ -147,3 +151,43 @@ async def test_jump_into_a_remote_pane_opens_a_window_of_the_persons_tmux(
     # The room has quit and closed its ssh connections: the person's window stays attached.
     await asyncio.sleep(1.0)  # a window that dies with the room would be gone by now
     assert await window_shows_remote_agent(), "the jump-in window died with the room"
+
+
+async def test_timeline_adds_a_checkin_on_the_agents_host_and_shows_both_hosts(
+    bed: SshBed, connections: SshConnections, address, db_path: Path, spawn_agent
+) -> None:
+    """A check-in for an agent of another host is stored by that host's orc (so it fires with
+    the room closed); the timeline lists this machine's and that host's, whose ids collide,
+    and refuses to change the remote one by its id here."""
+    bed.add("alpha")
+    await spawn_agent("lead", "orchestrator")
+    await remote_agent(client_for(connections, "alpha"), "dev-a")
+    app = OrcApp(hosts_room(address, db_path, bed, "alpha"), interval=0.1)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_text(pilot, "dev-a")
+        lead = next(a for a in app.room.state.agents if a.pane.orc_name == "lead")
+        dev_a = next(a for a in app.room.state.agents if a.pane.orc_name == "dev-a")
+        app.select_agent(lead.pane_id)
+        await pilot.press("s")
+        await wait_text(pilot, "No check-ins scheduled")
+        await new_checkin(pilot, "30m", "local one", "lead")
+        await wait_text(pilot, "local one")
+        app.select_agent(dev_a.pane_id)
+        app.query_one(ScheduleTimeline).focus()
+        await new_checkin(pilot, "40m", "remote one", "dev-a@alpha")
+        timeline = app.query_one(ScheduleTimeline)
+        await wait_until(pilot, lambda: len(timeline.schedules) == 2, "alpha's check-in listed")
+        assert "check-in 1 scheduled on alpha" in screen_text(app)
+        assert "remote one" in region_text(app, "ScheduleTimeline")
+        [there] = await app.room.remote("alpha").orc.schedules()
+        assert (there["target"], there["note"], there["id"]) == ("dev-a", "remote one", 1)
+        assert [s.id for s in await app.room.schedules.list()] == [1]  # the same id, here
+        table = timeline.query_one(DataTable)
+        table.focus()
+        table.move_cursor(row=1)  # by due time: the local one, then alpha's
+        await pilot.pause()
+        selected = timeline.selected()
+        assert selected is not None and selected.target == "dev-a@alpha"
+        await pilot.press("x")
+        await wait_text(pilot, "check-in 1 lives on alpha")
+        assert [s.state for s in await app.room.schedules.list()] == ["pending"]
