@@ -600,6 +600,10 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
     async def _load_checkpoints(self) -> None:
         log = self.query_one(CheckpointLog)
         try:
+            if self.room.hosts:
+                rows = await self.room.host_checkpoints()
+                log.update_checkpoints([c for _, c in rows], hosts=[h for h, _ in rows])
+                return
             log.update_checkpoints(await self.room.checkpoints.log())
         except OrcError as exc:
             log.show_error(str(exc))

@@ -15,12 +15,14 @@ from core.api import HostConfig
 from core.hosts.ssh_transport import SshConnections
 from core.tmux.client import TmuxClient
 from core.tmux.spawn import Identity, WindowSpec, spawn_window
+from tests.checkpoint_repo import make_repo
 from tests.conftest import ROOT, fake_agent_argv, wait_recorded
 from tests.hosts.sshd_bed import SshBed
 from tests.hosts.test_hosts_ssh import client_for
 from tests.tui.test_tui_services import new_checkin
 from tests.tui_support import region_text, screen_text, wait_text, wait_until
 from tui.app import OrcApp
+from tui.checkpoint_log import CheckpointLog
 from tui.timeline import ScheduleTimeline
 
 ORC = str(ROOT / ".venv" / "bin" / "orc")
@@ -191,3 +193,36 @@ async def test_timeline_adds_a_checkin_on_the_agents_host_and_shows_both_hosts(
         await pilot.press("x")
         await wait_text(pilot, "check-in 1 lives on alpha")
         assert [s.state for s in await app.room.schedules.list()] == ["pending"]
+
+
+async def test_checkpoint_log_lists_every_hosts_checkpoints_apart(
+    bed: SshBed, address, db_path: Path, spawn_agent
+) -> None:
+    """Checkpoints taken on two machines (both id 1, each in its own store) are two rows, the
+    remote one `REPO@HOST`; its diff and restore are not looked up here by its id."""
+    alpha = bed.add("alpha")
+    await spawn_agent("lead", "orchestrator")
+    here = make_repo(db_path.parent / "shop")
+    there = make_repo(alpha.home / "lab")
+    (here / "a.txt").write_text("changed here\n", encoding="utf-8")
+    (there / "a.txt").write_text("changed there\n", encoding="utf-8")
+    app = OrcApp(hosts_room(address, db_path, bed, "alpha"), interval=0.1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_text(pilot, "lead")
+        assert await app.room.checkpoints.take(str(here), message="taken here")
+        taken = await app.room.remote("alpha").orc.run(
+            ["checkpoint", "take", str(there), "-m", "taken on alpha"]
+        )
+        assert taken.returncode == 0, taken.stderr
+        await pilot.press("c")
+        log = app.query_one(CheckpointLog)
+        await wait_until(pilot, lambda: len(log.checkpoints) == 2, "both checkpoints listed")
+        shown = region_text(app, "CheckpointLog")
+        assert "lab@alpha" in shown and "shop" in shown, shown
+        table = log.query_one(DataTable)
+        table.focus()
+        row = next(i for i, c in enumerate(log.checkpoints) if log.host_of(c) == "alpha")
+        table.move_cursor(row=row)
+        await wait_text(pilot, "its diff is there")
+        await pilot.press("r")
+        await wait_text(pilot, "checkpoint 1 is on alpha")
