@@ -416,7 +416,10 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
             self.load_diff()
 
     def action_memory(self) -> None:
-        self.push_screen(MemorySearchScreen(self.room.memory, pane_of=self._pane_of_agent))
+        across = self.room.memory_search if self.room.hosts else None
+        self.push_screen(
+            MemorySearchScreen(self.room.memory, pane_of=self._pane_of_agent, across_hosts=across)
+        )
 
     def _pane_of_agent(self, name: str) -> str | None:
         state = self._state

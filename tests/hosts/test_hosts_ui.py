@@ -226,3 +226,33 @@ async def test_checkpoint_log_lists_every_hosts_checkpoints_apart(
         await wait_text(pilot, "its diff is there")
         await pilot.press("r")
         await wait_text(pilot, "checkpoint 1 is on alpha")
+
+
+async def test_memory_search_covers_every_host(
+    bed: SshBed, connections: SshConnections, address, db_path: Path, spawn_agent
+) -> None:
+    """Ctrl+F finds a message kept by this machine's store and one kept by alpha's, the remote
+    one named `NAME@HOST`; its screens stay on alpha, which is said rather than shown wrong."""
+    bed.add("alpha")
+    lead = await spawn_agent("lead", "orchestrator")
+    await remote_agent(client_for(connections, "alpha"), "dev-a")
+    app = OrcApp(hosts_room(address, db_path, bed, "alpha"), interval=0.1)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_text(pilot, "dev-a")
+        dev_a = next(a for a in app.room.state.agents if a.pane.orc_name == "dev-a")
+        for pane in (lead, dev_a.pane_id):
+            assert (await app.room.send(pane, "zebrafish count")).status == "delivered"
+        await pilot.press("ctrl+f")
+        await pilot.press(*"zebrafish")
+        await wait_until(
+            pilot,
+            lambda: "dev-a@alpha" in screen_text(app) and " lead " in screen_text(app),
+            "hits of both hosts",
+        )
+        screen = app.screen
+        remote_row = next(i for i, h in enumerate(screen.hits) if h.agent == "dev-a@alpha")
+        table = screen.query_one("#memory-hits")
+        table.focus()
+        table.move_cursor(row=remote_row)
+        await pilot.press("enter")
+        await wait_text(pilot, "this hit is kept on alpha")
