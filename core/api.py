@@ -29,8 +29,10 @@ from core.store.agent_records import TeamRecord
 from core.store.settings import Settings
 from core.teams.adopt import adopt
 from core.teams.daemon_window import is_daemon_window
+from core.teams.deploy import Deployed, TakenDown, down_team, up
 from core.teams.lifecycle import start_agent, stop_agent
 from core.teams.rebuild import Rebuilt, lost_teams, resume_team
+from core.teams.team_spec import load_spec
 from core.tmux.client import TmuxServerAddress
 from core.tmux.topology import Pane
 from core.when import format_duration, moment_text, parse_duration
@@ -44,6 +46,7 @@ __all__ = [
     "BadInput",
     "Checkpoint",
     "DeliveryResult",
+    "Deployed",
     "HostConfig",
     "HostView",
     "Memory",
@@ -59,16 +62,19 @@ __all__ = [
     "Sender",
     "Settings",
     "SnapshotResult",
+    "TakenDown",
     "TeamRecord",
     "TmuxServerAddress",
     "Transition",
     "WorktreeStatus",
     "adopt",
     "data_dir",
+    "down_team",
     "format_duration",
     "is_daemon_window",
     "kind_of_pane",
     "load_hosts",
+    "load_spec",
     "lost_teams",
     "moment_text",
     "parse_duration",
@@ -80,5 +86,6 @@ __all__ = [
     "start_agent",
     "stop_agent",
     "timestamped_path",
+    "up",
     "visible_lines",
 ]

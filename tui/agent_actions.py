@@ -13,9 +13,18 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import work
 from textual.binding import Binding, BindingType
 
-from core.api import OrcError, lost_teams, resume_team, start_agent, stop_agent
+from core.api import (
+    OrcError,
+    down_team,
+    load_spec,
+    lost_teams,
+    resume_team,
+    start_agent,
+    stop_agent,
+    up,
+)
 from tui.agent_menu import AgentMenu, actions_for
-from tui.dialogs import ConfirmScreen
+from tui.dialogs import ConfirmScreen, Field, FormScreen
 from tui.diff_view import DiffView
 from tui.resume_prompt import ResumePrompt
 
@@ -106,14 +115,18 @@ class AgentActionsMixin(_Base):
         except OrcError:
             isolated = False
         state = agent.status.state
+        team = agent.pane.orc_team
         note = "" if isolated else "shares the main tree: no worktree actions"
         choice = await self.push_screen_wait(
-            AgentMenu(name, state, actions_for(state, isolated), note)
+            AgentMenu(name, state, actions_for(state, isolated, bool(team)), note)
         )
         if choice is None:
             return
         if choice == "diff":
             self.action_show("diff")
+            return
+        if choice in ("team_down", "team_down_clean"):
+            self._team_down(team, clean=choice == "team_down_clean")
             return
         if choice == "discard":
             sure = await self.push_screen_wait(
@@ -158,6 +171,56 @@ class AgentActionsMixin(_Base):
         self.notify(one_line(Exception(done)) if done else "done", title=name, markup=False)
         self.refresh_soon()
         self.load_diff()
+
+    # -- whole teams --------------------------------------------------------------------------
+
+    @work(group="team-down", exclusive=True, exit_on_error=False)
+    async def _team_down(self, team: str, *, clean: bool) -> None:
+        members = [
+            a.name for a in (self._state.agents if self._state else ()) if a.pane.orc_team == team
+        ]
+        what = "clean worktrees are removed" if clean else "worktrees stay"
+        sure = await self.push_screen_wait(
+            ConfirmScreen(
+                f"Take team {team} down ({len(members)} panes: {', '.join(members)})?\n"
+                f"Its check-ins are cancelled; {what}.",
+                "Take down",
+            )
+        )
+        if not sure:
+            return
+        try:
+            done = await down_team(self.room, team, clean=clean)
+        except OrcError as exc:
+            self.notify(one_line(exc), title=f"down {team}", severity="error", markup=False)
+            return
+        self.notify(done.summary(), title=team, markup=False)
+        self.refresh_soon()
+
+    @work(group="deploy", exclusive=True, exit_on_error=False)
+    async def action_deploy(self) -> None:
+        """Ask for a spec file and deploy it, as `orc up SPEC.toml` does."""
+        answer = await self.push_screen_wait(
+            FormScreen(
+                "Deploy a team (orc up)",
+                [Field("path", "Team spec (TOML)", placeholder="~/code/shop/team.toml")],
+            )
+        )
+        path = (answer or {}).get("path", "").strip()
+        if not path:
+            return
+        try:
+            spec = load_spec(path)
+            self.notify(f"deploying team {spec.name}…", title="orc up", timeout=3, markup=False)
+            result = await up(self.room, spec, progress=lambda line: self.log.info(line))
+        except OrcError as exc:
+            self.notify(one_line(exc), title="orc up", severity="error", markup=False)
+            return
+        message = f"team {result.team} is up: {len(result.panes)} agents"
+        for warning in result.warnings:
+            self.notify(warning, title=result.team, severity="warning", markup=False)
+        self.notify(message, title="orc up", markup=False)
+        self.refresh_soon()
 
     # -- lost teams ---------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """The agent's menu (`.`): what can be done to the selected agent, as a short list: land or drop
-its worktree's work (merge, rebase, discard) and stop or start it.
+its worktree's work (merge, rebase, discard), stop or start it, or take its whole team down.
 
 The menu only chooses; the app asks before discarding and runs the action in a worker
 (tui/app.py `_agent_action`), reporting the outcome as a notification.
@@ -26,18 +26,22 @@ ACTIONS: dict[str, str] = {
     "stop": "Stop (checkpoint, then end it)",
     "start": "Start (resume its conversation)",
     "start_fresh": "Start fresh (new conversation)",
+    "team_down": "Take its team down (keep worktrees)…",
+    "team_down_clean": "Team down, remove clean worktrees…",
 }
 WORKTREE_ACTIONS = ("diff", "merge", "rebase", "discard")
 
 
-def actions_for(state: str, isolated: bool) -> list[str]:
+def actions_for(state: str, isolated: bool, in_team: bool = False) -> list[str]:
     """What makes sense now: worktree actions for an isolated agent; stop while it runs, start
-    once it is stopped or has exited."""
+    once it is stopped or has exited; the team's own actions last, for an agent of a team."""
     chosen = [a for a in WORKTREE_ACTIONS if isolated]
     if state in ("stopped", "exited"):
         chosen += ["start", "start_fresh"]
     else:
         chosen.append("stop")
+    if in_team:
+        chosen += ["team_down", "team_down_clean"]
     return chosen
 
 

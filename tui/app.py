@@ -730,6 +730,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
                 "Merge, rebase, discard, stop, start the selected agent (.)",
                 self.action_agent_menu,
             ),
+            ("Deploy a team", "Start the team a spec file describes (orc up)", self.action_deploy),
             ("New check-in", "Schedule a message to an agent", self._palette_new_checkin),
             (
                 "Search memory",

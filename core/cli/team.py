@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -15,7 +16,7 @@ from core.errors import BadInput
 from core.paths import default_db_path
 from core.room import Room
 from core.teams.adopt import adopt
-from core.teams.deploy import READY_TIMEOUT, plan_lines, take_down, team_panes, up
+from core.teams.deploy import READY_TIMEOUT, down_team, plan_lines, team_panes, up
 from core.teams.team_spec import load_spec, parse_spec
 from core.teams.team_watch import watch_spec
 from core.tmux.client import TmuxClient
@@ -155,15 +156,19 @@ def down_command(team: str, yes: bool, clean: bool) -> None:
             f"Kill team {team} ({len(panes)} panes: {', '.join(names)})?",
             abort=True,
         )
-    run_with_room(lambda room: take_down(room, team))
-    click.echo(f"team {team} is down ({len(panes)} panes killed)")
+    done = run_with_room(lambda room: down_team(room, team, clean=clean))
+    click.echo(f"team {team} is down ({len(done.panes)} panes killed)")
     if clean:
-        _clean(team)
+        _say_cleaned(team, done.removed, done.kept)
 
 
 def _clean(team: str) -> None:
     """Remove the team's clean, fully merged worktrees; say which were kept and why."""
     removed, kept = run_with_room(lambda room: room.worktrees.clean(team))
+    _say_cleaned(team, removed, kept)
+
+
+def _say_cleaned(team: str, removed: Sequence[str], kept: Sequence[str]) -> None:
     if removed:
         click.echo(f"removed {len(removed)} worktree(s): {', '.join(removed)}")
     for line in kept:

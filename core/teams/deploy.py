@@ -582,6 +582,35 @@ async def take_down(room: Room, team: str) -> list[Pane]:
     return panes
 
 
+@dataclass(frozen=True)
+class TakenDown:
+    """What `orc down` (or the control room's team menu) did: the panes killed, and with clean,
+    the worktrees removed and those kept with the reason."""
+
+    team: str
+    panes: list[Pane]
+    removed: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = f"team {self.team} is down ({len(self.panes)} panes killed)"
+        if self.removed:
+            text += f"; removed {len(self.removed)} worktree(s): {', '.join(self.removed)}"
+        if self.kept:
+            text += f"; kept {len(self.kept)} worktree(s) with work in them"
+        return text
+
+
+async def down_team(room: Room, team: str, *, clean: bool = False) -> TakenDown:
+    """Take the team down; with clean, also remove its worktrees that hold nothing unmerged or
+    uncommitted (the others stay, each with its reason)."""
+    panes = await take_down(room, team)
+    if not clean:
+        return TakenDown(team, panes)
+    removed, kept = await room.worktrees.clean(team)
+    return TakenDown(team, panes, list(removed), list(kept))
+
+
 async def update_identity(room: Room, spec: TeamSpec, agent: AgentSpec, pane_id: str) -> None:
     """Re-apply an agent's identity after a spec edit; options that became empty are unset."""
     placed = plan_placement(spec, agent) if spec.isolation_of(agent) == "worktree" else None
