@@ -517,16 +517,24 @@ class Room:
         from core.services.checkpoints.checkpoint_records import Checkpoint
 
         return await self._across_hosts(
-            lambda: self.checkpoints.log(None, limit), lambda orc: orc.checkpoints(), Checkpoint
+            lambda: self.checkpoints.log(None, limit),
+            lambda orc: orc.checkpoints(limit),
+            Checkpoint,
         )
 
-    async def memory_search(self, query: str) -> list[tuple[str, Any]]:
-        """(host, MemoryHit) matching `query` over this machine and every selected host."""
-        from core.services.memory.memory import MemoryHit
+    async def memory_search(
+        self, query: str, limit: int = 50, kinds: tuple[str, ...] = ()
+    ) -> list[tuple[str, Any]]:
+        """(host, MemoryHit) matching `query` over this machine and every selected host,
+        newest first (each host's hits redacted by that host's orc)."""
+        from core.services.memory.memory import KINDS, MemoryHit
 
-        return await self._across_hosts(
-            lambda: self.memory.search(query), lambda orc: orc.memory_search(query), MemoryHit
+        found = await self._across_hosts(
+            lambda: self.memory.search(query, limit, kinds=kinds or KINDS),
+            lambda orc: orc.memory_search(query, limit, kinds),
+            MemoryHit,
         )
+        return sorted(found, key=lambda pair: -pair[1].at)
 
     def jump_argv(self, pane_id: str) -> list[str]:
         """The argv that attaches a terminal to this pane's window: tmux here, or ssh with a

@@ -12,7 +12,7 @@ from dataclasses import asdict
 
 import click
 
-from core.cli.context import calling_sender, run_with_room
+from core.cli.context import calling_sender, config, run_with_room
 from core.cli.table import render_table
 from core.errors import BadInput
 from core.room import Room
@@ -88,6 +88,9 @@ def take_command(repo: str | None, message: str) -> None:
 def log_command(repo: str | None, as_json: bool, every_repo: bool, limit: int) -> None:
     """Checkpoints of REPO (default: the current directory's repository), newest first."""
     path = None if every_repo else (repo or os.getcwd())
+    if config().hosts and every_repo:
+        _log_hosts(as_json, limit)
+        return
 
     async def work(room: Room) -> list[Checkpoint]:
         try:
@@ -142,6 +145,28 @@ def _changes(point: Checkpoint) -> str:
 
 def _when(at: float) -> str:
     return moment_text(at)
+
+
+def _log_hosts(as_json: bool, limit: int) -> None:
+    """`orc -H ... checkpoint log --all`: each selected host's checkpoints, under its name
+    (their repositories are paths on that host)."""
+
+    async def work(room: Room) -> tuple[list[tuple[str, Checkpoint]], dict[str, str]]:
+        return await room.host_checkpoints(limit), room.host_errors
+
+    found, errors = run_with_room(work)
+    for host, error in errors.items():
+        click.echo(f"orc: host {host}: {error}", err=True)
+    if as_json:
+        rows = [{"host": host, **asdict(p)} for host, p in found]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    hosts = list(dict.fromkeys(host for host, _ in found))
+    if not hosts:
+        click.echo("no checkpoints yet")
+    for host in hosts:
+        click.echo(f"host {host}:")
+        click.echo(_table([p for h, p in found if h == host], show_repo=True))
 
 
 def _table(points: list[Checkpoint], *, show_repo: bool) -> str:

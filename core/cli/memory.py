@@ -16,7 +16,7 @@ from typing import Annotated
 import click
 from pydantic import BaseModel, StringConstraints, ValidationError
 
-from core.cli.context import calling_sender, run_with_room
+from core.cli.context import calling_sender, config, run_with_room
 from core.errors import BadInput
 from core.room import Room
 from core.services.memory.memory import KINDS, NOTE_MAX, TAG_MAX, MemoryHit, MemoryStats
@@ -113,10 +113,14 @@ def search_command(
     Newest first, with the time, agent and kind of each hit.
     """
 
+    scrub = Redactor(enabled=not no_redact)
+    if config().hosts:
+        _search_hosts(query, limit, kinds, as_json, scrub)
+        return
+
     async def work(room: Room) -> list[MemoryHit]:
         return await room.memory.search(query, limit, kinds=kinds or KINDS)
 
-    scrub = Redactor(enabled=not no_redact)
     hits = [dataclasses.replace(h, text=scrub(h.text)) for h in run_with_room(work)]
     if as_json:
         click.echo(json.dumps([hit_row(h) for h in hits], indent=2, ensure_ascii=False))
@@ -125,6 +129,28 @@ def search_command(
     else:
         for hit in hits:
             click.echo(hit_line(hit))
+
+
+def _search_hosts(
+    query: str, limit: int, kinds: tuple[str, ...], as_json: bool, scrub: Redactor
+) -> None:
+    """`orc -H ... memory search`: every selected host's store, newest first, host named."""
+
+    async def work(room: Room) -> tuple[list[tuple[str, MemoryHit]], dict[str, str]]:
+        return await room.memory_search(query, limit, kinds), room.host_errors
+
+    found, errors = run_with_room(work)
+    for host, error in errors.items():
+        click.echo(f"orc: host {host}: {error}", err=True)
+    hits = [(host, dataclasses.replace(h, text=scrub(h.text))) for host, h in found]
+    if as_json:
+        rows = [{"host": host, **hit_row(h)} for host, h in hits]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif not hits:
+        click.echo(f"nothing matches {query!r}", err=True)
+    else:
+        for host, hit in hits:
+            click.echo(f"{host}  {hit_line(hit)}")
 
 
 @memory_group.command("screen")

@@ -209,11 +209,17 @@ class RemoteOrc:
             raise self._fail("orc schedule add", message, result.returncode)
         return result.stdout.decode("utf-8", "replace").strip()
 
-    async def checkpoints(self) -> list[dict[str, Any]]:
-        return list(await self.json(["checkpoint", "log", "--all"]))
+    async def memory_search(
+        self, query: str, limit: int = 50, kinds: Sequence[str] = ()
+    ) -> list[dict[str, Any]]:
+        """Hits there, redacted there (its orc redacts unless told not to)."""
+        args = ["memory", "search", query, "--limit", str(limit)]
+        for kind in kinds:
+            args += ["--kind", kind]
+        return list(await self.json(args))
 
-    async def memory_search(self, query: str) -> list[dict[str, Any]]:
-        return list(await self.json(["memory", "search", query]))
+    async def checkpoints(self, limit: int = 100) -> list[dict[str, Any]]:
+        return list(await self.json(["checkpoint", "log", "--all", "--limit", str(limit)]))
 
     async def up(self, spec: str, *, extra: Sequence[str] = (), timeout: float = 300.0) -> str:
         """`orc up -` there with the spec on stdin (paths in it are the remote user's)."""

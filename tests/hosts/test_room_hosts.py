@@ -322,3 +322,41 @@ async def test_broadcast_and_memory_search_span_hosts(hosts: Hosts) -> None:
             "local",
         ]
         assert room.host_errors == {}
+    searched = hosts.orc("-H", "alpha", "-H", "beta", "memory", "search", "zebrafish", "--json")
+    assert searched.returncode == 0, searched.stderr
+    rows = [r for r in json.loads(searched.stdout) if r["kind"] == "message"]
+    assert sorted(r["host"] for r in rows) == ["alpha", "alpha", "beta", "local"]  # dev, ana
+    # No checkpoints anywhere yet: every host answers, with none.
+    log = hosts.orc("-H", "alpha", "-H", "beta", "checkpoint", "log", "--all", "--json")
+    assert (log.returncode, json.loads(log.stdout), log.stderr) == (0, [], "")
+
+
+async def test_jump_argv_attaches_a_terminal_to_the_remote_pane(hosts: Hosts) -> None:
+    import pty
+
+    async with hosts.room() as room:
+        await room.refresh()
+        target = hosts.panes["dev@alpha"]  # not the active window: select-window must act
+        argv = room.jump_argv(f"{target}@alpha")
+        alpha = room.remote("alpha").client
+        leader, follower = pty.openpty()
+        proc = subprocess.Popen(argv, stdin=follower, stdout=follower, stderr=follower)
+        os.close(follower)
+        try:
+
+            async def attached() -> bool:
+                os.read(leader, 65536) if _readable(leader) else None
+                out = await alpha.run("list-clients", "-F", "#{pane_id}", check=False)
+                return out.stdout.split() == [target]
+
+            await wait_until(attached)
+        finally:
+            proc.kill()
+            proc.wait(timeout=10)
+            os.close(leader)
+
+
+def _readable(fd: int) -> bool:
+    import select
+
+    return bool(select.select([fd], [], [], 0)[0])
