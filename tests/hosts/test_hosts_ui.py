@@ -256,3 +256,31 @@ async def test_memory_search_covers_every_host(
         table.move_cursor(row=remote_row)
         await pilot.press("enter")
         await wait_text(pilot, "this hit is kept on alpha")
+
+
+async def test_inbox_answers_a_prompt_on_another_host(
+    bed: SshBed, connections: SshConnections, address, db_path: Path
+) -> None:
+    """An agent of another host asking a question is in the inbox as `NAME@HOST`; `1` answers
+    it through that host's orc, and the remote agent takes it."""
+    bed.add("alpha")
+    alpha = client_for(connections, "alpha")
+    pane = await remote_agent(alpha, "dev-a")
+    app = OrcApp(hosts_room(address, db_path, bed, "alpha"), interval=0.1)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await wait_text(pilot, "dev-a")
+        dev_a = next(a for a in app.room.state.agents if a.pane.orc_name == "dev-a")
+        assert (await app.room.send(dev_a.pane_id, "/approve")).ok
+        await pilot.press("i")
+        text = await wait_text(pilot, "Do you want to proceed?", timeout=20)
+        assert "dev-a@alpha" in text
+        await pilot.press("1")
+        await wait_text(pilot, "dev-a@alpha: delivered", timeout=30)
+
+    async def approved() -> bool:
+        return "✓ approved" in (await alpha.run("capture-pane", "-p", "-t", pane)).stdout
+
+    deadline = time.monotonic() + 15
+    while not await approved():
+        assert time.monotonic() < deadline, "the remote agent did not take '1' as its answer"
+        await asyncio.sleep(0.1)
