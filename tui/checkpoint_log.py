@@ -109,6 +109,9 @@ class CheckpointLog(Vertical, can_focus=True):
             )
 
     def show_diff(self, checkpoint_id: int, diff: str) -> None:
+        selected = self.selected()
+        if selected is not None and self.host_of(selected):
+            return  # a diff asked for before the cursor reached another host's row: stale
         self._diff_for = checkpoint_id
         self.query_one("#checkpoint-diff-text", Static).update(
             Syntax(diff or "(no changes)", "diff", theme="ansi_dark", word_wrap=False)
