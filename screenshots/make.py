@@ -1,6 +1,7 @@
 """Regenerate the README's screenshots from the real app on the demo team:
 `.venv/bin/python screenshots/make.py` (about two minutes), or only the Diff view's:
-`.venv/bin/python screenshots/make.py diff`.
+`.venv/bin/python screenshots/make.py diff`, or only the multi-host tree's:
+`.venv/bin/python screenshots/make.py hosts` (real sshd hosts of tests/hosts/sshd_bed.py).
 
 Brings up the same demo team as `orc demo` (seven fake agents, a demo git repo, a leader that
 fires check-ins and takes checkpoints) on a private tmux socket, lets it work until check-ins
@@ -64,10 +65,87 @@ async def diff_shot(address: TmuxServerAddress, db: Path) -> None:
         app.save_screenshot("diff.svg", str(OUT))
 
 
-ALL = ("main", "timeline", "checkpoints", "help", "main-80x24-16colour", "diff")
+# The multi-host shot: (host, name, role, parent, team); "local" is this machine.
+HOST_AGENTS = (
+    ("local", "lead", "orchestrator", "", "web"),
+    ("local", "eng-web", "engineer", "lead", "web"),
+    ("gpu-box", "trainer", "ml-engineer", "", "ml"),
+    ("gpu-box", "eval", "evaluator", "trainer", "ml"),
+    ("cloud-1", "api-dev", "engineer", "", "api"),
+    ("cloud-1", "api-review", "reviewer", "api-dev", "api"),
+    ("lab", "bench", "engineer", "", "perf"),
+)
+
+
+async def hosts_shot() -> None:
+    """The tree over three hosts besides this one, at 120x32, one of them down (its sshd killed
+    after the room has seen it): real sshd hosts on loopback, each with its own tmux server."""
+    from core.api import HostConfig
+    from core.hosts.remote_tmux import remote_tmux_client
+    from core.hosts.ssh_transport import SshConnections
+    from core.tmux.client import TmuxClient
+    from core.tmux.spawn import Identity, WindowSpec, spawn_window
+    from tests.hosts.sshd_bed import SshBed
+
+    bed = SshBed()
+    address = TmuxServerAddress(socket_name="orc-shots-hosts")
+    local = TmuxClient(address)
+    db = Path(tempfile.mkdtemp(prefix="orc-shots-")) / "orc.sqlite"
+    try:
+        for name in ("gpu-box", "cloud-1", "lab"):
+            bed.add(name)
+        async with SshConnections(ssh_config=bed.ssh_config, connect_timeout=5) as ssh:
+            clients = {n: remote_tmux_client(ssh.transport(n, n, deadline=10)) for n in bed.hosts}
+            clients["local"] = local
+            for host, name, role, parent, team in HOST_AGENTS:
+                argv = [sys.executable, "-m", "core.agents.fake_agent", "--name", name]
+                spec = WindowSpec(
+                    session=team,
+                    window_name=name,
+                    argv=argv,
+                    cwd=str(ROOT),
+                    env={"PYTHONPATH": str(ROOT)},
+                    width=120,
+                    height=40,
+                )
+                await spawn_window(clients[host], spec, Identity(name, role, parent, team, "fake"))
+        hosts = [HostConfig(name=n, ssh=f"{bed.user}@{n}", timeout=2) for n in bed.hosts]
+        app = OrcApp(Room(address, db, hosts=hosts, ssh_config=bed.ssh_config), interval=0.2)
+        async with app.run_test(size=(120, 32)) as pilot:
+            app.theme = "orc-dark"
+            deadline = time.monotonic() + 30
+            while len(app.room.state.managed()) < len(HOST_AGENTS):
+                if time.monotonic() > deadline:
+                    print("not every agent appeared; the hosts shot shows fewer", file=sys.stderr)
+                    break
+                await pilot.pause(0.2)
+            await pilot.pause(2.0)  # the fake agents draw their prompts
+            bed.hosts["lab"].kill()
+            deadline = time.monotonic() + 30
+            while all(h.reachable for h in app.room.state.hosts):
+                if time.monotonic() > deadline:
+                    break
+                await pilot.pause(0.2)
+            trainer = app.room.state.by_name("trainer")
+            if trainer is not None:
+                app.select_agent(trainer.pane_id)
+            await pilot.pause(1.5)
+            app.save_screenshot("hosts.svg", str(OUT))
+    finally:
+        await local.run("kill-server", check=False)
+        bed.close()
+
+
+ALL = ("main", "timeline", "checkpoints", "help", "main-80x24-16colour", "diff", "hosts")
 
 
 async def main(only: tuple[str, ...] = ALL) -> None:
+    if "hosts" in only:
+        await hosts_shot()
+        only = tuple(name for name in only if name != "hosts")
+        if not only:
+            print(OUT / "hosts.svg")
+            return
     await demo_down(SOCKET)
     db = Path(tempfile.mkdtemp(prefix="orc-shots-")) / "orc.sqlite"
     try:

@@ -28,7 +28,8 @@ BADGES: dict[str, str] = {
 
 
 class AgentTree(Tree[Entry]):
-    """Teams → agents → sub-agents, then unmanaged panes by session → window."""
+    """Teams → agents → sub-agents, then unmanaged panes by session → window; with hosts
+    selected, all of that under one row per host."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", show=False),
@@ -77,6 +78,7 @@ class AgentTree(Tree[Entry]):
 
     def __init__(self, *, id: str | None = None) -> None:
         self._selected_pane: str | None = None
+        self._selected_host: str | None = None  # a host row under the cursor: its card shows
         super().__init__("agents", id=id)
         self.show_root = False
         self.guide_depth = 2
@@ -102,6 +104,14 @@ class AgentTree(Tree[Entry]):
             if a.pane_id != self._selected_pane
             and a.changed_at > self._seen_at.get(a.pane_id, self._started_at)
         }
+
+    @property
+    def cursor_host(self) -> str | None:
+        """The host row under the cursor (None on any other row)."""
+        node = self.cursor_node
+        if node is None or node.data is None or node.data.kind != "host":
+            return None
+        return node.data.name
 
     def entry_for(self, pane_id: str) -> Entry | None:
         for key in (f"agent:{pane_id}", f"pane:{pane_id}"):
@@ -238,8 +248,10 @@ class AgentTree(Tree[Entry]):
             return
         node = self.cursor_node
         pane_id = node.data.pane_id if node is not None and node.data is not None else None
-        if pane_id != self._selected_pane:
+        host = self.cursor_host
+        if pane_id != self._selected_pane or host != self._selected_host:
             self._selected_pane = pane_id
+            self._selected_host = host
             if pane_id is not None and self._state is not None:
                 self._seen_at[pane_id] = self._state.at
             self.post_message(self.Selected(pane_id))
@@ -255,7 +267,16 @@ class AgentTree(Tree[Entry]):
         if entry is None:
             return super().render_label(node, base_style, style)
         parts: list[tuple[str, Style] | str] = []
-        if entry.kind in ("agent", "pane"):
+        if entry.kind == "host":
+            # The trouble first: in a narrow tree the destination is what gets cut off.
+            parts.append((entry.name, self.get_component_rich_style("agent-tree--group")))
+            if entry.note:
+                parts.append((f" {entry.note}", self.get_component_rich_style("agent-tree--error")))
+            if entry.detail:
+                parts.append(
+                    (f" {entry.detail}", self.get_component_rich_style("agent-tree--detail"))
+                )
+        elif entry.kind in ("agent", "pane"):
             state = entry.state if entry.state in BADGES else "unknown"
             parts.append(
                 (BADGES[state] + " ", self.get_component_rich_style(f"agent-tree--{state}"))

@@ -22,7 +22,14 @@ from textual.screen import Screen
 from textual.widgets import Header, Input, Static, TabbedContent, TabPane
 
 from core import ActionFailed, BadInput, OrcError, Room, RoomState, Sender, TmuxServerAddress
-from core.api import AgentView, DeliveryResult, Settings, parse_duration
+from core.api import (
+    AgentView,
+    DeliveryResult,
+    HostView,
+    Settings,
+    parse_duration,
+    split_target,
+)
 from tui.agent_actions import AgentActionsMixin
 from tui.agent_menu import AgentMenu
 from tui.agent_tree import AgentTree
@@ -41,7 +48,7 @@ from tui.snapshot_export import describe, export_snapshot
 from tui.themes import load_themes, preferred_default
 from tui.time_travel import TimeTravelScreen
 from tui.timeline import ScheduleTimeline
-from tui.tree_model import descendants
+from tui.tree_model import descendants, host_card, host_of, qualified_name, shown_name
 from tui.why_screen import WhyScreen
 
 THEME_SETTING = "ui.theme"
@@ -53,6 +60,20 @@ ACTIVE_FOR = 15.0  # seconds a change (or a key press) keeps the fast refresh in
 
 def over_ssh() -> bool:
     return bool(os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"))
+
+
+def own_connection(argv: list[str]) -> list[str]:
+    """An ssh argv on a connection of its own instead of the room's multiplexed one: a jump-in
+    window outlives the room, and ending the room's master (on quit, or after a call missed its
+    deadline, core/hosts/ssh_transport.py) would close every session riding on it."""
+    out: list[str] = []
+    for word in argv:
+        if word.startswith("ControlMaster="):
+            word = "ControlMaster=no"
+        elif word.startswith("ControlPath="):
+            word = "ControlPath=none"
+        out.append(word)
+    return out
 
 
 class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
@@ -124,6 +145,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         self._display_error_shown = False
         self._room_closed = False
         self._focused: str | None = None
+        self._hosts_missing = ""  # the timeline's line about hosts whose check-ins are missing
         if over_ssh():
             self.animation_level = "none"
         themes, self.theme_errors = load_themes()
@@ -276,10 +298,16 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
 
     def _show_selected(self) -> None:
         agent = self._selected_agent()
-        self.preview.show(agent)
+        host = self._selected_host() if agent is None else None
         label = "Preview"
+        if host is not None and self._state is not None:
+            count = sum(1 for a in self._state.agents if host_of(a) == host.name)
+            self.preview.show_note(host_card(host, count, self.preview.size.width))
+            label = f"{host.name} · {'reachable' if host.reachable else 'unreachable'}"
+        else:
+            self.preview.show(agent)
         if agent is not None:
-            label = f"{agent.name} · {agent.status.state}"
+            label = f"{shown_name(agent)} · {agent.status.state}"
             if not self.preview.following:
                 label += " · paused (End follows)"
         tab = self.query_one("#views", TabbedContent).get_tab("preview")
@@ -288,8 +316,14 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         self.composer.set_target(agent, self._state)
         timeline = self.query_one(ScheduleTimeline)
         timeline.default_target = (
-            (agent.pane.orc_name or agent.pane_id) if agent is not None else None
+            (qualified_name(agent) if agent.managed else agent.pane_id) if agent else None
         )
+
+    def _selected_host(self) -> HostView | None:
+        name = self.tree.cursor_host
+        if name is None or self._state is None:
+            return None
+        return next((h for h in self._state.hosts if h.name == name), None)
 
     @on(AgentTree.Selected)
     def _selected(self, event: AgentTree.Selected) -> None:
@@ -382,7 +416,10 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
             self.load_diff()
 
     def action_memory(self) -> None:
-        self.push_screen(MemorySearchScreen(self.room.memory, pane_of=self._pane_of_agent))
+        across = self.room.memory_search if self.room.hosts else None
+        self.push_screen(
+            MemorySearchScreen(self.room.memory, pane_of=self._pane_of_agent, across_hosts=across)
+        )
 
     def _pane_of_agent(self, name: str) -> str | None:
         state = self._state
@@ -402,10 +439,15 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         self.refresh_soon()
 
     async def action_jump(self) -> None:
-        """Into the real pane: switch-client inside tmux (same server), else suspend + attach."""
+        """Into the real pane: switch-client inside tmux (same server), else suspend + attach;
+        a pane on another host over ssh (`Room.jump_argv`), in a new window of the person's
+        tmux when inside one, so the room keeps running beside it."""
         agent = self._selected_agent()
         if agent is None:
             self.notify("select an agent or pane first", severity="warning")
+            return
+        if agent.host:
+            await self._jump_remote(agent)
             return
         pane_id = agent.pane_id
         client = self.room.client
@@ -427,8 +469,34 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         await client.run_chain(
             [["select-window", "-t", pane_id], ["select-pane", "-t", pane_id]], check=False
         )
+        self._attach_suspended(client.argv("attach-session", "-t", pane_id))
+
+    async def _jump_remote(self, agent: AgentView) -> None:
+        try:
+            argv = own_connection(self.room.jump_argv(agent.pane_id))
+        except OrcError as exc:
+            self.notify(str(exc), title="cannot jump in", severity="error")
+            return
+        inside = os.environ.get("TMUX", "").split(",")[0]
+        if not inside:
+            self._attach_suspended(argv)
+            return
+        # tmux runs a new window's command from its argv when given more than one word.
+        window = ["tmux", "-S", inside, "new-window", "-n", shown_name(agent), *argv]
+        proc = await asyncio.create_subprocess_exec(
+            *window,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await proc.communicate()
+        if proc.returncode != 0:
+            reason = err.decode(errors="replace").strip() or "tmux new-window failed"
+            self.notify(reason, title="cannot jump in", severity="error")
+
+    def _attach_suspended(self, argv: list[str]) -> None:
+        """Hand the terminal to `argv` until it ends (the person detaches), then come back."""
         env = {k: v for k, v in os.environ.items() if k != "TMUX"}
-        argv = client.argv("attach-session", "-t", pane_id)
         try:
             with self.suspend():
                 subprocess.run(argv, env=env, check=False)
@@ -465,17 +533,21 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         """A message refused for a dialog or a draft waits as a check-in due now: the leader
         holds it while either is on screen and delivers it once (core/services/scheduler.py)."""
         agent = self._state.by_pane(pane_id) if self._state else None
-        target = agent.pane.orc_name if agent is not None and agent.managed else pane_id
+        target = qualified_name(agent) if agent is not None and agent.managed else pane_id
         try:
-            schedule = await self.room.schedules.add(
-                "1s", text, target=target, every=None, sender=Sender()
-            )
+            raw, host = split_target(target)
+            if host:  # that host's leader holds it: the pane's screen is read there
+                added = await self.room.remote(host).orc.schedule_add("1s", text, raw)
+                where = f" on {host}: {added}"
+            else:
+                schedule = await self.room.schedules.add(
+                    "1s", text, target=target, every=None, sender=Sender()
+                )
+                where = f" (check-in #{schedule.id})"
         except OrcError as exc:
             self.composer.show_refused(str(exc))
             return
-        self.composer.warn(
-            f"waiting: goes to {target} once its prompt or draft is gone (check-in #{schedule.id})"
-        )
+        self.composer.warn(f"waiting: goes to {target} once its prompt or draft is gone{where}")
         self.composer.clear_text()
 
     async def _send_scoped(
@@ -514,7 +586,16 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
     async def _load_schedules(self) -> None:
         timeline = self.query_one(ScheduleTimeline)
         try:
-            timeline.update_schedules(await self.room.schedules.list())
+            if not self.room.hosts:
+                timeline.update_schedules(await self.room.schedules.list())
+                return
+            rows = await self.room.host_schedules()
+            timeline.update_schedules([s for _, s in rows], hosts=[h for h, _ in rows])
+            # Hosts that did not answer, until they do; without wiping an action's own error.
+            missing = "; ".join(error for _, error in sorted(self.room.host_errors.items()))
+            if missing or self._hosts_missing:
+                timeline.show_error(missing)
+            self._hosts_missing = missing
         except OrcError as exc:
             timeline.show_error(str(exc))
 
@@ -522,6 +603,10 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
     async def _load_checkpoints(self) -> None:
         log = self.query_one(CheckpointLog)
         try:
+            if self.room.hosts:
+                rows = await self.room.host_checkpoints()
+                log.update_checkpoints([c for _, c in rows], hosts=[h for h, _ in rows])
+                return
             log.update_checkpoints(await self.room.checkpoints.log())
         except OrcError as exc:
             log.show_error(str(exc))
@@ -534,14 +619,22 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         schedules = self.room.schedules
         try:
             if isinstance(message, ScheduleTimeline.AddRequested):
-                added = await schedules.add(
-                    message.when,
-                    message.note,
-                    target=message.target,
-                    every=message.every,
-                    sender=Sender(),
-                )
-                done = f"check-in {added.id} scheduled"
+                target, host = split_target(message.target) if message.target else ("", "")
+                if host:
+                    # Stored and fired by that host's own orc: it works with this room closed.
+                    added_there = await self.room.remote(host).orc.schedule_add(
+                        message.when, message.note, target, message.every
+                    )
+                    done = f"check-in {added_there} scheduled on {host}"
+                else:
+                    added = await schedules.add(
+                        message.when,
+                        message.note,
+                        target=message.target,
+                        every=message.every,
+                        sender=Sender(),
+                    )
+                    done = f"check-in {added.id} scheduled"
             elif isinstance(message, ScheduleTimeline.SnoozeRequested):
                 await schedules.snooze(message.schedule_id, parse_duration(message.duration))
                 done = f"check-in {message.schedule_id} snoozed by {message.duration}"
@@ -665,8 +758,9 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         self.query_one(ScheduleTimeline).action_add()
 
 
-def run_app(address: TmuxServerAddress, db: str | None) -> None:
-    app = OrcApp(Room(address, db))
+def run_app(address: TmuxServerAddress, db: str | None, *, room: Room | None = None) -> None:
+    """`room`: one the CLI made (with the hosts of `-H` / `--all-hosts`); else this machine's."""
+    app = OrcApp(room if room is not None else Room(address, db))
     app.run()
     if app.return_code:
         raise ActionFailed("the control room stopped with an error")

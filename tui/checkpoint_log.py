@@ -61,6 +61,7 @@ class CheckpointLog(Vertical, can_focus=True):
         super().__init__(id=id)
         self.checkpoints: list[Checkpoint] = []
         self._diff_for: int | None = None
+        self._host_of: dict[int, str] = {}  # id() of a listed checkpoint -> its host, if not here
 
     def compose(self) -> ComposeResult:
         yield Static("", id="checkpoint-error")
@@ -77,9 +78,16 @@ class CheckpointLog(Vertical, can_focus=True):
 
     # -- called by the app --------------------------------------------------------------------
 
-    def update_checkpoints(self, checkpoints: Sequence[Checkpoint]) -> None:
-        if [c.id for c in checkpoints] == [c.id for c in self.checkpoints]:
+    def update_checkpoints(
+        self, checkpoints: Sequence[Checkpoint], *, hosts: Sequence[str] = ()
+    ) -> None:
+        """`hosts`: the host of each checkpoint when other hosts are selected ("local" = here);
+        another host's show `REPO@HOST` (ids repeat between hosts' stores)."""
+        on = [h if h and h != "local" else "" for h in (hosts or [""] * len(checkpoints))]
+        wanted = [f"{c.id}@{h}" if h else str(c.id) for c, h in zip(checkpoints, on, strict=True)]
+        if wanted == [self._key(c) for c in self.checkpoints]:
             return
+        self._host_of = {id(c): h for c, h in zip(checkpoints, on, strict=True) if h}
         self.checkpoints = list(checkpoints)
         has_any = bool(self.checkpoints)
         table = self.query_one(DataTable)
@@ -93,14 +101,17 @@ class CheckpointLog(Vertical, can_focus=True):
         for cp in self.checkpoints:
             table.add_row(
                 datetime.fromtimestamp(cp.at).strftime("%m-%d %H:%M"),
-                Path(cp.repo).name,
+                Path(cp.repo).name + (f"@{self.host_of(cp)}" if self.host_of(cp) else ""),
                 cp.agent or "",
                 (cp.message or cp.reason).splitlines()[0][:50] if (cp.message or cp.reason) else "",
                 diffstat(cp),
-                key=str(cp.id),
+                key=self._key(cp),
             )
 
     def show_diff(self, checkpoint_id: int, diff: str) -> None:
+        selected = self.selected()
+        if selected is not None and self.host_of(selected):
+            return  # a diff asked for before the cursor reached another host's row: stale
         self._diff_for = checkpoint_id
         self.query_one("#checkpoint-diff-text", Static).update(
             Syntax(diff or "(no changes)", "diff", theme="ansi_dark", word_wrap=False)
@@ -119,20 +130,45 @@ class CheckpointLog(Vertical, can_focus=True):
         if not self.checkpoints or table.row_count == 0 or table.cursor_row < 0:
             return None
         key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        return next((c for c in self.checkpoints if str(c.id) == key), None)
+        return next((c for c in self.checkpoints if self._key(c) == key), None)
+
+    def host_of(self, checkpoint: Checkpoint) -> str:
+        """The host a listed checkpoint was taken on ("" = this machine)."""
+        return self._host_of.get(id(checkpoint), "")
+
+    def _key(self, checkpoint: Checkpoint) -> str:
+        host = self.host_of(checkpoint)
+        return f"{checkpoint.id}@{host}" if host else str(checkpoint.id)
+
+    def _here(self, cp: Checkpoint | None) -> Checkpoint | None:
+        """The selected checkpoint if it is this machine's: another host's id names a
+        different checkpoint here, so nothing is done with it by id."""
+        if cp is None:
+            self.show_error("select a checkpoint first")
+            return None
+        host = self.host_of(cp)
+        if host:
+            self.show_error(f"checkpoint {cp.id} is on {host}: orc -H {host} checkpoint ...")
+            return None
+        return cp
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         cp = self.selected()
-        if cp is not None and cp.id != self._diff_for:
+        if cp is not None and self.host_of(cp):
+            self._diff_for = None
+            self.query_one("#checkpoint-diff-text", Static).update(
+                f"checkpoint {cp.id} of {cp.repo} on {self.host_of(cp)}: its diff is there "
+                f"(orc -H {self.host_of(cp)} checkpoint ...)"
+            )
+        elif cp is not None and cp.id != self._diff_for:
             self.post_message(self.DiffWanted(cp.id))
 
     # -- actions ------------------------------------------------------------------------------
 
     def action_restore(self) -> None:
-        cp = self.selected()
+        cp = self._here(self.selected())
         if cp is None:
-            self.show_error("select a checkpoint first")
             return
 
         def done(yes: bool | None) -> None:
@@ -149,9 +185,8 @@ class CheckpointLog(Vertical, can_focus=True):
         )
 
     def action_branch(self) -> None:
-        cp = self.selected()
+        cp = self._here(self.selected())
         if cp is None:
-            self.show_error("select a checkpoint first")
             return
 
         def named(answer: dict[str, str] | None) -> None:

@@ -19,7 +19,7 @@ from textual.reactive import reactive
 from textual.widgets import Static, TextArea
 
 from core.api import AgentView, DeliveryResult, RoomState
-from tui.tree_model import descendants
+from tui.tree_model import descendants, shown_name
 
 SCOPES = ("agent", "subtree", "role", "team", "all")
 
@@ -256,12 +256,12 @@ class Composer(Vertical):
             return "nobody (select an agent)"
         if scope == "subtree" and state is not None:
             below = len(descendants(state, agent.pane_id))
-            return f"{agent.name} and {below} below"
+            return f"{shown_name(agent)} and {below} below"
         if scope == "role":
             return f"every {agent.pane.orc_role}"
         if scope == "team":
             return f"team {agent.pane.orc_team}"
-        return agent.name
+        return shown_name(agent)
 
     def _describe(self) -> None:
         if not self.is_mounted:

@@ -26,7 +26,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from core.api import AgentView, RoomState, visible_lines
-from tui.tree_model import parent_of
+from tui.tree_model import parent_of, shown_name
 
 if TYPE_CHECKING:
     from core.api import DeliveryResult, Room
@@ -71,7 +71,7 @@ def excerpt(agent: AgentView) -> tuple[str, ...]:
 def _path(agent: AgentView, state: RoomState) -> str:
     if not agent.managed:
         return f"unmanaged {agent.pane.target}"
-    by_name = {a.pane.orc_name: a for a in state.managed()}
+    by_name = {a.pane.orc_name: a for a in state.managed() if a.host == agent.host}
     names = [agent.pane.orc_name]
     walker = parent_of(agent, by_name)
     while walker is not None and len(names) < 8:
@@ -87,7 +87,7 @@ def attention_items(state: RoomState) -> list[InboxItem]:
     items = [
         InboxItem(
             agent.pane_id,
-            agent.name,
+            shown_name(agent),
             _path(agent, state),
             agent.status.state,
             agent.status.rule,

@@ -113,6 +113,13 @@ class PanePreview(ScrollView, can_focus=True):
             return
         self._set_screen(agent.screen)
 
+    def show_note(self, text: str) -> None:
+        """Words instead of a pane (a host's row: where it is and whether it answers)."""
+        self.pane_id = None
+        self._pending = None
+        if text != self._screen:
+            self._set_screen(text)
+
     @property
     def text(self) -> str:
         """What the preview currently holds, as plain text (for tests and exports)."""

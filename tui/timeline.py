@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import ClassVar
 
 from rich.text import Text
@@ -70,6 +71,7 @@ class TimelineAxis(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.schedules: list[Schedule] = []
+        self._host_of: dict[int, str] = {}  # id() of a shown check-in -> its host, if not here
         self.now = time.time()
 
     def set_data(self, schedules: Sequence[Schedule], now: float) -> None:
@@ -212,9 +214,20 @@ class ScheduleTimeline(Vertical, can_focus=True):
 
     # -- called by the app --------------------------------------------------------------------
 
-    def update_schedules(self, schedules: Sequence[Schedule], now: float | None = None) -> None:
+    def update_schedules(
+        self, schedules: Sequence[Schedule], now: float | None = None, *, hosts: Sequence[str] = ()
+    ) -> None:
+        """`hosts`: the host of each check-in when other hosts are selected ("local" = here);
+        another host's read `TARGET@HOST` (ids repeat between hosts' stores)."""
         now = time.time() if now is None else now
-        self.schedules = list(schedules)
+        self._host_of = {}
+        shown: list[Schedule] = []
+        for s, host in zip(schedules, hosts or [""] * len(schedules), strict=True):
+            if host and host != "local":
+                s = replace(s, target=f"{s.target}@{host}")
+                self._host_of[id(s)] = host
+            shown.append(s)
+        self.schedules = shown
         self.query_one(TimelineAxis).set_data(self.schedules, now)
         self.query_one("#timeline-empty").display = not self.schedules
         table = self.query_one(DataTable)
@@ -233,11 +246,11 @@ class ScheduleTimeline(Vertical, can_focus=True):
                 s.note.replace("\n", " ")[:60],
                 format_duration(s.every) if s.every else "",
                 s.state + (" (late)" if s.late else ""),
-                key=str(s.id),
+                key=self._key(s),
             )
         if selected is not None:
             with contextlib.suppress(KeyError, LookupError):
-                table.move_cursor(row=table.get_row_index(str(selected.id)))
+                table.move_cursor(row=table.get_row_index(self._key(selected)))
 
     def show_error(self, message: str) -> None:
         self.query_one("#timeline-error", Static).update(message)
@@ -252,7 +265,15 @@ class ScheduleTimeline(Vertical, can_focus=True):
         if not self.schedules or table.cursor_row < 0 or table.row_count == 0:
             return None
         key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        return next((s for s in self.schedules if str(s.id) == key), None)
+        return next((s for s in self.schedules if self._key(s) == key), None)
+
+    def host_of(self, schedule: Schedule) -> str:
+        """The host a shown check-in lives on ("" = this machine)."""
+        return self._host_of.get(id(schedule), "")
+
+    def _key(self, schedule: Schedule) -> str:
+        host = self.host_of(schedule)
+        return f"{schedule.id}@{host}" if host else str(schedule.id)
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -287,6 +308,15 @@ class ScheduleTimeline(Vertical, can_focus=True):
         schedule = self.selected()
         if schedule is None:
             self.show_error("select a check-in first")
+            return None
+        host = self.host_of(schedule)
+        if host:
+            # Its id names a check-in of that host's store: here it would change another one.
+            self.show_error(
+                f"check-in {schedule.id} lives on {host}: change it there "
+                f"(orc -H {host} schedule ...)"
+            )
+            return None
         return schedule
 
     def action_snooze(self) -> None:

@@ -1,17 +1,21 @@
 """The agent tree as plain data: teams → agents nested by @orc-parent, then orc's own panes (the
-daemon's window), then unmanaged panes by session → window. Kept free of widgets so the shape can
+daemon's window), then unmanaged panes by session → window; with hosts selected, one such tree
+under each host's row. Kept free of widgets so the shape can
 be computed (and tested) on its own and the widget only has to apply differences."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import textwrap
+import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from core.api import AgentView, RoomState, is_daemon_window
+from core.api import AgentView, HostView, RoomState, is_daemon_window
 
 UNMANAGED = "unmanaged"
 ORC_OWN = "orc"
 NO_TEAM = "(no team)"
+LOCAL = "local"
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,17 +24,19 @@ class Entry:
 
     key: str
     parent: str | None  # key of the parent row, None for top-level rows
-    kind: str  # team | agent | group | session | window | pane
+    kind: str  # host | team | agent | group | session | window | pane
     name: str
     detail: str = ""  # role for agents, command for panes
     state: str = ""  # working | idle | waiting | exited | error | unknown ('' for groups)
     unread: bool = False
     pane_id: str | None = None
+    note: str = ""  # host rows: "unreachable since HH:MM: ERROR", shown in the error colour
+    host: str = ""  # the host the row lives on ("" = this machine)
 
     @property
     def plain(self) -> str:
         """The label without styling: what the widget measures and filters on."""
-        return f"{self.name} {self.detail}".strip()
+        return " ".join(part for part in (self.name, self.note, self.detail) if part)
 
 
 def _order(agent: AgentView) -> tuple[str, int, int]:
@@ -52,8 +58,11 @@ def parent_of(agent: AgentView, by_name: dict[str, AgentView]) -> AgentView | No
 
 
 def descendants(state: RoomState, pane_id: str) -> list[AgentView]:
-    """Every managed agent below `pane_id` in the hierarchy (not including itself)."""
-    managed = sorted(state.managed(), key=_order)
+    """Every managed agent below `pane_id` in the hierarchy (not including itself). Parents
+    are named per host, so only that agent's host is searched."""
+    own = state.by_pane(pane_id)
+    host = own.host if own is not None else ""
+    managed = sorted((a for a in state.managed() if a.host == host), key=_order)
     by_name = {a.pane.orc_name: a for a in managed}
     children: dict[str, list[AgentView]] = {}
     for agent in managed:
@@ -72,7 +81,7 @@ def descendants(state: RoomState, pane_id: str) -> list[AgentView]:
 def _matches(agent: AgentView, needle: str) -> bool:
     p = agent.pane
     hay = " ".join(
-        (p.orc_name, p.orc_role, p.orc_team, p.target, p.current_command, p.window_name)
+        (p.orc_name, p.orc_role, p.orc_team, p.target, p.current_command, p.window_name, agent.host)
     ).lower()
     return needle in hay
 
@@ -83,12 +92,100 @@ def matching_pane_ids(state: RoomState, needle: str) -> set[str]:
     return {a.pane_id for a in state.agents if _matches(a, needle)}
 
 
+def host_note(host: HostView) -> str:
+    """ "unreachable since HH:MM: ERROR" for a host that is down ('' when it answers). The
+    transport's errors start "host NAME:", which the row already says."""
+    if host.reachable:
+        return ""
+    since = time.strftime("%H:%M", time.localtime(host.since)) if host.since else "?"
+    error = host.error.splitlines()[0] if host.error else "no answer"
+    prefix = f"host {host.name}: "
+    if error.startswith(prefix):
+        error = error[len(prefix) :]
+    return f"unreachable since {since}: {error}"
+
+
+def host_card(host: HostView, agents: int, width: int) -> str:
+    """What the preview shows for a host's row: the whole story the narrow tree row cuts off."""
+    where = "this machine" if host.local else f"ssh {host.destination or host.name}"
+    lines = [f"host {host.name} · {where}", f"{agents} pane(s) seen"]
+    if host.reachable:
+        lines.append("reachable")
+    else:
+        lines += textwrap.wrap(host_note(host), max(20, width - 1))
+        lines.append("its panes keep their last screens; the room asks again each refresh")
+    return "\n".join(lines)
+
+
+def shown_name(agent: AgentView) -> str:
+    """The agent's name as the person reads it: with `@HOST` when it lives on another host."""
+    return f"{agent.name}@{agent.host}" if agent.host else agent.name
+
+
+def qualified_name(agent: AgentView) -> str:
+    """The agent's name as a target: `NAME@HOST` on another host, so it is never ambiguous."""
+    return f"{agent.pane.orc_name}@{agent.host}" if agent.host else agent.pane.orc_name
+
+
+def _host_detail(host: HostView) -> str:
+    """Where the host is, unless its name already says it (`ssh gpu` for the host `gpu`)."""
+    if host.local:
+        return "this machine"
+    return "" if host.destination in ("", host.name) else host.destination
+
+
+def host_of(agent: AgentView) -> str:
+    """The name of the host the agent lives on ("local" for this machine)."""
+    return agent.host or LOCAL
+
+
 def build_entries(state: RoomState, *, needle: str = "", unread: Iterable[str] = ()) -> list[Entry]:
-    """Rows in display order (every parent before its children). `needle` filters agents and
-    panes (their ancestors stay so the hierarchy still reads); `unread` holds pane ids."""
+    """Rows in display order (every parent before its children). With hosts selected the top
+    level is one row per host, each holding that host's tree; without, today's tree. `needle`
+    filters agents and panes (their ancestors stay so the hierarchy still reads); `unread` holds
+    pane ids."""
     needle = needle.strip().lower()
     unread_ids = set(unread)
-    managed = sorted(state.managed(), key=_order)
+    if not state.hosts:
+        return _host_tree(state.agents, None, "", needle, unread_ids)
+    entries: list[Entry] = []
+    for host in state.hosts:
+        key = f"host:{host.name}"
+        below = _host_tree(
+            [a for a in state.agents if host_of(a) == host.name],
+            key,
+            f"{host.name}/",
+            needle,
+            unread_ids,
+        )
+        if needle and not below and needle not in host.name.lower():
+            continue
+        entries.append(
+            Entry(
+                key,
+                None,
+                "host",
+                host.name,
+                detail=_host_detail(host),
+                state="" if host.reachable else "error",
+                note=host_note(host),
+                host=host.name,
+            )
+        )
+        entries += below
+    return entries
+
+
+def _host_tree(
+    agents: Sequence[AgentView],
+    top: str | None,
+    prefix: str,
+    needle: str,
+    unread_ids: set[str],
+) -> list[Entry]:
+    """One tmux server's rows under `top` (a host row, or None at the top level); `prefix`
+    keeps group keys unique across hosts (session and window ids repeat between servers)."""
+    managed = sorted((a for a in agents if a.managed), key=_order)
     by_name: dict[str, AgentView] = {}
     for agent in managed:
         by_name.setdefault(agent.pane.orc_name, agent)
@@ -123,6 +220,7 @@ def build_entries(state: RoomState, *, needle: str = "", unread: Iterable[str] =
             state=agent.status.state,
             unread=agent.pane_id in unread_ids,
             pane_id=agent.pane_id,
+            host=agent.host,
         )
 
     def walk(agent: AgentView, parent_key: str) -> None:
@@ -132,36 +230,38 @@ def build_entries(state: RoomState, *, needle: str = "", unread: Iterable[str] =
             walk(child, entry.key)
 
     for team in teams:
-        team_key = f"team:{team}"
-        entries.append(Entry(team_key, None, "team", team))
+        team_key = f"team:{prefix}{team}"
+        entries.append(Entry(team_key, top, "team", team))
         for agent in children.get(None, []):
             if team_of(agent) == team:
                 walk(agent, team_key)
 
     loose = [
         a
-        for a in sorted(state.agents, key=_order)
+        for a in sorted(agents, key=_order)
         if not a.managed and (not needle or _matches(a, needle))
     ]
     own = [a for a in loose if is_daemon_window(a.pane.session_name, a.pane.window_name)]
+    own_key = f"{prefix}{ORC_OWN}"
     if own:
-        entries.append(Entry(ORC_OWN, None, "group", "orc"))
+        entries.append(Entry(own_key, top, "group", "orc"))
         for agent in own:
-            entry = _pane_entry(agent, ORC_OWN, "daemon", unread_ids)
+            entry = _pane_entry(agent, own_key, "daemon", unread_ids)
             entries.append(replace(entry, detail="leader without a UI"))
         loose = [a for a in loose if a not in own]
     if loose:
-        entries.append(Entry(UNMANAGED, None, "group", "unmanaged"))
+        loose_key = f"{prefix}{UNMANAGED}"
+        entries.append(Entry(loose_key, top, "group", "unmanaged"))
         windows: dict[str, list[AgentView]] = {}
         for agent in loose:
             windows.setdefault(agent.pane.window_id, []).append(agent)
         sessions_done: set[str] = set()
         for agent in loose:
             p = agent.pane
-            session_key = f"session:{p.session_id}"
+            session_key = f"session:{prefix}{p.session_id}"
             if p.session_id not in sessions_done:
                 sessions_done.add(p.session_id)
-                entries.append(Entry(session_key, UNMANAGED, "session", p.session_name))
+                entries.append(Entry(session_key, loose_key, "session", p.session_name))
             panes = windows.pop(p.window_id, None)
             if panes is None:
                 continue
@@ -169,7 +269,7 @@ def build_entries(state: RoomState, *, needle: str = "", unread: Iterable[str] =
             if len(panes) == 1:
                 entries.append(_pane_entry(panes[0], session_key, window_label, unread_ids))
                 continue
-            window_key = f"window:{p.window_id}"
+            window_key = f"window:{prefix}{p.window_id}"
             entries.append(Entry(window_key, session_key, "window", window_label))
             for pane_agent in panes:
                 label = f"{pane_agent.pane.pane_index}"
@@ -187,4 +287,5 @@ def _pane_entry(agent: AgentView, parent: str, name: str, unread: set[str]) -> E
         state=agent.status.state,
         unread=agent.pane_id in unread,
         pane_id=agent.pane_id,
+        host=agent.host,
     )

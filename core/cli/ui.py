@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import click
 
 from core.cli.context import config
 
 
 @click.command("ui")
-def ui_command() -> None:
-    """Open the control room."""
+@click.option(
+    "-H",
+    "hosts",
+    multiple=True,
+    metavar="NAME|DEST",
+    help="also this host: a [[host]] name or an ssh destination (repeatable)",
+)
+@click.option("--all-hosts", is_flag=True, help="also every [[host]] of the config file")
+def ui_command(hosts: tuple[str, ...] = (), all_hosts: bool = False) -> None:
+    """Open the control room, over the hosts selected here or before the command (`orc -H
+    NAME ui` and `orc ui -H NAME` are the same room)."""
     from tui.app import run_app  # imported late: the CLI must work without loading Textual
 
     cfg = config()
-    run_app(cfg.address, cfg.db)
+    if hosts or all_hosts:
+        from core.hosts.host_config import select_hosts
+
+        chosen = {h.name: h for h in (*cfg.hosts, *select_hosts(hosts, all_hosts))}
+        cfg = replace(cfg, hosts=tuple(chosen.values()))
+    run_app(cfg.address, cfg.db, room=cfg.room())
 
 
 def register(group: click.Group) -> None:
