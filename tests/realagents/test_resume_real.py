@@ -116,6 +116,9 @@ async def test_a_real_agent_resumes_its_conversation_after_kill_server(
             )
             pane_id = deployed.panes[name]
             await _screen_has(room, pane_id, "Noted.")
+            # The reply shows before the input box is drawn again (Aider prints its rule, then
+            # its prompt): until then orc rightly refuses to type, as it would for a person.
+            await _wait_ready(room, pane_id, kind)
             sent = await room.send(name, "remember the word PAPAYA")
             assert sent.ok, sent.describe()
             await _wait(lambda: _requests_with(mock, "remember the word PAPAYA"), "PAPAYA sent")
@@ -160,8 +163,9 @@ async def _reported_session(room: Room, name: str) -> AgentRecord:
 
 
 async def _wait_ready(room: Room, pane_id: str, kind: str, timeout: float = 60.0) -> None:
-    """The resumed agent's empty input box, drawn (Gemini shows the old prompts and
-    "Resuming session..." before its input box: orc sees no input line until then)."""
+    """The agent's empty input box, drawn: after a reply, and after a resume (Gemini shows the
+    old prompts and "Resuming session..." before its input box: orc sees no input line until
+    then)."""
     deadline = time.monotonic() + timeout
     signs = {"claude": claude.READY, "gemini": re.compile(gemini.READY), "codex": codex.READY}
     while time.monotonic() < deadline:
