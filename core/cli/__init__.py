@@ -136,8 +136,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _invalid_utf8(argv: list[str]) -> str | None:
     """Python hands invalid UTF-8 in argv over as lone surrogates, which pass click's checks and
-    then fail deep in SQLite or tmux: every argument is checked here, once, for every command."""
+    then fail deep in SQLite or tmux: every argument is checked here, once, for every command.
+    A NUL cannot come through exec, but can through `main([...])`, and no path or name holds one."""
     for index, arg in enumerate(argv, start=1):
+        if "\0" in arg:
+            return f"argument {index} contains a NUL character"
         try:
             arg.encode("utf-8")
         except UnicodeEncodeError as exc:

@@ -58,6 +58,7 @@ def run(tmp_path: Path, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-
         (("memory", "add", "bad \udcff byte"), "not valid UTF-8"),
         (("send", "x", "bad \udcff byte"), "not valid UTF-8"),
         (("schedule", "add", "5m", "\udce9t\udce9", "--to", "x"), "not valid UTF-8"),
+        (("snapshot", "-o", "\x00"), "contains a NUL character"),  # hypothesis
     ],
 )
 def test_absurd_values_are_one_line_and_exit_2(run, args: tuple[str, ...], says: str) -> None:  # type: ignore[no-untyped-def]
