@@ -26,6 +26,10 @@ from core.hosts.ssh_transport import HostError, SshConnections, SshResult, SshTr
 
 NOT_FOUND = 127  # the remote shell's code for a program it cannot find
 SEND_TIMEOUT = 90.0  # seconds: a verified delivery can wait for a busy agent's screen
+# Seconds for any other remote orc command. Not the host's refresh deadline (a tmux round trip):
+# this starts a Python program there, which on a busy host takes seconds, and a missed deadline
+# ends the host's shared connection, failing every other call on it.
+ORC_TIMEOUT = 30.0
 _VERSION = re.compile(r"\borc (\d+)\.(\d+)")
 
 
@@ -78,7 +82,9 @@ class RemoteOrc:
     async def _raw(
         self, args: Sequence[str], *, stdin: bytes | None = None, timeout: float | None = None
     ) -> SshResult:
-        result = await self.transport.run([*self.orc_argv, *args], stdin=stdin, timeout=timeout)
+        result = await self.transport.run(
+            [*self.orc_argv, *args], stdin=stdin, timeout=timeout or ORC_TIMEOUT
+        )
         if result.returncode == NOT_FOUND:
             raise HostError(
                 self.host,
