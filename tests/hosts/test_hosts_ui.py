@@ -23,6 +23,7 @@ from tests.tui.test_tui_services import new_checkin
 from tests.tui_support import region_text, screen_text, wait_text, wait_until
 from tui.app import OrcApp
 from tui.checkpoint_log import CheckpointLog
+from tui.dialogs import ConfirmScreen
 from tui.timeline import ScheduleTimeline
 
 ORC = str(ROOT / ".venv" / "bin" / "orc")
@@ -160,7 +161,7 @@ async def test_timeline_adds_a_checkin_on_the_agents_host_and_shows_both_hosts(
 ) -> None:
     """A check-in for an agent of another host is stored by that host's orc (so it fires with
     the room closed); the timeline lists this machine's and that host's, whose ids collide,
-    and refuses to change the remote one by its id here."""
+    and cancelling the remote one asks that host's orc (its id here names another check-in)."""
     bed.add("alpha")
     await spawn_agent("lead", "orchestrator")
     await remote_agent(client_for(connections, "alpha"), "dev-a")
@@ -191,8 +192,12 @@ async def test_timeline_adds_a_checkin_on_the_agents_host_and_shows_both_hosts(
         selected = timeline.selected()
         assert selected is not None and selected.target == "dev-a@alpha"
         await pilot.press("x")
-        await wait_text(pilot, "check-in 1 lives on alpha")
-        assert [s.state for s in await app.room.schedules.list()] == ["pending"]
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "a confirmation")
+        await pilot.press("y")
+        await wait_text(pilot, "check-in 1 on alpha cancelled")
+        [there] = await app.room.remote("alpha").orc.schedules()
+        assert (there["id"], there["state"]) == (1, "cancelled")
+        assert [s.state for s in await app.room.schedules.list()] == ["pending"]  # same id here
 
 
 async def test_checkpoint_log_lists_every_hosts_checkpoints_apart(

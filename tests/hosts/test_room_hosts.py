@@ -360,3 +360,28 @@ def _readable(fd: int) -> bool:
     import select
 
     return bool(select.select([fd], [], [], 0)[0])
+
+
+def test_schedule_cancel_snooze_edit_id_at_host_change_that_hosts_check_in(hosts: Hosts) -> None:
+    """`ID@HOST` goes to that host's own orc: ids repeat between stores, the same id here stays."""
+    assert hosts.orc("schedule", "add", "1h", "there", "--to", "dev@alpha").returncode == 0
+    assert hosts.orc("schedule", "add", "1h", "here", "--to", "boss").stdout.strip() == "1"
+    edited = hosts.orc("schedule", "edit", "--", "1@alpha", "-later")  # a note may begin with -
+    assert (edited.returncode, edited.stdout.strip()) == (0, "edited 1 on alpha"), edited.stderr
+    before = json.loads(hosts.orc("-H", "alpha", "schedule", "list", "--json").stdout)
+    snoozed = hosts.orc("schedule", "snooze", "1@alpha", "30m", "--json")
+    assert snoozed.returncode == 0, snoozed.stderr
+    row = json.loads(snoozed.stdout)
+    alpha_before = next(r for r in before if r["host"] == "alpha")
+    assert (row["host"], row["id"], row["note"]) == ("alpha", 1, "-later")
+    assert row["due_at"] == pytest.approx(alpha_before["due_at"] + 1800, abs=1)
+    cancelled = hosts.orc("schedule", "cancel", "1@alpha")
+    assert (cancelled.returncode, cancelled.stdout.strip()) == (0, "cancelled 1 on alpha")
+    rows = json.loads(hosts.orc("-H", "alpha", "schedule", "list", "--json").stdout)
+    assert sorted((r["host"], r["id"], r["state"], r["note"]) for r in rows) == [
+        ("alpha", 1, "cancelled", "-later"),
+        ("local", 1, "pending", "here"),
+    ]
+    missing = hosts.orc("schedule", "cancel", "9@alpha")
+    assert missing.returncode == 2 and missing.stderr.startswith("orc: host alpha: "), missing
+    assert "Traceback" not in missing.stderr
