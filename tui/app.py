@@ -705,7 +705,14 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
     async def _restore(self, event: CheckpointLog.RestoreRequested) -> None:
         log = self.query_one(CheckpointLog)
         try:
-            outcome = await self.room.checkpoints.restore(event.checkpoint_id, branch=event.branch)
+            if event.host:  # that host's checkpoint, restored there by its own orc
+                outcome = await self.room.remote(event.host).orc.checkpoint_restore(
+                    event.checkpoint_id, branch=event.branch
+                )
+            else:
+                outcome = await self.room.checkpoints.restore(
+                    event.checkpoint_id, branch=event.branch
+                )
         except OrcError as exc:
             log.show_error(str(exc))
             self.notify(str(exc), title="checkpoint", severity="error")

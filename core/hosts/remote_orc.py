@@ -232,6 +232,19 @@ class RemoteOrc:
     async def checkpoints(self, limit: int = 100) -> list[dict[str, Any]]:
         return list(await self.json(["checkpoint", "log", "--all", "--limit", str(limit)]))
 
+    async def checkpoint_restore(
+        self, checkpoint_id: int, *, branch: str | None = None, timeout: float = 120.0
+    ) -> str:
+        """`orc checkpoint restore ID --yes` there (or `--branch NAME`): that host's checkpoint,
+        of that host's repository, taken first there; its output line."""
+        args = ["checkpoint", "restore", "--yes", *(["--branch", branch] if branch else [])]
+        result = await self.run([*args, "--", str(checkpoint_id)], timeout=timeout)
+        if result.returncode != 0:
+            error = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            message = (error[-1] if error else "failed").removeprefix("orc: ")
+            raise self._fail("orc checkpoint restore", message, result.returncode)
+        return result.stdout.decode("utf-8", "replace").strip()
+
     async def up(self, spec: str, *, extra: Sequence[str] = (), timeout: float = 300.0) -> str:
         """`orc up -` there with the spec on stdin (paths in it are the remote user's)."""
         result = await self.run(["up", "-", *extra], stdin=spec.encode(), timeout=timeout)

@@ -204,7 +204,8 @@ async def test_checkpoint_log_lists_every_hosts_checkpoints_apart(
     bed: SshBed, address, db_path: Path, spawn_agent
 ) -> None:
     """Checkpoints taken on two machines (both id 1, each in its own store) are two rows, the
-    remote one `REPO@HOST`; its diff and restore are not looked up here by its id."""
+    remote one `REPO@HOST`; its diff is not looked up here by its id, and its restore is done
+    by that host's orc."""
     alpha = bed.add("alpha")
     await spawn_agent("lead", "orchestrator")
     here = make_repo(db_path.parent / "shop")
@@ -229,8 +230,17 @@ async def test_checkpoint_log_lists_every_hosts_checkpoints_apart(
         row = next(i for i, c in enumerate(log.checkpoints) if log.host_of(c) == "alpha")
         table.move_cursor(row=row)
         await wait_text(pilot, "its diff is there")
+        (there / "a.txt").write_text("ruined there\n", encoding="utf-8")
         await pilot.press("r")
-        await wait_text(pilot, "checkpoint 1 is on alpha")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "a confirmation")
+        assert "Restore lab on alpha" in screen_text(app)
+        await pilot.press("y")
+        await wait_until(
+            pilot,
+            lambda: (there / "a.txt").read_text(encoding="utf-8") == "changed there\n",
+            "alpha's repository restored by alpha's orc",
+        )
+        assert (here / "a.txt").read_text(encoding="utf-8") == "changed here\n"
 
 
 async def test_memory_search_covers_every_host(

@@ -385,3 +385,25 @@ def test_schedule_cancel_snooze_edit_id_at_host_change_that_hosts_check_in(hosts
     missing = hosts.orc("schedule", "cancel", "9@alpha")
     assert missing.returncode == 2 and missing.stderr.startswith("orc: host alpha: "), missing
     assert "Traceback" not in missing.stderr
+
+
+def test_checkpoint_restore_id_at_host_restores_that_hosts_repository(hosts: Hosts) -> None:
+    """`restore ID@HOST`: that host's orc restores its own checkpoint; id 1 here is another."""
+    from tests.checkpoint_repo import make_repo
+
+    alpha = hosts.bed.hosts["alpha"]
+    here, there = make_repo(hosts.tmp / "shop"), make_repo(alpha.home / "lab")
+    for repo in (here, there):
+        (repo / "a.txt").write_text("kept\n", encoding="utf-8")
+    ssh = ["ssh", "-F", str(hosts.bed.ssh_config), "alpha", ORC, "checkpoint", "take"]
+    taken = subprocess.run([*ssh, str(there)], capture_output=True, text=True, timeout=30)
+    assert taken.returncode == 0, taken.stderr
+    assert hosts.orc("checkpoint", "take", str(here)).returncode == 0
+    for repo in (here, there):
+        (repo / "a.txt").write_text("ruined\n", encoding="utf-8")
+    restored = hosts.orc("checkpoint", "restore", "1@alpha", "--yes")
+    assert restored.returncode == 0, restored.stderr
+    assert (there / "a.txt").read_text(encoding="utf-8") == "kept\n"
+    assert (here / "a.txt").read_text(encoding="utf-8") == "ruined\n"
+    missing = hosts.orc("checkpoint", "restore", "7@alpha", "--yes")
+    assert missing.returncode == 2 and missing.stderr.startswith("orc: host alpha: "), missing
