@@ -407,3 +407,28 @@ def test_checkpoint_restore_id_at_host_restores_that_hosts_repository(hosts: Hos
     assert (here / "a.txt").read_text(encoding="utf-8") == "ruined\n"
     missing = hosts.orc("checkpoint", "restore", "7@alpha", "--yes")
     assert missing.returncode == 2 and missing.stderr.startswith("orc: host alpha: "), missing
+
+
+def test_snapshot_covers_every_selected_host_redacted(hosts: Hosts) -> None:
+    """`orc -H .. snapshot`: every host's panes (each with its host) and check-ins; a secret on a
+    remote screen is redacted like a local one."""
+    import jsonschema
+
+    from core.services.snapshot import schema
+
+    secret = "sk-ant-api03-Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0abcdEFGH"
+    assert hosts.orc("send", "dev@beta", f"key {secret}").returncode == 0
+    assert hosts.orc("schedule", "add", "1h", "later there", "--to", "ana@alpha").returncode == 0
+    out = hosts.orc("-H", "alpha", "-H", "beta", "snapshot", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert secret not in out.stdout
+    data = json.loads(out.stdout)
+    jsonschema.validate(data, schema())
+    panes = {(p["host"], p["name"]): p for p in data["panes"]}
+    assert {("local", "boss"), ("alpha", "dev"), ("alpha", "ana"), ("beta", "dev")} <= set(panes)
+    assert any("[REDACTED:anthropic-key]" in line for line in panes[("beta", "dev")]["lines"])
+    assert [h["name"] for h in data["hosts"]] == ["local", "alpha", "beta"]
+    [checkin] = data["checkins"]["pending"]
+    assert (checkin["host"], checkin["target"], checkin["note"]) == ("alpha", "ana", "later there")
+    md = hosts.orc("-H", "alpha", "-H", "beta", "snapshot").stdout
+    assert "### dev@beta" in md and "### ana@alpha" in md and "### boss " in md
