@@ -125,6 +125,8 @@ async def resume_notices(room: Room, limit: int = 5) -> list[str]:
         why = str(event.data.get("reason") or event.data.get("error") or "").splitlines()
         who = event.agent or "an agent"
         line = f"{when} {who}: resume failed, started fresh"
+        if event.data.get("brief"):  # core/teams/rebuild.py gives it its brief again
+            line += ", brief sent again"
         lines.append(f"{line} ({why[0][:80]})" if why and why[0] else line)
     return lines
 

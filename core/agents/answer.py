@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import re
 
+from core.agents.agent_kind import kind_of
 from core.agents.delivery import screen_and_cursor, type_text
 from core.agents.pattern_packs import Pack
+from core.agents.process_kind import kind_of_pane
 from core.agents.status import match_screen
 from core.errors import BadInput
 from core.tmux.client import TmuxClient
@@ -51,7 +53,7 @@ async def answer(
     if verdict.state != "waiting" and not force:
         return "failed", f"not answered: no prompt on screen ({verdict.line!r})", ""
     if text is not None:
-        await type_text(client, pane.pane_id, text)
+        await type_text(client, pane.pane_id, text, paste=kind_of(kind_of_pane(pane)).paste)
         await asyncio.sleep(0.2)  # agent TUIs drop an Enter that follows text too closely
     await client.run("send-keys", "-t", pane.pane_id, *keys)
     loop = asyncio.get_running_loop()

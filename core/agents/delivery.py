@@ -112,8 +112,10 @@ async def screen_and_cursor(client: TmuxClient, pane_id: str) -> tuple[str, int 
     return screen, int(first)
 
 
-async def type_text(client: TmuxClient, pane_id: str, text: str) -> None:
-    if "\n" not in text and len(text) <= SEND_KEYS_LIMIT:
+async def type_text(client: TmuxClient, pane_id: str, text: str, *, paste: bool = False) -> None:
+    """Short single-line text as literal keys, unless `paste` (the kind wants every text pasted,
+    core/agents/agent_kind.py); anything else as one bracketed paste."""
+    if not paste and "\n" not in text and len(text) <= SEND_KEYS_LIMIT:
         # TmuxClient escapes a trailing ';' (tmux would take it for a command separator).
         await client.run("send-keys", "-t", pane_id, "-l", "--", text)
         return
@@ -177,7 +179,7 @@ async def deliver(
     if before_typing is not None:
         await before_typing()
     await pause_point("typing")
-    await type_text(client, pane.pane_id, text)
+    await type_text(client, pane.pane_id, text, paste=kind.paste)
     await pause_point("typed")
     forced = f"forced past: {overridden}" if overridden else None
     if not enter:

@@ -37,6 +37,11 @@ def read_input(pack: Pack, screen: str, height: int = 0) -> InputState | None:
         found = spec.regex.search(part[i])
         if found is None:
             continue
+        if spec.anchor is not None:
+            at = offset + i
+            chrome = lines[max(0, at - spec.anchor_within) : at]
+            if not any(spec.anchor.search(line) for line in chrome):
+                continue  # the same look, without the chrome over it: a prompt in the transcript
         text = (found.group("text") or "").strip()
         if spec.placeholder is not None and spec.placeholder.search(text):
             text = ""

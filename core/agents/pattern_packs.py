@@ -67,6 +67,11 @@ class InputSpec(BaseModel):
     pattern: str = Field(min_length=1)
     region: str = "bottom:8"
     placeholder: str | None = None
+    # A line matching `anchor` among the `anchor_within` lines above: where the agent echoes
+    # its prompts in the transcript exactly as its input box draws them (Gemini CLI), the box
+    # is told apart by the chrome drawn over it, and a screen without the box has no input line.
+    anchor: str | None = None
+    anchor_within: int = Field(default=3, ge=1)
 
     @field_validator("region")
     @classmethod
@@ -80,7 +85,7 @@ class InputSpec(BaseModel):
             raise ValueError("the input pattern needs a group (?P<text>...) for what is typed")
         return value
 
-    @field_validator("placeholder")
+    @field_validator("placeholder", "anchor")
     @classmethod
     def _placeholder(cls, value: str | None) -> str | None:
         return None if value is None else _check_regex(value)
@@ -145,6 +150,8 @@ class InputLine:
     region: str
     regex: re.Pattern[str]
     placeholder: re.Pattern[str] | None
+    anchor: re.Pattern[str] | None = None
+    anchor_within: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +175,8 @@ def _compile(spec: RuleSpec, source: str) -> Rule:
 
 def _compile_input(spec: InputSpec) -> InputLine:
     placeholder = re.compile(spec.placeholder) if spec.placeholder else None
-    return InputLine(spec.region, re.compile(spec.pattern), placeholder)
+    anchor = re.compile(spec.anchor) if spec.anchor else None
+    return InputLine(spec.region, re.compile(spec.pattern), placeholder, anchor, spec.anchor_within)
 
 
 def _parse(text: str, source: str) -> PackSpec:

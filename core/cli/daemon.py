@@ -19,8 +19,14 @@ import core
 from core.cli.context import config, run_with_room
 from core.errors import ActionFailed
 from core.room import Room
-from core.teams.daemon_window import SESSION, WINDOW
-from core.tmux.spawn import WindowSpec, spawn_window
+from core.teams.daemon_window import ENV as DAEMON_ENV
+from core.teams.daemon_window import (
+    SESSION,
+    WINDOW,
+    DaemonLaunch,
+    forget_daemon_window,
+    start_daemon_window,
+)
 from core.when import format_duration, parse_duration
 
 READY = "orc daemon: running"
@@ -50,6 +56,8 @@ async def serve(hold_limit: float) -> int:
             task.cancel()
         await asyncio.gather(runner, stopper, watcher, return_exceptions=True)
         await room.schedules.drain()
+        if failure is None and stop.is_set() and os.environ.get(DAEMON_ENV) == "1":
+            await forget_daemon_window(room)  # stopped on purpose: a rebuild leaves it stopped
     if failure is not None:
         say(f"orc daemon: stopped by an error: {failure}")
         return 1
@@ -94,8 +102,8 @@ async def start_detached(room: Room, hold_limit: float) -> str:
     ]
     root = str(Path(core.__file__).resolve().parent.parent)
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
-    spec = WindowSpec(SESSION, WINDOW, argv, cwd=os.getcwd(), env={"PYTHONPATH": path})
-    pane_id = await spawn_window(room.client, spec)
+    launch = DaemonLaunch(tuple(argv), os.getcwd(), {"PYTHONPATH": path})
+    pane_id = await start_daemon_window(room, launch)  # recorded: a rebuild restarts it
     deadline = time.monotonic() + START_TIMEOUT
     screen = ""
     while time.monotonic() < deadline:

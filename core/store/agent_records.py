@@ -126,12 +126,11 @@ class AgentRecords:
         return await self._rows("WHERE team=?", (team,))
 
     async def teams(self) -> list[TeamRecord]:
-        async with self.db.execute("SELECT * FROM team_records ORDER BY name") as cur:
-            return [TeamRecord(**dict(row)) for row in await cur.fetchall()]
+        rows = await self.store.fetch_all("SELECT * FROM team_records ORDER BY name")
+        return [TeamRecord(**dict(row)) for row in rows]
 
     async def team(self, name: str) -> TeamRecord | None:
-        async with self.db.execute("SELECT * FROM team_records WHERE name=?", (name,)) as cur:
-            row = await cur.fetchone()
+        row = await self.store.fetch_one("SELECT * FROM team_records WHERE name=?", (name,))
         return TeamRecord(**dict(row)) if row else None
 
     async def set_session(self, team: str, name: str, session_id: str) -> None:
@@ -179,10 +178,10 @@ class AgentRecords:
         )
 
     async def _rows(self, where: str, args: tuple[Any, ...]) -> list[AgentRecord]:
-        async with self.db.execute(
+        rows = await self.store.fetch_all(
             f"SELECT * FROM agent_records {where} ORDER BY rowid", args
-        ) as cur:
-            return [_record(row) for row in await cur.fetchall()]
+        )
+        return [_record(row) for row in rows]
 
 
 def _record(row: aiosqlite.Row) -> AgentRecord:

@@ -120,6 +120,21 @@ class Store:
             return store
         raise AssertionError("unreachable: the last attempt raises")
 
+    async def fetch_all(self, sql: str, args: tuple[Any, ...] = ()) -> list[aiosqlite.Row]:
+        """Run a query and read all its rows in ONE call on the connection's thread.
+
+        `async with db.execute(...) as cur: await cur.fetchone()` is two calls, and between them
+        the query's statement stays open: the connection sits in a read transaction, and a
+        write another coroutine queued in that gap runs inside it. If another connection (the
+        scheduler's, another process) committed since the read began, SQLite refuses that write
+        at once with "database is locked": busy_timeout does not apply to a stale snapshot."""
+        return list(await self.db.execute_fetchall(sql, args))
+
+    async def fetch_one(self, sql: str, args: tuple[Any, ...] = ()) -> aiosqlite.Row | None:
+        """The first row of a query (one call, as fetch_all), or None."""
+        rows = await self.fetch_all(sql, args)
+        return rows[0] if rows else None
+
     def connect_sync(self) -> sqlite3.Connection:
         """A private synchronous connection to the same file, opened the same way (for
         services that run their transactions on worker threads)."""
@@ -150,8 +165,7 @@ class Store:
                     " make the file and its folder writable once, or use --db"
                 )
             return
-        async with db.execute("PRAGMA journal_mode") as cur:
-            row = await cur.fetchone()
+        row = await self.fetch_one("PRAGMA journal_mode")
         if row is None or str(row[0]).lower() != "wal":
             await db.execute("PRAGMA journal_mode=WAL")
         await db.execute("PRAGMA synchronous=NORMAL")
@@ -160,14 +174,15 @@ class Store:
 
     async def _pending(self) -> list[tuple[str, str]]:
         """Migrations this database still lacks; refuses one written by a newer orc."""
-        async with self.db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (SCHEMA_TABLE,)
-        ) as cur:
-            has_table = await cur.fetchone() is not None
+        has_table = (
+            await self.fetch_one(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (SCHEMA_TABLE,)
+            )
+            is not None
+        )
         applied: set[str] = set()
         if has_table:
-            async with self.db.execute(f"SELECT name FROM {SCHEMA_TABLE}") as cur:
-                applied = {row[0] for row in await cur.fetchall()}
+            applied = {row[0] for row in await self.fetch_all(f"SELECT name FROM {SCHEMA_TABLE}")}
         self._refuse_newer(applied, await self.schema_version())
         return [(name, sql) for name, sql in _migrations() if name not in applied]
 
@@ -189,8 +204,7 @@ class Store:
         # BEGIN IMMEDIATE serialises concurrent first starts of several orc processes.
         await self.db.execute("BEGIN IMMEDIATE")
         try:
-            async with self.db.execute(f"SELECT name FROM {SCHEMA_TABLE}") as cur:
-                applied = {row[0] for row in await cur.fetchall()}
+            applied = {row[0] for row in await self.fetch_all(f"SELECT name FROM {SCHEMA_TABLE}")}
             self._refuse_newer(applied, await self.schema_version())
             for name, sql in _migrations():
                 if name in applied:
@@ -209,8 +223,7 @@ class Store:
             raise
 
     async def schema_version(self) -> int:
-        async with self.db.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
+        row = await self.fetch_one("PRAGMA user_version")
         return int(row[0]) if row else 0
 
     # -- deliveries ---------------------------------------------------------------------------
@@ -255,8 +268,7 @@ class Store:
         if before is not None:
             sql += " AND id<?"
             args = (pane_id, before)
-        async with self.db.execute(sql + " ORDER BY id DESC LIMIT 1", args) as cur:
-            row = await cur.fetchone()
+        row = await self.fetch_one(sql + " ORDER BY id DESC LIMIT 1", tuple(args))
         if row is None:
             return None
         typed_only = (not row["enter"] and row["status"] == "delivered") or (
@@ -271,8 +283,7 @@ class Store:
         )
 
     async def message(self, message_id: int) -> MessageRecord | None:
-        async with self.db.execute("SELECT * FROM messages WHERE id=?", (message_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.fetch_one("SELECT * FROM messages WHERE id=?", (message_id,))
         return _message(row) if row else None
 
     async def recent_messages(
@@ -284,8 +295,7 @@ class Store:
             sql += " WHERE agent=?"
             args = (agent,)
         sql += " ORDER BY id DESC LIMIT ?"
-        async with self.db.execute(sql, (*args, limit)) as cur:
-            return [_message(r) for r in await cur.fetchall()]
+        return [_message(r) for r in await self.fetch_all(sql, (*args, limit))]
 
     # -- events -------------------------------------------------------------------------------
 
@@ -307,12 +317,11 @@ class Store:
     async def recent_events(self, kind: str, limit: int = 20) -> list[EventRecord]:
         """The latest events of one kind, newest first (the control room's inbox shows the
         `resume_failed` ones)."""
-        async with self.db.execute(
+        rows = await self.fetch_all(
             "SELECT id, at, kind, agent, pane_id, data FROM events WHERE kind=? "
             "ORDER BY id DESC LIMIT ?",
             (kind, limit),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [
             EventRecord(
                 int(r[0]), float(r[1]), str(r[2]), r[3] or "", r[4] or "", _json_object(r[5])

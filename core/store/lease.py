@@ -39,10 +39,9 @@ class Lease:
         db = self.store.db
         await db.execute("BEGIN IMMEDIATE")
         try:
-            async with db.execute(
+            row = await self.store.fetch_one(
                 "SELECT holder, expires_at FROM leases WHERE name=?", (self.name,)
-            ) as cur:
-                row = await cur.fetchone()
+            )
             if row is None or row[0] == self.me or row[1] < now:
                 await db.execute(
                     "INSERT INTO leases (name, holder, pid, host, acquired_at, expires_at)"
@@ -70,10 +69,9 @@ class Lease:
 
     async def current(self) -> LeaseHolder | None:
         """The live leader, if any (None when the lease is free or expired)."""
-        async with self.store.db.execute(
+        row = await self.store.fetch_one(
             "SELECT holder, pid, host, expires_at FROM leases WHERE name=?", (self.name,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is None or row[3] < time.time():
             return None
         return LeaseHolder(row[0], int(row[1]), row[2], float(row[3]))

@@ -15,9 +15,11 @@ class Settings:
         self.store = store
 
     async def get(self, key: str, default: str | None = None) -> str | None:
-        async with self.store.db.execute("SELECT value FROM settings WHERE key=?", (key,)) as cur:
-            row = await cur.fetchone()
+        row = await self.store.fetch_one("SELECT value FROM settings WHERE key=?", (key,))
         return str(row[0]) if row else default
+
+    async def delete(self, key: str) -> None:
+        await self.store.db.execute("DELETE FROM settings WHERE key=?", (key,))
 
     async def set(self, key: str, value: str) -> None:
         await self.store.db.execute(

@@ -23,15 +23,14 @@ from core.agents.fake_agent_demo import DEMO_MARKER, orc_program
 from core.errors import ActionFailed
 from core.paths import default_db_path
 from core.room import Room
+from core.teams.daemon_window import DaemonLaunch, start_daemon_window
 from core.teams.deploy import READY_TIMEOUT, Progress, up
 from core.teams.team_spec import load_spec
 from core.tmux.client import TmuxClient, TmuxServerAddress
 from core.tmux.objects import global_option, set_global_options
-from core.tmux.spawn import WindowSpec, spawn_window
 from core.tmux.topology import read_topology
 
 DEMO_SOCKET = "orc-demo"
-DAEMON_SESSION = "orc"
 _DIR_OPTION = "@orc-demo-dir"
 _DB_OPTION = "@orc-demo-db"
 
@@ -135,13 +134,14 @@ def daemon_available(orc: str) -> bool:
     return result.returncode == 0
 
 
-async def start_leader(client: TmuxClient, address: TmuxServerAddress, db: Path) -> bool:
-    """A leader fires schedules and takes timed checkpoints while no control room is open."""
+async def start_leader(room: Room, db: Path) -> bool:
+    """A leader fires schedules and takes timed checkpoints while no control room is open: in
+    orc's own daemon window (recorded, so `orc up --resume` starts it again)."""
     orc = orc_program()
     if not await asyncio.to_thread(daemon_available, orc):
         return False
-    argv = [orc, *address.argv(), "--db", str(db), "daemon"]
-    await spawn_window(client, WindowSpec(DAEMON_SESSION, "daemon", argv, cwd=str(Path.home())))
+    argv = (orc, *room.address.argv(), "--db", str(db), "daemon")
+    await start_daemon_window(room, DaemonLaunch(argv, str(Path.home())))
     return True
 
 
@@ -175,13 +175,13 @@ async def demo_up(
                 ready_timeout=ready_timeout,
                 extra_env={**demo_env(), **(extra_env or {})},
             )
-        where = {_DIR_OPTION: str(folder), _DB_OPTION: str(db)}
-        await asyncio.to_thread(set_global_options, address, where)
-        if leader:
-            if await start_leader(client, address, db):
-                progress("started `orc daemon` (fires schedules, takes checkpoints)")
-            else:
-                progress("`orc daemon` is not available yet: schedules fire while the UI is open")
+            where = {_DIR_OPTION: str(folder), _DB_OPTION: str(db)}
+            await asyncio.to_thread(set_global_options, address, where)
+            if leader:
+                if await start_leader(room, db):
+                    progress("started `orc daemon` (fires schedules, takes checkpoints)")
+                else:
+                    progress("`orc daemon` is not available: schedules fire while the UI is open")
     except BaseException:
         with contextlib.suppress(Exception):  # e.g. tmux missing: report the first error
             await client.run("kill-server", check=False)

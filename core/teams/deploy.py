@@ -31,6 +31,7 @@ from core.teams.team_brief import brief_for
 from core.teams.team_records import agent_record, launch_argv, team_record
 from core.teams.team_spec import AgentSpec, TeamSpec, hierarchy_order
 from core.tmux.capture import capture_panes
+from core.tmux.dead_pane import why_dead
 from core.tmux.objects import set_session_options
 from core.tmux.process_tree import descendants, end_processes
 from core.tmux.spawn import Identity, WindowSpec, session_exists, spawn_windows
@@ -318,10 +319,8 @@ class _Deployment:
                     raise ActionFailed(f"agent {name!r}: its window closed at once")
                 screen = screens.get(pane_id, "")
                 if pane.dead:
-                    raise ActionFailed(
-                        f"agent {name!r}: {pending[name].command_line!r} exited with status "
-                        f"{pane.dead_status or '?'}{_last_words(screen)}"
-                    )
+                    why = await why_dead(client, pane_id, pane.dead_status)
+                    raise ActionFailed(f"agent {name!r}: {pending[name].command_line!r} {why}")
                 seen = last.get(name)
                 if seen is None or seen[0] != screen:
                     last[name] = (screen, now)
@@ -340,7 +339,7 @@ class _Deployment:
                         )
                     continue
                 asked.pop(name, None)
-                if _ready(self.room, pane, pending[name].agent_kind, screen, drawn, quiet):
+                if ready_for_brief(self.room, pane, pending[name].agent_kind, screen, drawn, quiet):
                     ready[name] = pane
                     del pending[name]
                     self.progress(f"{name} is ready ({now - started:.1f}s)")
@@ -476,7 +475,9 @@ def _question(room: Room, pane: Pane, screen: str) -> str | None:
     return asking[0] if asking else None
 
 
-def _ready(room: Room, pane: Pane, kind: str, screen: str, drawn: bool, quiet: float) -> bool:
+def ready_for_brief(
+    room: Room, pane: Pane, kind: str, screen: str, drawn: bool, quiet: float
+) -> bool:
     """Ready for a brief: an empty input line where the pack knows one (so the brief is
     neither typed over a draft nor lost in a screen still starting), else the kind's ready
     sign, else a drawn screen that settled."""
@@ -489,11 +490,6 @@ def _ready(room: Room, pane: Pane, kind: str, screen: str, drawn: bool, quiet: f
     return (pattern is not None and pattern.search(screen) is not None) or (
         drawn and quiet >= SETTLE
     )
-
-
-def _last_words(screen: str) -> str:
-    lines = [line.strip() for line in screen.splitlines() if line.strip()]
-    return f": {lines[-1][:120]}" if lines else ""
 
 
 def _name_clashes(topo: Topology, spec: TeamSpec, agents: Iterable[AgentSpec]) -> list[str]:

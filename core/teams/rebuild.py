@@ -6,11 +6,14 @@ its windows are made again with the same names, identity options and hierarchy, 
 its own folder (its worktree, recreated from its branch if it went missing), resuming its
 conversation (core/agents/agent_sessions.py) with orc's hooks. Briefs are not sent again (the
 conversation has them) and schedules are left alone: they persisted, and fire once the agents
-are back.
+are back; the `orc daemon` window, if the server had one (core/teams/daemon_window.py), is
+started again so they fire without a control room.
 
 An agent whose resume fails (its pane dies within a few seconds, or its screen says the session
 does not exist) is started fresh with a new session id, and a `resume_failed` event tells the
-inbox so.
+inbox so. A fresh conversation knows nothing of its role, so that agent (only that one) gets its
+brief once more: from the team's spec when it can still be read, else a short note naming its
+role, parent and folder.
 """
 
 from __future__ import annotations
@@ -19,22 +22,33 @@ import asyncio
 import re
 import time
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from core.agents.agent_sessions import new_session_id, resumable
 from core.errors import ActionFailed, BadInput, OrcError
 from core.room import Room
-from core.services.worktrees.placement import ensure_worktree
+from core.services.worktrees.placement import Placement, ensure_worktree
 from core.store.agent_records import AgentRecord, TeamRecord
-from core.teams.deploy import READY_PATTERNS, Progress, set_team_options
+from core.teams.daemon_window import SESSION, WINDOW, restore_daemon_window
+from core.teams.deploy import (
+    ORC_SENDER,
+    READY_PATTERNS,
+    READY_TIMEOUT,
+    Progress,
+    ready_for_brief,
+    set_team_options,
+)
 from core.teams.lifecycle import STOPPED_OPTION, stopped_screen_argv
+from core.teams.team_brief import brief_for
 from core.teams.team_records import launch_argv
+from core.teams.team_spec import load_spec
 from core.tmux.capture import capture_panes
+from core.tmux.dead_pane import HISTORY, exit_status, last_line
 from core.tmux.spawn import Identity, WindowSpec, exact_argv, format_literal, spawn_windows
 from core.tmux.topology import read_topology
 
 RESUME_WATCH = 8.0  # seconds a resumed agent is watched for a failed resume
 POLL = 0.2
-DEAD_HISTORY = 100  # lines of a dead pane's history searched for why it ended
 # What the agents print when the session to resume does not exist (Claude Code, Gemini CLI,
 # Codex, the fake agent), before exiting or while still on screen.
 NOT_FOUND = re.compile(
@@ -56,6 +70,7 @@ class Rebuilt:
     resumed: list[str] = field(default_factory=list)
     fresh: dict[str, str] = field(default_factory=dict)  # agent name -> why it started fresh
     stopped: list[str] = field(default_factory=list)  # stopped before: back on the stopped screen
+    daemon: str = ""  # pane of the `orc daemon` window started again ("" when none was needed)
 
     @property
     def warnings(self) -> list[str]:
@@ -175,9 +190,16 @@ async def resume_team(room: Room, team: str | TeamRecord, progress: Progress = _
     for agent in watched:
         if agent.name in failures:
             reason = failures[agent.name]
-            await _start_fresh(room, agent, cwds[agent.name], result.panes[agent.name], reason)
+            brief, source = fresh_brief(found, agent, cwds[agent.name])
+            pane_id = result.panes[agent.name]
+            await _start_fresh(room, agent, cwds[agent.name], pane_id, reason, source)
             result.fresh[agent.name] = reason
             progress(f"{agent.name}: resume failed ({reason}); started fresh with a new session")
+            await _give_brief(room, agent, pane_id, brief, progress)
+    # The server's daemon window died with it: schedules fire without a control room again.
+    result.daemon = await restore_daemon_window(room) or ""
+    if result.daemon:
+        progress(f"started `orc daemon` again in {SESSION}:{WINDOW} (fires the schedules)")
     counts = f"{len(result.resumed)} resumed, {len(result.fresh)} fresh"
     if result.stopped:
         counts += f", {len(result.stopped)} stopped"
@@ -218,13 +240,16 @@ async def _failed_resumes(
         screens = await capture_panes(client, list(ids.values()), ansi=False)
         dead = [i for i in ids.values() if (p := topo.by_id(i)) is None or p.dead]
         if dead:  # tmux scrolls a dead pane's last words off the screen: look in its history
-            screens.update(await capture_panes(client, dead, DEAD_HISTORY, ansi=False))
+            screens.update(await capture_panes(client, dead, HISTORY, ansi=False))
         for name, pane_id in ids.items():
             pane = topo.by_id(pane_id)
             screen = screens.get(pane_id, "")
             said = NOT_FOUND.search(screen)
             if pane is None or pane.dead or said:
-                failures[name] = _reason(screen, said, pane.dead_status if pane else "")
+                status = ""
+                if pane is not None and pane.dead and not said:
+                    status = pane.dead_status or await exit_status(client, pane_id)
+                failures[name] = _reason(screen, said, status)
                 del pending[name]
                 continue
             ready = READY_PATTERNS.get(pending[name].kind)
@@ -241,24 +266,89 @@ def _reason(screen: str, said: re.Match[str] | None, status: str) -> str:
             (ln.strip() for ln in screen.splitlines() if said.group(0) in ln), said.group(0)
         )
         return line[:160]
-    lines = [
-        ln.strip()
-        for ln in screen.splitlines()
-        if ln.strip() and not ln.startswith("Pane is dead")  # tmux's own line
-    ]
-    last = f": {lines[-1][:120]}" if lines else ""
+    words = last_line(screen)
+    last = f": {words[:120]}" if words else ""
     return f"it exited with status {status or '?'}{last}"
 
 
-async def _start_fresh(room: Room, agent: AgentRecord, cwd: str, pane_id: str, reason: str) -> None:
+def fresh_brief(team: TeamRecord, agent: AgentRecord, cwd: str) -> tuple[str, str]:
+    """The brief an agent starting a new conversation gets, and where it came from: the team's
+    spec (as deployed, or edited since) when it still names the agent, else a note from the
+    record, so the agent at least knows who it is, whom it reports to and where it works."""
+    try:
+        spec = load_spec(team.spec_path) if team.spec_path else None
+    except OrcError:
+        spec = None
+    wanted = next((a for a in spec.agents if a.name == agent.name), None) if spec else None
+    if spec is not None and wanted is not None:
+        placement = None
+        if agent.isolation == "worktree":
+            placement = Placement(
+                Path(cwd), agent.isolation, agent.branch, agent.base_branch, agent.base_commit
+            )
+        return brief_for(spec, wanted, placement), f"its brief from {team.spec_path}"
+    parent = agent.parent or "the person running orc"
+    note = (
+        f"You are {agent.name}, the {agent.role} of team {agent.team}; you report to {parent}. "
+        f"You work in {cwd}. Your earlier conversation could not be resumed and the team's spec "
+        f"could not be read, so ask {parent} what you were working on."
+    )
+    return note, "a note naming its role, parent and folder (the team's spec was unreadable)"
+
+
+async def _give_brief(
+    room: Room, agent: AgentRecord, pane_id: str, text: str, progress: Progress
+) -> None:
+    """Deliver the fresh agent's brief once it is ready for it (as a deploy does); if it never
+    is (a dialog, a slow start), the brief becomes a check-in due now, which the leader delivers
+    once the agent can take it."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    last, since, drawn = "", time.monotonic(), False
+    while time.monotonic() < deadline:
+        pane = (await read_topology(room.client)).by_id(pane_id)
+        if pane is None or pane.dead:
+            break
+        screen = (await capture_panes(room.client, [pane_id], ansi=False)).get(pane_id, "")
+        if screen != last:
+            last, since = screen, time.monotonic()
+        drawn = drawn or bool(screen.strip())
+        quiet = time.monotonic() - since
+        if ready_for_brief(room, pane, agent.kind, screen, drawn, quiet):
+            sent = await room.send(agent.name, text, sender=ORC_SENDER, pane=pane)
+            if sent.ok:
+                progress(f"brief delivered to {agent.name} (its new conversation)")
+                return
+            break
+        await asyncio.sleep(POLL)
+    try:
+        await room.schedules.add("1s", text, target=agent.name, every=None, sender=ORC_SENDER)
+    except OrcError as exc:
+        progress(f"{agent.name}: its brief could not be delivered or kept for later: {exc}")
+        return
+    progress(f"{agent.name}: its brief waits as a check-in until it is ready (a leader sends it)")
+
+
+async def _start_fresh(
+    room: Room, agent: AgentRecord, cwd: str, pane_id: str, reason: str, brief: str
+) -> None:
     """Store first (the new session id, the event the inbox shows), then respawn the pane."""
     session_id = new_session_id(agent.kind)
     await room.agent_records.set_session(agent.team, agent.name, session_id)
+    text = (
+        f"{agent.name}: resume failed ({reason}); started fresh with a new conversation "
+        f"and given {brief}"
+    )
     await room.store.add_event(
         "resume_failed",
         agent=agent.name,
         pane_id=pane_id,
-        data={"team": agent.team, "reason": reason, "session_id": agent.session_id},
+        data={
+            "team": agent.team,
+            "reason": reason,
+            "session_id": agent.session_id,
+            "brief": brief,
+            "text": text,
+        },
     )
     argv = launch_argv(room, replace(agent, session_id=session_id), resume=False)
     respawn = ["respawn-pane", "-k", "-t", pane_id, "-c", format_literal(cwd)]

@@ -16,9 +16,11 @@ from pathlib import Path
 
 from core import Room
 from core.agents.delivery import Sender
+from core.teams.daemon_window import is_daemon_window
 from core.teams.deploy import take_down, up
 from core.teams.lifecycle import start_agent, stop_agent
 from core.teams.rebuild import lost_teams, resume_team
+from core.teams.team_brief import brief_for
 from core.teams.team_spec import load_spec
 from core.teams.team_watch import apply_spec_change
 from core.tmux.topology import read_topology
@@ -168,7 +170,9 @@ async def test_a_resume_that_fails_starts_fresh_and_says_so(room: Room, tmp_path
     spec = load_spec(_spec(tmp_path, AGENTS[:2]))
     await up(room, spec, ready_timeout=60)
     eng1 = await room.agent_records.get("eng1", "shop")
-    assert eng1 is not None
+    lead = await room.agent_records.get("lead", "shop")
+    assert eng1 is not None and lead is not None
+    lead_sid = lead.session_id
     await _kill_server(room)
     (tmp_path / "sessions" / f"{eng1.session_id}.jsonl").unlink()  # its conversation is gone
 
@@ -185,11 +189,16 @@ async def test_a_resume_that_fails_starts_fresh_and_says_so(room: Room, tmp_path
         rows = await cur.fetchall()
     assert [(r[0], json.loads(r[1])["session_id"]) for r in rows] == [("eng1", eng1.session_id)]
     assert "No conversation found" in json.loads(rows[0][1])["reason"]
-    # Started fresh under its new id: the same window, a live agent, a new transcript.
+    # Started fresh under its new id: the same window, a live agent, a new transcript that
+    # begins with its brief (a new conversation knows nothing of its role), sent once.
     pane_id = rebuilt.panes["eng1"]
     await wait_for_screen(room.client, pane_id, "· fake agent")
-    assert (tmp_path / "sessions" / f"{now.session_id}.jsonl").is_file()
+    brief = brief_for(spec, spec.agents[1])
+    assert await _transcript(tmp_path, now.session_id) == [brief]
+    assert "given its brief from" in json.loads(rows[0][1])["text"]
+    assert any(line == "brief delivered to eng1 (its new conversation)" for line in progress)
     await wait_for_screen(room.client, rebuilt.panes["lead"], "resumed session")
+    assert (await _transcript(tmp_path, lead_sid)).count(brief_for(spec, spec.agents[0])) == 1
 
     # Lost again, and this time the person lets it go: `orc down` forgets it as lost.
     await _kill_server(room)
@@ -200,6 +209,56 @@ async def test_a_resume_that_fails_starts_fresh_and_says_so(room: Room, tmp_path
     assert await lost_teams(room) == []
     unknown = orc(room.address, room.db_path, "down", "nosuch", "--yes")
     assert_one_line_error(unknown, 2, "no team 'nosuch'")
+
+
+async def test_a_fresh_start_without_its_spec_gets_a_note_of_its_role(
+    room: Room, tmp_path: Path
+) -> None:
+    """The spec file is gone too: the agent still learns who it is, whom it reports to and
+    where it works, from its record."""
+    path = _spec(tmp_path, AGENTS[:2])
+    await up(room, load_spec(path), ready_timeout=60)
+    eng1 = await room.agent_records.get("eng1", "shop")
+    assert eng1 is not None
+    await _kill_server(room)
+    (tmp_path / "sessions" / f"{eng1.session_id}.jsonl").unlink()
+    path.unlink()
+    rebuilt = await resume_team(room, "shop")
+    assert list(rebuilt.fresh) == ["eng1"]
+    now = await room.agent_records.get("eng1", "shop")
+    assert now is not None
+    await wait_recorded(tmp_path / "records" / "eng1.jsonl", 2)
+    [note] = await _transcript(tmp_path, now.session_id)
+    assert note.startswith("You are eng1, the engineer of team shop; you report to lead.")
+    assert f"You work in {eng1.cwd}." in note
+
+
+async def test_the_daemon_window_comes_back_and_fires_the_schedules(
+    room: Room, tmp_path: Path, db_path: Path
+) -> None:
+    """The server had `orc daemon --detach` running: it died with the server, and the rebuild
+    starts it again, so a check-in fires with no control room open."""
+    await up(room, load_spec(_spec(tmp_path, AGENTS[:2])), ready_timeout=60)
+    started = orc(room.address, db_path, "daemon", "--detach")
+    assert started.returncode == 0, started.stderr
+    schedule = await room.schedules.add(
+        "8s", "fired by the daemon", target="eng1", every=None, sender=Sender()
+    )
+    await _kill_server(room)
+    rebuilt_at = time.time()
+    rebuilt = await resume_team(room, "shop")
+    daemons = [p for p in await room.topology() if is_daemon_window(p.session_name, p.window_name)]
+    assert [p.pane_id for p in daemons] == [rebuilt.daemon]
+    got = await wait_recorded(tmp_path / "records" / "eng1.jsonl", 2, timeout=40)
+    assert got[1:] == ["fired by the daemon"]
+    [run] = await room.schedules.runs(schedule.id)
+    assert run["claimed_at"] >= rebuilt_at  # by the daemon started again, not the one before
+    # Rebuilt again while it runs: one daemon window, not two.
+    await take_down(room, "shop")
+    await room.agent_records.set_team_state("shop", "up")
+    again = await resume_team(room, "shop")
+    assert again.daemon == ""
+    assert len([p for p in await room.topology() if p.window_name == "orc-daemon"]) == 1
 
 
 async def test_down_is_not_lost_and_a_failed_deploy_leaves_no_records(
@@ -215,14 +274,17 @@ async def test_down_is_not_lost_and_a_failed_deploy_leaves_no_records(
 
     broken = tmp_path / "broken"
     broken.mkdir()
+    # Its last words, then enough blank lines to scroll them off the visible screen: the
+    # failure still names them (from the history), and the status tmux learns a moment late.
+    quit_loudly = "print('quitter: no licence found'); print('\\n' * 120); exit(3)"
     text = f'[team]\nname = "gone"\nroot = "{broken}"\n\n' + agent_table(
-        "quitter", "engineer", shlex.join([sys.executable, "-c", "exit(3)"])
+        "quitter", "engineer", shlex.join([sys.executable, "-c", quit_loudly])
     )
     (broken / "team.toml").write_text(text, encoding="utf-8")
     try:
         await up(room, load_spec(broken / "team.toml"), ready_timeout=10)
     except Exception as exc:
-        assert "exited with status 3" in str(exc)
+        assert "exited with status 3: quitter: no licence found" in str(exc)
     else:
         raise AssertionError("a deploy whose agent exits at once succeeded")
     assert await room.agent_records.of_team("gone") == []

@@ -16,6 +16,7 @@ import pytest
 
 from core import Room, Sender, TmuxServerAddress
 from core.cli.daemon import SESSION, WINDOW
+from core.teams.daemon_window import recorded_launch, restore_daemon_window
 from tests.conftest import ROOT, recorded, wait_recorded
 from tests.integration.test_schedule import settled, wait_state
 
@@ -291,6 +292,8 @@ async def test_detach_starts_one_daemon_in_its_own_window_that_stops_cleanly(
     code, out, err = await orc(address, db_path, "daemon", "--detach")
     assert code == 0, err
     assert f"started in {SESSION}:{WINDOW}" in out
+    launch = await recorded_launch(room)  # written before it started: a rebuild restarts it
+    assert launch is not None and launch.argv[-3:] == ("daemon", "--hold-limit", "5m")
     await wait_for(room.lease.current)
     code, out, _ = await orc(address, db_path, "daemon", "--detach")
     assert code == 0 and "already runs" in out
@@ -307,6 +310,8 @@ async def test_detach_starts_one_daemon_in_its_own_window_that_stops_cleanly(
     # pane's status only once it has reaped it, which can lag.
     assert "orc daemon: stopped, lease released" in await room.capture_text(pane.pane_id)
     assert await room.lease.current() is None
+    # Stopped on purpose: a rebuild (core/teams/rebuild.py) does not start it again.
+    assert await restore_daemon_window(room) is None
 
 
 async def test_cli_add_list_cancel_and_the_no_leader_warning(

@@ -32,7 +32,7 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -635,8 +635,78 @@ async def exited(rec: Recording) -> None:
             await rec.save("exited-shell-quit", pane, note="after Ctrl+C twice: the shell")
 
 
+RESUMING = "Resuming session..."
+
+
+async def resuming(rec: Recording) -> None:
+    """`gemini --resume ID` (orc up --resume): the old conversation's prompts are drawn first,
+    under them "Resuming session..." and the footer, and only then the input box; the last old
+    prompt must not read as a person's draft."""
+    home, work = _dirs(rec)
+    session = "5b0c3f52-1d1e-4c55-9a55-0f4d7c1f0a10"
+    with MockAPI(GeminiProtocol()) as mock:
+        write_home(home, work)
+        env = gemini_env(home, mock)
+        first = await start_agent(
+            rec.client, "gemini", argv("--session-id", session), env=env, cwd=work
+        )
+        try:
+            await first.wait_for(READY, 60)
+            await first.settle(1.0, 60)
+            await to_reply(first, mock, "remember the word PAPAYA", "Noted.")
+        finally:
+            await stop(first)
+        for attempt in range(6):  # the frame lasts ~0.1 s: resume again until it is caught
+            again = await start_agent(
+                rec.client,
+                "gemini",
+                argv("--resume", session),
+                env=env,
+                cwd=work,
+                name=f"again{attempt}",
+            )
+            try:
+                caught = await _catch(
+                    again,
+                    lambda s: RESUMING in s and "PAPAYA" in s,
+                    lambda s: at_prompt(s) and "PAPAYA" in s,
+                    60,
+                )
+                if caught:
+                    plain = await rec.save(
+                        "working-resuming-session", again, note="--resume: loading the session"
+                    )
+                    caught = RESUMING in plain
+                await again.wait_for(at_prompt, 30)
+                await again.settle(1.0)
+                if caught:
+                    await rec.save(
+                        "idle-after-resume", again, note="--resume: the old prompts, then the box"
+                    )
+                    return
+            finally:
+                await stop(again)
+        raise AssertionError("never caught the 'Resuming session...' frame")
+
+
+async def _catch(
+    pane: AgentPane, test: Callable[[str], bool], past: Callable[[str], bool], timeout: float
+) -> bool:
+    """Poll as fast as tmux answers (bed.wait_for's 0.1 s misses short frames) for a screen
+    passing `test`; False once the screen is `past` it without it having been seen."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        screen = await pane.screen()
+        if test(screen):
+            return True
+        if past(screen):
+            return False
+    return False
+
+
 # Named after the first fixture each saves (the recorder checks that one was written).
 SCENARIOS = {
+    "working-resuming-session": resuming,
     "idle-fresh": idle_fresh,
     "idle-after-reply": idle_reply,
     "working-stalled": working,

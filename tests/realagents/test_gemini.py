@@ -229,3 +229,26 @@ async def test_down_leaves_no_gemini_process(
                 await asyncio.sleep(0.1)
         finally:
             await gemini.stop(pane)
+
+
+async def test_a_message_ending_in_a_question_mark_arrives_byte_for_byte(
+    client: TmuxClient, room: Room, agent_home: Path, workdir: Path
+) -> None:
+    """Typed as keys, Gemini CLI 0.61.0 takes a final "?" for its shortcuts-help key: the
+    model got "what is the word" and the help opened. orc pastes every text into Gemini
+    (core/agents/agent_kind.py), so the model receives exactly what was sent, even a lone "?"
+    on the empty box (which, typed, only toggles the help)."""
+    with MockAPI(gemini.GeminiProtocol(), default=Reply("Noted.")) as mock:
+        async with gemini.running(client, agent_home, workdir, mock) as pane:
+            for text in ("what is the word?", "?", "why? and how?"):
+                before = len(mock.model_requests())
+                sent = await room.send("gemini", text)
+                assert sent.ok, sent.describe()
+                await asyncio.to_thread(mock.wait_model_requests, before + 1, 30)
+                last = mock.model_requests()[before].body["contents"][-1]
+                said = "".join(p.get("text", "") for p in last["parts"])
+                # The first turn carries the CLI's own <session_context> block first.
+                assert said.split("</session_context>")[-1] == text
+                await pane.wait_for(lambda s: gemini.at_prompt(s), 30)
+                await pane.settle(0.5)
+            assert "Shortcuts" not in await pane.screen()

@@ -116,6 +116,9 @@ async def test_a_real_agent_resumes_its_conversation_after_kill_server(
             )
             pane_id = deployed.panes[name]
             await _screen_has(room, pane_id, "Noted.")
+            # The reply shows before the input box is drawn again (Aider prints its rule, then
+            # its prompt): until then orc rightly refuses to type, as it would for a person.
+            await _wait_ready(room, pane_id, kind)
             sent = await room.send(name, "remember the word PAPAYA")
             assert sent.ok, sent.describe()
             await _wait(lambda: _requests_with(mock, "remember the word PAPAYA"), "PAPAYA sent")
@@ -134,12 +137,13 @@ async def test_a_real_agent_resumes_its_conversation_after_kill_server(
             # The resumed transcript on screen (Aider only says it restored it).
             shown = "Restored previous conversation" if kind == "aider" else "the word PAPAYA"
             await _screen_has(room, new_pane, shown)
-            question = "name the word I asked you to remember"  # a "?" is a key to Gemini
+            # Ends in "?", which Gemini CLI takes for its help key when typed: orc pastes.
+            question = "what was the word I asked you to remember?"
             await _wait_ready(room, new_pane, kind)
             asked = await room.send(name, question)
             assert asked.ok, asked.describe()
             await _wait(lambda: _requests_with(mock, question), "the question reached the API")
-            body = _requests_with(mock, question)[0]
+            body = _requests_with(mock, question)[0]  # the "?" included: byte for byte
             assert "remember the word PAPAYA" in body, body[:2000]
             after = await room.agent_records.get(name, "real")
             assert after is not None and after.session_id == record.session_id
@@ -159,8 +163,9 @@ async def _reported_session(room: Room, name: str) -> AgentRecord:
 
 
 async def _wait_ready(room: Room, pane_id: str, kind: str, timeout: float = 60.0) -> None:
-    """The resumed agent's empty input box, drawn (Gemini shows the old prompts first, and
-    "Resuming session..." before its input box: the last prompt would read as a draft)."""
+    """The agent's empty input box, drawn: after a reply, and after a resume (Gemini shows the
+    old prompts and "Resuming session..." before its input box: orc sees no input line until
+    then)."""
     deadline = time.monotonic() + timeout
     signs = {"claude": claude.READY, "gemini": re.compile(gemini.READY), "codex": codex.READY}
     while time.monotonic() < deadline:

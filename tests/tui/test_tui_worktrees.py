@@ -175,4 +175,4 @@ async def test_a_lost_team_is_offered_never_resumed_on_its_own(
         await wait_for_screen(client, lead.pane_id, "resumed session kept (1 earlier messages)")
 
         await pilot.press("i")
-        await wait_text(pilot, "eng: resume failed, started fresh")
+        await wait_text(pilot, "eng: resume failed, started fresh, brief sent again")

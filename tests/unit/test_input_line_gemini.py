@@ -38,7 +38,14 @@ def test_what_a_person_typed_is_read(pack: Pack, name: str, text: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["idle-fresh", "idle-after-reply", "idle-after-error", "working-stalled", "error-401"],
+    [
+        "idle-fresh",
+        "idle-after-reply",
+        "idle-after-error",
+        "idle-after-resume",
+        "working-stalled",
+        "error-401",
+    ],
 )
 def test_the_placeholder_is_an_empty_input_line(pack: Pack, name: str) -> None:
     assert typed(pack, name) == ""
@@ -54,6 +61,8 @@ def test_a_first_run_dialog_has_no_input_line(pack: Pack) -> None:
     [
         ("idle-fresh", None),
         ("idle-after-error", None),
+        ("idle-after-resume", None),
+        ("working-resuming-session", "no input line on screen (busy, or a dialog"),
         ("idle-draft", "a draft is on the input line: 'refactor the parser so that'"),
         ("idle-slash-menu", "a draft is on the input line: '/'"),
         ("waiting-trust-folder", "waiting at a prompt: '│ Do you trust the files in this folder?"),
@@ -78,3 +87,12 @@ def test_earlier_prompts_are_transcript_not_input(pack: Pack) -> None:
     above = transcript(pack, screen)
     assert any(line.startswith("> say hello") for line in above)
     assert not any("Type your message" in line for line in above)
+
+
+def test_a_resumed_session_has_no_input_line_until_its_box_is_drawn(pack: Pack) -> None:
+    """`gemini --resume` draws the old conversation, then "Resuming session..." over the
+    footer, before its input box: the last old prompt is transcript, not a person's draft."""
+    assert typed(pack, "working-resuming-session") is None
+    assert typed(pack, "idle-after-resume") == ""
+    screen = (SCREENS / "idle-after-resume.txt").read_text(encoding="utf-8")
+    assert any(line.startswith("> remember the word PAPAYA") for line in transcript(pack, screen))

@@ -88,20 +88,19 @@ async def forget(store: Store, row_id: int) -> None:
 async def get(store: Store, checkpoint_id: int) -> Checkpoint | None:
     if not fits(checkpoint_id):
         return None  # 20 digits: no row of ours (and too big for SQLite to even compare)
-    async with store.db.execute(
+    row = await store.fetch_one(
         "SELECT * FROM checkpoints WHERE id=? AND status='taken'", (checkpoint_id,)
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return _checkpoint(row) if row else None
 
 
 async def by_commit(store: Store, prefix: str) -> list[Checkpoint]:
     """Checkpoints whose commit starts with `prefix` (lets people use a sha as the ID)."""
-    async with store.db.execute(
+    rows = await store.fetch_all(
         "SELECT * FROM checkpoints WHERE status='taken' AND commit_sha LIKE ? ORDER BY id DESC",
         (prefix.lower() + "%",),
-    ) as cur:
-        return [_checkpoint(r) for r in await cur.fetchall()]
+    )
+    return [_checkpoint(r) for r in rows]
 
 
 async def recent(store: Store, repo: str | None = None, limit: int = 100) -> list[Checkpoint]:
@@ -112,15 +111,13 @@ async def recent(store: Store, repo: str | None = None, limit: int = 100) -> lis
         sql += " AND repo=?"
         args = (repo,)
     sql += " ORDER BY id DESC LIMIT ?"
-    async with store.db.execute(sql, (*args, limit)) as cur:
-        return [_checkpoint(r) for r in await cur.fetchall()]
+    return [_checkpoint(r) for r in await store.fetch_all(sql, (*args, limit))]
 
 
 async def last_taken_at(store: Store, repo: str) -> float | None:
-    async with store.db.execute(
+    row = await store.fetch_one(
         "SELECT MAX(at) FROM checkpoints WHERE repo=? AND status='taken'", (repo,)
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return float(row[0]) if row and row[0] is not None else None
 
 
