@@ -31,6 +31,9 @@ from tests.conftest import fake_agent_argv, recorded, wait_for_screen, wait_reco
 from tests.hosts.sshd_bed import ROOT, SshBed
 
 ORC = str(Path(sys.executable).parent / "orc")
+# A remote orc starts a Python process per call: on a loaded test machine that can miss the
+# default 5 s deadline (which also ends the host's connection), failing a call at random.
+TIMEOUT = 15
 
 
 async def wait_until(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
@@ -98,12 +101,13 @@ class Hosts:
 
     def write_config(self, extra: str = "") -> None:
         text = "".join(
-            f'[[host]]\nname = "{n}"\nssh = "{n}"\norc = "{ORC}"\n' for n in ("alpha", "beta")
+            f'[[host]]\nname = "{n}"\nssh = "{n}"\norc = "{ORC}"\ntimeout = {TIMEOUT}\n'
+            for n in ("alpha", "beta")
         )
         self.config.write_text(text + extra, encoding="utf-8")
 
     def hosts(self) -> list[HostConfig]:
-        return [HostConfig(name=n, ssh=n, orc=ORC) for n in ("alpha", "beta")]
+        return [HostConfig(name=n, ssh=n, orc=ORC, timeout=TIMEOUT) for n in ("alpha", "beta")]
 
     async def _spawn(self) -> dict[str, str]:
         async with SshConnections(ssh_config=self.bed.ssh_config) as ssh:
