@@ -635,15 +635,13 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
                         sender=Sender(),
                     )
                     done = f"check-in {added.id} scheduled"
-            elif isinstance(message, ScheduleTimeline.SnoozeRequested):
-                await schedules.snooze(message.schedule_id, parse_duration(message.duration))
-                done = f"check-in {message.schedule_id} snoozed by {message.duration}"
-            elif isinstance(message, ScheduleTimeline.EditRequested):
-                await schedules.edit(message.schedule_id, message.note)
-                done = f"check-in {message.schedule_id} edited"
-            elif isinstance(message, ScheduleTimeline.CancelRequested):
-                await schedules.cancel(message.schedule_id)
-                done = f"check-in {message.schedule_id} cancelled"
+            elif isinstance(
+                message,
+                ScheduleTimeline.SnoozeRequested
+                | ScheduleTimeline.EditRequested
+                | ScheduleTimeline.CancelRequested,
+            ):
+                done = await self._change_schedule(message)
             else:
                 return
         except OrcError as exc:
@@ -653,6 +651,36 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         timeline.show_error("")
         self.notify(done, title="schedule")
         self._load_schedules()
+
+    async def _change_schedule(
+        self,
+        message: ScheduleTimeline.SnoozeRequested
+        | ScheduleTimeline.EditRequested
+        | ScheduleTimeline.CancelRequested,
+    ) -> str:
+        """Snooze, edit or cancel a check-in: one of another host's through that host's own orc
+        (its id is that store's; here it would name another check-in)."""
+        sid, host = message.schedule_id, message.host
+        where = f" on {host}" if host else ""
+        schedules = self.room.schedules
+        if isinstance(message, ScheduleTimeline.SnoozeRequested):
+            seconds = parse_duration(message.duration)
+            if host:
+                await self.room.remote(host).orc.schedule_change("snooze", sid, message.duration)
+            else:
+                await schedules.snooze(sid, seconds)
+            return f"check-in {sid}{where} snoozed by {message.duration}"
+        if isinstance(message, ScheduleTimeline.EditRequested):
+            if host:
+                await self.room.remote(host).orc.schedule_change("edit", sid, message.note)
+            else:
+                await schedules.edit(sid, message.note)
+            return f"check-in {sid}{where} edited"
+        if host:
+            await self.room.remote(host).orc.schedule_change("cancel", sid)
+        else:
+            await schedules.cancel(sid)
+        return f"check-in {sid}{where} cancelled"
 
     @on(ScheduleTimeline.AddRequested)
     @on(ScheduleTimeline.SnoozeRequested)
@@ -677,7 +705,14 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
     async def _restore(self, event: CheckpointLog.RestoreRequested) -> None:
         log = self.query_one(CheckpointLog)
         try:
-            outcome = await self.room.checkpoints.restore(event.checkpoint_id, branch=event.branch)
+            if event.host:  # that host's checkpoint, restored there by its own orc
+                outcome = await self.room.remote(event.host).orc.checkpoint_restore(
+                    event.checkpoint_id, branch=event.branch
+                )
+            else:
+                outcome = await self.room.checkpoints.restore(
+                    event.checkpoint_id, branch=event.branch
+                )
         except OrcError as exc:
             log.show_error(str(exc))
             self.notify(str(exc), title="checkpoint", severity="error")

@@ -53,9 +53,10 @@ class CheckpointLog(Vertical, can_focus=True):
             self.checkpoint_id = checkpoint_id
 
     class RestoreRequested(Message):
-        def __init__(self, checkpoint_id: int, branch: str | None) -> None:
+        def __init__(self, checkpoint_id: int, branch: str | None, host: str = "") -> None:
             super().__init__()
-            self.checkpoint_id, self.branch = checkpoint_id, branch
+            # `host`: where it was taken ("" = here); its id is that host's store's.
+            self.checkpoint_id, self.branch, self.host = checkpoint_id, branch, host
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -140,17 +141,16 @@ class CheckpointLog(Vertical, can_focus=True):
         host = self.host_of(checkpoint)
         return f"{checkpoint.id}@{host}" if host else str(checkpoint.id)
 
-    def _here(self, cp: Checkpoint | None) -> Checkpoint | None:
-        """The selected checkpoint if it is this machine's: another host's id names a
-        different checkpoint here, so nothing is done with it by id."""
+    def _need_selected(self, cp: Checkpoint | None) -> Checkpoint | None:
+        """The selected checkpoint; another host's is restored by that host's orc (the app
+        routes RestoreRequested.host), as its id names a different checkpoint here."""
         if cp is None:
             self.show_error("select a checkpoint first")
             return None
-        host = self.host_of(cp)
-        if host:
-            self.show_error(f"checkpoint {cp.id} is on {host}: orc -H {host} checkpoint ...")
-            return None
         return cp
+
+    def _on_host(self, cp: Checkpoint) -> str:
+        return f" on {self.host_of(cp)}" if self.host_of(cp) else ""
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
@@ -167,17 +167,18 @@ class CheckpointLog(Vertical, can_focus=True):
     # -- actions ------------------------------------------------------------------------------
 
     def action_restore(self) -> None:
-        cp = self._here(self.selected())
+        cp = self._need_selected(self.selected())
         if cp is None:
             return
 
         def done(yes: bool | None) -> None:
             if yes:
-                self.post_message(self.RestoreRequested(cp.id, None))
+                self.post_message(self.RestoreRequested(cp.id, None, self.host_of(cp)))
 
         self.app.push_screen(
             ConfirmScreen(
-                f"Restore {Path(cp.repo).name} to checkpoint {cp.commit[:10]}?\n"
+                f"Restore {Path(cp.repo).name}{self._on_host(cp)} to checkpoint "
+                f"{cp.commit[:10]}?\n"
                 "orc takes a checkpoint of the current state first.",
                 "Restore",
             ),
@@ -185,7 +186,7 @@ class CheckpointLog(Vertical, can_focus=True):
         )
 
     def action_branch(self) -> None:
-        cp = self._here(self.selected())
+        cp = self._need_selected(self.selected())
         if cp is None:
             return
 
@@ -196,11 +197,12 @@ class CheckpointLog(Vertical, can_focus=True):
 
             def done(yes: bool | None) -> None:
                 if yes:
-                    self.post_message(self.RestoreRequested(cp.id, branch))
+                    self.post_message(self.RestoreRequested(cp.id, branch, self.host_of(cp)))
 
             self.app.push_screen(
                 ConfirmScreen(
-                    f"Create branch {branch!r} at checkpoint {cp.commit[:10]}?", "Create"
+                    f"Create branch {branch!r}{self._on_host(cp)} at checkpoint {cp.commit[:10]}?",
+                    "Create",
                 ),
                 done,
             )

@@ -180,20 +180,21 @@ class ScheduleTimeline(Vertical, can_focus=True):
             super().__init__()
             self.when, self.note, self.target, self.every = when, note, target, every
 
+    # `host`: the check-in's host ("" = this machine); its id is that host's store's.
     class SnoozeRequested(Message):
-        def __init__(self, schedule_id: int, duration: str) -> None:
+        def __init__(self, schedule_id: int, duration: str, host: str = "") -> None:
             super().__init__()
-            self.schedule_id, self.duration = schedule_id, duration
+            self.schedule_id, self.duration, self.host = schedule_id, duration, host
 
     class EditRequested(Message):
-        def __init__(self, schedule_id: int, note: str) -> None:
+        def __init__(self, schedule_id: int, note: str, host: str = "") -> None:
             super().__init__()
-            self.schedule_id, self.note = schedule_id, note
+            self.schedule_id, self.note, self.host = schedule_id, note, host
 
     class CancelRequested(Message):
-        def __init__(self, schedule_id: int) -> None:
+        def __init__(self, schedule_id: int, host: str = "") -> None:
             super().__init__()
-            self.schedule_id = schedule_id
+            self.schedule_id, self.host = schedule_id, host
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -309,14 +310,6 @@ class ScheduleTimeline(Vertical, can_focus=True):
         if schedule is None:
             self.show_error("select a check-in first")
             return None
-        host = self.host_of(schedule)
-        if host:
-            # Its id names a check-in of that host's store: here it would change another one.
-            self.show_error(
-                f"check-in {schedule.id} lives on {host}: change it there "
-                f"(orc -H {host} schedule ...)"
-            )
-            return None
         return schedule
 
     def action_snooze(self) -> None:
@@ -326,7 +319,8 @@ class ScheduleTimeline(Vertical, can_focus=True):
 
         def done(answer: dict[str, str] | None) -> None:
             if answer:
-                self.post_message(self.SnoozeRequested(schedule.id, answer["by"].strip()))
+                by = answer["by"].strip()
+                self.post_message(self.SnoozeRequested(schedule.id, by, self.host_of(schedule)))
 
         self.app.push_screen(
             FormScreen(f"Snooze check-in {schedule.id}", [Field("by", "By how long", "15m")]), done
@@ -339,7 +333,8 @@ class ScheduleTimeline(Vertical, can_focus=True):
 
         def done(answer: dict[str, str] | None) -> None:
             if answer:
-                self.post_message(self.EditRequested(schedule.id, answer["note"]))
+                host = self.host_of(schedule)
+                self.post_message(self.EditRequested(schedule.id, answer["note"], host))
 
         self.app.push_screen(
             FormScreen(f"Edit check-in {schedule.id}", [Field("note", "Note", schedule.note)]), done
@@ -352,7 +347,7 @@ class ScheduleTimeline(Vertical, can_focus=True):
 
         def done(yes: bool | None) -> None:
             if yes:
-                self.post_message(self.CancelRequested(schedule.id))
+                self.post_message(self.CancelRequested(schedule.id, self.host_of(schedule)))
 
         self.app.push_screen(
             ConfirmScreen(f"Cancel check-in {schedule.id} to {schedule.target}?", "Cancel it"),

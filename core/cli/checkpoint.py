@@ -17,6 +17,7 @@ from core.cli.table import render_table
 from core.errors import BadInput
 from core.room import Room
 from core.services.checkpoints.checkpointer import Checkpoint
+from core.store.record_id import parse_id
 from core.when import moment_text
 
 
@@ -115,7 +116,14 @@ def log_command(repo: str | None, as_json: bool, every_repo: bool, limit: int) -
 @click.option("--yes", is_flag=True, help="do not ask for confirmation")
 @click.option("--branch", "branch", help="only create branch NAME at the checkpoint")
 def restore_command(checkpoint_id: str, yes: bool, branch: str | None) -> None:
-    """Bring the working tree back to checkpoint ID (the current state is checkpointed first)."""
+    """Bring the working tree back to checkpoint ID (the current state is checkpointed first);
+    ID@HOST: a checkpoint of that host, restored there by its own orc."""
+    from core.hosts.host_target import split_target
+
+    raw, host = split_target(checkpoint_id)
+    if host:
+        _restore_on(host, parse_id(raw, "checkpoint"), yes, branch)
+        return
 
     async def describe(room: Room) -> Checkpoint:
         return await room.checkpoints.get(checkpoint_id)
@@ -132,6 +140,22 @@ def restore_command(checkpoint_id: str, yes: bool, branch: str | None) -> None:
     async def work(room: Room) -> str:
         point = await room.checkpoints.get(checkpoint_id)
         return await room.checkpoints.restore(point.id, branch=branch, agent=await _who(room))
+
+    click.echo(run_with_room(work))
+
+
+def _restore_on(host: str, checkpoint_id: int, yes: bool, branch: str | None) -> None:
+    """Another host's checkpoint (its id is that store's) goes to that host's orc."""
+    if branch is None and not yes:
+        click.confirm(
+            f"Restore checkpoint {checkpoint_id} on {host}? The current state is checkpointed "
+            "first there",
+            abort=True,
+            err=True,
+        )
+
+    async def work(room: Room) -> str:
+        return await room.remote(host).orc.checkpoint_restore(checkpoint_id, branch=branch)
 
     click.echo(run_with_room(work))
 

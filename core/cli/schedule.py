@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, fields
+from typing import Any
 
 import click
 
@@ -139,33 +141,72 @@ def _id(value: str) -> int:
     return parse_id(value, "schedule")
 
 
+def _change(
+    schedule_id: str,
+    action: str,
+    local: Callable[[Room, int], Awaitable[Schedule]],
+    remote_args: Sequence[str] = (),
+) -> tuple[Schedule, str]:
+    """Change check-in `ID` here, or `ID@HOST` through that host's own orc (the id is its
+    store's: ids repeat between hosts). The check-in as it is now, and its host ("" = here)."""
+    from core.hosts.host_target import split_target
+
+    raw, host = split_target(schedule_id)
+    sid = _id(raw)
+    if not host:
+        return run_with_room(lambda room: local(room, sid)), ""
+
+    async def remote(room: Room) -> dict[str, Any]:
+        return await room.remote(host).orc.schedule_change(action, sid, *remote_args)
+
+    raw_row = run_with_room(remote)
+    names = {f.name for f in fields(Schedule)}
+    return Schedule(**{k: v for k, v in raw_row.items() if k in names}), host
+
+
+def _done(verb: str, schedule: Schedule, host: str, as_json: bool, extra: str = "") -> None:
+    if as_json:
+        row = {"host": host, **asdict(schedule)} if host else asdict(schedule)
+        click.echo(json.dumps(row, indent=2, ensure_ascii=False))
+    else:
+        click.echo(f"{verb} {schedule.id}{f' on {host}' if host else ''}{extra}")
+
+
+_JSON = click.option("--json", "as_json", is_flag=True, help="print the check-in as JSON")
+
+
 @schedule_group.command("cancel")
 @click.argument("schedule_id")
-def cancel_command(schedule_id: str) -> None:
-    """Cancel a pending check-in (a repeating one stops repeating)."""
-    sid = _id(schedule_id)
-    run_with_room(lambda room: room.schedules.cancel(sid))
-    click.echo(f"cancelled {sid}")
+@_JSON
+def cancel_command(schedule_id: str, as_json: bool) -> None:
+    """Cancel a pending check-in (a repeating one stops repeating); ID@HOST: on that host."""
+    schedule, host = _change(schedule_id, "cancel", lambda room, sid: room.schedules.cancel(sid))
+    _done("cancelled", schedule, host, as_json)
 
 
 @schedule_group.command("snooze")
 @click.argument("schedule_id")
 @click.argument("duration")
-def snooze_command(schedule_id: str, duration: str) -> None:
-    """Push a pending check-in DURATION later."""
-    sid, seconds = _id(schedule_id), parse_duration(duration)
-    schedule = run_with_room(lambda room: room.schedules.snooze(sid, seconds))
-    click.echo(f"snoozed {sid} to {when_text(schedule.due_at, time.time())}")
+@_JSON
+def snooze_command(schedule_id: str, duration: str, as_json: bool) -> None:
+    """Push a pending check-in DURATION later; ID@HOST: on that host."""
+    seconds = parse_duration(duration)
+    schedule, host = _change(
+        schedule_id, "snooze", lambda room, sid: room.schedules.snooze(sid, seconds), [duration]
+    )
+    _done("snoozed", schedule, host, as_json, f" to {when_text(schedule.due_at, time.time())}")
 
 
 @schedule_group.command("edit")
 @click.argument("schedule_id")
 @click.argument("note")
-def edit_command(schedule_id: str, note: str) -> None:
-    """Replace the note of a pending check-in."""
-    sid = _id(schedule_id)
-    run_with_room(lambda room: room.schedules.edit(sid, note))
-    click.echo(f"edited {sid}")
+@_JSON
+def edit_command(schedule_id: str, note: str, as_json: bool) -> None:
+    """Replace the note of a pending check-in; ID@HOST: on that host."""
+    schedule, host = _change(
+        schedule_id, "edit", lambda room, sid: room.schedules.edit(sid, note), [note]
+    )
+    _done("edited", schedule, host, as_json)
 
 
 def register(group: click.Group) -> None:

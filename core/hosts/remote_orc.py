@@ -97,8 +97,11 @@ class RemoteOrc:
         self, args: Sequence[str], *, stdin: bytes | None = None, timeout: float | None = None
     ) -> Any:
         """The JSON `orc ARGS --json` printed (also on exit 1: a failed send still reports), or
-        its one-line error as BadInput (exit 2) / ActionFailed, naming the host."""
-        result = await self.run([*args, "--json"], stdin=stdin, timeout=timeout)
+        its one-line error as BadInput (exit 2) / ActionFailed, naming the host. `--json` goes
+        before a `--` in ARGS (after it, it would be an argument)."""
+        end = args.index("--") if "--" in args else len(args)
+        argv = [*args[:end], "--json", *args[end:]]
+        result = await self.run(argv, stdin=stdin, timeout=timeout)
         text = result.stdout.decode("utf-8", "replace").strip()
         if text:
             try:
@@ -215,6 +218,14 @@ class RemoteOrc:
             raise self._fail("orc schedule add", message, result.returncode)
         return result.stdout.decode("utf-8", "replace").strip()
 
+    async def schedule_change(self, action: str, schedule_id: int, *args: str) -> dict[str, Any]:
+        """`orc schedule cancel|snooze|edit ID ... --json` there: the check-in as it is now. The
+        id is that host's (ids repeat between stores), so only its own orc may change it."""
+        if action not in ("cancel", "snooze", "edit"):
+            raise ValueError(f"not a schedule change: {action}")
+        # `--`: a note may begin with '-'.
+        return dict(await self.json(["schedule", action, "--", str(schedule_id), *args]))
+
     async def memory_search(
         self, query: str, limit: int = 50, kinds: Sequence[str] = ()
     ) -> list[dict[str, Any]]:
@@ -226,6 +237,19 @@ class RemoteOrc:
 
     async def checkpoints(self, limit: int = 100) -> list[dict[str, Any]]:
         return list(await self.json(["checkpoint", "log", "--all", "--limit", str(limit)]))
+
+    async def checkpoint_restore(
+        self, checkpoint_id: int, *, branch: str | None = None, timeout: float = 120.0
+    ) -> str:
+        """`orc checkpoint restore ID --yes` there (or `--branch NAME`): that host's checkpoint,
+        of that host's repository, taken first there; its output line."""
+        args = ["checkpoint", "restore", "--yes", *(["--branch", branch] if branch else [])]
+        result = await self.run([*args, "--", str(checkpoint_id)], timeout=timeout)
+        if result.returncode != 0:
+            error = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            message = (error[-1] if error else "failed").removeprefix("orc: ")
+            raise self._fail("orc checkpoint restore", message, result.returncode)
+        return result.stdout.decode("utf-8", "replace").strip()
 
     async def up(self, spec: str, *, extra: Sequence[str] = (), timeout: float = 300.0) -> str:
         """`orc up -` there with the spec on stdin (paths in it are the remote user's)."""

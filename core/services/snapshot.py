@@ -10,6 +10,7 @@ with mode 0600 (core.atomic_file).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import re
@@ -26,6 +27,7 @@ from core.room_state import AgentView
 from core.services.redaction import Redactor
 from core.services.room_parts import WithClient, WithState, WithStore
 from core.tmux.capture import capture_panes
+from core.tmux.client import TmuxClient
 from core.when import moment_text
 
 if TYPE_CHECKING:
@@ -43,10 +45,23 @@ FRESH = 5.0  # seconds: a room state newer than this is used as is, not refreshe
 _BACKTICKS = re.compile(r"`+")
 
 
+class HostClient(Protocol):
+    """Another host's tmux, as the room keeps it (core/room.py `Room.remote`)."""
+
+    client: TmuxClient
+
+
 class SnapshotRoom(WithStore, WithClient, WithState, Protocol):
-    """What an export reads of the room: state, tmux, store and the services' records."""
+    """What an export reads of the room: state, tmux, store and the services' records, and
+    when it spans hosts, theirs (their tmux, their stores' check-ins and checkpoints)."""
 
     async def refresh(self) -> RoomState: ...
+
+    def remote(self, host: str) -> HostClient: ...
+
+    async def host_schedules(self, *, pending: bool = False) -> list[tuple[str, Any]]: ...
+
+    async def host_checkpoints(self, limit: int = 100) -> list[tuple[str, Any]]: ...
 
     @property
     def schedules(self) -> Scheduler: ...
@@ -136,16 +151,26 @@ async def collect(
     state = room.state
     if not state.agents or time.time() - state.at > FRESH:
         state = await room.refresh()
-    agents = sorted(state.agents, key=lambda a: (not a.managed, a.pane.target))
-    shots = (
-        await capture_panes(room.client, [a.pane_id for a in agents], lines, ansi=False, join=True)
-        if agents and lines > 0
-        else {}
-    )
-    scrub = Redactor(enabled=redact)
-    panes = [_pane(a, _tail(shots.get(a.pane_id, ""), lines), scrub) for a in agents]
+    # With other hosts: this machine's first, then each host's, each host's names apart.
+    spans = bool(state.hosts)
+    agents = sorted(state.agents, key=lambda a: (a.host, not a.managed, a.pane.target))
+    shots = await _captures(room, state, agents, lines) if agents and lines > 0 else {}
+    scrub = Redactor(enabled=redact)  # one for every host: remote screens are redacted here too
+    panes = [_pane(a, _tail(shots.get(a.pane_id, ""), lines), scrub, spans) for a in agents]
+    hosts = sorted({a.host for a in agents} | {h.name for h in state.hosts if not h.local})
+    tree = [n for h in hosts for n in _tree([a for a in agents if a.host == h], spans)]
 
-    schedules = await room.schedules.list()
+    if spans:
+        on_hosts = await room.host_schedules()
+        schedules = [s for _, s in on_hosts]
+        where = {id(s): h for h, s in on_hosts}
+        marks = await room.host_checkpoints(checkpoints)
+        points = [c for _, c in sorted(marks, key=lambda hc: hc[1].at, reverse=True)][:checkpoints]
+        where.update({id(c): h for h, c in marks})
+    else:
+        schedules = await room.schedules.list()
+        points = await room.checkpoints.log(limit=checkpoints)
+        where = {}
     pending = sorted((s for s in schedules if s.state == "pending"), key=lambda s: s.due_at)
     done = sorted(
         (s for s in schedules if s.state != "pending"),
@@ -162,14 +187,13 @@ async def collect(
         "lines": lines,
         "redaction": {},  # filled in last, once every text has passed through `scrub`
         "panes": panes,
-        "tree": _tree(agents),
+        "tree": tree,
         "checkins": {
-            "pending": [_record(s, scrub, ("note",)) for s in pending],
-            "recent": [_record(s, scrub, ("note", "result")) for s in done],
+            "pending": [_record(s, scrub, ("note",), where.get(id(s))) for s in pending],
+            "recent": [_record(s, scrub, ("note", "result"), where.get(id(s))) for s in done],
         },
         "checkpoints": [
-            _record(c, scrub, ("message", "diffstat"))
-            for c in await room.checkpoints.log(limit=checkpoints)
+            _record(c, scrub, ("message", "diffstat"), where.get(id(c))) for c in points
         ],
         "messages": [
             _record(m, scrub, ("text", "reason"))
@@ -187,8 +211,40 @@ async def collect(
             for n in await room.memory.recent_notes(notes)
         ],
     }
+    if spans:  # messages and notes stay this machine's: each host's store keeps its own
+        data["hosts"] = [
+            {"name": h.name, "reachable": h.reachable, "error": h.error} for h in state.hosts
+        ]
     data["redaction"] = {"enabled": redact, "count": scrub.total, "by_rule": dict(scrub.counts)}
     return data
+
+
+async def _captures(
+    room: SnapshotRoom, state: RoomState, agents: list[AgentView], lines: int
+) -> dict[str, str]:
+    """Screens by the room's (qualified) pane id: one batched capture per host, hosts at once;
+    a host that is down (or goes down now) gives none (its agents read `unknown` already)."""
+    down = {h.name for h in state.hosts if not h.reachable}
+    groups: dict[str, list[AgentView]] = {}
+    for a in agents:
+        if (a.host or "local") not in down:
+            groups.setdefault(a.host, []).append(a)
+
+    async def one(host: str, group: list[AgentView]) -> dict[str, str]:
+        client = room.remote(host).client if host else room.client
+        raw = [a.pane.pane_id for a in group]
+        got = await capture_panes(client, raw, lines, ansi=False, join=True)
+        return {a.pane_id: got.get(a.pane.pane_id, "") for a in group}
+
+    found = await asyncio.gather(*(one(h, g) for h, g in groups.items()), return_exceptions=True)
+    shots: dict[str, str] = {}
+    for host, result in zip(groups, found, strict=True):
+        if isinstance(result, BaseException):
+            if not host or not isinstance(result, Exception):
+                raise result  # this machine's tmux failing is an error, as before
+            continue
+        shots.update(result)
+    return shots
 
 
 def _tail(text: str, lines: int) -> list[str]:
@@ -198,10 +254,12 @@ def _tail(text: str, lines: int) -> list[str]:
     return rows[-lines:] if lines else []
 
 
-def _pane(agent: AgentView, lines: list[str], scrub: Redactor) -> dict[str, Any]:
+def _pane(agent: AgentView, lines: list[str], scrub: Redactor, spans: bool) -> dict[str, Any]:
     pane = agent.pane
     shown = scrub("\n".join(lines)).split("\n") if lines else []  # first: `scrub` learns keys
+    host = {"host": agent.host or "local"} if spans else {}
     return {
+        **host,
         "pane_id": pane.pane_id,
         "name": agent.name,
         "target": pane.target,
@@ -221,7 +279,8 @@ def _pane(agent: AgentView, lines: list[str], scrub: Redactor) -> dict[str, Any]
     }
 
 
-def _tree(agents: list[AgentView]) -> list[dict[str, Any]]:
+def _tree(agents: list[AgentView], spans: bool = False) -> list[dict[str, Any]]:
+    """One host's agents by reporting line (names are unique on a host, not across hosts)."""
     managed = [a for a in agents if a.managed]
     names = {a.pane.orc_name for a in managed}
     children: dict[str, list[AgentView]] = {}
@@ -233,6 +292,7 @@ def _tree(agents: list[AgentView]) -> list[dict[str, Any]]:
         name = a.pane.orc_name
         kids = [] if name in seen else children.get(name, [])
         return {
+            **({"host": a.host or "local"} if spans else {}),
             "name": name,
             "role": a.pane.orc_role,
             "state": a.status.state,
@@ -243,9 +303,14 @@ def _tree(agents: list[AgentView]) -> list[dict[str, Any]]:
     return [node(a, frozenset()) for a in children.get("", [])]
 
 
-def _record(obj: Any, scrub: Redactor, texts: tuple[str, ...]) -> dict[str, Any]:
-    """A service's dataclass as JSON data, its free-text fields redacted."""
+def _record(
+    obj: Any, scrub: Redactor, texts: tuple[str, ...], host: str | None = None
+) -> dict[str, Any]:
+    """A service's dataclass as JSON data, its free-text fields redacted; `host` when the room
+    spans hosts (ids repeat between hosts' stores)."""
     data = dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else dict(vars(obj))
+    if host is not None:
+        data = {"host": host, **data}
     for key in texts:
         if isinstance(data.get(key), str):
             data[key] = scrub(data[key])
@@ -296,14 +361,28 @@ def _fence(lines: list[str]) -> str:
     return "`" * max(3, longest + 1)
 
 
+def _at(text: Any, record: dict[str, Any]) -> str:
+    """`text@HOST` for a record of another host (only when the room spans hosts)."""
+    host = record.get("host")
+    return f"{text}@{host}" if host and host != "local" else str(text)
+
+
+def _host_lines(data: dict[str, Any]) -> Iterator[str]:
+    for h in data.get("hosts", []):
+        yield f"- {h['name']}: " + ("reachable" if h["reachable"] else f"unreachable: {h['error']}")
+
+
 def _tree_lines(nodes: list[dict[str, Any]], depth: int = 0) -> Iterator[str]:
     for n in nodes:
-        yield f"{'  ' * depth}- **{n['name']}** ({n['role'] or 'no role'}): {n['state']}"
+        yield f"{'  ' * depth}- **{_at(n['name'], n)}** ({n['role'] or 'no role'}): {n['state']}"
         yield from _tree_lines(n["children"], depth + 1)
 
 
 def _checkin_rows(items: list[dict[str, Any]]) -> list[list[Any]]:
-    return [[c["id"], _clock(c["due_at"]), c["target"], c["state"], c["note"]] for c in items]
+    return [
+        [_at(c["id"], c), _clock(c["due_at"]), _at(c["target"], c), c["state"], c["note"]]
+        for c in items
+    ]
 
 
 def _markdown(data: dict[str, Any]) -> Iterator[str]:
@@ -311,6 +390,11 @@ def _markdown(data: dict[str, Any]) -> Iterator[str]:
     yield ""
     yield _redaction_line(data)
     yield ""
+    if data.get("hosts"):
+        yield "## Hosts"
+        yield ""
+        yield from _host_lines(data)
+        yield ""
     yield "## Team"
     yield ""
     yield from _tree_lines(data["tree"]) if data["tree"] else iter(["(no managed agents)"])
@@ -343,7 +427,7 @@ def _markdown(data: dict[str, Any]) -> Iterator[str]:
             [
                 [
                     _clock(c["at"]),
-                    c["repo"],
+                    _at(c["repo"], c),
                     str(c["commit"])[:12],
                     c.get("agent"),
                     c["reason"],
@@ -387,7 +471,7 @@ def _markdown(data: dict[str, Any]) -> Iterator[str]:
     for p in data["panes"]:
         yield ""
         role = f", {p['role']}" if p["role"] else ""
-        yield f"### {p['name']} (`{p['target']}` {p['pane_id']}{role}): {p['state']}"
+        yield f"### {_at(p['name'], p)} (`{p['target']}` {p['pane_id']}{role}): {p['state']}"
         yield ""
         if p["lines"]:
             fence = _fence(p["lines"])
@@ -402,6 +486,10 @@ def _plain(data: dict[str, Any]) -> Iterator[str]:
     yield f"orc snapshot: {data['server']}, {_clock(data['generated_at'])}"
     yield _redaction_line(data)
     yield ""
+    if data.get("hosts"):
+        yield "HOSTS"
+        yield from _host_lines(data)
+        yield ""
     yield "TEAM"
     yield from (line.replace("**", "") for line in _tree_lines(data["tree"]))
     for p in data["panes"]:
@@ -415,14 +503,15 @@ def _plain(data: dict[str, Any]) -> Iterator[str]:
     ):
         for c in items:
             yield (
-                f"- [{label}] #{c['id']} {_clock(c['due_at'])} -> {c['target']} ({c['state']}): "
+                f"- [{label}] #{_at(c['id'], c)} {_clock(c['due_at'])} -> {_at(c['target'], c)} "
+                f"({c['state']}): "
                 f"{_cell(c['note'])}"
             )
     yield ""
     yield "CHECKPOINTS"
     for c in data["checkpoints"]:
         yield (
-            f"- {_clock(c['at'])} {c['repo']} {str(c['commit'])[:12]} {c['reason']}: "
+            f"- {_clock(c['at'])} {_at(c['repo'], c)} {str(c['commit'])[:12]} {c['reason']}: "
             f"{_cell(c['message'])}"
         )
     yield ""
@@ -438,5 +527,5 @@ def _plain(data: dict[str, Any]) -> Iterator[str]:
         yield f"- {_clock(n['at'])} {n['agent'] or 'someone'} ({n['kind']}): {_cell(n['text'])}"
     for p in data["panes"]:
         yield ""
-        yield f"==== {p['name']} ({p['target']} {p['pane_id']}) {p['state']} ===="
+        yield f"==== {_at(p['name'], p)} ({p['target']} {p['pane_id']}) {p['state']} ===="
         yield from p["lines"]

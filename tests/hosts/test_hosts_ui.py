@@ -12,7 +12,7 @@ from textual.widgets import DataTable
 
 from core import Room, TmuxServerAddress
 from core.api import HostConfig
-from core.hosts.ssh_transport import SshConnections
+from core.hosts.ssh_transport import HostError, SshConnections
 from core.tmux.client import TmuxClient
 from core.tmux.spawn import Identity, WindowSpec, spawn_window
 from tests.checkpoint_repo import make_repo
@@ -23,6 +23,7 @@ from tests.tui.test_tui_services import new_checkin
 from tests.tui_support import region_text, screen_text, wait_text, wait_until
 from tui.app import OrcApp
 from tui.checkpoint_log import CheckpointLog
+from tui.dialogs import ConfirmScreen
 from tui.timeline import ScheduleTimeline
 
 ORC = str(ROOT / ".venv" / "bin" / "orc")
@@ -160,7 +161,7 @@ async def test_timeline_adds_a_checkin_on_the_agents_host_and_shows_both_hosts(
 ) -> None:
     """A check-in for an agent of another host is stored by that host's orc (so it fires with
     the room closed); the timeline lists this machine's and that host's, whose ids collide,
-    and refuses to change the remote one by its id here."""
+    and cancelling the remote one asks that host's orc (its id here names another check-in)."""
     bed.add("alpha")
     await spawn_agent("lead", "orchestrator")
     await remote_agent(client_for(connections, "alpha"), "dev-a")
@@ -191,15 +192,29 @@ async def test_timeline_adds_a_checkin_on_the_agents_host_and_shows_both_hosts(
         selected = timeline.selected()
         assert selected is not None and selected.target == "dev-a@alpha"
         await pilot.press("x")
-        await wait_text(pilot, "check-in 1 lives on alpha")
-        assert [s.state for s in await app.room.schedules.list()] == ["pending"]
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "a confirmation")
+        await pilot.press("y")
+        await wait_text(pilot, "check-in 1 on alpha cancelled")
+        # Asked while the room refreshes alpha: on a loaded machine a refresh missing its
+        # deadline ends the shared connection ("ssh failed"), so ask again until it answers.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                [there] = await app.room.remote("alpha").orc.schedules()
+                break
+            except HostError:
+                assert time.monotonic() < deadline, "alpha never answered"
+                await pilot.pause(0.1)
+        assert (there["id"], there["state"]) == (1, "cancelled")
+        assert [s.state for s in await app.room.schedules.list()] == ["pending"]  # same id here
 
 
 async def test_checkpoint_log_lists_every_hosts_checkpoints_apart(
     bed: SshBed, address, db_path: Path, spawn_agent
 ) -> None:
     """Checkpoints taken on two machines (both id 1, each in its own store) are two rows, the
-    remote one `REPO@HOST`; its diff and restore are not looked up here by its id."""
+    remote one `REPO@HOST`; its diff is not looked up here by its id, and its restore is done
+    by that host's orc."""
     alpha = bed.add("alpha")
     await spawn_agent("lead", "orchestrator")
     here = make_repo(db_path.parent / "shop")
@@ -224,8 +239,17 @@ async def test_checkpoint_log_lists_every_hosts_checkpoints_apart(
         row = next(i for i, c in enumerate(log.checkpoints) if log.host_of(c) == "alpha")
         table.move_cursor(row=row)
         await wait_text(pilot, "its diff is there")
+        (there / "a.txt").write_text("ruined there\n", encoding="utf-8")
         await pilot.press("r")
-        await wait_text(pilot, "checkpoint 1 is on alpha")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "a confirmation")
+        assert "Restore lab on alpha" in screen_text(app)
+        await pilot.press("y")
+        await wait_until(
+            pilot,
+            lambda: (there / "a.txt").read_text(encoding="utf-8") == "changed there\n",
+            "alpha's repository restored by alpha's orc",
+        )
+        assert (here / "a.txt").read_text(encoding="utf-8") == "changed here\n"
 
 
 async def test_memory_search_covers_every_host(

@@ -31,6 +31,9 @@ from tests.conftest import fake_agent_argv, recorded, wait_for_screen, wait_reco
 from tests.hosts.sshd_bed import ROOT, SshBed
 
 ORC = str(Path(sys.executable).parent / "orc")
+# A remote orc starts a Python process per call: on a loaded test machine that can miss the
+# default 5 s deadline (which also ends the host's connection), failing a call at random.
+TIMEOUT = 15
 
 
 async def wait_until(check: Callable[[], Awaitable[bool]], timeout: float = 20.0) -> None:
@@ -98,12 +101,13 @@ class Hosts:
 
     def write_config(self, extra: str = "") -> None:
         text = "".join(
-            f'[[host]]\nname = "{n}"\nssh = "{n}"\norc = "{ORC}"\n' for n in ("alpha", "beta")
+            f'[[host]]\nname = "{n}"\nssh = "{n}"\norc = "{ORC}"\ntimeout = {TIMEOUT}\n'
+            for n in ("alpha", "beta")
         )
         self.config.write_text(text + extra, encoding="utf-8")
 
     def hosts(self) -> list[HostConfig]:
-        return [HostConfig(name=n, ssh=n, orc=ORC) for n in ("alpha", "beta")]
+        return [HostConfig(name=n, ssh=n, orc=ORC, timeout=TIMEOUT) for n in ("alpha", "beta")]
 
     async def _spawn(self) -> dict[str, str]:
         async with SshConnections(ssh_config=self.bed.ssh_config) as ssh:
@@ -360,3 +364,75 @@ def _readable(fd: int) -> bool:
     import select
 
     return bool(select.select([fd], [], [], 0)[0])
+
+
+def test_schedule_cancel_snooze_edit_id_at_host_change_that_hosts_check_in(hosts: Hosts) -> None:
+    """`ID@HOST` goes to that host's own orc: ids repeat between stores, the same id here stays."""
+    assert hosts.orc("schedule", "add", "1h", "there", "--to", "dev@alpha").returncode == 0
+    assert hosts.orc("schedule", "add", "1h", "here", "--to", "boss").stdout.strip() == "1"
+    edited = hosts.orc("schedule", "edit", "--", "1@alpha", "-later")  # a note may begin with -
+    assert (edited.returncode, edited.stdout.strip()) == (0, "edited 1 on alpha"), edited.stderr
+    before = json.loads(hosts.orc("-H", "alpha", "schedule", "list", "--json").stdout)
+    snoozed = hosts.orc("schedule", "snooze", "1@alpha", "30m", "--json")
+    assert snoozed.returncode == 0, snoozed.stderr
+    row = json.loads(snoozed.stdout)
+    alpha_before = next(r for r in before if r["host"] == "alpha")
+    assert (row["host"], row["id"], row["note"]) == ("alpha", 1, "-later")
+    assert row["due_at"] == pytest.approx(alpha_before["due_at"] + 1800, abs=1)
+    cancelled = hosts.orc("schedule", "cancel", "1@alpha")
+    assert (cancelled.returncode, cancelled.stdout.strip()) == (0, "cancelled 1 on alpha")
+    rows = json.loads(hosts.orc("-H", "alpha", "schedule", "list", "--json").stdout)
+    assert sorted((r["host"], r["id"], r["state"], r["note"]) for r in rows) == [
+        ("alpha", 1, "cancelled", "-later"),
+        ("local", 1, "pending", "here"),
+    ]
+    missing = hosts.orc("schedule", "cancel", "9@alpha")
+    assert missing.returncode == 2 and missing.stderr.startswith("orc: host alpha: "), missing
+    assert "Traceback" not in missing.stderr
+
+
+def test_checkpoint_restore_id_at_host_restores_that_hosts_repository(hosts: Hosts) -> None:
+    """`restore ID@HOST`: that host's orc restores its own checkpoint; id 1 here is another."""
+    from tests.checkpoint_repo import make_repo
+
+    alpha = hosts.bed.hosts["alpha"]
+    here, there = make_repo(hosts.tmp / "shop"), make_repo(alpha.home / "lab")
+    for repo in (here, there):
+        (repo / "a.txt").write_text("kept\n", encoding="utf-8")
+    ssh = ["ssh", "-F", str(hosts.bed.ssh_config), "alpha", ORC, "checkpoint", "take"]
+    taken = subprocess.run([*ssh, str(there)], capture_output=True, text=True, timeout=30)
+    assert taken.returncode == 0, taken.stderr
+    assert hosts.orc("checkpoint", "take", str(here)).returncode == 0
+    for repo in (here, there):
+        (repo / "a.txt").write_text("ruined\n", encoding="utf-8")
+    restored = hosts.orc("checkpoint", "restore", "1@alpha", "--yes")
+    assert restored.returncode == 0, restored.stderr
+    assert (there / "a.txt").read_text(encoding="utf-8") == "kept\n"
+    assert (here / "a.txt").read_text(encoding="utf-8") == "ruined\n"
+    missing = hosts.orc("checkpoint", "restore", "7@alpha", "--yes")
+    assert missing.returncode == 2 and missing.stderr.startswith("orc: host alpha: "), missing
+
+
+def test_snapshot_covers_every_selected_host_redacted(hosts: Hosts) -> None:
+    """`orc -H .. snapshot`: every host's panes (each with its host) and check-ins; a secret on a
+    remote screen is redacted like a local one."""
+    import jsonschema
+
+    from core.services.snapshot import schema
+
+    secret = "sk-ant-api03-Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0abcdEFGH"
+    assert hosts.orc("send", "dev@beta", f"key {secret}").returncode == 0
+    assert hosts.orc("schedule", "add", "1h", "later there", "--to", "ana@alpha").returncode == 0
+    out = hosts.orc("-H", "alpha", "-H", "beta", "snapshot", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert secret not in out.stdout
+    data = json.loads(out.stdout)
+    jsonschema.validate(data, schema())
+    panes = {(p["host"], p["name"]): p for p in data["panes"]}
+    assert {("local", "boss"), ("alpha", "dev"), ("alpha", "ana"), ("beta", "dev")} <= set(panes)
+    assert any("[REDACTED:anthropic-key]" in line for line in panes[("beta", "dev")]["lines"])
+    assert [h["name"] for h in data["hosts"]] == ["local", "alpha", "beta"]
+    [checkin] = data["checkins"]["pending"]
+    assert (checkin["host"], checkin["target"], checkin["note"]) == ("alpha", "ana", "later there")
+    md = hosts.orc("-H", "alpha", "-H", "beta", "snapshot").stdout
+    assert "### dev@beta" in md and "### ana@alpha" in md and "### boss " in md
