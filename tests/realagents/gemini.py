@@ -444,8 +444,15 @@ async def to_stop(pane: AgentPane) -> str:
     """At the "Keep trying / Stop" question: choose 2. Stop."""
     await pane.keys("Down")
     await pane.wait_for(re.compile(r"● 2\. Stop"), 10)
-    await pane.keys("Enter")
-    return await pane.wait_for(lambda s: not STOP_QUESTION.search(s) or _error_shown(s), 15)
+    # A loaded machine can drop the Enter while the dialog redraws (seen in CI): press it again
+    # while "Stop" is still highlighted; the choice is made once.
+    for _ in range(3):
+        await pane.keys("Enter")
+        try:
+            return await pane.wait_for(lambda s: not STOP_QUESTION.search(s) or _error_shown(s), 8)
+        except AssertionError:
+            await pane.wait_for(re.compile(r"● 2\. Stop"), 5)
+    return await pane.wait_for(lambda s: not STOP_QUESTION.search(s) or _error_shown(s), 8)
 
 
 async def to_retrying(pane: AgentPane, mock: MockAPI, turn: Fail, attempts: int = 3) -> str:
