@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 from click.shell_completion import CompletionItem
 
-from core.cli.context import Config
+from core.cli.context import Config, host_options
 from core.errors import OrcError
 from core.tmux.client import TmuxServerAddress
 
@@ -81,14 +81,7 @@ class LazyGroup(click.Group):
 @click.option("-L", "socket_name", envvar="ORC_SOCKET", help="tmux socket name (tmux -L)")
 @click.option("-S", "socket_path", help="tmux socket path (tmux -S)")
 @click.option("--db", "db", envvar="ORC_DB", help="SQLite database (default: one per tmux server)")
-@click.option(
-    "-H",
-    "hosts",
-    multiple=True,
-    metavar="NAME|DEST",
-    help="also this host: a [[host]] name or an ssh destination (repeatable)",
-)
-@click.option("--all-hosts", is_flag=True, help="also every [[host]] of the config file")
+@host_options
 @click.option(
     "--ssh-config",
     envvar="ORC_SSH_CONFIG",

@@ -8,7 +8,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -66,3 +66,17 @@ async def calling_sender(room: Room) -> Sender:
     if pane is None:
         return Sender()
     return Sender(pane.orc_name or pane.pane_id, "pane")
+
+
+def host_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`-H NAME|DEST` (repeatable) and `--all-hosts`: taken before any command and by `orc ui`."""
+    command = click.option(
+        "--all-hosts", is_flag=True, help="also every [[host]] of the config file"
+    )(command)
+    return click.option(
+        "-H",
+        "hosts",
+        multiple=True,
+        metavar="NAME|DEST",
+        help="also this host: a [[host]] name or an ssh destination (repeatable)",
+    )(command)

@@ -6,18 +6,11 @@ from dataclasses import replace
 
 import click
 
-from core.cli.context import config
+from core.cli.context import config, host_options
 
 
 @click.command("ui")
-@click.option(
-    "-H",
-    "hosts",
-    multiple=True,
-    metavar="NAME|DEST",
-    help="also this host: a [[host]] name or an ssh destination (repeatable)",
-)
-@click.option("--all-hosts", is_flag=True, help="also every [[host]] of the config file")
+@host_options
 def ui_command(hosts: tuple[str, ...] = (), all_hosts: bool = False) -> None:
     """Open the control room, over the hosts selected here or before the command (`orc -H
     NAME ui` and `orc ui -H NAME` are the same room)."""
