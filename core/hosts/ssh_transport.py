@@ -23,7 +23,6 @@ waiting shell reads it from stdin.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import shlex
 import shutil
 import tempfile
@@ -31,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.child_process import kill_child
 from core.errors import ActionFailed
 
 CONTROL_PERSIST = 60  # seconds a master outlives its last use if orc did not close it
@@ -244,8 +244,7 @@ class SshTransport:
             proc = await task
         except HostError:
             return
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
+        kill_child(proc)
         if proc.stdin is not None:
             proc.stdin.close()
         await proc.wait()  # killed: it ends at once; see _reaped
@@ -258,17 +257,17 @@ class SshTransport:
         its pipes while the master waits on a host that no longer answers: the master is told to
         exit as well (a host that missed a deadline gets a fresh connection next time).
         """
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
+        kill_child(proc)
         await self._control("exit")
         self._connected = False
         await self._drop_spare()
         await proc.wait()  # killed: it ends at once; see _reaped
 
-    # _reaped: every process started here is awaited to its end, killed ones too. One dropped
-    # unreaped is left to subprocess's own clean-up, which the next Popen runs: it reaps the pid
-    # under asyncio's watcher, which then prints "Unknown child process pid N, will report
-    # returncode 255" and reports 255 (seen as a stray stderr line in the host tests).
+    # _reaped: every process started here is awaited to its end, killed ones too, and killed
+    # with core/child_process.py's kill_child, never Process.kill(): either way of reaping a pid
+    # under asyncio's watcher (subprocess's clean-up of a dropped Popen; Popen.send_signal's
+    # poll() on a child that just exited) makes the watcher print "Unknown child process pid N,
+    # will report returncode 255" and report 255 (seen as a stray stderr line in the host tests).
 
     async def connected(self) -> bool:
         """Whether this host's master connection is up (`ssh -O check`)."""
@@ -278,8 +277,7 @@ class SshTransport:
         """End the master connection, if any (`ssh -O exit`), and the spare session."""
         spare = self._spare
         if spare is not None and spare.done() and spare.exception() is None:
-            with contextlib.suppress(ProcessLookupError):
-                spare.result().kill()  # before the master goes, so it cannot wait on it
+            kill_child(spare.result())  # before the master goes, so it cannot wait on it
         if self._connected:
             await self._control("exit")
         self._connected = False
@@ -301,7 +299,7 @@ class SshTransport:
             async with asyncio.timeout(5):
                 return await proc.wait()
         except TimeoutError:
-            proc.kill()
+            kill_child(proc)
             await proc.wait()
             return 1
 

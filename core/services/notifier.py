@@ -20,7 +20,6 @@ one), then `[notify]` in `$ORC_CONFIG` or `$XDG_CONFIG_HOME/orc/config.toml`:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import shlex
 import time
@@ -31,6 +30,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from core.child_process import kill_child
 from core.errors import BadInput
 from core.paths import config_path
 from core.room_state import RoomState, Transition
@@ -162,8 +162,7 @@ class Notifier:
                 if code:
                     error = f"exit {code}: {err.decode('utf-8', 'replace').strip()[:200]}"
             except TimeoutError:
-                with contextlib.suppress(ProcessLookupError):
-                    proc.kill()
+                kill_child(proc)
                 await proc.wait()
                 error = f"killed after {COMMAND_TIMEOUT:g}s"
         if error is not None:
