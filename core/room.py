@@ -11,7 +11,7 @@ import contextlib
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -52,6 +52,9 @@ BUSY_RECAPTURE_EVERY = 1.0
 # respawned since), not every refresh; they are a third of tmux's work for a large room.
 SLOW_FIELDS_EVERY = 1.0
 LEADER_EVERY = 1.0  # seconds between lease heartbeats / leader ticks
+# seconds: another host's pane that changed at its last look this recently is captured with
+# the host's topology (it most likely changed again), the others only once the topology shows it.
+HOT_FOR = 2.0
 
 
 class Service(Protocol):
@@ -83,10 +86,20 @@ class _RemoteHost:
     orc: RemoteOrc
     detector: StatusDetector
     seen: dict[str, _Seen]  # raw tmux pane id -> last capture
+    # Its part of the published state, kept until its next answer (core/room.py `_publish`).
+    view: HostView | None = None  # None: not heard from yet
+    agents: list[AgentView] = field(default_factory=list)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one refresh of it at a time
 
 
 def _visible(screen: str, height: int) -> str:
     return "\n".join(screen.split("\n")[-height - 1 :])
+
+
+async def _pause(interval: float | Callable[[], float], started: float) -> None:
+    """Sleep out the rest of one refresh interval begun at `started` (time.monotonic)."""
+    wait = interval() if callable(interval) else interval
+    await asyncio.sleep(max(0.0, wait - (time.monotonic() - started)))
 
 
 class Room:
@@ -131,6 +144,11 @@ class Room:
         self._poller: HostPoller | None = None
         self._remote: dict[str, _RemoteHost] = {}
         self.host_errors: dict[str, str] = {}  # hosts the last aggregate could not ask
+        # The published state is composed of parts refreshed at their own pace: this machine's
+        # agents (None until first read) and each host's (_RemoteHost.view/agents).
+        self._local_view: list[AgentView] | None = None
+        self._host_transitions: list[Transition] = []  # hosts' transitions not published yet
+        self._publish_lock = asyncio.Lock()
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -258,44 +276,75 @@ class Room:
         return await read_topology(self.client)
 
     async def refresh(self) -> RoomState:
-        async with self._refresh_lock:
-            return await self._refresh()
+        """A complete state: this machine and every other host (each within its deadline)."""
+        return await self._refresh()
 
-    async def _refresh(self) -> RoomState:
+    async def _refresh(self, *, hosts: bool = True) -> RoomState:
+        """Read this machine (and, with `hosts`, every other host in parallel), then publish.
+
+        `run` passes hosts=False: it follows each host on its own (`_follow_host`), so a slow
+        host never holds back this machine's updates.
+        """
         self._start_services()
-        now = time.time()
-        if self.hosts:
-            # Every host at once, each within its own deadline: a dead one never holds up this
-            # machine's refresh for longer than its deadline (core/hosts/host_poller.py).
-            agents, (remote, hosts, transitions) = await asyncio.gather(
-                self._local_agents(now), self._remote_agents(now)
+        if hosts and self.hosts:
+            local_transitions, _ = await asyncio.gather(
+                self._refresh_local(), self._remote_agents()
             )
         else:
-            agents, remote, hosts, transitions = await self._local_agents(now), [], (), []
-        self._generation += 1
-        local_state = RoomState(
-            now,
-            self.address.label,
-            tuple(agents),
-            self._generation,
-            self.detector.take_transitions(),
-        )
-        self.state = replace(
-            local_state,
-            agents=(*agents, *remote),
-            transitions=(*local_state.transitions, *transitions),
-            hosts=tuple(hosts),
-        )
-        # Services (checkpoints, memory, schedules) act on this machine's agents: another
-        # host's run there, in its own orc, with its own store (docs/ARCHITECTURE.md, Hosts).
-        # Notifications cover every host (their transitions name `AGENT@HOST`).
-        for service in list(self._services):
-            await service.on_state(self.state if service is self._notifier else local_state)
-        for listener in list(self._listeners):
-            result = listener(self.state)
-            if asyncio.iscoroutine(result):
-                await result
-        return self.state
+            local_transitions = await self._refresh_local()
+        return await self._publish(local_transitions)
+
+    async def _refresh_local(self) -> list[Transition]:
+        """This machine's agents, kept for `_publish`; returns their transitions."""
+        async with self._refresh_lock:
+            self._local_view = await self._local_agents(time.time())
+            return self.detector.take_transitions()
+
+    async def _publish(self, local_transitions: list[Transition] | None) -> RoomState:
+        """Compose the state from the latest part of each machine and hand it out.
+
+        `local_transitions` None: only another host's part changed, so the services, which act
+        on this machine's agents (another host's run there, in its own orc, with its own store:
+        docs/ARCHITECTURE.md, Hosts), are not told again; the notifier covers every host (their
+        transitions name `AGENT@HOST`).
+        """
+        async with self._publish_lock:
+            self._generation += 1
+            local_state = RoomState(
+                time.time(),
+                self.address.label,
+                tuple(self._local_view or ()),
+                self._generation,
+                tuple(local_transitions or ()),
+            )
+            self.state = local_state
+            if self.hosts:
+                agents = list(local_state.agents)
+                views = [HostView("local", local=True, reachable=True)]
+                for name, config in self.hosts.items():
+                    host = self._remote.get(name)
+                    if host is not None and host.view is not None:
+                        views.append(host.view)
+                        agents += host.agents
+                    else:  # not heard from yet: shown once it answers
+                        views.append(HostView(name, False, True, None, "", config.ssh or ""))
+                transitions, self._host_transitions = self._host_transitions, []
+                self.state = replace(
+                    local_state,
+                    agents=tuple(agents),
+                    transitions=(*local_state.transitions, *transitions),
+                    hosts=tuple(views),
+                )
+            for service in list(self._services):
+                if service is self._notifier:
+                    await service.on_state(self.state)
+                elif local_transitions is not None:
+                    await service.on_state(local_state)
+            for listener in list(self._listeners):
+                result = listener(self.state)
+                if asyncio.iscoroutine(result):
+                    await result
+            return self.state
 
     async def _local_agents(self, now: float) -> list[AgentView]:
         # Panes that were active a moment ago will most likely have changed again: capture them
@@ -405,41 +454,59 @@ class Room:
             self._poller = HostPoller(clients, deadlines)
         return self._poller
 
-    async def _remote_agents(
-        self, now: float
-    ) -> tuple[list[AgentView], list[HostView], list[Transition]]:
-        """Every other host's panes, each host refreshed in parallel within its deadline; a
-        host that failed keeps its last panes, shown `unknown` with why."""
-        states = await self.poller.refresh(all_panes=True)
-        focus_raw, focus_host = split_target(self._focus) if self._focus else ("", "")
+    async def _remote_agents(self) -> None:
+        """Refresh every other host in parallel, each within its deadline (`_refresh_host`)."""
+        await asyncio.gather(*map(self._refresh_host, self.hosts))
 
-        async def fill(name: str) -> dict[str, str]:
-            # Panes new since the last poll (it captures the panes it knew) and the previewed
-            # pane's scrollback: one more round trip, only for a host that has such panes.
-            state, host = states[name], self.remote(name)
-            missing = [p.pane_id for p in state.topology if p.pane_id not in state.screens]
+    async def _refresh_host(self, name: str) -> None:
+        """One host's panes, kept for `_publish`; a host that failed keeps its last panes,
+        shown `unknown` with why.
+
+        As on this machine (`_local_agents`), only panes that may have changed are captured: in
+        the round trip that reads the topology, the previewed pane and those that changed at
+        their last look a moment ago; in a second one, only if the topology shows others changed
+        (new, resized, died, or their signature moved). An idle host costs one round trip and
+        no captures. "Changed a moment ago" is measured on this machine's clock: a pane's
+        activity time is the host's, and the two clocks need not agree.
+        """
+        host = self.remote(name)
+        async with host.lock:
+            now = time.time()
+            focus_raw, focus_host = split_target(self._focus) if self._focus else ("", "")
             deep = focus_raw if focus_host == name else ""
-            if deep and state.topology.by_id(deep) is not None and deep not in missing:
-                missing.append(deep)
-            if not state.reachable or not missing:
-                return {}
-            try:
-                async with asyncio.timeout(host.config.timeout):
-                    return await capture_panes(host.client, missing, self.history, deep=deep)
-            except (OrcError, OSError, TimeoutError):
-                return {}  # seen as unreachable by the next poll
-
-        extra = dict(zip(self.hosts, await asyncio.gather(*map(fill, self.hosts)), strict=True))
-        agents: list[AgentView] = []
-        views = [HostView("local", local=True, reachable=True)]
-        transitions: list[Transition] = []
-        for name in self.hosts:
-            state, host = states[name], self.remote(name)
-            screens = {**state.screens, **extra[name]}
-            views.append(
-                HostView(
-                    name, False, state.reachable, state.since, state.error, host.config.ssh or ""
-                )
+            hot = [
+                pane_id
+                for pane_id, seen in host.seen.items()
+                if pane_id == deep
+                or (now - seen.changed_at < HOT_FOR and not self._throttled(seen, now))
+            ]
+            state = await self.poller.refresh_host(
+                name, hot, history=self.history, ansi=True, deep=deep
+            )
+            screens = dict(state.screens)
+            wanted: list[str] = []
+            for pane in state.topology if state.reachable else ():
+                seen = host.seen.get(pane.pane_id)
+                if pane.pane_id in screens:
+                    continue
+                if seen is None or seen.signature[4:] != pane.change_signature[4:]:
+                    wanted.append(pane.pane_id)  # new, resized, died or revived: look now
+                elif self._throttled(seen, now):
+                    continue  # seen changing a moment ago: it is working, its screen can wait
+                elif (
+                    seen.signature != pane.change_signature or now - seen.captured_at > RESCAN_EVERY
+                ):
+                    wanted.append(pane.pane_id)
+            if wanted:
+                try:
+                    async with asyncio.timeout(host.config.timeout):
+                        screens.update(
+                            await capture_panes(host.client, wanted, self.history, deep=deep)
+                        )
+                except (OrcError, OSError, TimeoutError):
+                    pass  # seen as unreachable by the next refresh
+            host.view = HostView(
+                name, False, state.reachable, state.since, state.error, host.config.ssh or ""
             )
             why = ""
             if not state.reachable:
@@ -449,6 +516,7 @@ class Room:
                 for gone in set(host.seen) - {p.pane_id for p in state.topology}:
                     del host.seen[gone]
                     host.detector.forget(gone)
+            agents: list[AgentView] = []
             for pane in state.topology:
                 seen = host.seen.get(pane.pane_id)
                 if pane.pane_id in screens:
@@ -457,8 +525,9 @@ class Room:
                         screen, pane.height
                     )
                     changed_at = now - 3600 if seen is None else now if changed else seen.changed_at
+                    streak = (seen.streak + 1 if changed else 0) if seen is not None else 0
                     seen = host.seen[pane.pane_id] = _Seen(
-                        pane.change_signature, now, changed_at, screen
+                        pane.change_signature, now, changed_at, screen, streak
                     )
                 elif seen is None:
                     continue
@@ -469,11 +538,11 @@ class Room:
                 agents.append(
                     AgentView(pane, seen.screen, seen.changed_at, seen.captured_at, status, name)
                 )
-            transitions += [
+            host.agents = agents
+            self._host_transitions += [
                 replace(t, pane_id=qualify(t.pane_id, name), name=qualify(t.name, name))
                 for t in host.detector.take_transitions()
             ]
-        return agents, views, transitions
 
     async def _across_hosts(
         self, local: Callable[[], Any], remote: Callable[[RemoteOrc], Any], kind: type
@@ -601,12 +670,29 @@ class Room:
     async def run(self, interval: float | Callable[[], float] = 0.25, *, lead: bool = True) -> None:
         """Refresh forever; when `lead`, also compete for the lease and do the leader's work.
 
-        `interval` may be a function, asked before each pause (the UI slows down when idle)."""
+        `interval` may be a function, asked before each pause (the UI slows down when idle).
+        This machine and each other host are followed by loops of their own, each publishing
+        as soon as its part is read: a slow or hung host shows its last panes until it answers,
+        and never holds back this machine's or the fast hosts' updates."""
+        loops = [
+            asyncio.create_task(self._follow_local(interval, lead)),
+            *(asyncio.create_task(self._follow_host(name, interval)) for name in self.hosts),
+        ]
+        try:
+            done, _ = await asyncio.wait(loops, return_when=asyncio.FIRST_EXCEPTION)
+            for loop in done:
+                loop.result()  # a loop only ends by raising: raise it here
+        finally:
+            for loop in loops:
+                loop.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
+
+    async def _follow_local(self, interval: float | Callable[[], float], lead: bool) -> None:
         next_lead = 0.0
         while True:
             started = time.monotonic()
             try:
-                await self.refresh()
+                await self._refresh(hosts=False)
                 if lead and started >= next_lead:
                     next_lead = started + LEADER_EVERY
                     if await self.lease.tick():
@@ -614,8 +700,18 @@ class Room:
                             await service.leader_tick()
             except OrcError:
                 pass  # tmux briefly unavailable: the next refresh tries again
-            wait = interval() if callable(interval) else interval
-            await asyncio.sleep(max(0.0, wait - (time.monotonic() - started)))
+            await _pause(interval, started)
+
+    async def _follow_host(self, name: str, interval: float | Callable[[], float]) -> None:
+        while True:
+            started = time.monotonic()
+            try:
+                await self._refresh_host(name)
+                if self._local_view is not None:  # else the first local publish shows it
+                    await self._publish(None)
+            except OrcError:
+                pass  # the host's state already says what failed; the next refresh tries again
+            await _pause(interval, started)
 
     # -- actions ------------------------------------------------------------------------------
 

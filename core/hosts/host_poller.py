@@ -5,7 +5,8 @@ core/tmux/capture.py), sent over its SSH connection; all hosts are asked at once
 handed out as they arrive (`poll`), so a slow host never holds back a fast one. A host that fails
 or misses its deadline is reported `reachable=False` with the error and the time it became
 unreachable, keeping the topology it last showed; the next poll simply asks it again, so it comes
-back by itself when it answers.
+back by itself when it answers. `refresh_host` asks one host: the room follows each host at that
+host's own pace (core/room.py `run`), so a slow one never delays the others' next refresh either.
 """
 
 from __future__ import annotations
@@ -65,15 +66,23 @@ class HostPoller:
         all_panes: bool = False,
         history: int = 0,
         ansi: bool = False,
+        deep: str | None = None,
     ) -> AsyncIterator[HostState]:
         """Refresh every host at once; yield each host's state as soon as it is known.
 
         `captures`: pane ids to capture per host; `all_panes`: every pane the host showed last
-        time. Leaving the loop early cancels the hosts still pending (their ssh calls end).
+        time; `deep`: see `refresh_host`. Leaving the loop early cancels the hosts still pending
+        (their ssh calls end).
         """
         tasks = [
             asyncio.create_task(
-                self._refresh_one(name, self._panes(name, captures, all_panes), history, ansi)
+                self.refresh_host(
+                    name,
+                    self._panes(name, captures, all_panes),
+                    history=history,
+                    ansi=ansi,
+                    deep=deep,
+                )
             )
             for name in self.clients
         ]
@@ -107,9 +116,20 @@ class HostPoller:
             return [p.pane_id for p in known.topology] if known else []
         return list((captures or {}).get(name, ()))
 
-    async def _refresh_one(
-        self, name: str, pane_ids: Sequence[str], history: int, ansi: bool
+    async def refresh_host(
+        self,
+        name: str,
+        pane_ids: Sequence[str] = (),
+        *,
+        history: int = 0,
+        ansi: bool = False,
+        deep: str | None = None,
     ) -> HostState:
+        """One host's topology and captures of `pane_ids`, in one round trip, within its deadline.
+
+        `deep`: when given, only that pane is captured with `history` and colours (the previewed
+        one), the others as plain visible screens (core/tmux/capture.py `_depth`).
+        """
         before = self.states.get(name)
         started = time.monotonic()
         now = self._clock()
@@ -124,7 +144,12 @@ class HostPoller:
         try:
             async with asyncio.timeout(deadline):
                 topo, screens = await topology_and_captures(
-                    self.clients[name], pane_ids, history=history, ansi=ansi, since=since
+                    self.clients[name],
+                    pane_ids,
+                    history=history,
+                    ansi=ansi,
+                    deep=deep,
+                    since=since,
                 )
         except (OrcError, OSError, TimeoutError) as exc:
             error = str(exc) if not isinstance(exc, TimeoutError) else ""
