@@ -11,7 +11,13 @@ A full refresh = every host's topology + a capture of each of its panes.
     then `ssh host tmux capture-pane -p -t %N` per pane, hosts in parallel (generous to it).
   - per-call, plain: the same with no ControlMaster (every call its own TCP + SSH handshake).
 Also: the CPU the control room spends per refresh (its own + its ssh client processes').
-Run: .venv/bin/python bench/hosts.py [--hosts 4 --panes 25 --rtt 50 --rounds 20]
+
+Idle (`--part idle`): the control room's CPU with 4 hosts x 25 IDLE panes (+50 ms RTT), as CPU
+seconds per wall second of `Room.run` (core/room.py: this machine's loop plus one loop per host;
+its own CPU + its ssh clients'), at the UI's idle (1 s) and active (0.2 s) intervals, against the
+same room capturing every pane on every refresh (the room before change-driven capture of remote
+panes: `HOT_FOR` set so every pane counts as just changed), windows interleaved, medians printed.
+Run: .venv/bin/python bench/hosts.py [--hosts 4 --panes 25 --rtt 50 --rounds 20 --part all]
 """
 
 from __future__ import annotations
@@ -22,15 +28,20 @@ import os
 import resource
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import core.room  # noqa: E402
+from core.hosts.host_config import HostConfig  # noqa: E402
 from core.hosts.host_poller import HostPoller  # noqa: E402
 from core.hosts.remote_tmux import remote_tmux_client  # noqa: E402
 from core.hosts.ssh_transport import SshConnections  # noqa: E402
+from core.room import Room  # noqa: E402
+from core.tmux.client import TmuxServerAddress  # noqa: E402
 from core.tmux.spawn import Identity, WindowSpec, spawn_windows  # noqa: E402
 from tests.hosts.sshd_bed import SshBed, sshd_missing  # noqa: E402
 
@@ -107,15 +118,180 @@ async def empty_calls(ssh: SshConnections, host: str, rounds: int) -> list[float
     return walls
 
 
+# An idle agent: a screen drawn once, then nothing (no process polling anything).
+IDLE = ["sh", "-c", 'printf "%s waiting for instructions\\n> " "$0"; exec sleep 1000000']
+WINDOW = 6.0  # seconds of Room.run per measured window
+CHANGE_DRIVEN = core.room.HOT_FOR
+
+
+def ratio(slow: float, fast: float) -> str:
+    return f"{slow / fast:.1f}x" if fast > 0 else "n/a (under the clock tick)"
+
+
+def proc_cpu(pids: list[int]) -> float:
+    """CPU seconds used so far by these processes (the bed hosts' tmux servers: on this
+    machine, so /proc shows what each host would spend)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def room_cpu_window(
+    room: Room, interval: float, everything: bool, expected: int, tmux_pids: list[int]
+) -> tuple[float, float]:
+    """CPU seconds per wall second of `room.run(interval)` over WINDOW seconds (after its
+    first refresh of every host), the room's and the hosts' tmux servers'; `everything`:
+    capture every pane on every refresh."""
+    core.room.HOT_FOR = 1e12 if everything else CHANGE_DRIVEN
+    running = asyncio.create_task(room.run(interval, lead=False))
+    try:
+        deadline = time.monotonic() + 60
+        while len([a for a in room.state.agents if a.host]) < expected:
+            assert time.monotonic() < deadline, "the room never showed every remote agent"
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(interval * 2)  # the switch of capture mode has taken effect
+        c0, t0, w0 = cpu(), proc_cpu(tmux_pids), time.perf_counter()
+        await asyncio.sleep(WINDOW)
+        c1, t1, w1 = cpu(), proc_cpu(tmux_pids), time.perf_counter()
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    assert len([a for a in room.state.agents if a.host]) == expected
+    return (c1 - c0) / (w1 - w0), (t1 - t0) / (w1 - w0)
+
+
+async def per_call_cpu_window(
+    bed: SshBed, names: list[str], mux: str, interval: float, tmux_pids: list[int]
+) -> tuple[float, float]:
+    """The same, for the obvious script: every `interval`, `ssh host tmux list-panes` and one
+    `ssh host tmux capture-pane` per pane (hosts in parallel, on the room's open masters)."""
+
+    async def loop() -> None:
+        while True:
+            started = time.monotonic()
+            await asyncio.gather(*(per_call_refresh(bed, n, mux) for n in names))
+            await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+
+    running = asyncio.create_task(loop())
+    try:
+        await asyncio.sleep(interval * 2)
+        c0, t0, w0 = cpu(), proc_cpu(tmux_pids), time.perf_counter()
+        await asyncio.sleep(WINDOW)
+        c1, t1, w1 = cpu(), proc_cpu(tmux_pids), time.perf_counter()
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+    return (c1 - c0) / (w1 - w0), (t1 - t0) / (w1 - w0)
+
+
+async def idle_part(args: argparse.Namespace) -> None:
+    load_before = os.getloadavg()[0]
+    bed = SshBed()
+    names = [f"i{i}" for i in range(args.hosts)]
+    # (interval, capture every pane; None: the per-call script) -> (room, hosts' tmux) per window
+    results: dict[tuple[float, bool | None], list[tuple[float, float]]] = {}
+    try:
+        for name in names:
+            bed.add(name, delay_ms=args.rtt)
+        async with SshConnections(ssh_config=bed.ssh_config) as ssh:
+            await asyncio.gather(
+                *(
+                    spawn_windows(
+                        remote_tmux_client(ssh.transport(n, n)),
+                        [
+                            (
+                                WindowSpec(
+                                    "idle", f"w{i}", [*IDLE, f"{n}-{i}"], width=120, height=30
+                                ),
+                                Identity(f"a{i}", "engineer"),
+                            )
+                            for i in range(args.panes)
+                        ],
+                    )
+                    for n in names
+                )
+            )
+            tmux_pids = [
+                int(
+                    (
+                        await remote_tmux_client(ssh.transport(n, n)).run(
+                            "display-message", "-p", "#{pid}"
+                        )
+                    ).stdout
+                )
+                for n in names
+            ]
+        hosts = [HostConfig(name=n, ssh=n, timeout=10) for n in names]
+        with tempfile.TemporaryDirectory() as tmp:
+            # This machine: a private tmux socket with no server (the cost measured is the hosts').
+            address = TmuxServerAddress(socket_name=f"orc-bench-idle-{os.getpid()}")
+            async with Room(
+                address, Path(tmp) / "room.sqlite", hosts=hosts, ssh_config=bed.ssh_config
+            ) as room:
+                for _ in range(args.idle_rounds):
+                    for interval in (1.0, 0.2):
+                        for everything in (False, True):
+                            got = await room_cpu_window(
+                                room, interval, everything, args.hosts * args.panes, tmux_pids
+                            )
+                            results.setdefault((interval, everything), []).append(got)
+                    got = await per_call_cpu_window(
+                        bed, names, str(room.connections.control_dir), 1.0, tmux_pids
+                    )
+                    results.setdefault((1.0, None), []).append(got)
+    finally:
+        core.room.HOT_FOR = CHANGE_DRIVEN
+        bed.close()
+    load = os.getloadavg()[0]
+    print(
+        f"idle: {args.hosts} hosts x {args.panes} idle panes, +{args.rtt} ms RTT, "
+        f"{args.idle_rounds} x {WINDOW:g} s windows each, "
+        f"load average {load_before:.1f} before, {load:.1f} after"
+    )
+    for interval in (1.0, 0.2):
+        for i, whose in (
+            (0, "room + its ssh clients"),
+            (1, f"the {args.hosts} hosts' tmux servers"),
+        ):
+            changed = statistics.median(r[i] for r in results[(interval, False)])
+            every = statistics.median(r[i] for r in results[(interval, True)])
+            print(
+                f"Room.run every {interval:g} s, CPU s per wall s of {whose}: "
+                f"change-driven {changed:.3f}, capturing every pane {every:.3f}, "
+                f"ratio {ratio(every, changed)}"
+            )
+    for i, whose in (
+        (0, "the script + its ssh clients"),
+        (1, f"the {args.hosts} hosts' tmux servers"),
+    ):
+        script = statistics.median(r[i] for r in results[(1.0, None)])
+        changed = statistics.median(r[i] for r in results[(1.0, False)])
+        print(
+            f"per-call ssh script every 1 s (or back to back), CPU s per wall s of {whose}: "
+            f"{script:.3f}, ratio to the change-driven room {ratio(script, changed)}"
+        )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=4)
     parser.add_argument("--panes", type=int, default=25)
     parser.add_argument("--rtt", type=int, default=50, help="added round-trip delay, ms")
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--idle-rounds", type=int, default=5, help="windows per idle variant")
+    parser.add_argument("--part", choices=("busy", "idle", "all"), default="all")
     args = parser.parse_args()
     if reason := sshd_missing():
         sys.exit(f"bench/hosts.py: {reason}")
+    if args.part in ("idle", "all"):
+        await idle_part(args)
+    if args.part in ("busy", "all"):
+        await busy_part(args)
+
+
+async def busy_part(args: argparse.Namespace) -> None:
     load_before = os.getloadavg()[0]
     bed = SshBed()
     names = [f"h{i}" for i in range(args.hosts)]
