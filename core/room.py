@@ -458,9 +458,9 @@ class Room:
         """Refresh every other host in parallel, each within its deadline (`_refresh_host`)."""
         await asyncio.gather(*map(self._refresh_host, self.hosts))
 
-    async def _refresh_host(self, name: str) -> None:
-        """One host's panes, kept for `_publish`; a host that failed keeps its last panes,
-        shown `unknown` with why.
+    async def _refresh_host(self, name: str) -> bool:
+        """One host's panes, kept for `_publish`; whether anything of it changed. A host that
+        failed keeps its last panes, shown `unknown` with why.
 
         As on this machine (`_local_agents`), only panes that may have changed are captured: in
         the round trip that reads the topology, the previewed pane and those that changed at
@@ -505,7 +505,7 @@ class Room:
                         )
                 except (OrcError, OSError, TimeoutError):
                     pass  # seen as unreachable by the next refresh
-            host.view = HostView(
+            view = HostView(
                 name, False, state.reachable, state.since, state.error, host.config.ssh or ""
             )
             why = ""
@@ -538,11 +538,14 @@ class Room:
                 agents.append(
                     AgentView(pane, seen.screen, seen.changed_at, seen.captured_at, status, name)
                 )
-            host.agents = agents
-            self._host_transitions += [
+            transitions = [
                 replace(t, pane_id=qualify(t.pane_id, name), name=qualify(t.name, name))
                 for t in host.detector.take_transitions()
             ]
+            changed = bool(transitions) or view != host.view or agents != host.agents
+            host.view, host.agents = view, agents
+            self._host_transitions += transitions
+            return changed
 
     async def _across_hosts(
         self, local: Callable[[], Any], remote: Callable[[RemoteOrc], Any], kind: type
@@ -706,8 +709,9 @@ class Room:
         while True:
             started = time.monotonic()
             try:
-                await self._refresh_host(name)
-                if self._local_view is not None:  # else the first local publish shows it
+                # Published when it changed (else the next local publish carries it anyway);
+                # before this machine's first look, that first publish shows it.
+                if await self._refresh_host(name) and self._local_view is not None:
                     await self._publish(None)
             except OrcError:
                 pass  # the host's state already says what failed; the next refresh tries again
