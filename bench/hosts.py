@@ -61,6 +61,12 @@ def ms(values: list[float]) -> str:
     return f"median {statistics.median(values) * 1000:7.1f} ms, p95 {p95 * 1000:7.1f} ms"
 
 
+def own_cpu() -> float:
+    """CPU seconds of this process alone (without its ssh clients)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
+
+
 def cpu() -> float:
     """CPU seconds of this process and of its finished children (the ssh clients)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -140,7 +146,7 @@ def proc_cpu(pids: list[int]) -> float:
 
 async def room_cpu_window(
     room: Room, interval: float, everything: bool, expected: int, tmux_pids: list[int]
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
     """CPU seconds per wall second of `room.run(interval)` over WINDOW seconds (after its
     first refresh of every host), the room's and the hosts' tmux servers'; `everything`:
     capture every pane on every refresh."""
@@ -152,19 +158,19 @@ async def room_cpu_window(
             assert time.monotonic() < deadline, "the room never showed every remote agent"
             await asyncio.sleep(0.1)
         await asyncio.sleep(interval * 2)  # the switch of capture mode has taken effect
-        c0, t0, w0 = cpu(), proc_cpu(tmux_pids), time.perf_counter()
+        c0, t0, o0, w0 = cpu(), proc_cpu(tmux_pids), own_cpu(), time.perf_counter()
         await asyncio.sleep(WINDOW)
-        c1, t1, w1 = cpu(), proc_cpu(tmux_pids), time.perf_counter()
+        c1, t1, o1, w1 = cpu(), proc_cpu(tmux_pids), own_cpu(), time.perf_counter()
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
     assert len([a for a in room.state.agents if a.host]) == expected
-    return (c1 - c0) / (w1 - w0), (t1 - t0) / (w1 - w0)
+    return (c1 - c0) / (w1 - w0), (t1 - t0) / (w1 - w0), (o1 - o0) / (w1 - w0)
 
 
 async def per_call_cpu_window(
     bed: SshBed, names: list[str], mux: str, interval: float, tmux_pids: list[int]
-) -> tuple[float, float]:
+) -> tuple[float, float, float]:
     """The same, for the obvious script: every `interval`, `ssh host tmux list-panes` and one
     `ssh host tmux capture-pane` per pane (hosts in parallel, on the room's open masters)."""
 
@@ -177,21 +183,22 @@ async def per_call_cpu_window(
     running = asyncio.create_task(loop())
     try:
         await asyncio.sleep(interval * 2)
-        c0, t0, w0 = cpu(), proc_cpu(tmux_pids), time.perf_counter()
+        c0, t0, o0, w0 = cpu(), proc_cpu(tmux_pids), own_cpu(), time.perf_counter()
         await asyncio.sleep(WINDOW)
-        c1, t1, w1 = cpu(), proc_cpu(tmux_pids), time.perf_counter()
+        c1, t1, o1, w1 = cpu(), proc_cpu(tmux_pids), own_cpu(), time.perf_counter()
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
-    return (c1 - c0) / (w1 - w0), (t1 - t0) / (w1 - w0)
+    return (c1 - c0) / (w1 - w0), (t1 - t0) / (w1 - w0), (o1 - o0) / (w1 - w0)
 
 
 async def idle_part(args: argparse.Namespace) -> None:
     load_before = os.getloadavg()[0]
     bed = SshBed()
     names = [f"i{i}" for i in range(args.hosts)]
-    # (interval, capture every pane; None: the per-call script) -> (room, hosts' tmux) per window
-    results: dict[tuple[float, bool | None], list[tuple[float, float]]] = {}
+    # (interval, capture every pane; None: the per-call script) -> per window: CPU s per wall s
+    # of (the room + its ssh clients, the hosts' tmux servers, the room's process alone)
+    results: dict[tuple[float, bool | None], list[tuple[float, float, float]]] = {}
     try:
         for name in names:
             bed.add(name, delay_ms=args.rtt)
@@ -253,6 +260,7 @@ async def idle_part(args: argparse.Namespace) -> None:
     for interval in (1.0, 0.2):
         for i, whose in (
             (0, "room + its ssh clients"),
+            (2, "the room's process alone"),
             (1, f"the {args.hosts} hosts' tmux servers"),
         ):
             changed = statistics.median(r[i] for r in results[(interval, False)])
