@@ -818,6 +818,35 @@ class Room:
             raise BadInput(f"no agents match {what} on any host")
         return results
 
+    async def host_journals(
+        self, *, redact: bool = True
+    ) -> tuple[dict[str, dict[str, list[dict[str, Any]]]], dict[str, str]]:
+        """Every selected host's recent messages and notes (each host's store keeps its own),
+        one remote call per host, hosts in parallel: ({host: {"messages", "notes"}}, {host:
+        its one-line error}) — a host that cannot answer is named, never fatal."""
+
+        async def one(host: str) -> dict[str, list[dict[str, Any]]]:
+            return await self.remote(host).orc.journal(redact=redact)
+
+        results = await asyncio.gather(*map(one, self.hosts), return_exceptions=True)
+        found: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        errors: dict[str, str] = {}
+        for host, result in zip(self.hosts, results, strict=True):
+            if isinstance(result, Exception):
+                errors[host] = str(result).removeprefix(f"host {host}: ")
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                found[host] = result
+        return found, errors
+
+    async def checkpoint_diff(self, checkpoint_id: int, host: str = "") -> str:
+        """A checkpoint's diff: this machine's (`host` "" or "local"), or another host's, read
+        there by its own orc (its id names that host's checkpoint, not this one's)."""
+        if host and host != "local":
+            return await self.remote(host).orc.checkpoint_diff(checkpoint_id)
+        return await self.checkpoints.diff(checkpoint_id)
+
     async def snapshot(self, path: Path | str | None = None, **options: Any) -> Any:
         """Export the room to a file (or return the text): see core.services.snapshot.export."""
         from core.services.snapshot import export
