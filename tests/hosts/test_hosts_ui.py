@@ -238,7 +238,12 @@ async def test_checkpoint_log_lists_every_hosts_checkpoints_apart(
         table.focus()
         row = next(i for i, c in enumerate(log.checkpoints) if log.host_of(c) == "alpha")
         table.move_cursor(row=row)
-        await wait_text(pilot, "+changed there")  # its diff, asked of alpha's orc
+
+        def remote_diff_shown() -> bool:  # at 80x24 the patch is below: scrolled to it
+            log.query_one("#checkpoint-diff").scroll_end(animate=False)
+            return "+changed there" in region_text(app, "CheckpointLog")
+
+        await wait_until(pilot, remote_diff_shown, "alpha's diff, asked of alpha's orc")
         (there / "a.txt").write_text("ruined there\n", encoding="utf-8")
         await pilot.press("r")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "a confirmation")
