@@ -86,7 +86,7 @@ class _RemoteHost:
     orc: RemoteOrc
     detector: StatusDetector
     seen: dict[str, _Seen]  # raw tmux pane id -> last capture
-    # Its part of the published state, kept until its next answer (core/room.py `_publish`).
+    # Its part of the published state, kept until its next answer (`Room._publish`).
     view: HostView | None = None  # None: not heard from yet
     agents: list[AgentView] = field(default_factory=list)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one refresh of it at a time
@@ -917,6 +917,35 @@ class Room:
             )
             raise BadInput(f"no agents match {what} on any host")
         return results
+
+    async def host_journals(
+        self, *, redact: bool = True
+    ) -> tuple[dict[str, dict[str, list[dict[str, Any]]]], dict[str, str]]:
+        """Every selected host's recent messages and notes (each host's store keeps its own),
+        one remote call per host, hosts in parallel: ({host: {"messages", "notes"}}, {host:
+        its one-line error}) — a host that cannot answer is named, never fatal."""
+
+        async def one(host: str) -> dict[str, list[dict[str, Any]]]:
+            return await self.remote(host).orc.journal(redact=redact)
+
+        results = await asyncio.gather(*map(one, self.hosts), return_exceptions=True)
+        found: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        errors: dict[str, str] = {}
+        for host, result in zip(self.hosts, results, strict=True):
+            if isinstance(result, Exception):
+                errors[host] = str(result).removeprefix(f"host {host}: ")
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                found[host] = result
+        return found, errors
+
+    async def checkpoint_diff(self, checkpoint_id: int, host: str = "") -> str:
+        """A checkpoint's diff: this machine's (`host` "" or "local"), or another host's, read
+        there by its own orc (its id names that host's checkpoint, not this one's)."""
+        if host and host != "local":
+            return await self.remote(host).orc.checkpoint_diff(checkpoint_id)
+        return await self.checkpoints.diff(checkpoint_id)
 
     async def snapshot(self, path: Path | str | None = None, **options: Any) -> Any:
         """Export the room to a file (or return the text): see core.services.snapshot.export."""

@@ -693,12 +693,13 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
     @work(group="diff", exclusive=True, exit_on_error=False)
     async def _diff_wanted(self, event: CheckpointLog.DiffWanted) -> None:
         log = self.query_one(CheckpointLog)
-        try:
-            log.show_diff(
-                event.checkpoint_id, await self.room.checkpoints.diff(event.checkpoint_id)
-            )
+        try:  # another host's checkpoint is diffed there, by its orc
+            diff = await self.room.checkpoint_diff(event.checkpoint_id, event.host)
         except OrcError as exc:
-            log.show_error(str(exc))
+            if log.wants(event.checkpoint_id, event.host):
+                log.show_error(str(exc))
+            return
+        log.show_diff(event.checkpoint_id, diff, event.host)
 
     @on(CheckpointLog.RestoreRequested)
     @work(group="restore", exit_on_error=False)

@@ -48,9 +48,10 @@ class CheckpointLog(Vertical, can_focus=True):
     """
 
     class DiffWanted(Message):
-        def __init__(self, checkpoint_id: int) -> None:
+        def __init__(self, checkpoint_id: int, host: str = "") -> None:
             super().__init__()
-            self.checkpoint_id = checkpoint_id
+            # `host`: where it was taken ("" = here); that host's orc diffs it there.
+            self.checkpoint_id, self.host = checkpoint_id, host
 
     class RestoreRequested(Message):
         def __init__(self, checkpoint_id: int, branch: str | None, host: str = "") -> None:
@@ -61,7 +62,7 @@ class CheckpointLog(Vertical, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.checkpoints: list[Checkpoint] = []
-        self._diff_for: int | None = None
+        self._diff_for: str | None = None  # the key of the row whose diff is shown or asked
         self._host_of: dict[int, str] = {}  # id() of a listed checkpoint -> its host, if not here
 
     def compose(self) -> ComposeResult:
@@ -109,11 +110,17 @@ class CheckpointLog(Vertical, can_focus=True):
                 key=self._key(cp),
             )
 
-    def show_diff(self, checkpoint_id: int, diff: str) -> None:
+    def wants(self, checkpoint_id: int, host: str = "") -> bool:
+        """Is this checkpoint's row the one selected? An answer for another row is stale (the
+        cursor moved on while a host was asked): it is dropped."""
         selected = self.selected()
-        if selected is not None and self.host_of(selected):
-            return  # a diff asked for before the cursor reached another host's row: stale
-        self._diff_for = checkpoint_id
+        key = f"{checkpoint_id}@{host}" if host and host != "local" else str(checkpoint_id)
+        return selected is None or self._key(selected) == key
+
+    def show_diff(self, checkpoint_id: int, diff: str, host: str = "") -> None:
+        if not self.wants(checkpoint_id, host):
+            return
+        self._diff_for = f"{checkpoint_id}@{host}" if host else str(checkpoint_id)
         self.query_one("#checkpoint-diff-text", Static).update(
             Syntax(diff or "(no changes)", "diff", theme="ansi_dark", word_wrap=False)
         )
@@ -155,14 +162,15 @@ class CheckpointLog(Vertical, can_focus=True):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         cp = self.selected()
-        if cp is not None and self.host_of(cp):
-            self._diff_for = None
+        if cp is None or self._key(cp) == self._diff_for:
+            return
+        host = self.host_of(cp)
+        if host:  # asked of that host's orc: say so while it answers
+            self._diff_for = self._key(cp)
             self.query_one("#checkpoint-diff-text", Static).update(
-                f"checkpoint {cp.id} of {cp.repo} on {self.host_of(cp)}: its diff is there "
-                f"(orc -H {self.host_of(cp)} checkpoint ...)"
+                f"checkpoint {cp.id} of {cp.repo} on {host}: asking {host} for its diff…"
             )
-        elif cp is not None and cp.id != self._diff_for:
-            self.post_message(self.DiffWanted(cp.id))
+        self.post_message(self.DiffWanted(cp.id, host))
 
     # -- actions ------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""`orc checkpoint`: take a git checkpoint, list them, restore one.
+"""`orc checkpoint`: take a git checkpoint, list them, show one's diff, restore one.
 
 `orc checkpoint` and `orc checkpoint REPO` take one: the group runs `take` whenever its first
 argument is not one of its subcommands (so a directory literally named `log` is `./log`).
@@ -32,7 +32,7 @@ class _TakeByDefault(click.Group):
 
 @click.group("checkpoint", cls=_TakeByDefault)
 def checkpoint_group() -> None:
-    """Git checkpoints: take one (default), `log` them, `restore` one."""
+    """Git checkpoints: take one (default), `log` them, `diff` one, `restore` one."""
 
 
 async def _who(room: Room) -> str | None:
@@ -142,6 +142,25 @@ def restore_command(checkpoint_id: str, yes: bool, branch: str | None) -> None:
         return await room.checkpoints.restore(point.id, branch=branch, agent=await _who(room))
 
     click.echo(run_with_room(work))
+
+
+@checkpoint_group.command("diff")
+@click.argument("checkpoint_id", metavar="ID")
+def diff_command(checkpoint_id: str) -> None:
+    """The diffstat and patch of checkpoint ID against the one before it; ID@HOST: a checkpoint
+    of that host, diffed there by its own orc (its id is that host's store's)."""
+    from core.hosts.host_target import split_target
+
+    raw, host = split_target(checkpoint_id)
+
+    async def work(room: Room) -> str:
+        if host:
+            return await room.checkpoint_diff(parse_id(raw, "checkpoint"), host)
+        point = await room.checkpoints.get(raw)  # a commit prefix names one too
+        return await room.checkpoints.diff(point.id)
+
+    text = run_with_room(work)
+    click.echo(text or "(no changes)", nl=not text.endswith("\n"))
 
 
 def _restore_on(host: str, checkpoint_id: int, yes: bool, branch: str | None) -> None:

@@ -22,7 +22,13 @@ from core.agents.delivery import DeliveryResult
 from core.errors import ActionFailed, BadInput
 from core.hosts.host_config import HostConfig
 from core.hosts.host_target import qualify
-from core.hosts.ssh_transport import HostError, SshConnections, SshResult, SshTransport
+from core.hosts.ssh_transport import (
+    HostError,
+    SshConnections,
+    SshResult,
+    SshTransport,
+    home_path,
+)
 
 NOT_FOUND = 127  # the remote shell's code for a program it cannot find
 SEND_TIMEOUT = 90.0  # seconds: a verified delivery can wait for a busy agent's screen
@@ -65,7 +71,7 @@ class RemoteOrc:
         if host.ssh is None:
             raise ValueError("the local host has no remote orc")
         transport = connections.transport(host.name, host.ssh, deadline=host.timeout)
-        return cls(transport, [host.orc], host.socket)
+        return cls(transport, [home_path(host.orc)], host.socket)
 
     def _fail(self, what: str, message: str, code: int) -> ActionFailed:
         line = f"host {self.host}: {what}: {message}"
@@ -260,3 +266,31 @@ class RemoteOrc:
             message = (error[-1] if error else "failed").removeprefix("orc: ")
             raise self._fail("orc up", message, result.returncode)
         return out
+
+    async def journal(self, *, redact: bool = True) -> dict[str, list[dict[str, Any]]]:
+        """Its recent messages and notes, from one `orc snapshot --format json --lines 0` there
+        (its store keeps them; redacted there unless `redact` is False). One call, no new
+        command: the other fields of that snapshot are dropped."""
+        args = ["snapshot", "--format", "json", "--lines", "0"]
+        result = await self.run([*args, *([] if redact else ["--no-redact"])])
+        if result.returncode != 0:
+            error = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            message = (error[-1] if error else "failed").removeprefix("orc: ")
+            raise self._fail("orc snapshot", message, result.returncode)
+        try:
+            data = json.loads(result.stdout.decode("utf-8", "replace"))
+        except json.JSONDecodeError:
+            raise ActionFailed(f"host {self.host}: orc snapshot: its output is not JSON") from None
+        if not isinstance(data, dict):
+            raise ActionFailed(f"host {self.host}: orc snapshot: its output is not a snapshot")
+        return {key: list(data.get(key) or []) for key in ("messages", "notes")}
+
+    async def checkpoint_diff(self, checkpoint_id: int) -> str:
+        """`orc checkpoint diff ID` there: that host's checkpoint (ids repeat between stores),
+        diffed in that host's repository; the diff text as printed there."""
+        result = await self.run(["checkpoint", "diff", "--", str(checkpoint_id)])
+        if result.returncode != 0:
+            error = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            message = (error[-1] if error else "failed").removeprefix("orc: ")
+            raise self._fail("orc checkpoint diff", message, result.returncode)
+        return result.stdout.decode("utf-8", "replace")

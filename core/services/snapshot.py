@@ -43,6 +43,7 @@ DEFAULT_LINES = 50
 MAX_LINES = 100_000
 FRESH = 5.0  # seconds: a room state newer than this is used as is, not refreshed
 _BACKTICKS = re.compile(r"`+")
+_MARKER = re.compile(r"\[REDACTED:([A-Za-z0-9_.-]+)\]")  # core/services/redaction.py
 
 
 class HostClient(Protocol):
@@ -53,7 +54,8 @@ class HostClient(Protocol):
 
 class SnapshotRoom(WithStore, WithClient, WithState, Protocol):
     """What an export reads of the room: state, tmux, store and the services' records, and
-    when it spans hosts, theirs (their tmux, their stores' check-ins and checkpoints)."""
+    when it spans hosts, theirs (their tmux, their stores' check-ins, checkpoints, messages and
+    notes)."""
 
     async def refresh(self) -> RoomState: ...
 
@@ -62,6 +64,10 @@ class SnapshotRoom(WithStore, WithClient, WithState, Protocol):
     async def host_schedules(self, *, pending: bool = False) -> list[tuple[str, Any]]: ...
 
     async def host_checkpoints(self, limit: int = 100) -> list[tuple[str, Any]]: ...
+
+    async def host_journals(
+        self, *, redact: bool = True
+    ) -> tuple[dict[str, dict[str, list[dict[str, Any]]]], dict[str, str]]: ...
 
     @property
     def schedules(self) -> Scheduler: ...
@@ -160,11 +166,16 @@ async def collect(
     hosts = sorted({a.host for a in agents} | {h.name for h in state.hosts if not h.local})
     tree = [n for h in hosts for n in _tree([a for a in agents if a.host == h], spans)]
 
-    if spans:
-        on_hosts = await room.host_schedules()
+    journals: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    silent: dict[str, str] = {}  # host -> why its orc did not answer
+    if spans:  # each host's store keeps its own records: asked of every host at once
+        on_hosts, marks, (journals, silent) = await asyncio.gather(
+            room.host_schedules(),
+            room.host_checkpoints(checkpoints),
+            room.host_journals(redact=redact),
+        )
         schedules = [s for _, s in on_hosts]
         where = {id(s): h for h, s in on_hosts}
-        marks = await room.host_checkpoints(checkpoints)
         points = [c for _, c in sorted(marks, key=lambda hc: hc[1].at, reverse=True)][:checkpoints]
         where.update({id(c): h for h, c in marks})
     else:
@@ -195,27 +206,79 @@ async def collect(
         "checkpoints": [
             _record(c, scrub, ("message", "diffstat"), where.get(id(c))) for c in points
         ],
-        "messages": [
-            _record(m, scrub, ("text", "reason"))
-            for m in await room.store.recent_messages(limit=messages)
-        ],
-        "notes": [
-            {
-                "id": n.ref,
-                "at": n.at,
-                "kind": n.kind,
-                "agent": n.agent,
-                "tag": n.tag,
-                "text": scrub(n.text),
-            }
-            for n in await room.memory.recent_notes(notes)
-        ],
+        "messages": _messages(
+            await room.store.recent_messages(limit=messages), journals, scrub, spans
+        ),
+        "notes": _notes(await room.memory.recent_notes(notes), journals, scrub, spans),
     }
-    if spans:  # messages and notes stay this machine's: each host's store keeps its own
+    if spans:
         data["hosts"] = [
-            {"name": h.name, "reachable": h.reachable, "error": h.error} for h in state.hosts
+            {
+                "name": h.name,
+                "reachable": h.reachable,
+                "error": h.error,
+                **({"orc_error": silent[h.name]} if h.name in silent else {}),
+            }
+            for h in state.hosts
         ]
     data["redaction"] = {"enabled": redact, "count": scrub.total, "by_rule": dict(scrub.counts)}
+    return data
+
+
+def _messages(
+    local: list[Any],
+    journals: dict[str, dict[str, list[dict[str, Any]]]],
+    scrub: Redactor,
+    spans: bool,
+) -> list[dict[str, Any]]:
+    """This machine's recent messages and every other host's, newest first, each with its host
+    when the room spans hosts; every text through `scrub` (a remote one was redacted there)."""
+    texts = ("text", "reason")
+    rows = [_record(m, scrub, texts, "local" if spans else None) for m in local]
+    for host, journal in journals.items():
+        rows += [_remote(m, scrub, texts, host) for m in journal["messages"]]
+    return sorted(rows, key=lambda m: -float(m.get("created_at") or 0)) if journals else rows
+
+
+def _notes(
+    local: list[Any],
+    journals: dict[str, dict[str, list[dict[str, Any]]]],
+    scrub: Redactor,
+    spans: bool,
+) -> list[dict[str, Any]]:
+    """Memory notes and settle summaries of this machine and every other host, newest first."""
+    rows = [
+        {
+            **({"host": "local"} if spans else {}),
+            "id": n.ref,
+            "at": n.at,
+            "kind": n.kind,
+            "agent": n.agent,
+            "tag": n.tag,
+            "text": scrub(n.text),
+        }
+        for n in local
+    ]
+    keys = ("id", "at", "kind", "agent", "tag", "text")  # the schema's, whatever that orc adds
+    for host, journal in journals.items():
+        rows += [
+            _remote({k: n.get(k) for k in keys}, scrub, ("text",), host) for n in journal["notes"]
+        ]
+    return sorted(rows, key=lambda n: -float(n.get("at") or 0)) if journals else rows
+
+
+def _remote(
+    record: dict[str, Any], scrub: Redactor, texts: tuple[str, ...], host: str
+) -> dict[str, Any]:
+    """Another host's record, marked with its host. Its orc redacted it already: its markers
+    are counted here (the snapshot's count covers every host), then it is redacted again here,
+    as remote screens are (that orc may be older, or its rules fewer)."""
+    data = {"host": host, **{k: v for k, v in record.items() if k != "host"}}
+    for key in texts:
+        if isinstance(data.get(key), str):
+            if scrub.enabled:
+                scrub.counts.update(_MARKER.findall(data[key]))
+            data[key] = scrub(data[key])
     return data
 
 
@@ -369,7 +432,12 @@ def _at(text: Any, record: dict[str, Any]) -> str:
 
 def _host_lines(data: dict[str, Any]) -> Iterator[str]:
     for h in data.get("hosts", []):
-        yield f"- {h['name']}: " + ("reachable" if h["reachable"] else f"unreachable: {h['error']}")
+        line = "reachable" if h["reachable"] else f"unreachable: {h['error']}"
+        if h.get("orc_error"):
+            line += (
+                f"; its orc did not answer (its messages and notes are missing): {h['orc_error']}"
+            )
+        yield f"- {h['name']}: " + line
 
 
 def _tree_lines(nodes: list[dict[str, Any]], depth: int = 0) -> Iterator[str]:
@@ -448,7 +516,7 @@ def _markdown(data: dict[str, Any]) -> Iterator[str]:
                 [
                     _clock(m["created_at"]),
                     m["sender"],
-                    m["agent"] or m["target"],
+                    _at(m["agent"] or m["target"], m),
                     m["status"],
                     m["text"],
                 ]
@@ -463,9 +531,8 @@ def _markdown(data: dict[str, Any]) -> Iterator[str]:
         yield ""
         for n in data["notes"]:
             tag = f" #{n['tag']}" if n["tag"] else ""
-            yield f"- {_clock(n['at'])} **{n['agent'] or 'someone'}** ({n['kind']}{tag}): " + _cell(
-                n["text"]
-            )
+            who = _at(n["agent"] or "someone", n)
+            yield f"- {_clock(n['at'])} **{who}** ({n['kind']}{tag}): " + _cell(n["text"])
     yield ""
     yield f"## Panes (last {data['lines']} lines)"
     for p in data["panes"]:
@@ -518,13 +585,14 @@ def _plain(data: dict[str, Any]) -> Iterator[str]:
     yield "RECENT MESSAGES"
     for m in data["messages"]:
         yield (
-            f"- {_clock(m['created_at'])} {m['sender']} -> {m['agent'] or m['target']} "
+            f"- {_clock(m['created_at'])} {m['sender']} -> {_at(m['agent'] or m['target'], m)} "
             f"[{m['status']}]: {_cell(m['text'])}"
         )
     yield ""
     yield "NOTES"
     for n in data["notes"]:
-        yield f"- {_clock(n['at'])} {n['agent'] or 'someone'} ({n['kind']}): {_cell(n['text'])}"
+        who = _at(n["agent"] or "someone", n)
+        yield f"- {_clock(n['at'])} {who} ({n['kind']}): {_cell(n['text'])}"
     for p in data["panes"]:
         yield ""
         yield f"==== {_at(p['name'], p)} ({p['target']} {p['pane_id']}) {p['state']} ===="

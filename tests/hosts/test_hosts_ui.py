@@ -213,8 +213,8 @@ async def test_checkpoint_log_lists_every_hosts_checkpoints_apart(
     bed: SshBed, address, db_path: Path, spawn_agent
 ) -> None:
     """Checkpoints taken on two machines (both id 1, each in its own store) are two rows, the
-    remote one `REPO@HOST`; its diff is not looked up here by its id, and its restore is done
-    by that host's orc."""
+    remote one `REPO@HOST`; its diff and its restore are done by that host's orc (its id is
+    that store's)."""
     alpha = bed.add("alpha")
     await spawn_agent("lead", "orchestrator")
     here = make_repo(db_path.parent / "shop")
@@ -238,7 +238,12 @@ async def test_checkpoint_log_lists_every_hosts_checkpoints_apart(
         table.focus()
         row = next(i for i, c in enumerate(log.checkpoints) if log.host_of(c) == "alpha")
         table.move_cursor(row=row)
-        await wait_text(pilot, "its diff is there")
+
+        def remote_diff_shown() -> bool:  # at 80x24 the patch is below: scrolled to it
+            log.query_one("#checkpoint-diff").scroll_end(animate=False)
+            return "+changed there" in region_text(app, "CheckpointLog")
+
+        await wait_until(pilot, remote_diff_shown, "alpha's diff, asked of alpha's orc")
         (there / "a.txt").write_text("ruined there\n", encoding="utf-8")
         await pilot.press("r")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "a confirmation")
