@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from core.hosts.ssh_transport import SshConnections
     from core.services.checkpoints.checkpointer import Checkpointer
     from core.services.memory.memory import Memory
+    from core.services.memory.pane_history import PaneScreen
     from core.services.notifier import Notifier
     from core.services.scheduler import Scheduler
     from core.services.worktrees.worktrees import Worktrees
@@ -830,3 +831,32 @@ class Room:
         client = self.remote(host).client if host else self.client
         shots = await capture_panes(client, [raw], lines, ansi=False)
         return shots.get(raw, "")
+
+    async def screen_at(
+        self, history_id: int, host: str = "", *, redact: bool = True
+    ) -> PaneScreen | None:
+        """Stored screen `history_id` of this machine's memory, or of `host`'s (ids repeat
+        between stores, so the host picks the store). Another host's comes through its orc,
+        redacted there (unless `redact` is off) like everything that leaves a store; this
+        machine's is as stored, as time travel shows it. Its pane id, agent and target are
+        qualified `X@HOST` so acting on them reaches that host, while `earlier`/`later` stay
+        that host's ids, to step with the same `host`. None when that store has no such id."""
+        from core.services.memory.pane_history import PaneScreen as Screen
+
+        if not host or host == "local":
+            return await self.memory.screen(history_id)
+        raw = await self.remote(host).orc.memory_screen(history_id, redact=redact)
+        if raw is None:
+            return None
+        agent = raw.get("agent")
+        return Screen(
+            id=int(raw["id"]),
+            at=float(raw["at"]),
+            pane_id=qualify(str(raw["pane_id"]), host),
+            agent=qualify(agent, host) if agent else None,
+            target=qualify(str(raw.get("target") or ""), host) if raw.get("target") else "",
+            text=str(raw.get("text", "")),
+            ansi=str(raw.get("ansi", "")),
+            earlier=raw.get("earlier"),
+            later=raw.get("later"),
+        )

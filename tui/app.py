@@ -418,7 +418,12 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
     def action_memory(self) -> None:
         across = self.room.memory_search if self.room.hosts else None
         self.push_screen(
-            MemorySearchScreen(self.room.memory, pane_of=self._pane_of_agent, across_hosts=across)
+            MemorySearchScreen(
+                self.room.memory,
+                pane_of=self._pane_of_agent,
+                across_hosts=across,
+                screens=self.room.screen_at,
+            )
         )
 
     def _pane_of_agent(self, name: str) -> str | None:

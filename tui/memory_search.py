@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from core.api import BadInput, MemoryHit, OrcError
-from tui.time_travel import TimeTravelScreen, moment
+from tui.time_travel import ScreenReader, TimeTravelScreen, moment
 
 if TYPE_CHECKING:
     from core.api import Memory
@@ -56,10 +56,13 @@ class MemorySearchScreen(ModalScreen[None]):
         *,
         pane_of: Callable[[str], str | None] | None = None,
         across_hosts: Callable[[str], Awaitable[list[tuple[str, MemoryHit]]]] | None = None,
+        screens: ScreenReader | None = None,
     ) -> None:
         """`across_hosts`: the room's search over every selected host ((host, hit) pairs), used
-        instead of this machine's memory when other hosts are selected."""
+        instead of this machine's memory when other hosts are selected; `screens`: the room's
+        `screen_at`, which reads a stored screen of any host (time travel on a remote hit)."""
         super().__init__()
+        self.screens = screens
         self.memory = memory
         self.pane_of = pane_of  # an agent's pane now, for hits that name an agent but no pane
         self.across_hosts = across_hosts
@@ -173,13 +176,21 @@ class MemorySearchScreen(ModalScreen[None]):
         if hit is None:
             return
         host = self._host_of.get(id(hit))
-        if host:
-            # Its screens are kept in that host's store, which time travel does not read yet.
-            self.notify(f"this hit is kept on {host}: orc -H {host} memory ...", severity="warning")
-            return
         about = f"{hit.kind} hit · {excerpt(hit.text)[:120]}"
-        if hit.kind == "screen":
-            self.app.push_screen(TimeTravelScreen(self.memory, history_id=hit.ref, about=about))
+        if hit.kind == "screen" and (self.screens is not None or not host):
+            travel = TimeTravelScreen(
+                self.memory, history_id=hit.ref, about=about, host=host or "", screens=self.screens
+            )
+            self.app.push_screen(travel)
+            return
+        if host:
+            # Another host's store can be asked for a screen by its id only: its screen hits
+            # open here, its other hits name that host's screens to search for.
+            self.notify(
+                f"this hit is kept on {host}: its screens are its `screen` hits "
+                f"(orc -H {host} memory search ... --kind screen)",
+                severity="warning",
+            )
             return
         pane_id = hit.pane_id
         if pane_id is None and hit.agent and self.pane_of is not None:
