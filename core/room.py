@@ -841,22 +841,36 @@ class Room:
         machine's is as stored, as time travel shows it. Its pane id, agent and target are
         qualified `X@HOST` so acting on them reaches that host, while `earlier`/`later` stay
         that host's ids, to step with the same `host`. None when that store has no such id."""
-        from core.services.memory.pane_history import PaneScreen as Screen
-
         if not host or host == "local":
             return await self.memory.screen(history_id)
         raw = await self.remote(host).orc.memory_screen(history_id, redact=redact)
-        if raw is None:
-            return None
-        agent = raw.get("agent")
-        return Screen(
-            id=int(raw["id"]),
-            at=float(raw["at"]),
-            pane_id=qualify(str(raw["pane_id"]), host),
-            agent=qualify(agent, host) if agent else None,
-            target=qualify(str(raw.get("target") or ""), host) if raw.get("target") else "",
-            text=str(raw.get("text", "")),
-            ansi=str(raw.get("ansi", "")),
-            earlier=raw.get("earlier"),
-            later=raw.get("later"),
-        )
+        return None if raw is None else _remote_screen(raw, host)
+
+    async def screen_of_pane(
+        self, pane_id: str, at: float, *, redact: bool = True
+    ) -> PaneScreen | None:
+        """What a pane (`%N`, or `%N@HOST` read from that host's store as `screen_at` does)
+        showed at `at`: its latest stored screen not after it; None when none was kept."""
+        raw_pane, host = split_target(pane_id)
+        if not host:
+            return await self.memory.screen_at(raw_pane, at)
+        raw = await self.remote(host).orc.memory_screen_at(raw_pane, at, redact=redact)
+        return None if raw is None else _remote_screen(raw, host)
+
+
+def _remote_screen(raw: dict[str, Any], host: str) -> PaneScreen:
+    """Another host's `orc memory screen --json`, its pane, agent and target qualified."""
+    from core.services.memory.pane_history import PaneScreen as Screen
+
+    agent, target = raw.get("agent"), raw.get("target")
+    return Screen(
+        id=int(raw["id"]),
+        at=float(raw["at"]),
+        pane_id=qualify(str(raw["pane_id"]), host),
+        agent=qualify(str(agent), host) if agent else None,
+        target=qualify(str(target), host) if target else "",
+        text=str(raw.get("text", "")),
+        ansi=str(raw.get("ansi", "")),
+        earlier=raw.get("earlier"),
+        later=raw.get("later"),
+    )

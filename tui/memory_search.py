@@ -15,8 +15,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from core.api import BadInput, MemoryHit, OrcError
-from tui.time_travel import ScreenReader, TimeTravelScreen, moment
+from core.api import BadInput, MemoryHit, OrcError, qualify
+from tui.time_travel import MomentReader, ScreenReader, TimeTravelScreen, moment
 
 if TYPE_CHECKING:
     from core.api import Memory
@@ -57,12 +57,15 @@ class MemorySearchScreen(ModalScreen[None]):
         pane_of: Callable[[str], str | None] | None = None,
         across_hosts: Callable[[str], Awaitable[list[tuple[str, MemoryHit]]]] | None = None,
         screens: ScreenReader | None = None,
+        moments: MomentReader | None = None,
     ) -> None:
         """`across_hosts`: the room's search over every selected host ((host, hit) pairs), used
         instead of this machine's memory when other hosts are selected; `screens`: the room's
-        `screen_at`, which reads a stored screen of any host (time travel on a remote hit)."""
+        `screen_at`, which reads a stored screen of any host (time travel on a remote hit), and
+        `moments` its `screen_of_pane`, what a pane of any host showed at a moment."""
         super().__init__()
         self.screens = screens
+        self.moments = moments
         self.memory = memory
         self.pane_of = pane_of  # an agent's pane now, for hits that name an agent but no pane
         self.across_hosts = across_hosts
@@ -175,30 +178,25 @@ class MemorySearchScreen(ModalScreen[None]):
         hit = self.selected()
         if hit is None:
             return
-        host = self._host_of.get(id(hit))
+        host = self._host_of.get(id(hit)) or ""
+        if host and (self.screens is None or self.moments is None):
+            self.notify(f"this hit is kept on {host}: orc -H {host} memory ...", severity="warning")
+            return
         about = f"{hit.kind} hit · {excerpt(hit.text)[:120]}"
-        if hit.kind == "screen" and (self.screens is not None or not host):
-            travel = TimeTravelScreen(
-                self.memory, history_id=hit.ref, about=about, host=host or "", screens=self.screens
-            )
+        readers = {"host": host, "screens": self.screens, "moments": self.moments}
+        if hit.kind == "screen":
+            travel = TimeTravelScreen(self.memory, history_id=hit.ref, about=about, **readers)
             self.app.push_screen(travel)
             return
-        if host:
-            # Another host's store can be asked for a screen by its id only: its screen hits
-            # open here, its other hits name that host's screens to search for.
-            self.notify(
-                f"this hit is kept on {host}: its screens are its `screen` hits "
-                f"(orc -H {host} memory search ... --kind screen)",
-                severity="warning",
-            )
-            return
-        pane_id = hit.pane_id
+        # Another host's hit names its pane as that host knows it (`%N`): `%N@HOST` here.
+        pane_id = qualify(hit.pane_id, host) if hit.pane_id else None
         if pane_id is None and hit.agent and self.pane_of is not None:
-            pane_id = self.pane_of(hit.agent)
+            pane_id = self.pane_of(hit.agent)  # `NAME@HOST` for another host's (_mark_hosts)
         if pane_id is None:
             self.notify("this hit names no live pane: no screen to show", severity="warning")
             return
-        self.app.push_screen(TimeTravelScreen(self.memory, pane_id=pane_id, at=hit.at, about=about))
+        travel = TimeTravelScreen(self.memory, pane_id=pane_id, at=hit.at, about=about, **readers)
+        self.app.push_screen(travel)
 
     def action_focus_query(self) -> None:
         self.query_one("#memory-query", Input).focus()

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 # The room's `screen_at(history_id, host)`: a stored screen of this machine ("") or of a host.
 ScreenReader = Callable[[int, str], Awaitable[PaneScreen | None]]
+# The room's `screen_of_pane(pane_id, at)`: what a pane (`%N` or `%N@HOST`) showed at a moment.
+MomentReader = Callable[[str, float], Awaitable[PaneScreen | None]]
 
 
 def moment(at: float) -> str:
@@ -77,13 +79,16 @@ class TimeTravelScreen(ModalScreen[None]):
         about: str = "",
         host: str = "",
         screens: ScreenReader | None = None,
+        moments: MomentReader | None = None,
     ) -> None:
-        """`host`: whose store `history_id` (and every step from it) belongs to, "" for this
-        machine's; `screens` reads it (required for another host's)."""
+        """`host`: whose store the screens (and every step from them) belong to, "" for this
+        machine's; `screens` and `moments` read them (required for another host's, whose
+        `pane_id` is `%N@HOST`)."""
         super().__init__()
         self.memory = memory
         self.host = host
         self.screens = screens
+        self.moments = moments
         self.start = (history_id, pane_id, at)
         self.about = about  # the hit that led here, shown under the header
         self.shot: PaneScreen | None = None
@@ -110,6 +115,8 @@ class TimeTravelScreen(ModalScreen[None]):
                 shot = await self.screens(history_id, self.host)
             elif history_id is not None:
                 shot = await self.memory.screen(history_id)
+            elif pane_id is not None and at is not None and self.moments is not None:
+                shot = await self.moments(pane_id, at)
             elif pane_id is not None and at is not None:
                 shot = await self.memory.screen_at(pane_id, at)
             else:

@@ -155,22 +155,42 @@ def _search_hosts(
 
 
 @memory_group.command("screen")
-@click.argument("history_id")
+@click.argument("history_id", required=False)
+@click.option("--pane", help="instead of HISTORY_ID: this pane's screen (%N or %N@HOST) ...")
+@click.option("--at", "at", type=float, help="... as it was at this moment (epoch seconds)")
 @click.option("--ansi", is_flag=True, help="with the colours it was captured with")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.option("--no-redact", is_flag=True, help="show secrets as stored")
-def screen_command(history_id: str, ansi: bool, as_json: bool, no_redact: bool) -> None:
+def screen_command(
+    history_id: str | None,
+    pane: str | None,
+    at: float | None,
+    ansi: bool,
+    as_json: bool,
+    no_redact: bool,
+) -> None:
     """Show a pane's screen as it was (HISTORY_ID: the ref of a `screen` hit; ID@HOST: one
-    kept by that host's store, through its orc)."""
-    raw, host = split_target(history_id)
-    number = parse_id(raw, "screen")
+    kept by that host's store, through its orc; or --pane P --at T: what P showed at T)."""
+    if (history_id is None) == (pane is None) or (pane is None) != (at is None):
+        raise BadInput("give HISTORY_ID, or --pane PANE with --at EPOCH")
+    if pane is not None and at is not None:
+        raw, host = split_target(pane)
+        what = f"of {raw} at {at:.3f}"
 
-    async def work(room: Room) -> PaneScreen | None:
-        return await room.screen_at(number, host, redact=not no_redact)
+        async def work(room: Room) -> PaneScreen | None:
+            return await room.screen_of_pane(qualify(raw, host), at, redact=not no_redact)
+
+    else:
+        raw, host = split_target(history_id or "")
+        number = parse_id(raw, "screen")
+        what = str(number)
+
+        async def work(room: Room) -> PaneScreen | None:
+            return await room.screen_at(number, host, redact=not no_redact)
 
     shot = run_with_room(work)
     if shot is None:
-        raise BadInput(f"no stored screen {number}" + (f" on host {host}" if host else ""))
+        raise BadInput(f"no stored screen {what}" + (f" on host {host}" if host else ""))
     scrub = Redactor(enabled=not no_redact)
     shot = dataclasses.replace(shot, text=scrub(shot.text), ansi=scrub(shot.ansi))
     if as_json:

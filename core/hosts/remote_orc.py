@@ -241,8 +241,18 @@ class RemoteOrc:
         """`orc memory screen ID --json` there: that host's stored screen (its pane-history id),
         redacted there unless `redact` is off; None when that store has no such screen (pruned,
         or an id of another host)."""
+        return await self._screen(["--", str(history_id)], redact)
+
+    async def memory_screen_at(
+        self, pane_id: str, at: float, *, redact: bool = True
+    ) -> dict[str, Any] | None:
+        """`orc memory screen --pane P --at T --json` there: what that host's pane (its own id)
+        showed at `at`; None when its store kept no screen of it from then."""
+        return await self._screen(["--pane", pane_id, "--at", repr(at)], redact)
+
+    async def _screen(self, which: Sequence[str], redact: bool) -> dict[str, Any] | None:
         args = ["memory", "screen", "--json", *([] if redact else ["--no-redact"])]
-        result = await self.run([*args, "--", str(history_id)])
+        result = await self.run([*args, *which])
         if result.returncode == 0:
             return dict(json.loads(result.stdout.decode("utf-8", "replace")))
         error = result.stderr.decode("utf-8", "replace").strip().splitlines()
