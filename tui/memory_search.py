@@ -183,10 +183,8 @@ class MemorySearchScreen(ModalScreen[None]):
             self.notify(f"this hit is kept on {host}: orc -H {host} memory ...", severity="warning")
             return
         about = f"{hit.kind} hit · {excerpt(hit.text)[:120]}"
-        readers = {"host": host, "screens": self.screens, "moments": self.moments}
         if hit.kind == "screen":
-            travel = TimeTravelScreen(self.memory, history_id=hit.ref, about=about, **readers)
-            self.app.push_screen(travel)
+            self.app.push_screen(self._travel(about, host, history_id=hit.ref))
             return
         # Another host's hit names its pane as that host knows it (`%N`): `%N@HOST` here.
         pane_id = qualify(hit.pane_id, host) if hit.pane_id else None
@@ -195,8 +193,28 @@ class MemorySearchScreen(ModalScreen[None]):
         if pane_id is None:
             self.notify("this hit names no live pane: no screen to show", severity="warning")
             return
-        travel = TimeTravelScreen(self.memory, pane_id=pane_id, at=hit.at, about=about, **readers)
-        self.app.push_screen(travel)
+        self.app.push_screen(self._travel(about, host, pane_id=pane_id, at=hit.at))
+
+    def _travel(
+        self,
+        about: str,
+        host: str,
+        *,
+        history_id: int | None = None,
+        pane_id: str | None = None,
+        at: float | None = None,
+    ) -> TimeTravelScreen:
+        """Time travel reading `host`'s store ("" = this machine's) through the room."""
+        return TimeTravelScreen(
+            self.memory,
+            history_id=history_id,
+            pane_id=pane_id,
+            at=at,
+            about=about,
+            host=host,
+            screens=self.screens,
+            moments=self.moments,
+        )
 
     def action_focus_query(self) -> None:
         self.query_one("#memory-query", Input).focus()

@@ -2,9 +2,10 @@
 colours when they were stored; the earlier/later keys step through that pane's stored screens.
 
 Opened from a memory-search hit: a `screen` hit names its pane-history row; any other hit (note,
-message, state, summary) names a pane and a moment, and shows what the pane showed then. A
-`screen` hit of another host is read from that host's store (through the room's `screen_at`, so
-its orc), and so is every step from it: its earlier/later ids are that host's.
+message, state, summary) names a pane and a moment, and shows what the pane showed then. A hit
+of another host is read from that host's store (through the room's `screen_at` /
+`screen_of_pane`, so its orc), and so is every step from it: its earlier/later ids are that
+host's, as ids repeat between stores.
 """
 
 from __future__ import annotations
