@@ -10,6 +10,7 @@ hits this whenever the watcher thread is slow, which is what a loaded machine ma
 
 `kill_child` looks without reaping (`waitid(..., WNOWAIT)`): a child that has exited (a zombie,
 its pid still held) or been reaped is left to the watcher; a running one gets SIGKILL.
+`communicate` is `Process.communicate` that never leaves a child behind it, running or not.
 """
 
 from __future__ import annotations
@@ -40,3 +41,19 @@ def kill_child(proc: asyncio.subprocess.Process) -> None:
     # The pid is ours and unreaped a moment ago; only the watcher reaps it, after it exits.
     with contextlib.suppress(ProcessLookupError):
         os.kill(proc.pid, signal.SIGKILL)
+
+
+async def communicate(
+    proc: asyncio.subprocess.Process, stdin: bytes | None = None, timeout: float | None = None
+) -> tuple[bytes, bytes]:
+    """`proc.communicate(stdin)`, but a call that times out (TimeoutError) or is cancelled
+    kills the child and waits for it first: a child left running and dropped is later reaped by
+    subprocess's clean-up under asyncio's watcher (see the module docstring)."""
+    try:
+        async with asyncio.timeout(timeout):
+            return await proc.communicate(stdin)
+    except BaseException:
+        kill_child(proc)
+        with contextlib.suppress(ProcessLookupError):
+            await asyncio.shield(proc.wait())  # killed: ends at once
+        raise

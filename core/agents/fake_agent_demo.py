@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.child_process import communicate
+
 if TYPE_CHECKING:
     from core.agents.fake_agent import FakeAgent
 
@@ -196,7 +198,7 @@ class DemoBehaviour:
                 "git", *args, cwd=self.repo, stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
             )  # fmt: skip
-            out, _ = await asyncio.wait_for(proc.communicate(), ORC_TIMEOUT)
+            out, _ = await communicate(proc, timeout=ORC_TIMEOUT)
         except (OSError, TimeoutError) as exc:
             return False, str(exc)
         return proc.returncode == 0, out.decode("utf-8", "replace")
@@ -265,7 +267,7 @@ class DemoBehaviour:
                 stderr=asyncio.subprocess.PIPE,
                 env=os.environ.copy(),
             )
-            out, err = await asyncio.wait_for(proc.communicate(), ORC_TIMEOUT)
+            out, err = await communicate(proc, timeout=ORC_TIMEOUT)
         except (OSError, TimeoutError) as exc:
             if show:
                 self.agent.log.append(f"  ⎿ orc failed: {exc}")

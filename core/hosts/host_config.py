@@ -72,6 +72,15 @@ class HostConfig(BaseModel):
             raise ValueError(f"{value!r}: empty or holds control characters")
         return value
 
+    @field_validator("socket")
+    @classmethod
+    def _no_home(cls, value: str | None) -> str | None:
+        # `orc = "~/..."` is expanded there (core/hosts/ssh_transport.py HomePath); tmux takes a
+        # socket path as given, so `~` would name a folder called `~`.
+        if value is not None and value.startswith("~"):
+            raise ValueError(f"{value!r}: give the socket as an absolute path or a name")
+        return value
+
     @property
     def local(self) -> bool:
         return self.ssh is None

@@ -22,7 +22,13 @@ from core.agents.delivery import DeliveryResult
 from core.errors import ActionFailed, BadInput
 from core.hosts.host_config import HostConfig
 from core.hosts.host_target import qualify
-from core.hosts.ssh_transport import HostError, SshConnections, SshResult, SshTransport
+from core.hosts.ssh_transport import (
+    HostError,
+    SshConnections,
+    SshResult,
+    SshTransport,
+    home_path,
+)
 
 NOT_FOUND = 127  # the remote shell's code for a program it cannot find
 SEND_TIMEOUT = 90.0  # seconds: a verified delivery can wait for a busy agent's screen
@@ -67,7 +73,7 @@ class RemoteOrc:
         if host.ssh is None:
             raise ValueError("the local host has no remote orc")
         transport = connections.transport(host.name, host.ssh, deadline=host.timeout)
-        return cls(transport, [host.orc], host.socket)
+        return cls(transport, [home_path(host.orc)], host.socket)
 
     def _fail(self, what: str, message: str, code: int) -> ActionFailed:
         line = f"host {self.host}: {what}: {message}"

@@ -17,7 +17,8 @@ the remote user's shell splits again (ssh itself joins its words with spaces), s
 way to hand sshd an argv. Each word is therefore quoted with `shlex.quote`, which makes the
 remote shell give back exactly that word whatever it holds (';', '$', quotes, newlines,
 unicode). Nothing else is ever put on that line, but `exec` in front when a spare session's
-waiting shell reads it from stdin.
+waiting shell reads it from stdin, and `~/` left unquoted before a HomePath (a configured
+program under the remote home).
 """
 
 from __future__ import annotations
@@ -54,11 +55,28 @@ class SshResult:
     stderr: bytes
 
 
+class HomePath(str):
+    """A program path under the remote user's home, written `~/...` in the config (`orc` of a
+    `[[host]]`): the one word whose `~` the remote shell is left to expand, as nothing on this
+    side knows that home. Only the config makes these (`home_path`); user content never does."""
+
+
+def home_path(path: str) -> str:
+    """`path` as a HomePath when it starts with `~/`, else unchanged."""
+    return HomePath(path) if path.startswith("~/") else path
+
+
+def _quoted(word: str) -> str:
+    if isinstance(word, HomePath):
+        return "~/" + shlex.quote(str.removeprefix(word, "~/"))  # `~/'rest'`: sh expands `~`
+    return shlex.quote(word)
+
+
 def remote_line(argv: Sequence[str]) -> str:
     """The one line sshd's shell splits back into exactly `argv` (see the module docstring)."""
     if not argv:
         raise ValueError("an empty argv (ssh would open a login shell)")
-    return " ".join(shlex.quote(word) for word in argv)
+    return " ".join(_quoted(word) for word in argv)
 
 
 def _reason(stderr: str) -> str:

@@ -30,7 +30,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from core.child_process import kill_child
+from core.child_process import communicate
 from core.errors import BadInput
 from core.paths import config_path
 from core.room_state import RoomState, Transition
@@ -157,13 +157,11 @@ class Notifier:
             error = f"cannot run {argv[0]}: {exc.strerror or exc}"
         else:
             try:
-                _, err = await asyncio.wait_for(proc.communicate(), COMMAND_TIMEOUT)
+                _, err = await communicate(proc, timeout=COMMAND_TIMEOUT)
                 code = proc.returncode
                 if code:
                     error = f"exit {code}: {err.decode('utf-8', 'replace').strip()[:200]}"
             except TimeoutError:
-                kill_child(proc)
-                await proc.wait()
                 error = f"killed after {COMMAND_TIMEOUT:g}s"
         if error is not None:
             await store.add_event(

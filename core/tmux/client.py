@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from core.child_process import communicate
 from core.errors import TmuxError
 
 
@@ -161,7 +162,7 @@ class TmuxClient:
             )
         except FileNotFoundError as exc:
             raise TmuxError("tmux is not installed (install tmux >= 3.2)") from exc
-        out, err = await proc.communicate(stdin)
+        out, err = await communicate(proc, stdin)  # a cancelled refresh leaves no tmux behind
         return TmuxResult(
             proc.returncode or 0,
             out.decode("utf-8", "replace"),

@@ -17,7 +17,7 @@ from core.agents.delivery import type_text
 from core.hosts.host_config import HostConfig, load_hosts
 from core.hosts.host_poller import HostPoller
 from core.hosts.remote_tmux import SshTmuxRunner, remote_tmux_client, tmux_client_for
-from core.hosts.ssh_transport import HostError, SshConnections, SshTransport
+from core.hosts.ssh_transport import HostError, SshConnections, SshTransport, home_path
 from core.tmux.client import TmuxClient
 from core.tmux.spawn import Identity, WindowSpec, spawn_window
 from tests.hosts.sshd_bed import SshBed
@@ -185,6 +185,23 @@ async def test_remote_word_quoting_is_exact(bed: SshBed, spare: bool) -> None:
         fed = await transport.run(["cat"], stdin="ü line\n".encode())
         assert fed.stdout.decode() == "ü line\n"
         assert bed.hosts["alpha"].accepted_logins() == 1
+
+
+async def test_a_configured_program_under_the_remote_home_is_found_there(bed: SshBed) -> None:
+    """`orc = "~/my tools/orc"` in a [[host]] table: `~` is the remote user's home (the remote
+    shell expands it), the rest of the path and every argument stay literal."""
+    alpha = bed.add("alpha")
+    tools = alpha.home / "my tools"
+    tools.mkdir()
+    script = tools / "say;it"
+    script.write_text('#!/bin/sh\nprintf "%s|%s" "$HOME" "$1"\n', encoding="utf-8")
+    script.chmod(0o755)
+    async with SshConnections(ssh_config=bed.ssh_config) as ssh:
+        transport = ssh.transport("alpha", "alpha")
+        result = await transport.run([home_path("~/my tools/say;it"), "~/$HOME"])
+        assert (result.returncode, result.stdout.decode()) == (0, f"{alpha.home}|~/$HOME")
+        plain = await transport.run(["~/my tools/say;it"])  # only the config makes a HomePath
+        assert plain.returncode == 127
 
 
 async def spare_ready(transport: SshTransport, spare: bool) -> bool:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from core.child_process import exited_unreaped, kill_child
+from core.child_process import communicate, exited_unreaped, kill_child
 
 
 def _zombie(argv: list[str]) -> subprocess.Popen[bytes]:
@@ -73,3 +73,24 @@ async def test_killing_twice_under_asyncio_keeps_every_exit_status(
     codes = await asyncio.gather(*(one(i) for i in range(120)))
     assert set(codes) <= {3, -9}, codes
     assert [r.getMessage() for r in caplog.records if "child process" in r.getMessage()] == []
+
+
+async def test_communicate_that_times_out_or_is_cancelled_leaves_no_child() -> None:
+    slow = await asyncio.create_subprocess_exec("sleep", "30", stdout=asyncio.subprocess.PIPE)
+    with pytest.raises(TimeoutError):
+        await communicate(slow, timeout=0.2)
+    assert slow.returncode == -9  # killed and reaped by asyncio before the error came out
+
+    other = await asyncio.create_subprocess_exec("sleep", "30", stdout=asyncio.subprocess.PIPE)
+    call = asyncio.ensure_future(communicate(other))
+    await asyncio.sleep(0.1)
+    call.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    assert other.returncode == -9
+
+    quick = await asyncio.create_subprocess_exec(
+        "sh", "-c", "cat; exit 4", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
+    assert await communicate(quick, b"hi", timeout=10) == (b"hi", None)
+    assert quick.returncode == 4

@@ -101,3 +101,11 @@ def test_duplicates_and_broken_toml_are_refused(tmp_path: Path) -> None:
 def test_host_names_obey_the_agent_name_rule() -> None:
     """Host names stand beside agent names (`AGENT@HOST`): one rule for both."""
     assert NAME.pattern == team_spec._NAME.pattern
+
+
+def test_a_socket_under_home_is_refused_as_tmux_would_not_expand_it(tmp_path: Path) -> None:
+    path = write(tmp_path, '[[host]]\nname = "gpu"\nssh = "gpu"\nsocket = "~/tmux.sock"\n')
+    with pytest.raises(BadInput, match="absolute path or a name"):
+        load_hosts(path)
+    ok = write(tmp_path, '[[host]]\nname = "gpu"\nssh = "gpu"\norc = "~/.local/bin/orc"\n')
+    assert load_hosts(ok)[1].orc == "~/.local/bin/orc"
