@@ -708,8 +708,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         try:  # another host's checkpoint is diffed there, by its orc
             diff = await self.room.checkpoint_diff(event.checkpoint_id, event.host)
         except OrcError as exc:
-            if log.wants(event.checkpoint_id, event.host):
-                log.show_error(str(exc))
+            log.diff_failed(event.checkpoint_id, event.host, str(exc))
             return
         log.show_diff(event.checkpoint_id, diff, event.host)
 
