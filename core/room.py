@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from core.hosts.ssh_transport import SshConnections
     from core.services.checkpoints.checkpointer import Checkpointer
     from core.services.memory.memory import Memory
+    from core.services.memory.pane_history import PaneScreen
     from core.services.notifier import Notifier
     from core.services.scheduler import Scheduler
     from core.services.worktrees.worktrees import Worktrees
@@ -959,3 +960,46 @@ class Room:
         client = self.remote(host).client if host else self.client
         shots = await capture_panes(client, [raw], lines, ansi=False)
         return shots.get(raw, "")
+
+    async def screen_at(
+        self, history_id: int, host: str = "", *, redact: bool = True
+    ) -> PaneScreen | None:
+        """Stored screen `history_id` of this machine's memory, or of `host`'s (ids repeat
+        between stores, so the host picks the store). Another host's comes through its orc,
+        redacted there (unless `redact` is off) like everything that leaves a store; this
+        machine's is as stored, as time travel shows it. Its pane id, agent and target are
+        qualified `X@HOST` so acting on them reaches that host, while `earlier`/`later` stay
+        that host's ids, to step with the same `host`. None when that store has no such id."""
+        if not host or host == "local":
+            return await self.memory.screen(history_id)
+        raw = await self.remote(host).orc.memory_screen(history_id, redact=redact)
+        return None if raw is None else _remote_screen(raw, host)
+
+    async def screen_of_pane(
+        self, pane_id: str, at: float, *, redact: bool = True
+    ) -> PaneScreen | None:
+        """What a pane (`%N`, or `%N@HOST` read from that host's store as `screen_at` does)
+        showed at `at`: its latest stored screen not after it; None when none was kept."""
+        raw_pane, host = split_target(pane_id)
+        if not host:
+            return await self.memory.screen_at(raw_pane, at)
+        raw = await self.remote(host).orc.memory_screen_at(raw_pane, at, redact=redact)
+        return None if raw is None else _remote_screen(raw, host)
+
+
+def _remote_screen(raw: dict[str, Any], host: str) -> PaneScreen:
+    """Another host's `orc memory screen --json`, its pane, agent and target qualified."""
+    from core.services.memory.pane_history import PaneScreen as Screen
+
+    agent, target = raw.get("agent"), raw.get("target")
+    return Screen(
+        id=int(raw["id"]),
+        at=float(raw["at"]),
+        pane_id=qualify(str(raw["pane_id"]), host),
+        agent=qualify(str(agent), host) if agent else None,
+        target=qualify(str(target), host) if target else "",
+        text=str(raw.get("text", "")),
+        ansi=str(raw.get("ansi", "")),
+        earlier=raw.get("earlier"),
+        later=raw.get("later"),
+    )

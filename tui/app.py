@@ -28,6 +28,7 @@ from core.api import (
     HostView,
     Settings,
     parse_duration,
+    qualify,
     split_target,
 )
 from tui.agent_actions import AgentActionsMixin
@@ -418,12 +419,23 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
     def action_memory(self) -> None:
         across = self.room.memory_search if self.room.hosts else None
         self.push_screen(
-            MemorySearchScreen(self.room.memory, pane_of=self._pane_of_agent, across_hosts=across)
+            MemorySearchScreen(
+                self.room.memory,
+                pane_of=self._pane_of_agent,
+                across_hosts=across,
+                screens=self.room.screen_at,
+                moments=self.room.screen_of_pane,
+            )
         )
 
     def _pane_of_agent(self, name: str) -> str | None:
         state = self._state
-        found = next((a for a in state.agents if a.pane.orc_name == name), None) if state else None
+        agents = state.agents if state else ()
+        # Another host's agent is `NAME@HOST` (memory search names it so).
+        found = next(
+            (a for a in agents if a.pane.orc_name and qualify(a.pane.orc_name, a.host) == name),
+            None,
+        )
         return found.pane_id if found is not None else None
 
     @work(group="export", exclusive=True, exit_on_error=False)
@@ -696,8 +708,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         try:  # another host's checkpoint is diffed there, by its orc
             diff = await self.room.checkpoint_diff(event.checkpoint_id, event.host)
         except OrcError as exc:
-            if log.wants(event.checkpoint_id, event.host):
-                log.show_error(str(exc))
+            log.diff_failed(event.checkpoint_id, event.host, str(exc))
             return
         log.show_diff(event.checkpoint_id, diff, event.host)
 

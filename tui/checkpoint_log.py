@@ -128,6 +128,14 @@ class CheckpointLog(Vertical, can_focus=True):
     def show_error(self, message: str) -> None:
         self.query_one("#checkpoint-error", Static).update(message)
 
+    def diff_failed(self, checkpoint_id: int, host: str, message: str) -> None:
+        """The diff could not be had (a host down, its orc gone): say so where the diff goes,
+        and forget the row, so selecting it again asks again."""
+        if not self.wants(checkpoint_id, host):
+            return
+        self._diff_for = None
+        self.query_one("#checkpoint-diff-text", Static).update(f"no diff: {message}")
+
     def on_focus(self) -> None:
         table = self.query_one(DataTable)
         if table.display:

@@ -15,8 +15,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from core.api import BadInput, MemoryHit, OrcError
-from tui.time_travel import TimeTravelScreen, moment
+from core.api import BadInput, MemoryHit, OrcError, qualify
+from tui.time_travel import MomentReader, ScreenReader, TimeTravelScreen, moment
 
 if TYPE_CHECKING:
     from core.api import Memory
@@ -56,10 +56,16 @@ class MemorySearchScreen(ModalScreen[None]):
         *,
         pane_of: Callable[[str], str | None] | None = None,
         across_hosts: Callable[[str], Awaitable[list[tuple[str, MemoryHit]]]] | None = None,
+        screens: ScreenReader | None = None,
+        moments: MomentReader | None = None,
     ) -> None:
         """`across_hosts`: the room's search over every selected host ((host, hit) pairs), used
-        instead of this machine's memory when other hosts are selected."""
+        instead of this machine's memory when other hosts are selected; `screens`: the room's
+        `screen_at`, which reads a stored screen of any host (time travel on a remote hit), and
+        `moments` its `screen_of_pane`, what a pane of any host showed at a moment."""
         super().__init__()
+        self.screens = screens
+        self.moments = moments
         self.memory = memory
         self.pane_of = pane_of  # an agent's pane now, for hits that name an agent but no pane
         self.across_hosts = across_hosts
@@ -172,22 +178,43 @@ class MemorySearchScreen(ModalScreen[None]):
         hit = self.selected()
         if hit is None:
             return
-        host = self._host_of.get(id(hit))
-        if host:
-            # Its screens are kept in that host's store, which time travel does not read yet.
+        host = self._host_of.get(id(hit)) or ""
+        if host and (self.screens is None or self.moments is None):
             self.notify(f"this hit is kept on {host}: orc -H {host} memory ...", severity="warning")
             return
         about = f"{hit.kind} hit · {excerpt(hit.text)[:120]}"
         if hit.kind == "screen":
-            self.app.push_screen(TimeTravelScreen(self.memory, history_id=hit.ref, about=about))
+            self.app.push_screen(self._travel(about, host, history_id=hit.ref))
             return
-        pane_id = hit.pane_id
+        # Another host's hit names its pane as that host knows it (`%N`): `%N@HOST` here.
+        pane_id = qualify(hit.pane_id, host) if hit.pane_id else None
         if pane_id is None and hit.agent and self.pane_of is not None:
-            pane_id = self.pane_of(hit.agent)
+            pane_id = self.pane_of(hit.agent)  # `NAME@HOST` for another host's (_mark_hosts)
         if pane_id is None:
             self.notify("this hit names no live pane: no screen to show", severity="warning")
             return
-        self.app.push_screen(TimeTravelScreen(self.memory, pane_id=pane_id, at=hit.at, about=about))
+        self.app.push_screen(self._travel(about, host, pane_id=pane_id, at=hit.at))
+
+    def _travel(
+        self,
+        about: str,
+        host: str,
+        *,
+        history_id: int | None = None,
+        pane_id: str | None = None,
+        at: float | None = None,
+    ) -> TimeTravelScreen:
+        """Time travel reading `host`'s store ("" = this machine's) through the room."""
+        return TimeTravelScreen(
+            self.memory,
+            history_id=history_id,
+            pane_id=pane_id,
+            at=at,
+            about=about,
+            host=host,
+            screens=self.screens,
+            moments=self.moments,
+        )
 
     def action_focus_query(self) -> None:
         self.query_one("#memory-query", Input).focus()

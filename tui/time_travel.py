@@ -2,11 +2,15 @@
 colours when they were stored; the earlier/later keys step through that pane's stored screens.
 
 Opened from a memory-search hit: a `screen` hit names its pane-history row; any other hit (note,
-message, state, summary) names a pane and a moment, and shows what the pane showed then.
+message, state, summary) names a pane and a moment, and shows what the pane showed then. A hit
+of another host is read from that host's store (through the room's `screen_at` /
+`screen_of_pane`, so its orc), and so is every step from it: its earlier/later ids are that
+host's, as ids repeat between stores.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
@@ -23,6 +27,11 @@ from tui.preview import decode
 
 if TYPE_CHECKING:
     from core.api import Memory
+
+# The room's `screen_at(history_id, host)`: a stored screen of this machine ("") or of a host.
+ScreenReader = Callable[[int, str], Awaitable[PaneScreen | None]]
+# The room's `screen_of_pane(pane_id, at)`: what a pane (`%N` or `%N@HOST`) showed at a moment.
+MomentReader = Callable[[str, float], Awaitable[PaneScreen | None]]
 
 
 def moment(at: float) -> str:
@@ -69,9 +78,18 @@ class TimeTravelScreen(ModalScreen[None]):
         pane_id: str | None = None,
         at: float | None = None,
         about: str = "",
+        host: str = "",
+        screens: ScreenReader | None = None,
+        moments: MomentReader | None = None,
     ) -> None:
+        """`host`: whose store the screens (and every step from them) belong to, "" for this
+        machine's; `screens` and `moments` read them (required for another host's, whose
+        `pane_id` is `%N@HOST`)."""
         super().__init__()
         self.memory = memory
+        self.host = host
+        self.screens = screens
+        self.moments = moments
         self.start = (history_id, pane_id, at)
         self.about = about  # the hit that led here, shown under the header
         self.shot: PaneScreen | None = None
@@ -94,8 +112,12 @@ class TimeTravelScreen(ModalScreen[None]):
         self, history_id: int | None, pane_id: str | None = None, at: float | None = None
     ) -> None:
         try:
-            if history_id is not None:
+            if history_id is not None and self.screens is not None:
+                shot = await self.screens(history_id, self.host)
+            elif history_id is not None:
                 shot = await self.memory.screen(history_id)
+            elif pane_id is not None and at is not None and self.moments is not None:
+                shot = await self.moments(pane_id, at)
             elif pane_id is not None and at is not None:
                 shot = await self.memory.screen_at(pane_id, at)
             else:
@@ -104,7 +126,7 @@ class TimeTravelScreen(ModalScreen[None]):
             self._say(f"cannot read pane history: {exc}")
             return
         if shot is None:
-            where = f" of {pane_id}" if pane_id else ""
+            where = f" of {pane_id}" if pane_id else f" on {self.host}" if self.host else ""
             self._say(f"no screen{where} was stored for that moment (pane history is pruned)")
             return
         self.show(shot)

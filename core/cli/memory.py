@@ -18,11 +18,12 @@ from pydantic import BaseModel, StringConstraints, ValidationError
 
 from core.cli.context import calling_sender, config, run_with_room
 from core.errors import BadInput
+from core.hosts.host_target import qualify, split_target
 from core.room import Room
 from core.services.memory.memory import KINDS, NOTE_MAX, TAG_MAX, MemoryHit, MemoryStats
 from core.services.memory.pane_history import PaneScreen
 from core.services.redaction import Redactor
-from core.store.record_id import MAX_ID
+from core.store.record_id import parse_id
 from core.when import format_duration, moment_text
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TAG_MAX)]
@@ -154,23 +155,62 @@ def _search_hosts(
 
 
 @memory_group.command("screen")
-@click.argument("history_id", type=click.IntRange(1, MAX_ID))
+@click.argument("history_id", required=False)
+@click.option("--pane", help="instead of HISTORY_ID: this pane's screen (%N or %N@HOST) ...")
+@click.option("--at", "at", type=float, help="... as it was at this moment (epoch seconds)")
 @click.option("--ansi", is_flag=True, help="with the colours it was captured with")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.option("--no-redact", is_flag=True, help="show secrets as stored")
-def screen_command(history_id: int, ansi: bool, no_redact: bool) -> None:
-    """Show a pane's screen as it was (HISTORY_ID: the ref of a `screen` hit)."""
+def screen_command(
+    history_id: str | None,
+    pane: str | None,
+    at: float | None,
+    ansi: bool,
+    as_json: bool,
+    no_redact: bool,
+) -> None:
+    """Show a pane's screen as it was (HISTORY_ID: the ref of a `screen` hit; ID@HOST: one
+    kept by that host's store, through its orc; or --pane P --at T: what P showed at T)."""
+    if (history_id is None) == (pane is None) or (pane is None) != (at is None):
+        raise BadInput("give HISTORY_ID, or --pane PANE with --at EPOCH")
+    if pane is not None and at is not None:
+        raw, host = split_target(pane)
+        what = f"of {raw} at {at:.3f}"
 
-    async def work(room: Room) -> PaneScreen | None:
-        return await room.memory.screen(history_id)
+        async def work(room: Room) -> PaneScreen | None:
+            return await room.screen_of_pane(qualify(raw, host), at, redact=not no_redact)
+
+    else:
+        raw, host = split_target(history_id or "")
+        number = parse_id(raw, "screen")
+        what = str(number)
+
+        async def work(room: Room) -> PaneScreen | None:
+            return await room.screen_at(number, host, redact=not no_redact)
 
     shot = run_with_room(work)
     if shot is None:
-        raise BadInput(f"no stored screen {history_id}")
-    steps = f"earlier {shot.earlier or '-'} · later {shot.later or '-'}"
-    click.echo(f"{shot.agent or shot.target} {shot.pane_id} at {clock(shot.at)} ({steps})")
+        raise BadInput(f"no stored screen {what}" + (f" on host {host}" if host else ""))
     scrub = Redactor(enabled=not no_redact)
-    text = scrub(shot.ansi if ansi else shot.text)
-    click.echo(text, color=ansi)  # click strips ANSI off a tty
+    shot = dataclasses.replace(shot, text=scrub(shot.text), ansi=scrub(shot.ansi))
+    if as_json:
+        row = {"host": host, **screen_row(shot)} if host else screen_row(shot)
+        click.echo(json.dumps(row, indent=2, ensure_ascii=False))
+        return
+    steps = f"earlier {step(shot.earlier, host)} · later {step(shot.later, host)}"
+    click.echo(f"{shot.agent or shot.target} {shot.pane_id} at {clock(shot.at)} ({steps})")
+    click.echo(shot.ansi if ansi else shot.text, color=ansi)  # click strips ANSI off a tty
+
+
+def screen_row(shot: PaneScreen) -> dict[str, object]:
+    """A stored screen as `--json` prints it (what RemoteOrc.memory_screen reads)."""
+    time_text = datetime.fromtimestamp(shot.at).astimezone().isoformat(timespec="seconds")
+    return {**dataclasses.asdict(shot), "time": time_text}
+
+
+def step(history_id: int | None, host: str) -> str:
+    """An earlier/later id as it is typed again: `ID@HOST` for another host's."""
+    return "-" if history_id is None else qualify(str(history_id), host)
 
 
 @memory_group.command("stats")

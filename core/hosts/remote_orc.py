@@ -36,6 +36,8 @@ SEND_TIMEOUT = 90.0  # seconds: a verified delivery can wait for a busy agent's 
 # this starts a Python program there, which on a busy host takes seconds, and a missed deadline
 # ends the host's shared connection, failing every other call on it.
 ORC_TIMEOUT = 30.0
+# How `orc memory screen` (core/cli/memory.py) begins its exit-2 line for an id its store lacks.
+MISSING_SCREEN = "no stored screen"
 _VERSION = re.compile(r"\borc (\d+)\.(\d+)")
 
 
@@ -240,6 +242,30 @@ class RemoteOrc:
         for kind in kinds:
             args += ["--kind", kind]
         return list(await self.json(args))
+
+    async def memory_screen(self, history_id: int, *, redact: bool = True) -> dict[str, Any] | None:
+        """`orc memory screen ID --json` there: that host's stored screen (its pane-history id),
+        redacted there unless `redact` is off; None when that store has no such screen (pruned,
+        or an id of another host)."""
+        return await self._screen(["--", str(history_id)], redact)
+
+    async def memory_screen_at(
+        self, pane_id: str, at: float, *, redact: bool = True
+    ) -> dict[str, Any] | None:
+        """`orc memory screen --pane P --at T --json` there: what that host's pane (its own id)
+        showed at `at`; None when its store kept no screen of it from then."""
+        return await self._screen(["--pane", pane_id, "--at", repr(at)], redact)
+
+    async def _screen(self, which: Sequence[str], redact: bool) -> dict[str, Any] | None:
+        args = ["memory", "screen", "--json", *([] if redact else ["--no-redact"])]
+        result = await self.run([*args, *which])
+        if result.returncode == 0:
+            return dict(json.loads(result.stdout.decode("utf-8", "replace")))
+        error = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        message = (error[-1] if error else "failed").removeprefix("orc: ")
+        if result.returncode == 2 and message.startswith(MISSING_SCREEN):
+            return None
+        raise self._fail("orc memory screen", message, result.returncode)
 
     async def checkpoints(self, limit: int = 100) -> list[dict[str, Any]]:
         return list(await self.json(["checkpoint", "log", "--all", "--limit", str(limit)]))

@@ -88,3 +88,14 @@ async def test_checkpoint_log_shows_a_remote_checkpoints_diff(
         await pilot.pause()
         shown = region_text(app, "CheckpointLog")
         assert "+changed here" in shown and "+changed there" not in shown
+
+        # alpha down: its row says why there is no diff; back up, its diff comes again.
+        alpha.kill()
+        table.move_cursor(row=remote)
+        await wait_text(pilot, "no diff: host alpha")
+        assert "+changed here" not in region_text(app, "CheckpointLog")
+        alpha.start()
+        table.move_cursor(row=1 - remote)
+        await wait_text(pilot, "+changed here")
+        table.move_cursor(row=remote)
+        await wait_text(pilot, "+changed there", timeout=30)

@@ -54,7 +54,7 @@ def run(tmp_path: Path, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-
         (("checkpoint", "restore", "²", "--yes"), "unknown checkpoint id"),  # "²".isdigit()
         (("checkpoint", "log", "--all", "-n", HUGE_ID), "not in the range"),
         (("schedule", "list", "--limit", HUGE_ID), "not in the range"),
-        (("memory", "screen", HUGE_ID), "not in the range"),
+        (("memory", "screen", HUGE_ID), f"no screen {HUGE_ID}"),  # ID or ID@HOST
         (("memory", "add", "bad \udcff byte"), "not valid UTF-8"),
         (("send", "x", "bad \udcff byte"), "not valid UTF-8"),
         (("schedule", "add", "5m", "\udce9t\udce9", "--to", "x"), "not valid UTF-8"),
