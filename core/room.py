@@ -644,6 +644,9 @@ class Room:
             return "", resolve(await read_topology(self.client), raw)
 
         async def topology_of(name: str) -> Topology:
+            view = self.remote(name).view
+            if view is not None and not view.reachable:
+                return Topology(())  # known down (its loop in `run` says so): do not wait on it
             try:
                 async with asyncio.timeout(self.remote(name).config.timeout):
                     return await read_topology(self.remote(name).client)

@@ -109,7 +109,9 @@ def host_card(host: HostView, agents: int, width: int) -> str:
     """What the preview shows for a host's row: the whole story the narrow tree row cuts off."""
     where = "this machine" if host.local else f"ssh {host.destination or host.name}"
     lines = [f"host {host.name} · {where}", f"{agents} pane(s) seen"]
-    if host.reachable:
+    if host.reachable and host.since is None and not host.local:
+        lines.append("connecting: not heard from yet")
+    elif host.reachable:
         lines.append("reachable")
     else:
         lines += textwrap.wrap(host_note(host), max(20, width - 1))
@@ -131,7 +133,10 @@ def _host_detail(host: HostView) -> str:
     """Where the host is, unless its name already says it (`ssh gpu` for the host `gpu`)."""
     if host.local:
         return "this machine"
-    return "" if host.destination in ("", host.name) else host.destination
+    where = "" if host.destination in ("", host.name) else host.destination
+    if host.reachable and host.since is None:  # not heard from yet (core/room.py `_publish`)
+        return f"connecting… {where}".rstrip()
+    return where
 
 
 def host_of(agent: AgentView) -> str:

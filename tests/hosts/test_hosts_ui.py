@@ -65,7 +65,10 @@ async def test_tree_over_two_hosts_and_one_dying_at_80x24(
     await remote_agent(client_for(connections, "beta"), "dev-b")
     app = OrcApp(hosts_room(address, db_path, bed, "alpha", "beta"), interval=0.1)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_text(pilot, "dev-b")
+        # Each host is shown as it answers (core/room.py `run`): wait for both.
+        await wait_until(
+            pilot, lambda: {"dev-a", "dev-b"} <= set(region_text(app, "#tree").split()), "both"
+        )
         lines = region_text(app, "#tree").splitlines()
         order = [
             word
@@ -194,7 +197,8 @@ async def test_timeline_adds_a_checkin_on_the_agents_host_and_shows_both_hosts(
         await pilot.press("x")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "a confirmation")
         await pilot.press("y")
-        await wait_text(pilot, "check-in 1 on alpha cancelled")
+        # alpha's orc (a Python start there) answers: slow on a loaded machine.
+        await wait_text(pilot, "check-in 1 on alpha cancelled", timeout=40)
         # Asked while the room refreshes alpha: on a loaded machine a refresh missing its
         # deadline ends the shared connection ("ssh failed"), so ask again until it answers.
         deadline = time.monotonic() + 30

@@ -18,12 +18,12 @@ from core import Room
 from core.api import AgentView, HostView, RoomState
 from tests.tui_support import screen_text, wait_until
 from tui.agent_tree import AgentTree
-from tui.tree_model import build_entries, descendants
+from tui.tree_model import build_entries, descendants, host_card
 
 DOWN_AT = time.mktime((2026, 11, 29, 9, 41, 0, 0, 0, -1))
 HOSTS = (
     HostView("local", local=True, reachable=True),
-    HostView("gpu", local=False, reachable=True, destination="me@gpu-1"),
+    HostView("gpu", local=False, reachable=True, since=DOWN_AT - 3600, destination="me@gpu-1"),
     HostView(
         "lab",
         local=False,
@@ -82,7 +82,7 @@ async def test_tree_groups_host_team_agents_and_shows_a_down_host(room, spawn_ag
             "lab",
         ]
         gpu_row = next(i for i, line in enumerate(lines) if line.startswith("▼ gpu"))
-        assert "me@gpu-1" in lines[gpu_row]
+        assert "me@gpu-1" in lines[gpu_row] and "connecting" not in lines[gpu_row]
         rows = lines[gpu_row : gpu_row + 4]
         assert all(w in r for r, w in zip(rows, ("gpu", "team", "lead", "eng-1"), strict=True)), (
             rows
@@ -156,3 +156,14 @@ def test_orc_ui_takes_hosts_before_and_after_the_command(monkeypatch, capsys) ->
     assert {name: h.ssh for name, h in room.hosts.items()} == {"gpu": "gpu", "lab": "lab"}
     assert main(["ui", "-H", "no spaces allowed"]) == 2
     assert "-H 'no spaces allowed': not a declared host" in capsys.readouterr().err
+
+
+def test_a_host_not_heard_from_yet_reads_connecting_not_empty() -> None:
+    """Each host is published as it answers (core/room.py `run`): until then its row says so,
+    rather than looking like a host with no agents."""
+    waiting = HostView("gpu", local=False, reachable=True, destination="me@gpu-1")
+    state = RoomState(0.0, "default", (), 1, hosts=(HOSTS[0], waiting))
+    [row] = [e for e in build_entries(state) if e.key == "host:gpu"]
+    assert (row.note, row.detail) == ("", "connecting… me@gpu-1")
+    assert "connecting: not heard from yet" in host_card(waiting, 0, 60)
+    assert "connecting" not in host_card(HOSTS[1], 0, 60)
