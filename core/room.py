@@ -145,6 +145,7 @@ class Room:
         self._poller: HostPoller | None = None
         self._remote: dict[str, _RemoteHost] = {}
         self.host_errors: dict[str, str] = {}  # hosts the last aggregate could not ask
+        self._last_rows: dict[tuple[str, str], list[tuple[str, Any]]] = {}  # `_across_hosts`
         # The published state is composed of parts refreshed at their own pace: this machine's
         # agents (None until first read) and each host's (_RemoteHost.view/agents).
         self._local_view: list[AgentView] | None = None
@@ -549,10 +550,17 @@ class Room:
             return changed
 
     async def _across_hosts(
-        self, local: Callable[[], Any], remote: Callable[[RemoteOrc], Any], kind: type
+        self,
+        local: Callable[[], Any],
+        remote: Callable[[RemoteOrc], Any],
+        kind: type,
+        keep: str | None = None,
     ) -> list[tuple[str, Any]]:
         """(host, item) from this machine and every selected host, asked in parallel; a host
-        that fails is left out and its one-line error kept in `host_errors`."""
+        that fails has its one-line error kept in `host_errors`, and is left out, or with
+        `keep` (the name of a list re-read over and over, e.g. the timeline's) gives the rows
+        it gave last time: a host's answer lost once must not make its rows blink out, and a
+        row the person had selected move under them."""
         from dataclasses import fields
 
         names = {f.name for f in fields(kind)}
@@ -571,8 +579,11 @@ class Room:
         for host, result in zip(self.hosts, results[1:], strict=True):
             if isinstance(result, BaseException):
                 self.host_errors[host] = str(result)
+                out += self._last_rows.get((keep, host), []) if keep else []
             else:
                 out += result
+                if keep:
+                    self._last_rows[(keep, host)] = result
         return out
 
     async def host_schedules(self, *, pending: bool = False) -> list[tuple[str, Any]]:
@@ -583,6 +594,7 @@ class Room:
             lambda: self.schedules.list(include_done=not pending),
             lambda orc: orc.schedules(pending=pending),
             Schedule,
+            keep=f"schedules pending={pending}",
         )
 
     async def host_checkpoints(self, limit: int = 100) -> list[tuple[str, Any]]:
@@ -593,6 +605,7 @@ class Room:
             lambda: self.checkpoints.log(None, limit),
             lambda orc: orc.checkpoints(limit),
             Checkpoint,
+            keep=f"checkpoints limit={limit}",
         )
 
     async def memory_search(

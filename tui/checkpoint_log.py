@@ -187,9 +187,14 @@ class CheckpointLog(Vertical, can_focus=True):
         if cp is None:
             return
 
+        # The host now, not when the answer comes: the log re-reads its rows every few seconds,
+        # and `cp` is not one of the new rows; asked then, its host would read "" and the
+        # checkpoint with the same id HERE would be restored.
+        host = self.host_of(cp)
+
         def done(yes: bool | None) -> None:
             if yes:
-                self.post_message(self.RestoreRequested(cp.id, None, self.host_of(cp)))
+                self.post_message(self.RestoreRequested(cp.id, None, host))
 
         self.app.push_screen(
             ConfirmScreen(
@@ -205,6 +210,7 @@ class CheckpointLog(Vertical, can_focus=True):
         cp = self._need_selected(self.selected())
         if cp is None:
             return
+        host = self.host_of(cp)  # now (see action_restore)
 
         def named(answer: dict[str, str] | None) -> None:
             if not answer or not answer["branch"].strip():
@@ -213,11 +219,12 @@ class CheckpointLog(Vertical, can_focus=True):
 
             def done(yes: bool | None) -> None:
                 if yes:
-                    self.post_message(self.RestoreRequested(cp.id, branch, self.host_of(cp)))
+                    self.post_message(self.RestoreRequested(cp.id, branch, host))
 
             self.app.push_screen(
                 ConfirmScreen(
-                    f"Create branch {branch!r}{self._on_host(cp)} at checkpoint {cp.commit[:10]}?",
+                    f"Create branch {branch!r}{f' on {host}' if host else ''} at checkpoint "
+                    f"{cp.commit[:10]}?",
                     "Create",
                 ),
                 done,

@@ -317,10 +317,12 @@ class ScheduleTimeline(Vertical, can_focus=True):
         if schedule is None:
             return
 
+        host = self.host_of(schedule)  # now: a re-read while the form is open makes new rows
+
         def done(answer: dict[str, str] | None) -> None:
             if answer:
                 by = answer["by"].strip()
-                self.post_message(self.SnoozeRequested(schedule.id, by, self.host_of(schedule)))
+                self.post_message(self.SnoozeRequested(schedule.id, by, host))
 
         self.app.push_screen(
             FormScreen(f"Snooze check-in {schedule.id}", [Field("by", "By how long", "15m")]), done
@@ -331,9 +333,10 @@ class ScheduleTimeline(Vertical, can_focus=True):
         if schedule is None:
             return
 
+        host = self.host_of(schedule)  # now: a re-read while the form is open makes new rows
+
         def done(answer: dict[str, str] | None) -> None:
             if answer:
-                host = self.host_of(schedule)
                 self.post_message(self.EditRequested(schedule.id, answer["note"], host))
 
         self.app.push_screen(
@@ -345,9 +348,14 @@ class ScheduleTimeline(Vertical, can_focus=True):
         if schedule is None:
             return
 
+        # The host now, not when the answer comes: the timeline re-reads its rows every few
+        # seconds, and a re-read makes new rows, of which `schedule` is not one; asked then, its
+        # host would read "" and the check-in with the same id HERE would be cancelled.
+        host = self.host_of(schedule)
+
         def done(yes: bool | None) -> None:
             if yes:
-                self.post_message(self.CancelRequested(schedule.id, self.host_of(schedule)))
+                self.post_message(self.CancelRequested(schedule.id, host))
 
         self.app.push_screen(
             ConfirmScreen(f"Cancel check-in {schedule.id} to {schedule.target}?", "Cancel it"),

@@ -190,12 +190,22 @@ async def test_timeline_adds_a_checkin_on_the_agents_host_and_shows_both_hosts(
         assert [s.id for s in await app.room.schedules.list()] == [1]  # the same id, here
         table = timeline.query_one(DataTable)
         table.focus()
-        table.move_cursor(row=1)  # by due time: the local one, then alpha's
-        await pilot.pause()
-        selected = timeline.selected()
-        assert selected is not None and selected.target == "dev-a@alpha"
-        await pilot.press("x")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "a confirmation")
+        # As a person does: select alpha's row, press x, read the question before saying yes.
+        # (The timeline re-reads every host every few seconds; on a loaded machine a re-read
+        # can land between the selection and the key.)
+        for _ in range(5):
+            table.move_cursor(row=1)  # by due time: the local one, then alpha's
+            await pilot.pause()
+            selected = timeline.selected()
+            assert selected is not None and selected.target == "dev-a@alpha"
+            await pilot.press("x")
+            await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "a confirmation")
+            if "Cancel check-in 1 to dev-a@alpha?" in screen_text(app):
+                break
+            await pilot.press("n")
+            await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmScreen), "back")
+        else:
+            raise AssertionError("the cursor never stayed on alpha's check-in")
         await pilot.press("y")
         # alpha's orc (a Python start there) answers: slow on a loaded machine.
         await wait_text(pilot, "check-in 1 on alpha cancelled", timeout=40)

@@ -231,6 +231,26 @@ async def test_dead_host_is_unreachable_while_local_refreshes_then_returns(hosts
         await wait_until(back)
 
 
+async def test_a_host_that_stops_answering_keeps_its_listed_rows_with_its_error(
+    hosts: Hosts,
+) -> None:
+    """The timeline and the checkpoint log re-read every host's rows every few seconds: one
+    lost answer must not make a host's check-ins vanish (and the row the person selected move
+    under them, so that `x` cancels another check-in). The rows stay, the error is said."""
+    added = hosts.orc("-H", "beta", "schedule", "add", "30m", "beta's own", "--to", "dev@beta")
+    assert added.returncode == 0, added.stderr
+    async with hosts.room() as room:
+        first = [(h, s.note) for h, s in await room.host_schedules()]
+        assert first == [("beta", "beta's own")] and room.host_errors == {}
+        hosts.bed.hosts["beta"].kill()
+        kept = [(h, s.note) for h, s in await room.host_schedules()]
+        assert kept == first
+        assert room.host_errors["beta"].startswith("host beta")
+        # Another list (pending only) was never read from beta: nothing to keep there.
+        assert await room.host_schedules(pending=True) == []
+    hosts.bed.hosts["beta"].start()
+
+
 def test_schedule_on_a_host_fires_there_without_a_control_room(hosts: Hosts) -> None:
     daemon = subprocess.run(
         ["ssh", "-F", str(hosts.bed.ssh_config), "alpha", ORC, "daemon", "--detach"],

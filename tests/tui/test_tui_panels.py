@@ -72,6 +72,38 @@ async def test_timeline_marks_each_check_in_relative_to_now() -> None:
         assert request.schedule_id == 2, "the first row is the earliest (the delivered one)"
 
 
+async def test_a_reread_while_the_question_is_open_keeps_the_rows_host() -> None:
+    """Ids repeat between hosts: check-in 1 here and check-in 1 on alpha. The timeline
+    re-reads every host every few seconds; one landing while "Cancel check-in 1 to
+    dev@alpha?" is open must not turn the answer into cancelling this machine's check-in 1."""
+    timeline = ScheduleTimeline()
+    app = Host(timeline)
+
+    def reread() -> None:
+        timeline.update_schedules(
+            [schedule(1, "lead", 600), schedule(1, "dev", 1200)], hosts=["local", "alpha"]
+        )
+
+    async with app.run_test(size=(100, 20)) as pilot:
+        reread()
+        await pilot.pause()
+        table = timeline.query_one("DataTable")
+        table.focus()
+        table.move_cursor(row=1)
+        for key, answer in (("x", "y"), ("z", "enter")):
+            await pilot.press(key)
+            await wait_until(pilot, lambda: "check-in 1" in screen_text(app), "the question")
+            assert key == "z" or "Cancel check-in 1 to dev@alpha?" in screen_text(app)
+            reread()
+            await pilot.pause()
+            await pilot.press(answer)
+        await wait_until(pilot, lambda: len(app.requests) == 2, "both requests")
+        assert [(type(r).__name__, r.schedule_id, r.host) for r in app.requests] == [
+            ("CancelRequested", 1, "alpha"),
+            ("SnoozeRequested", 1, "alpha"),
+        ]
+
+
 async def test_checkpoint_log_lists_and_asks_for_diffs() -> None:
     log = CheckpointLog()
     app = Host(log)
