@@ -144,6 +144,15 @@ def proc_cpu(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+async def cpu_rates(tmux_pids: list[int]) -> tuple[float, float, float]:
+    """CPU seconds per wall second over WINDOW: this process with its reaped children (ssh
+    clients), the hosts' tmux servers, and this process alone."""
+    c0, t0, o0, w0 = cpu(), proc_cpu(tmux_pids), own_cpu(), time.perf_counter()
+    await asyncio.sleep(WINDOW)
+    c1, t1, o1, w1 = cpu(), proc_cpu(tmux_pids), own_cpu(), time.perf_counter()
+    return (c1 - c0) / (w1 - w0), (t1 - t0) / (w1 - w0), (o1 - o0) / (w1 - w0)
+
+
 async def room_cpu_window(
     room: Room, interval: float, everything: bool, expected: int, tmux_pids: list[int]
 ) -> tuple[float, float, float]:
@@ -158,14 +167,12 @@ async def room_cpu_window(
             assert time.monotonic() < deadline, "the room never showed every remote agent"
             await asyncio.sleep(0.1)
         await asyncio.sleep(interval * 2)  # the switch of capture mode has taken effect
-        c0, t0, o0, w0 = cpu(), proc_cpu(tmux_pids), own_cpu(), time.perf_counter()
-        await asyncio.sleep(WINDOW)
-        c1, t1, o1, w1 = cpu(), proc_cpu(tmux_pids), own_cpu(), time.perf_counter()
+        rates = await cpu_rates(tmux_pids)
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
     assert len([a for a in room.state.agents if a.host]) == expected
-    return (c1 - c0) / (w1 - w0), (t1 - t0) / (w1 - w0), (o1 - o0) / (w1 - w0)
+    return rates
 
 
 async def per_call_cpu_window(
@@ -183,13 +190,11 @@ async def per_call_cpu_window(
     running = asyncio.create_task(loop())
     try:
         await asyncio.sleep(interval * 2)
-        c0, t0, o0, w0 = cpu(), proc_cpu(tmux_pids), own_cpu(), time.perf_counter()
-        await asyncio.sleep(WINDOW)
-        c1, t1, o1, w1 = cpu(), proc_cpu(tmux_pids), own_cpu(), time.perf_counter()
+        rates = await cpu_rates(tmux_pids)
     finally:
         running.cancel()
         await asyncio.gather(running, return_exceptions=True)
-    return (c1 - c0) / (w1 - w0), (t1 - t0) / (w1 - w0), (o1 - o0) / (w1 - w0)
+    return rates
 
 
 async def idle_part(args: argparse.Namespace) -> None:
