@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core import Room, TmuxServerAddress
+from orc.core import Room, TmuxServerAddress
 
 ENV = {
     **os.environ,

@@ -16,9 +16,9 @@ import uuid
 
 from libtmux import Server
 
-from core.tmux.capture import capture_panes
-from core.tmux.client import TmuxClient, TmuxServerAddress
-from core.tmux.topology import read_topology
+from orc.core.tmux.capture import capture_panes
+from orc.core.tmux.client import TmuxClient, TmuxServerAddress
+from orc.core.tmux.topology import read_topology
 
 
 def main() -> None:

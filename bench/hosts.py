@@ -35,14 +35,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import core.room  # noqa: E402
-from core.hosts.host_config import HostConfig  # noqa: E402
-from core.hosts.host_poller import HostPoller  # noqa: E402
-from core.hosts.remote_tmux import remote_tmux_client  # noqa: E402
-from core.hosts.ssh_transport import SshConnections  # noqa: E402
-from core.room import Room  # noqa: E402
-from core.tmux.client import TmuxServerAddress  # noqa: E402
-from core.tmux.spawn import Identity, WindowSpec, spawn_windows  # noqa: E402
+import orc.core.room  # noqa: E402
+from orc.core.hosts.host_config import HostConfig  # noqa: E402
+from orc.core.hosts.host_poller import HostPoller  # noqa: E402
+from orc.core.hosts.remote_tmux import remote_tmux_client  # noqa: E402
+from orc.core.hosts.ssh_transport import SshConnections  # noqa: E402
+from orc.core.room import Room  # noqa: E402
+from orc.core.tmux.client import TmuxServerAddress  # noqa: E402
+from orc.core.tmux.spawn import Identity, WindowSpec, spawn_windows  # noqa: E402
 from tests.hosts.sshd_bed import SshBed, sshd_missing  # noqa: E402
 
 # A line every 100 ms from one process per pane (a shell loop would fork `sleep` 10 times a
@@ -127,7 +127,7 @@ async def empty_calls(ssh: SshConnections, host: str, rounds: int) -> list[float
 # An idle agent: a screen drawn once, then nothing (no process polling anything).
 IDLE = ["sh", "-c", 'printf "%s waiting for instructions\\n> " "$0"; exec sleep 1000000']
 WINDOW = 6.0  # seconds of Room.run per measured window
-CHANGE_DRIVEN = core.room.HOT_FOR
+CHANGE_DRIVEN = orc.core.room.HOT_FOR
 
 
 def ratio(slow: float, fast: float) -> str:
@@ -159,7 +159,7 @@ async def room_cpu_window(
     """CPU seconds per wall second of `room.run(interval)` over WINDOW seconds (after its
     first refresh of every host), the room's and the hosts' tmux servers'; `everything`:
     capture every pane on every refresh."""
-    core.room.HOT_FOR = 1e12 if everything else CHANGE_DRIVEN
+    orc.core.room.HOT_FOR = 1e12 if everything else CHANGE_DRIVEN
     running = asyncio.create_task(room.run(interval, lead=False))
     try:
         deadline = time.monotonic() + 60
@@ -254,7 +254,7 @@ async def idle_part(args: argparse.Namespace) -> None:
                     )
                     results.setdefault((1.0, None), []).append(got)
     finally:
-        core.room.HOT_FOR = CHANGE_DRIVEN
+        orc.core.room.HOT_FOR = CHANGE_DRIVEN
         bed.close()
     load = os.getloadavg()[0]
     print(

@@ -29,13 +29,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core import Room, TmuxServerAddress  # noqa: E402
-from core.services.memory.memory import search_sync  # noqa: E402
-from core.services.memory.pane_history import PaneHistory, ScreenChange  # noqa: E402
-from core.services.snapshot import export  # noqa: E402
-from core.store.database import Store  # noqa: E402
-from core.tmux.capture import capture_panes  # noqa: E402
-from core.tmux.spawn import Identity, WindowSpec, spawn_window  # noqa: E402
+from orc.core import Room, TmuxServerAddress  # noqa: E402
+from orc.core.services.memory.memory import search_sync  # noqa: E402
+from orc.core.services.memory.pane_history import PaneHistory, ScreenChange  # noqa: E402
+from orc.core.services.snapshot import export  # noqa: E402
+from orc.core.store.database import Store  # noqa: E402
+from orc.core.tmux.capture import capture_panes  # noqa: E402
+from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window  # noqa: E402
 
 PANES = 20  # panes whose screens make up the history
 HEIGHT = 30  # rows per stored screen

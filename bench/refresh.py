@@ -24,9 +24,9 @@ import libtmux
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core import Room, TmuxServerAddress  # noqa: E402
-from core.tmux.capture import topology_and_captures  # noqa: E402
-from core.tmux.spawn import Identity, WindowSpec, spawn_window, spawn_windows  # noqa: E402
+from orc.core import Room, TmuxServerAddress  # noqa: E402
+from orc.core.tmux.capture import topology_and_captures  # noqa: E402
+from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window, spawn_windows  # noqa: E402
 
 ROUNDS = 30
 QUIET = 'echo "quiet $0"; exec sleep 3600'
@@ -91,7 +91,7 @@ def libtmux_loop(socket: str, rounds: int) -> list[float]:
 def orc_status(socket: str, db: Path, runs: int = 5) -> list[float]:
     """`orc status --json` as a person runs it: process start, one refresh, JSON out."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    argv = [sys.executable, "-m", "core.cli", "-L", socket, "--db", str(db), "status", "--json"]
+    argv = [sys.executable, "-m", "orc.core.cli", "-L", socket, "--db", str(db), "status", "--json"]
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -104,7 +104,7 @@ async def send_bench(room: Room, socket: str, db: Path) -> tuple[list[float], li
     spec = WindowSpec(
         "send",
         "agent",
-        [sys.executable, "-m", "core.agents.fake_agent", "--work", "0.1"],
+        [sys.executable, "-m", "orc.core.agents.fake_agent", "--work", "0.1"],
         cwd=str(ROOT),
         env={"PYTHONPATH": str(ROOT)},
     )
@@ -118,7 +118,7 @@ async def send_bench(room: Room, socket: str, db: Path) -> tuple[list[float], li
             [
                 sys.executable,
                 "-m",
-                "core.cli",
+                "orc.core.cli",
                 "-L",
                 socket,
                 "--db",

@@ -32,9 +32,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core import Room, Sender, TmuxServerAddress  # noqa: E402
-from core.tmux.client import TmuxClient  # noqa: E402
-from core.tmux.spawn import Identity, WindowSpec, spawn_window  # noqa: E402
+from orc.core import Room, Sender, TmuxServerAddress  # noqa: E402
+from orc.core.tmux.client import TmuxClient  # noqa: E402
+from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window  # noqa: E402
 
 PENDING = 10_000
 SLEEPERS = 1_000
@@ -70,7 +70,8 @@ async def start_agents(client: TmuxClient, tmp: Path) -> dict[str, tuple[str, Pa
     for i in range(AGENTS):
         name = f"eng-{i:02d}"
         record = tmp / f"{name}.jsonl"
-        argv = [sys.executable, "-m", "core.agents.fake_agent", "--name", name, "--work", "0.05"]
+        argv = [sys.executable, "-m", "orc.core.agents.fake_agent", "--name", name]
+        argv += ["--work", "0.05"]
         spec = WindowSpec(
             "bench", name, [*argv, "--record", str(record)], cwd=str(ROOT),
             env={"PYTHONPATH": str(ROOT)}, width=160, height=40,

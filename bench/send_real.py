@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.room import Room  # noqa: E402
-from core.tmux.client import TmuxClient, TmuxServerAddress  # noqa: E402
+from orc.core.room import Room  # noqa: E402
+from orc.core.tmux.client import TmuxClient, TmuxServerAddress  # noqa: E402
 from tests.realagents.bed import AgentPane, agent_binary  # noqa: E402
 from tests.realagents.mockapi import MockAPI, Reply  # noqa: E402
 

@@ -27,10 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.agents.pattern_packs import Pack, load_packs  # noqa: E402
-from core.agents.screen_text import strip_ansi  # noqa: E402
-from core.agents.status import StatusDetector, kind_of_pane  # noqa: E402
-from core.tmux.topology import Pane  # noqa: E402
+from orc.core.agents.pattern_packs import Pack, load_packs  # noqa: E402
+from orc.core.agents.screen_text import strip_ansi  # noqa: E402
+from orc.core.agents.status import StatusDetector, kind_of_pane  # noqa: E402
+from orc.core.tmux.topology import Pane  # noqa: E402
 from tests.status_panes import fixture_files, fixture_pane  # noqa: E402
 
 PANES = 100

@@ -30,11 +30,11 @@ sys.path.insert(0, str(ROOT))
 
 import libtmux  # noqa: E402
 
-from core import Room, TmuxServerAddress  # noqa: E402
-from core.tmux.client import TmuxClient  # noqa: E402
-from core.tmux.spawn import Identity, WindowSpec, spawn_window  # noqa: E402
-from core.tmux.topology import read_topology  # noqa: E402
-from tui.app import ACTIVE_FOR, IDLE_INTERVAL, REFRESH_INTERVAL, OrcApp  # noqa: E402
+from orc.core import Room, TmuxServerAddress  # noqa: E402
+from orc.core.tmux.client import TmuxClient  # noqa: E402
+from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window  # noqa: E402
+from orc.core.tmux.topology import read_topology  # noqa: E402
+from orc.tui.app import ACTIVE_FOR, IDLE_INTERVAL, REFRESH_INTERVAL, OrcApp  # noqa: E402
 
 SOCKET = "orc-bench-ui"
 PRINTER = Path(__file__).resolve().parent / "printer.py"

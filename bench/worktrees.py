@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from libtmux import Server
 
-from core import Room, TmuxServerAddress
-from core.teams.deploy import take_down, up
-from core.teams.team_spec import load_spec
+from orc.core import Room, TmuxServerAddress
+from orc.core.teams.deploy import take_down, up
+from orc.core.teams.team_spec import load_spec
 
 ENV = {
     **{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
@@ -69,7 +69,7 @@ def du_kb(path: Path) -> int:
 
 
 def spec_text(repo: Path, agents: int, isolation: str, team: str) -> str:
-    argv = [sys.executable, "-m", "core.agents.fake_agent", "--work", "0.1"]
+    argv = [sys.executable, "-m", "orc.core.agents.fake_agent", "--work", "0.1"]
     text = f'[team]\nname = "{team}"\nroot = "{repo}"\nisolation = "{isolation}"\n\n'
     for i in range(agents):
         command = " ".join([*argv, "--name", f"eng-{i}"])

@@ -10,17 +10,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
-    "ActionFailed": "core.errors",
-    "adopt": "core.teams.adopt",
-    "AgentStatus": "core.room_state",
-    "AgentView": "core.room_state",
-    "BadInput": "core.errors",
-    "DeliveryResult": "core.agents.delivery",
-    "OrcError": "core.errors",
-    "Room": "core.room",
-    "RoomState": "core.room_state",
-    "Sender": "core.agents.delivery",
-    "TmuxServerAddress": "core.tmux.client",
+    "ActionFailed": "orc.core.errors",
+    "adopt": "orc.core.teams.adopt",
+    "AgentStatus": "orc.core.room_state",
+    "AgentView": "orc.core.room_state",
+    "BadInput": "orc.core.errors",
+    "DeliveryResult": "orc.core.agents.delivery",
+    "OrcError": "orc.core.errors",
+    "Room": "orc.core.room",
+    "RoomState": "orc.core.room_state",
+    "Sender": "orc.core.agents.delivery",
+    "TmuxServerAddress": "orc.core.tmux.client",
 }
 __all__ = [
     "ActionFailed",
@@ -37,16 +37,16 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from core.agents.delivery import DeliveryResult, Sender
-    from core.errors import ActionFailed, BadInput, OrcError
-    from core.room import Room
-    from core.room_state import AgentStatus, AgentView, RoomState
-    from core.teams.adopt import adopt
-    from core.tmux.client import TmuxServerAddress
+    from orc.core.agents.delivery import DeliveryResult, Sender
+    from orc.core.errors import ActionFailed, BadInput, OrcError
+    from orc.core.room import Room
+    from orc.core.room_state import AgentStatus, AgentView, RoomState
+    from orc.core.teams.adopt import adopt
+    from orc.core.tmux.client import TmuxServerAddress
 
 
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
-        raise AttributeError(f"module 'core' has no attribute {name!r}")
+        raise AttributeError(f"module 'orc.core' has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)

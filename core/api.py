@@ -7,35 +7,35 @@ from reaching into core's subpackages, so the core can be rearranged behind this
 
 from __future__ import annotations
 
-from core.agents.agent_kind import KINDS
-from core.agents.delivery import DeliveryResult, Sender
-from core.agents.screen_text import visible_lines
-from core.agents.status import STATES, kind_of_pane
-from core.errors import ActionFailed, BadInput, OrcError
-from core.hosts.host_config import LOCAL, HostConfig, load_hosts
-from core.hosts.host_target import qualify, split_target
-from core.paths import data_dir, private_dir
-from core.room import Room
-from core.room_state import AgentView, HostView, RoomState, Transition
-from core.services.checkpoints.checkpointer import Checkpoint
-from core.services.memory.memory import Memory, MemoryHit
-from core.services.memory.pane_history import PaneScreen
-from core.services.notifier import NotifyConfig
-from core.services.scheduler import Schedule
-from core.services.screen_fixture import save_screen_fixture
-from core.services.snapshot import SnapshotResult, timestamped_path
-from core.services.worktrees.worktrees import WorktreeStatus
-from core.store.agent_records import TeamRecord
-from core.store.settings import Settings
-from core.teams.adopt import adopt
-from core.teams.daemon_window import is_daemon_window
-from core.teams.deploy import Deployed, TakenDown, down_team, up
-from core.teams.lifecycle import start_agent, stop_agent
-from core.teams.rebuild import Rebuilt, lost_teams, resume_team
-from core.teams.team_spec import load_spec
-from core.tmux.client import TmuxServerAddress
-from core.tmux.topology import Pane
-from core.when import format_duration, moment_text, parse_duration
+from orc.core.agents.agent_kind import KINDS
+from orc.core.agents.delivery import DeliveryResult, Sender
+from orc.core.agents.screen_text import visible_lines
+from orc.core.agents.status import STATES, kind_of_pane
+from orc.core.errors import ActionFailed, BadInput, OrcError
+from orc.core.hosts.host_config import LOCAL, HostConfig, load_hosts
+from orc.core.hosts.host_target import qualify, split_target
+from orc.core.paths import data_dir, private_dir
+from orc.core.room import Room
+from orc.core.room_state import AgentView, HostView, RoomState, Transition
+from orc.core.services.checkpoints.checkpointer import Checkpoint
+from orc.core.services.memory.memory import Memory, MemoryHit
+from orc.core.services.memory.pane_history import PaneScreen
+from orc.core.services.notifier import NotifyConfig
+from orc.core.services.scheduler import Schedule
+from orc.core.services.screen_fixture import save_screen_fixture
+from orc.core.services.snapshot import SnapshotResult, timestamped_path
+from orc.core.services.worktrees.worktrees import WorktreeStatus
+from orc.core.store.agent_records import TeamRecord
+from orc.core.store.settings import Settings
+from orc.core.teams.adopt import adopt
+from orc.core.teams.daemon_window import is_daemon_window
+from orc.core.teams.deploy import Deployed, TakenDown, down_team, up
+from orc.core.teams.lifecycle import start_agent, stop_agent
+from orc.core.teams.rebuild import Rebuilt, lost_teams, resume_team
+from orc.core.teams.team_spec import load_spec
+from orc.core.tmux.client import TmuxServerAddress
+from orc.core.tmux.topology import Pane
+from orc.core.when import format_duration, moment_text, parse_duration
 
 __all__ = [
     "KINDS",

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from core.errors import ActionFailed, BadInput
+from orc.core.errors import ActionFailed, BadInput
 
 
 def write_atomic(

@@ -23,10 +23,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from core.errors import OrcError
-from core.hosts.host_config import HostConfig
-from core.teams import daemon_window
-from core.tmux.client import TmuxServerAddress
+from orc.core.errors import OrcError
+from orc.core.hosts.host_config import HostConfig
+from orc.core.teams import daemon_window
+from orc.core.tmux.client import TmuxServerAddress
 
 Level = Literal["ok", "warn", "fail"]
 
@@ -152,7 +152,7 @@ def check_colours(env: dict[str, str]) -> Check:
 
 
 def _shipped_migrations() -> set[str]:
-    folder = resources.files("core.store") / "migrations"
+    folder = resources.files("orc.core.store") / "migrations"
     return {f.name for f in folder.iterdir() if f.name.endswith(".sql")}
 
 
@@ -293,8 +293,8 @@ def run_checks(address: TmuxServerAddress, db: Path, env: dict[str, str]) -> lis
 async def check_hosts(hosts: Sequence[HostConfig], ssh_config: Path | None = None) -> list[Check]:
     """Each selected host: reachable over ssh, with an orc there that speaks this orc's JSON
     (`orc --version`), all asked at once."""
-    from core.hosts.remote_orc import RemoteOrc
-    from core.hosts.ssh_transport import SshConnections
+    from orc.core.hosts.remote_orc import RemoteOrc
+    from orc.core.hosts.ssh_transport import SshConnections
 
     async with SshConnections(ssh_config=ssh_config) as connections:
 

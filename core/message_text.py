@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from core.errors import BadInput
+from orc.core.errors import BadInput
 
 _ALLOWED_CONTROLS = {"\t", "\n"}
 MESSAGE_MAX = 100_000  # characters: every message is stored, and a paste this long is a mistake

@@ -17,7 +17,7 @@ import re
 import stat
 from pathlib import Path
 
-from core.tmux.client import TmuxServerAddress
+from orc.core.tmux.client import TmuxServerAddress
 
 
 def data_dir() -> Path:

@@ -15,32 +15,32 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from core.agents.delivery import DeliveryResult, Sender, deliver, pause_point, refusal
-from core.agents.status import StatusDetector
-from core.errors import BadInput, OrcError
-from core.hosts.host_config import HostConfig
-from core.hosts.host_target import qualify, split_target
-from core.message_text import validate_message_text
-from core.paths import default_db_path
-from core.room_state import AgentStatus, AgentView, HostView, RoomState, Transition
-from core.store.agent_records import AgentRecords
-from core.store.database import Store
-from core.store.lease import Lease
-from core.tmux.capture import capture_panes, topology_and_captures
-from core.tmux.client import TmuxClient, TmuxServerAddress
-from core.tmux.targets import agents_matching, resolve
-from core.tmux.topology import Pane, Topology, read_topology
+from orc.core.agents.delivery import DeliveryResult, Sender, deliver, pause_point, refusal
+from orc.core.agents.status import StatusDetector
+from orc.core.errors import BadInput, OrcError
+from orc.core.hosts.host_config import HostConfig
+from orc.core.hosts.host_target import qualify, split_target
+from orc.core.message_text import validate_message_text
+from orc.core.paths import default_db_path
+from orc.core.room_state import AgentStatus, AgentView, HostView, RoomState, Transition
+from orc.core.store.agent_records import AgentRecords
+from orc.core.store.database import Store
+from orc.core.store.lease import Lease
+from orc.core.tmux.capture import capture_panes, topology_and_captures
+from orc.core.tmux.client import TmuxClient, TmuxServerAddress
+from orc.core.tmux.targets import agents_matching, resolve
+from orc.core.tmux.topology import Pane, Topology, read_topology
 
 if TYPE_CHECKING:
-    from core.hosts.host_poller import HostPoller
-    from core.hosts.remote_orc import RemoteOrc
-    from core.hosts.ssh_transport import SshConnections
-    from core.services.checkpoints.checkpointer import Checkpointer
-    from core.services.memory.memory import Memory
-    from core.services.memory.pane_history import PaneScreen
-    from core.services.notifier import Notifier
-    from core.services.scheduler import Scheduler
-    from core.services.worktrees.worktrees import Worktrees
+    from orc.core.hosts.host_poller import HostPoller
+    from orc.core.hosts.remote_orc import RemoteOrc
+    from orc.core.hosts.ssh_transport import SshConnections
+    from orc.core.services.checkpoints.checkpointer import Checkpointer
+    from orc.core.services.memory.memory import Memory
+    from orc.core.services.memory.pane_history import PaneScreen
+    from orc.core.services.notifier import Notifier
+    from orc.core.services.scheduler import Scheduler
+    from orc.core.services.worktrees.worktrees import Worktrees
 
 Listener = Callable[[RoomState], Any]
 PREVIEW_HISTORY = 200  # lines of scrollback captured for the focused (previewed) pane
@@ -158,7 +158,9 @@ class Room:
         if self._store is None:
             self._store = await Store.open(self.db_path)
             self._lease = Lease(self._store)
-            from core.services.notifier import Notifier  # light; reads its config as the room opens
+            from orc.core.services.notifier import (
+                Notifier,  # light; reads its config as the room opens
+            )
 
             try:
                 self._notifier = Notifier(self)  # a bad config.toml raises here
@@ -178,9 +180,9 @@ class Room:
             return
         self._started = True
         # Imported here, on first need, so one-shot commands never load git or the services.
-        from core.services.checkpoints.checkpointer import Checkpointer
-        from core.services.memory.memory import Memory
-        from core.services.scheduler import Scheduler
+        from orc.core.services.checkpoints.checkpointer import Checkpointer
+        from orc.core.services.memory.memory import Memory
+        from orc.core.services.scheduler import Scheduler
 
         self._schedules = Scheduler(self)
         self._checkpoints = Checkpointer(self)
@@ -204,7 +206,7 @@ class Room:
         """Isolated agents' worktrees: status, diff, merge, rebase, discard (no leader work,
         so it is made on first use and is not one of the room's running services)."""
         if self._worktrees is None:
-            from core.services.worktrees.worktrees import Worktrees
+            from orc.core.services.worktrees.worktrees import Worktrees
 
             self._worktrees = Worktrees(self)
         return self._worktrees
@@ -416,7 +418,7 @@ class Room:
     def connections(self) -> SshConnections:
         """The room's SSH connections, one per host, closed with the room."""
         if self._connections is None:
-            from core.hosts.ssh_transport import SshConnections
+            from orc.core.hosts.ssh_transport import SshConnections
 
             self._connections = SshConnections(ssh_config=self.ssh_config, keep_spare=True)
         return self._connections
@@ -428,14 +430,14 @@ class Room:
             return known
         config = self.hosts.get(host)
         if config is None:
-            from core.hosts.host_config import find_host
+            from orc.core.hosts.host_config import find_host
 
             config = find_host(host)  # `X@HOST` names a declared host even if not selected
         if config is None:
             chosen = ", ".join(self.hosts) or "none; select hosts with -H NAME or --all-hosts"
             raise BadInput(f"host {host!r} is not one of the selected hosts ({chosen})")
-        from core.hosts.remote_orc import RemoteOrc
-        from core.hosts.remote_tmux import tmux_client_for
+        from orc.core.hosts.remote_orc import RemoteOrc
+        from orc.core.hosts.remote_tmux import tmux_client_for
 
         known = self._remote[host] = _RemoteHost(
             config,
@@ -449,7 +451,7 @@ class Room:
     @property
     def poller(self) -> HostPoller:
         if self._poller is None:
-            from core.hosts.host_poller import HostPoller
+            from orc.core.hosts.host_poller import HostPoller
 
             clients = {name: self.remote(name).client for name in self.hosts}
             deadlines = {name: host.timeout for name, host in self.hosts.items()}
@@ -588,7 +590,7 @@ class Room:
 
     async def host_schedules(self, *, pending: bool = False) -> list[tuple[str, Any]]:
         """(host, Schedule) over this machine and every selected host."""
-        from core.services.schedule_store import Schedule
+        from orc.core.services.schedule_store import Schedule
 
         return await self._across_hosts(
             lambda: self.schedules.list(include_done=not pending),
@@ -599,7 +601,7 @@ class Room:
 
     async def host_checkpoints(self, limit: int = 100) -> list[tuple[str, Any]]:
         """(host, Checkpoint) of every repository, over this machine and every selected host."""
-        from core.services.checkpoints.checkpoint_records import Checkpoint
+        from orc.core.services.checkpoints.checkpoint_records import Checkpoint
 
         return await self._across_hosts(
             lambda: self.checkpoints.log(None, limit),
@@ -613,7 +615,7 @@ class Room:
     ) -> list[tuple[str, Any]]:
         """(host, MemoryHit) matching `query` over this machine and every selected host,
         newest first (each host's hits redacted by that host's orc)."""
-        from core.services.memory.memory import KINDS, MemoryHit
+        from orc.core.services.memory.memory import KINDS, MemoryHit
 
         found = await self._across_hosts(
             lambda: self.memory.search(query, limit, kinds=kinds or KINDS),
@@ -642,7 +644,7 @@ class Room:
         if not host:
             return self.client.argv(*tmux)
         remote = self.remote(host)
-        from core.hosts.remote_tmux import REMOTE_ENV
+        from orc.core.hosts.remote_tmux import REMOTE_ENV
 
         argv = remote.orc.transport.argv([*REMOTE_ENV, *remote.client.argv(*tmux)])
         return ["-t" if word == "-T" else word for word in argv]
@@ -812,7 +814,7 @@ class Room:
     ) -> DeliveryResult:
         """Answer the prompt on the target's screen (core/agents/answer.py): recorded first, like a
         message, as kind `answer`; delivered once the prompt is gone."""
-        from core.agents.answer import answer, answer_keys
+        from orc.core.agents.answer import answer, answer_keys
 
         choice = validate_message_text(choice)
         if not choice.strip():
@@ -965,8 +967,8 @@ class Room:
         return await self.checkpoints.diff(checkpoint_id)
 
     async def snapshot(self, path: Path | str | None = None, **options: Any) -> Any:
-        """Export the room to a file (or return the text): see core.services.snapshot.export."""
-        from core.services.snapshot import export
+        """Export the room to a file (or return the text): see orc.core.services.snapshot.export."""
+        from orc.core.services.snapshot import export
 
         return await export(self, path, **options)
 
@@ -1005,7 +1007,7 @@ class Room:
 
 def _remote_screen(raw: dict[str, Any], host: str) -> PaneScreen:
     """Another host's `orc memory screen --json`, its pane, agent and target qualified."""
-    from core.services.memory.pane_history import PaneScreen as Screen
+    from orc.core.services.memory.pane_history import PaneScreen as Screen
 
     agent, target = raw.get("agent"), raw.get("target")
     return Screen(

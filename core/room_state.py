@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.tmux.topology import Pane
+from orc.core.tmux.topology import Pane
 
 
 @dataclass(frozen=True, slots=True)

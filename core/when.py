@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator
 
-from core.errors import BadInput
+from orc.core.errors import BadInput
 
 _PART = re.compile(r"(\d+)\s*(d|h|m|s)", re.IGNORECASE)
 _WHOLE = re.compile(r"^\s*(?:\d+\s*[dhms]\s*)+$", re.IGNORECASE)

@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core import Room, TmuxServerAddress  # noqa: E402
-from core.teams.demo import demo_down, demo_up  # noqa: E402
-from tui.app import OrcApp  # noqa: E402
+from orc.core import Room, TmuxServerAddress  # noqa: E402
+from orc.core.teams.demo import demo_down, demo_up  # noqa: E402
+from orc.tui.app import OrcApp  # noqa: E402
 
 OUT = ROOT / "screenshots"
 SOCKET = "orc-shots"
@@ -80,11 +80,11 @@ HOST_AGENTS = (
 async def hosts_shot() -> None:
     """The tree over three hosts besides this one, at 120x32, one of them down (its sshd killed
     after the room has seen it): real sshd hosts on loopback, each with its own tmux server."""
-    from core.api import HostConfig
-    from core.hosts.remote_tmux import remote_tmux_client
-    from core.hosts.ssh_transport import SshConnections
-    from core.tmux.client import TmuxClient
-    from core.tmux.spawn import Identity, WindowSpec, spawn_window
+    from orc.core.api import HostConfig
+    from orc.core.hosts.remote_tmux import remote_tmux_client
+    from orc.core.hosts.ssh_transport import SshConnections
+    from orc.core.tmux.client import TmuxClient
+    from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window
     from tests.hosts.sshd_bed import SshBed
 
     bed = SshBed()
@@ -98,7 +98,7 @@ async def hosts_shot() -> None:
             clients = {n: remote_tmux_client(ssh.transport(n, n, deadline=10)) for n in bed.hosts}
             clients["local"] = local
             for host, name, role, parent, team in HOST_AGENTS:
-                argv = [sys.executable, "-m", "core.agents.fake_agent", "--name", name]
+                argv = [sys.executable, "-m", "orc.core.agents.fake_agent", "--name", name]
                 spec = WindowSpec(
                     session=team,
                     window_name=name,

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from core import Room, TmuxServerAddress
+from orc.core import Room, TmuxServerAddress
 
 GIT_ENV = {
     "GIT_OPTIONAL_LOCKS": "0",  # the tests' own `git status` must not refresh the index either

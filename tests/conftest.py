@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from libtmux import Server
 
-from core import Room, TmuxServerAddress
-from core.tmux.client import TmuxClient
-from core.tmux.spawn import Identity, WindowSpec, spawn_window
+from orc.core import Room, TmuxServerAddress
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window
 
 os.environ.setdefault("LC_ALL", "C.UTF-8")
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,7 +87,7 @@ async def room(address: TmuxServerAddress, db_path: Path) -> AsyncIterator[Room]
 
 
 def fake_agent_argv(name: str, record: Path | None = None, work: float = 0.5) -> list[str]:
-    argv = [sys.executable, "-m", "core.agents.fake_agent", "--name", name, "--work", str(work)]
+    argv = [sys.executable, "-m", "orc.core.agents.fake_agent", "--name", name, "--work", str(work)]
     if record is not None:
         argv += ["--record", str(record)]
     return argv

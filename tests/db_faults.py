@@ -44,7 +44,7 @@ def orc(*args: str, env: dict[str, str] | None = None, stdin: str = "") -> Run:
     """`orc ARGS` as its own process (an unclosed connection's thread would keep it alive)."""
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "core.cli", *args],
+        [sys.executable, "-m", "orc.core.cli", *args],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
         input=stdin,

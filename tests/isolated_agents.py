@@ -7,12 +7,12 @@ import sys
 import uuid
 from pathlib import Path
 
-from core import Room
-from core.agents.agent_sessions import start_argv
-from core.services.worktrees import git_worktree as gw
-from core.store.agent_records import AgentRecord
-from core.tmux.client import TmuxClient
-from core.tmux.spawn import Identity, WindowSpec, spawn_window
+from orc.core import Room
+from orc.core.agents.agent_sessions import start_argv
+from orc.core.services.worktrees import git_worktree as gw
+from orc.core.store.agent_records import AgentRecord
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window
 from tests.conftest import ROOT, wait_for_screen
 
 
@@ -23,7 +23,7 @@ async def isolated_agent(
     repo, branch, commit = gw.base_of(main)
     made = gw.create(repo, "t", name, branch, commit)
     argv = [
-        sys.executable, "-m", "core.agents.fake_agent", "--name", name, "--work", "0.2",
+        sys.executable, "-m", "orc.core.agents.fake_agent", "--name", name, "--work", "0.2",
         "--sessions", str(tmp_path / "sessions"),
     ]  # fmt: skip
     env = {"PYTHONPATH": str(ROOT)}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.tmux.topology import Pane
+from orc.core.tmux.topology import Pane
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "screens"
 PROGRAM = {"claude": "claude", "codex": "codex", "gemini": "node", "aider": "aider"}

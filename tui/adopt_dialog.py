@@ -1,4 +1,4 @@
-"""`A` on an unmanaged pane: give it a name, a role and a parent (core.teams.adopt, pane options
+"""`A` on an unmanaged pane: give it a name, a role and a parent (orc.core.teams.adopt, pane options
 only;
 the program in the pane keeps running). Mistakes (a taken name, an unknown parent) are shown in
 the form, which stays open so they can be fixed."""
@@ -17,11 +17,11 @@ from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
-from core import OrcError, adopt
-from core.api import KINDS, AgentView, Pane, kind_of_pane
+from orc.core import OrcError, adopt
+from orc.core.api import KINDS, AgentView, Pane, kind_of_pane
 
 if TYPE_CHECKING:
-    from core.api import Room
+    from orc.core.api import Room
 
 _WORD = re.compile(r"[^A-Za-z0-9_-]+")
 ROLES = ("orchestrator", "pm", "engineer", "reviewer", "qa")  # offered as completions

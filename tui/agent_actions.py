@@ -3,7 +3,7 @@
 team whose tmux session was lost.
 
 OrcApp mixes this in; it relies on the app's room, state and selected agent. Everything runs
-against `core.api` in workers; outcomes are notifications, errors one-line notifications.
+against `orc.core.api` in workers; outcomes are notifications, errors one-line notifications.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import work
 from textual.binding import Binding, BindingType
 
-from core.api import (
+from orc.core.api import (
     OrcError,
     down_team,
     load_spec,
@@ -23,15 +23,15 @@ from core.api import (
     stop_agent,
     up,
 )
-from tui.agent_menu import AgentMenu, actions_for
-from tui.dialogs import ConfirmScreen, Field, FormScreen
-from tui.diff_view import DiffView
-from tui.resume_prompt import ResumePrompt
+from orc.tui.agent_menu import AgentMenu, actions_for
+from orc.tui.dialogs import ConfirmScreen, Field, FormScreen
+from orc.tui.diff_view import DiffView
+from orc.tui.resume_prompt import ResumePrompt
 
 if TYPE_CHECKING:
     from textual.app import App
 
-    from core.api import AgentView, Room, RoomState
+    from orc.core.api import AgentView, Room, RoomState
 
     _Base = App[None]
 else:

@@ -13,8 +13,8 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from core.api import RoomState
-from tui.tree_model import Entry, build_entries, matching_pane_ids
+from orc.core.api import RoomState
+from orc.tui.tree_model import Entry, build_entries, matching_pane_ids
 
 BADGES: dict[str, str] = {
     "working": "●",

@@ -21,8 +21,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static, TabbedContent, TabPane
 
-from core import ActionFailed, BadInput, OrcError, Room, RoomState, Sender, TmuxServerAddress
-from core.api import (
+from orc.core import ActionFailed, BadInput, OrcError, Room, RoomState, Sender, TmuxServerAddress
+from orc.core.api import (
     AgentView,
     DeliveryResult,
     HostView,
@@ -31,26 +31,26 @@ from core.api import (
     qualify,
     split_target,
 )
-from tui.agent_actions import AgentActionsMixin
-from tui.agent_menu import AgentMenu
-from tui.agent_tree import AgentTree
-from tui.attention import AttentionMixin
-from tui.checkpoint_log import CheckpointLog
-from tui.commands import AgentCommands, OrcThemes
-from tui.composer import Composer
-from tui.diff_view import DiffView
-from tui.fitting_footer import FittingFooter
-from tui.help_screen import HelpScreen
-from tui.inbox import InboxScreen
-from tui.memory_search import MemorySearchScreen
-from tui.preview import PanePreview
-from tui.resume_prompt import ResumePrompt
-from tui.snapshot_export import describe, export_snapshot
-from tui.themes import load_themes, preferred_default
-from tui.time_travel import TimeTravelScreen
-from tui.timeline import ScheduleTimeline
-from tui.tree_model import descendants, host_card, host_of, qualified_name, shown_name
-from tui.why_screen import WhyScreen
+from orc.tui.agent_actions import AgentActionsMixin
+from orc.tui.agent_menu import AgentMenu
+from orc.tui.agent_tree import AgentTree
+from orc.tui.attention import AttentionMixin
+from orc.tui.checkpoint_log import CheckpointLog
+from orc.tui.commands import AgentCommands, OrcThemes
+from orc.tui.composer import Composer
+from orc.tui.diff_view import DiffView
+from orc.tui.fitting_footer import FittingFooter
+from orc.tui.help_screen import HelpScreen
+from orc.tui.inbox import InboxScreen
+from orc.tui.memory_search import MemorySearchScreen
+from orc.tui.preview import PanePreview
+from orc.tui.resume_prompt import ResumePrompt
+from orc.tui.snapshot_export import describe, export_snapshot
+from orc.tui.themes import load_themes, preferred_default
+from orc.tui.time_travel import TimeTravelScreen
+from orc.tui.timeline import ScheduleTimeline
+from orc.tui.tree_model import descendants, host_card, host_of, qualified_name, shown_name
+from orc.tui.why_screen import WhyScreen
 
 THEME_SETTING = "ui.theme"
 PANEL_POLL = 2.0  # seconds between reloads of the visible schedule/checkpoint list
@@ -625,7 +625,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
 
     @work(group="schedule-action", exit_on_error=False)
     async def _schedule_action(self, message: object) -> None:
-        from core.api import Sender
+        from orc.core.api import Sender
 
         timeline = self.query_one(ScheduleTimeline)
         schedules = self.room.schedules

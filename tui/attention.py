@@ -12,18 +12,18 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import work
 from textual.binding import Binding, BindingType
 
-from core.api import OrcError, Pane, RoomState
-from tui.adopt_dialog import AdoptScreen
-from tui.inbox import NEEDS_YOU, InboxScreen, resume_notices
-from tui.notifications import AttentionAlerts
-from tui.why_screen import WhyScreen
+from orc.core.api import OrcError, Pane, RoomState
+from orc.tui.adopt_dialog import AdoptScreen
+from orc.tui.inbox import NEEDS_YOU, InboxScreen, resume_notices
+from orc.tui.notifications import AttentionAlerts
+from orc.tui.why_screen import WhyScreen
 
 if TYPE_CHECKING:
     from textual.app import App
 
-    from core.api import AgentView, Room
-    from tui.agent_tree import AgentTree
-    from tui.composer import Composer
+    from orc.core.api import AgentView, Room
+    from orc.tui.agent_tree import AgentTree
+    from orc.tui.composer import Composer
 
     _Base = App[None]
 else:

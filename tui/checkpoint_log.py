@@ -19,8 +19,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from core.api import Checkpoint
-from tui.dialogs import ConfirmScreen, Field, FormScreen
+from orc.core.api import Checkpoint
+from orc.tui.dialogs import ConfirmScreen, Field, FormScreen
 
 
 def diffstat(cp: Checkpoint) -> str:

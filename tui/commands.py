@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, cast
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 if TYPE_CHECKING:
-    from tui.app import OrcApp
+    from orc.tui.app import OrcApp
 
 
 class AgentCommands(Provider):

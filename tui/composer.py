@@ -18,8 +18,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static, TextArea
 
-from core.api import AgentView, DeliveryResult, RoomState
-from tui.tree_model import descendants, shown_name
+from orc.core.api import AgentView, DeliveryResult, RoomState
+from orc.tui.tree_model import descendants, shown_name
 
 SCOPES = ("agent", "subtree", "role", "team", "all")
 

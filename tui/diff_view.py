@@ -17,7 +17,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 if TYPE_CHECKING:
-    from core.api import WorktreeStatus
+    from orc.core.api import WorktreeStatus
 
 
 def summary(status: WorktreeStatus) -> Text:

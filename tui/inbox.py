@@ -25,11 +25,11 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from core.api import AgentView, RoomState, visible_lines
-from tui.tree_model import parent_of, shown_name
+from orc.core.api import AgentView, RoomState, visible_lines
+from orc.tui.tree_model import parent_of, shown_name
 
 if TYPE_CHECKING:
-    from core.api import DeliveryResult, Room
+    from orc.core.api import DeliveryResult, Room
 
 NEEDS_YOU = ("waiting", "error")
 EXCERPT_LINES = 4  # the matched line and what follows it (an approval prompt's options)

@@ -15,11 +15,11 @@ from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from core.api import BadInput, MemoryHit, OrcError, qualify
-from tui.time_travel import MomentReader, ScreenReader, TimeTravelScreen, moment
+from orc.core.api import BadInput, MemoryHit, OrcError, qualify
+from orc.tui.time_travel import MomentReader, ScreenReader, TimeTravelScreen, moment
 
 if TYPE_CHECKING:
-    from core.api import Memory
+    from orc.core.api import Memory
 
 DEBOUNCE = 0.25  # seconds of no typing before a search runs
 LIMIT = 200

@@ -15,7 +15,7 @@ from typing import Literal
 
 from textual.app import App
 
-from core.api import NotifyConfig, Transition
+from orc.core.api import NotifyConfig, Transition
 
 COOLDOWN = 10.0  # seconds during which the same pane entering the same state is not re-toasted
 SEVERITY: dict[str, Literal["information", "warning", "error"]] = {

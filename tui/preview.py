@@ -16,7 +16,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from core.api import AgentView
+from orc.core.api import AgentView
 
 NO_STYLE = Style()
 

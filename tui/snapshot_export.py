@@ -12,10 +12,10 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.api import SnapshotResult, data_dir, private_dir, timestamped_path
+from orc.core.api import SnapshotResult, data_dir, private_dir, timestamped_path
 
 if TYPE_CHECKING:
-    from core.api import Room
+    from orc.core.api import Room
 
 DIR_ENV = "ORC_SNAPSHOT_DIR"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from textual.theme import Theme
 
-SHIPPED_DIR: Traversable = resources.files("tui") / "theme_files"
+SHIPPED_DIR: Traversable = resources.files("orc.tui") / "theme_files"
 DEFAULT_THEME = "orc-dark"
 SIXTEEN_COLOUR_THEME = "orc-16"
 

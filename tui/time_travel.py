@@ -22,11 +22,11 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from core.api import OrcError, PaneScreen
-from tui.preview import decode
+from orc.core.api import OrcError, PaneScreen
+from orc.tui.preview import decode
 
 if TYPE_CHECKING:
-    from core.api import Memory
+    from orc.core.api import Memory
 
 # The room's `screen_at(history_id, host)`: a stored screen of this machine ("") or of a host.
 ScreenReader = Callable[[int, str], Awaitable[PaneScreen | None]]

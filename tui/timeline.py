@@ -21,8 +21,8 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from core.api import Schedule, format_duration, moment_text
-from tui.dialogs import ConfirmScreen, Field, FormScreen
+from orc.core.api import Schedule, format_duration, moment_text
+from orc.tui.dialogs import ConfirmScreen, Field, FormScreen
 
 MARKS = {
     "pending": "●",

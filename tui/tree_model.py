@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from core.api import AgentView, HostView, RoomState, is_daemon_window
+from orc.core.api import AgentView, HostView, RoomState, is_daemon_window
 
 UNMANAGED = "unmanaged"
 ORC_OWN = "orc"

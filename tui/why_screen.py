@@ -1,6 +1,6 @@
 """`w`: why orc thinks the selected agent is in its state — the rule or event that decided it,
 the evidence (the matched line) and since when — kept live while open. When the verdict is
-wrong, `f` saves the pane's screen as a fixture (core.services.screen_fixture), named after the
+wrong, `f` saves the pane's screen as a fixture (orc.core.services.screen_fixture), named after the
 state the
 person says it really was, so the rule that got it wrong gets a test.
 """
@@ -21,10 +21,10 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from core.api import STATES, AgentView, OrcError, kind_of_pane, save_screen_fixture
+from orc.core.api import STATES, AgentView, OrcError, kind_of_pane, save_screen_fixture
 
 if TYPE_CHECKING:
-    from core.api import Room
+    from orc.core.api import Room
 
 UNSORTED = ""  # the picker's answer for "I don't know what it really was"
 LIVE_EVERY = 0.5  # seconds between re-reads of the room's latest state while open

@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.agents.claude_hooks import claude_hook_argv
-from core.agents.codex_hooks import codex_notify_argv
-from core.tmux.client import TmuxServerAddress
+from orc.core.agents.claude_hooks import claude_hook_argv
+from orc.core.agents.codex_hooks import codex_notify_argv
+from orc.core.tmux.client import TmuxServerAddress
 
 
 def with_orc_hooks(

@@ -36,7 +36,7 @@ def guess_kind(command: str) -> str:
     if not words:
         return "unknown"
     prog = os.path.basename(words[0])
-    if prog.startswith("python") and "core.agents.fake_agent" in command:
+    if prog.startswith("python") and "orc.core.agents.fake_agent" in command:
         return "fake"
     for name in ("claude", "codex", "aider", "gemini"):
         if name in prog:

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from core.paths import data_dir, private_dir
+from orc.core.paths import data_dir, private_dir
 
 # The flags that already say which conversation to run, per kind.
 _OWN_FLAGS: dict[str, frozenset[str]] = {

@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import re
 
-from core.agents.agent_kind import kind_of
-from core.agents.delivery import screen_and_cursor, type_text
-from core.agents.pattern_packs import Pack
-from core.agents.process_kind import kind_of_pane
-from core.agents.status import match_screen
-from core.errors import BadInput
-from core.tmux.client import TmuxClient
-from core.tmux.topology import Pane
+from orc.core.agents.agent_kind import kind_of
+from orc.core.agents.delivery import screen_and_cursor, type_text
+from orc.core.agents.pattern_packs import Pack
+from orc.core.agents.process_kind import kind_of_pane
+from orc.core.agents.status import match_screen
+from orc.core.errors import BadInput
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.topology import Pane
 
 _CHOICE = re.compile(r"^(?:[1-9]|y|yes|n|no)$", re.IGNORECASE)
 SETTLE = 3.0  # seconds for the prompt to go away after the keys

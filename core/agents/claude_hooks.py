@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from core.atomic_file import write_atomic
-from core.tmux.client import TmuxServerAddress
+from orc.core.atomic_file import write_atomic
+from orc.core.tmux.client import TmuxServerAddress
 
 HOOK_TIMEOUT = 5  # seconds Claude Code waits for one hook before going on without it
 
@@ -49,7 +49,7 @@ def orc_argv() -> list[str]:
     script = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
     if script is not None and script.name == "orc" and script.is_file():
         return [str(script.resolve())]
-    return [sys.executable, "-m", "core.cli"]
+    return [sys.executable, "-P", "-m", "orc.core.cli"]
 
 
 def hook_settings(

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core.agents.claude_hooks import orc_argv
-from core.tmux.client import TmuxServerAddress
+from orc.core.agents.claude_hooks import orc_argv
+from orc.core.tmux.client import TmuxServerAddress
 
 
 def codex_notify_argv(address: TmuxServerAddress, db_path: Path) -> list[str]:

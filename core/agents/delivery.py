@@ -17,13 +17,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from core.agents.agent_kind import is_shell, kind_of
-from core.agents.input_line import read_input, transcript
-from core.agents.pattern_packs import Pack
-from core.agents.process_kind import kind_of_pane
-from core.agents.status import match_screen
-from core.tmux.client import TmuxClient
-from core.tmux.topology import Pane
+from orc.core.agents.agent_kind import is_shell, kind_of
+from orc.core.agents.input_line import read_input, transcript
+from orc.core.agents.pattern_packs import Pack
+from orc.core.agents.process_kind import kind_of_pane
+from orc.core.agents.status import match_screen
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.topology import Pane
 
 # "unknown": a send to another host whose connection dropped mid-way (core/hosts/remote_orc.py)
 Status = Literal["delivered", "typed_not_submitted", "failed", "unknown"]

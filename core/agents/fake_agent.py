@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         agent.log.extend(f"› {text[:200]}" for text in earlier)
     background = None
     if args.demo is not None:
-        from core.agents.fake_agent_demo import behaviour
+        from orc.core.agents.fake_agent_demo import behaviour
 
         background = behaviour(args.demo)
     fd = sys.stdin.fileno()

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.child_process import communicate
+from orc.core.child_process import communicate
 
 if TYPE_CHECKING:
-    from core.agents.fake_agent import FakeAgent
+    from orc.core.agents.fake_agent import FakeAgent
 
 DEMO_MARKER = ".orc-demo"  # files are edited only in a repo that carries this marker
 APPROVAL_PATIENCE = 120.0  # seconds an unanswered approval dialog waits before it gives up

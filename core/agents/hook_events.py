@@ -14,11 +14,11 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from core.agents.agent_sessions import hook_session_id
-from core.errors import BadInput
-from core.store.agent_records import AgentRecords
-from core.store.database import Store
-from core.tmux.client import TmuxClient
+from orc.core.agents.agent_sessions import hook_session_id
+from orc.core.errors import BadInput
+from orc.core.store.agent_records import AgentRecords
+from orc.core.store.database import Store
+from orc.core.tmux.client import TmuxClient
 
 # Claude Code's hook names (settings.json "hooks"), then generic names for any other agent.
 CLAUDE_EVENTS: dict[str, str] = {

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.agents.pattern_packs import Pack
-from core.agents.screen_text import region, visible_lines
+from orc.core.agents.pattern_packs import Pack
+from orc.core.agents.screen_text import region, visible_lines
 
 
 @dataclass(frozen=True, slots=True)

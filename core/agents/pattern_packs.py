@@ -27,7 +27,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from core.errors import BadInput
+from orc.core.errors import BadInput
 
 SCREEN_STATES = ("waiting", "working", "error", "idle", "exited")
 ScreenState = Literal["waiting", "working", "error", "idle", "exited"]
@@ -198,7 +198,7 @@ def user_patterns_dir() -> Path:
 
 
 def _builtin_specs() -> list[tuple[PackSpec, str]]:
-    folder = resources.files("core.agents") / "patterns"
+    folder = resources.files("orc.core.agents") / "patterns"
     files = sorted((f for f in folder.iterdir() if f.name.endswith(".toml")), key=lambda f: f.name)
     out = []
     for f in files:

@@ -15,8 +15,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.agents.agent_kind import SHELLS, guess_kind
-from core.tmux.topology import Pane
+from orc.core.agents.agent_kind import SHELLS, guess_kind
+from orc.core.tmux.topology import Pane
 
 INTERPRETERS = ("node", "nodejs", "bun", "deno", "python", "pypy", "uv", "npx", "env")
 AGENT_NAMES = ("claude", "codex", "gemini", "aider")
@@ -45,9 +45,11 @@ def kind_from_argv(argv: Sequence[str]) -> str:
     if not _is_interpreter(program):
         return guess_kind(program)
     words = list(argv[1:])
-    if "-m" in words[:-1]:  # python -m aider / -m core.agents.fake_agent
+    if "-m" in words[:-1]:  # python -m aider / -m orc.core.agents.fake_agent
         module = words[words.index("-m") + 1]
-        return "fake" if module == "core.agents.fake_agent" else guess_kind(module.split(".")[0])
+        if module == "orc.core.agents.fake_agent":
+            return "fake"
+        return guess_kind(module.split(".")[0])
     script = next((w for w in words if not w.startswith("-")), "")
     if not script:
         return "unknown"

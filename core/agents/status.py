@@ -29,13 +29,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from core.agents.agent_kind import is_shell
-from core.agents.input_line import transcript
-from core.agents.pattern_packs import Pack, Rule, load_packs
-from core.agents.process_kind import kind_of_pane
-from core.agents.screen_text import line_at, region, visible_lines
-from core.room_state import AgentStatus, Transition
-from core.tmux.topology import Pane
+from orc.core.agents.agent_kind import is_shell
+from orc.core.agents.input_line import transcript
+from orc.core.agents.pattern_packs import Pack, Rule, load_packs
+from orc.core.agents.process_kind import kind_of_pane
+from orc.core.agents.screen_text import line_at, region, visible_lines
+from orc.core.room_state import AgentStatus, Transition
+from orc.core.tmux.topology import Pane
 
 __all__ = ["STATES", "AgentStatus", "StatusDetector", "kind_of_pane", "match_screen"]
 

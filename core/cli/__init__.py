@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 import click
 from click.shell_completion import CompletionItem
 
-from core.cli.context import Config, host_options
-from core.errors import OrcError
-from core.tmux.client import TmuxServerAddress
+from orc.core.cli.context import Config, host_options
+from orc.core.errors import OrcError
+from orc.core.tmux.client import TmuxServerAddress
 
 if TYPE_CHECKING:
-    from core.hosts.host_config import HostConfig
+    from orc.core.hosts.host_config import HostConfig
 
 # command name -> (the module under core/cli that registers it, its one-line help). A module is
 # loaded only when its command runs, so each call imports just what it needs (agents call
@@ -59,7 +59,7 @@ class LazyGroup(click.Group):
         if entry is None:
             return None
         scratch = click.Group()
-        importlib.import_module(f"core.cli.{entry[0]}").register(scratch)
+        importlib.import_module(f"orc.core.cli.{entry[0]}").register(scratch)
         return scratch.commands.get(cmd_name)
 
     def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
@@ -102,7 +102,9 @@ def cli(
     """orc: a control room for teams of AI coding agents in tmux."""
     selected: tuple[HostConfig, ...] = ()
     if hosts or all_hosts:
-        from core.hosts.host_config import select_hosts  # only when asked: plain calls stay fast
+        from orc.core.hosts.host_config import (
+            select_hosts,  # only when asked: plain calls stay fast
+        )
 
         selected = tuple(select_hosts(hosts, all_hosts))
     ctx.obj = Config(
@@ -112,15 +114,15 @@ def cli(
         Path(ssh_config) if ssh_config else None,
     )
     if ctx.invoked_subcommand is None:
-        from core.cli.ui import ui_command
+        from orc.core.cli.ui import ui_command
 
         ctx.invoke(ui_command)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
-    if "hook" in args:  # checked first so that other commands never import core.cli.hook
-        from core.cli.hook import is_hook_call, run_hook_call
+    if "hook" in args:  # checked first so that other commands never import orc.core.cli.hook
+        from orc.core.cli.hook import is_hook_call, run_hook_call
 
         if is_hook_call(args):
             return run_hook_call(lambda: _main(args))

@@ -1,5 +1,5 @@
-"""`python -m core.cli` is `orc`: tests and agents can call it without the console script."""
+"""`python -m orc.core.cli` is `orc`: tests and agents can call it without the console script."""
 
-from core.cli import entry
+from orc.core.cli import entry
 
 entry()

@@ -7,10 +7,10 @@ from dataclasses import asdict
 
 import click
 
-from core.agents.delivery import DeliveryResult
-from core.cli.context import calling_sender, run_with_room
-from core.errors import ActionFailed
-from core.room import Room
+from orc.core.agents.delivery import DeliveryResult
+from orc.core.cli.context import calling_sender, run_with_room
+from orc.core.errors import ActionFailed
+from orc.core.room import Room
 
 
 @click.command("answer")

@@ -12,13 +12,13 @@ from dataclasses import asdict
 
 import click
 
-from core.cli.context import calling_sender, config, run_with_room
-from core.cli.table import render_table
-from core.errors import BadInput
-from core.room import Room
-from core.services.checkpoints.checkpointer import Checkpoint
-from core.store.record_id import parse_id
-from core.when import moment_text
+from orc.core.cli.context import calling_sender, config, run_with_room
+from orc.core.cli.table import render_table
+from orc.core.errors import BadInput
+from orc.core.room import Room
+from orc.core.services.checkpoints.checkpointer import Checkpoint
+from orc.core.store.record_id import parse_id
+from orc.core.when import moment_text
 
 
 class _TakeByDefault(click.Group):
@@ -118,7 +118,7 @@ def log_command(repo: str | None, as_json: bool, every_repo: bool, limit: int) -
 def restore_command(checkpoint_id: str, yes: bool, branch: str | None) -> None:
     """Bring the working tree back to checkpoint ID (the current state is checkpointed first);
     ID@HOST: a checkpoint of that host, restored there by its own orc."""
-    from core.hosts.host_target import split_target
+    from orc.core.hosts.host_target import split_target
 
     raw, host = split_target(checkpoint_id)
     if host:
@@ -149,7 +149,7 @@ def restore_command(checkpoint_id: str, yes: bool, branch: str | None) -> None:
 def diff_command(checkpoint_id: str) -> None:
     """The diffstat and patch of checkpoint ID against the one before it; ID@HOST: a checkpoint
     of that host, diffed there by its own orc (its id is that host's store's)."""
-    from core.hosts.host_target import split_target
+    from orc.core.hosts.host_target import split_target
 
     raw, host = split_target(checkpoint_id)
 

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from core.store.database_error import database_error
-from core.tmux.client import TmuxServerAddress
+from orc.core.store.database_error import database_error
+from orc.core.tmux.client import TmuxServerAddress
 
 if TYPE_CHECKING:
-    from core.hosts.host_config import HostConfig
-    from core.room import Room, Sender
+    from orc.core.hosts.host_config import HostConfig
+    from orc.core.room import Room, Sender
 
 T = TypeVar("T")
 
@@ -30,7 +30,7 @@ class Config:
     ssh_config: Path | None = None  # `ssh -F` (--ssh-config, $ORC_SSH_CONFIG)
 
     def room(self) -> Room:
-        from core.room import Room  # imported on use: commands that need no room stay fast
+        from orc.core.room import Room  # imported on use: commands that need no room stay fast
 
         return Room(self.address, self.db, hosts=self.hosts, ssh_config=self.ssh_config)
 
@@ -56,8 +56,8 @@ def run_with_room(work: Callable[[Room], Awaitable[T]]) -> T:
 
 async def calling_sender(room: Room) -> Sender:
     """The pane the CLI runs in (an agent calling `orc`), or a person outside tmux."""
-    from core.room import Sender
-    from core.tmux.topology import read_topology
+    from orc.core.room import Sender
+    from orc.core.tmux.topology import read_topology
 
     pane_id = os.environ.get("TMUX_PANE")
     if not pane_id:

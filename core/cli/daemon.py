@@ -15,19 +15,18 @@ from pathlib import Path
 
 import click
 
-import core
-from core.cli.context import config, run_with_room
-from core.errors import ActionFailed
-from core.room import Room
-from core.teams.daemon_window import ENV as DAEMON_ENV
-from core.teams.daemon_window import (
+from orc.core.cli.context import config, run_with_room
+from orc.core.errors import ActionFailed
+from orc.core.room import Room
+from orc.core.teams.daemon_window import ENV as DAEMON_ENV
+from orc.core.teams.daemon_window import (
     SESSION,
     WINDOW,
     DaemonLaunch,
     forget_daemon_window,
     start_daemon_window,
 )
-from core.when import format_duration, parse_duration
+from orc.core.when import format_duration, parse_duration
 
 READY = "orc daemon: running"
 START_TIMEOUT = 10.0
@@ -91,8 +90,9 @@ async def start_detached(room: Room, hold_limit: float) -> str:
         await room.client.run("kill-window", "-t", pane.window_id, check=False)
     argv = [
         sys.executable,
+        "-P",  # the current folder is an agent's repository: its own `orc` or `core` must not win
         "-m",
-        "core.cli",
+        "orc.core.cli",
         *room.address.argv(),
         "--db",
         str(Path(room.db_path).resolve()),
@@ -100,9 +100,7 @@ async def start_detached(room: Room, hold_limit: float) -> str:
         "--hold-limit",
         format_duration(hold_limit),
     ]
-    root = str(Path(core.__file__).resolve().parent.parent)
-    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
-    launch = DaemonLaunch(tuple(argv), os.getcwd(), {"PYTHONPATH": path})
+    launch = DaemonLaunch(tuple(argv), os.getcwd(), {})
     pane_id = await start_daemon_window(room, launch)  # recorded: a rebuild restarts it
     deadline = time.monotonic() + START_TIMEOUT
     screen = ""

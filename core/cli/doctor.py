@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from core.cli.context import config
-from core.doctor import run_checks
-from core.errors import ActionFailed
-from core.paths import default_db_path
+from orc.core.cli.context import config
+from orc.core.doctor import run_checks
+from orc.core.errors import ActionFailed
+from orc.core.paths import default_db_path
 
 
 @click.command("doctor")
@@ -25,7 +25,7 @@ def doctor_command() -> None:
     if cfg.hosts:
         import asyncio
 
-        from core.doctor import check_hosts
+        from orc.core.doctor import check_hosts
 
         checks += asyncio.run(check_hosts(cfg.hosts, cfg.ssh_config))
     for check in checks:

@@ -19,13 +19,13 @@ from collections.abc import Callable
 
 import click
 
-from core.agents.hook_events import hook_event, parse_payload, record_hook
-from core.cli.context import config
-from core.errors import ActionFailed, BadInput
-from core.paths import data_dir, default_db_path
-from core.store.database import Store
-from core.store.database_error import database_error
-from core.tmux.client import TmuxClient
+from orc.core.agents.hook_events import hook_event, parse_payload, record_hook
+from orc.core.cli.context import config
+from orc.core.errors import ActionFailed, BadInput
+from orc.core.paths import data_dir, default_db_path
+from orc.core.store.database import Store
+from orc.core.store.database_error import database_error
+from orc.core.tmux.client import TmuxClient
 
 STDIN_WAIT = 0.5  # seconds: a hook runner that keeps stdin open must not hang the agent
 STDIN_MAX = 64 * 1024

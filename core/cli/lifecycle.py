@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
-from core.cli.context import run_with_room
-from core.teams.lifecycle import start_agent, stop_agent
+from orc.core.cli.context import run_with_room
+from orc.core.teams.lifecycle import start_agent, stop_agent
 
 
 @click.command("stop")

@@ -16,15 +16,15 @@ from typing import Annotated
 import click
 from pydantic import BaseModel, StringConstraints, ValidationError
 
-from core.cli.context import calling_sender, config, run_with_room
-from core.errors import BadInput
-from core.hosts.host_target import qualify, split_target
-from core.room import Room
-from core.services.memory.memory import KINDS, NOTE_MAX, TAG_MAX, MemoryHit, MemoryStats
-from core.services.memory.pane_history import PaneScreen
-from core.services.redaction import Redactor
-from core.store.record_id import parse_id
-from core.when import format_duration, moment_text
+from orc.core.cli.context import calling_sender, config, run_with_room
+from orc.core.errors import BadInput
+from orc.core.hosts.host_target import qualify, split_target
+from orc.core.room import Room
+from orc.core.services.memory.memory import KINDS, NOTE_MAX, TAG_MAX, MemoryHit, MemoryStats
+from orc.core.services.memory.pane_history import PaneScreen
+from orc.core.services.redaction import Redactor
+from orc.core.store.record_id import parse_id
+from orc.core.when import format_duration, moment_text
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TAG_MAX)]
 

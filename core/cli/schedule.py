@@ -13,12 +13,12 @@ from typing import Any
 
 import click
 
-from core.cli.context import calling_sender, config, run_with_room
-from core.cli.table import render_table
-from core.room import Room
-from core.services.scheduler import Schedule
-from core.store.record_id import parse_id
-from core.when import format_duration, moment_text, parse_duration
+from orc.core.cli.context import calling_sender, config, run_with_room
+from orc.core.cli.table import render_table
+from orc.core.room import Room
+from orc.core.services.scheduler import Schedule
+from orc.core.store.record_id import parse_id
+from orc.core.when import format_duration, moment_text, parse_duration
 
 NOTE_WIDTH = 48
 
@@ -71,7 +71,7 @@ def schedule_group() -> None:
 def add_command(when: str, note: str, target: str | None, every: str | None) -> None:
     """Deliver NOTE at WHEN (90s, 30m, 1h30m, 14:30 or ISO 8601); prints the id."""
     if target is not None and "@" in target:
-        from core.hosts.host_target import split_target
+        from orc.core.hosts.host_target import split_target
 
         raw, host = split_target(target)
         if host:
@@ -149,7 +149,7 @@ def _change(
 ) -> tuple[Schedule, str]:
     """Change check-in `ID` here, or `ID@HOST` through that host's own orc (the id is its
     store's: ids repeat between hosts). The check-in as it is now, and its host ("" = here)."""
-    from core.hosts.host_target import split_target
+    from orc.core.hosts.host_target import split_target
 
     raw, host = split_target(schedule_id)
     sid = _id(raw)

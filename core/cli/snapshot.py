@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from core.cli.context import run_with_room
-from core.room import Room
-from core.services.snapshot import DEFAULT_LINES, FORMATS, MAX_LINES, SnapshotResult, export
+from orc.core.cli.context import run_with_room
+from orc.core.room import Room
+from orc.core.services.snapshot import DEFAULT_LINES, FORMATS, MAX_LINES, SnapshotResult, export
 
 
 @click.command("snapshot")

@@ -6,11 +6,11 @@ import json
 
 import click
 
-from core.agents.status import kind_of_pane
-from core.cli.context import run_with_room
-from core.cli.table import render_table
-from core.room import Room
-from core.room_state import AgentView, RoomState
+from orc.core.agents.status import kind_of_pane
+from orc.core.cli.context import run_with_room
+from orc.core.cli.table import render_table
+from orc.core.room import Room
+from orc.core.room_state import AgentView, RoomState
 
 COLUMNS = ("name", "role", "parent", "team", "target", "pane_id", "state", "command")
 EVIDENCE_COLUMN = 72  # the table clips evidence to keep one agent per line; --json has it whole

@@ -11,17 +11,17 @@ from pathlib import Path
 
 import click
 
-from core.cli.context import config, run_with_room
-from core.errors import BadInput
-from core.paths import default_db_path
-from core.room import Room
-from core.teams.adopt import adopt
-from core.teams.deploy import READY_TIMEOUT, down_team, plan_lines, team_panes, up
-from core.teams.team_spec import load_spec, parse_spec
-from core.teams.team_watch import watch_spec
-from core.tmux.client import TmuxClient
-from core.tmux.spawn import session_exists
-from core.tmux.topology import Pane
+from orc.core.cli.context import config, run_with_room
+from orc.core.errors import BadInput
+from orc.core.paths import default_db_path
+from orc.core.room import Room
+from orc.core.teams.adopt import adopt
+from orc.core.teams.deploy import READY_TIMEOUT, down_team, plan_lines, team_panes, up
+from orc.core.teams.team_spec import load_spec, parse_spec
+from orc.core.teams.team_watch import watch_spec
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.spawn import session_exists
+from orc.core.tmux.topology import Pane
 
 
 def _progress(message: str) -> None:
@@ -118,7 +118,7 @@ def _up_on_host(spec_file: str, host: str, replace: bool, timeout: float) -> Non
 
 
 def _resume(team: str) -> None:
-    from core.teams.rebuild import resume_team
+    from orc.core.teams.rebuild import resume_team
 
     rebuilt = run_with_room(lambda room: resume_team(room, team, progress=_progress))
     for line in rebuilt.warnings:
@@ -142,7 +142,7 @@ def down_command(team: str, yes: bool, clean: bool) -> None:
         _clean(team)  # the team is down already: its worktrees can still be cleaned
         return
     if not panes:
-        from core.teams.rebuild import mark_down
+        from orc.core.teams.rebuild import mark_down
 
         if run_with_room(lambda room: mark_down(room, team)):
             click.echo(
@@ -205,7 +205,7 @@ def adopt_command(target: str, name: str, role: str, parent: str | None, kind: s
 @click.option("--timeout", type=float, default=READY_TIMEOUT, hidden=True)
 def demo_command(no_ui: bool, take_it_down: bool, socket: str | None, timeout: float) -> None:
     """A team of seven fake agents on tmux socket 'orc-demo', then the control room."""
-    from core.teams.demo import DEMO_SOCKET, demo_down, demo_up
+    from orc.core.teams.demo import DEMO_SOCKET, demo_down, demo_up
 
     socket = socket or DEMO_SOCKET
     if take_it_down:
@@ -225,7 +225,7 @@ def demo_command(no_ui: bool, take_it_down: bool, socket: str | None, timeout: f
             f"watch the panes with `tmux -L {socket} attach`, remove it with `{down}`"
         )
         return
-    from tui.app import run_app  # imported late: the CLI must work without loading Textual
+    from orc.tui.app import run_app  # imported late: the CLI must work without loading Textual
 
     run_app(demo.address, str(demo.db_path))
     click.echo(f"the demo keeps running: reopen it with `{open_it}`; `{down}` removes it")

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import click
 
-from core.cli.context import config, host_options
+from orc.core.cli.context import config, host_options
 
 
 @click.command("ui")
@@ -14,11 +14,11 @@ from core.cli.context import config, host_options
 def ui_command(hosts: tuple[str, ...] = (), all_hosts: bool = False) -> None:
     """Open the control room, over the hosts selected here or before the command (`orc -H
     NAME ui` and `orc ui -H NAME` are the same room)."""
-    from tui.app import run_app  # imported late: the CLI must work without loading Textual
+    from orc.tui.app import run_app  # imported late: the CLI must work without loading Textual
 
     cfg = config()
     if hosts or all_hosts:
-        from core.hosts.host_config import select_hosts
+        from orc.core.hosts.host_config import select_hosts
 
         chosen = {h.name: h for h in (*cfg.hosts, *select_hosts(hosts, all_hosts))}
         cfg = replace(cfg, hosts=tuple(chosen.values()))

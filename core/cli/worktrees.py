@@ -8,12 +8,12 @@ from dataclasses import asdict
 
 import click
 
-from core.cli.context import run_with_room
-from core.cli.table import render_table
-from core.errors import BadInput
-from core.room import Room
-from core.services.worktrees.worktrees import WorktreeStatus
-from core.teams.lifecycle import stop_if_running
+from orc.core.cli.context import run_with_room
+from orc.core.cli.table import render_table
+from orc.core.errors import BadInput
+from orc.core.room import Room
+from orc.core.services.worktrees.worktrees import WorktreeStatus
+from orc.core.teams.lifecycle import stop_if_running
 
 
 @click.command("diff")

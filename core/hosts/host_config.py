@@ -21,9 +21,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from core.errors import BadInput
-from core.paths import config_path
-from core.tmux.client import TmuxServerAddress
+from orc.core.errors import BadInput
+from orc.core.paths import config_path
+from orc.core.tmux.client import TmuxServerAddress
 
 LOCAL = "local"
 # The agent-name rule of core/teams/team_spec.py (`_NAME`): a host name is typed where agent names

@@ -16,10 +16,10 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from core.errors import OrcError
-from core.tmux.capture import topology_and_captures
-from core.tmux.client import TmuxClient
-from core.tmux.topology import Topology
+from orc.core.errors import OrcError
+from orc.core.tmux.capture import topology_and_captures
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.topology import Topology
 
 DEFAULT_DEADLINE = 5.0  # seconds per host and refresh
 SLOW_EVERY = 5.0  # seconds between full topology reads (commands and folders) of a host

@@ -6,8 +6,8 @@ the LAST '@' separates the host; `@local` (or no '@') is this machine.
 
 from __future__ import annotations
 
-from core.errors import BadInput
-from core.hosts.host_config import LOCAL, NAME
+from orc.core.errors import BadInput
+from orc.core.hosts.host_config import LOCAL, NAME
 
 
 def split_target(target: str) -> tuple[str, str]:

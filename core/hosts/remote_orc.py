@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from importlib import metadata
 from typing import Any
 
-from core.agents.delivery import DeliveryResult
-from core.errors import ActionFailed, BadInput
-from core.hosts.host_config import HostConfig
-from core.hosts.host_target import qualify
-from core.hosts.ssh_transport import (
+from orc.core.agents.delivery import DeliveryResult
+from orc.core.errors import ActionFailed, BadInput
+from orc.core.hosts.host_config import HostConfig
+from orc.core.hosts.host_target import qualify
+from orc.core.hosts.ssh_transport import (
     HostError,
     SshConnections,
     SshResult,

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from core.hosts.host_config import HostConfig
-from core.hosts.ssh_transport import HostError, SshConnections, SshTransport
-from core.tmux.client import TmuxClient, TmuxResult, TmuxServerAddress
+from orc.core.hosts.host_config import HostConfig
+from orc.core.hosts.ssh_transport import HostError, SshConnections, SshTransport
+from orc.core.tmux.client import TmuxClient, TmuxResult, TmuxServerAddress
 
 REMOTE_ENV = ("env", "LC_ALL=C.UTF-8")
 NOT_FOUND = 127  # env's exit code when the program is not on the host's PATH

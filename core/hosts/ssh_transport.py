@@ -31,8 +31,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.child_process import kill_child
-from core.errors import ActionFailed
+from orc.core.child_process import kill_child
+from orc.core.errors import ActionFailed
 
 CONTROL_PERSIST = 60  # seconds a master outlives its last use if orc did not close it
 DEFAULT_DEADLINE = 10.0  # seconds a call may take, connection included, unless told otherwise

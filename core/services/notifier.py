@@ -30,12 +30,12 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from core.child_process import communicate
-from core.errors import BadInput
-from core.paths import config_path
-from core.room_state import RoomState, Transition
-from core.services.redaction import redact
-from core.services.room_parts import WithStore
+from orc.core.child_process import communicate
+from orc.core.errors import BadInput
+from orc.core.paths import config_path
+from orc.core.room_state import RoomState, Transition
+from orc.core.services.redaction import redact
+from orc.core.services.room_parts import WithStore
 
 ATTENTION = ("waiting", "error", "exited")
 COMMAND_TIMEOUT = 15.0  # seconds before a hung notification command is killed

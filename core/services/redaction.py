@@ -125,7 +125,7 @@ def starts_ok(starts: str, text: str, at: int) -> bool:
 
 
 RULES: tuple[Rule, ...] = load_rules(
-    (resources.files("core.services") / RULES_FILE).read_text(encoding="utf-8")
+    (resources.files("orc.core.services") / RULES_FILE).read_text(encoding="utf-8")
 )
 TEXT_RULES = tuple(r for r in RULES if r.scope == "text")  # before the line rules, in order
 LINE_RULES = tuple(r for r in RULES if r.scope == "line")

@@ -1,8 +1,8 @@
-"""The parts of the room a service may use, as small protocols that core.room.Room satisfies.
+"""The parts of the room a service may use, as small protocols that orc.core.room.Room satisfies.
 
 A service names the parts it needs (the store, the tmux client, the lease, the published state)
-and so depends on them, not on the facade that composes it: core.services may not import
-core.room (the layers in pyproject.toml, docs/ARCHITECTURE.md). Tests can hand a service any
+and so depends on them, not on the facade that composes it: orc.core.services may not import
+orc.core.room (the layers in pyproject.toml, docs/ARCHITECTURE.md). Tests can hand a service any
 object with these parts.
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from core.room_state import RoomState
-    from core.store.database import Store
-    from core.store.lease import Lease
-    from core.tmux.client import TmuxClient
+    from orc.core.room_state import RoomState
+    from orc.core.store.database import Store
+    from orc.core.store.lease import Lease
+    from orc.core.tmux.client import TmuxClient
 
 
 class WithStore(Protocol):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from core.store.database import Store
+    from orc.core.store.database import Store
 
 OPEN_STATES = ("pending", "fired")
 

@@ -22,19 +22,19 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from core.agents.delivery import DeliveryResult, Sender, screen_refusal
-from core.errors import ActionFailed, BadInput, OrcError
-from core.message_text import validate_message_text
-from core.room_state import RoomState
-from core.services.room_parts import WithClient, WithLease, WithState, WithStore
-from core.services.schedule_store import Claim, Claimer, Run, Schedule, ScheduleStore
-from core.tmux.capture import capture_panes
-from core.tmux.targets import resolve
-from core.tmux.topology import Pane, Topology, read_topology
-from core.when import check_ahead, format_duration, parse_duration, parse_when
+from orc.core.agents.delivery import DeliveryResult, Sender, screen_refusal
+from orc.core.errors import ActionFailed, BadInput, OrcError
+from orc.core.message_text import validate_message_text
+from orc.core.room_state import RoomState
+from orc.core.services.room_parts import WithClient, WithLease, WithState, WithStore
+from orc.core.services.schedule_store import Claim, Claimer, Run, Schedule, ScheduleStore
+from orc.core.tmux.capture import capture_panes
+from orc.core.tmux.targets import resolve
+from orc.core.tmux.topology import Pane, Topology, read_topology
+from orc.core.when import check_ahead, format_duration, parse_duration, parse_when
 
 if TYPE_CHECKING:
-    from core.agents.status import StatusDetector
+    from orc.core.agents.status import StatusDetector
 
 __all__ = ["Schedule", "Scheduler"]
 

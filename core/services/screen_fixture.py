@@ -13,13 +13,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from core.agents.status import STATES, kind_of_pane
-from core.errors import BadInput
-from core.paths import data_dir, private_dir, private_file
-from core.services.room_parts import WithState
+from orc.core.agents.status import STATES, kind_of_pane
+from orc.core.errors import BadInput
+from orc.core.paths import data_dir, private_dir, private_file
+from orc.core.services.room_parts import WithState
 
 if TYPE_CHECKING:
-    from core.tmux.topology import Topology
+    from orc.core.tmux.topology import Topology
 
 _CHECKOUT_FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "screens"
 

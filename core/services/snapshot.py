@@ -1,11 +1,11 @@
 """The whole room in one file, safe to hand to someone else: `orc snapshot`, the UI's export key.
 
 Collected in a few round trips (one topology + one batched capture of every pane, then the store),
-redacted by default (core.services.redaction), rendered as Markdown (reads well on its own), JSON
-(the
+redacted by default (core/services/redaction.py), rendered as Markdown (reads well on its own),
+JSON (the
 versioned schema in core/services/schemas/snapshot-v1.schema.json) or plain text, and written
 atomically
-with mode 0600 (core.atomic_file).
+with mode 0600 (orc.core.atomic_file).
 """
 
 from __future__ import annotations
@@ -21,20 +21,20 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from core.atomic_file import write_atomic
-from core.errors import BadInput
-from core.room_state import AgentView
-from core.services.redaction import Redactor
-from core.services.room_parts import WithClient, WithState, WithStore
-from core.tmux.capture import capture_panes
-from core.tmux.client import TmuxClient
-from core.when import moment_text
+from orc.core.atomic_file import write_atomic
+from orc.core.errors import BadInput
+from orc.core.room_state import AgentView
+from orc.core.services.redaction import Redactor
+from orc.core.services.room_parts import WithClient, WithState, WithStore
+from orc.core.tmux.capture import capture_panes
+from orc.core.tmux.client import TmuxClient
+from orc.core.when import moment_text
 
 if TYPE_CHECKING:
-    from core.room_state import RoomState
-    from core.services.checkpoints.checkpointer import Checkpointer
-    from core.services.memory.memory import Memory
-    from core.services.scheduler import Scheduler
+    from orc.core.room_state import RoomState
+    from orc.core.services.checkpoints.checkpointer import Checkpointer
+    from orc.core.services.memory.memory import Memory
+    from orc.core.services.scheduler import Scheduler
 
 SCHEMA_VERSION = 1
 SCHEMA_RESOURCE = "schemas/snapshot-v1.schema.json"
@@ -90,7 +90,7 @@ class SnapshotResult:
 
 def schema() -> dict[str, Any]:
     """The JSON schema of `--format json` (versioned: `version` in the output names it)."""
-    text = (resources.files("core.services") / SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    text = (resources.files("orc.core.services") / SCHEMA_RESOURCE).read_text(encoding="utf-8")
     return json.loads(text)  # type: ignore[no-any-return]
 
 

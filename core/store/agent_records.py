@@ -11,8 +11,8 @@ from typing import Any
 
 import aiosqlite
 
-from core.errors import BadInput
-from core.store.database import Store
+from orc.core.errors import BadInput
+from orc.core.store.database import Store
 
 _UPDATED = (
     "role", "parent", "kind", "argv", "cwd", "repo", "env", "isolation", "branch",

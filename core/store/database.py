@@ -19,12 +19,12 @@ from typing import Any
 
 import aiosqlite
 
-from core.paths import private_db
-from core.store.database_error import DatabaseError, database_error
+from orc.core.paths import private_db
+from orc.core.store.database_error import DatabaseError, database_error
 
 
 def _migrations() -> list[tuple[str, str]]:
-    folder = resources.files("core.store") / "migrations"
+    folder = resources.files("orc.core.store") / "migrations"
     files = sorted(f for f in folder.iterdir() if f.name.endswith(".sql"))
     return [(f.name, f.read_text(encoding="utf-8")) for f in files]
 

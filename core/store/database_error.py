@@ -11,7 +11,7 @@ import errno
 import os
 from pathlib import Path
 
-from core.errors import ActionFailed
+from orc.core.errors import ActionFailed
 
 FULL_BELOW = 64 * 1024  # bytes free under which an I/O error is taken for a full disk
 

@@ -12,7 +12,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from core.store.database import Store
+from orc.core.store.database import Store
 
 LEASE_TTL = 6.0  # seconds without a heartbeat before another process may take over
 

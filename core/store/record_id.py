@@ -6,7 +6,7 @@ raise OverflowError deep in a query instead of saying "no such id".
 
 from __future__ import annotations
 
-from core.errors import BadInput
+from orc.core.errors import BadInput
 
 MAX_ID = 2**63 - 1
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from core.store.database import Store
+from orc.core.store.database import Store
 
 
 class Settings:

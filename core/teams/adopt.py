@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 import re
 
-from core.agents.agent_kind import KINDS
-from core.agents.process_kind import kind_of_pane
-from core.errors import BadInput
-from core.room import Room
-from core.tmux.objects import set_pane_options
-from core.tmux.spawn import Identity
-from core.tmux.targets import resolve
-from core.tmux.topology import Pane, read_topology
+from orc.core.agents.agent_kind import KINDS
+from orc.core.agents.process_kind import kind_of_pane
+from orc.core.errors import BadInput
+from orc.core.room import Room
+from orc.core.tmux.objects import set_pane_options
+from orc.core.tmux.spawn import Identity
+from orc.core.tmux.targets import resolve
+from orc.core.tmux.topology import Pane, read_topology
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 

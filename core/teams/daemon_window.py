@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from core.room import Room
-from core.store.settings import Settings
-from core.tmux.spawn import WindowSpec, spawn_window
+from orc.core.room import Room
+from orc.core.store.settings import Settings
+from orc.core.tmux.spawn import WindowSpec, spawn_window
 
 SESSION = "orc"
 WINDOW = "orc-daemon"

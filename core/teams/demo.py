@@ -18,17 +18,16 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import core
-from core.agents.fake_agent_demo import DEMO_MARKER, orc_program
-from core.errors import ActionFailed
-from core.paths import default_db_path
-from core.room import Room
-from core.teams.daemon_window import DaemonLaunch, start_daemon_window
-from core.teams.deploy import READY_TIMEOUT, Progress, up
-from core.teams.team_spec import load_spec
-from core.tmux.client import TmuxClient, TmuxServerAddress
-from core.tmux.objects import global_option, set_global_options
-from core.tmux.topology import read_topology
+from orc.core.agents.fake_agent_demo import DEMO_MARKER, orc_program
+from orc.core.errors import ActionFailed
+from orc.core.paths import default_db_path
+from orc.core.room import Room
+from orc.core.teams.daemon_window import DaemonLaunch, start_daemon_window
+from orc.core.teams.deploy import READY_TIMEOUT, Progress, up
+from orc.core.teams.team_spec import load_spec
+from orc.core.tmux.client import TmuxClient, TmuxServerAddress
+from orc.core.tmux.objects import global_option, set_global_options
+from orc.core.tmux.topology import read_topology
 
 DEMO_SOCKET = "orc-demo"
 _DIR_OPTION = "@orc-demo-dir"
@@ -62,7 +61,7 @@ class Demo:
 
 
 def demo_spec_path() -> Path:
-    return Path(str(resources.files("core.teams") / "demo.toml"))
+    return Path(str(resources.files("orc.core.teams") / "demo.toml"))
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -94,13 +93,10 @@ def make_demo_repo(base: Path) -> Path:
 
 
 def demo_env() -> dict[str, str]:
-    """Fake agents run this Python (first on PATH) and find the `core` package."""
+    """Fake agents run this Python (first on PATH), which has the `orc` package installed; their
+    argv uses `python -P` so that a `core/` folder in the agent's repository cannot shadow it."""
     bin_dir = str(Path(sys.executable).parent)
-    source_root = str(Path(core.__file__).resolve().parent.parent)
-    env = {"PATH": bin_dir + os.pathsep + os.environ.get("PATH", os.defpath)}
-    existing = os.environ.get("PYTHONPATH")
-    env["PYTHONPATH"] = source_root + (os.pathsep + existing if existing else "")
-    return env
+    return {"PATH": bin_dir + os.pathsep + os.environ.get("PATH", os.defpath)}
 
 
 async def _global_option(address: TmuxServerAddress, name: str) -> str:
@@ -201,7 +197,7 @@ async def demo_down(socket: str = DEMO_SOCKET, *, db_path: Path | None = None) -
         await client.run("kill-server", check=False)
         removed.append(f"tmux server {socket!r}")
     if folder and (Path(folder) / "shop" / DEMO_MARKER).exists():
-        from core.services.worktrees.git_worktree import worktrees_home
+        from orc.core.services.worktrees.git_worktree import worktrees_home
 
         # The engineers' worktrees live in orc's data folder, outside the temp dir.
         worktrees = worktrees_home((Path(folder) / "shop").resolve())

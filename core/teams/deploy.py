@@ -20,23 +20,23 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.agents.delivery import Sender
-from core.agents.input_line import read_input
-from core.agents.status import match_screen
-from core.errors import ActionFailed, BadInput, OrcError
-from core.room import Room
-from core.services.worktrees.placement import Placement
-from core.teams.placement import check_placeable, place_agents, plan_placement, undo_placements
-from core.teams.team_brief import brief_for
-from core.teams.team_records import agent_record, launch_argv, team_record
-from core.teams.team_spec import AgentSpec, TeamSpec, hierarchy_order
-from core.tmux.capture import capture_panes
-from core.tmux.dead_pane import why_dead
-from core.tmux.objects import set_session_options
-from core.tmux.process_tree import descendants, end_processes
-from core.tmux.spawn import Identity, WindowSpec, session_exists, spawn_windows
-from core.tmux.topology import Pane, Topology, read_topology
-from core.when import format_duration
+from orc.core.agents.delivery import Sender
+from orc.core.agents.input_line import read_input
+from orc.core.agents.status import match_screen
+from orc.core.errors import ActionFailed, BadInput, OrcError
+from orc.core.room import Room
+from orc.core.services.worktrees.placement import Placement
+from orc.core.teams.placement import check_placeable, place_agents, plan_placement, undo_placements
+from orc.core.teams.team_brief import brief_for
+from orc.core.teams.team_records import agent_record, launch_argv, team_record
+from orc.core.teams.team_spec import AgentSpec, TeamSpec, hierarchy_order
+from orc.core.tmux.capture import capture_panes
+from orc.core.tmux.dead_pane import why_dead
+from orc.core.tmux.objects import set_session_options
+from orc.core.tmux.process_tree import descendants, end_processes
+from orc.core.tmux.spawn import Identity, WindowSpec, session_exists, spawn_windows
+from orc.core.tmux.topology import Pane, Topology, read_topology
+from orc.core.when import format_duration
 
 Progress = Callable[[str], None]
 ORC_SENDER = Sender("orc", "human")

@@ -18,15 +18,15 @@ import contextlib
 import sys
 from dataclasses import replace
 
-from core.agents.agent_sessions import new_session_id, resumable
-from core.errors import ActionFailed, BadInput, OrcError
-from core.room import Room
-from core.services.worktrees.placement import ensure_worktree
-from core.store.agent_records import AgentRecord
-from core.teams.team_records import launch_argv
-from core.tmux.process_tree import descendants, end_processes
-from core.tmux.spawn import exact_argv, format_literal
-from core.tmux.topology import Pane, read_topology
+from orc.core.agents.agent_sessions import new_session_id, resumable
+from orc.core.errors import ActionFailed, BadInput, OrcError
+from orc.core.room import Room
+from orc.core.services.worktrees.placement import ensure_worktree
+from orc.core.store.agent_records import AgentRecord
+from orc.core.teams.team_records import launch_argv
+from orc.core.tmux.process_tree import descendants, end_processes
+from orc.core.tmux.spawn import exact_argv, format_literal
+from orc.core.tmux.topology import Pane, read_topology
 
 STOPPED_OPTION = "@orc-stopped"
 # The agent's own last report belongs to the process that ended: a fresh start must not show it.
@@ -34,7 +34,7 @@ HOOK_OPTIONS = ("@orc-hook-state", "@orc-hook-event", "@orc-hook-at", "@orc-hook
 
 
 def stopped_screen_argv(name: str) -> list[str]:
-    return [sys.executable, "-m", "core.teams.stopped_pane", name]
+    return [sys.executable, "-P", "-m", "orc.core.teams.stopped_pane", name]
 
 
 async def agent_pane(room: Room, name: str) -> Pane:

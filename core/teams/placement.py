@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 from git.exc import GitCommandError
 
-from core.errors import BadInput, OrcError
-from core.services.worktrees.git_worktree import remove
-from core.services.worktrees.placement import Placement, Wanted, place, plan
-from core.teams.team_spec import AgentSpec, TeamSpec
+from orc.core.errors import BadInput, OrcError
+from orc.core.services.worktrees.git_worktree import remove
+from orc.core.services.worktrees.placement import Placement, Wanted, place, plan
+from orc.core.teams.team_spec import AgentSpec, TeamSpec
 
 
 def wanted(spec: TeamSpec, agents: list[AgentSpec]) -> list[Wanted]:

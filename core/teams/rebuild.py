@@ -24,13 +24,13 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from core.agents.agent_sessions import new_session_id, resumable
-from core.errors import ActionFailed, BadInput, OrcError
-from core.room import Room
-from core.services.worktrees.placement import Placement, ensure_worktree
-from core.store.agent_records import AgentRecord, TeamRecord
-from core.teams.daemon_window import SESSION, WINDOW, restore_daemon_window
-from core.teams.deploy import (
+from orc.core.agents.agent_sessions import new_session_id, resumable
+from orc.core.errors import ActionFailed, BadInput, OrcError
+from orc.core.room import Room
+from orc.core.services.worktrees.placement import Placement, ensure_worktree
+from orc.core.store.agent_records import AgentRecord, TeamRecord
+from orc.core.teams.daemon_window import SESSION, WINDOW, restore_daemon_window
+from orc.core.teams.deploy import (
     ORC_SENDER,
     READY_PATTERNS,
     READY_TIMEOUT,
@@ -38,14 +38,14 @@ from core.teams.deploy import (
     ready_for_brief,
     set_team_options,
 )
-from core.teams.lifecycle import STOPPED_OPTION, stopped_screen_argv
-from core.teams.team_brief import brief_for
-from core.teams.team_records import launch_argv
-from core.teams.team_spec import load_spec
-from core.tmux.capture import capture_panes
-from core.tmux.dead_pane import HISTORY, exit_status, last_line
-from core.tmux.spawn import Identity, WindowSpec, exact_argv, format_literal, spawn_windows
-from core.tmux.topology import read_topology
+from orc.core.teams.lifecycle import STOPPED_OPTION, stopped_screen_argv
+from orc.core.teams.team_brief import brief_for
+from orc.core.teams.team_records import launch_argv
+from orc.core.teams.team_spec import load_spec
+from orc.core.tmux.capture import capture_panes
+from orc.core.tmux.dead_pane import HISTORY, exit_status, last_line
+from orc.core.tmux.spawn import Identity, WindowSpec, exact_argv, format_literal, spawn_windows
+from orc.core.tmux.topology import read_topology
 
 RESUME_WATCH = 8.0  # seconds a resumed agent is watched for a failed resume
 POLL = 0.2

@@ -2,7 +2,7 @@
 how to bring it back, redrawn when the pane is resized, until `orc start` respawns the pane.
 
 A program of its own rather than a dead pane: a dead pane shows tmux's "Pane is dead" and looks
-like a crash, and this one is started from an exact argv (`python -m core.teams.stopped_pane
+like a crash, and this one is started from an exact argv (`python -P -m orc.core.teams.stopped_pane
 NAME`), never through a shell.
 """
 

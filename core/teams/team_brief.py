@@ -8,9 +8,9 @@ from __future__ import annotations
 from importlib import resources
 from string import Template
 
-from core.services.worktrees.placement import Placement
-from core.teams.placement import plan_placement
-from core.teams.team_spec import AgentSpec, TeamSpec
+from orc.core.services.worktrees.placement import Placement
+from orc.core.teams.placement import plan_placement
+from orc.core.teams.team_spec import AgentSpec, TeamSpec
 
 # Roles spelled differently that deserve the same default brief.
 _ALIASES = {
@@ -26,7 +26,7 @@ _ALIASES = {
 def default_brief_text(role: str) -> str:
     """The raw template for a role (with `$name`-style placeholders); `agent` when none fits."""
     role = _ALIASES.get(role, role)
-    folder = resources.files("core.teams") / "briefs"
+    folder = resources.files("orc.core.teams") / "briefs"
     for candidate in (role, "agent"):
         item = folder / f"{candidate}.md"
         if item.is_file():
@@ -68,7 +68,7 @@ def _worktree_text(
         if isinstance(planned, str):
             return ""
         placement = planned
-    folder = resources.files("core.teams") / "briefs" / "_worktree.md"  # "_": never a role name
+    folder = resources.files("orc.core.teams") / "briefs" / "_worktree.md"  # "_": never a role name
     values = {
         "name": agent.name,
         "parent": parent,

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from core.agents.agent_hooks import with_orc_hooks
-from core.agents.agent_sessions import new_session_id, resume_argv, start_argv
-from core.room import Room
-from core.services.worktrees.placement import Placement
-from core.store.agent_records import AgentRecord, TeamRecord
-from core.teams.team_spec import AgentSpec, TeamSpec
+from orc.core.agents.agent_hooks import with_orc_hooks
+from orc.core.agents.agent_sessions import new_session_id, resume_argv, start_argv
+from orc.core.room import Room
+from orc.core.services.worktrees.placement import Placement
+from orc.core.store.agent_records import AgentRecord, TeamRecord
+from orc.core.teams.team_spec import AgentSpec, TeamSpec
 
 
 def team_record(spec: TeamSpec) -> TeamRecord:

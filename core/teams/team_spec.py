@@ -24,10 +24,10 @@ from pydantic import (
     ValidationError,
 )
 
-from core.agents.agent_kind import KINDS, guess_kind
-from core.errors import BadInput
-from core.message_text import validate_message_text
-from core.when import Duration, format_duration, parse_duration
+from orc.core.agents.agent_kind import KINDS, guess_kind
+from orc.core.errors import BadInput
+from orc.core.message_text import validate_message_text
+from orc.core.when import Duration, format_duration, parse_duration
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _BARE_OR_QUOTED = r"""(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from watchfiles import awatch
 
-from core.errors import OrcError
-from core.room import Room
-from core.teams.deploy import (
+from orc.core.errors import OrcError
+from orc.core.room import Room
+from orc.core.teams.deploy import (
     READY_TIMEOUT,
     Progress,
     add_agents,
@@ -23,8 +23,8 @@ from core.teams.deploy import (
     team_panes,
     update_identity,
 )
-from core.teams.team_records import team_record
-from core.teams.team_spec import TeamSpec, load_spec
+from orc.core.teams.team_records import team_record
+from orc.core.teams.team_spec import TeamSpec, load_spec
 
 
 async def apply_spec_change(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 
-from core.tmux.client import TmuxClient
-from core.tmux.topology import (
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.topology import (
     Topology,
     new_token,
     parse_light_topology,

@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from core.child_process import communicate
-from core.errors import TmuxError
+from orc.core.child_process import communicate
+from orc.core.errors import TmuxError
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ import os
 import time
 from pathlib import Path
 
-from core.tmux.capture import capture_panes
-from core.tmux.client import TmuxClient
+from orc.core.tmux.capture import capture_panes
+from orc.core.tmux.client import TmuxClient
 
 HISTORY = 100  # lines of history searched for the last words
 STATUS_WAIT = 2.0  # seconds tmux may take to reap the process of a pane it marked dead

@@ -23,8 +23,8 @@ from libtmux import Pane, Server, Session
 from libtmux.constants import OptionScope
 from libtmux.exc import LibTmuxException
 
-from core.errors import TmuxError
-from core.tmux.client import TmuxServerAddress
+from orc.core.errors import TmuxError
+from orc.core.tmux.client import TmuxServerAddress
 
 T = TypeVar("T")
 _OBJECT_ERRORS = (LibTmuxException, ValueError)

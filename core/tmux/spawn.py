@@ -14,8 +14,8 @@ import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from core.errors import TmuxError
-from core.tmux.client import TmuxClient
+from orc.core.errors import TmuxError
+from orc.core.tmux.client import TmuxClient
 
 PLACEHOLDER = ("sleep", "2147483647")  # holds a new pane until its options are set
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.errors import BadInput
-from core.tmux.topology import Pane, Topology
+from orc.core.errors import BadInput
+from orc.core.tmux.topology import Pane, Topology
 
 
 def resolve(topology: Topology, target: str) -> Pane:

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from core.tmux.client import TmuxClient
+from orc.core.tmux.client import TmuxClient
 
 # (attribute, format) in output order; @orc-* options carry identity
 # (docs/ARCHITECTURE.md, Identity).

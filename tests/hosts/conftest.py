@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from core.hosts.ssh_transport import SshConnections
+from orc.core.hosts.ssh_transport import SshConnections
 from tests.hosts.sshd_bed import SshBed, require_sshd
 
 

@@ -9,14 +9,14 @@ from pathlib import Path
 
 from textual.widgets import DataTable
 
+from orc.tui.app import OrcApp
+from orc.tui.checkpoint_log import CheckpointLog
 from tests.checkpoint_repo import make_repo
 from tests.hosts import test_room_hosts
 from tests.hosts.sshd_bed import SshBed
 from tests.hosts.test_hosts_ui import hosts_room
 from tests.hosts.test_room_hosts import ORC, Hosts
 from tests.tui_support import region_text, wait_text, wait_until
-from tui.app import OrcApp
-from tui.checkpoint_log import CheckpointLog
 
 hosts = test_room_hosts.hosts  # the fixture: alpha + beta + this machine, fake agents
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from core.agents.delivery import type_text
-from core.hosts.host_config import HostConfig, load_hosts
-from core.hosts.host_poller import HostPoller
-from core.hosts.remote_tmux import SshTmuxRunner, remote_tmux_client, tmux_client_for
-from core.hosts.ssh_transport import HostError, SshConnections, SshTransport, home_path
-from core.tmux.client import TmuxClient
-from core.tmux.spawn import Identity, WindowSpec, spawn_window
+from orc.core.agents.delivery import type_text
+from orc.core.hosts.host_config import HostConfig, load_hosts
+from orc.core.hosts.host_poller import HostPoller
+from orc.core.hosts.remote_tmux import SshTmuxRunner, remote_tmux_client, tmux_client_for
+from orc.core.hosts.ssh_transport import HostError, SshConnections, SshTransport, home_path
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window
 from tests.hosts.sshd_bed import SshBed
 
 

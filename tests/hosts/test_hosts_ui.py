@@ -10,21 +10,21 @@ from pathlib import Path
 
 from textual.widgets import DataTable
 
-from core import Room, TmuxServerAddress
-from core.api import HostConfig
-from core.hosts.ssh_transport import HostError, SshConnections
-from core.tmux.client import TmuxClient
-from core.tmux.spawn import Identity, WindowSpec, spawn_window
+from orc.core import Room, TmuxServerAddress
+from orc.core.api import HostConfig
+from orc.core.hosts.ssh_transport import HostError, SshConnections
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window
+from orc.tui.app import OrcApp
+from orc.tui.checkpoint_log import CheckpointLog
+from orc.tui.dialogs import ConfirmScreen
+from orc.tui.timeline import ScheduleTimeline
 from tests.checkpoint_repo import make_repo
 from tests.conftest import ROOT, fake_agent_argv, wait_recorded
 from tests.hosts.sshd_bed import SshBed
 from tests.hosts.test_hosts_ssh import client_for
 from tests.tui.test_tui_services import new_checkin
 from tests.tui_support import region_text, screen_text, wait_text, wait_until
-from tui.app import OrcApp
-from tui.checkpoint_log import CheckpointLog
-from tui.dialogs import ConfirmScreen
-from tui.timeline import ScheduleTimeline
 
 ORC = str(ROOT / ".venv" / "bin" / "orc")
 

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from core.hosts.host_config import HostConfig
-from core.hosts.remote_tmux import remote_tmux_client
-from core.hosts.ssh_transport import SshConnections
-from core.room import Room
-from core.tmux.client import TmuxClient, TmuxServerAddress
-from core.tmux.spawn import Identity, WindowSpec, spawn_window
+from orc.core.hosts.host_config import HostConfig
+from orc.core.hosts.remote_tmux import remote_tmux_client
+from orc.core.hosts.ssh_transport import SshConnections
+from orc.core.room import Room
+from orc.core.tmux.client import TmuxClient, TmuxServerAddress
+from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window
 from tests.conftest import fake_agent_argv, recorded, wait_for_screen, wait_recorded
 from tests.hosts.sshd_bed import ROOT, SshBed
 
@@ -299,7 +299,9 @@ def test_up_on_a_host_and_doctor_per_host(hosts: Hosts) -> None:
     alpha = hosts.bed.hosts["alpha"]
     (alpha.home / "work").mkdir()
     command = json.dumps(
-        " ".join([sys.executable, "-m", "core.agents.fake_agent", "--name", "far", "--work", "0.2"])
+        " ".join(
+            [sys.executable, "-m", "orc.core.agents.fake_agent", "--name", "far", "--work", "0.2"]
+        )
     )
     spec = hosts.tmp / "far.toml"
     # `~` is resolved on the host (its HOME), not here (where ~/work does not exist).
@@ -438,7 +440,7 @@ def test_snapshot_covers_every_selected_host_redacted(hosts: Hosts) -> None:
     remote screen is redacted like a local one."""
     import jsonschema
 
-    from core.services.snapshot import schema
+    from orc.core.services.snapshot import schema
 
     secret = "sk-ant-api03-Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0abcdEFGH"
     assert hosts.orc("send", "dev@beta", f"key {secret}").returncode == 0

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from core.hosts.host_config import HostConfig
-from core.hosts.remote_tmux import remote_tmux_client
-from core.hosts.ssh_transport import SshConnections
-from core.room import Room
-from core.room_state import AgentView, RoomState
-from core.tmux.client import TmuxClient, TmuxServerAddress
+from orc.core.hosts.host_config import HostConfig
+from orc.core.hosts.remote_tmux import remote_tmux_client
+from orc.core.hosts.ssh_transport import SshConnections
+from orc.core.room import Room
+from orc.core.room_state import AgentView, RoomState
+from orc.core.tmux.client import TmuxClient, TmuxServerAddress
 from tests.hosts.sshd_bed import SshBed
 from tests.hosts.test_room_hosts import ORC, spawn_fake, wait_until
 

@@ -9,9 +9,9 @@ import subprocess
 
 import jsonschema
 
-from core.hosts.host_config import HostConfig
-from core.room import Room
-from core.services.snapshot import schema
+from orc.core.hosts.host_config import HostConfig
+from orc.core.room import Room
+from orc.core.services.snapshot import schema
 from tests.hosts import test_room_hosts
 from tests.hosts.test_room_hosts import ORC, TIMEOUT, Hosts
 

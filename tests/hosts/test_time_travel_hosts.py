@@ -12,12 +12,12 @@ import subprocess
 
 from textual.widgets import DataTable
 
+from orc.tui.app import OrcApp
+from orc.tui.memory_search import MemorySearchScreen
+from orc.tui.time_travel import TimeTravelScreen
 from tests.conftest import wait_recorded
 from tests.hosts.test_room_hosts import ORC, Hosts, hosts, wait_for
 from tests.tui_support import screen_text, wait_text, wait_until
-from tui.app import OrcApp
-from tui.memory_search import MemorySearchScreen
-from tui.time_travel import TimeTravelScreen
 
 __all__ = ["hosts"]  # the fixture, imported so pytest finds it here
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
-from core.errors import BadInput
-from core.message_text import validate_message_text
-from core.when import MAX_AHEAD, moment_text, parse_duration, parse_when
+from orc.core.cli import main
+from orc.core.errors import BadInput
+from orc.core.message_text import validate_message_text
+from orc.core.when import MAX_AHEAD, moment_text, parse_duration, parse_when
 from tests.conftest import ROOT
 from tests.db_faults import no_server
 
@@ -69,7 +69,7 @@ def test_absurd_values_are_one_line_and_exit_2(run, args: tuple[str, ...], says:
 
 def test_invalid_utf8_on_stdin_is_exit_2() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "core.cli", "-L", no_server(), "memory", "add", "-"],
+        [sys.executable, "-m", "orc.core.cli", "-L", no_server(), "memory", "add", "-"],
         input=b"caf\xe9\n",
         capture_output=True,
         cwd=ROOT,

@@ -6,8 +6,8 @@ import json
 
 from libtmux import Server
 
-from core.cli import main
-from core.tmux.client import TmuxServerAddress
+from orc.core.cli import main
+from orc.core.tmux.client import TmuxServerAddress
 
 
 def orc(address: TmuxServerAddress, db_path, *args: str) -> int:  # type: ignore[no-untyped-def]

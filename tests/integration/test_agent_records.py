@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import BadInput
-from core.room import Room
-from core.store.agent_records import AgentRecord, AgentRecords, TeamRecord
-from core.store.database import Store
+from orc.core.errors import BadInput
+from orc.core.room import Room
+from orc.core.store.agent_records import AgentRecord, AgentRecords, TeamRecord
+from orc.core.store.database import Store
 
 
 def _agent(name: str, team: str = "web", **kw: object) -> AgentRecord:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from core import ActionFailed, BadInput
-from core.services.checkpoints import git_checkpoint as plumbing
-from core.services.checkpoints.git_checkpoint import NoCommits
+from orc.core import ActionFailed, BadInput
+from orc.core.services.checkpoints import git_checkpoint as plumbing
+from orc.core.services.checkpoints.git_checkpoint import NoCommits
 from tests.checkpoint_repo import (
     fingerprint,
     git,
@@ -388,7 +388,7 @@ async def test_restore_refuses_to_overwrite_an_ignored_file(repo: Path, db_path:
 
 
 async def test_tree_watcher_flags_changes_outside_dot_git_only(repo: Path) -> None:
-    from core.services.checkpoints.tree_watcher import TreeWatcher
+    from orc.core.services.checkpoints.tree_watcher import TreeWatcher
 
     watcher = TreeWatcher()
     root = str(repo)

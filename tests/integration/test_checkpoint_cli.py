@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
+from orc.core.cli import main
 from tests.checkpoint_repo import fingerprint, git, make_repo, working_files, write
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from core import BadInput
-from core.cli import main
+from orc.core import BadInput
+from orc.core.cli import main
 from tests.checkpoint_repo import git, make_repo, offline_room, tree_files, write
 
 SECRET = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot really a key\n"

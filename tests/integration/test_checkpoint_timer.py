@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from core import Room
-from core.services.checkpoints.checkpointer import DEFAULT_EVERY, Checkpoint
-from core.tmux.client import TmuxClient
+from orc.core import Room
+from orc.core.services.checkpoints.checkpointer import DEFAULT_EVERY, Checkpoint
+from orc.core.tmux.client import TmuxClient
 from tests.checkpoint_repo import git, make_repo, write
 
 

@@ -11,9 +11,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from core.agents.agent_hooks import with_orc_hooks
-from core.agents.claude_hooks import EVENTS, hook_settings, settings_file
-from core.tmux.client import TmuxServerAddress
+from orc.core.agents.agent_hooks import with_orc_hooks
+from orc.core.agents.claude_hooks import EVENTS, hook_settings, settings_file
+from orc.core.tmux.client import TmuxServerAddress
 
 ADDRESS = TmuxServerAddress(socket_name="team-x")
 
@@ -27,9 +27,9 @@ def test_every_hook_is_an_exact_orc_command_for_this_server_and_database(tmp_pat
         for entry in entries:
             (hook,) = entry["hooks"]
             argv = shlex.split(hook["command"])
-            assert argv[:3] == [sys.executable, "-m", "core.cli"]
-            assert argv[3:8] == ["-L", "team-x", "--db", str(db), "hook"]
-            reported.append(argv[8])
+            assert argv[:4] == [sys.executable, "-P", "-m", "orc.core.cli"]
+            assert argv[4:9] == ["-L", "team-x", "--db", str(db), "hook"]
+            reported.append(argv[9])
             assert hook["timeout"] <= 5
     assert {e["matcher"] for e in hooks["Notification"]} == {"permission_prompt", "idle_prompt"}
     assert "idle" in reported and "error" in reported and "waiting" in reported
@@ -37,7 +37,7 @@ def test_every_hook_is_an_exact_orc_command_for_this_server_and_database(tmp_pat
 
 def test_the_orc_in_the_hook_runs(tmp_path: Path) -> None:
     command = hook_settings(ADDRESS, tmp_path / "orc.sqlite")["hooks"]["Stop"][0]["hooks"][0]
-    argv = shlex.split(command["command"])[:3]
+    argv = shlex.split(command["command"])[:4]
     done = subprocess.run([*argv, "hook", "--help"], capture_output=True, text=True, cwd="/")
     assert done.returncode == 0 and "EVENT" in done.stdout
 

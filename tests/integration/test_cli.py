@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-from core.tmux.client import TmuxServerAddress
-from core.tmux.topology import read_topology
+from orc.core.tmux.client import TmuxServerAddress
+from orc.core.tmux.topology import read_topology
 from tests.conftest import ROOT, wait_recorded
 
 
@@ -21,7 +21,7 @@ def orc_argv(address: TmuxServerAddress, db: Path, *args: str) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "core.cli",
+        "orc.core.cli",
         "-L",
         address.socket_name or "",
         "--db",

@@ -1,8 +1,8 @@
 """Any argv gives exit 0, 1 or 2 and at most one line of error, never a traceback (issue 12).
 
-`orc` runs in this process (core.cli.main) against a private database and a tmux server that does
-not exist, from an empty working folder; commands that run forever or start servers (ui, daemon,
-demo) and a bare `orc` (the UI) are left out.
+`orc` runs in this process (orc.core.cli.main) against a private database and a tmux server that
+does not exist, from an empty working folder; commands that run forever or start servers (ui,
+daemon, demo) and a bare `orc` (the UI) are left out.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from core.cli import main
+from orc.core.cli import main
 
 COMMANDS = [
     ["status"],

@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = (
     "import atexit, sys\n"
     "atexit.register(lambda: print('IMPORTED', sorted(m for m in sys.modules"
-    " if m.startswith('core.cli.') and m != 'core.cli.context')))\n"
-    "from core.cli import entry\n"
+    " if m.startswith('orc.core.cli.') and m != 'orc.core.cli.context')))\n"
+    "from orc.core.cli import entry\n"
     "entry()\n"
 )
 
@@ -30,7 +30,7 @@ def complete(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 def test_version_comes_from_the_package_metadata() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "core.cli", "--version"],
+        [sys.executable, "-m", "orc.core.cli", "--version"],
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from libtmux import Server
 
-import core.store.database as store_module
-from core.cli import main
-from core.paths import data_dir
-from core.store.database import Store
+import orc.core.store.database as store_module
+from orc.core.cli import main
+from orc.core.paths import data_dir
+from orc.core.store.database import Store
 from tests.db_faults import fill, fingerprint, no_server, orc, read_only, small_disk
 
 QUICK = 5.0  # seconds: generous for a loaded machine; a hang hits db_faults.PROCESS_LIMIT

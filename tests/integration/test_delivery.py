@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core import BadInput, Room
+from orc.core import BadInput, Room
 from tests.conftest import fake_agent_argv, recorded, wait_for_screen, wait_recorded
 
 HOSTILE = [

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from core import Room, TmuxServerAddress
-from core.tmux.client import TmuxClient
-from core.tmux.topology import read_topology
+from orc.core import Room, TmuxServerAddress
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.topology import read_topology
 
 EXPECTED = {
     "orchestrator": ("orchestrator", ""),
@@ -132,8 +132,8 @@ async def test_demo_comes_up_works_and_goes_down_cleanly(demo_socket: str, tmp_p
 
 
 async def test_demo_agent_with_approvals_waits_for_a_person(tmp_path: Path, monkeypatch) -> None:
-    from core.agents.fake_agent import FakeAgent
-    from core.agents.fake_agent_demo import DemoBehaviour
+    from orc.core.agents.fake_agent import FakeAgent
+    from orc.core.agents.fake_agent_demo import DemoBehaviour
 
     monkeypatch.chdir(tmp_path)
     agent = FakeAgent("eng-api-2", None, 0.1)
@@ -156,8 +156,8 @@ async def test_demo_agent_with_approvals_waits_for_a_person(tmp_path: Path, monk
 
 
 async def test_demo_agent_edits_only_a_demo_repo(tmp_path: Path, monkeypatch) -> None:
-    from core.agents.fake_agent import FakeAgent
-    from core.agents.fake_agent_demo import DEMO_MARKER, DemoBehaviour
+    from orc.core.agents.fake_agent import FakeAgent
+    from orc.core.agents.fake_agent_demo import DEMO_MARKER, DemoBehaviour
 
     monkeypatch.chdir(tmp_path)
     behaviour = DemoBehaviour(FakeAgent("eng-web-1", None, 0.1), set())
@@ -173,7 +173,7 @@ def test_the_goodbye_names_the_orc_the_user_can_type(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """After `./run demo` the checkout's venv is not on PATH: `.venv/bin/orc`, not `orc`."""
-    from core.cli.team import orc_as_typed
+    from orc.core.cli.team import orc_as_typed
 
     bin_dir = Path(sys.executable).parent
     monkeypatch.chdir(bin_dir.parent.parent)

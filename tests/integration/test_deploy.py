@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from core import ActionFailed, BadInput, Room
-from core.teams.deploy import take_down, up
-from core.teams.team_brief import brief_for
-from core.teams.team_spec import TeamSpec, load_spec
-from core.teams.team_watch import watch_spec
-from core.tmux.topology import Pane, read_topology
+from orc.core import ActionFailed, BadInput, Room
+from orc.core.teams.deploy import take_down, up
+from orc.core.teams.team_brief import brief_for
+from orc.core.teams.team_spec import TeamSpec, load_spec
+from orc.core.teams.team_watch import watch_spec
+from orc.core.tmux.topology import Pane, read_topology
 from tests.conftest import recorded, wait_recorded
 from tests.integration.test_schedule import leading
 
@@ -38,7 +38,7 @@ def fake_command(name: str, records: Path) -> str:
         [
             sys.executable,
             "-m",
-            "core.agents.fake_agent",
+            "orc.core.agents.fake_agent",
             "--name",
             name,
             "--work",

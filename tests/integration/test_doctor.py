@@ -9,8 +9,8 @@ from pathlib import Path
 
 from libtmux import Server
 
-from core import Room, TmuxServerAddress
-from core.doctor import check_agents, check_colours, check_locale
+from orc.core import Room, TmuxServerAddress
+from orc.core.doctor import check_agents, check_colours, check_locale
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_ENV = {"LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "COLORTERM": "truecolor"}
@@ -22,7 +22,7 @@ def doctor(
     full = {**os.environ, "PYTHONPATH": str(ROOT), **GOOD_ENV, **(env or {})}
     for key in ("ORC_DB", "ORC_SOCKET", "TMUX", "TMUX_PANE"):
         full.pop(key, None)
-    argv = [sys.executable, "-m", "core.cli", "-L", address.socket_name or "", "--db", str(db)]
+    argv = [sys.executable, "-m", "orc.core.cli", "-L", address.socket_name or "", "--db", str(db)]
     return subprocess.run(
         [*argv, "doctor"], capture_output=True, text=True, env=full, timeout=60, check=False
     )

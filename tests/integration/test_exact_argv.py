@@ -19,12 +19,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from core import BadInput, Room, TmuxServerAddress
-from core.cli.daemon import SESSION, WINDOW
-from core.teams.deploy import plan_lines, up
-from core.teams.team_spec import load_spec
-from core.tmux.client import TmuxClient
-from core.tmux.spawn import WindowSpec, spawn_window
+from orc.core import BadInput, Room, TmuxServerAddress
+from orc.core.cli.daemon import SESSION, WINDOW
+from orc.core.teams.deploy import plan_lines, up
+from orc.core.teams.team_spec import load_spec
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.spawn import WindowSpec, spawn_window
 from tests.conftest import ROOT
 
 INJECTED = "@orc-injected"
@@ -60,7 +60,8 @@ RECORDER = """#!{python}
 import json, os, sys
 with open(os.environ["ORC_TEST_RECORD"], "w", encoding="utf-8") as f:
     json.dump({{"argv": sys.argv, "cwd": os.getcwd()}}, f)
-os.execv({python!r}, [{python!r}, "-m", "core.agents.fake_agent", "--name", "rec", "--work", "0.1"])
+os.execv({python!r}, [{python!r}, "-m", "orc.core.agents.fake_agent", "--name", "rec",
+                      "--work", "0.1"])
 """
 
 
@@ -227,7 +228,7 @@ async def test_daemon_detach_from_an_odd_folder_with_an_odd_database_path(
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "core.cli",
+        "orc.core.cli",
         *address.argv(),
         "--db",
         str(db),

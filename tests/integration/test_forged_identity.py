@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from core import Room, TmuxServerAddress
-from core.tmux.capture import capture_panes, topology_and_captures
-from core.tmux.client import TmuxClient
-from core.tmux.spawn import WindowSpec, spawn_window
-from core.tmux.topology import FIELDS, read_topology
+from orc.core import Room, TmuxServerAddress
+from orc.core.tmux.capture import capture_panes, topology_and_captures
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.spawn import WindowSpec, spawn_window
+from orc.core.tmux.topology import FIELDS, read_topology
 from tests.conftest import recorded, wait_for_screen
 from tests.integration.test_cli import orc
 

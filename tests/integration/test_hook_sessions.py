@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core import Room
-from core.store.agent_records import AgentRecord
+from orc.core import Room
+from orc.core.store.agent_records import AgentRecord
 from tests.integration.test_cli import orc
 
 

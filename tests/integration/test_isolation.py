@@ -13,9 +13,9 @@ from pathlib import Path
 
 from libtmux import Server
 
-from core.paths import default_db_path
-from core.services.notifier import load_notify_config
-from core.tmux.client import TmuxClient, TmuxServerAddress
+from orc.core.paths import default_db_path
+from orc.core.services.notifier import load_notify_config
+from orc.core.tmux.client import TmuxClient, TmuxServerAddress
 from tests.conftest import ROOT, TEST_BED
 
 

@@ -19,15 +19,15 @@ from typing import Any
 
 import pytest
 
-import core.room
-from core import Room, TmuxServerAddress
-from core.room_state import RoomState
-from core.teams.deploy import up
-from core.teams.team_spec import load_spec
-from core.tmux.capture import capture_panes
-from core.tmux.client import MAX_COMMAND_BYTES, TmuxClient, TmuxResult, split_chain
-from core.tmux.spawn import WindowSpec, spawn_window
-from core.tmux.topology import read_topology
+import orc.core.room
+from orc.core import Room, TmuxServerAddress
+from orc.core.room_state import RoomState
+from orc.core.teams.deploy import up
+from orc.core.teams.team_spec import load_spec
+from orc.core.tmux.capture import capture_panes
+from orc.core.tmux.client import MAX_COMMAND_BYTES, TmuxClient, TmuxResult, split_chain
+from orc.core.tmux.spawn import WindowSpec, spawn_window
+from orc.core.tmux.topology import read_topology
 from tests.conftest import ROOT
 
 SESSIONS = 10
@@ -89,7 +89,7 @@ def every_name() -> set[str]:
 
 
 def orc(address: TmuxServerAddress, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "core.cli", *address.argv(), "--db", str(db), *args]
+    argv = [sys.executable, "-m", "orc.core.cli", *address.argv(), "--db", str(db), *args]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("TMUX", None)
     env.pop("TMUX_PANE", None)
@@ -177,7 +177,7 @@ async def test_refresh_reads_command_and_folder_once_a_second_and_for_new_panes(
         return await run(args, **options)
 
     room.client.run_words = recording  # type: ignore[method-assign]
-    monkeypatch.setattr(core.room, "SLOW_FIELDS_EVERY", 60.0)  # however slow the machine is
+    monkeypatch.setattr(orc.core.room, "SLOW_FIELDS_EVERY", 60.0)  # however slow the machine is
     first = await spawn_agent("first")
     state = await room.refresh()
     assert "#{pane_current_command}" in " ".join(asked)

@@ -10,12 +10,12 @@ import time
 import uuid
 from pathlib import Path
 
-from core import Room, TmuxServerAddress
-from core.agents.agent_sessions import start_argv
-from core.agents.delivery import Sender
-from core.store.agent_records import AgentRecord
-from core.tmux.client import TmuxClient
-from core.tmux.spawn import Identity, WindowSpec, spawn_window
+from orc.core import Room, TmuxServerAddress
+from orc.core.agents.agent_sessions import start_argv
+from orc.core.agents.delivery import Sender
+from orc.core.store.agent_records import AgentRecord
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window
 from tests.checkpoint_repo import git, make_repo, write
 from tests.conftest import ROOT, recorded, wait_for_screen, wait_recorded
 from tests.integration.test_cli import assert_one_line_error, orc
@@ -27,7 +27,7 @@ STOPPED = "eng stopped — `orc start eng` resumes it"
 
 def fake_argv(name: str, record: Path) -> list[str]:
     return [
-        sys.executable, "-m", "core.agents.fake_agent", "--name", name, "--work", "0.2",
+        sys.executable, "-m", "orc.core.agents.fake_agent", "--name", name, "--work", "0.2",
         "--record", str(record), "--sessions", str(record.parent / "sessions"),
     ]  # fmt: skip
 

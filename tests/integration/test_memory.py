@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from core import BadInput, Room, TmuxServerAddress
-from core.services.memory.memory import MemoryHit
+from orc.core import BadInput, Room, TmuxServerAddress
+from orc.core.services.memory.memory import MemoryHit
 
 
 async def lead(room: Room) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from libtmux import Server
 
-from core.cli import main
+from orc.core.cli import main
 
 
 def orc(server: Server, db: Path, *args: str) -> int:
@@ -74,7 +74,7 @@ def test_note_added_from_an_agents_pane_is_that_agents(
     argv = [
         sys.executable,
         "-c",
-        "import sys, time; time.sleep(0.5); from core.cli import main;"
+        "import sys, time; time.sleep(0.5); from orc.core.cli import main;"
         " sys.exit(main(sys.argv[1:]))",
         "-L",
         server.socket_name or "",
@@ -103,7 +103,7 @@ def test_note_added_from_an_agents_pane_is_that_agents(
 def test_screen_shows_a_stored_screen_with_its_neighbours(
     server: Server, tmp_path: Path, capsys
 ) -> None:
-    from core.services.memory.pane_history import PaneHistory, ScreenChange
+    from orc.core.services.memory.pane_history import PaneHistory, ScreenChange
 
     db = tmp_path / "orc.sqlite"
     assert orc(server, db, "memory", "add", "creates the database") == 0

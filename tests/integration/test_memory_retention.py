@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from core.services.memory.pane_history import PaneHistory, ScreenChange, used_bytes
-from core.store.database import Store
+from orc.core.services.memory.pane_history import PaneHistory, ScreenChange, used_bytes
+from orc.core.store.database import Store
 
 WORDS = [
     "build",
@@ -122,7 +122,7 @@ def test_size_limit_prunes_oldest_first_and_keeps_the_database_bounded(
 async def test_the_leader_prunes_in_the_background(room) -> None:  # type: ignore[no-untyped-def]
     import asyncio
 
-    from core.services.memory.memory import Retention
+    from orc.core.services.memory.memory import Retention
 
     room.memory.retention = Retention(max_age=600.0, max_bytes=1 << 40)
     now = time.time()
@@ -144,8 +144,8 @@ async def test_the_leader_prunes_in_the_background(room) -> None:  # type: ignor
 
 
 def test_retention_is_configured_from_the_environment() -> None:
-    from core import BadInput
-    from core.services.memory.memory import Retention
+    from orc.core import BadInput
+    from orc.core.services.memory.memory import Retention
 
     got = Retention.from_env(
         {

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from core import Room
-from core.cli import main
-from core.tmux.client import TmuxClient, TmuxServerAddress
+from orc.core import Room
+from orc.core.cli import main
+from orc.core.tmux.client import TmuxClient, TmuxServerAddress
 from tests.conftest import recorded, wait_for_screen, wait_recorded
 from tests.integration.test_schedule import HUMAN, leading, wait_state
 

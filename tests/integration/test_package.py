@@ -1,9 +1,9 @@
 """The package as a user gets it: a wheel built from this checkout, installed with pip into a fresh
 venv outside the repository, then used there with nothing of the checkout on the import path.
 
-The checkout's own tests import `core` and `tui` from the working tree, so a data file missing
-from the wheel (the themes once were) passes them all; only these tests see it. Select them with
-`./run test -m package`; the wheel is built once per session.
+The checkout's own tests import `orc.core` and `orc.tui` from the working tree, so a data file
+missing from the wheel (the themes once were) passes them all; only these tests see it. Select them
+with `./run test -m package`; the wheel is built once per session.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,7 +88,20 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     _pip(str(venv / "bin" / "python"), "install", str(wheel), cwd=base)
     home = base / "home"
     home.mkdir()
+    # Every command runs here, in a folder that holds packages of its own named like orc's folders
+    # (an agent's repository often has a `core/`): orc must never import them.
+    for name in ("core", "tui", "orc"):
+        (home / name).mkdir()
+        shadow = f"raise ImportError(\"the project's own {name}\")\n"
+        (home / name / "__init__.py").write_text(shadow)
     return Installed(venv, home)
+
+
+def test_the_wheel_installs_one_top_level_package(installed: Installed) -> None:
+    (wheel,) = (installed.venv.parent / "wheels").glob("orc-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        tops = {name.split("/")[0] for name in archive.namelist()}
+    assert tops == {"orc", "orc-0.1.0.dist-info"}
 
 
 @pytest.fixture
@@ -120,8 +134,9 @@ def test_installed_package_runs_from_the_venv_alone(installed: Installed) -> Non
     assert version.stdout.strip() == "orc 0.1.0"
     where = installed.run(
         installed.bin("python"),
+        "-P",  # the folder's own `orc` would come first otherwise, as for any `python -c`
         "-c",
-        "import core, tui.themes as t; print(core.__file__); "
+        "import orc.core, orc.tui.themes as t; print(orc.core.__file__); "
         "print(sorted(th.name for th in t.load_themes(t.SHIPPED_DIR)[0]))",
     )
     assert where.returncode == 0, where.stderr
@@ -145,8 +160,9 @@ def data_files_of_the_checkout() -> set[str]:
 def test_every_data_file_is_in_the_installed_package(installed: Installed) -> None:
     site = installed.run(
         installed.bin("python"),
+        "-P",  # the folder's own `orc` would come first otherwise, as for any `python -c`
         "-c",
-        "import core, pathlib; print(pathlib.Path(core.__file__).parent.parent)",
+        "import orc.core, pathlib; print(pathlib.Path(orc.core.__file__).parent.parent)",
     ).stdout.strip()
     missing = sorted(
         name for name in data_files_of_the_checkout() if not (Path(site) / name).is_file()
@@ -157,7 +173,7 @@ def test_every_data_file_is_in_the_installed_package(installed: Installed) -> No
 def test_status_and_control_room_on_a_private_server(installed: Installed, socket: str) -> None:
     db = str(installed.home / "room.sqlite")
     orc = [installed.bin("orc"), "-L", socket, "--db", db]
-    agent = [installed.bin("python"), "-m", "core.agents.fake_agent", "--name", "alpha"]
+    agent = [installed.bin("python"), "-P", "-m", "orc.core.agents.fake_agent", "--name", "alpha"]
     _tmux(installed, socket, "new-session", "-d", "-s", "team", "-x", "120", "-y", "40", *agent)
     _wait_for(
         "the fake agent's prompt",

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from core.room import Room
-from core.room_state import AgentStatus, Transition
-from core.services.notifier import Notifier, NotifyConfig
-from core.store.database import Store
+from orc.core.room import Room
+from orc.core.room_state import AgentStatus, Transition
+from orc.core.services.notifier import Notifier, NotifyConfig
+from orc.core.store.database import Store
 
 
 def mode(path: Path) -> int:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from core.agents.process_kind import kind_from_argv, kind_of_pane
-from core.cli import main
-from core.tmux.client import TmuxClient, TmuxServerAddress
-from core.tmux.spawn import Identity, WindowSpec, spawn_window
-from core.tmux.topology import read_topology
+from orc.core.agents.process_kind import kind_from_argv, kind_of_pane
+from orc.core.cli import main
+from orc.core.tmux.client import TmuxClient, TmuxServerAddress
+from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window
+from orc.core.tmux.topology import read_topology
 
 
 @pytest.mark.parametrize(
@@ -26,7 +26,7 @@ from core.tmux.topology import read_topology
         (["/v/bin/python3", "/v/bin/aider", "--model", "x"], "aider"),
         (["python3", "-m", "aider"], "aider"),
         (["/x/node_modules/.bin/claude", "--settings", "{}"], "claude"),
-        (["python3", "-m", "core.agents.fake_agent", "--name", "a"], "fake"),
+        (["python3", "-m", "orc.core.agents.fake_agent", "--name", "a"], "fake"),
         (["node", "/srv/app/server.js"], "unknown"),
         (["node"], "unknown"),
         ([], "unknown"),

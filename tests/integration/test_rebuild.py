@@ -14,16 +14,16 @@ import sys
 import time
 from pathlib import Path
 
-from core import Room
-from core.agents.delivery import Sender
-from core.teams.daemon_window import is_daemon_window
-from core.teams.deploy import take_down, up
-from core.teams.lifecycle import start_agent, stop_agent
-from core.teams.rebuild import lost_teams, resume_team
-from core.teams.team_brief import brief_for
-from core.teams.team_spec import load_spec
-from core.teams.team_watch import apply_spec_change
-from core.tmux.topology import read_topology
+from orc.core import Room
+from orc.core.agents.delivery import Sender
+from orc.core.teams.daemon_window import is_daemon_window
+from orc.core.teams.deploy import take_down, up
+from orc.core.teams.lifecycle import start_agent, stop_agent
+from orc.core.teams.rebuild import lost_teams, resume_team
+from orc.core.teams.team_brief import brief_for
+from orc.core.teams.team_spec import load_spec
+from orc.core.teams.team_watch import apply_spec_change
+from orc.core.tmux.topology import read_topology
 from tests.conftest import recorded, wait_for_screen, wait_recorded
 from tests.integration.test_cli import assert_one_line_error, orc
 from tests.integration.test_deploy import agent_table
@@ -57,7 +57,7 @@ def _spec(tmp_path: Path, agents: list[tuple[str, str, str | None, str | None]] 
         argv = [
             sys.executable,
             "-m",
-            "core.agents.fake_agent",
+            "orc.core.agents.fake_agent",
             "--name",
             name,
             "--work",

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from core.agents.hook_events import PAYLOAD_MAX, hook_event, record_hook
-from core.errors import BadInput
-from core.message_text import MESSAGE_MAX, validate_message_text
-from core.room import Room
-from core.services.memory.memory import Retention
-from core.services.memory.pane_history import PaneHistory, ScreenChange, used_bytes
-from core.store.database import Store
+from orc.core.agents.hook_events import PAYLOAD_MAX, hook_event, record_hook
+from orc.core.errors import BadInput
+from orc.core.message_text import MESSAGE_MAX, validate_message_text
+from orc.core.room import Room
+from orc.core.services.memory.memory import Retention
+from orc.core.services.memory.pane_history import PaneHistory, ScreenChange, used_bytes
+from orc.core.store.database import Store
 
 DAY = 86400.0
 

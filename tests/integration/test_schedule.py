@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core import ActionFailed, BadInput, Room, Sender, TmuxServerAddress
+from orc.core import ActionFailed, BadInput, Room, Sender, TmuxServerAddress
 from tests.conftest import recorded, wait_recorded
 
 HUMAN = Sender()

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from core import Room, Sender, TmuxServerAddress
-from core.cli.daemon import SESSION, WINDOW
-from core.teams.daemon_window import recorded_launch, restore_daemon_window
+from orc.core import Room, Sender, TmuxServerAddress
+from orc.core.cli.daemon import SESSION, WINDOW
+from orc.core.teams.daemon_window import recorded_launch, restore_daemon_window
 from tests.conftest import ROOT, recorded, wait_recorded
 from tests.integration.test_schedule import settled, wait_state
 
@@ -24,7 +24,7 @@ HUMAN = Sender()
 
 
 def orc_argv(address: TmuxServerAddress, db: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "core.cli", *address.argv(), "--db", str(db), *args]
+    return [sys.executable, "-m", "orc.core.cli", *address.argv(), "--db", str(db), *args]
 
 
 def orc_env(**extra: str) -> dict[str, str]:

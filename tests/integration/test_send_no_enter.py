@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import time
 
-from core import Room, TmuxServerAddress
-from core.tmux.client import TmuxClient
-from core.tmux.spawn import WindowSpec, spawn_window
-from core.tmux.topology import read_topology
+from orc.core import Room, TmuxServerAddress
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.spawn import WindowSpec, spawn_window
+from orc.core.tmux.topology import read_topology
 from tests.db_faults import orc
 
 

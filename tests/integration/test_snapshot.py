@@ -14,12 +14,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from core import BadInput, Room
-from core.cli import main
-from core.room import Sender
-from core.services.snapshot import export, schema
-from core.tmux.client import TmuxClient
-from core.tmux.spawn import WindowSpec, spawn_window
+from orc.core import BadInput, Room
+from orc.core.cli import main
+from orc.core.room import Sender
+from orc.core.services.snapshot import export, schema
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.spawn import WindowSpec, spawn_window
 from tests.checkpoint_repo import make_repo
 from tests.conftest import ROOT, wait_for_screen
 
@@ -133,7 +133,7 @@ def test_cli_snapshot_writes_refuses_and_prints(
 
 SLOW_WRITER = """
 import sys, time
-from core.atomic_file import write_atomic
+from orc.core.atomic_file import write_atomic
 def chunks():
     for i in range(10_000):
         yield (b"partial line %d\\n" % i) * 256
@@ -165,7 +165,7 @@ def test_no_partial_file_after_a_kill_mid_write(tmp_path: Path, existing: str | 
     else:
         assert out.read_text() == existing
     # the next write to that name completes and sweeps the dead writer's temp file
-    from core.atomic_file import write_atomic
+    from orc.core.atomic_file import write_atomic
 
     write_atomic(out, [b"done\n"], force=True)
     assert out.read_text() == "done\n"

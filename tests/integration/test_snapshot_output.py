@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
+from orc.core.cli import main
 from tests.db_faults import no_server, read_only
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from core import Room, TmuxServerAddress
-from core.errors import BadInput
-from core.paths import data_dir
-from core.services.notifier import NotifyConfig, load_notify_config
-from core.tmux.client import TmuxClient
+from orc.core import Room, TmuxServerAddress
+from orc.core.errors import BadInput
+from orc.core.paths import data_dir
+from orc.core.services.notifier import NotifyConfig, load_notify_config
+from orc.core.tmux.client import TmuxClient
 from tests.conftest import wait_for_screen
 from tests.integration.test_status_live import in_state, wait_for
 

@@ -9,10 +9,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from core import Room
-from core.agents.status import StatusDetector
-from core.room_state import AgentView
-from core.services.screen_fixture import save_screen_fixture
+from orc.core import Room
+from orc.core.agents.status import StatusDetector
+from orc.core.room_state import AgentView
+from orc.core.services.screen_fixture import save_screen_fixture
 from tests.conftest import wait_for_screen
 from tests.status_panes import fixture_pane
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from core.store.agent_records import AgentRecords, TeamRecord
-from core.store.database import Store
-from core.store.settings import Settings
+from orc.core.store.agent_records import AgentRecords, TeamRecord
+from orc.core.store.database import Store
+from orc.core.store.settings import Settings
 
 
 def _commit_elsewhere(path: Path) -> Callable[[], int]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from libtmux import Server
 
-from core import TmuxServerAddress
-from core.errors import TmuxError
-from core.tmux.objects import (
+from orc.core import TmuxServerAddress
+from orc.core.errors import TmuxError
+from orc.core.tmux.objects import (
     global_option,
     set_global_options,
     set_pane_options,

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 import pytest
 from libtmux import Server
 
-from core import BadInput
-from core.tmux.capture import capture_panes
-from core.tmux.client import TmuxClient, TmuxResult, TmuxServerAddress
-from core.tmux.targets import resolve
-from core.tmux.topology import read_topology
+from orc.core import BadInput
+from orc.core.tmux.capture import capture_panes
+from orc.core.tmux.client import TmuxClient, TmuxResult, TmuxServerAddress
+from orc.core.tmux.targets import resolve
+from orc.core.tmux.topology import read_topology
 
 ODD_NAMES = ["my session", "ünïcode 日本", "fro", "frontend", "dash-and_underscore"]
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import ActionFailed
-from core.paths import data_dir
-from core.services.worktrees import git_worktree as gw
-from core.services.worktrees.placement import Wanted, ensure_worktree, place
-from core.store.agent_records import AgentRecord
+from orc.core.errors import ActionFailed
+from orc.core.paths import data_dir
+from orc.core.services.worktrees import git_worktree as gw
+from orc.core.services.worktrees.placement import Wanted, ensure_worktree, place
+from orc.core.store.agent_records import AgentRecord
 from tests.checkpoint_repo import fingerprint, git, make_repo, write
 
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from libtmux import Server
 
-from core import ActionFailed, Room
-from core.cli import main
-from core.teams.deploy import take_down, up
-from core.teams.team_brief import brief_for
-from core.teams.team_spec import load_spec
-from core.tmux.topology import read_topology
+from orc.core import ActionFailed, Room
+from orc.core.cli import main
+from orc.core.teams.deploy import take_down, up
+from orc.core.teams.team_brief import brief_for
+from orc.core.teams.team_spec import load_spec
+from orc.core.tmux.topology import read_topology
 from tests.checkpoint_repo import git, make_repo, write
 from tests.conftest import wait_recorded
 
@@ -31,7 +31,7 @@ def own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def fake(name: str, record: str) -> str:
     """A fake agent that appends what it receives to `record`: relative, so into its cwd."""
-    argv = [sys.executable, "-m", "core.agents.fake_agent", "--name", name, "--work", "0.2"]
+    argv = [sys.executable, "-m", "orc.core.agents.fake_agent", "--name", name, "--work", "0.2"]
     return shlex.join([*argv, "--record", record])
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from core.tmux.client import TmuxClient
-from core.tmux.spawn import Identity, WindowSpec, spawn_window
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window
 from tests.realagents.install import agents_dir
 
 BINARIES = {

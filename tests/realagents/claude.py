@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from core.tmux.client import TmuxClient
+from orc.core.tmux.client import TmuxClient
 from tests.realagents.bed import AgentPane, agent_env, require_agent, start_agent
 from tests.realagents.mockapi import (
     Drop,

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from core.tmux.client import TmuxClient
-from core.tmux.process_tree import descendants, end_processes
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.process_tree import descendants, end_processes
 from tests.realagents.bed import AgentPane, agent_binary, agent_env, start_agent
 from tests.realagents.mockapi import (
     Drop,

@@ -36,11 +36,11 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-from core.agents.input_line import read_input
-from core.agents.pattern_packs import Pack, load_packs
-from core.agents.status import match_screen
-from core.tmux.client import TmuxClient
-from core.tmux.spawn import Identity
+from orc.core.agents.input_line import read_input
+from orc.core.agents.pattern_packs import Pack, load_packs
+from orc.core.agents.status import match_screen
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.spawn import Identity
 from tests.realagents.bed import AgentPane, agent_env, require_agent, start_agent
 from tests.realagents.mockapi import (
     Drop,

@@ -33,7 +33,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from core.tmux.client import TmuxClient, TmuxServerAddress
+from orc.core.tmux.client import TmuxClient, TmuxServerAddress
 from tests.realagents.bed import AgentPane
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "screens"

@@ -6,8 +6,8 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from core import Room
-from core.api import AgentView
+from orc.core import Room
+from orc.core.api import AgentView
 
 
 async def wait_state(

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from core import Room
-from core.agents.input_line import read_input
-from core.room_state import AgentView
-from core.tmux.client import TmuxClient
+from orc.core import Room
+from orc.core.agents.input_line import read_input
+from orc.core.room_state import AgentView
+from orc.core.tmux.client import TmuxClient
 from tests.realagents import aider
 from tests.realagents.bed import require_agent
 from tests.realagents.mockapi import Fail, MockAPI, Reply, Stall

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from core import Room
-from core.agents.claude_hooks import EVENTS
-from core.room_state import AgentView
-from core.teams.deploy import up
-from core.teams.team_spec import load_spec
-from core.tmux.client import TmuxClient
+from orc.core import Room
+from orc.core.agents.claude_hooks import EVENTS
+from orc.core.room_state import AgentView
+from orc.core.teams.deploy import up
+from orc.core.teams.team_spec import load_spec
+from orc.core.tmux.client import TmuxClient
 from tests.realagents import claude
 from tests.realagents.bed import AgentPane, require_agent
 from tests.realagents.mockapi import Drop, Fail, MockAPI, Reply, Stall, ToolCall

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from core.agents.codex_hooks import codex_notify_argv
-from core.room import Room
-from core.teams.deploy import take_down
-from core.tmux.client import TmuxClient
+from orc.core.agents.codex_hooks import codex_notify_argv
+from orc.core.room import Room
+from orc.core.teams.deploy import take_down
+from orc.core.tmux.client import TmuxClient
 from tests.realagents import codex
 from tests.realagents.bed import AgentPane, require_agent
 from tests.realagents.mockapi import Fail, MockAPI, Reply, Stall

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from core import Room
-from core.tmux.client import TmuxClient
+from orc.core import Room
+from orc.core.tmux.client import TmuxClient
 from tests.realagents import aider, claude, codex, gemini
 from tests.realagents.bed import AgentPane
 from tests.realagents.mockapi import MockAPI, Protocol, Reply

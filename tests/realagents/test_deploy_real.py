@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from core import Room
-from core.teams.deploy import take_down, up
-from core.teams.team_spec import load_spec
-from core.tmux.client import TmuxClient
-from core.tmux.process_tree import descendants
+from orc.core import Room
+from orc.core.teams.deploy import take_down, up
+from orc.core.teams.team_spec import load_spec
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.process_tree import descendants
 from tests.integration.test_schedule import leading
 from tests.realagents import aider, claude, codex, gemini
 from tests.realagents.bed import agent_env, require_agent

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from core import Room
-from core.agents.answer import answer
-from core.agents.input_line import read_input
-from core.room_state import AgentStatus
-from core.teams.deploy import take_down
-from core.tmux.client import TmuxClient
-from core.tmux.process_tree import descendants
+from orc.core import Room
+from orc.core.agents.answer import answer
+from orc.core.agents.input_line import read_input
+from orc.core.room_state import AgentStatus
+from orc.core.teams.deploy import take_down
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.process_tree import descendants
 from tests.realagents import gemini
 from tests.realagents.bed import AgentPane, require_agent
 from tests.realagents.mockapi import Fail, MockAPI, Reply, Stall

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from core import Room
-from core.store.agent_records import AgentRecord
-from core.teams.deploy import up
-from core.teams.rebuild import resume_team
-from core.teams.team_spec import load_spec
-from core.tmux.process_tree import end_processes
+from orc.core import Room
+from orc.core.store.agent_records import AgentRecord
+from orc.core.teams.deploy import up
+from orc.core.teams.rebuild import resume_team
+from orc.core.teams.team_spec import load_spec
+from orc.core.tmux.process_tree import end_processes
 from tests.realagents import aider, claude, codex, gemini
 from tests.realagents.bed import agent_env, require_agent
 from tests.realagents.mockapi import MockAPI, Reply

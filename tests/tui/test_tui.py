@@ -8,18 +8,18 @@ from pathlib import Path
 import pytest
 from textual import events
 
-from core import Room, TmuxServerAddress
-from core.room_state import RoomState
-from core.store.settings import Settings
-from core.tmux.client import TmuxClient
-from core.tmux.spawn import WindowSpec, spawn_window
+from orc.core import Room, TmuxServerAddress
+from orc.core.room_state import RoomState
+from orc.core.store.settings import Settings
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.spawn import WindowSpec, spawn_window
+from orc.tui.app import THEME_SETTING, OrcApp
+from orc.tui.help_screen import HelpScreen
+from orc.tui.themes import SHIPPED_DIR, load_themes
 from tests.checkpoint_repo import make_repo
 from tests.conftest import recorded, wait_recorded
 from tests.tui.test_tui_services import new_checkin
 from tests.tui_support import locate, region_text, screen_text, wait_text, wait_until
-from tui.app import THEME_SETTING, OrcApp
-from tui.help_screen import HelpScreen
-from tui.themes import SHIPPED_DIR, load_themes
 
 SIZE = (110, 34)
 

@@ -11,21 +11,21 @@ import pytest
 from textual.app import App
 from textual.widgets import Input
 
-import tui.app
-from core import Room, TmuxServerAddress
-from core.room_state import AgentStatus, AgentView, RoomState, Transition
-from core.services.notifier import NotifyConfig
-from core.tmux.client import TmuxClient
-from core.tmux.spawn import WindowSpec, spawn_window
-from core.tmux.topology import Pane
+import orc.tui.app
+from orc.core import Room, TmuxServerAddress
+from orc.core.room_state import AgentStatus, AgentView, RoomState, Transition
+from orc.core.services.notifier import NotifyConfig
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.spawn import WindowSpec, spawn_window
+from orc.core.tmux.topology import Pane
+from orc.tui.adopt_dialog import AdoptScreen
+from orc.tui.app import OrcApp
+from orc.tui.help_screen import HelpScreen
+from orc.tui.inbox import InboxScreen, attention_items
+from orc.tui.notifications import COOLDOWN, AttentionAlerts
+from orc.tui.why_screen import StatePicker, WhyScreen
 from tests.status_panes import make_pane
 from tests.tui_support import screen_text, wait_text, wait_until
-from tui.adopt_dialog import AdoptScreen
-from tui.app import OrcApp
-from tui.help_screen import HelpScreen
-from tui.inbox import InboxScreen, attention_items
-from tui.notifications import COOLDOWN, AttentionAlerts
-from tui.why_screen import StatePicker, WhyScreen
 
 SMALL = (80, 24)
 
@@ -33,7 +33,7 @@ SMALL = (80, 24)
 class BellCountingApp(OrcApp):
     """The real app; only counts the bells it rings (a terminal bell leaves no trace to read)."""
 
-    CSS_PATH = str(Path(tui.app.__file__).with_name("app.tcss"))
+    CSS_PATH = str(Path(orc.tui.app.__file__).with_name("app.tcss"))
 
     def __init__(self, room: Room) -> None:
         super().__init__(room, interval=0.1)

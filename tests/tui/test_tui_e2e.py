@@ -7,9 +7,9 @@ import asyncio
 import sys
 from pathlib import Path
 
-from core import TmuxServerAddress
-from core.tmux.client import TmuxClient
-from core.tmux.spawn import WindowSpec, spawn_window
+from orc.core import TmuxServerAddress
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.spawn import WindowSpec, spawn_window
 from tests.conftest import ROOT, wait_for_screen, wait_recorded
 
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from textual.widgets._footer import FooterKey
 
-from core import Room, TmuxServerAddress
-from core.tmux.spawn import WindowSpec, spawn_window
+from orc.core import Room, TmuxServerAddress
+from orc.core.tmux.spawn import WindowSpec, spawn_window
+from orc.tui.app import OrcApp
+from orc.tui.inbox import InboxScreen
 from tests.conftest import recorded, wait_recorded
 from tests.tui_support import region_text, screen_text, wait_text, wait_until
-from tui.app import OrcApp
-from tui.inbox import InboxScreen
 
 SMALL = (80, 24)
 SIZE = (110, 34)

@@ -14,11 +14,11 @@ from typing import ClassVar
 from rich.style import Style
 from textual.app import App, ComposeResult
 
-from core import Room
-from core.api import AgentView, HostView, RoomState
+from orc.core import Room
+from orc.core.api import AgentView, HostView, RoomState
+from orc.tui.agent_tree import AgentTree
+from orc.tui.tree_model import build_entries, descendants, host_card
 from tests.tui_support import screen_text, wait_until
-from tui.agent_tree import AgentTree
-from tui.tree_model import build_entries, descendants, host_card
 
 DOWN_AT = time.mktime((2026, 11, 29, 9, 41, 0, 0, 0, -1))
 HOSTS = (
@@ -146,10 +146,10 @@ def test_orc_ui_takes_hosts_before_and_after_the_command(monkeypatch, capsys) ->
     """`orc -H gpu ui -H lab`: one room over both (the UI itself is not started here)."""
     from click.testing import CliRunner
 
-    from core.cli import cli, main
+    from orc.core.cli import cli, main
 
     opened: list[Room] = []
-    monkeypatch.setattr("tui.app.run_app", lambda address, db, *, room: opened.append(room))
+    monkeypatch.setattr("orc.tui.app.run_app", lambda address, db, *, room: opened.append(room))
     result = CliRunner().invoke(cli, ["-H", "gpu", "ui", "-H", "lab", "-H", "gpu"])
     assert result.exit_code == 0, result.output
     [room] = opened

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from textual.binding import Binding
 
-from core import Room, TmuxServerAddress
+from orc.core import Room, TmuxServerAddress
+from orc.tui.app import OrcApp
+from orc.tui.help_screen import HelpScreen
+from orc.tui.memory_search import MemorySearchScreen
+from orc.tui.snapshot_export import DIR_ENV
+from orc.tui.time_travel import TimeTravelScreen
 from tests.tui_support import screen_text, wait_text, wait_until
-from tui.app import OrcApp
-from tui.help_screen import HelpScreen
-from tui.memory_search import MemorySearchScreen
-from tui.snapshot_export import DIR_ENV
-from tui.time_travel import TimeTravelScreen
 
 SIZE = (120, 34)
 
@@ -163,7 +163,7 @@ async def test_time_travel_keeps_the_stored_colours() -> None:
     from rich.style import Style
     from textual.app import App
 
-    from core.services.memory.pane_history import PaneScreen
+    from orc.core.services.memory.pane_history import PaneScreen
 
     shot = PaneScreen(
         id=7,

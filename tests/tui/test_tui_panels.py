@@ -7,11 +7,11 @@ import time
 
 from textual.app import App, ComposeResult
 
-from core.services.checkpoints.checkpointer import Checkpoint
-from core.services.scheduler import Schedule
+from orc.core.services.checkpoints.checkpointer import Checkpoint
+from orc.core.services.scheduler import Schedule
+from orc.tui.checkpoint_log import CheckpointLog
+from orc.tui.timeline import ScheduleTimeline
 from tests.tui_support import region_text, screen_text, wait_until
-from tui.checkpoint_log import CheckpointLog
-from tui.timeline import ScheduleTimeline
 
 
 class Host(App[None]):

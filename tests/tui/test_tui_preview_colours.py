@@ -7,7 +7,7 @@ from __future__ import annotations
 from rich.style import Style
 from textual.app import App, ComposeResult
 
-from tui.preview import PanePreview, screen_lines
+from orc.tui.preview import PanePreview, screen_lines
 
 ANSI = "\x1b[1m● lead\x1b[0m\x1b[39m\x1b[49m · planning\nsplit the work\n\x1b[31m>\n"
 PLAIN = "● lead · planning\nsplit the work\n>\n"

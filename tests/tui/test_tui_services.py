@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input
 
-from core import Room, TmuxServerAddress
+from orc.core import Room, TmuxServerAddress
+from orc.tui.app import OrcApp
+from orc.tui.checkpoint_log import CheckpointLog
+from orc.tui.dialogs import ConfirmScreen, FormScreen
+from orc.tui.timeline import ScheduleTimeline
 from tests.checkpoint_repo import git, make_repo
 from tests.conftest import wait_recorded
 from tests.tui_support import screen_text, wait_text, wait_until
-from tui.app import OrcApp
-from tui.checkpoint_log import CheckpointLog
-from tui.dialogs import ConfirmScreen, FormScreen
-from tui.timeline import ScheduleTimeline
 
 SIZE = (120, 36)
 

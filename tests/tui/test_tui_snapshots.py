@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from libtmux import Server
 
-from core import Room, TmuxServerAddress
-from core.tmux.capture import capture_panes
-from core.tmux.client import TmuxClient
-from core.tmux.spawn import Identity, WindowSpec, spawn_window
+from orc.core import Room, TmuxServerAddress
+from orc.core.tmux.capture import capture_panes
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window
+from orc.tui.app import OrcApp
 from tests.tui_support import wait_text, wait_until
-from tui.app import OrcApp
 
 TEAM = [
     # name, role, parent, screen

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from core import Room, TmuxServerAddress
-from core.tmux.client import TmuxClient
-from core.tmux.spawn import session_exists
-from core.tmux.topology import read_topology
+from orc.core import Room, TmuxServerAddress
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.spawn import session_exists
+from orc.core.tmux.topology import read_topology
+from orc.tui.app import OrcApp
 from tests.checkpoint_repo import make_repo, write
 from tests.tui.test_tui_worktrees import wait_toast
 from tests.tui_support import screen_text, wait_text, wait_until
-from tui.app import OrcApp
 
 SIZE = (80, 24)
 
@@ -38,7 +38,7 @@ def spec_file(tmp_path: Path, repo: Path) -> Path:
         ("eng-1", "engineer", "worktree"),
         ("eng-2", "engineer", "worktree"),
     ):
-        argv = [sys.executable, "-m", "core.agents.fake_agent", "--name", name, "--work", "0.1"]
+        argv = [sys.executable, "-m", "orc.core.agents.fake_agent", "--name", name, "--work", "0.1"]
         text += f'[[agent]]\nname = "{name}"\nrole = "{role}"\nisolation = "{isolation}"\n'
         if name != "lead":
             text += 'reports_to = "lead"\n'

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from core import Room, TmuxServerAddress
-from core.store.agent_records import AgentRecord, TeamRecord
-from core.tmux.client import TmuxClient
-from core.tmux.spawn import session_exists
+from orc.core import Room, TmuxServerAddress
+from orc.core.store.agent_records import AgentRecord, TeamRecord
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.spawn import session_exists
+from orc.tui.app import OrcApp
 from tests.checkpoint_repo import git, make_repo, write
 from tests.conftest import ROOT, wait_for_screen
 from tests.isolated_agents import isolated_agent
 from tests.tui_support import region_text, screen_text, wait_text, wait_until
-from tui.app import OrcApp
 
 SIZE = (80, 24)
 
@@ -139,7 +139,7 @@ async def record_lost_team(room: Room, tmp_path: Path) -> None:
     await room.agent_records.put_team(TeamRecord("lost", "", str(repo), "snapshot", ""))
     for name, session in (("lead", "kept"), ("eng", "gone")):
         argv = (
-            sys.executable, "-m", "core.agents.fake_agent", "--name", name,
+            sys.executable, "-m", "orc.core.agents.fake_agent", "--name", name,
             "--sessions", str(sessions),
         )  # fmt: skip
         await room.agent_records.put(

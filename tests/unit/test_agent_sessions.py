@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.agents.agent_sessions import (
+from orc.core.agents.agent_sessions import (
     hook_session_id,
     new_session_id,
     resumable,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from core.child_process import communicate, exited_unreaped, kill_child
+from orc.core.child_process import communicate, exited_unreaped, kill_child
 
 
 def _zombie(argv: list[str]) -> subprocess.Popen[bytes]:

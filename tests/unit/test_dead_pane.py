@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from core.tmux.dead_pane import last_line, unreaped_status
+from orc.core.tmux.dead_pane import last_line, unreaped_status
 
 
 def _zombie(code: str) -> subprocess.Popen[bytes]:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from core.errors import BadInput
-from core.hosts.host_config import LOCAL_HOST, NAME, load_hosts
-from core.teams import team_spec
-from core.tmux.client import TmuxServerAddress
+from orc.core.errors import BadInput
+from orc.core.hosts.host_config import LOCAL_HOST, NAME, load_hosts
+from orc.core.teams import team_spec
+from orc.core.tmux.client import TmuxServerAddress
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from core.errors import BadInput
-from core.hosts.host_config import select_hosts
-from core.hosts.host_target import qualify, split_target
-from core.hosts.remote_orc import compatible
+from orc.core.errors import BadInput
+from orc.core.hosts.host_config import select_hosts
+from orc.core.hosts.host_target import qualify, split_target
+from orc.core.hosts.remote_orc import compatible
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from core.agents.input_line import read_input
-from core.agents.pattern_packs import Pack, load_packs
+from orc.core.agents.input_line import read_input
+from orc.core.agents.pattern_packs import Pack, load_packs
 from tests.status_panes import FIXTURES
 
 SCREENS = FIXTURES / "codex"

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from core.agents.delivery import screen_refusal
-from core.agents.input_line import read_input, transcript
-from core.agents.pattern_packs import Pack, load_packs
+from orc.core.agents.delivery import screen_refusal
+from orc.core.agents.input_line import read_input, transcript
+from orc.core.agents.pattern_packs import Pack, load_packs
 from tests.status_panes import FIXTURES
 
 SCREENS = FIXTURES / "gemini"

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from core.paths import default_db_path
-from core.tmux.client import TmuxServerAddress
+from orc.core.paths import default_db_path
+from orc.core.tmux.client import TmuxServerAddress
 
 
 def test_inside_tmux_the_database_is_the_enclosing_servers(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.services.redaction import Redactor, redact
+from orc.core.services.redaction import Redactor, redact
 
 # (text, the secret that must disappear, rule expected)
 SECRETS = [

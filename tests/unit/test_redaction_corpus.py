@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from libtmux import Server
 
-from core.cli import main
-from core.services.redaction import RULES, load_rules, redact
+from orc.core.cli import main
+from orc.core.services.redaction import RULES, load_rules, redact
 
 CORPUS = tomllib.loads(
     (Path(__file__).parent.parent / "fixtures" / "redaction" / "corpus.toml").read_text(

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from core.agents.input_line import read_input
-from core.agents.pattern_packs import load_packs
-from core.agents.status import StatusDetector, match_screen
-from core.errors import BadInput
+from orc.core.agents.input_line import read_input
+from orc.core.agents.pattern_packs import load_packs
+from orc.core.agents.status import StatusDetector, match_screen
+from orc.core.errors import BadInput
 from tests.status_panes import make_pane
 
 PACK = """

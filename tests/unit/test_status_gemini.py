@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.agents.pattern_packs import Pack, load_packs
-from core.agents.status import match_screen
+from orc.core.agents.pattern_packs import Pack, load_packs
+from orc.core.agents.status import match_screen
 from tests.status_panes import FIXTURES
 
 SCREENS = FIXTURES / "gemini"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from core.agents.pattern_packs import load_packs
-from core.agents.status import STATES, StatusDetector
-from core.errors import BadInput
+from orc.core.agents.pattern_packs import load_packs
+from orc.core.agents.status import STATES, StatusDetector
+from orc.core.errors import BadInput
 from tests.status_panes import FIXTURES, fixture_files, fixture_pane, make_pane
 
 NOW = 1_000_000.0

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from core.cli import main
-from core.errors import BadInput
-from core.teams.team_brief import brief_for
-from core.teams.team_spec import TeamSpec, load_spec
+from orc.core.cli import main
+from orc.core.errors import BadInput
+from orc.core.teams.team_brief import brief_for
+from orc.core.teams.team_spec import TeamSpec, load_spec
 
 VALID = """\
 [team]

@@ -8,9 +8,9 @@ from typing import Any
 
 import aiosqlite
 
-from core.services.checkpoints.git_checkpoint import Taken
-from core.store.database import Store
-from core.store.record_id import fits
+from orc.core.services.checkpoints.git_checkpoint import Taken
+from orc.core.store.database import Store
+from orc.core.store.record_id import fits
 
 
 @dataclass(frozen=True)

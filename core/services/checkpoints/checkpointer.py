@@ -6,7 +6,7 @@ its session's `@orc-checkpoint-every` (default 30m; "off" disables) and `@orc-ch
 passed and its tree changed (a watchfiles flag; `git status` when no watcher runs). Git work runs
 in worker threads and the timer's checkpoints in background tasks, so a refresh never waits on git.
 Every checkpoint is a row before git runs (store first). The plumbing is in
-core.services.checkpoints.git_checkpoint.
+orc.core.services.checkpoints.git_checkpoint.
 
 A checkpoint covers the folder it is asked for (the team's `@orc-repo`, or the CLI's REPO or
 current directory) and is recorded under that folder's path: a team root inside a bigger
@@ -27,14 +27,14 @@ from typing import Protocol
 
 import git
 
-from core.errors import ActionFailed, BadInput, OrcError
-from core.room_state import RoomState
-from core.services.checkpoints import checkpoint_records as records
-from core.services.checkpoints import git_checkpoint as plumbing
-from core.services.checkpoints.checkpoint_records import Checkpoint
-from core.services.checkpoints.tree_watcher import TreeWatcher
-from core.services.room_parts import WithClient, WithStore
-from core.when import parse_duration
+from orc.core.errors import ActionFailed, BadInput, OrcError
+from orc.core.room_state import RoomState
+from orc.core.services.checkpoints import checkpoint_records as records
+from orc.core.services.checkpoints import git_checkpoint as plumbing
+from orc.core.services.checkpoints.checkpoint_records import Checkpoint
+from orc.core.services.checkpoints.tree_watcher import TreeWatcher
+from orc.core.services.room_parts import WithClient, WithStore
+from orc.core.when import parse_duration
 
 __all__ = ["DEFAULT_EVERY", "Checkpoint", "Checkpointer", "RepoPlan", "plans_from_state"]
 
@@ -303,8 +303,8 @@ class Checkpointer:
 
     async def plan_from_topology(self) -> None:
         """For processes that do not refresh (the CLI): read the plans with one tmux call."""
-        from core.room_state import AgentView
-        from core.tmux.topology import read_topology
+        from orc.core.room_state import AgentView
+        from orc.core.tmux.topology import read_topology
 
         try:
             topo = await read_topology(self.room.client)

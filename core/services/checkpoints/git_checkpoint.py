@@ -49,7 +49,7 @@ from pathlib import Path
 import git
 from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
-from core.errors import ActionFailed, BadInput
+from orc.core.errors import ActionFailed, BadInput
 
 _SUMMARY = re.compile(r"(\d+) (file|insertion|deletion)")
 

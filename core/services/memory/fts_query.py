@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from core.errors import BadInput
+from orc.core.errors import BadInput
 
 _OPERATORS = {"AND", "OR", "NOT"}
 _BAREWORD = re.compile(r"^[\w\x80-\U0010ffff]+\*?$")

@@ -21,7 +21,7 @@ API for the UI (search screen and time travel); all async, all safe to call from
 - `history(pane_id, since=, until=, limit=)` -> `HistoryEntry`s oldest first, for a timeline.
 - `add_note(text, agent=, tag=)`, `recent_notes(limit)`; `last_error` names the latest failed
   background write (None if all is well), for a status line.
-Snapshots are in core.services.snapshot (`room.snapshot(path)`, `timestamped_path(dir)` for an
+Snapshots are in orc.core.services.snapshot (`room.snapshot(path)`, `timestamped_path(dir)` for an
 export key).
 """
 
@@ -39,19 +39,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from core.errors import ActionFailed, BadInput
-from core.room_state import RoomState
-from core.services.memory.fts_query import fts_query
-from core.services.memory.memory_bridge import Bridge, Settle, StateChange, Work, new_lines
-from core.services.memory.pane_history import (
+from orc.core.errors import ActionFailed, BadInput
+from orc.core.room_state import RoomState
+from orc.core.services.memory.fts_query import fts_query
+from orc.core.services.memory.memory_bridge import Bridge, Settle, StateChange, Work, new_lines
+from orc.core.services.memory.pane_history import (
     HistoryEntry,
     PaneHistory,
     PaneScreen,
     PruneReport,
     used_bytes,
 )
-from core.services.room_parts import WithLease, WithState, WithStore
-from core.store.database_error import database_error
+from orc.core.services.room_parts import WithLease, WithState, WithStore
+from orc.core.store.database_error import database_error
 
 T = TypeVar("T")
 KINDS = ("note", "summary", "message", "state", "screen")
@@ -104,7 +104,7 @@ class Retention:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Retention:
-        from core.when import parse_duration
+        from orc.core.when import parse_duration
 
         env = dict(os.environ) if env is None else env
         values: dict[str, Any] = {}

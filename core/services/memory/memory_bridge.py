@@ -9,8 +9,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from core.room_state import RoomState
-from core.services.memory.pane_history import ScreenChange, strip_ansi, visible_part
+from orc.core.room_state import RoomState
+from orc.core.services.memory.pane_history import ScreenChange, strip_ansi, visible_part
 
 SUMMARY_MAX_LINES = 80
 

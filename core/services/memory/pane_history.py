@@ -129,7 +129,7 @@ def used_bytes(conn: sqlite3.Connection) -> int:
 
 
 class PaneHistory:
-    """Queries over one connection; callers serialise access (see core.services.memory.memory)."""
+    """Queries over one connection; callers serialise access (core/services/memory/memory.py)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn

@@ -30,9 +30,9 @@ from pathlib import Path
 import git
 from git.exc import GitCommandError
 
-from core.errors import ActionFailed, BadInput
-from core.paths import data_dir, private_dir
-from core.services.checkpoints.git_checkpoint import (
+from orc.core.errors import ActionFailed, BadInput
+from orc.core.paths import data_dir, private_dir
+from orc.core.services.checkpoints.git_checkpoint import (
     DETACHED,
     GIT_TIMEOUT,
     HOOKS_OFF,

@@ -16,9 +16,9 @@ from typing import Protocol
 
 import git
 
-from core.errors import BadInput
-from core.services.checkpoints.git_checkpoint import open_repo
-from core.services.worktrees import git_worktree as gw
+from orc.core.errors import BadInput
+from orc.core.services.checkpoints.git_checkpoint import open_repo
+from orc.core.services.worktrees import git_worktree as gw
 
 ISOLATIONS = ("shared", "worktree")
 

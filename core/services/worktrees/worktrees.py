@@ -20,17 +20,17 @@ from typing import TYPE_CHECKING, ParamSpec, Protocol, TypeVar
 
 from git.exc import GitCommandError
 
-from core.errors import ActionFailed, BadInput, OrcError
-from core.paths import data_dir
-from core.services.checkpoints.git_checkpoint import open_repo, root_of
-from core.services.room_parts import WithClient, WithStore
-from core.services.worktrees import git_worktree as gw
-from core.services.worktrees.placement import is_orc_worktree
-from core.store.agent_records import AgentRecord, AgentRecords
-from core.tmux.topology import Pane, read_topology
+from orc.core.errors import ActionFailed, BadInput, OrcError
+from orc.core.paths import data_dir
+from orc.core.services.checkpoints.git_checkpoint import open_repo, root_of
+from orc.core.services.room_parts import WithClient, WithStore
+from orc.core.services.worktrees import git_worktree as gw
+from orc.core.services.worktrees.placement import is_orc_worktree
+from orc.core.store.agent_records import AgentRecord, AgentRecords
+from orc.core.tmux.topology import Pane, read_topology
 
 if TYPE_CHECKING:
-    from core.services.checkpoints.checkpointer import Checkpointer
+    from orc.core.services.checkpoints.checkpointer import Checkpointer
 
 P = ParamSpec("P")
 T = TypeVar("T")
