@@ -96,7 +96,9 @@ class DemoBehaviour:
     def choices(self) -> list[Callable[[], Awaitable[None]]]:
         role = self.team.role
         if role == "engineer":
-            moves = [self.work, self.work, self.edit, self.edit, self.report]
+            moves: list[Callable[[], Awaitable[None]]] = [
+                self.work, self.work, self.edit, self.edit, self.report
+            ]
             if self.isolated:
                 moves.append(self.commit)
             if "approvals" in self.traits:
