@@ -72,6 +72,17 @@ class InputSpec(BaseModel):
     # is told apart by the chrome drawn over it, and a screen without the box has no input line.
     anchor: str | None = None
     anchor_within: int = Field(default=3, ge=1)
+    # A draft is any text on the input line, not just its first line. `end`: the line that
+    # closes the input box (the rule under it); the lines between the input line and it are the
+    # draft's later lines, so a draft whose first line is empty is still a draft.
+    end: str | None = None
+    # Earlier lines of the same text drawn above the input line as prompts of their own: lines
+    # matching `above` (group `text`) directly over an input line that matches it too (Aider's
+    # `multi> ` mode), and an open block: over the input line, a prompt line matching
+    # `block_open` with no `block_close` after it (Aider's `{` ... `}`).
+    above: str | None = None
+    block_open: str | None = None
+    block_close: str | None = None
 
     @field_validator("region")
     @classmethod
@@ -85,7 +96,7 @@ class InputSpec(BaseModel):
             raise ValueError("the input pattern needs a group (?P<text>...) for what is typed")
         return value
 
-    @field_validator("placeholder", "anchor")
+    @field_validator("placeholder", "anchor", "end", "above", "block_open", "block_close")
     @classmethod
     def _placeholder(cls, value: str | None) -> str | None:
         return None if value is None else _check_regex(value)
@@ -152,6 +163,10 @@ class InputLine:
     placeholder: re.Pattern[str] | None
     anchor: re.Pattern[str] | None = None
     anchor_within: int = 3
+    end: re.Pattern[str] | None = None
+    above: re.Pattern[str] | None = None
+    block_open: re.Pattern[str] | None = None
+    block_close: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,9 +189,20 @@ def _compile(spec: RuleSpec, source: str) -> Rule:
 
 
 def _compile_input(spec: InputSpec) -> InputLine:
-    placeholder = re.compile(spec.placeholder) if spec.placeholder else None
-    anchor = re.compile(spec.anchor) if spec.anchor else None
-    return InputLine(spec.region, re.compile(spec.pattern), placeholder, anchor, spec.anchor_within)
+    def opt(pattern: str | None) -> re.Pattern[str] | None:
+        return re.compile(pattern) if pattern else None
+
+    return InputLine(
+        spec.region,
+        re.compile(spec.pattern),
+        opt(spec.placeholder),
+        opt(spec.anchor),
+        spec.anchor_within,
+        opt(spec.end),
+        opt(spec.above),
+        opt(spec.block_open),
+        opt(spec.block_close),
+    )
 
 
 def _parse(text: str, source: str) -> PackSpec:

@@ -480,6 +480,73 @@ async def _exited_shell(rec: Recording, mock: MockAPI) -> None:
     await rec.save("exited-shell", pane, note="Claude Code quit (/exit): the shell shows")
 
 
+async def _idle_drafts(rec: Recording, mock: MockAPI) -> None:
+    """Drafts whose first line says nothing: a person's `\\`+Enter first (an empty first line),
+    and a draft that starts like the placeholder (`Try "...`). Each is text orc did not type."""
+    pane = await _fresh(rec, mock)
+    await pane.settle()
+    await pane.type("\\")
+    await pane.keys("Enter")
+    await pane.type("the second line of a draft")
+    await pane.wait_for("the second line of a draft")
+    await rec.save_sizes(
+        "idle-draft-empty-first-line", pane, note="a draft whose first line is empty"
+    )
+    await pane.keys("C-u", "C-u", "BSpace", "C-u")
+    await clear_input(pane)
+    await to_draft(pane, 'Try "the other approach" first')
+    await rec.save_sizes(
+        "idle-draft-try-quote", pane, note='a draft that starts like the placeholder: Try "'
+    )
+
+
+def _question(multi: bool) -> ToolCall:
+    options = [
+        {"label": "Postgres", "description": "a server database"},
+        {"label": "SQLite", "description": "one file, no server"},
+        {"label": "DuckDB", "description": "columns, for analytics"},
+    ]
+    question = {
+        "question": "Which databases should the service support?"
+        if multi
+        else "Which database should the service use?",
+        "header": "Database",
+        "options": options,
+        "multiSelect": multi,
+    }
+    return ToolCall("AskUserQuestion", {"questions": [question]})
+
+
+def _waiting_question(multi: bool) -> Callable[[Recording, MockAPI], Awaitable[None]]:
+    async def run(rec: Recording, mock: MockAPI) -> None:
+        pane = await _fresh(rec, mock)
+        mock.script(_question(multi))
+        await submit(pane, "set up the storage layer")
+        await pane.wait_for("DuckDB", timeout=30)
+        name = "waiting-ask-multi-select" if multi else "waiting-ask-question"
+        kind = "multi-select" if multi else "single-choice"
+        await rec.save_sizes(name, pane, note=f"AskUserQuestion, {kind}, under the prompt's echo")
+
+    return run
+
+
+async def _working_queued(rec: Recording, mock: MockAPI) -> None:
+    pane = await _fresh(rec, mock)
+    mock.script(Stall(60))
+    await submit(pane, "think hard about this")
+    await pane.wait_for("esc to interrupt")
+    await submit(pane, "and then this")
+    await pane.wait_for("queued messages", timeout=15)
+    await rec.save_sizes(
+        "working-queued-hint",
+        pane,
+        note="a message queued while working: the hint in the input box is no draft",
+        ready=lambda s: "queued messages" in s and "esc to interrupt" in s,
+        settle=False,
+    )
+    await pane.keys("Escape")
+
+
 Scenario = Callable[[Recording], Awaitable[None]]
 SCENARIOS: dict[str, Scenario] = {
     "waiting-theme-onboarding": _scenario(_waiting_theme),
@@ -498,4 +565,8 @@ SCENARIOS: dict[str, Scenario] = {
     "working-retrying": _scenario(_working_retry),  # also error-after-retries
     "idle-after-error": _scenario(_idle_after_error),
     "exited-shell": _scenario(_exited_shell),
+    "idle-draft-empty-first-line": _scenario(_idle_drafts),  # also idle-draft-try-quote-*
+    "waiting-ask-question": _scenario(_waiting_question(multi=False)),
+    "waiting-ask-multi-select": _scenario(_waiting_question(multi=True)),
+    "working-queued-hint": _scenario(_working_queued),
 }

@@ -38,6 +38,8 @@ from tests.realagents.bed import AgentPane
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "screens"
 KINDS = ("claude", "codex", "gemini", "aider")
+# Pane sizes a screen is recorded at where the size matters (wrapping, what fits above a dialog).
+SIZES = ((60, 20), (80, 24), (120, 40), (200, 50))
 
 
 @dataclass
@@ -64,6 +66,31 @@ class Recording:
             prev_path.unlink()
         self.saved[name] = note
         return plain
+
+    async def save_sizes(
+        self,
+        name: str,
+        pane: AgentPane,
+        *,
+        note: str,
+        sizes: tuple[tuple[int, int], ...] = SIZES,
+        ready: Callable[[str], bool] | None = None,
+        settle: bool = True,
+    ) -> None:
+        """Save the screen at each pane size as `name-WxH`: the window is resized as a person's
+        terminal would be and the agent redraws (wrapping moves lines in and out of regions).
+        `ready` must hold on the redrawn screen before it is saved; a screen with a spinner never
+        settles (`settle=False`): then `ready` alone says it was redrawn."""
+        for width, height in sizes:
+            await pane.client.run(
+                "resize-window", "-t", pane.pane_id, "-x", str(width), "-y", str(height)
+            )
+            await pane.wait_for(lambda s, h=height: s.count("\n") == h, timeout=10)
+            if settle:
+                await pane.settle(quiet=1.0)
+            if ready is not None:
+                await pane.wait_for(ready, timeout=10)
+            await self.save(f"{name}-{width}x{height}", pane, note=f"{note} ({width}x{height})")
 
 
 Scenario = Callable[[Recording], Awaitable[None]]
@@ -123,7 +150,7 @@ async def _record_each(
         rec = Recording(kind, client, scratch, out)
         try:
             await scenarios[name](rec)
-            missing = name not in rec.saved
+            missing = not any(n == name or n.startswith(f"{name}-") for n in rec.saved)
             print(f"{kind}/{name}: {'NOT SAVED' if missing else 'saved'}", file=sys.stderr)
             saved.update(rec.saved)
         finally:
