@@ -15,7 +15,8 @@ from orc.core.agents.agent_kind import kind_of
 from orc.core.agents.delivery import screen_and_cursor, type_text
 from orc.core.agents.pattern_packs import Pack
 from orc.core.agents.process_kind import kind_of_pane
-from orc.core.agents.status import match_screen
+from orc.core.agents.screen_text import visible_lines
+from orc.core.agents.status import ScreenVerdict, match_screen
 from orc.core.errors import BadInput
 from orc.core.tmux.client import TmuxClient
 from orc.core.tmux.topology import Pane
@@ -64,6 +65,22 @@ async def answer(
         if cursor is None:
             return "failed", "pane disappeared", verdict.line
         now = match_screen(pack, after, pane.height)
-        if after != screen and (now.state != "waiting" or now.line != verdict.line):
+        if after != screen and prompt_gone(verdict, now, screen, after, pane.height):
             return "delivered", None, verdict.line
     return "failed", f"the prompt is still on screen: {verdict.line!r}", verdict.line
+
+
+def prompt_gone(
+    asked: ScreenVerdict, now: ScreenVerdict, before: str, after: str, height: int = 0
+) -> bool:
+    """Whether the prompt that was answered has gone, even when the next one asks the same
+    question (Aider asks `Add file to the chat?` once per file): the same question counts as
+    the same prompt only with the same lines above it (the answered one stays in the
+    transcript with its answer, or the tool it approved printed its output)."""
+    if now.state != "waiting" or now.line != asked.line:
+        return True
+    if asked.at < 0 or now.at < 0:
+        return False
+    above_then = visible_lines(before, height)[: asked.at]
+    above_now = visible_lines(after, height)[: now.at]
+    return above_then != above_now

@@ -25,7 +25,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from orc.core.errors import BadInput
 
@@ -46,11 +53,20 @@ class RuleSpec(BaseModel):
     region: str = "bottom:10"
     ignore_case: bool = False
     unless_below: str | None = None  # a later line matching this makes the match stale
+    # The region's lines joined with nothing between them: a line the terminal wrapped at a
+    # narrow width (Aider's questions at 60 columns) reads as the one line it was printed as.
+    join: bool = False
 
     @field_validator("region")
     @classmethod
     def _region(cls, value: str) -> str:
         return _check_region(value)
+
+    @model_validator(mode="after")
+    def _join_alone(self) -> RuleSpec:
+        if self.join and self.unless_below is not None:
+            raise ValueError("a joined region has no lines below a match: drop unless_below")
+        return self
 
     @field_validator("pattern", "unless_below")
     @classmethod
@@ -152,6 +168,7 @@ class Rule:
     regex: re.Pattern[str]
     source: str
     unless_below: re.Pattern[str] | None = None
+    join: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +202,8 @@ class Pack:
 def _compile(spec: RuleSpec, source: str) -> Rule:
     flags = re.MULTILINE | (re.IGNORECASE if spec.ignore_case else 0)
     below = re.compile(spec.unless_below, flags) if spec.unless_below else None
-    return Rule(spec.name, spec.state, spec.region, re.compile(spec.pattern, flags), source, below)
+    regex = re.compile(spec.pattern, flags)
+    return Rule(spec.name, spec.state, spec.region, regex, source, below, spec.join)
 
 
 def _compile_input(spec: InputSpec) -> InputLine:

@@ -56,6 +56,9 @@ class ScreenVerdict:
     state: str  # a rule's state, or "" when no rule matched
     rule: str
     line: str  # the matched line, or the last non-blank line when nothing matched
+    # where the match starts among the visible lines (-1: no match). What is above it tells
+    # one prompt from the next that asks the same question (core/agents/answer.py).
+    at: int = -1
 
 
 def _clip(text: str) -> str:
@@ -65,18 +68,34 @@ def _clip(text: str) -> str:
 def match_screen(pack: Pack, screen: str, height: int = 0) -> ScreenVerdict:
     """Apply a pack to one captured screen: the first matching rule, with its line."""
     lines = visible_lines(screen, height)
-    texts: dict[str, str] = {}
+    texts: dict[tuple[str, bool], str] = {}
     for rule in pack.rules:
-        text = texts.get(rule.region)
+        text = texts.get((rule.region, rule.join))
         if text is None:
-            text = texts[rule.region] = "\n".join(region(lines, rule.region))
+            parts = region(lines, rule.region)
+            text = texts[(rule.region, rule.join)] = ("" if rule.join else "\n").join(parts)
         for found in rule.regex.finditer(text):
             if rule.unless_below is not None and _stale(rule, lines, text, found.start()):
                 continue
-            return ScreenVerdict(
-                rule.state, f"{pack.kind}:{rule.name}", _clip(line_at(text, found.start()))
-            )
+            part = region(lines, rule.region)
+            offset = 0 if rule.region.startswith("top:") else len(lines) - len(part)
+            if rule.join:
+                row = _joined_row(part, found.start())
+                line = " ".join(part[row:])
+            else:
+                row = text.count("\n", 0, found.start())
+                line = line_at(text, found.start())
+            return ScreenVerdict(rule.state, f"{pack.kind}:{rule.name}", _clip(line), offset + row)
     return ScreenVerdict("", "", _clip(lines[-1].strip()) if lines else "")
+
+
+def _joined_row(parts: list[str], at: int) -> int:
+    """The row of a joined region where position `at` lies."""
+    for i, part in enumerate(parts):
+        if at < len(part):
+            return i
+        at -= len(part)
+    return max(0, len(parts) - 1)
 
 
 def _stale(rule: Rule, lines: list[str], text: str, at: int) -> bool:

@@ -559,13 +559,32 @@ async def idle_draft_multiline_mode(rec: Recording) -> None:
 
 
 async def waiting_add_file_sizes(rec: Recording) -> None:
+    """Two files named: aider asks `Add file to the chat?` for each, the same question twice
+    (a longer one, with (A)ll/(S)kip all, that wraps at narrow sizes)."""
     with MockAPI(ChatCompletions()) as mock:
         pane = await _started(rec, mock)
-        reply = Reply("The change belongs in hello.py; add it and I will edit it.")
-        await to_question(pane, mock, reply, "Add file to the chat?")
-        await rec.save_sizes(
-            "waiting-add-file", pane, note="add it? (wraps at narrow sizes)"
+        reply = Reply("The change spans hello.py and README.md; add both and I will edit them.")
+        await to_question(pane, mock, reply, "ask again [Yes]:")
+        await rec.save_sizes("waiting-add-file", pane, note="add it? one of two files")
+        before = await pane.screen()
+        await answer(pane, "y")
+        await pane.wait_for(lambda s: s != before and asking(s), timeout=10)
+        await pane.settle(1.0)
+        await rec.save(
+            "waiting-add-file-second",
+            pane,
+            note="after `y` to the first file: the same question for the second (200x50)",
         )
+
+
+async def waiting_edit_file_sizes(rec: Recording) -> None:
+    with MockAPI(ChatCompletions()) as mock:
+        pane = await _started(rec, mock)
+        reply = Reply(edit_text("hello.py", 'print("hello")\n', 'print("hi")\n'))
+        await to_question(pane, mock, reply, "Add file to the chat?")
+        await answer(pane, "n")
+        await pane.wait_for(lambda s: asking(s) and "Allow edits" in s, timeout=30)
+        await rec.save_sizes("waiting-edit-file", pane, note="allow edits? (a long question)")
 
 
 async def waiting_open_url(rec: Recording) -> None:
@@ -575,7 +594,13 @@ async def waiting_open_url(rec: Recording) -> None:
         pane = await _started(rec, mock)
         await submit(pane, "say hello")
         await pane.wait_for("Open URL for more info?", timeout=30)
-        await rec.save_sizes("waiting-open-url", pane, note="an error's URL: open it?")
+        await rec.save_sizes(
+            "waiting-open-url",
+            pane,
+            note="an error's URL: open it? (the spinner's line under it)",
+            ready=lambda s: asking(s.split("Waiting for")[0]) or asking(s),
+            settle=False,
+        )
 
 
 async def working_run_command(rec: Recording) -> None:
@@ -593,6 +618,7 @@ SCENARIOS = {
     "idle-draft-brace-block": idle_draft_brace_block,
     "idle-draft-multiline-mode": idle_draft_multiline_mode,
     "waiting-add-file-sizes": waiting_add_file_sizes,
+    "waiting-edit-file-sizes": waiting_edit_file_sizes,
     "waiting-open-url": waiting_open_url,
     "working-run-command": working_run_command,
     "idle-input": idle_input,
