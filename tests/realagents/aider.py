@@ -598,7 +598,7 @@ async def waiting_open_url(rec: Recording) -> None:
             "waiting-open-url",
             pane,
             note="an error's URL: open it? (the spinner's line under it)",
-            ready=lambda s: asking(s.split("Waiting for")[0]) or asking(s),
+            ready=lambda s: "Open URL for more info?" in s and "Waiting for" in s,
             settle=False,
         )
 
