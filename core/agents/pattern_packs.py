@@ -99,6 +99,10 @@ class InputSpec(BaseModel):
     above: str | None = None
     block_open: str | None = None
     block_close: str | None = None
+    # The cursor sits on the input line while the program reads it: with the cursor on a row
+    # below it, the line was submitted and the program runs it (Aider's `/run` of a quiet
+    # command leaves `> /run ...` as its last line).
+    cursor: bool = False
 
     @field_validator("region")
     @classmethod
@@ -184,6 +188,7 @@ class InputLine:
     above: re.Pattern[str] | None = None
     block_open: re.Pattern[str] | None = None
     block_close: re.Pattern[str] | None = None
+    cursor: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +225,7 @@ def _compile_input(spec: InputSpec) -> InputLine:
         opt(spec.above),
         opt(spec.block_open),
         opt(spec.block_close),
+        spec.cursor,
     )
 
 

@@ -33,7 +33,7 @@ from orc.core.agents.agent_kind import is_shell
 from orc.core.agents.input_line import transcript
 from orc.core.agents.pattern_packs import Pack, Rule, load_packs
 from orc.core.agents.process_kind import kind_of_pane
-from orc.core.agents.screen_text import line_at, region, visible_lines
+from orc.core.agents.screen_text import line_at, region, strip_ansi, visible_lines
 from orc.core.room_state import AgentStatus, Transition
 from orc.core.tmux.topology import Pane
 
@@ -81,7 +81,8 @@ def match_screen(pack: Pack, screen: str, height: int = 0) -> ScreenVerdict:
             offset = 0 if rule.region.startswith("top:") else len(lines) - len(part)
             if rule.join:
                 row = _joined_row(part, found.start())
-                line = " ".join(part[row:])
+                last = _joined_row(part, max(found.start(), found.end() - 1))
+                line = " ".join(part[row : last + 1])
             else:
                 row = text.count("\n", 0, found.start())
                 line = line_at(text, found.start())
@@ -90,12 +91,25 @@ def match_screen(pack: Pack, screen: str, height: int = 0) -> ScreenVerdict:
 
 
 def _joined_row(parts: list[str], at: int) -> int:
-    """The row of a joined region where position `at` lies."""
+    """The row of a joined region where position `at` lies. The evidence is the rows the match
+    spans (a lookahead can require what follows, such as a spinner, without making it part of
+    the evidence: a spinner's frame would make every look a new prompt)."""
     for i, part in enumerate(parts):
         if at < len(part):
             return i
         at -= len(part)
     return max(0, len(parts) - 1)
+
+
+def _cursor_below_text(pane: Pane, screen: str) -> bool:
+    """Whether the pane's cursor is on a row under the last one with text."""
+    rows = screen.split("\n")
+    if rows and rows[-1] == "":
+        rows.pop()
+    if pane.height > 0 and len(rows) > pane.height:
+        rows = rows[-pane.height :]
+    last = max((i for i, row in enumerate(rows) if strip_ansi(row).strip()), default=-1)
+    return last >= 0 and pane.cursor_y > last
 
 
 def _stale(rule: Rule, lines: list[str], text: str, at: int) -> bool:
@@ -241,6 +255,13 @@ class StatusDetector:
             return AgentStatus("working", "tmux:command", f"running {pane.current_command}")
         if verdict.state == "working":
             return AgentStatus(verdict.state, verdict.rule, verdict.line)
+        watch_cursor = pack.input is not None and pack.input.cursor
+        if verdict.state == "idle" and watch_cursor and _cursor_below_text(pane, screen):
+            return AgentStatus(
+                "working",
+                "screen:submitted",
+                _clip(f"the cursor left the input line: {verdict.line}"),
+            )
         quiet = now - changed_at
         if pack.input is not None and verdict.state == "idle":
             streamed = now - self._transcript_changed_at(pane, pack, screen, now)

@@ -610,7 +610,10 @@ async def working_run_command(rec: Recording) -> None:
         await submit(pane, "/run sleep 60")
         await pane.wait_for(lambda s: last_line(s) == "> /run sleep 60", timeout=10)
         await rec.save_sizes(
-            "working-run-command", pane, note="/run sleep 60: the command runs, no output yet"
+            "working-run-command",
+            pane,
+            note="/run sleep 60: the command runs, no output yet",
+            cursor=True,
         )
 
 
