@@ -500,7 +500,8 @@ async def _idle_drafts(rec: Recording, mock: MockAPI) -> None:
     )
 
 
-def _question(multi: bool) -> ToolCall:
+def question_call(multi: bool) -> ToolCall:
+    """AskUserQuestion with three options (multi: several may be picked)."""
     options = [
         {"label": "Postgres", "description": "a server database"},
         {"label": "SQLite", "description": "one file, no server"},
@@ -520,7 +521,7 @@ def _question(multi: bool) -> ToolCall:
 def _waiting_question(multi: bool) -> Callable[[Recording, MockAPI], Awaitable[None]]:
     async def run(rec: Recording, mock: MockAPI) -> None:
         pane = await _fresh(rec, mock)
-        mock.script(_question(multi))
+        mock.script(question_call(multi))
         await submit(pane, "set up the storage layer")
         await pane.wait_for("DuckDB", timeout=30)
         name = "waiting-ask-multi-select" if multi else "waiting-ask-question"
