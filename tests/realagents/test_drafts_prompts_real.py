@@ -107,7 +107,8 @@ async def test_claude_drafts_questions_and_queued_sends(
         # send over a draft.
         mock.script(Stall(30), Reply("Second."), Reply("Third."))
         await claude.submit(pane, "think hard about this")
-        await wait_state(room, pane.pane_id, is_("working"))
+        await pane.wait_for("esc to interrupt")
+        await wait_state(room, pane.pane_id, is_("working", "claude:spinner"))
         queued = await room.send("eng", "and then this")
         assert queued.ok, queued
         await pane.wait_for("queued messages", timeout=15)
