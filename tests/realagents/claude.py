@@ -527,6 +527,12 @@ def _waiting_question(multi: bool) -> Callable[[Recording, MockAPI], Awaitable[N
         name = "waiting-ask-multi-select" if multi else "waiting-ask-question"
         kind = "multi-select" if multi else "single-choice"
         await rec.save_sizes(name, pane, note=f"AskUserQuestion, {kind}, under the prompt's echo")
+        if multi:
+            await pane.keys("2", "Right")  # tick SQLite, then the Submit tab
+            await pane.wait_for("Ready to submit your answers?", timeout=10)
+            await rec.save_sizes(
+                "waiting-ask-review", pane, note="AskUserQuestion's review: submit the answers?"
+            )
 
     return run
 

@@ -12,7 +12,7 @@ import pytest
 
 from orc.core import Room
 from orc.core.tmux.client import TmuxClient
-from tests.realagents import aider, claude
+from tests.realagents import aider, claude, codex, gemini
 from tests.realagents.bed import AgentPane
 from tests.realagents.mockapi import MockAPI, Reply, Stall
 from tests.realagents.states import is_, wait_state
@@ -116,3 +116,41 @@ async def test_claude_drafts_questions_and_queued_sends(
         assert again.ok, again
         await pane.wait_for("and one more thing")
         await pane.keys("Escape")
+
+
+async def test_gemini_draft_with_an_empty_first_line_is_refused(
+    client: TmuxClient, room: Room, agent_home: Path, workdir: Path
+) -> None:
+    with MockAPI(gemini.GeminiProtocol()) as mock:
+        async with gemini.running(client, agent_home, workdir, mock) as pane:
+            await _named(client, pane)
+            await pane.type("\\")
+            await pane.keys("Enter")
+            await pane.type("the second line of a draft")
+            await pane.wait_for("the second line of a draft")
+            await _refused_as_draft(room, mock, pane, "the second line of a draft")
+
+
+async def test_codex_draft_of_lines_after_a_reply_is_refused(
+    client: TmuxClient, room: Room, agent_home: Path, workdir: Path
+) -> None:
+    """After a reply the box has its footer under it; a draft begun with Ctrl+J has an empty
+    first line and grows the box over more lines than the old region saw."""
+    with MockAPI(codex.ResponsesProtocol()) as mock:
+        pane = await codex.start(client, agent_home, workdir, mock)
+        try:
+            await _named(client, pane)
+            mock.script(Reply("All tests pass now."))
+            await codex.submit(pane, "fix the flaky test", mock)
+            await pane.wait_for("All tests pass now")
+            await codex.wait_idle(pane)
+            for line in ("", "second line", "third line", "fourth line"):
+                if line:
+                    await pane.type(line)
+                await pane.keys("C-j")
+            await pane.type("fifth line")
+            await pane.wait_for("fifth line")
+            await wait_state(room, pane.pane_id, is_("idle", "codex:input-box"))
+            await _refused_as_draft(room, mock, pane, "fifth line")
+        finally:
+            await codex.stop(pane, agent_home)
