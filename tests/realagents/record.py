@@ -170,8 +170,8 @@ async def _record_each(
         rec = Recording(kind, client, scratch, out)
         try:
             await scenarios[name](rec)
-            missing = not any(n == name or n.startswith(f"{name}-") for n in rec.saved)
-            print(f"{kind}/{name}: {'NOT SAVED' if missing else 'saved'}", file=sys.stderr)
+            done = ", ".join(rec.saved) or "NOT SAVED"
+            print(f"{kind}/{name}: {done}", file=sys.stderr)
             saved.update(rec.saved)
         finally:
             await client.run("kill-server", check=False)
