@@ -554,6 +554,36 @@ async def _working_queued(rec: Recording, mock: MockAPI) -> None:
     await pane.keys("Escape")
 
 
+# Claude Code 1.0.x draws its dialogs inside a box (`│ Do you want to proceed? │`); its binary
+# (npm install @anthropic-ai/claude-code@1.0.100 in a folder of its own) is named by this variable
+# when that screen is recorded. The pinned version draws them without the frame.
+FRAMED_BINARY_ENV = "ORC_CLAUDE_FRAMED_BINARY"
+FRAMED_VERSION = "1.0.100"
+
+
+async def _waiting_framed(rec: Recording, mock: MockAPI) -> None:
+    import os
+
+    binary = os.environ.get(FRAMED_BINARY_ENV)
+    if not binary:
+        raise SystemExit(f"set {FRAMED_BINARY_ENV} to Claude Code {FRAMED_VERSION}'s binary")
+    home_dir, work = _dirs(rec)
+    write_home(home_dir, work)
+    pane = await start(rec.client, home_dir, work, mock, argv=[binary], expect="for shortcuts")
+    await pane.settle()
+    # Every model request gets the tool call: this version asks the model more than once a turn.
+    mock.default = ToolCall("Bash", {"command": "touch orc-approved.txt", "description": "Mark"})
+    await pane.type("please run the command")
+    await pane.settle(quiet=0.5)
+    await pane.keys("Enter")
+    await pane.wait_for(APPROVAL, timeout=40)
+    await rec.save_sizes(
+        "waiting-bash-permission-framed",
+        pane,
+        note=f"Claude Code {FRAMED_VERSION}: the approval dialog inside a box frame",
+    )
+
+
 Scenario = Callable[[Recording], Awaitable[None]]
 SCENARIOS: dict[str, Scenario] = {
     "waiting-theme-onboarding": _scenario(_waiting_theme),
@@ -576,4 +606,5 @@ SCENARIOS: dict[str, Scenario] = {
     "waiting-ask-question": _scenario(_waiting_question(multi=False)),
     "waiting-ask-multi-select": _scenario(_waiting_question(multi=True)),
     "working-queued-hint": _scenario(_working_queued),
+    "waiting-bash-permission-framed": _scenario(_waiting_framed),
 }
