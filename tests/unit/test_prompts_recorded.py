@@ -1,16 +1,20 @@
 """Prompts orc must see and answers it must verify, on screens recorded from the real programs
 (issue 19): an answer counts once the prompt it answered is gone, even when the next prompt
 asks the same question (core/agents/answer.py `prompt_gone`), and a dialog drawn inside a box
-frame (`│ … │`, as other versions of the agents draw theirs) is still a dialog."""
+frame (`│ … │`, as other versions of the agents draw theirs) is still a dialog; a line the
+cursor has left was submitted."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from orc.core.agents.answer import prompt_gone
 from orc.core.agents.pattern_packs import Pack, load_packs
-from orc.core.agents.status import match_screen
-from tests.status_panes import FIXTURES
+from orc.core.agents.status import StatusDetector, match_screen
+from orc.core.errors import BadInput
+from tests.status_panes import FIXTURES, make_pane
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +94,30 @@ def test_a_dialog_in_a_box_frame_is_waiting(
     assert "│ " in framed
     verdict = match_screen(packs[kind], framed)
     assert verdict.state == "waiting", verdict
+
+
+def test_a_joined_rule_cannot_look_below(tmp_path: Path) -> None:
+    """`join` reads wrapped rows as one line, so there is no line below a match to look at."""
+    (tmp_path / "aider.toml").write_text(
+        'kind = "aider"\n[[rule]]\nname = "x"\nstate = "waiting"\npattern = "a"\n'
+        'join = true\nunless_below = "b"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(BadInput, match="unless_below"):
+        load_packs(tmp_path)
+
+
+@pytest.mark.parametrize("size", ["60x20", "80x24", "120x40", "200x50"])
+def test_a_line_with_the_cursor_under_it_was_submitted(packs: dict[str, Pack], size: str) -> None:
+    """`> /run sleep 60` with the cursor on the next row runs; with the cursor on it, it is a
+    person's draft (idle)."""
+    path = FIXTURES / "aider" / f"working-run-command-{size}.txt"
+    text = path.read_text(encoding="utf-8")
+    rows = text.split("\n")[:-1]
+    last = max(i for i, row in enumerate(rows) if row.strip())
+    below = int(path.with_suffix(".cursor").read_text(encoding="utf-8").split()[1])
+    assert below > last
+    for cursor, state, rule in ((below, "working", "screen:submitted"), (last, "idle", "aider:")):
+        pane = make_pane("aider", cursor_y=cursor)
+        status = StatusDetector(packs).classify(pane, text, 0.0, 3600.0)
+        assert (status.state, status.rule.startswith(rule)) == (state, True), status
