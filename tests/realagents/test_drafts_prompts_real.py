@@ -14,7 +14,7 @@ from orc.core import Room
 from orc.core.tmux.client import TmuxClient
 from tests.realagents import aider, claude, codex, gemini
 from tests.realagents.bed import AgentPane
-from tests.realagents.mockapi import MockAPI, Reply, Stall
+from tests.realagents.mockapi import Fail, MockAPI, Reply, Stall
 from tests.realagents.states import is_, wait_state
 
 pytestmark = pytest.mark.timeout(300)
@@ -70,6 +70,15 @@ async def test_aider_drafts_over_many_prompts_are_refused_and_answers_verified(
         second = await room.answer("eng", "y")
         assert second.ok, second
         await wait_state(room, pane.pane_id, is_("idle", "aider:input-line"), timeout=30)
+
+        # An error naming a URL: "Open URL for more info?" is asked under the turning spinner.
+        url = "https://platform.openai.com/account"
+        mock.script(Fail(401, f"Incorrect API key provided. Find your key at {url}."))
+        await aider.submit(pane, "say hello")
+        await wait_state(room, pane.pane_id, is_("waiting", "aider:yes-no-question", "Open URL"))
+        declined = await room.answer("eng", "n")
+        assert declined.ok, declined
+        await wait_state(room, pane.pane_id, is_("error", "aider:litellm-error"), timeout=30)
 
 
 async def test_claude_drafts_questions_and_queued_sends(
