@@ -131,6 +131,15 @@ class AnswerSpec(BaseModel):
     no: list[str] = Field(default_factory=lambda: ["Escape"])
     numbers: bool = True  # the options are numbered and a digit picks one
     submit: list[str] = Field(default_factory=list)  # keys after y/n/N (a y/N line prompt: Enter)
+    # A question whose options are checkboxes (the screen matches `ticks`): each digit of a
+    # choice such as "1,3" ticks one, `review` keys then open the review, and `yes` submits it.
+    ticks: str | None = None
+    review: list[str] = Field(default_factory=list)
+
+    @field_validator("ticks")
+    @classmethod
+    def _ticks(cls, value: str | None) -> str | None:
+        return None if value is None else _check_regex(value)
 
 
 DEFAULT_ANSWER = AnswerSpec()

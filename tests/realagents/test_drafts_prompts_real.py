@@ -109,7 +109,17 @@ async def test_claude_drafts_questions_and_queued_sends(
         picked = await room.answer("eng", "2")
         assert picked.ok, picked
         await pane.wait_for("SQLite it is.", timeout=30)
-        assert any("SQLite" in text for text in mock.texts_sent())
+        assert any('="SQLite"' in text for text in mock.texts_sent())  # the tool's result
+        await pane.wait_for(claude.READY, timeout=30)
+
+        # A multi-select: `orc answer eng 1,3` ticks both, opens the review and submits it.
+        mock.script(claude.question_call(multi=True), Reply("Both noted."))
+        await claude.submit(pane, "and the storage for reports")
+        await wait_state(room, pane.pane_id, is_("waiting", "claude:question-selector"))
+        ticked = await room.answer("eng", "1,3")
+        assert ticked.ok, ticked
+        await pane.wait_for("Both noted.", timeout=30)
+        assert any('="Postgres, DuckDB"' in text for text in mock.texts_sent())
         await pane.wait_for(claude.READY, timeout=30)
 
         # A send queued while Claude works leaves its hint in the box: the next send is no
