@@ -261,6 +261,7 @@ def test_schedule_on_a_host_fires_there_without_a_control_room(hosts: Hosts) -> 
     assert daemon.returncode == 0, daemon.stderr
     added = hosts.orc("schedule", "add", "1s", "check in from the schedule", "--to", "dev@alpha")
     assert added.returncode == 0, added.stderr
+    assert added.stdout.strip().endswith("@alpha")  # typed again as is, it names alpha's
     # No room runs here: alpha's own daemon delivers it into alpha's pane.
     wait_for(
         lambda: any("check in from the schedule" in t for t in recorded(hosts.records["dev-alpha"]))
