@@ -30,7 +30,7 @@ from orc.core.room_state import RoomState
 from orc.core.serve import models
 from orc.core.serve.auth import token_matches
 from orc.core.serve.events import EventHub
-from orc.core.serve.guards import BodyTooLarge, Guard
+from orc.core.serve.guards import Guard
 from orc.core.serve.needs_you import NeedsYou, needs_you
 from orc.core.services.checkpoints.checkpointer import Checkpoint
 from orc.core.services.memory.memory import KINDS
@@ -127,10 +127,6 @@ def create_app(room: Room, token: str) -> Guard:
         text = str(exc)
         status = 502 if text.startswith("host ") else 409
         return _problem(status, text, exc.exit_code)
-
-    @app.exception_handler(BodyTooLarge)
-    async def too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
-        return _problem(413, "request body too large", 2)
 
     @app.exception_handler(sqlite3.Error)
     async def database(_: Request, exc: sqlite3.Error) -> JSONResponse:

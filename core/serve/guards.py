@@ -113,7 +113,11 @@ class Guard:
         if length is not None and (not length.isdigit() or int(length) > BODY_MAX):
             await _reply(send, 413, f"request body over {BODY_MAX} bytes", 2)
             return
-        await self.app(scope, _capped(receive), send)
+        body = await _read_capped(receive)
+        if body is None:
+            await _reply(send, 413, f"request body over {BODY_MAX} bytes", 2)
+            return
+        await self.app(scope, _replay(body, receive), send)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not same_origin(scope):
@@ -150,21 +154,27 @@ async def _deny_websocket(
         await send({"type": "websocket.close", "code": 1008})
 
 
-def _capped(receive: Receive) -> Receive:
-    """A body sent without Content-Length (chunked) is cut off at BODY_MAX too."""
+async def _read_capped(receive: Receive) -> list[Message] | None:
+    """The request's body messages, read before the app runs; None once they pass BODY_MAX
+    (a body sent without Content-Length, chunked, is cut off too)."""
+    messages: list[Message] = []
     seen = 0
-
-    async def wrapped() -> Message:
-        nonlocal seen
+    while True:
         message = await receive()
-        if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > BODY_MAX:
-                raise BodyTooLarge
-        return message
+        messages.append(message)
+        if message["type"] != "http.request":
+            return messages  # the client left
+        seen += len(message.get("body", b""))
+        if seen > BODY_MAX:
+            return None
+        if not message.get("more_body", False):
+            return messages
 
-    return wrapped
 
+def _replay(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
 
-class BodyTooLarge(Exception):
-    """Raised from inside a request whose chunked body passed BODY_MAX (app.py answers 413)."""
+    async def replayed() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replayed
