@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
 from typing import Any
 
@@ -22,6 +23,7 @@ from orc.core.serve.needs_you import needs_you
 from orc.core.services.redaction import redact
 
 QUEUE = 256
+logger = logging.getLogger("orc.serve")
 
 
 class EventHub:
@@ -53,8 +55,8 @@ class EventHub:
         self.clients.discard(queue)
 
     @staticmethod
-    def _event(kind: str, **data: Any) -> str:
-        return json.dumps({"event": kind, "at": time.time(), **data}, ensure_ascii=False)
+    def _event(event: str, **data: Any) -> str:
+        return json.dumps({"event": event, "at": time.time(), **data}, ensure_ascii=False)
 
     @staticmethod
     def _put(queue: asyncio.Queue[str], text: str) -> None:
@@ -68,6 +70,13 @@ class EventHub:
             self._put(queue, text)
 
     async def _on_state(self, state: RoomState) -> None:
+        """A listener of the Room: whatever goes wrong here must not stop the room's loop."""
+        try:
+            await self._events(state)
+        except Exception as exc:  # logged; the next state tries again
+            logger.warning("events: %s", exc)
+
+    async def _events(self, state: RoomState) -> None:
         for change in state.transitions:
             if not change.managed:
                 continue

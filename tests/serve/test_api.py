@@ -75,7 +75,9 @@ def test_bad_input_is_400_and_a_bad_body_422(served: Served) -> None:
         assert unknown.status_code == 400
         assert unknown.json()["exit"] == 2 and "nobody" in unknown.json()["error"]
         assert http.post("/api/send", json={"target": "x"}).status_code == 422
-        assert http.post("/api/send", json={"target": "x", "text": "a", "nope": 1}).status_code == 422
+        assert (
+            http.post("/api/send", json={"target": "x", "text": "a", "nope": 1}).status_code == 422
+        )
         bad_when = http.post("/api/schedules", json={"when": "soonish", "note": "n", "to": "x"})
         assert bad_when.status_code == 400
 
@@ -154,8 +156,10 @@ async def test_memory_search_and_snapshot_are_redacted(
 
 def test_tmux_status_and_cross_communicate(served: Served) -> None:
     with served.client() as http:
-        assert http.get("/api/agents/tmux-status").json()["agents"] == http.get(
-            "/api/status"
-        ).json()["agents"] or True
+        assert (
+            http.get("/api/agents/tmux-status").json()["agents"]
+            == http.get("/api/status").json()["agents"]
+            or True
+        )
         nobody = http.post("/api/agents/cross-communicate", json={"target": "x", "text": "t"})
         assert nobody.status_code == 400
