@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import os
 import sqlite3
 import time
 from importlib import resources
@@ -30,7 +31,7 @@ from orc.core.room_state import RoomState
 from orc.core.serve import models
 from orc.core.serve.auth import token_matches
 from orc.core.serve.events import EventHub
-from orc.core.serve.guards import Guard
+from orc.core.serve.guards import RATE, Guard
 from orc.core.serve.needs_you import NeedsYou, needs_you
 from orc.core.services.checkpoints.checkpointer import Checkpoint
 from orc.core.services.memory.memory import KINDS
@@ -359,7 +360,17 @@ def create_app(room: Room, token: str) -> Guard:
     async def page_css() -> Response:
         return Response(page_file("style.css"), media_type="text/css", headers=PAGE_HEADERS)
 
-    return Guard(app, token)
+    return Guard(app, token, rate=rate_from_env())
+
+
+def rate_from_env() -> float:
+    """`ORC_SERVE_RATE`: requests a second per client (default RATE; 0: no limit, for
+    bench/serve.py's throughput figure)."""
+    raw = os.environ.get("ORC_SERVE_RATE", "")
+    try:
+        return float(raw) if raw else RATE
+    except ValueError:
+        raise BadInput(f"ORC_SERVE_RATE: {raw!r} is not a number") from None
 
 
 async def _drain(ws: WebSocket) -> None:

@@ -74,6 +74,8 @@ class Guard:
         self.refused = 0  # requests turned away by the rate limit (the bench reads it)
 
     def _allowed(self, client: str) -> bool:
+        if self.rate <= 0:
+            return True
         now = time.monotonic()
         bucket = self.buckets.get(client)
         if bucket is None:
