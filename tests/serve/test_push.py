@@ -172,3 +172,39 @@ async def test_escalation_after_m_without_an_answer(
         await ticks(room, 30)
         assert len(receiver.on("/second")) == 1 and len(receiver.on("/first")) == 1
         assert "still waiting" in str(receiver.on("/second")[0]["message"])
+
+
+async def test_an_error_and_long_work_finished_are_pushed(
+    address, db_path, spawn_agent, client, receiver, tmp_path, monkeypatch
+) -> None:
+    configure(tmp_path, monkeypatch, receiver, long_work='"2s"')
+    pane = await spawn_agent("eng-1")
+    async with leading(address, db_path) as room:
+        await ticks(room, 5)
+        await client.run("send-keys", "-t", pane, "-l", "--", "/work 3")
+        await client.run("send-keys", "-t", pane, "Enter")
+        await until(
+            lambda: any("finished" in str(b["message"]) for b in receiver.on("/first")),
+            "the finished-work notification",
+            30,
+        )
+        await client.run("send-keys", "-t", pane, "-l", "--", "/error")
+        await client.run("send-keys", "-t", pane, "Enter")
+        await until(
+            lambda: any("error" in str(b["message"]) for b in receiver.on("/first")),
+            "the error notification",
+            30,
+        )
+
+
+async def test_what_is_pushed_is_redacted(room, receiver) -> None:
+    from orc.core.services.notifier import NotifyConfig
+    from orc.core.services.push import Push
+
+    config = NotifyConfig(urls=[f"json://127.0.0.1:{receiver.port}/first"])
+    push = Push(room, config)
+    assert await push.send("eng-1", "%1", f"eng-1 waits: token {SECRET}?", config.urls)
+    body = receiver.on("/first")[0]
+    assert SECRET not in json.dumps(body) and "eng-1 waits" in str(body["message"])
+    events = await room.store.recent_events("push", 5)
+    assert SECRET not in json.dumps(events[0].data)
