@@ -103,7 +103,7 @@ class Push:
         self.outbox = Outbox()
         # (queued at, agent, pane, text, urls): sent by the leader's next tick, else dropped
         self._pending: list[tuple[float, str, str, str, list[str]]] = []
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[object]] = set()
 
     # -- what happened ------------------------------------------------------------------------
 
@@ -195,6 +195,7 @@ class Push:
     def _send_soon(self, agent: str, pane_id: str, text: str, urls: list[str], now: float) -> None:
         if not urls:
             return
+        task: asyncio.Task[object]
         if not self.outbox.allow(self.config.max_per_hour, now):
             task = asyncio.create_task(
                 self._record("push_dropped", agent, pane_id, {"why": "rate limit"})
