@@ -102,6 +102,7 @@ async def dialog(client: TmuxClient, pane: str, text: str = "/approve") -> None:
     await wait_for_screen(client, pane, "Do you want to proceed?")
 
 
+@pytest.mark.timeout(300)  # a slow flood or browser on a busy machine
 async def test_one_notification_per_waiting_episode(
     address, db_path, spawn_agent, client, receiver, tmp_path, monkeypatch
 ) -> None:
@@ -128,6 +129,7 @@ async def test_one_notification_per_waiting_episode(
         assert len(events) == 2 and all(SECRET not in json.dumps(e.data) for e in events)
 
 
+@pytest.mark.timeout(300)  # a slow flood or browser on a busy machine
 async def test_none_while_selected_in_a_running_control_room(
     address, db_path, spawn_agent, client, receiver, tmp_path, monkeypatch
 ) -> None:

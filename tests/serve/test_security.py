@@ -109,6 +109,7 @@ def slow_limit(address: TmuxServerAddress, db_path: Path, tmp_path: Path) -> Ite
         stop_server(server)
 
 
+@pytest.mark.timeout(300)  # a slow flood or browser on a busy machine
 async def test_a_flood_leaves_the_server_up_and_the_room_alone(
     slow_limit: Served, spawn_agent, tmp_path: Path
 ) -> None:

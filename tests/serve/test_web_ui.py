@@ -67,6 +67,7 @@ def test_no_token_no_control_room(web_ui: tuple[str, str]) -> None:
     assert foreign.status_code == 403
 
 
+@pytest.mark.timeout(300)  # a slow flood or browser on a busy machine
 async def test_the_tree_shows_in_the_browser(web_ui: tuple[str, str], spawn_agent) -> None:
     need_chromium()
     await spawn_agent("web-eng-1")
