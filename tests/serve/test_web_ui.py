@@ -96,3 +96,16 @@ async def test_the_tree_shows_in_the_browser(web_ui: tuple[str, str], spawn_agen
             assert time.monotonic() < deadline, f"the tree never showed: {''.join(frames)[-500:]!r}"
             await page.wait_for_timeout(250)
         assert "orc" in "".join(frames)
+
+
+def test_it_listens_on_loopback_only(
+    address: TmuxServerAddress, db_path: Path, tmp_path: Path
+) -> None:
+    done = subprocess.run(
+        orc_argv(address, db_path, "ui", "--web", "--web-host", "0.0.0.0"),
+        env=serve_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "loopback" in done.stderr
