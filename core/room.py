@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from orc.core.services.memory.memory import Memory
     from orc.core.services.memory.pane_history import PaneScreen
     from orc.core.services.notifier import Notifier
+    from orc.core.services.policy.approver import Approver
     from orc.core.services.scheduler import Scheduler
     from orc.core.services.worktrees.worktrees import Worktrees
 
@@ -182,12 +183,14 @@ class Room:
         # Imported here, on first need, so one-shot commands never load git or the services.
         from orc.core.services.checkpoints.checkpointer import Checkpointer
         from orc.core.services.memory.memory import Memory
+        from orc.core.services.policy.approver import Approver
         from orc.core.services.scheduler import Scheduler
 
         self._schedules = Scheduler(self)
         self._checkpoints = Checkpointer(self)
         self._memory = Memory(self)
-        for service in (self._schedules, self._checkpoints, self._memory):
+        self._approver = Approver(self)
+        for service in (self._schedules, self._checkpoints, self._memory, self._approver):
             self.add_service(service)
 
     @property
@@ -220,6 +223,13 @@ class Room:
     def memory(self) -> Memory:
         self._start_services()
         return self._memory
+
+    @property
+    def approver(self) -> Approver:
+        """The approval policy (core/services/policy/approver.py): automatic answers, grants,
+        pause, the audit, escalation."""
+        self._start_services()
+        return self._approver
 
     @property
     def notifier(self) -> Notifier:
@@ -811,9 +821,11 @@ class Room:
         *,
         force: bool = False,
         sender: Sender | None = None,
+        expect: Callable[[str], str | None] | None = None,
     ) -> DeliveryResult:
         """Answer the prompt on the target's screen (core/agents/answer.py): recorded first, like a
-        message, as kind `answer`; delivered once the prompt is gone."""
+        message, as kind `answer`; delivered once the prompt is gone. `expect` may refuse the
+        screen the keys would land on (a reason), checked on this machine's panes only."""
         from orc.core.agents.answer import answer, answer_keys
 
         choice = validate_message_text(choice)
@@ -844,7 +856,7 @@ class Room:
             try:
                 await self.store.message_typing(message_id)
                 status, detail, question = await answer(
-                    self.client, pane, pack, choice, force=force
+                    self.client, pane, pack, choice, force=force, expect=expect
                 )
                 if status == "delivered" and question:
                     detail = f"answered {question!r}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 
 from orc.core.agents.agent_kind import kind_of
 from orc.core.agents.delivery import screen_and_cursor, type_text
@@ -40,9 +41,19 @@ def answer_keys(pack: Pack, choice: str) -> tuple[list[str], str | None]:
 
 
 async def answer(
-    client: TmuxClient, pane: Pane, pack: Pack, choice: str, *, force: bool = False
+    client: TmuxClient,
+    pane: Pane,
+    pack: Pack,
+    choice: str,
+    *,
+    force: bool = False,
+    expect: Callable[[str], str | None] | None = None,
 ) -> tuple[str, str | None, str]:
-    """Give the pane's prompt `choice`; (status, reason, the question that was answered)."""
+    """Give the pane's prompt `choice`; (status, reason, the question that was answered).
+
+    `expect` sees the screen the keys are judged on and may refuse it (a reason): a grouped or
+    automatic answer checks that the prompt is still the one it decided about
+    (core/services/policy/)."""
     if not choice.strip():
         raise BadInput("no choice given: a number, y, n, or text for a question")
     keys, text = answer_keys(pack, choice)
@@ -52,6 +63,9 @@ async def answer(
     verdict = match_screen(pack, screen, pane.height)
     if verdict.state != "waiting" and not force:
         return "failed", f"not answered: no prompt on screen ({verdict.line!r})", ""
+    refused = expect(screen) if expect is not None else None
+    if refused is not None:
+        return "failed", f"not answered: {refused}", verdict.line
     if text is not None:
         await type_text(client, pane.pane_id, text, paste=kind_of(kind_of_pane(pane)).paste)
         await asyncio.sleep(0.2)  # agent TUIs drop an Enter that follows text too closely

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -31,10 +31,14 @@ class GroupRoom(Protocol):
 
     async def refresh(self) -> RoomState: ...
 
-    async def capture_text(self, pane_id: str, lines: int = 0) -> str: ...
-
     async def answer(
-        self, target: str, choice: str, *, force: bool = False, sender: Sender | None = None
+        self,
+        target: str,
+        choice: str,
+        *,
+        force: bool = False,
+        sender: Sender | None = None,
+        expect: Callable[[str], str | None] | None = None,
     ) -> DeliveryResult: ...
 
 
@@ -137,20 +141,20 @@ async def answer_group(
 async def _answer_one(
     room: GroupRoom, agent: AgentView, group_id: str, choice: str, sender: Sender | None
 ) -> DeliveryResult:
-    """Answer one agent of a group, after checking that its screen still shows that prompt."""
-    if not agent.host:
-        screen = await room.capture_text(agent.pane_id)
+    """Answer one agent of a group, only while its screen still shows the group's prompt."""
+    return await room.answer(
+        agent.pane_id, choice, sender=sender, expect=same_prompt(agent, group_id)
+    )
+
+
+def same_prompt(agent: AgentView, group_id: str) -> Callable[[str], str | None]:
+    """A check for Room.answer: the screen the keys would land on still asks `group_id`."""
+
+    def check(screen: str) -> str | None:
         now = read_prompt(agent, screen)
-        if now.group_id != group_id:
-            return DeliveryResult(
-                "failed",
-                f"not answered: its prompt changed ({now.describe()})",
-                None,
-                agent.pane_id,
-                agent.name,
-                agent.name,
-            )
-    return await room.answer(agent.pane_id, choice, sender=sender)
+        return None if now.group_id == group_id else f"its prompt changed ({now.describe()})"
+
+    return check
 
 
 def group_ids(groups: Sequence[PromptGroup]) -> dict[str, PromptGroup]:
