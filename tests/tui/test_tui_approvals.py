@@ -13,7 +13,7 @@ from orc.core import Room, TmuxServerAddress
 from orc.tui.app import OrcApp
 from orc.tui.inbox import InboxScreen
 from tests.conftest import wait_for_screen
-from tests.tui_support import wait_text, wait_until
+from tests.tui_support import screen_text, wait_text, wait_until
 
 SIZE = (110, 40)
 
@@ -84,3 +84,18 @@ async def test_grant_key_allows_the_prompt_at_hand_for_an_hour(
         await pilot.press("escape")
         await pilot.press("i")
         await wait_text(pilot, "policy answered eng-1: shell `make lint`")
+
+
+async def test_a_prompt_left_waiting_marks_the_agent_stalled_in_the_tree(
+    address: TmuxServerAddress, db_path: Path, spawn_agent, private_config: Path
+) -> None:
+    private_config.write_text('[policy.escalate]\nafter = "2s"\nstalled = true\n')
+    app = App(Room(address, db_path), interval=0.1)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await spawn_agent("eng-1", work=0.3)
+        await wait_text(pilot, "eng-1")
+        assert "stalled" not in screen_text(app)
+        assert (await app.room.send("eng-1", "/approve run make deploy")).ok
+        await wait_text(pilot, "eng-1 engineer stalled")
+        assert (await app.room.answer("eng-1", "n")).ok
+        await wait_until(pilot, lambda: "stalled" not in screen_text(app), "no longer stalled")

@@ -210,6 +210,22 @@ class Approver:
             del self._waiting[gone]
         self.stalled_panes = frozenset(stalled)
 
+    def stalled_in(self, state: RoomState, now: float | None = None) -> frozenset[str]:
+        """Agents whose prompt waited past `[policy.escalate] after`, when `stalled` is on: the
+        same in every process (the tree marks them), leader or not."""
+        config = self.config.escalate
+        if not config.stalled:
+            return frozenset()
+        now = time.time() if now is None else now
+        return frozenset(
+            a.pane_id
+            for a in state.agents
+            if a.managed
+            and a.status.state == "waiting"
+            and a.status.since
+            and now - a.status.since >= config.after_seconds
+        )
+
     def decide(self, agent: AgentView, prompt: PromptSubject, now: float) -> Decision:
         if self.paused:
             return Decision(False, reason="the policy is paused")
