@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from orc.core.room_state import RoomState
     from orc.core.services.checkpoints.checkpointer import Checkpointer
     from orc.core.services.memory.memory import Memory
+    from orc.core.services.policy.approver import Approver
     from orc.core.services.scheduler import Scheduler
 
 SCHEMA_VERSION = 1
@@ -77,6 +78,9 @@ class SnapshotRoom(WithStore, WithClient, WithState, Protocol):
 
     @property
     def memory(self) -> Memory: ...
+
+    @property
+    def approver(self) -> Approver: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -210,6 +214,7 @@ async def collect(
             await room.store.recent_messages(limit=messages), journals, scrub, spans
         ),
         "notes": _notes(await room.memory.recent_notes(notes), journals, scrub, spans),
+        "approvals": [_approval(r.as_json(), scrub) for r in await room.approver.audit(notes)],
     }
     if spans:
         data["hosts"] = [
@@ -223,6 +228,14 @@ async def collect(
         ]
     data["redaction"] = {"enabled": redact, "count": scrub.total, "by_rule": dict(scrub.counts)}
     return data
+
+
+def _approval(record: dict[str, Any], scrub: Redactor) -> dict[str, Any]:
+    """An automatic answer, its screen text redacted like every text that leaves the room."""
+    record["subject"] = scrub(record["subject"])
+    record["evidence"] = [scrub(line) for line in record["evidence"]]
+    record["detail"] = scrub(record["detail"])
+    return record
 
 
 def _messages(
@@ -525,6 +538,17 @@ def _markdown(data: dict[str, Any]) -> Iterator[str]:
         )
     else:
         yield "None."
+    if data.get("approvals"):
+        yield ""
+        yield "## Automatic answers (approval policy)"
+        yield ""
+        yield from _table(
+            ["when", "agent", "rule", "asked", "status"],
+            [
+                [_clock(a["at"]), a["agent"], a["rule"], f"{a['tool']} {a['subject']}", a["status"]]
+                for a in data["approvals"]
+            ],
+        )
     if data["notes"]:
         yield ""
         yield "## Notes"

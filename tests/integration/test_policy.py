@@ -8,8 +8,11 @@ import asyncio
 import time
 from pathlib import Path
 
+import jsonschema
+
 from orc.core import Room
 from orc.core.services.policy.rules import parse_policy
+from orc.core.services.snapshot import collect, schema
 from tests.conftest import wait_for_screen
 from tests.integration.test_cli import orc
 from tests.integration.test_schedule import leading
@@ -67,6 +70,11 @@ async def test_allowed_prompt_answered_denied_one_waits_untouched(room: Room, sp
     )
     hits = await room.memory.search("policy answered")
     assert any("eng-1" in (h.text or "") for h in hits), hits
+    snapshot = await collect(room, lines=0)
+    jsonschema.validate(snapshot, schema())
+    assert [(a["agent"], a["rule"], a["subject"]) for a in snapshot["approvals"]] == [
+        ("eng-1", "tests", "npm test")
+    ]
 
 
 async def test_pause_stops_answers_and_resume_or_a_grant_answers(
