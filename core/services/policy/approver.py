@@ -373,6 +373,8 @@ class Approver:
         else:
             await settings.delete(PAUSED)
         await self.room.store.add_event("policy_paused" if paused else "policy_resumed")
+        if paused != self.paused:
+            self.version += 1  # prompts left while paused are judged again
         self.paused = paused
 
     async def audit(self, limit: int = 50) -> list[AuditRecord]:
