@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from orc.core.services.notifier import Notifier
     from orc.core.services.policy.approver import Approver
     from orc.core.services.scheduler import Scheduler
+    from orc.core.services.usage.usage import Usage
     from orc.core.services.worktrees.worktrees import Worktrees
 
 Listener = Callable[[RoomState], Any]
@@ -185,12 +186,21 @@ class Room:
         from orc.core.services.memory.memory import Memory
         from orc.core.services.policy.approver import Approver
         from orc.core.services.scheduler import Scheduler
+        from orc.core.services.usage.usage import Usage
 
         self._schedules = Scheduler(self)
         self._checkpoints = Checkpointer(self)
         self._memory = Memory(self)
         self._approver = Approver(self)
-        for service in (self._schedules, self._checkpoints, self._memory, self._approver):
+        self._usage = Usage(self)
+        self._schedules.budget_hold = self._usage.hold_reason  # check-ins wait once spent
+        for service in (
+            self._schedules,
+            self._checkpoints,
+            self._memory,
+            self._approver,
+            self._usage,
+        ):
             self.add_service(service)
 
     @property
@@ -223,6 +233,13 @@ class Room:
     def memory(self) -> Memory:
         self._start_services()
         return self._memory
+
+    @property
+    def usage(self) -> Usage:
+        """Tokens and cost per agent from the agents' own records, and budgets
+        (core/services/usage/usage.py)."""
+        self._start_services()
+        return self._usage
 
     @property
     def approver(self) -> Approver:
