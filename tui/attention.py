@@ -14,7 +14,13 @@ from textual.binding import Binding, BindingType
 
 from orc.core.api import OrcError, Pane, RoomState, answer_group, grant_rule, pending_prompt
 from orc.tui.adopt_dialog import AdoptScreen
-from orc.tui.inbox import NEEDS_YOU, InboxScreen, policy_notices, resume_notices
+from orc.tui.inbox import (
+    NEEDS_YOU,
+    InboxScreen,
+    budget_notices,
+    policy_notices,
+    resume_notices,
+)
 from orc.tui.notifications import AttentionAlerts
 from orc.tui.why_screen import WhyScreen
 
@@ -75,6 +81,19 @@ class AttentionMixin(_Base):
                 else self._base_sub_title
             )
 
+    def agent_notes(self, state: RoomState) -> dict[str, str]:
+        """A few words after each agent in the tree: its cost so far (`$0.42`, `!` once its
+        budget is spent), and `stalled` after a prompt waited too long."""
+        notes: dict[str, str] = {}
+        report = self.room.usage.report  # the leader reads the agents' records now and then
+        for usage in report.agents if report is not None else ():
+            figure = usage.figure()
+            if figure:
+                notes[usage.pane_id] = figure + ("!" if usage.budget_state == "over" else "")
+        for pane_id in self.room.approver.stalled_in(state):
+            notes[pane_id] = f"{notes.get(pane_id, '')} stalled".strip()
+        return notes
+
     # -- the inbox ----------------------------------------------------------------------------
 
     @work(group="inbox", exclusive=True, exit_on_error=False)
@@ -82,7 +101,8 @@ class AttentionMixin(_Base):
         if isinstance(self.screen, InboxScreen):
             return
         try:
-            notices = await resume_notices(self.room)
+            notices = budget_notices(self.room)
+            notices += await resume_notices(self.room)
             notices += await policy_notices(self.room)
         except OrcError:
             notices = []

@@ -140,6 +140,17 @@ def _prompt(item: InboxItem) -> Text:
     return text
 
 
+def budget_notices(room: Room) -> list[str]:
+    """Agents near or past their budget (core/services/usage/): past it, check-ins are held."""
+    lines = []
+    for usage in room.usage.over_budget():
+        if usage.budget_state == "over":
+            lines.append(f"{usage.agent}: {usage.budget_why}: budget reached, check-ins held")
+        else:
+            lines.append(f"{usage.agent}: {usage.budget_why}: over 80 % of the budget")
+    return lines
+
+
 async def policy_notices(room: Room, limit: int = 5) -> list[str]:
     """The approval policy's latest automatic answers (its audit, core/services/policy/)."""
     lines = []

@@ -11,6 +11,7 @@ with mode 0600 (orc.core.atomic_file).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import re
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from orc.core.atomic_file import write_atomic
-from orc.core.errors import BadInput
+from orc.core.errors import BadInput, OrcError
 from orc.core.room_state import AgentView
 from orc.core.services.redaction import Redactor
 from orc.core.services.room_parts import WithClient, WithState, WithStore
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from orc.core.services.memory.memory import Memory
     from orc.core.services.policy.approver import Approver
     from orc.core.services.scheduler import Scheduler
+    from orc.core.services.usage.usage import Usage
 
 SCHEMA_VERSION = 1
 SCHEMA_RESOURCE = "schemas/snapshot-v1.schema.json"
@@ -81,6 +83,9 @@ class SnapshotRoom(WithStore, WithClient, WithState, Protocol):
 
     @property
     def approver(self) -> Approver: ...
+
+    @property
+    def usage(self) -> Usage: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -216,6 +221,8 @@ async def collect(
         "notes": _notes(await room.memory.recent_notes(notes), journals, scrub, spans),
         "approvals": [_approval(r.as_json(), scrub) for r in await room.approver.audit(notes)],
     }
+    with contextlib.suppress(OrcError):  # a broken price table or budget: no usage section
+        data["usage"] = (await room.usage.read(state)).as_json()
     if spans:
         data["hosts"] = [
             {
@@ -547,6 +554,25 @@ def _markdown(data: dict[str, Any]) -> Iterator[str]:
             [
                 [_clock(a["at"]), a["agent"], a["rule"], f"{a['tool']} {a['subject']}", a["status"]]
                 for a in data["approvals"]
+            ],
+        )
+    if data.get("usage", {}).get("agents"):
+        yield ""
+        yield "## Usage (tokens, cost)"
+        yield ""
+        yield from _table(
+            ["agent", "kind", "input", "output", "cache read", "cache write", "cost"],
+            [
+                [
+                    u["agent"],
+                    u["kind"],
+                    u["input"],
+                    u["output"],
+                    u["cache_read"],
+                    u["cache_write"],
+                    f"${u['cost']:.4f}",
+                ]
+                for u in data["usage"]["agents"]
             ],
         )
     if data["notes"]:

@@ -297,6 +297,7 @@ class Usage:
         self.report: UsageReport | None = None
         self.error = ""
         self._read_at = 0.0
+        self.read_every = READ_EVERY
         self._task: asyncio.Task[None] | None = None
         self._noted: set[str] = set()  # agents whose over-budget event was recorded
 
@@ -357,7 +358,7 @@ class Usage:
         return None
 
     async def leader_tick(self) -> None:
-        if time.time() - self._read_at < READ_EVERY or (self._task and not self._task.done()):
+        if time.time() - self._read_at < self.read_every or (self._task and not self._task.done()):
             return
         self._read_at = time.time()
         self._task = asyncio.create_task(self._read_quietly())
