@@ -9,12 +9,17 @@ import time
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from orc.core import Room
+from orc.core.errors import BadInput
 from orc.core.services.policy.rules import parse_policy
 from orc.core.services.snapshot import collect, schema
+from orc.core.teams.deploy import up
+from orc.core.teams.team_spec import load_spec
 from tests.conftest import wait_for_screen
 from tests.integration.test_cli import orc
+from tests.integration.test_deploy import team_text, write_spec
 from tests.integration.test_schedule import leading
 
 
@@ -121,3 +126,29 @@ async def test_a_prompt_left_waiting_escalates_to_the_parent(
     assert "Do you want to proceed?" in await room.capture_text(pane), "never answered by it"
     events = await room.store.recent_events("escalated")
     assert [e.agent for e in events] == ["eng-9"]
+
+
+async def test_a_team_specs_rules_answer_its_own_agents_only(
+    room: Room, spawn_agent, tmp_path: Path
+) -> None:
+    text = team_text(tmp_path, [("eng-1", "engineer", None, None, None)])
+    text += '[[policy.allow]]\nname = "tests"\ntool = "shell"\ncommand = "npm test"\n'
+    spec = load_spec(write_spec(tmp_path, text))
+    await up(room, spec, ready_timeout=60)
+    outsider = await _ask(room, spawn_agent, "eng-7", "run npm test")  # another team: no rule
+    assert (await room.send("eng-1", "/approve run npm test")).ok
+    pane = (await room.resolve("eng-1")).pane_id
+    async with leading(room):
+        await wait_for_screen(room.client, pane, "✓ approved", timeout=20)
+        await room.approver.drain()
+        await asyncio.sleep(0.5)
+    assert "approved" not in await room.capture_text(outsider)
+    [record] = await room.approver.audit()
+    assert (record.agent, record.rule) == ("eng-1", "shop:tests")
+
+
+def test_a_bad_policy_in_a_spec_names_the_file_and_line(tmp_path: Path) -> None:
+    text = team_text(tmp_path, [("eng-1", "engineer", None, None, None)])
+    text += '[[policy.allow]]\ntool = "teleport"\n'
+    with pytest.raises(BadInput, match=r"team.toml:\d+: .*policy.allow.0.tool"):
+        load_spec(write_spec(tmp_path, text))

@@ -22,8 +22,10 @@ import asyncio
 import contextlib
 import json
 import time
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from orc.core.agents.delivery import DeliveryResult, Sender
@@ -40,6 +42,7 @@ from orc.core.services.policy.rules import (
     PolicyConfig,
     decide,
     load_policy,
+    parse_policy,
 )
 from orc.core.services.room_parts import WithLease, WithStore
 from orc.core.store.settings import Settings
@@ -148,6 +151,7 @@ class Approver:
         self.grants: list[AllowRule] = []
         self._loaded = False
         self.version = 0  # bumped when the pause flag or the grants change
+        self._specs: dict[str, tuple[float, PolicyConfig]] = {}  # spec path -> (mtime, policy)
         self._waiting: dict[str, tuple[str, _Waiting]] = {}  # pane -> (prompt key, its record)
         self._tasks: set[asyncio.Task[None]] = set()
         self.stalled_panes: frozenset[str] = frozenset()
@@ -165,10 +169,40 @@ class Approver:
         for row in rows:
             with contextlib.suppress(ValueError):
                 grants.append(AllowRule.model_validate_json(str(row[1])))
+        grants += await self._team_rules()
         if paused != self.paused or grants != self.grants:
             self.version += 1
         self.paused, self.grants = paused, grants
         self._loaded = True
+
+    async def _team_rules(self) -> list[AllowRule]:
+        """The `[[policy.allow]]` rules of the specs of teams that are up, each for its own
+        team only (re-read when a spec file changes)."""
+        rows = await self.room.store.fetch_all(
+            "SELECT name, spec_path FROM team_records WHERE state='up'"
+        )
+        rules: list[AllowRule] = []
+        for team, spec_path in rows:
+            path = Path(str(spec_path))
+            try:
+                stamp = path.stat().st_mtime
+            except OSError:
+                continue
+            cached = self._specs.get(str(path))
+            if cached is None or cached[0] != stamp:
+                try:
+                    raw = tomllib.loads(path.read_text(encoding="utf-8")).get("policy", {})
+                    config = parse_policy(raw, str(path)) if raw else PolicyConfig()
+                except (OSError, tomllib.TOMLDecodeError, OrcError) as exc:
+                    self.error = str(exc)
+                    config = PolicyConfig()
+                cached = (stamp, config)
+                self._specs[str(path)] = cached
+            rules += [
+                r.model_copy(update={"team": str(team), "name": f"{team}:{r.name}"})
+                for r in cached[1].allow
+            ]
+        return rules
 
     async def leader_tick(self) -> None:
         await self.reload()
