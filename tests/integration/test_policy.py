@@ -5,6 +5,7 @@ timed grants, and escalates a prompt left waiting."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 
 from orc.core import Room
 from orc.core.errors import BadInput
+from orc.core.services.notifier import NotifyConfig
 from orc.core.services.policy.rules import parse_policy
 from orc.core.services.snapshot import collect, schema
 from orc.core.teams.deploy import up
@@ -152,3 +154,25 @@ def test_a_bad_policy_in_a_spec_names_the_file_and_line(tmp_path: Path) -> None:
     text += '[[policy.allow]]\ntool = "teleport"\n'
     with pytest.raises(BadInput, match=r"team.toml:\d+: .*policy.allow.0.tool"):
         load_spec(write_spec(tmp_path, text))
+
+
+async def test_escalation_notifies_and_again_later(room: Room, spawn_agent, tmp_path) -> None:
+    log = tmp_path / "notified.txt"
+    script = tmp_path / "notify.sh"
+    script.write_text(f'#!/bin/sh\necho "$1 $2 $ORC_EVIDENCE" >> {log}\n')
+    script.chmod(0o755)
+    room.notifier.config = NotifyConfig(command=[str(script)], states=[])
+    room.approver.config = _policy(after="1s", notify=True, again="2s")  # type: ignore[assignment]
+    await _ask(room, spawn_agent, "eng-5", "run make deploy")
+    async with leading(room):
+
+        async def twice() -> bool:
+            return log.exists() and len(log.read_text().splitlines()) >= 2
+
+        await _until(twice, timeout=20)
+        await room.approver.drain()
+    first, again = log.read_text().splitlines()[:2]
+    assert re.match(r"eng-5 stalled eng-5 has waited \d+s at a prompt: run `make deploy`", first)
+    assert again.startswith("eng-5 stalled")
+    events = await room.store.recent_events("escalated")
+    assert [e.data["again"] for e in reversed(events)] == [False, True]

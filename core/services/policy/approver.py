@@ -46,6 +46,7 @@ from orc.core.services.policy.rules import (
 )
 from orc.core.services.room_parts import WithLease, WithStore
 from orc.core.store.settings import Settings
+from orc.core.when import format_duration
 
 if TYPE_CHECKING:
     from orc.core.services.memory.memory import Memory
@@ -362,9 +363,8 @@ class Approver:
         self, agent: AgentView, prompt: PromptSubject, waited: float, *, first: bool
     ) -> None:
         config = self.config.escalate
-        minutes = max(1, round(waited / 60))
         what = prompt.describe() if prompt.tool != "other" else prompt.question
-        line = f"{agent.name} has waited {minutes} min at a prompt: {what}"
+        line = f"{agent.name} has waited {format_duration(round(waited))} at a prompt: {what}"
         await self.room.store.add_event(
             "escalated",
             agent=agent.name,
