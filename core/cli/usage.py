@@ -52,6 +52,8 @@ def usage_command(by: str, as_json: bool) -> None:
                 "kind": u.kind,
                 "model": u.model or "-",
                 **cells(u.totals),
+                "5h": f"{report.shares['5h'].get(u.agent, 0.0):.0%}",
+                "7d": f"{report.shares['7d'].get(u.agent, 0.0):.0%}",
                 "budget": u.budget_why or "-",
             }
             for u in report.agents
@@ -59,7 +61,7 @@ def usage_command(by: str, as_json: bool) -> None:
     else:
         rows = [{by: name, **cells(t)} for name, t in report.by(by).items()]
     click.echo(render_table(rows, "no agents"))
-    notes = [f"prices as of {report.prices_updated}"]
+    notes = [f"prices as of {report.prices_updated}; 5h, 7d: share of the tokens in that window"]
     if any(u.totals.unpriced for u in report.agents):
         notes.append("* a model without a price (add it under [usage.prices])")
     if any(u.totals.approximate for u in report.agents):
