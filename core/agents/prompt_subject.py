@@ -121,9 +121,12 @@ def _codex(lines: list[str]) -> tuple[str, str, str]:
     question = lines[at]
     below = lines[at + 1 : at + 8]
     if "command" in question:
-        for line in below:
+        for index, line in enumerate(below):
             if line.startswith("$ "):
-                return "shell", line[2:].strip(), question
+                after = below[index + 1] if index + 1 < len(below) else ""
+                # The options follow a one-line command; anything else is its continuation.
+                whole = after.startswith(("›", "1."))
+                return "shell", line[2:].strip() + ("" if whole else "…"), question
         return "other", question, question
     for line in below:
         if line.startswith("Destination: "):
@@ -147,6 +150,13 @@ def _gemini(lines: list[str]) -> tuple[str, str, str]:
         tool, arg = _tool(found.group(1)), found.group(2).strip()
         if tool == "write":
             arg = arg.removeprefix("Writing to ").strip()
+        elif tool == "shell":
+            # The inner box repeats the whole command: exactly one line, the same, or unread.
+            inner = [
+                line.strip("│ ").strip() for line in plain[index + 1 : at] if line.startswith("│")
+            ]
+            if inner != [arg]:
+                arg += "…"
         return tool, arg, question
     return "other", question, question
 
@@ -178,11 +188,36 @@ _PARSERS: dict[str, Callable[[list[str]], tuple[str, str, str]]] = {
 }
 
 
-def prompt_subject(kind: str, screen: str, height: int = 0) -> PromptSubject:
-    """Read the prompt on a `waiting` screen of an agent of `kind`."""
+def _wrapped(lines: list[str], subject: str, question: str, width: int) -> bool:
+    """Whether the line showing the subject may be part of a longer, wrapped one: it, or the
+    line before it, fills the pane's width (then the rules have not seen the whole command)."""
+    end = len(lines)
+    for index in range(len(lines) - 1, -1, -1):
+        if lines[index] == question:
+            end = index
+            break
+    for index in range(end - 1, -1, -1):
+        if subject in lines[index]:
+            near = lines[max(0, index - 1) : index + 1]
+            return any(len(line) >= width - 1 for line in near)
+    return False
+
+
+def prompt_subject(kind: str, screen: str, height: int = 0, width: int = 0) -> PromptSubject:
+    """Read the prompt on a `waiting` screen of an agent of `kind`; `width`, the pane's, tells
+    a command cut by wrapping from a whole one (then it counts as unread)."""
     lines = visible_lines(screen, height)
     parser = _PARSERS.get(kind)
     tool, subject, question = parser(lines) if parser else ("other", "", "")
+    if (
+        width > 0
+        and kind != "gemini"  # its box fills the width; the inner box is checked instead
+        and tool != "other"
+        and subject
+        and not subject.endswith("…")
+        and _wrapped(lines, subject, question, width)
+    ):
+        subject += "…"
     if not question:
         question = lines[-1] if lines else ""
     if not subject:

@@ -40,9 +40,39 @@ def _screen(kind: str, name: str) -> str:
     ],
 )
 def test_each_kinds_prompt_is_read(kind: str, name: str, tool: str, subject: str) -> None:
-    prompt = prompt_subject(kind, _screen(kind, name))
-    assert (prompt.tool, prompt.subject) == (tool, subject)
-    assert prompt.parsed
+    for width in (0, 120):  # the panes they were recorded in were 120 wide
+        prompt = prompt_subject(kind, _screen(kind, name), width=width)
+        assert (prompt.tool, prompt.subject) == (tool, subject)
+        assert prompt.parsed
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "whole", "cut"),
+    [
+        # Aider and Codex print a long command wrapped: the line above the question is its tail.
+        ("aider", "waiting-run-command", "git status --short", "x" * 110 + "; rm -rf ~/"),
+        ("codex", "waiting-command-approval", "$ touch approved.txt", "$ touch a; rm -rf ~/x"),
+    ],
+)
+def test_a_command_cut_by_wrapping_is_never_read_as_whole(
+    kind: str, name: str, whole: str, cut: str
+) -> None:
+    screen = _screen(kind, name)
+    head, _, tail = cut.rpartition(";")
+    if kind == "aider":  # 120 columns: the command fills a row and goes on on the next
+        wrapped = screen.replace(f"{whole}\nRun shell", f"{cut[:120]}\n{cut[120:]}\nRun shell")
+    else:
+        wrapped = screen.replace(whole, f"{head};\n{tail.strip()}")
+    assert wrapped != screen
+    prompt = prompt_subject(kind, wrapped, width=120)
+    assert prompt.tool == "shell" and not prompt.parsed, prompt.subject
+
+
+def test_gemini_reads_the_whole_command_from_its_inner_box() -> None:
+    screen = _screen("gemini", "waiting-shell-approval")
+    assert prompt_subject("gemini", screen).subject == "touch approved.txt"
+    two = screen.replace("│ │ touch approved.txt", "│ │ touch approved.txt\n│ │ && rm -rf ~", 1)
+    assert not prompt_subject("gemini", two).parsed
 
 
 def test_the_same_command_is_one_group_across_kinds() -> None:

@@ -50,7 +50,8 @@ def pending_prompt(agent: AgentView) -> PromptSubject | None:
 
 
 def read_prompt(agent: AgentView, screen: str) -> PromptSubject:
-    prompt = prompt_subject(kind_of_pane(agent.pane), screen, agent.pane.height)
+    pane = agent.pane
+    prompt = prompt_subject(kind_of_pane(pane), screen, pane.height, pane.width)
     if prompt.tool == "other" and agent.status.evidence:
         # The status rule's matched line says what is asked better than the screen's last line.
         question = agent.status.evidence
