@@ -12,6 +12,7 @@ from orc.core.cli.table import render_table
 from orc.core.errors import OrcError
 from orc.core.room import Room
 from orc.core.room_state import AgentView, RoomState
+from orc.core.services.policy.prompt_groups import pending_prompt
 
 COLUMNS = ("name", "role", "parent", "team", "target", "pane_id", "state", "command")
 EVIDENCE_COLUMN = 72  # the table clips evidence to keep one agent per line; --json has it whole
@@ -83,6 +84,13 @@ def status_command(as_json: bool, why: bool) -> None:
             row.setdefault("kind", kind_of_pane(agent.pane))
             if agent.pane_id in usage:
                 row["usage"] = usage[agent.pane_id]  # type: ignore[assignment]
+            prompt = pending_prompt(agent)
+            if prompt is not None:  # `orc answer --all-matching GROUP CHOICE` takes the group
+                row["prompt"] = {  # type: ignore[assignment]
+                    "group": prompt.group_id,
+                    "tool": prompt.tool,
+                    "subject": prompt.subject,
+                }
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         for row in rows:

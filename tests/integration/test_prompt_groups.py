@@ -35,6 +35,9 @@ async def test_same_prompts_group_and_one_call_answers_each(
     assert listed.returncode == 0, listed.stderr
     ids = {g["subject"]: g["id"] for g in json.loads(listed.stdout)}
     assert ids["npm test"] == groups[0].id
+    status = json.loads(orc(address, db_path, "status", "--json").stdout)
+    prompts = {row["name"]: row.get("prompt", {}).get("group") for row in status}
+    assert prompts["eng-1"] == prompts["eng-3"] == ids["npm test"] != prompts["eng-4"]
 
     done = orc(address, db_path, "answer", "--all-matching", ids["npm test"], "y", "--json")
     assert done.returncode == 0, done.stderr
