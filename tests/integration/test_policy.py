@@ -134,7 +134,8 @@ async def test_a_team_specs_rules_answer_its_own_agents_only(
     room: Room, spawn_agent, tmp_path: Path
 ) -> None:
     text = team_text(tmp_path, [("eng-1", "engineer", None, None, None)])
-    text += '[[policy.allow]]\nname = "tests"\ntool = "shell"\ncommand = "npm test"\n'
+    text += '[[policy.allow]]\nname = "tests"\ntool = "shell"\ncommand = "npm *"\n'
+    text += '[[policy.deny]]\nname = "no-publish"\ncommand = "npm publish*"\n'
     spec = load_spec(write_spec(tmp_path, text))
     await up(room, spec, ready_timeout=60)
     outsider = await _ask(room, spawn_agent, "eng-7", "run npm test")  # another team: no rule
@@ -143,8 +144,12 @@ async def test_a_team_specs_rules_answer_its_own_agents_only(
     async with leading(room):
         await wait_for_screen(room.client, pane, "✓ approved", timeout=20)
         await room.approver.drain()
-        await asyncio.sleep(0.5)
+        assert (await room.send("eng-1", "/approve run npm publish")).ok  # npm *, but denied
+        await wait_for_screen(room.client, pane, "Bash(npm publish)", timeout=20)
+        await asyncio.sleep(1.5)
+        await room.approver.drain()
     assert "approved" not in await room.capture_text(outsider)
+    assert (await room.capture_text(pane)).count("✓ approved") == 1
     [record] = await room.approver.audit()
     assert (record.agent, record.rule) == ("eng-1", "shop:tests")
 

@@ -39,6 +39,7 @@ from orc.core.services.policy.rules import (
     AgentFacts,
     AllowRule,
     Decision,
+    DenyRule,
     PolicyConfig,
     decide,
     load_policy,
@@ -153,6 +154,7 @@ class Approver:
         self._loaded = False
         self.version = 0  # bumped when the pause flag or the grants change
         self._specs: dict[str, tuple[float, PolicyConfig]] = {}  # spec path -> (mtime, policy)
+        self._team_deny: list[DenyRule] = []
         self._waiting: dict[str, tuple[str, _Waiting]] = {}  # pane -> (prompt key, its record)
         self._tasks: set[asyncio.Task[None]] = set()
         self.stalled_panes: frozenset[str] = frozenset()
@@ -183,6 +185,7 @@ class Approver:
             "SELECT name, spec_path FROM team_records WHERE state='up'"
         )
         rules: list[AllowRule] = []
+        deny: list[DenyRule] = []
         for team, spec_path in rows:
             path = Path(str(spec_path))
             try:
@@ -203,6 +206,8 @@ class Approver:
                 r.model_copy(update={"team": str(team), "name": f"{team}:{r.name}"})
                 for r in cached[1].allow
             ]
+            deny += [r.model_copy(update={"name": f"{team}:{r.name}"}) for r in cached[1].deny]
+        self._team_deny = deny  # a spec's deny rules hold for every agent: stricter is safe
         return rules
 
     async def leader_tick(self) -> None:
@@ -264,7 +269,10 @@ class Approver:
     def decide(self, agent: AgentView, prompt: PromptSubject, now: float) -> Decision:
         if self.paused:
             return Decision(False, reason="the policy is paused")
-        return decide(self.config, prompt, facts(agent), self.grants, now)
+        config = self.config
+        if self._team_deny:
+            config = config.model_copy(update={"deny": [*config.deny, *self._team_deny]})
+        return decide(config, prompt, facts(agent), self.grants, now)
 
     def _spawn(self, work: Any) -> None:
         task = asyncio.create_task(work)
