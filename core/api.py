@@ -28,6 +28,7 @@ from orc.core.services.policy.prompt_groups import (
     pending_prompt,
     prompt_groups,
 )
+from orc.core.services.push import SELECTED_SETTING, selection_value
 from orc.core.services.scheduler import Schedule
 from orc.core.services.screen_fixture import save_screen_fixture
 from orc.core.services.snapshot import SnapshotResult, timestamped_path
@@ -47,6 +48,7 @@ from orc.core.when import format_duration, moment_text, parse_duration
 __all__ = [
     "KINDS",
     "LOCAL",
+    "SELECTED_SETTING",
     "STATES",
     "ActionFailed",
     "AgentView",
@@ -95,6 +97,7 @@ __all__ = [
     "qualify",
     "resume_team",
     "save_screen_fixture",
+    "selection_value",
     "split_target",
     "start_agent",
     "stop_agent",
