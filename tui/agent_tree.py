@@ -87,6 +87,7 @@ class AgentTree(Tree[Entry]):
         self._needle = ""
         self._seen_at: dict[str, float] = {}
         self._started_at = time.time()
+        self.notes: dict[str, str] = {}  # pane id -> a word after the agent (`stalled`)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -181,7 +182,9 @@ class AgentTree(Tree[Entry]):
     def _apply(self) -> None:
         if self._state is None:
             return
-        entries = build_entries(self._state, needle=self._needle, unread=self.unread())
+        entries = build_entries(
+            self._state, needle=self._needle, unread=self.unread(), notes=self.notes
+        )
         wanted = {e.key: e for e in entries}
         parents_with_children = {e.parent for e in entries if e.parent}
         cursor = self.cursor_node
@@ -293,6 +296,8 @@ class AgentTree(Tree[Entry]):
                 parts.append(
                     (f" {entry.detail}", self.get_component_rich_style("agent-tree--detail"))
                 )
+            if entry.note:  # `stalled`: a prompt left unanswered (core/services/policy/)
+                parts.append((f" {entry.note}", self.get_component_rich_style("agent-tree--error")))
             if entry.unread:
                 parts.append((" •", self.get_component_rich_style("agent-tree--unread")))
         else:

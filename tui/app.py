@@ -296,6 +296,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         if latest > self._latest_change or pane_ids != self._pane_ids:
             self._latest_change, self._pane_ids = latest, pane_ids
             self.mark_active()
+        self.tree.notes = self.agent_notes(state)
         self.tree.update_state(state)
         empty = self.query_one("#tree-empty", Static)
         empty.display = not state.agents

@@ -5,8 +5,9 @@ shows a spinner while "working" after a message is submitted, an idle prompt oth
 approval dialog on request (`/approve`). `--record FILE` appends every submitted message as a JSON
 line, byte-exact, so tests can compare what arrived with what was sent.
 
-Commands typed into it: /approve (show a yes/no dialog), /error (print an API error),
-/work N (work for N seconds), /exit (quit).
+Commands typed into it: /approve [run CMD|write PATH|edit PATH] (show a yes/no dialog, with the
+tool call above it as Claude Code draws it), /error (print an API error), /work N (work for N
+seconds), /exit (quit).
 
 Sessions, like Claude Code's: `--session-id ID` keeps the conversation in a transcript file
 (FOLDER/ID.jsonl, FOLDER from `--sessions`, $ORC_FAKE_SESSIONS or $XDG_DATA_HOME/orc-fake-agent),
@@ -85,6 +86,12 @@ class FakeAgent:
         if command == "/exit":
             self.running = False
         elif command == "/approve":
+            # `/approve run npm test` draws the tool call above the dialog as Claude Code does
+            # (core/agents/prompt_subject.py reads it); a bare `/approve` asks about nothing.
+            tool, _, what = arg.strip().partition(" ")
+            name = {"run": "Bash", "write": "Write", "edit": "Edit", "fetch": "WebFetch"}.get(tool)
+            if name and what:
+                self.log.append(f"● {name}({what})")
             self.dialog = True
         elif command == "/error":
             self.log.append("API Error: 429 rate_limit_error: rate limit exceeded, retry later")

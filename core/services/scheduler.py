@@ -127,6 +127,8 @@ class Scheduler:
         self._timer_at = math.inf
         self._topology: tuple[float, Topology] | None = None
         self._held_panes: set[str] = set()  # targets found busy by the last pass
+        # pane id -> why its check-ins wait for a spent budget, or None (the room sets it)
+        self.budget_hold: Callable[[str], str | None] | None = None
         _LIVE_CLAIMERS[self._me().token] = self
 
     def _me(self) -> Claimer:
@@ -294,6 +296,8 @@ class Scheduler:
             return None
         if pane.orc_stopped:
             return "stopped"
+        if self.budget_hold is not None and self.budget_hold(pane.pane_id):
+            return "budget"  # its budget is spent (core/services/usage/usage.py): it waits
         agent = self.room.state.by_pane(pane.pane_id)
         if agent is None:
             return None
@@ -325,7 +329,7 @@ class Scheduler:
             first_seen = s.held_since if s.held_since is not None else now
             hold = self._hold(pane)
             if pane is not None and (
-                hold in ("prompt", "stopped")
+                hold in ("prompt", "stopped", "budget")
                 or (hold == "busy" and now - first_seen < self.hold_limit)
             ):
                 self._held_panes.add(pane.pane_id)

@@ -20,6 +20,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     PrivateAttr,
     ValidationError,
 )
@@ -156,6 +157,9 @@ class TeamSpec(BaseModel):
 
     team: TeamSettings
     agent: list[AgentSpec]
+    # `[[policy.allow]]` / `[[policy.deny]]` for this team's agents only (the approval policy,
+    # core/services/policy/rules.py; read by the approver from the spec file of a team that is up)
+    policy: dict[str, Any] = Field(default_factory=dict)
     _source: Path | None = PrivateAttr(default=None)
     _map: SourceMap | None = PrivateAttr(default=None)
 
@@ -385,6 +389,14 @@ def parse_spec(text: str, path: Path) -> TeamSpec:
         first = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise fail(tuple(first["loc"]), _message(dict(first)) + more) from None
+
+    if spec.policy:
+        from orc.core.services.policy.rules import parse_policy  # only for a spec that has one
+
+        try:
+            parse_policy(spec.policy, str(path))
+        except BadInput as exc:
+            raise SpecError(f"{path}:{smap.line_of(('policy',)) or 1}: {exc}") from None
 
     seen: dict[str, int] = {}
     for index, agent in enumerate(spec.agent):
