@@ -25,7 +25,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from orc.core.api import AgentView, RoomState, visible_lines
+from orc.core.api import AgentView, RoomState, visible, visible_lines
 from orc.tui.tree_model import parent_of, shown_name
 
 if TYPE_CHECKING:
@@ -105,14 +105,15 @@ def attention_items(state: RoomState) -> list[InboxItem]:
 def _prompt(item: InboxItem) -> Text:
     badge, style = ("◆", "bold yellow") if item.state == "waiting" else ("!", "bold red")
     since = time.strftime("%H:%M:%S", time.localtime(item.since)) if item.since else "?"
+    # Names, folders and screen lines come from agents: shown, never run (core/terminal_text.py).
     text = Text.assemble(
-        (f"{badge} {item.name}", style),
+        (visible(f"{badge} {item.name}"), style),
         (f" {item.state} since {since}", ""),
-        (f" · {item.path}", "dim"),
+        (visible(f" · {item.path}"), "dim"),
     )
     for line in item.excerpt:
         text.append("\n  │ ")
-        text.append(line)
+        text.append(visible(line))
     return text
 
 
@@ -204,7 +205,8 @@ class InboxScreen(ModalScreen[None]):
         box = Vertical()
         box.border_title = "Attention inbox"
         with box:
-            yield Static(Text("\n".join(f"⟲ {line}" for line in self.notices)), id="inbox-notices")
+            notices = "\n".join(f"⟲ {line}" for line in self.notices)
+            yield Static(Text(visible(notices)), id="inbox-notices")
             yield Static("Nobody needs you: no agent is waiting or in error.", id="inbox-empty")
             yield InboxList(id="inbox-list")
             yield Static("", id="inbox-result")
@@ -265,7 +267,7 @@ class InboxScreen(ModalScreen[None]):
     def show_line(self, line: str, *, ok: bool) -> None:
         label = self.query_one("#inbox-result", Static)
         label.set_classes("-ok" if ok else "-bad")
-        label.update(Text(line))
+        label.update(Text(visible(line)))
 
     # -- actions ------------------------------------------------------------------------------
 

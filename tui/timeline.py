@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from orc.core.api import Schedule, format_duration, moment_text
+from orc.core.api import Schedule, format_duration, moment_text, visible
 from orc.tui.dialogs import ConfirmScreen, Field, FormScreen
 
 MARKS = {
@@ -209,7 +209,7 @@ class ScheduleTimeline(Vertical, can_focus=True):
             "(or `orc schedule add 30m NOTE --to AGENT`).",
             id="timeline-empty",
         )
-        table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=False)
+        table: DataTable[str | Text] = DataTable(cursor_type="row", zebra_stripes=False)
         table.add_columns("id", "due", "to", "note", "every", "state")
         yield table
 
@@ -243,8 +243,8 @@ class ScheduleTimeline(Vertical, can_focus=True):
             table.add_row(
                 str(s.id),
                 f"{due} ({relative(s.due_at - now)})",
-                s.target,
-                s.note.replace("\n", " ")[:60],
+                Text(visible(s.target)),  # names and notes: shown, not escapes or markup
+                Text(visible(s.note.replace("\n", " ")[:60])),
                 format_duration(s.every) if s.every else "",
                 s.state + (" (late)" if s.late else ""),
                 key=self._key(s),
@@ -254,7 +254,7 @@ class ScheduleTimeline(Vertical, can_focus=True):
                 table.move_cursor(row=table.get_row_index(self._key(selected)))
 
     def show_error(self, message: str) -> None:
-        self.query_one("#timeline-error", Static).update(message)
+        self.query_one("#timeline-error", Static).update(Text(visible(message)))
 
     def on_focus(self) -> None:
         table = self.query_one(DataTable)

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from orc.core.errors import ActionFailed, BadInput
+from orc.core.message_text import validate_controls
 from orc.core.room_state import RoomState
 from orc.core.services.memory.fts_query import fts_query
 from orc.core.services.memory.memory_bridge import Bridge, Settle, StateChange, Work, new_lines
@@ -194,6 +195,9 @@ class Memory:
             raise BadInput(f"note too long ({len(text)} characters, at most {NOTE_MAX})")
         if tag is not None and (not tag.strip() or len(tag) > TAG_MAX):
             raise BadInput(f"invalid tag {tag!r}: 1 to {TAG_MAX} characters")
+        validate_controls(text, "note")
+        if tag is not None:
+            validate_controls(tag, "tag")
 
         def insert(h: PaneHistory) -> int:
             cur = h.conn.execute(
