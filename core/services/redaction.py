@@ -40,6 +40,7 @@ FIELDS = frozenset(
         "scope",
         "min_entropy",
         "starts",
+        "min_word",
     )
 )
 
@@ -50,11 +51,12 @@ class Rule:
     pattern: re.Pattern[str]
     hints: tuple[str, ...]  # lower-case literals, one of which must occur for the rule to apply
     keep: str = ""  # name of a group kept verbatim in front of the replacement (e.g. `password=`)
-    scope: str = "line"  # line: runs on hinted lines only; text: over the whole text
+    scope: str = "line"  # line: on hinted lines only; text: the whole text first; last: ...last
     case_hints: tuple[str, ...] = ()  # literals matched case-sensitively, like hints
     min_entropy: float = 0.0  # bits per character the replaced part must reach
     starts: str = ""  # name-part | name-suffix: where in a name the match may start
     requires: tuple[str, ...] = ()  # literals of which one must also occur (e.g. `=` or `:`)
+    min_word: int = 0  # runs only around lines holding a word (no spaces) this long
 
 
 def entropy(text: str) -> float:
@@ -85,8 +87,10 @@ def _rule(raw: dict[str, Any]) -> Rule:
     scope = raw.get("scope", "line")
     hints = tuple(h.lower() for h in raw.get("hints", []))
     case_hints = tuple(raw.get("case_hints", []))
-    if scope not in ("line", "text") or (scope == "line" and not hints and not case_hints):
-        raise ValueError(f"redaction rule {name}: a line rule needs hints; scope is line or text")
+    if scope not in ("line", "text", "last") or (scope == "line" and not hints and not case_hints):
+        raise ValueError(
+            f"redaction rule {name}: a line rule needs hints; scope is line, text or last"
+        )
     pattern = re.compile(raw["pattern"], flags)
     keep = raw.get("keep", "")
     if keep and keep not in pattern.groupindex:
@@ -105,6 +109,7 @@ def _rule(raw: dict[str, Any]) -> Rule:
         min_entropy=entropy_floor,
         starts=starts,
         requires=tuple(raw.get("requires", [])),
+        min_word=int(raw.get("min_word", 0)),
     )
 
 
@@ -128,6 +133,7 @@ RULES: tuple[Rule, ...] = load_rules(
     (resources.files("orc.core.services") / RULES_FILE).read_text(encoding="utf-8")
 )
 TEXT_RULES = tuple(r for r in RULES if r.scope == "text")  # before the line rules, in order
+LAST_RULES = tuple(r for r in RULES if r.scope == "last")  # after them: shapes without a name
 LINE_RULES = tuple(r for r in RULES if r.scope == "line")
 
 
@@ -195,7 +201,7 @@ class Redactor:
                     spans.setdefault((start, end), set()).update(indices)
                     at = haystack.find(hint, end)
         if not spans:
-            return text
+            return self._last(text)
         out: list[str] = []
         pos = 0
         for (start, end), indices in sorted(spans.items()):
@@ -204,18 +210,27 @@ class Redactor:
             out.append(self._apply(rules, text[start:end], lowered[start:end]))
             pos = end
         out.append(text[pos:])
-        return "".join(out)
+        return self._last("".join(out))
+
+    def _last(self, text: str) -> str:
+        """The catch-all rules, once every named shape has been replaced (and so counted by its
+        own name, not as a long token)."""
+        return self._apply(LAST_RULES, text, _lower(text)) if LAST_RULES else text
 
     def _apply(self, rules: tuple[Rule, ...], text: str, lowered: str) -> str:
         for rule in rules:
-            if not (
+            hinted = rule.hints or rule.case_hints  # a text rule without hints always runs
+            if hinted and not (
                 any(h in lowered for h in rule.hints) or any(h in text for h in rule.case_hints)
             ):
                 continue
             if rule.requires and not any(r in text for r in rule.requires):
                 continue
             before = self.counts[rule.name]
-            new = rule.pattern.sub(self._replacer(rule), text)
+            if rule.min_word:
+                new = _near_long_words(rule, text, self._replacer(rule))
+            else:
+                new = rule.pattern.sub(self._replacer(rule), text)
             if self.counts[rule.name] != before:
                 text = new
                 lowered = _lower(text)
@@ -249,6 +264,40 @@ def _lower(text: str) -> str:
 
 
 _TOKEN = re.compile(r"[^\s\[\]]{8,}")
+
+
+def _near_long_words(rule: Rule, text: str, replace: Callable[[re.Match[str]], str]) -> str:
+    """`rule` applied only to the lines around a line holding a word of `rule.min_word`+
+    characters: the line before (a key's context) and two after (a wrapped token's next row, a
+    key's short last line and its END line).
+
+    Rules for shapes with no literal to hint at (a key body, a token's tail) would otherwise
+    run a regex at every position of every screen: splitting lines and words is C-fast, and
+    few lines of a screen hold such a word.
+    """
+    lines = text.split("\n")
+    wanted: list[int] = [
+        i
+        for i, line in enumerate(lines)
+        if len(line) >= rule.min_word and any(len(w) >= rule.min_word for w in line.split())
+    ]
+    if not wanted:
+        return text
+    blocks: list[list[int]] = []  # [first line, last line], neighbours merged
+    for i in wanted:
+        first, last = max(i - 1, 0), min(i + 2, len(lines) - 1)
+        if blocks and first <= blocks[-1][1] + 1:
+            blocks[-1][1] = max(blocks[-1][1], last)
+        else:
+            blocks.append([first, last])
+    out: list[str] = []
+    done = 0  # lines already in `out`
+    for first, last in blocks:
+        out.extend(lines[done:first])
+        out.append(rule.pattern.sub(replace, "\n".join(lines[first : last + 1])))
+        done = last + 1
+    out.extend(lines[done:])
+    return "\n".join(out)
 
 
 def redact(text: str) -> tuple[str, int]:
