@@ -127,7 +127,9 @@ def search_command(
     async def work(room: Room) -> list[MemoryHit]:
         return await room.memory.search(query, limit, kinds=kinds or KINDS)
 
-    hits = [dataclasses.replace(h, text=scrub(h.text)) for h in run_with_room(work)]
+    hits = [
+        dataclasses.replace(h, text=scrub.excerpt(h.text, h.context)) for h in run_with_room(work)
+    ]
     if as_json:
         click.echo(json.dumps([hit_row(h) for h in hits], indent=2, ensure_ascii=False))
     elif not hits:
@@ -148,7 +150,9 @@ def _search_hosts(
     found, errors = run_with_room(work)
     for host, error in errors.items():
         click.echo(f"orc: host {host}: {error}", err=True)
-    hits = [(host, dataclasses.replace(h, text=scrub(h.text))) for host, h in found]
+    hits = [
+        (host, dataclasses.replace(h, text=scrub.excerpt(h.text, h.context))) for host, h in found
+    ]
     if as_json:
         rows = [{"host": host, **hit_row(h)} for host, h in hits]
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))

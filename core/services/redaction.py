@@ -180,6 +180,17 @@ class Redactor:
 
         return _TOKEN.sub(piece, text)
 
+    def excerpt(self, text: str, source: str) -> str:
+        """Redact `text`, an excerpt of `source` (a search hit's snippet): the whole source is
+        read first, so a secret the excerpt cut (its start, which the rules know it by, left
+        outside) is known, and its pieces in the excerpt are replaced as fragments. Only what
+        the excerpt holds is counted."""
+        if not self.enabled:
+            return text
+        if source and source != text:
+            Redactor(seen=self.seen)(source)  # learns the source's secrets into self.seen
+        return self.fragments(self(text))
+
     def __call__(self, text: str) -> str:
         if not self.enabled or not text:
             return text
@@ -263,7 +274,7 @@ def _lower(text: str) -> str:
     return lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
 
 
-_TOKEN = re.compile(r"[^\s\[\]]{8,}")
+_TOKEN = re.compile(r"[^\s\[\]…]{8,}")  # `…`: where a search snippet cut the text
 
 
 def _near_long_words(rule: Rule, text: str, replace: Callable[[re.Match[str]], str]) -> str:
