@@ -28,7 +28,7 @@ from tests.checkpoint_repo import make_repo
 from tests.conftest import ROOT, wait_for_screen
 
 NAME = "x\x1b]52;c;aGk=\x07"  # OSC 52: would write "hi" to the clipboard
-ROLE = "eng\x1b[2J"  # clears the screen
+ROLE = "eng[b]bold[/b][/i]\x1b[2J"  # markup (an unmatched [/i] crashed Rich), a screen clear
 ARGV0 = "vim\x1b]0;pwned\x07"  # OSC 0: would set the terminal's title
 NOTE = "hostilenote \x1b]52;c;bm90ZQ==\x07 then \x1b]0;pwned\x07 and \u202eevil\u202c \x9b2J"
 FILE = "evil \x1b]52;c;ZGlmZg==\x07 \x1b]0;pwned\x07 \x1b[2J\n"
@@ -189,6 +189,7 @@ async def test_the_control_room_never_sends_the_hostile_sequences(
         await asyncio.sleep(0.2)
 
     await wait_for_screen(client, ui, "x\\u001b]52;c;aGk=", timeout=30)  # the tree
+    await wait_for_screen(client, ui, "aGk=\\u0007 eng[b")  # its role: markup shown as text
     await wait_for_screen(client, ui, "screen line", timeout=30)  # its preview, selected
     await keys("c")  # the checkpoint log, with the hostile file's diff
     await wait_for_screen(client, ui, "evil \\u001b]52;c;ZGlmZg==", timeout=30)
