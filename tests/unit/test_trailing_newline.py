@@ -52,7 +52,7 @@ def test_host_names() -> None:
 @pytest.mark.parametrize(("name", "role"), [("eng\n", "engineer"), ("eng", "engineer\n")])
 def test_adopt_names(name: str, role: str) -> None:
     room: Any = None  # refused before the room is used
-    with pytest.raises(BadInput, match="invalid (name|role)"):
+    with pytest.raises(BadInput, match=r"invalid (name|role)"):
         asyncio.run(adopt(room, "%1", name=name, role=role))
 
 
