@@ -124,7 +124,7 @@ class TimelineAxis(Widget):
             return out
         for target in targets:
             out.append("\n")
-            out.append(target[: LABEL_WIDTH - 1].ljust(LABEL_WIDTH))
+            out.append(visible(target)[: LABEL_WIDTH - 1].ljust(LABEL_WIDTH))
             row: list[tuple[str, object]] = [(" ", None)] * cells
             row[now_col] = ("│", now_style)
             for s in self.schedules:
