@@ -213,3 +213,33 @@ async def test_the_control_room_never_sends_the_hostile_sequences(
     # (52) or title (0, 2) write got through.
     oscs = {m.group(1) for m in re.finditer(rb"\x1b\](\d*)", out)}
     assert oscs <= {b"22"}, oscs
+
+
+async def test_the_diff_view_shows_a_hostile_file_escaped() -> None:
+    """The Diff view (an isolated agent's worktree against its base) draws the agent's files:
+    their escapes are text on the screen, never in what the compositor writes."""
+    from textual.app import App, ComposeResult
+
+    from orc.core.services.worktrees.worktrees import WorktreeStatus
+    from orc.tui.diff_view import DiffView
+    from tests.tui_support import screen_text
+
+    class Room(App[None]):
+        def compose(self) -> ComposeResult:
+            yield DiffView(id="diff")
+
+    status = WorktreeStatus(
+        "t", NAME, "/tmp/w", "orc/t/x\x1b]0;pwned\x07", "main", "abc", True, 1, 0, True, 1
+    )
+    diff = f"--- a/evil.txt\n+++ b/evil.txt\n+{FILE}"
+    app = Room()
+    async with app.run_test(size=(120, 20)) as pilot:
+        app.query_one(DiffView).show_diff(status, diff)
+        await pilot.pause()
+        shown = screen_text(app)
+        assert "+evil \\u001b]52;c;ZGlmZg==\\u0007 \\u001b]0;pwned\\u0007" in shown
+        assert "orc/t/x\\u001b]0;pwned\\u0007" in shown
+        assert not hostile_bytes(shown.encode())
+        app.query_one(DiffView).show_error(f"cannot diff {NAME}")
+        await pilot.pause()
+        assert "cannot diff x\\u001b]52;c;aGk=\\u0007" in screen_text(app)
