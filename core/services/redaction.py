@@ -58,7 +58,7 @@ class Rule:
     min_entropy: float = 0.0  # bits per character the replaced part must reach
     starts: str = ""  # name-part | name-suffix: where in a name the match may start
     requires: tuple[str, ...] = ()  # literals of which one must also occur (e.g. `=` or `:`)
-    min_word: int = 0  # runs only around lines holding a word (no spaces) this long
+    min_word: int = 0  # runs only around lines holding a run of base64 characters this long
 
 
 def entropy(text: str) -> float:
