@@ -41,6 +41,7 @@ from orc.core.teams.deploy import Deployed, TakenDown, down_team, up
 from orc.core.teams.lifecycle import start_agent, stop_agent
 from orc.core.teams.rebuild import Rebuilt, lost_teams, resume_team
 from orc.core.teams.team_spec import load_spec
+from orc.core.terminal_text import sgr_only, visible
 from orc.core.tmux.client import TmuxServerAddress
 from orc.core.tmux.topology import Pane
 from orc.core.when import format_duration, moment_text, parse_duration
@@ -98,10 +99,12 @@ __all__ = [
     "resume_team",
     "save_screen_fixture",
     "selection_value",
+    "sgr_only",
     "split_target",
     "start_agent",
     "stop_agent",
     "timestamped_path",
     "up",
+    "visible",
     "visible_lines",
 ]

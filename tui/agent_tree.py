@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from orc.core.api import RoomState
+from orc.core.api import RoomState, visible
 from orc.tui.tree_model import Entry, build_entries, matching_pane_ids
 
 BADGES: dict[str, str] = {
@@ -209,12 +209,14 @@ class AgentTree(Tree[Entry]):
             if node is None:
                 parent_node = self.root if entry.parent is None else self._by_key[entry.parent]
                 before = self._next_existing_sibling(entry, siblings[entry.parent])
-                node = parent_node.add(entry.plain, data=entry, before=before, expand=True)
+                node = parent_node.add(
+                    Text(visible(entry.plain)), data=entry, before=before, expand=True
+                )
                 self._by_key[entry.key] = node
                 structural = True
             elif node.data != entry:
                 node.data = entry
-                node.set_label(entry.plain)
+                node.set_label(Text(visible(entry.plain)))
             can_expand = entry.key in parents_with_children
             if node.allow_expand != can_expand:
                 node.allow_expand = can_expand
@@ -302,7 +304,11 @@ class AgentTree(Tree[Entry]):
                 parts.append((" •", self.get_component_rich_style("agent-tree--unread")))
         else:
             parts.append((entry.name, self.get_component_rich_style("agent-tree--group")))
-        label = Text.assemble(*parts)
+        # Names, commands and hosts' errors are anyone's to set: shown, never run or parsed
+        # as markup (core/terminal_text.py).
+        label = Text.assemble(
+            *((visible(p[0]), p[1]) if isinstance(p, tuple) else visible(p) for p in parts)
+        )
         label.stylize(style)
         if node.allow_expand:
             icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE

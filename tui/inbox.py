@@ -30,7 +30,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from orc.core.api import AgentView, RoomState, prompt_groups, visible_lines
+from orc.core.api import AgentView, RoomState, prompt_groups, visible, visible_lines
 from orc.tui.tree_model import parent_of, shown_name
 
 if TYPE_CHECKING:
@@ -126,17 +126,18 @@ def attention_items(state: RoomState) -> list[InboxItem]:
 def _prompt(item: InboxItem) -> Text:
     badge, style = ("◆", "bold yellow") if item.state == "waiting" else ("!", "bold red")
     since = time.strftime("%H:%M:%S", time.localtime(item.since)) if item.since else "?"
+    # Names, folders and screen lines come from agents: shown, never run (core/terminal_text.py).
     text = Text.assemble(
-        (f"{badge} {item.name}", style),
+        (visible(f"{badge} {item.name}"), style),
         (f" {item.state} since {since}", ""),
-        (f" · {item.path}", "dim"),
+        (visible(f" · {item.path}"), "dim"),
     )
     if item.group:
         more = " · a answers all" if item.group_id else ""
-        text.append(f"\n  ◇ {item.group}{more}", style="bold cyan")
+        text.append(visible(f"\n  ◇ {item.group}{more}"), style="bold cyan")
     for line in item.excerpt:
         text.append("\n  │ ")
-        text.append(line)
+        text.append(visible(line))
     return text
 
 
@@ -270,7 +271,8 @@ class InboxScreen(ModalScreen[None]):
         box = Vertical()
         box.border_title = "Attention inbox"
         with box:
-            yield Static(Text("\n".join(f"⟲ {line}" for line in self.notices)), id="inbox-notices")
+            notices = "\n".join(f"⟲ {line}" for line in self.notices)
+            yield Static(Text(visible(notices)), id="inbox-notices")
             yield Static("Nobody needs you: no agent is waiting or in error.", id="inbox-empty")
             yield InboxList(id="inbox-list")
             yield Static("", id="inbox-result")
@@ -331,7 +333,7 @@ class InboxScreen(ModalScreen[None]):
     def show_line(self, line: str, *, ok: bool) -> None:
         label = self.query_one("#inbox-result", Static)
         label.set_classes("-ok" if ok else "-bad")
-        label.update(Text(line))
+        label.update(Text(visible(line)))
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -369,7 +371,7 @@ class InboxScreen(ModalScreen[None]):
         if item is None or item.state != "waiting":
             self.app.bell()
             return
-        self.show_line(f"answering {item.group or item.name} with yes once…", ok=True)
+        self.show_line(visible(f"answering {item.group or item.name} with yes once…"), ok=True)
         self.app.post_message(
             self.GroupAnswerRequested(item.group_id or item.pane_id, item.pane_id, "y")
         )

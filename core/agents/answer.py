@@ -35,7 +35,7 @@ def answer_keys(pack: Pack, choice: str) -> tuple[list[str], str | None]:
     """(tmux key names, literal text) that give `choice` to this kind of prompt."""
     spec = pack.answer
     word = choice.strip().lower()
-    if not _CHOICE.match(word):
+    if not _CHOICE.fullmatch(word):
         return list(spec.submit or ["Enter"]), choice  # free text for a question
     if word in ("y", "yes"):
         return [*spec.yes, *spec.submit], None

@@ -16,6 +16,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from orc.core.cli.context import Config, host_options
+from orc.core.cli.visible_output import visible_streams
 from orc.core.errors import OrcError
 from orc.core.tmux.client import TmuxServerAddress
 
@@ -201,6 +202,13 @@ def _main(argv: list[str]) -> int:
     if bad is not None:
         _say(bad)
         return 2
+    # Whatever a command prints passes through `visible` (core/cli/visible_output.py): names,
+    # screens, notes and hosts' answers can hold terminal escape sequences.
+    with visible_streams():
+        return _run(argv)
+
+
+def _run(argv: list[str]) -> int:
     try:
         cli.main(args=argv, prog_name="orc", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:

@@ -27,6 +27,7 @@ from orc.core.errors import BadInput, OrcError
 from orc.core.room_state import AgentView
 from orc.core.services.redaction import Redactor
 from orc.core.services.room_parts import WithClient, WithState, WithStore
+from orc.core.terminal_text import visible
 from orc.core.tmux.capture import capture_panes
 from orc.core.tmux.client import TmuxClient
 from orc.core.when import moment_text
@@ -405,12 +406,15 @@ def _record(
 
 
 def render(data: dict[str, Any], fmt: str) -> str:
+    """The file's text. Names, screens and notes are agents' to write: every control and format
+    character is shown escaped (core/terminal_text.py), so `cat`-ing a snapshot runs nothing;
+    in JSON that escape is the character's own, so the data stays exact."""
     if fmt == "json":
-        return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+        return visible(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
     if fmt == "md":
-        return "\n".join(_markdown(data)) + "\n"
+        return visible("\n".join(_markdown(data)) + "\n")
     if fmt == "txt":
-        return "\n".join(_plain(data)) + "\n"
+        return visible("\n".join(_plain(data)) + "\n")
     raise BadInput(f"unknown format {fmt!r}: use {', '.join(FORMATS)}")
 
 

@@ -30,7 +30,7 @@ from orc.core.errors import BadInput
 from orc.core.message_text import validate_message_text
 from orc.core.when import Duration, format_duration, parse_duration
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 _BARE_OR_QUOTED = r"""(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
 _KEY_LINE = re.compile(rf"^({_BARE_OR_QUOTED}(?:\s*\.\s*{_BARE_OR_QUOTED})*)\s*=(.*)$")
 
@@ -38,7 +38,7 @@ Loc = tuple[str | int, ...]
 
 
 def _name(value: str) -> str:
-    if not _NAME.match(value):
+    if not _NAME.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a valid name: use letters, digits, '-' and '_' "
             "(it becomes a tmux name and an `orc send` target)"
