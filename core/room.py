@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from orc.core.agents.delivery import DeliveryResult, Sender, deliver, pause_point, refusal
+from orc.core.agents.pane_lock import PaneBusy, pane_lock
 from orc.core.agents.status import StatusDetector
 from orc.core.errors import BadInput, OrcError
 from orc.core.hosts.host_config import HostConfig
@@ -782,16 +783,21 @@ class Room:
             status, detail = "failed", reason
         else:
             try:
-                status, detail = await deliver(
-                    self.client,
-                    pane,
-                    text,
-                    enter=enter,
-                    pack=self.detector.pack_for(pane),
-                    force=force,
-                    own_draft=await self.store.own_draft(pane.pane_id, before=message_id),
-                    before_typing=lambda: self.store.message_typing(message_id),
-                )
+                # One sender per pane across processes (core/agents/pane_lock.py): the draft
+                # check, the typing and the Enter of two sends never interleave.
+                async with pane_lock(self.client.address, pane.pane_id):
+                    status, detail = await deliver(
+                        self.client,
+                        pane,
+                        text,
+                        enter=enter,
+                        pack=self.detector.pack_for(pane),
+                        force=force,
+                        own_draft=await self.store.own_draft(pane.pane_id, before=message_id),
+                        before_typing=lambda: self.store.message_typing(message_id),
+                    )
+            except PaneBusy as exc:
+                status, detail = "failed", str(exc)
             except OrcError as exc:
                 status, detail = "failed", str(exc)
         await self.store.message_finished(message_id, status, detail)
@@ -842,12 +848,15 @@ class Room:
             status, detail = "failed", reason
         else:
             try:
-                await self.store.message_typing(message_id)
-                status, detail, question = await answer(
-                    self.client, pane, pack, choice, force=force
-                )
+                async with pane_lock(self.client.address, pane.pane_id):
+                    await self.store.message_typing(message_id)
+                    status, detail, question = await answer(
+                        self.client, pane, pack, choice, force=force
+                    )
                 if status == "delivered" and question:
                     detail = f"answered {question!r}"
+            except PaneBusy as exc:
+                status, detail, question = "failed", str(exc), ""
             except OrcError as exc:
                 status, detail = "failed", str(exc)
         await self.store.message_finished(message_id, status, detail)

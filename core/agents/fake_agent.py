@@ -8,6 +8,13 @@ line, byte-exact, so tests can compare what arrived with what was sent.
 Commands typed into it: /approve (show a yes/no dialog), /error (print an API error),
 /work N (work for N seconds), /exit (quit).
 
+`--dialog-after-ms N` opens the approval dialog N ms after the first byte of a message arrives,
+as a tool call landing mid-send does; it takes keys from the moment it is drawn (as Claude Code's
+does) and closes by itself after `--dialog-for-ms`. The record then also gets a line per dialog
+event: {"dialog": "opened" | "approved" | "denied" | "closed"}: "approved" or "denied" means a
+key reached the dialog. `--busy` keeps it working for ever: a message is queued, and recorded
+with "queued": true, the moment the agent takes it.
+
 Sessions, like Claude Code's: `--session-id ID` keeps the conversation in a transcript file
 (FOLDER/ID.jsonl, FOLDER from `--sessions`, $ORC_FAKE_SESSIONS or ~/.local/share/orc-fake-agent),
 and `--resume ID` shows it again and goes on appending; an unknown ID prints "No conversation
@@ -44,8 +51,16 @@ class FakeAgent:
         work: float,
         swallow_enter: int = 0,
         transcript: Path | None = None,
+        dialog_after: float | None = None,
+        dialog_for: float = 0.3,
+        always_busy: bool = False,
     ) -> None:
         self.name = name
+        self.dialog_after = dialog_after  # seconds after a message's first byte, or None
+        self.dialog_for = dialog_for
+        self.always_busy = always_busy
+        self.armed = False  # a dialog is due for the message being typed
+        self.draw: Callable[[], None] = lambda: None  # writes a frame now (set by main_async)
         self.transcript = transcript  # the session's file: every submitted message, appended
         self.swallow_enter = swallow_enter  # like an autocomplete popup eating the Enter
         self.record = record
@@ -65,7 +80,29 @@ class FakeAgent:
 
     @property
     def busy(self) -> bool:
-        return time.monotonic() < self.busy_until
+        return self.always_busy or time.monotonic() < self.busy_until
+
+    def note(self, **event: object) -> None:
+        """A dialog event, appended to the record next to the messages (in the modes that
+        make dialogs or queue on their own, whose tests read such lines)."""
+        if self.record is not None and (self.dialog_after is not None or self.always_busy):
+            with self.record.open("a", encoding="utf-8") as f:
+                f.write(json.dumps({**event, "at": time.time()}) + "\n")
+
+    def open_dialog(self) -> None:
+        """The dialog is drawn in the same step that makes it take keys: no key can reach it
+        before its first frame is on the terminal."""
+        self.dialog = True
+        self.note(dialog="opened")
+        self.draw()
+        asyncio.get_running_loop().call_later(self.dialog_for, self.close_dialog)
+
+    def close_dialog(self) -> None:
+        if self.dialog:
+            self.dialog = False
+            self.note(dialog="closed")
+            self.draw()
+        self.armed = False
 
     def start_work(self, seconds: float, label: str) -> None:
         self.busy_until = time.monotonic() + seconds
@@ -103,6 +140,9 @@ class FakeAgent:
     # -- input ----------------------------------------------------------------------------------
 
     def feed(self, chunk: str) -> None:
+        if chunk and self.dialog_after is not None and not self.armed and not self.dialog:
+            self.armed = True
+            asyncio.get_running_loop().call_later(self.dialog_after, self.open_dialog)
         data = self.pending + chunk
         self.pending = ""
         i = 0
@@ -150,6 +190,7 @@ class FakeAgent:
         if self.dialog:
             if ch in "12\r":
                 answer = "approved" if ch in "1\r" else "denied"
+                self.note(dialog=answer, key=ch)
                 self.dialog = False
                 self.log.append(f"✓ {answer}")
                 self.start_work(self.work_seconds, "Applying")
@@ -160,7 +201,10 @@ class FakeAgent:
         if ch in "\r\n":
             text, self.input = self.input, ""
             if text:
-                if self.busy:
+                if self.always_busy:
+                    self.log.append(f"(queued) {text[:60]}")
+                    self.note(text=text, queued=True)
+                elif self.busy:
                     self.queue.append(text)
                     self.log.append(f"(queued) {text[:60]}")
                 else:
@@ -187,8 +231,9 @@ class FakeAgent:
             bottom = ["Do you want to proceed?", " ❯ 1. Yes", "   2. No"]
         elif self.busy:
             spin = SPINNER[int(time.monotonic() * 10) % len(SPINNER)]
-            left = self.busy_until - time.monotonic()
-            bottom = [f"{spin} {self.busy_label}… ({left:.0f}s · esc to interrupt)"]
+            left = max(0.0, self.busy_until - time.monotonic())
+            label = self.busy_label or "Working"
+            bottom = [f"{spin} {label}… ({left:.0f}s · esc to interrupt)"]
         else:
             bottom = [""]
         header = f"● {self.name} · fake agent"
@@ -220,6 +265,12 @@ async def main_async(
         agent.feed(decoder.decode(data))
         dirty.set()
 
+    def draw() -> None:
+        size = os.get_terminal_size(sys.stdout.fileno())
+        sys.stdout.write(agent.frame(size.columns, size.lines))
+        sys.stdout.flush()
+
+    agent.draw = draw
     loop.add_reader(fd, readable)
     loop.add_signal_handler(signal.SIGWINCH, dirty.set)
     was_busy = False
@@ -235,9 +286,7 @@ async def main_async(
             was_busy = agent.busy
             if not redraw:
                 continue  # idle: draw nothing, so the pane shows no activity
-            size = os.get_terminal_size(sys.stdout.fileno())
-            sys.stdout.write(agent.frame(size.columns, size.lines))
-            sys.stdout.flush()
+            draw()
     finally:
         if task is not None:
             task.cancel()
@@ -252,6 +301,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--swallow-enter", type=int, default=0, help="ignore the first N Enter keys"
     )
+    parser.add_argument(
+        "--dialog-after-ms",
+        type=float,
+        help="open the approval dialog this many ms after the first byte of a message",
+    )
+    parser.add_argument(
+        "--dialog-for-ms", type=float, default=300, help="the dialog closes by itself after this"
+    )
+    parser.add_argument("--busy", action="store_true", help="work for ever; messages queue")
     parser.add_argument(
         "--demo",
         nargs="?",
@@ -268,7 +326,16 @@ def main(argv: list[str] | None = None) -> int:
     except LookupError as exc:
         print(exc, flush=True)
         return 1
-    agent = FakeAgent(args.name, args.record, args.work, args.swallow_enter, transcript)
+    agent = FakeAgent(
+        args.name,
+        args.record,
+        args.work,
+        args.swallow_enter,
+        transcript,
+        dialog_after=None if args.dialog_after_ms is None else args.dialog_after_ms / 1000,
+        dialog_for=args.dialog_for_ms / 1000,
+        always_busy=args.busy,
+    )
     if args.resume:
         agent.log.append(f"resumed session {args.resume} ({len(earlier)} earlier messages)")
         agent.log.extend(f"› {text[:200]}" for text in earlier)
