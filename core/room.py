@@ -794,6 +794,7 @@ class Room:
                         pack=self.detector.pack_for(pane),
                         force=force,
                         own_draft=await self.store.own_draft(pane.pane_id, before=message_id),
+                        leftover=await self.store.interrupted_text(pane.pane_id, message_id),
                         before_typing=lambda: self.store.message_typing(message_id),
                     )
             except PaneBusy as exc:

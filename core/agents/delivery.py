@@ -66,6 +66,14 @@ class DeliveryResult:
     def ok(self) -> bool:
         return self.status == "delivered"
 
+    @property
+    def mark(self) -> str:
+        """One character for a result line: ✓ delivered, … typed only, ⚠ interrupted by a
+        dialog (nothing answered, nothing submitted), ✗ otherwise."""
+        return {"delivered": "✓", "typed_not_submitted": "…", "interrupted": "⚠"}.get(
+            self.status, "✗"
+        )
+
     def describe(self) -> str:
         who = self.agent or self.pane_id or self.target
         if self.reason:
@@ -211,7 +219,7 @@ def mode_refusal(look: Look) -> str | None:
     """Why no key may go to this pane whatever `--force` says: in copy mode a key scrolls or
     jumps (and `t`/`f` wait for a target), under synchronize-panes it reaches other panes."""
     if look.in_mode:
-        return "the pane is in copy mode (someone is scrolling); the view is left alone"
+        return COPY_MODE
     if look.synchronized:
         return (
             "its window has synchronize-panes on: keys would reach every pane of the window "
@@ -220,6 +228,8 @@ def mode_refusal(look: Look) -> str | None:
     return None
 
 
+COPY_MODE = "the pane is in copy mode (someone is scrolling); the view is left alone"
+COPY_MODE_REFUSAL = f"not delivered: {COPY_MODE}"
 DIALOG_HOOKS = frozenset({"notification", "pretooluse"})
 PASTE_PLACEHOLDER = re.compile(r"^\[Pasted (text|Content)\b")
 
@@ -294,6 +304,7 @@ async def deliver(
     force: bool = False,
     own_draft: str | None = None,
     before_typing: Callable[[], Awaitable[None]] | None = None,
+    leftover: str | None = None,
 ) -> tuple[Status, str | None]:
     """Look at the pane, type (and submit) the text, and report what the screen shows.
 
@@ -317,6 +328,9 @@ async def deliver(
         blocked = mode_refusal(start)
         if blocked is not None:
             return "failed", f"not delivered: {blocked}"
+        if leftover and await _take_back(client, pane, pack, start, leftover):
+            leftover = None  # an interrupted send's text, still on the line: taken off first
+            continue
         overridden = screen_refusal(pack, start.screen, height, own_draft) if pack else None
         if overridden is not None and not force:
             return "failed", f"not delivered: {overridden}"
@@ -435,22 +449,35 @@ async def _enter_when_ready(
         await asyncio.sleep(0.02)
 
 
+async def _take_back(
+    client: TmuxClient, pane: Pane, pack: Pack | None, look: Look, text: str
+) -> bool:
+    """Take `text` off the input line if it is exactly what the line holds and no dialog has
+    the keys; True when the BSpace keys went in (under a guard)."""
+    if pack is None or pack.input is None or mode_refusal(look) is not None:
+        return False
+    if match_screen(pack, look.screen, pane.height).state == "waiting":
+        return False
+    if input_verdict(pack, look.screen, pane.height, text)[0] != "ready":
+        return False
+    guard = screen_guard(pane.pane_id, look.screen, look.cursor, look.hook_at, pack)
+    if not await _guarded(client, guard, f"send-keys -t {pane.pane_id} -N {len(text)} BSpace"):
+        return False
+    await _wait_for_change(client, pane.pane_id, look.screen, 1.0)
+    return True
+
+
 async def _withdraw(
     client: TmuxClient, pane: Pane, pack: Pack | None, look: Look, text: str, why: str
 ) -> str:
     """Take orc's text back off the input line when that is safe (no dialog has the keys, the
     line holds just that text), by as many BSpace keys under a guard; say what was done."""
-    if pack is None or pack.input is None or mode_refusal(look) is not None:
-        return f"{why}; not submitted, the typed text may still be on the input line"
-    dialog = match_screen(pack, look.screen, pane.height).state == "waiting"
-    state, _ = input_verdict(pack, look.screen, pane.height, text)
-    if dialog or state != "ready":
-        return f"{why}; not submitted, the dialog was left alone (orc's text waits behind it)"
-    guard = screen_guard(pane.pane_id, look.screen, look.cursor, look.hook_at, pack)
-    action = f"send-keys -t {pane.pane_id} -N {len(text)} BSpace"
-    if await _guarded(client, guard, action):
+    if await _take_back(client, pane, pack, look, text):
         return f"{why}; not submitted, orc's text was taken off the input line"
-    return f"{why}; not submitted, the typed text may still be on the input line"
+    return (
+        f"{why}; not submitted and nothing answered (orc's text waits on the input line; "
+        "the next send takes it off)"
+    )
 
 
 async def _wait_for_change(

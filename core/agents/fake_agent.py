@@ -8,12 +8,12 @@ line, byte-exact, so tests can compare what arrived with what was sent.
 Commands typed into it: /approve (show a yes/no dialog), /error (print an API error),
 /work N (work for N seconds), /exit (quit).
 
-`--dialog-after-ms N` opens the approval dialog N ms after the first byte of a message arrives,
-as a tool call landing mid-send does; it takes keys from the moment it is drawn (as Claude Code's
-does) and closes by itself after `--dialog-for-ms`. The record then also gets a line per dialog
-event: {"dialog": "opened" | "approved" | "denied" | "closed"}: "approved" or "denied" means a
-key reached the dialog. `--busy` keeps it working for ever: a message is queued, and recorded
-with "queued": true, the moment the agent takes it.
+`--dialog-after-ms N[,N...]` opens the approval dialog N ms after the first byte of a message
+arrives (one N per message in turn), as a tool call landing mid-send does; it takes keys from the
+moment it is drawn (as Claude Code's does) and closes by itself after `--dialog-for-ms`. The
+record then also gets a line per dialog event: {"dialog": "opened" | "approved" | "denied" |
+"closed"}: "approved" or "denied" means a key reached the dialog. `--busy` keeps it working for
+ever: a message is queued, and recorded with "queued": true, the moment the agent takes it.
 
 Sessions, like Claude Code's: `--session-id ID` keeps the conversation in a transcript file
 (FOLDER/ID.jsonl, FOLDER from `--sessions`, $ORC_FAKE_SESSIONS or ~/.local/share/orc-fake-agent),
@@ -51,12 +51,14 @@ class FakeAgent:
         work: float,
         swallow_enter: int = 0,
         transcript: Path | None = None,
-        dialog_after: float | None = None,
+        dialog_after: list[float] | None = None,
         dialog_for: float = 0.3,
         always_busy: bool = False,
     ) -> None:
         self.name = name
-        self.dialog_after = dialog_after  # seconds after a message's first byte, or None
+        # seconds after a message's first byte, one per message in turn (cycled), or None
+        self.dialog_after = dialog_after
+        self.dialogs = 0
         self.dialog_for = dialog_for
         self.always_busy = always_busy
         self.armed = False  # a dialog is due for the message being typed
@@ -140,9 +142,11 @@ class FakeAgent:
     # -- input ----------------------------------------------------------------------------------
 
     def feed(self, chunk: str) -> None:
-        if chunk and self.dialog_after is not None and not self.armed and not self.dialog:
+        if chunk and self.dialog_after and not self.armed and not self.dialog:
             self.armed = True
-            asyncio.get_running_loop().call_later(self.dialog_after, self.open_dialog)
+            delay = self.dialog_after[self.dialogs % len(self.dialog_after)]
+            self.dialogs += 1
+            asyncio.get_running_loop().call_later(delay, self.open_dialog)
         data = self.pending + chunk
         self.pending = ""
         i = 0
@@ -303,8 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--dialog-after-ms",
-        type=float,
-        help="open the approval dialog this many ms after the first byte of a message",
+        metavar="MS[,MS...]",
+        help="open the approval dialog this many ms after the first byte of a message "
+        "(a list: one per message in turn)",
     )
     parser.add_argument(
         "--dialog-for-ms", type=float, default=300, help="the dialog closes by itself after this"
@@ -332,7 +337,9 @@ def main(argv: list[str] | None = None) -> int:
         args.work,
         args.swallow_enter,
         transcript,
-        dialog_after=None if args.dialog_after_ms is None else args.dialog_after_ms / 1000,
+        dialog_after=[float(ms) / 1000 for ms in args.dialog_after_ms.split(",")]
+        if args.dialog_after_ms
+        else None,
         dialog_for=args.dialog_for_ms / 1000,
         always_busy=args.busy,
     )

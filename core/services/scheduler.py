@@ -22,7 +22,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from orc.core.agents.delivery import DeliveryResult, Sender, screen_refusal
+from orc.core.agents.delivery import COPY_MODE_REFUSAL, DeliveryResult, Sender, screen_refusal
 from orc.core.errors import ActionFailed, BadInput, OrcError
 from orc.core.message_text import validate_message_text
 from orc.core.room_state import RoomState
@@ -44,6 +44,10 @@ T = TypeVar("T")
 RECOVERY_HISTORY = 2000  # scrollback lines searched for a note a dead leader may have typed
 HOLD_LIMIT = 300.0  # seconds a check-in waits for a busy target before it is delivered anyway
 HOLD_STATES = frozenset({"working", "waiting"})  # typing into a dialog could answer it
+# A check-in whose send was interrupted (a dialog opened mid-send, core/agents/delivery.py) or
+# found the pane in copy mode is not lost: it is due again this many seconds later, and is held
+# there like any other until the dialog or the scrolling is over.
+RETRY_AFTER_INTERRUPT = 5.0
 LATE_AFTER = 30.0  # first seen due this long after its time: no leader was running, mark late
 CLAIM_STALE = 120.0  # a claim by a process on another host is presumed dead after this
 CLAIM_BATCH = 500  # due schedules taken per pass
@@ -299,8 +303,8 @@ class Scheduler:
         agent = self.room.state.by_pane(pane.pane_id)
         if agent is None:
             return None
-        if agent.status.state == "waiting":
-            return "prompt"
+        if agent.status.state == "waiting" or agent.pane.in_mode:
+            return "prompt"  # a dialog, or a person scrolling back in copy mode
         blocked = screen_refusal(
             self.room.detector.pack_for(agent.pane), agent.screen, agent.pane.height, None
         )
@@ -398,7 +402,10 @@ class Scheduler:
             parts.append(f"held {format_duration(held_for)} while {run.target} was busy")
         parts += extra
         next_due = None
-        if run.every:
+        if status == "interrupted" or (reason or "").startswith(COPY_MODE_REFUSAL):
+            next_due = now + RETRY_AFTER_INTERRUPT
+            parts.append(f"held: sent again in {format_duration(RETRY_AFTER_INTERRUPT)}")
+        elif run.every:
             next_due, skipped = next_slot(run.slot, run.every, now)
             if skipped:
                 parts.append(f"skipped {skipped} missed repeat{'s' if skipped > 1 else ''}")

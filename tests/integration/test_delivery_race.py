@@ -1,0 +1,115 @@
+"""No Enter into a dialog, ever, and one sender per pane (issue 19).
+
+The fake agent opens an approval dialog a chosen time after a message's first byte (a tool call
+landing mid-send), and records every submission and every key that reached a dialog. Whatever
+the moment, a send is either delivered (submitted exactly once) or interrupted/failed (nothing
+submitted), and no dialog is ever answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orc.core import Room
+from orc.core.tmux.client import TmuxClient
+from tests.conftest import ROOT, fake_agent_argv, wait_for_screen
+from tests.delivery_race import Tally, dialog_argv, events, run_pane
+
+
+async def _spawn(  # type: ignore[no-untyped-def]
+    spawn_agent, client: TmuxClient, name: str, record: Path, extra: list[str]
+) -> str:
+    pane = await spawn_agent(name, argv=fake_agent_argv(name, record, work=0.2) + extra)
+    await wait_for_screen(client, pane, "· fake agent")
+    return pane
+
+
+@pytest.mark.timeout(300)  # 80 sends, each waiting out its dialog, on a shared 2-core machine
+async def test_a_dialog_opening_mid_send_never_gets_the_enter(
+    room: Room, spawn_agent, client: TmuxClient, tmp_path: Path
+) -> None:
+    """80 sends over four panes (two idle, two working), the dialog opening 0 to 975 ms after
+    each message's first byte in steps of 25 ms."""
+    tally = Tally()
+    plans = []
+    for n, busy in enumerate((False, False, True, True)):
+        delays = [(n % 2) * 25 + i * 50 for i in range(20)]
+        name = f"race-{n}"
+        record = tmp_path / f"{name}.jsonl"
+        await _spawn(spawn_agent, client, name, record, dialog_argv(delays, busy=busy))
+        plans.append((name, record, delays))
+    await asyncio.gather(
+        *(run_pane(room.send, name, record, delays, tally) for name, record, delays in plans)
+    )
+    assert tally.answered() == [], "a key reached a dialog"
+    assert tally.wrong() == []
+    statuses = tally.statuses()
+    assert sum(statuses.values()) == 80
+    assert statuses["delivered"] > 0 and statuses["interrupted"] > 0, statuses
+    for _, _, result in tally.results:
+        if result.status == "interrupted":
+            stored = await room.store.message(result.message_id or 0)
+            assert stored is not None and stored.status == "interrupted"
+            assert "while orc was typing" in (result.reason or "")
+
+
+async def test_an_interrupted_text_is_taken_off_before_the_next_send(
+    room: Room, spawn_agent, client: TmuxClient, tmp_path: Path
+) -> None:
+    """The dialog opens with the message's first byte and stays a second: orc never presses
+    Enter, leaves the dialog alone, and the next send (the dialog gone) first takes the
+    leftover text off the input line."""
+    record = tmp_path / "r.jsonl"
+    extra = ["--dialog-after-ms", "0,100000", "--dialog-for-ms", "1000"]
+    pane = await _spawn(spawn_agent, client, "eng-1", record, extra)
+    first = await room.send("eng-1", "first message")
+    assert first.status == "interrupted", first
+    assert "a dialog opened while orc was typing" in (first.reason or "")
+    while not any(e.get("dialog") == "closed" for e in events(record)):
+        await asyncio.sleep(0.05)
+    await wait_for_screen(client, pane, "> first message")
+    second = await room.send("eng-1", "second")
+    assert second.status == "delivered", second
+    assert [e["text"] for e in events(record) if "text" in e] == ["second"]
+    assert not [e for e in events(record) if e.get("dialog") in ("approved", "denied")]
+
+
+def _send_cli(env: dict[str, str], socket: str, db: Path, text: str) -> subprocess.Popen[bytes]:
+    argv = [sys.executable, "-m", "orc.core.cli", "-L", socket, "--db", str(db), "send"]
+    return subprocess.Popen(
+        [*argv, "--", "eng-1", text], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+
+@pytest.mark.timeout(400)  # 40 orc processes: each start costs seconds on a loaded 2-core machine
+async def test_twenty_concurrent_senders_arrive_whole_and_separate(
+    room: Room, spawn_agent, client: TmuxClient, tmp_path: Path, db_path: Path
+) -> None:
+    """20 `orc send` processes at once into one agent, twice: 20 separate submissions each
+    time, byte-exact, none merged with another."""
+    record = tmp_path / "r.jsonl"
+    await _spawn(spawn_agent, client, "eng-1", record, [])
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("TMUX_PANE", None)
+    socket = client.address.socket_name or ""
+    for round_ in range(2):
+        texts = [
+            f"round {round_} sender {i} single line"
+            if i % 2
+            else f"round {round_} sender {i} line one\nline two of {i}"
+            for i in range(20)
+        ]
+        procs = [_send_cli(env, socket, db_path, text) for text in texts]
+        outs = await asyncio.gather(*(asyncio.to_thread(p.communicate) for p in procs))
+        codes = [p.returncode for p in procs]
+        assert codes == [0] * 20, [o[1].decode() for o in outs]
+        got = [e["text"] for e in events(record) if "text" in e]
+        mine = [t for t in got if t.startswith(f"round {round_} ")]
+        assert sorted(mine) == sorted(texts), json.dumps(mine, indent=1)
