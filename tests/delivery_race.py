@@ -21,9 +21,14 @@ def events(record: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in record.read_text(encoding="utf-8").splitlines() if line]
 
 
-def dialog_argv(delays_ms: list[int], *, busy: bool, dialog_for_ms: int = 250) -> list[str]:
+def dialog_argv(
+    delays_ms: list[int], *, busy: bool, dialog_for_ms: int = 250, grab: bool = False
+) -> list[str]:
+    """`grab`: the dialog also takes keys already waiting in the terminal when it opens (the
+    agent-side moment orc cannot close, measured by bench/delivery_race.py --grab)."""
     extra = ["--dialog-after-ms", ",".join(str(d) for d in delays_ms)]
     extra += ["--dialog-for-ms", str(dialog_for_ms)]
+    extra += ["--dialog-grabs-typeahead"] if grab else []
     return extra + (["--busy"] if busy else [])
 
 

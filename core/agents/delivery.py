@@ -328,9 +328,13 @@ async def deliver(
         blocked = mode_refusal(start)
         if blocked is not None:
             return "failed", f"not delivered: {blocked}"
-        if leftover and await _take_back(client, pane, pack, start, leftover):
-            leftover = None  # an interrupted send's text, still on the line: taken off first
-            continue
+        if leftover:
+            took = await _take_back(client, pane, pack, start, leftover)
+            if took is not None:
+                # An interrupted send's text, still on the line: taken off first (or the screen
+                # moved under the guard: look again).
+                leftover = None if took else leftover
+                continue
         overridden = screen_refusal(pack, start.screen, height, own_draft) if pack else None
         if overridden is not None and not force:
             return "failed", f"not delivered: {overridden}"
@@ -451,15 +455,16 @@ async def _enter_when_ready(
 
 async def _take_back(
     client: TmuxClient, pane: Pane, pack: Pack | None, look: Look, text: str
-) -> bool:
+) -> bool | None:
     """Take `text` off the input line if it is exactly what the line holds and no dialog has
-    the keys; True when the BSpace keys went in (under a guard)."""
+    the keys: True when the BSpace keys went in (under a guard), False when the screen moved
+    under the guard, None when the line does not hold just that text (nothing to do)."""
     if pack is None or pack.input is None or mode_refusal(look) is not None:
-        return False
+        return None
     if match_screen(pack, look.screen, pane.height).state == "waiting":
-        return False
+        return None
     if input_verdict(pack, look.screen, pane.height, text)[0] != "ready":
-        return False
+        return None
     guard = screen_guard(pane.pane_id, look.screen, look.cursor, look.hook_at, pack)
     if not await _guarded(client, guard, f"send-keys -t {pane.pane_id} -N {len(text)} BSpace"):
         return False
@@ -472,8 +477,14 @@ async def _withdraw(
 ) -> str:
     """Take orc's text back off the input line when that is safe (no dialog has the keys, the
     line holds just that text), by as many BSpace keys under a guard; say what was done."""
-    if await _take_back(client, pane, pack, look, text):
-        return f"{why}; not submitted, orc's text was taken off the input line"
+    for _ in range(5):  # a spinner may move the screen under the guard: look again
+        took = await _take_back(client, pane, pack, look, text)
+        if took:
+            return f"{why}; not submitted, orc's text was taken off the input line"
+        fresh = await look_at(client, pane.pane_id) if took is False else None
+        if fresh is None:
+            break
+        look = fresh
     return (
         f"{why}; not submitted and nothing answered (orc's text waits on the input line; "
         "the next send takes it off)"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from orc.core.agents.pattern_packs import Pack
 
 CHECKED_ROWS = 10  # the lowest non-blank rows: where input boxes and dialogs are drawn
+SERVER_SETTLE = 0.015  # seconds tmux waits before the check: pty output is read in the meantime
 HELD = "orc-held"
 PASSED = "orc-passed"
 _ERE_SPECIAL = set("\\.[]()*+?{}|^$")
@@ -78,16 +79,23 @@ class Guard:
 
     def command(self, action: str) -> list[str]:
         """One tmux command: `action` (a tmux command string) if the guard holds; it prints
-        PASSED or HELD so the caller knows which."""
-        return [
-            "if-shell",
-            "-F",
-            "-t",
-            self.pane_id,
-            self.condition(),
-            f"{action} ; display-message -p {PASSED}",
-            f"display-message -p {HELD}",
-        ]
+        PASSED or HELD so the caller knows which.
+
+        The check runs from a timer inside the server (`run-shell -d`): by then tmux has read
+        what the agent wrote before the command arrived (libevent runs a loop's ready reads
+        before its expired timers), so a dialog already drawn into the pty is on tmux's screen
+        when the condition is evaluated, not still in the pty's buffer."""
+        check = " ".join(
+            [
+                "if-shell -F -t",
+                self.pane_id,
+                quote_word(self.condition()),
+                quote_word(f"{action} ; display-message -p {PASSED}"),
+                quote_word(f"display-message -p {HELD}"),
+            ]
+        )
+        # run-shell expands formats in its command once: '##' gives the condition its '#'.
+        return ["run-shell", "-d", f"{SERVER_SETTLE}", "-C", check.replace("#", "##")]
 
 
 def screen_guard(
@@ -99,7 +107,14 @@ def screen_guard(
 ) -> Guard:
     """The guard for a screen orc just read and judged safe to type into or submit."""
     lines = screen.split("\n")
-    filled = [i for i, line in enumerate(lines) if line.strip()]
+    # A spinner's row changes many times a second and says nothing about dialogs: left out, or
+    # a working agent's screen would never hold still long enough for the check.
+    working = [r.regex for r in pack.rules if r.state == "working"] if pack is not None else []
+    filled = [
+        i
+        for i, line in enumerate(lines)
+        if line.strip() and not any(regex.search(line) for regex in working)
+    ]
     rows: dict[int, str] = {}
     for i in filled[-CHECKED_ROWS:]:
         first = lines.index(lines[i])  # the row `C` finds: the first line equal to it

@@ -29,6 +29,7 @@ import codecs
 import contextlib
 import json
 import os
+import select
 import signal
 import sys
 import termios
@@ -54,6 +55,7 @@ class FakeAgent:
         dialog_after: list[float] | None = None,
         dialog_for: float = 0.3,
         always_busy: bool = False,
+        grab_typeahead: bool = False,
     ) -> None:
         self.name = name
         # seconds after a message's first byte, one per message in turn (cycled), or None
@@ -63,6 +65,8 @@ class FakeAgent:
         self.always_busy = always_busy
         self.armed = False  # a dialog is due for the message being typed
         self.draw: Callable[[], None] = lambda: None  # writes a frame now (set by main_async)
+        self.drain: Callable[[], None] = lambda: None  # reads keys already waiting (main_async)
+        self.grab_typeahead = grab_typeahead
         self.transcript = transcript  # the session's file: every submitted message, appended
         self.swallow_enter = swallow_enter  # like an autocomplete popup eating the Enter
         self.record = record
@@ -93,7 +97,11 @@ class FakeAgent:
 
     def open_dialog(self) -> None:
         """The dialog is drawn in the same step that makes it take keys: no key can reach it
-        before its first frame is on the terminal."""
+        before its first frame is on the terminal. Keys already waiting in the terminal go to
+        the input line first, unless `grab_typeahead` (the agent-side race no sender outside
+        the agent can close: a key tmux wrote just before the dialog's first frame)."""
+        if not self.grab_typeahead:
+            self.drain()
         self.dialog = True
         self.note(dialog="opened")
         self.draw()
@@ -142,7 +150,8 @@ class FakeAgent:
     # -- input ----------------------------------------------------------------------------------
 
     def feed(self, chunk: str) -> None:
-        if chunk and self.dialog_after and not self.armed and not self.dialog:
+        typing = any(ch >= " " and ch != "\x7f" for ch in chunk)  # not Enter, BSpace, ^C
+        if typing and self.dialog_after and not self.armed and not self.dialog:
             self.armed = True
             delay = self.dialog_after[self.dialogs % len(self.dialog_after)]
             self.dialogs += 1
@@ -194,7 +203,7 @@ class FakeAgent:
         if self.dialog:
             if ch in "12\r":
                 answer = "approved" if ch in "1\r" else "denied"
-                self.note(dialog=answer, key=ch)
+                self.note(dialog=answer, key=ch, input=self.input[:60])
                 self.dialog = False
                 self.log.append(f"✓ {answer}")
                 self.start_work(self.work_seconds, "Applying")
@@ -274,7 +283,12 @@ async def main_async(
         sys.stdout.write(agent.frame(size.columns, size.lines))
         sys.stdout.flush()
 
+    def drain() -> None:
+        if select.select([fd], [], [], 0)[0]:
+            readable()
+
     agent.draw = draw
+    agent.drain = drain
     loop.add_reader(fd, readable)
     loop.add_signal_handler(signal.SIGWINCH, dirty.set)
     was_busy = False
@@ -316,6 +330,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--busy", action="store_true", help="work for ever; messages queue")
     parser.add_argument(
+        "--dialog-grabs-typeahead",
+        action="store_true",
+        help="the dialog also takes keys already waiting in the terminal when it opens",
+    )
+    parser.add_argument(
         "--demo",
         nargs="?",
         const="",
@@ -342,6 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         else None,
         dialog_for=args.dialog_for_ms / 1000,
         always_busy=args.busy,
+        grab_typeahead=args.dialog_grabs_typeahead,
     )
     if args.resume:
         agent.log.append(f"resumed session {args.resume} ({len(earlier)} earlier messages)")
