@@ -291,11 +291,12 @@ class Scheduler:
     def _busy(self, pane: Pane | None) -> bool:
         return self._hold(pane) is not None
 
-    def _hold(self, pane: Pane | None) -> str | None:
+    def _hold(self, pane: Pane | None, own: str | None = None) -> str | None:
         """Why a check-in must wait for this pane: `stopped` (`orc stop`: it waits, however
         long, until `orc start`), `prompt` (a dialog or a person's draft is on screen: it waits
         until they are gone, however long), `busy` (working: it waits up to the hold limit), or
-        None."""
+        None. `own`: the check-in's note, which an interrupted try may have left on the input
+        line (the delivery takes it off before typing again): no draft."""
         if pane is None:
             return None
         if pane.orc_stopped:
@@ -306,7 +307,7 @@ class Scheduler:
         if agent.status.state == "waiting" or agent.pane.in_mode:
             return "prompt"  # a dialog, or a person scrolling back in copy mode
         blocked = screen_refusal(
-            self.room.detector.pack_for(agent.pane), agent.screen, agent.pane.height, None
+            self.room.detector.pack_for(agent.pane), agent.screen, agent.pane.height, own
         )
         if blocked is not None and "draft" in blocked:
             return "prompt"
@@ -326,7 +327,7 @@ class Scheduler:
                 pane = None  # claimed anyway: the delivery records the failure
             panes[s.id] = pane
             first_seen = s.held_since if s.held_since is not None else now
-            hold = self._hold(pane)
+            hold = self._hold(pane, s.note)
             if pane is not None and (
                 hold in ("prompt", "stopped")
                 or (hold == "busy" and now - first_seen < self.hold_limit)

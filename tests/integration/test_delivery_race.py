@@ -21,6 +21,7 @@ from orc.core import Room
 from orc.core.tmux.client import TmuxClient
 from tests.conftest import ROOT, fake_agent_argv, wait_for_screen
 from tests.delivery_race import Tally, dialog_argv, events, run_pane
+from tests.integration.test_schedule import HUMAN, leading, wait_state
 
 
 async def _spawn(  # type: ignore[no-untyped-def]
@@ -113,3 +114,53 @@ async def test_twenty_concurrent_senders_arrive_whole_and_separate(
         got = [e["text"] for e in events(record) if "text" in e]
         mine = [t for t in got if t.startswith(f"round {round_} ")]
         assert sorted(mine) == sorted(texts), json.dumps(mine, indent=1)
+
+
+async def test_copy_mode_and_synchronized_panes_get_no_key(
+    room: Room, spawn_agent, client: TmuxClient, tmp_path: Path
+) -> None:
+    """A person scrolling back (copy mode) keeps their view and the message is refused with a
+    reason; with synchronize-panes on, a send to one pane would type into its neighbour too,
+    so it is refused (forced or not)."""
+    record = tmp_path / "r.jsonl"
+    pane = await _spawn(spawn_agent, client, "eng-1", record, [])
+    await client.run("copy-mode", "-t", pane)
+    result = await room.send("eng-1", "find the tft bug")  # t and f: copy-mode jump keys
+    assert result.status == "failed"
+    assert result.reason == (
+        "not delivered: the pane is in copy mode (someone is scrolling); the view is left alone"
+    )
+    mode = await client.run("display-message", "-p", "-t", pane, "#{pane_in_mode}")
+    assert mode.stdout.strip() == "1"
+    await client.run("send-keys", "-t", pane, "-X", "cancel")
+    other = await client.run(
+        "split-window", "-d", "-P", "-F", "#{pane_id}", "-t", pane, "cat", "-v"
+    )
+    await client.run("set-window-option", "-t", pane, "synchronize-panes", "on")
+    forced = await room.send("eng-1", "only for eng-1", force=True)
+    assert forced.status == "failed" and "synchronize-panes" in (forced.reason or "")
+    neighbour = await client.run("capture-pane", "-p", "-t", other.stdout.strip())
+    assert "only for eng-1" not in neighbour.stdout
+    await client.run("set-window-option", "-t", pane, "synchronize-panes", "off")
+    assert (await room.send("eng-1", "now it goes")).status == "delivered"
+    assert [e["text"] for e in events(record) if "text" in e] == ["now it goes"]
+
+
+async def test_an_interrupted_checkin_is_held_and_sent_again(
+    room: Room, spawn_agent, client: TmuxClient, tmp_path: Path
+) -> None:
+    """A check-in that meets a dialog mid-send is not lost: it is due again a few seconds
+    later, after the dialog, and then delivered once."""
+    record = tmp_path / "r.jsonl"
+    extra = ["--dialog-after-ms", "0,100000", "--dialog-for-ms", "1500"]
+    await _spawn(spawn_agent, client, "eng-1", record, extra)
+    async with leading(room):
+        schedule = await room.schedules.add(
+            "1s", "status?", target="eng-1", every=None, sender=HUMAN
+        )
+        done = await wait_state(room, schedule.id, {"delivered", "failed"}, timeout=60)
+    assert done.state == "delivered", done.result
+    assert [e["text"] for e in events(record) if "text" in e] == ["status?"]
+    assert not [e for e in events(record) if e.get("dialog") in ("approved", "denied")]
+    messages = [m.status for m in await room.store.recent_messages()]
+    assert sorted(messages) == ["delivered", "interrupted"]
