@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from orc.core.agents.agent_kind import is_shell, kind_of
+from orc.core.agents.agent_kind import is_shell, kind_of, process_age
 from orc.core.agents.enter_guard import Guard, keys_action, passed, screen_guard
 from orc.core.agents.input_line import read_input, transcript
 from orc.core.agents.pattern_packs import Pack
@@ -160,8 +160,8 @@ def screen_refusal(pack: Pack, screen: str, height: int, own_draft: str | None) 
     line = read_input(pack, screen, height)
     if line is None:
         return f"no input line on screen (busy, or a dialog or menu has it): {verdict.line!r}"
-    if line.empty:
-        return None
+    if line.empty or QUEUED_HINT.search(line.text):
+        return None  # Claude's hint under queued messages is no draft
     if own_draft and _flat(line.text).rstrip("…") in _flat(own_draft):
         return None
     return f"a draft is on the input line: {line.text!r} (a person's, not orc's)"
@@ -230,6 +230,7 @@ def mode_refusal(look: Look) -> str | None:
 
 COPY_MODE = "the pane is in copy mode (someone is scrolling); the view is left alone"
 COPY_MODE_REFUSAL = f"not delivered: {COPY_MODE}"
+QUEUED_HINT = re.compile(r"^Press up to edit queued messages\b")
 DIALOG_HOOKS = frozenset({"notification", "pretooluse"})
 PASTE_PLACEHOLDER = re.compile(r"^\[Pasted (text|Content)\b")
 
@@ -318,6 +319,9 @@ async def deliver(
     """
     kind = kind_of(kind_of_pane(pane))
     height = pane.height
+    age = process_age(pane.pane_pid) if kind.ready_after else None
+    if age is not None and age < kind.ready_after:
+        await asyncio.sleep(kind.ready_after - age)  # its box drops an Enter this early
     typing_marked = False
     overridden: str | None = None
     start: Look | None = None

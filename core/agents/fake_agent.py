@@ -64,7 +64,10 @@ class FakeAgent:
         self.dialog_for = dialog_for
         self.always_busy = always_busy
         self.armed = False  # a dialog is due for the message being typed
-        self.draw: Callable[[], None] = lambda: None  # writes a frame now (set by main_async)
+        # Set by main_async: a frame for the terminal's size, writing one, reading waiting keys.
+        self.render: Callable[[], str] = lambda: ""
+        self.emit: Callable[[str], None] = lambda frame: None
+        self.draw: Callable[[], None] = lambda: self.emit(self.render())
         self.drain: Callable[[], None] = lambda: None  # reads keys already waiting (main_async)
         self.grab_typeahead = grab_typeahead
         self.transcript = transcript  # the session's file: every submitted message, appended
@@ -100,11 +103,17 @@ class FakeAgent:
         before its first frame is on the terminal. Keys already waiting in the terminal go to
         the input line first, unless `grab_typeahead` (the agent-side race no sender outside
         the agent can close: a key tmux wrote just before the dialog's first frame)."""
-        if not self.grab_typeahead:
-            self.drain()
         self.dialog = True
+        frame = self.render()  # ready before the drain: nothing slow between it and the write
+        if not self.grab_typeahead:
+            self.dialog = False
+            before = self.input
+            self.drain()
+            self.dialog = True
+            if self.input != before:
+                frame = self.render()
+        self.emit(frame)
         self.note(dialog="opened")
-        self.draw()
         asyncio.get_running_loop().call_later(self.dialog_for, self.close_dialog)
 
     def close_dialog(self) -> None:
@@ -278,15 +287,23 @@ async def main_async(
         agent.feed(decoder.decode(data))
         dirty.set()
 
-    def draw() -> None:
+    def render() -> str:
         size = os.get_terminal_size(sys.stdout.fileno())
-        sys.stdout.write(agent.frame(size.columns, size.lines))
+        return agent.frame(size.columns, size.lines)
+
+    def emit(frame: str) -> None:
+        sys.stdout.write(frame)
         sys.stdout.flush()
+
+    def draw() -> None:
+        emit(render())
 
     def drain() -> None:
         if select.select([fd], [], [], 0)[0]:
             readable()
 
+    agent.render = render
+    agent.emit = emit
     agent.draw = draw
     agent.drain = drain
     loop.add_reader(fd, readable)

@@ -18,10 +18,15 @@ from pathlib import Path
 import pytest
 
 from orc.core import Room
+from orc.core.agents.delivery import look_at
+from orc.core.agents.enter_guard import keys_action, passed, screen_guard
+from orc.core.agents.pattern_packs import load_packs
 from orc.core.tmux.client import TmuxClient
 from tests.conftest import ROOT, fake_agent_argv, wait_for_screen
 from tests.delivery_race import Tally, dialog_argv, events, run_pane
 from tests.integration.test_schedule import HUMAN, leading, wait_state
+
+FAKE = load_packs()["fake"]
 
 
 async def _spawn(  # type: ignore[no-untyped-def]
@@ -164,3 +169,24 @@ async def test_an_interrupted_checkin_is_held_and_sent_again(
     assert not [e for e in events(record) if e.get("dialog") in ("approved", "denied")]
     messages = [m.status for m in await room.store.recent_messages()]
     assert sorted(messages) == ["delivered", "interrupted"]
+
+
+async def test_the_guard_holds_a_key_once_the_dialog_is_on_tmux_screen(
+    room: Room, spawn_agent, client: TmuxClient, tmp_path: Path
+) -> None:
+    """The screen orc checked had no dialog; by the time tmux would send the Enter it has one:
+    tmux's own check withholds the key (idle and working agents alike)."""
+    for busy in (False, True):
+        name = f"guard-{int(busy)}"
+        record = tmp_path / f"{name}.jsonl"
+        extra = ["--dialog-after-ms", "400", "--dialog-for-ms", "5000"]
+        pane = await _spawn(spawn_agent, client, name, record, extra + (["--busy"] if busy else []))
+        await client.run("send-keys", "-t", pane, "-l", "--", "typed by hand")
+        await wait_for_screen(client, pane, "> typed by hand")
+        before = await look_at(client, pane)
+        assert before is not None and "Do you want" not in before.screen
+        guard = screen_guard(pane, before.screen, before.cursor, before.hook_at, FAKE)
+        await wait_for_screen(client, pane, "Do you want to proceed?")
+        result = await client.run(*guard.command(keys_action(pane, ["Enter"])))
+        assert not passed(result.stdout)
+        assert not [e for e in events(record) if e.get("dialog") in ("approved", "denied")]

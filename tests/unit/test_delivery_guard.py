@@ -4,12 +4,20 @@ core/agents/enter_guard.py, core/agents/pane_lock.py), on fixed screens."""
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from pathlib import Path
 
 import pytest
 
-from orc.core.agents.delivery import DeliveryResult, Look, _judge, input_verdict
+from orc.core.agents.agent_kind import kind_of, process_age
+from orc.core.agents.delivery import (
+    DeliveryResult,
+    Look,
+    _judge,
+    input_verdict,
+    screen_refusal,
+)
 from orc.core.agents.enter_guard import (
     ere_from_python,
     ere_literal,
@@ -143,3 +151,17 @@ async def test_one_sender_per_pane(isolated_home: Path) -> None:
             pass  # another pane: its own lock
     assert lock_path(address, "%3") == lock_path(TmuxServerAddress("lock-test"), "%3")
     assert lock_path(address, "%3").parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_claudes_queued_hint_is_no_draft() -> None:
+    rule = "─" * 40
+    hint = f"● Claude\n\n{rule}\n❯ Press up to edit queued messages\n{rule}\n"
+    assert screen_refusal(CLAUDE, hint, 6, None) is None
+    draft = hint.replace("Press up to edit queued messages", "my own words")
+    assert "draft" in (screen_refusal(CLAUDE, draft, 6, None) or "")
+
+
+def test_codex_waits_until_its_box_takes_enter() -> None:
+    assert kind_of("codex").ready_after >= 2.0 and kind_of("claude").ready_after == 0
+    age = process_age(os.getpid())
+    assert age is not None and 0 < age < 3600
