@@ -21,11 +21,14 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from orc.core.agents.delivery import DeliveryResult, look_at, screen_refusal  # noqa: E402
+from orc.core.agents.pattern_packs import load_packs  # noqa: E402
 from orc.core.room import Room  # noqa: E402
 from orc.core.tmux.client import TmuxClient, TmuxServerAddress  # noqa: E402
 from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window  # noqa: E402
@@ -46,7 +49,35 @@ async def _wait_drawn(client: TmuxClient, pane: str) -> None:
     raise SystemExit(f"the fake agent in {pane} never drew its screen")
 
 
-async def bench(sends: int, panes: int, scratch: Path, grab: bool) -> tuple[Tally, float]:
+def naive_sender(room: Room) -> Callable[[str, str], Awaitable[DeliveryResult]]:
+    """The way before issue 19, for comparison: read the screen (refuse a dialog or a draft),
+    type, wait the kind's pause, press Enter, with no check between the first byte and Enter."""
+    pack = load_packs()["fake"]
+
+    async def send(target: str, text: str) -> DeliveryResult:
+        pane = await room.resolve(target)
+        look = await look_at(room.client, pane.pane_id)
+        if look is not None and screen_refusal(pack, look.screen, pane.height, None):
+            # an earlier send's text left on the line: cleared (C-c), as a person would
+            await room.client.run("send-keys", "-t", pane.pane_id, "C-c")
+            await asyncio.sleep(0.1)
+            look = await look_at(room.client, pane.pane_id)
+        if look is None or screen_refusal(pack, look.screen, pane.height, None):
+            return DeliveryResult("failed", "not delivered: refused before typing")
+        await room.client.run("send-keys", "-t", pane.pane_id, "-l", "--", text)
+        await asyncio.sleep(0.05)
+        await room.client.run("send-keys", "-t", pane.pane_id, "Enter")
+        await asyncio.sleep(0.3)
+        after = await look_at(room.client, pane.pane_id)
+        taken = after is not None and f"> {text}" not in after.screen
+        return DeliveryResult("delivered" if taken else "failed", None if taken else "on line")
+
+    return send
+
+
+async def bench(
+    sends: int, panes: int, scratch: Path, grab: bool, naive: bool
+) -> tuple[Tally, float]:
     address = TmuxServerAddress(f"orc-bench-race-{uuid.uuid4().hex[:8]}")
     client = TmuxClient(address)
     per_pane = -(-sends // panes)
@@ -84,8 +115,9 @@ async def bench(sends: int, panes: int, scratch: Path, grab: bool) -> tuple[Tall
             plans.append((name, record, delays))
         async with Room(address, scratch / "orc.sqlite") as room:
             started = time.monotonic()
+            send = naive_sender(room) if naive else room.send
             await asyncio.gather(
-                *(run_pane(room.send, name, rec, delays, tally) for name, rec, delays in plans)
+                *(run_pane(send, name, rec, delays, tally) for name, rec, delays in plans)
             )
             took = time.monotonic() - started
     finally:
@@ -103,6 +135,9 @@ def main() -> int:
         action="store_true",
         help="dialogs also take keys already waiting in the terminal (the agent-side race)",
     )
+    parser.add_argument(
+        "--naive", action="store_true", help="check, type, Enter: the way before issue 19"
+    )
     args = parser.parse_args()
     stop = multiprocessing.Event()
     count = 2 if args.hog else 0
@@ -112,7 +147,8 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="orc-race-") as tmp:
             os.environ.setdefault("XDG_DATA_HOME", str(Path(tmp) / "data"))
-            tally, took = asyncio.run(bench(args.sends, args.panes, Path(tmp), args.grab))
+            run = bench(args.sends, args.panes, Path(tmp), args.grab, args.naive)
+            tally, took = asyncio.run(run)
             failing = report(tally, args.panes, args.hog, args.grab)
     finally:
         stop.set()
