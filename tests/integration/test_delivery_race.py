@@ -190,3 +190,22 @@ async def test_the_guard_holds_a_key_once_the_dialog_is_on_tmux_screen(
         result = await client.run(*guard.command(keys_action(pane, ["Enter"])))
         assert not passed(result.stdout)
         assert not [e for e in events(record) if e.get("dialog") in ("approved", "denied")]
+
+
+async def test_orc_send_reports_interrupted_with_exit_1(
+    spawn_agent, client: TmuxClient, tmp_path: Path, db_path: Path
+) -> None:
+    record = tmp_path / "r.jsonl"
+    extra = ["--dialog-after-ms", "0,100000", "--dialog-for-ms", "3000"]
+    await _spawn(spawn_agent, client, "eng-1", record, extra)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("TMUX_PANE", None)
+    argv = [sys.executable, "-m", "orc.core.cli", "-L", client.address.socket_name or ""]
+    argv += ["--db", str(db_path), "send", "--json", "--", "eng-1", "hello"]
+    done = await asyncio.to_thread(subprocess.run, argv, env=env, capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    [result] = json.loads(done.stdout)
+    assert result["status"] == "interrupted"
+    assert "a dialog opened while orc was typing" in result["reason"]
+    assert done.stderr.count("\n") == 1 and "interrupted" in done.stderr
+    assert not [e for e in events(record) if "text" in e or e.get("dialog") == "approved"]
