@@ -160,8 +160,8 @@ def screen_refusal(pack: Pack, screen: str, height: int, own_draft: str | None) 
     line = read_input(pack, screen, height)
     if line is None:
         return f"no input line on screen (busy, or a dialog or menu has it): {verdict.line!r}"
-    if line.empty or QUEUED_HINT.search(line.text):
-        return None  # Claude's hint under queued messages is no draft
+    if line.empty:
+        return None
     if own_draft and _flat(line.text).rstrip("…") in _flat(own_draft):
         return None
     return f"a draft is on the input line: {line.text!r} (a person's, not orc's)"
@@ -230,7 +230,6 @@ def mode_refusal(look: Look) -> str | None:
 
 COPY_MODE = "the pane is in copy mode (someone is scrolling); the view is left alone"
 COPY_MODE_REFUSAL = f"not delivered: {COPY_MODE}"
-QUEUED_HINT = re.compile(r"^Press up to edit queued messages\b")
 DIALOG_HOOKS = frozenset({"notification", "pretooluse"})
 PASTE_PLACEHOLDER = re.compile(r"^\[Pasted (text|Content)\b")
 
