@@ -291,6 +291,7 @@ async def type_guarded(client: TmuxClient, guard: Guard, text: str, *, paste: bo
 
 
 TYPE_ATTEMPTS = 20  # fresh looks before typing when the screen keeps moving (a spinner)
+SIGN_WITHIN = 4.0  # seconds after Enter for the agent to show it took the text
 READY_WITHIN = 3.0  # seconds after typing for the input line to show the text, on top of settle
 
 
@@ -561,7 +562,9 @@ async def _verify_taken(
     moment later, Enter is pressed once more, under the same guard as the first."""
     loop = asyncio.get_running_loop()
     started = loop.time()
-    deadline = started + timeout
+    # The agent's sign may take a while on a loaded machine (20 senders starting at once):
+    # "no sign" is only concluded after SIGN_WITHIN, however short the kind's settle.
+    deadline = started + max(timeout, SIGN_WITHIN)
     pressed_again = False
     marks = _marks(text)
     echoed_before = _echo_count(transcript(pack, before, pane.height), marks)
