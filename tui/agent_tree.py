@@ -105,7 +105,7 @@ class AgentTree(Tree[Entry]):
         for a in self._state.agents:
             if a.pane_id == self._selected_pane:
                 continue
-            seen = self._seen_at.get(a.pane_id, self._started_at)
+            seen = self._seen_at.get(a.pane_id, self._started_at)  # set at first sight
             if a.status.state != "working" and max(a.status.since, a.changed_at) > seen:
                 news.add(a.pane_id)
         return news
@@ -129,6 +129,8 @@ class AgentTree(Tree[Entry]):
 
     def update_state(self, state: RoomState) -> None:
         self._state = state
+        for agent in state.agents:  # as first seen: only what changes after that is news
+            self._seen_at.setdefault(agent.pane_id, max(agent.status.since, agent.changed_at))
         if self._selected_pane is not None:
             self._seen_at[self._selected_pane] = state.at
         self._apply()

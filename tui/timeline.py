@@ -13,10 +13,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
@@ -137,14 +139,14 @@ class TimelineAxis(Widget):
         if not targets:
             out.append("\n")
             out.append("(none)".ljust(LABEL_WIDTH), axis_style)
-            row = [" "] * cells
-            row[now_col] = "│"
-            out.append("".join(row), axis_style)
+            blank = [" "] * cells
+            blank[now_col] = "│"
+            out.append("".join(blank), axis_style)
             return out
         for target in targets:
             out.append("\n")
             out.append(target[: LABEL_WIDTH - 1].ljust(LABEL_WIDTH))
-            row: list[tuple[str, object]] = [(" ", None)] * cells
+            row: list[tuple[str, Style | None]] = [(" ", None)] * cells
             row[now_col] = ("│", now_style)
             for s in self.schedules:
                 if s.target != target or s.state == "cancelled":
@@ -164,7 +166,7 @@ class TimelineAxis(Widget):
                 )
                 row[col(at)] = (MARKS.get(s.state, "?"), self.get_component_rich_style(cls))
             for char, style in row:
-                out.append(char, style)  # type: ignore[arg-type]
+                out.append(char, style)
         return out
 
 
@@ -296,7 +298,7 @@ class ScheduleTimeline(Vertical, can_focus=True):
         table = self.query_one(DataTable)
         if not self.schedules or table.cursor_row < 0 or table.row_count == 0:
             return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         return next((s for s in self.schedules if self._key(s) == key), None)
 
     def host_of(self, schedule: Schedule) -> str:

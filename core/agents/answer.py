@@ -9,6 +9,8 @@ acts only on a pane that shows a prompt, sends the keys the agent's pack names f
 from __future__ import annotations
 
 import asyncio
+import functools
+import operator
 import re
 from collections.abc import Callable
 
@@ -98,7 +100,7 @@ async def _tick(
     keys when a step did not show or no review opened: nothing is submitted then."""
     for key in re.findall(r"[1-9]", choice):
         await client.run("send-keys", "-t", pane.pane_id, key)
-        changed = await _changed(client, pane.pane_id, lambda now, was=screen: now != was)
+        changed = await _changed(client, pane.pane_id, functools.partial(operator.ne, screen))
         if changed is None:
             return screen, []
         screen = changed
