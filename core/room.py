@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from orc.core.agents.delivery import DeliveryResult, Sender, deliver, pause_point, refusal
+from orc.core.agents.pane_lock import PaneBusy, pane_lock
 from orc.core.agents.status import StatusDetector
 from orc.core.errors import BadInput, OrcError
 from orc.core.hosts.host_config import HostConfig
@@ -813,16 +814,22 @@ class Room:
             status, detail = "failed", reason
         else:
             try:
-                status, detail = await deliver(
-                    self.client,
-                    pane,
-                    text,
-                    enter=enter,
-                    pack=self.detector.pack_for(pane),
-                    force=force,
-                    own_draft=await self.store.own_draft(pane.pane_id, before=message_id),
-                    before_typing=lambda: self.store.message_typing(message_id),
-                )
+                # One sender per pane across processes (core/agents/pane_lock.py): the draft
+                # check, the typing and the Enter of two sends never interleave.
+                async with pane_lock(self.client.address, pane.pane_id):
+                    status, detail = await deliver(
+                        self.client,
+                        pane,
+                        text,
+                        enter=enter,
+                        pack=self.detector.pack_for(pane),
+                        force=force,
+                        own_draft=await self.store.own_draft(pane.pane_id, before=message_id),
+                        leftover=await self.store.interrupted_text(pane.pane_id, message_id),
+                        before_typing=lambda: self.store.message_typing(message_id),
+                    )
+            except PaneBusy as exc:
+                status, detail = "failed", str(exc)
             except OrcError as exc:
                 status, detail = "failed", str(exc)
         await self.store.message_finished(message_id, status, detail)
@@ -875,12 +882,15 @@ class Room:
             status, detail = "failed", reason
         else:
             try:
-                await self.store.message_typing(message_id)
-                status, detail, question = await answer(
-                    self.client, pane, pack, choice, force=force, expect=expect
-                )
+                async with pane_lock(self.client.address, pane.pane_id):
+                    await self.store.message_typing(message_id)
+                    status, detail, question = await answer(
+                        self.client, pane, pack, choice, force=force, expect=expect
+                    )
                 if status == "delivered" and question:
                     detail = f"answered {question!r}"
+            except PaneBusy as exc:
+                status, detail, question = "failed", str(exc), ""
             except OrcError as exc:
                 status, detail = "failed", str(exc)
         await self.store.message_finished(message_id, status, detail)

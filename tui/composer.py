@@ -162,10 +162,10 @@ class Composer(Vertical):
             return
         good = [r for r in results if r.status == "delivered"]
         typed = [r for r in results if r.status == "typed_not_submitted"]
-        failed = [r for r in results if r.status == "failed"]
+        failed = [r for r in results if r.status not in ("delivered", "typed_not_submitted")]
         if len(results) == 1:
             r = results[0]
-            mark = {"delivered": "✓", "typed_not_submitted": "…", "failed": "✗"}[r.status]
+            mark = r.mark
             line = f"{mark} {r.describe()}"
             if r.status == "failed" and r.pane_id and "not delivered:" in (r.reason or ""):
                 self._blocked = r  # a dialog or a draft: the message can wait for it

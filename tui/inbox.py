@@ -327,8 +327,7 @@ class InboxScreen(ModalScreen[None]):
         return listing.get_option_at_index(index).id
 
     def show_result(self, result: DeliveryResult) -> None:
-        mark = {"delivered": "✓", "typed_not_submitted": "…", "failed": "✗"}[result.status]
-        self.show_line(f"{mark} {result.describe()}", ok=result.status == "delivered")
+        self.show_line(f"{result.mark} {result.describe()}", ok=result.status == "delivered")
 
     def show_line(self, line: str, *, ok: bool) -> None:
         label = self.query_one("#inbox-result", Static)
