@@ -15,7 +15,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from orc.core.agents.delivery import DeliveryResult, Sender, deliver, pause_point, refusal
+from orc.core.agents.delivery import (
+    DeliveryResult,
+    Sender,
+    Status,
+    deliver,
+    pause_point,
+    refusal,
+)
 from orc.core.agents.pane_lock import PaneBusy, pane_lock
 from orc.core.agents.status import StatusDetector
 from orc.core.errors import BadInput, OrcError
@@ -334,7 +341,7 @@ class Room:
         """This machine's agents, kept for `_publish`; returns their transitions."""
         async with self._refresh_lock:
             self._local_view = await self._local_agents(time.time())
-            return self.detector.take_transitions()
+            return list(self.detector.take_transitions())
 
     async def _publish(self, local_transitions: list[Transition] | None) -> RoomState:
         """Compose the state from the latest part of each machine and hand it out.
@@ -430,7 +437,7 @@ class Room:
                 changed = seen is None or _visible(seen.screen, pane.height) != _visible(
                     screen, pane.height
                 )
-                changed_at = now if changed else seen.changed_at
+                changed_at = now if changed or seen is None else seen.changed_at
                 if seen is None:
                     changed_at = now - 3600  # first sight: no evidence of activity yet
                 streak = (seen.streak + 1 if changed else 0) if seen is not None else 0
@@ -810,6 +817,8 @@ class Room:
         )
         await pause_point("queued")
         reason = refusal(pane, force)
+        status: Status
+        detail: str | None
         if reason is not None:
             status, detail = "failed", reason
         else:
@@ -839,7 +848,7 @@ class Room:
             message_id,
             pane.pane_id,
             pane.orc_name or None,
-            target,  # type: ignore[arg-type]
+            target,
         )
 
     async def answer(
@@ -970,8 +979,8 @@ class Room:
             self.remote(h).orc.broadcast(text, role=role, team=team, enter=enter, force=force)
             for h in self.hosts
         ]
-        done = await asyncio.gather(*local, *remote)
-        results = [*done[: len(local)], *(r for rs in done[len(local) :] for r in rs)]
+        here, there = await asyncio.gather(asyncio.gather(*local), asyncio.gather(*remote))
+        results = [*here, *(r for rs in there for r in rs)]
         if not results:
             what = (
                 " and ".join(f"{k} {v!r}" for k, v in (("role", role), ("team", team)) if v)

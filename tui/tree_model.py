@@ -159,7 +159,9 @@ def build_entries(
     if not notes:
         return entries
     return [
-        replace(e, note=notes[e.pane_id]) if e.kind == "agent" and e.pane_id in notes else e
+        replace(e, note=notes[e.pane_id])
+        if e.kind == "agent" and e.pane_id is not None and e.pane_id in notes
+        else e
         for e in entries
     ]
 

@@ -48,8 +48,8 @@ class VisibleStream:
 def visible_streams() -> Iterator[None]:
     """sys.stdout and sys.stderr guarded for the duration (and restored: tests call main())."""
     saved = sys.stdout, sys.stderr
-    sys.stdout = VisibleStream(saved[0])  # type: ignore[assignment]
-    sys.stderr = VisibleStream(saved[1])  # type: ignore[assignment]
+    sys.stdout = VisibleStream(saved[0])
+    sys.stderr = VisibleStream(saved[1])
     try:
         yield
     finally:
