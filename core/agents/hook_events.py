@@ -9,12 +9,14 @@ the tmux server sees them whichever database it opened, and they survive orc res
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from orc.core.agents.agent_sessions import hook_session_id
+from orc.core.agents.pane_lock import PaneBusy, pane_lock
 from orc.core.errors import BadInput
 from orc.core.store.agent_records import AgentRecords
 from orc.core.store.database import Store
@@ -40,6 +42,9 @@ _LOOKUP = {name.lower(): state for name, state in CLAUDE_EVENTS.items()} | {
 OPTIONS = ("@orc-hook-state", "@orc-hook-event", "@orc-hook-at", "@orc-hook-note")
 NOTE_MAX = 200
 PAYLOAD_MAX = 16 * 1024  # characters of a hook payload stored with its event (JSON)
+# Claude Code opens an approval dialog only after these hooks return (let_the_sender_finish).
+BEFORE_A_DIALOG = frozenset({"PreToolUse", "PermissionRequest"})
+SENDER_WAIT = 3.0  # seconds, within the 5 s Claude gives a hook (core/agents/claude_hooks.py)
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,17 @@ async def pane_identity(client: TmuxClient, pane_id: str) -> tuple[str, str]:
     return name, team
 
 
+async def let_the_sender_finish(client: TmuxClient, pane_id: str) -> None:
+    """Before a tool runs, Claude Code waits for its PreToolUse (and PermissionRequest) hooks,
+    and only then opens the approval dialog. Holding that hook until orc's send into the pane
+    is over (the pane's lock, core/agents/pane_lock.py) means the dialog cannot open between
+    orc's first typed byte and its Enter: the message is submitted (queued, as to any working
+    agent) before the question appears. Bounded: Claude kills a hook after its timeout."""
+    with contextlib.suppress(PaneBusy, OSError):
+        async with pane_lock(client.address, pane_id, wait=SENDER_WAIT):
+            pass
+
+
 async def record_hook(
     store: Store,
     client: TmuxClient,
@@ -139,6 +155,8 @@ async def record_hook(
     payload: dict[str, Any] | None = None,
 ) -> int:
     """Store the event, then mirror it into the pane's options; returns the event id."""
+    if hook.event in BEFORE_A_DIALOG:
+        await let_the_sender_finish(client, pane_id)
     name, team = await pane_identity(client, pane_id)
     now = time.time()
     data: dict[str, object] = {"event": hook.event, "state": hook.state, "note": hook.note}

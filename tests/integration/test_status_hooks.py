@@ -186,3 +186,36 @@ def test_notify_config_from_env_and_file(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("ORC_NOTIFY_COMMAND")
     with pytest.raises(BadInput, match=r"notify\.states"):
         load_notify_config(config)
+
+
+async def test_a_pretooluse_hook_waits_for_a_send_in_progress(
+    room: Room, spawn_agent, address: TmuxServerAddress, db_path: Path
+) -> None:
+    """Claude opens an approval dialog only once its PreToolUse hook returns: the hook waits for
+    the pane's sender (its lock), so the dialog cannot open between orc's typing and its Enter
+    (issue 19). Recorded only after the sender let go; a Stop hook does not wait."""
+    from orc.core.agents.pane_lock import pane_lock
+
+    pane = await spawn_agent("eng-1")
+    payload = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Bash"})
+    async with pane_lock(address, pane):
+        hook = subprocess.Popen(
+            [ORC, "-L", address.socket_name or "", "--db", str(db_path), "hook", "PreToolUse"],
+            env={**os.environ, "TMUX_PANE": pane},
+            stdin=subprocess.PIPE,
+            text=True,
+        )
+        assert hook.stdin is not None
+        hook.stdin.write(payload)
+        hook.stdin.close()
+        stop = orc(address, db_path, "hook", "Stop", env={"TMUX_PANE": pane}, input="{}")
+        assert stop.returncode == 0  # not held: only the hooks before a dialog wait
+        await asyncio.sleep(0.5)
+        released = time.time()
+    assert await asyncio.to_thread(hook.wait, 30) == 0
+    async with room.store.db.execute(
+        "SELECT at, data FROM events WHERE kind='hook' ORDER BY id"
+    ) as cur:
+        rows = [(at, json.loads(data)["event"]) for at, data in await cur.fetchall()]
+    assert [event for _, event in rows] == ["Stop", "PreToolUse"]
+    assert rows[1][0] >= released, "recorded while the sender still held the pane"
