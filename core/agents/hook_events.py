@@ -111,9 +111,9 @@ async def pane_name(client: TmuxClient, pane_id: str) -> str:
     return (await pane_identity(client, pane_id))[0]
 
 
-async def pane_identity(client: TmuxClient, pane_id: str) -> tuple[str, str]:
-    """The pane's @orc-name and @orc-team ('' if unmanaged), in one tmux call; BadInput if
-    the pane is not on this server."""
+async def pane_identity(client: TmuxClient, pane_id: str) -> tuple[str, str, str]:
+    """The pane's @orc-name, @orc-team and @orc-kind ('' if unmanaged), in one tmux call;
+    BadInput if the pane is not on this server."""
     if not pane_id.startswith("%") or not (pane_id[1:].isascii() and pane_id[1:].isdigit()):
         raise BadInput(f"not a pane id: {pane_id!r} (expected %N)")
     result = await client.run(
@@ -121,14 +121,15 @@ async def pane_identity(client: TmuxClient, pane_id: str) -> tuple[str, str]:
         "-p",
         "-t",
         pane_id,
-        "#{pane_id}\x1f#{@orc-name}\x1f#{@orc-team}",
+        "#{pane_id}\x1f#{@orc-name}\x1f#{@orc-team}\x1f#{@orc-kind}",
         check=False,
     )
     found, _, rest = result.stdout.rstrip("\n").partition("\x1f")
     if result.returncode != 0 or found != pane_id:
         raise BadInput(f"pane {pane_id} is not on this tmux server")
-    name, _, team = rest.partition("\x1f")
-    return name, team
+    name, _, rest = rest.partition("\x1f")
+    team, _, kind = rest.partition("\x1f")
+    return name, team, kind
 
 
 async def record_hook(
@@ -139,13 +140,13 @@ async def record_hook(
     payload: dict[str, Any] | None = None,
 ) -> int:
     """Store the event, then mirror it into the pane's options; returns the event id."""
-    name, team = await pane_identity(client, pane_id)
+    name, team, kind = await pane_identity(client, pane_id)
     now = time.time()
     data = {"event": hook.event, "state": hook.state, "note": hook.note}
     if payload:
         data["payload"] = stored_payload(payload)
     event_id = await store.add_event("hook", agent=name or None, pane_id=pane_id, data=data, at=now)
-    session_id = hook_session_id(payload or {})
+    session_id = hook_session_id(payload or {}, kind)
     if session_id and name and team:
         # The conversation to resume is the one the agent says it is in (Claude starts a new
         # one on /clear); a no-op write when it has not changed.
