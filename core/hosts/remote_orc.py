@@ -106,7 +106,10 @@ class RemoteOrc:
     ) -> Any:
         """The JSON `orc ARGS --json` printed (also on exit 1: a failed send still reports), or
         its one-line error as BadInput (exit 2) / ActionFailed, naming the host. `--json` goes
-        before a `--` in ARGS (after it, it would be an argument)."""
+        before a `--` in ARGS (after it, it would be an argument).
+
+        Every user value (a target, note, message, id, query) goes after a `--` or as an
+        option's own value (`--to=VALUE`): a remote agent named `--all` must stay a name."""
         end = args.index("--") if "--" in args else len(args)
         argv = [*args[:end], "--json", *args[end:]]
         result = await self.run(argv, stdin=stdin, timeout=timeout)
@@ -165,8 +168,8 @@ class RemoteOrc:
         self, target: str, text: str, *, enter: bool = True, force: bool = False
     ) -> DeliveryResult:
         """`orc send TARGET -` there, the text on stdin; a dropped connection is `unknown`."""
-        args = ["send", target, "-", *(["--no-enter"] if not enter else [])]
-        args += ["--force"] if force else []
+        args = ["send", *(["--no-enter"] if not enter else []), *(["--force"] if force else [])]
+        args += ["--", target, "-"]  # a target may begin with '-' (an agent named `--all`)
         # read_text drops one trailing newline (an `echo` artifact): add one so none is lost.
         data = (text + "\n").encode()
         await self.checked()  # a host or orc missing before anything was sent is a plain error
@@ -186,11 +189,11 @@ class RemoteOrc:
         force: bool = False,
     ) -> list[DeliveryResult]:
         """`orc send - --role/--team/--all` there; [] when no agent there matches."""
-        args = ["send", "-", *(["--no-enter"] if not enter else [])]
-        args += ["--force"] if force else []
-        args += ["--role", role] if role else []
-        args += ["--team", team] if team else []
+        args = ["send", *(["--no-enter"] if not enter else []), *(["--force"] if force else [])]
+        args += [f"--role={role}"] if role else []
+        args += [f"--team={team}"] if team else []
         args += [] if role or team else ["--all"]
+        args += ["--", "-"]
         await self.checked()
         try:
             results = await self.json(args, stdin=(text + "\n").encode(), timeout=SEND_TIMEOUT)
@@ -201,7 +204,7 @@ class RemoteOrc:
         return [self._result(raw) for raw in results]
 
     async def answer(self, target: str, choice: str, *, force: bool = False) -> DeliveryResult:
-        args = ["answer", target, choice, *(["--force"] if force else [])]
+        args = ["answer", *(["--force"] if force else []), "--", target, choice]
         await self.checked()
         try:
             raw = await self.json(args, timeout=SEND_TIMEOUT)
@@ -216,10 +219,10 @@ class RemoteOrc:
         self, when: str, note: str, target: str | None, every: str | None = None
     ) -> str:
         """`orc schedule add` there; its output line (the new check-in)."""
-        args = ["schedule", "add", when, note]
-        args += ["--to", target] if target else []
-        args += ["--every", every] if every else []
-        result = await self.run(args)
+        args = ["schedule", "add"]
+        args += [f"--to={target}"] if target else []
+        args += [f"--every={every}"] if every else []
+        result = await self.run([*args, "--", when, note])  # a note may begin with '-'
         if result.returncode != 0:
             error = result.stderr.decode("utf-8", "replace").strip().splitlines()
             message = (error[-1] if error else "failed").removeprefix("orc: ")
@@ -238,10 +241,8 @@ class RemoteOrc:
         self, query: str, limit: int = 50, kinds: Sequence[str] = ()
     ) -> list[dict[str, Any]]:
         """Hits there, redacted there (its orc redacts unless told not to)."""
-        args = ["memory", "search", query, "--limit", str(limit)]
-        for kind in kinds:
-            args += ["--kind", kind]
-        return list(await self.json(args))
+        args = ["memory", "search", f"--limit={limit}", *(f"--kind={kind}" for kind in kinds)]
+        return list(await self.json([*args, "--", query]))
 
     async def memory_screen(self, history_id: int, *, redact: bool = True) -> dict[str, Any] | None:
         """`orc memory screen ID --json` there: that host's stored screen (its pane-history id),
@@ -254,7 +255,7 @@ class RemoteOrc:
     ) -> dict[str, Any] | None:
         """`orc memory screen --pane P --at T --json` there: what that host's pane (its own id)
         showed at `at`; None when its store kept no screen of it from then."""
-        return await self._screen(["--pane", pane_id, "--at", repr(at)], redact)
+        return await self._screen([f"--pane={pane_id}", f"--at={at!r}"], redact)
 
     async def _screen(self, which: Sequence[str], redact: bool) -> dict[str, Any] | None:
         args = ["memory", "screen", "--json", *([] if redact else ["--no-redact"])]
@@ -275,7 +276,7 @@ class RemoteOrc:
     ) -> str:
         """`orc checkpoint restore ID --yes` there (or `--branch NAME`): that host's checkpoint,
         of that host's repository, taken first there; its output line."""
-        args = ["checkpoint", "restore", "--yes", *(["--branch", branch] if branch else [])]
+        args = ["checkpoint", "restore", "--yes", *([f"--branch={branch}"] if branch else [])]
         result = await self.run([*args, "--", str(checkpoint_id)], timeout=timeout)
         if result.returncode != 0:
             error = result.stderr.decode("utf-8", "replace").strip().splitlines()
