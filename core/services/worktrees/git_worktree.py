@@ -345,7 +345,8 @@ def _advance(repo: git.Repo, base: str, old: str, new: str) -> None:
         return
     touched = _touched_dirty(repo, where, old, new)
     if touched:
-        shown = ", ".join(touched[:5]) + (f" and {len(touched) - 5} more" if len(touched) > 5 else "")
+        more = f" and {len(touched) - 5} more" if len(touched) > 5 else ""
+        shown = ", ".join(touched[:5]) + more
         raise ActionFailed(
             f"refused: {base} is checked out in {where} with uncommitted changes to {shown},"
             " which the merge would change; commit or stash them first; nothing was changed"
