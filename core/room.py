@@ -443,7 +443,7 @@ class Room:
             config,
             tmux_client_for(config, self.connections),
             RemoteOrc.for_host(config, self.connections),
-            StatusDetector(),
+            StatusDetector(local=False),  # its pids are that host's
             {},
         )
         return known
