@@ -115,7 +115,7 @@ async def screen_and_cursor(client: TmuxClient, pane_id: str) -> tuple[str, int 
         check=False,
     )
     first, _, screen = result.stdout.partition("\n")
-    if result.returncode != 0 or not first.strip().isdigit():
+    if result.returncode != 0 or not (first.strip().isascii() and first.strip().isdigit()):
         return "", None
     return screen, int(first)
 
