@@ -111,21 +111,24 @@ async def pane_name(client: TmuxClient, pane_id: str) -> str:
     return (await pane_identity(client, pane_id))[0]
 
 
-async def pane_identity(client: TmuxClient, pane_id: str) -> tuple[str, str, str]:
-    """The pane's @orc-name, @orc-team and @orc-kind ('' if unmanaged), in one tmux call;
-    BadInput if the pane is not on this server."""
+async def pane_identity(
+    client: TmuxClient, pane_id: str, then: list[list[str]] | None = None
+) -> tuple[str, str, str]:
+    """The pane's @orc-name, @orc-team and @orc-kind ('' if unmanaged), in one tmux call that
+    also runs `then` (commands for that pane, run only when it exists); BadInput if the pane is
+    not on this server."""
     if not pane_id.startswith("%") or not (pane_id[1:].isascii() and pane_id[1:].isdigit()):
         raise BadInput(f"not a pane id: {pane_id!r} (expected %N)")
-    result = await client.run(
+    read = [
         "display-message",
         "-p",
         "-t",
         pane_id,
         "#{pane_id}\x1f#{@orc-name}\x1f#{@orc-team}\x1f#{@orc-kind}",
-        check=False,
-    )
-    found, _, rest = result.stdout.rstrip("\n").partition("\x1f")
-    if result.returncode != 0 or found != pane_id:
+    ]
+    result = await client.run_chain([read, *(then or [])], check=False)
+    found, _, rest = result.stdout.split("\n", 1)[0].partition("\x1f")
+    if found != pane_id:
         raise BadInput(f"pane {pane_id} is not on this tmux server")
     name, _, rest = rest.partition("\x1f")
     team, _, kind = rest.partition("\x1f")
@@ -139,9 +142,19 @@ async def record_hook(
     hook: HookEvent,
     payload: dict[str, Any] | None = None,
 ) -> int:
-    """Store the event, then mirror it into the pane's options; returns the event id."""
-    name, team, kind = await pane_identity(client, pane_id)
+    """Mirror the event into the pane's options and read who the pane is (one tmux call), then
+    store it; returns the event id. The options first: they are what the status detector reads,
+    and a hook must be cheap (bench/hooks.py) — one fork of tmux, one write transaction."""
     now = time.time()
+    if hook.state == CLEAR:
+        commands = [["set-option", "-p", "-u", "-t", pane_id, option] for option in OPTIONS]
+    else:
+        values = (hook.state, _one_line(hook.event), f"{now:.3f}", hook.note)
+        commands = [
+            ["set-option", "-p", "-t", pane_id, option, value]
+            for option, value in zip(OPTIONS, values, strict=True)
+        ]
+    name, team, kind = await pane_identity(client, pane_id, commands)
     data = {"event": hook.event, "state": hook.state, "note": hook.note}
     if payload:
         data["payload"] = stored_payload(payload)
@@ -151,13 +164,4 @@ async def record_hook(
         # The conversation to resume is the one the agent says it is in (Claude starts a new
         # one on /clear); a no-op write when it has not changed.
         await AgentRecords(store).follow_session(team, name, session_id)
-    if hook.state == CLEAR:
-        commands = [["set-option", "-p", "-u", "-t", pane_id, option] for option in OPTIONS]
-    else:
-        values = (hook.state, _one_line(hook.event), f"{now:.3f}", hook.note)
-        commands = [
-            ["set-option", "-p", "-t", pane_id, option, value]
-            for option, value in zip(OPTIONS, values, strict=True)
-        ]
-    await client.run_chain(commands)
     return event_id

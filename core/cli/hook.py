@@ -55,7 +55,11 @@ def _read_stdin() -> str:
     return b"".join(chunks).decode("utf-8", "replace")
 
 
-HOOK_BUSY_TIMEOUT = 0.1  # seconds: a locked database is given up on, not waited for
+# Seconds a hook waits for the database's write lock. 0.1 s dropped events: 20 hooks at once
+# queue behind each other's commits, and retention pruning a large store holds the lock for
+# its steps (core/services/memory/pane_history.py PRUNE_STEP); well under HOOK_DEADLINE and the
+# 5 s Claude Code gives a hook (bench/hooks.py).
+HOOK_BUSY_TIMEOUT = 1.5
 HOOK_DEADLINE = 3.0  # seconds for the whole recording, a backstop against a hung tmux server
 LOG_NAME = "hook.log"
 LOG_MAX = 256 * 1024  # bytes: the log is started afresh past this
