@@ -155,7 +155,7 @@ async def record_hook(
             for option, value in zip(OPTIONS, values, strict=True)
         ]
     name, team, kind = await pane_identity(client, pane_id, commands)
-    data = {"event": hook.event, "state": hook.state, "note": hook.note}
+    data: dict[str, object] = {"event": hook.event, "state": hook.state, "note": hook.note}
     if payload:
         data["payload"] = stored_payload(payload)
     event_id = await store.add_event("hook", agent=name or None, pane_id=pane_id, data=data, at=now)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import getpass
 import os
 import time
@@ -340,7 +341,7 @@ class Checkpointer:
                 continue
             task = asyncio.create_task(self._timed(root, plan, check_status=changed is None))
             self._running[root] = task
-            task.add_done_callback(lambda _t, r=root: self._running.pop(r, None))
+            task.add_done_callback(functools.partial(self._forget, root))
 
     async def _resolve(self, path: str, now: float) -> str | None:
         """The working-tree root for a plan's path, cached; None (and a problem) if unusable."""
@@ -381,6 +382,9 @@ class Checkpointer:
                 "checkpoint_problem", data={"repo": path, "error": text}
             )
         self.problems[path] = text
+
+    def _forget(self, root: str, _task: asyncio.Task[None]) -> None:
+        self._running.pop(root, None)
 
     async def wait_idle(self) -> None:
         """Wait for the timer's background checkpoints (tests, and a clean shutdown)."""
