@@ -75,9 +75,20 @@ def read_json(host: str, what: str, text: str) -> Any:
         raise ActionFailed(f"host {host}: {what}: its answer is not JSON orc can read") from None
 
 
+# Shapes of list answers, made once (an adapter is cached per shape, so a shape made per call
+# would grow the cache for the life of the room).
+Deliveries = Annotated[list[Delivery], Field(min_length=1, max_length=MAX_ROWS)]
+StatusRows = Annotated[list[dict[str, Any]], Field(max_length=MAX_ROWS)]
+
+
 @cache
 def _adapter(shape: Any) -> TypeAdapter[Any]:
     return TypeAdapter(shape)
+
+
+@cache
+def _rows_of(kind: type) -> Any:
+    return Annotated[list[kind], Field(max_length=MAX_ROWS)]  # type: ignore[valid-type]
 
 
 def checked(host: str, what: str, data: Any, shape: type[T]) -> T:
@@ -97,5 +108,4 @@ def checked(host: str, what: str, data: Any, shape: type[T]) -> T:
 
 def rows(host: str, what: str, data: Any, kind: type[T]) -> list[T]:
     """A list answer of `kind` records (a dataclass), at most MAX_ROWS."""
-    shape = Annotated[list[kind], Field(max_length=MAX_ROWS)]  # type: ignore[valid-type]
-    return checked(host, what, data, shape)  # type: ignore[arg-type]
+    return checked(host, what, data, _rows_of(kind))  # type: ignore[no-any-return]

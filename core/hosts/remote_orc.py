@@ -15,19 +15,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from importlib import metadata
-from typing import TYPE_CHECKING, Annotated, Any
-
-from pydantic import Field
+from typing import TYPE_CHECKING, Any
 
 from orc.core.agents.delivery import DeliveryResult
 from orc.core.errors import ActionFailed, BadInput, OrcError
 from orc.core.hosts.host_config import HostConfig
 from orc.core.hosts.host_target import qualify
 from orc.core.hosts.remote_answers import (
-    MAX_ROWS,
+    Deliveries,
     Delivery,
     Journal,
     Screen,
+    StatusRows,
     checked,
     read_json,
     rows,
@@ -152,16 +151,15 @@ class RemoteOrc:
         return text
 
     async def status(self) -> list[dict[str, Any]]:
-        rows_shape = Annotated[list[dict[str, Any]], Field(max_length=MAX_ROWS)]
-        return checked(self.host, "orc status", await self.json(["status"]), rows_shape)  # type: ignore[arg-type]
+        data = await self.json(["status"])
+        return checked(self.host, "orc status", data, StatusRows)  # type: ignore[arg-type]
 
     def _results(self, what: str, data: Any, *, one: bool = False) -> list[DeliveryResult]:
         """`orc send`/`orc answer --json` there: checked (remote_answers.py), qualified."""
         if one:
             found = [checked(self.host, what, data, Delivery)]
         else:
-            shape = Annotated[list[Delivery], Field(min_length=1, max_length=MAX_ROWS)]
-            found = checked(self.host, what, data, shape)  # type: ignore[arg-type]
+            found = checked(self.host, what, data, Deliveries)  # type: ignore[arg-type]
         return [
             DeliveryResult(
                 raw.status,
