@@ -35,13 +35,10 @@ from dataclasses import dataclass
 # CSI (colours, cursor), OSC (titles, hyperlinks; BEL or ST terminated), and 2-byte escapes.
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 PRUNE_MIN = 100  # fewest rows of a big table deleted per step when pruning for size
-# Rows deleted per transaction: each step holds the write lock, and a hook or a send waits for
-# it (steps of 2,000 rows of a large store held it long enough that hooks gave up, issue 20). A
-# step starts at PRUNE_STEP rows and is resized to last about STEP_SECONDS (`_timed_chunks`):
-# a slow disk or a starved CPU gets smaller steps, not longer waits for everyone else.
+# History rows deleted per transaction: each step holds the write lock, and a hook or a send
+# waits for it (2,000 rows of a large store held it long enough that hooks gave up, issue 20).
 PRUNE_STEP = 250
-STEP_SECONDS = 0.05
-MERGE_PAGES = 64  # FTS5 index pages merged per transaction (likewise short)
+MERGE_PAGES = 100  # FTS5 index pages merged per transaction (likewise short)
 
 
 @dataclass(frozen=True)
@@ -321,7 +318,7 @@ class PaneHistory:
 
     def _delete_records(self, source: RecordTable, ids: list[int]) -> int:
         deleted = 0
-        for chunk in _timed_chunks(ids):
+        for chunk in _chunks(ids, PRUNE_STEP):
             marks = ",".join("?" * len(chunk))
             self.conn.execute("BEGIN IMMEDIATE")
             try:
@@ -335,7 +332,7 @@ class PaneHistory:
 
     def _delete_in_steps(self, ids: list[int]) -> tuple[int, int]:
         rows = screens = 0
-        for chunk in _timed_chunks(ids):
+        for chunk in _chunks(ids, PRUNE_STEP):
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 r, s = self._delete_history(chunk)
@@ -477,21 +474,6 @@ class PaneHistory:
 def _lines(text: str) -> list[str]:
     """A screen's non-blank lines, right-stripped (padding is not content)."""
     return [line.rstrip() for line in text.splitlines() if line.strip()]
-
-
-def _timed_chunks(items: list[int]) -> Iterable[list[int]]:
-    """`items` in chunks sized so that the work the caller does with each (one transaction) lasts
-    about STEP_SECONDS: halved after a slow one, doubled after a quick one (10 to 2,000)."""
-    size, at = PRUNE_STEP, 0
-    while at < len(items):
-        started = time.monotonic()
-        yield items[at : at + size]
-        at += size
-        took = time.monotonic() - started
-        if took > STEP_SECONDS:
-            size = max(10, size // 2)
-        elif took < STEP_SECONDS / 2:
-            size = min(2000, size * 2)
 
 
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
