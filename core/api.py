@@ -21,6 +21,7 @@ from orc.core.services.checkpoints.checkpointer import Checkpoint
 from orc.core.services.memory.memory import Memory, MemoryHit
 from orc.core.services.memory.pane_history import PaneScreen
 from orc.core.services.notifier import NotifyConfig
+from orc.core.services.push import SELECTED_SETTING, selection_value
 from orc.core.services.scheduler import Schedule
 from orc.core.services.screen_fixture import save_screen_fixture
 from orc.core.services.snapshot import SnapshotResult, timestamped_path
@@ -40,6 +41,7 @@ from orc.core.when import format_duration, moment_text, parse_duration
 __all__ = [
     "KINDS",
     "LOCAL",
+    "SELECTED_SETTING",
     "STATES",
     "ActionFailed",
     "AgentView",
@@ -82,6 +84,7 @@ __all__ = [
     "qualify",
     "resume_team",
     "save_screen_fixture",
+    "selection_value",
     "split_target",
     "start_agent",
     "stop_agent",

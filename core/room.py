@@ -170,6 +170,10 @@ class Room:
                 await self.close()  # an open connection's thread would keep the process alive
                 raise
             self.add_service(self._notifier)
+            if self._notifier.config.urls:
+                from orc.core.services.push import Push  # apprise itself loads on first send
+
+                self.add_service(Push(self, self._notifier.config))
         return self
 
     def _start_services(self) -> None:

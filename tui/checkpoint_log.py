@@ -16,6 +16,7 @@ from rich.syntax import Syntax
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
@@ -145,7 +146,7 @@ class CheckpointLog(Vertical, can_focus=True):
         table = self.query_one(DataTable)
         if not self.checkpoints or table.row_count == 0 or table.cursor_row < 0:
             return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         return next((c for c in self.checkpoints if self._key(c) == key), None)
 
     def host_of(self, checkpoint: Checkpoint) -> str:

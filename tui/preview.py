@@ -52,8 +52,8 @@ def screen_lines(screen: str) -> tuple[list[str], list[Text]]:
     raw = screen.split("\n")
     if raw and raw[-1] == "":
         raw.pop()
-    texts = decode(screen).split("\n", allow_blank=True)
-    texts = texts[: len(raw)] + [Text("")] * (len(raw) - len(texts))
+    decoded = list(decode(screen).split("\n", allow_blank=True))
+    texts = decoded[: len(raw)] + [Text("")] * (len(raw) - len(decoded))
     while raw and not texts[-1].plain.strip():
         raw.pop()
         texts.pop()

@@ -47,6 +47,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "worktrees": ("worktrees", "Isolated agents' worktrees: ahead/behind, dirty or clean."),
     "hook": ("hook", "Record an agent's hook event for its pane."),
     "doctor": ("doctor", "Check what makes or breaks orc on this machine, and how to fix it."),
+    "serve": ("serve", "The room over HTTP and a WebSocket, with a phone page for who needs you."),
     "ui": ("ui", "Open the control room."),
 }
 
