@@ -66,7 +66,7 @@ def test_send_schedule_and_cancel_on_remote_agents_named_like_options(odd: OddHo
             "schedule", "add", f"--to={name}@beta", "--every=1m", "--", "30m", f"--help {name}"
         )
         assert added.returncode == 0, added.stderr
-        assert added.stdout.strip() == str(number)
+        assert added.stdout.strip() == f"{number}@beta"  # its id, on that host
     rows = json.loads(odd.orc("-H", "beta", "schedule", "list", "--json").stdout)
     assert sorted((r["host"], r["target"], r["note"]) for r in rows) == sorted(
         ("beta", name, f"--help {name}") for name in ODD
