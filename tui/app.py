@@ -13,11 +13,13 @@ import time
 from collections.abc import Iterable
 from typing import ClassVar
 
+from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static, TabbedContent, TabPane
 
@@ -32,6 +34,7 @@ from orc.core.api import (
     qualify,
     selection_value,
     split_target,
+    visible,
 )
 from orc.tui.agent_actions import AgentActionsMixin
 from orc.tui.agent_menu import AgentMenu
@@ -195,6 +198,25 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
     def composer(self) -> Composer:
         return self.query_one(Composer)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast of every widget comes here: the names, errors and hosts' answers in it
+        are shown, never run as escape sequences or read as markup (core/terminal_text.py)."""
+        super().notify(
+            visible(message),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
@@ -296,13 +318,16 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         if latest > self._latest_change or pane_ids != self._pane_ids:
             self._latest_change, self._pane_ids = latest, pane_ids
             self.mark_active()
+        self.tree.notes = self.agent_notes(state)
         self.tree.update_state(state)
         empty = self.query_one("#tree-empty", Static)
         empty.display = not state.agents
         if not state.agents:
             empty.update(
-                f"No panes on tmux server '{state.server}'.\n\n"
-                "Start a team with `orc up SPEC.toml`, or try `orc demo`."
+                Text(
+                    visible(f"No panes on tmux server '{state.server}'.\n\n")
+                    + "Start a team with `orc up SPEC.toml`, or try `orc demo`."
+                )
             )
         self._show_selected()
         self.attention_state(state)
@@ -329,9 +354,11 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
             label = f"{shown_name(agent)} · {agent.status.state}"
             if not self.preview.following:
                 label += " · paused (End follows)"
+        # The tab's title names the agent: anyone's to set, shown, never run or read as markup.
+        label = visible(label)
         tab = self.query_one("#views", TabbedContent).get_tab("preview")
         if tab.label.plain != label:
-            tab.label = label
+            tab.label = Text(label)
         self.composer.set_target(agent, self._state)
         timeline = self.query_one(ScheduleTimeline)
         timeline.default_target = (

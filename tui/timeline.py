@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from orc.core.api import Schedule, format_duration, moment_text
+from orc.core.api import Schedule, format_duration, moment_text, visible
 from orc.tui.dialogs import ConfirmScreen, Field, FormScreen
 
 MARKS = {
@@ -145,7 +145,7 @@ class TimelineAxis(Widget):
             return out
         for target in targets:
             out.append("\n")
-            out.append(target[: LABEL_WIDTH - 1].ljust(LABEL_WIDTH))
+            out.append(visible(target)[: LABEL_WIDTH - 1].ljust(LABEL_WIDTH))
             row: list[tuple[str, Style | None]] = [(" ", None)] * cells
             row[now_col] = ("│", now_style)
             for s in self.schedules:
@@ -227,7 +227,7 @@ class ScheduleTimeline(Vertical, can_focus=True):
         yield Static("", id="timeline-error")
         # Until the first read it says so: "No check-ins" then would be a claim, not a fact.
         yield Static(LOADING, id="timeline-empty")
-        table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=False)
+        table: DataTable[str | Text] = DataTable(cursor_type="row", zebra_stripes=False)
         # The note last: a narrow panel cuts the free text, never the state or the repeat.
         table.add_columns("id", "due", "to", "state", "every", "note")
         yield table
@@ -264,10 +264,10 @@ class ScheduleTimeline(Vertical, can_focus=True):
             table.add_row(
                 str(s.id),
                 f"{due} ({relative(s.due_at - now)})",
-                s.target,
+                Text(visible(s.target)),  # names and notes: shown, not escapes or markup
                 s.state + (" (late)" if s.late else ""),
                 format_duration(s.every) if s.every else "",
-                s.note.replace("\n", " ")[:60],
+                Text(visible(s.note.replace("\n", " ")[:60])),
                 key=self._key(s),
             )
         # The row acted on stays selected; at first, the next check-in due (the first row).
@@ -287,7 +287,7 @@ class ScheduleTimeline(Vertical, can_focus=True):
         self.refresh_bindings()  # the footer follows the row: pending or not
 
     def show_error(self, message: str) -> None:
-        self.query_one("#timeline-error", Static).update(message)
+        self.query_one("#timeline-error", Static).update(Text(visible(message)))
 
     def on_focus(self) -> None:
         table = self.query_one(DataTable)
