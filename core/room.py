@@ -27,6 +27,7 @@ from orc.core.agents.pane_lock import PaneBusy, pane_lock
 from orc.core.agents.status import StatusDetector
 from orc.core.errors import BadInput, OrcError
 from orc.core.hosts.host_config import HostConfig
+from orc.core.hosts.host_error import host_error
 from orc.core.hosts.host_target import qualify, split_target
 from orc.core.message_text import validate_message_text
 from orc.core.paths import default_db_path
@@ -41,6 +42,7 @@ from orc.core.tmux.topology import Pane, Topology, read_topology
 
 if TYPE_CHECKING:
     from orc.core.hosts.host_poller import HostPoller
+    from orc.core.hosts.remote_answers import Screen as RemoteScreen
     from orc.core.hosts.remote_orc import RemoteOrc
     from orc.core.hosts.ssh_transport import SshConnections
     from orc.core.services.checkpoints.checkpointer import Checkpointer
@@ -482,7 +484,7 @@ class Room:
             config,
             tmux_client_for(config, self.connections),
             RemoteOrc.for_host(config, self.connections),
-            StatusDetector(),
+            StatusDetector(local=False),  # its pids are that host's
             {},
         )
         return known
@@ -546,8 +548,8 @@ class Room:
                         screens.update(
                             await capture_panes(host.client, wanted, self.history, deep=deep)
                         )
-                except (OrcError, OSError, TimeoutError):
-                    pass  # seen as unreachable by the next refresh
+                except Exception:  # any failure: seen as unreachable by the next refresh
+                    pass
             view = HostView(
                 name, False, state.reachable, state.since, state.error, host.config.ssh or ""
             )
@@ -594,21 +596,17 @@ class Room:
         self,
         local: Callable[[], Any],
         remote: Callable[[RemoteOrc], Any],
-        kind: type,
         keep: str | None = None,
     ) -> list[tuple[str, Any]]:
         """(host, item) from this machine and every selected host, asked in parallel; a host
         that fails has its one-line error kept in `host_errors`, and is left out, or with
         `keep` (the name of a list re-read over and over, e.g. the timeline's) gives the rows
         it gave last time: a host's answer lost once must not make its rows blink out, and a
-        row the person had selected move under them."""
-        from dataclasses import fields
-
-        names = {f.name for f in fields(kind)}
+        row the person had selected move under them. Remote rows come as `kind` records,
+        checked by RemoteOrc (core/hosts/remote_answers.py); any failure is the host's error."""
 
         async def one(host: str) -> list[tuple[str, Any]]:
-            rows = await remote(self.remote(host).orc)
-            return [(host, kind(**{k: v for k, v in r.items() if k in names})) for r in rows]
+            return [(host, row) for row in await remote(self.remote(host).orc) if row is not None]
 
         results = await asyncio.gather(
             local(), *(one(h) for h in self.hosts), return_exceptions=True
@@ -619,7 +617,9 @@ class Room:
         self.host_errors = {}
         for host, result in zip(self.hosts, results[1:], strict=True):
             if isinstance(result, BaseException):
-                self.host_errors[host] = str(result)
+                if not isinstance(result, Exception):
+                    raise result  # cancelled, interrupted: not the host's doing
+                self.host_errors[host] = host_error(host, result)
                 out += self._last_rows.get((keep, host), []) if keep else []
             else:
                 out += result
@@ -629,23 +629,17 @@ class Room:
 
     async def host_schedules(self, *, pending: bool = False) -> list[tuple[str, Any]]:
         """(host, Schedule) over this machine and every selected host."""
-        from orc.core.services.schedule_store import Schedule
-
         return await self._across_hosts(
             lambda: self.schedules.list(include_done=not pending),
             lambda orc: orc.schedules(pending=pending),
-            Schedule,
             keep=f"schedules pending={pending}",
         )
 
     async def host_checkpoints(self, limit: int = 100) -> list[tuple[str, Any]]:
         """(host, Checkpoint) of every repository, over this machine and every selected host."""
-        from orc.core.services.checkpoints.checkpoint_records import Checkpoint
-
         return await self._across_hosts(
             lambda: self.checkpoints.log(None, limit),
             lambda orc: orc.checkpoints(limit),
-            Checkpoint,
             keep=f"checkpoints limit={limit}",
         )
 
@@ -654,12 +648,11 @@ class Room:
     ) -> list[tuple[str, Any]]:
         """(host, MemoryHit) matching `query` over this machine and every selected host,
         newest first (each host's hits redacted by that host's orc)."""
-        from orc.core.services.memory.memory import KINDS, MemoryHit
+        from orc.core.services.memory.memory import KINDS
 
         found = await self._across_hosts(
             lambda: self.memory.search(query, limit, kinds=kinds or KINDS),
             lambda orc: orc.memory_search(query, limit, kinds),
-            MemoryHit,
         )
         return sorted(found, key=lambda pair: -pair[1].at)
 
@@ -704,8 +697,8 @@ class Room:
             try:
                 async with asyncio.timeout(self.remote(name).config.timeout):
                     return await read_topology(self.remote(name).client)
-            except (OrcError, OSError, TimeoutError):
-                return Topology(())  # an unreachable host cannot hold the name
+            except Exception:  # unreachable, or an answer it cannot read: it holds no name
+                return Topology(())
 
         local, *others = await asyncio.gather(
             read_topology(self.client), *map(topology_of, self.hosts)
@@ -771,9 +764,23 @@ class Room:
                 # before this machine's first look, that first publish shows it.
                 if await self._refresh_host(name) and self._local_view is not None:
                     await self._publish(None)
-            except OrcError:
-                pass  # the host's state already says what failed; the next refresh tries again
+            except Exception as exc:
+                # Whatever the host answered, this loop lives on: the host is shown with its
+                # one-line error (core/hosts/host_error.py) and asked again next time.
+                if self._host_failed(name, exc) and self._local_view is not None:
+                    await self._publish(None)
             await _pause(interval, started)
+
+    def _host_failed(self, name: str, exc: BaseException) -> bool:
+        """Mark a host whose refresh raised as unreachable with its error; whether it changed."""
+        known = self._remote.get(name)
+        if known is None:
+            return False
+        before = known.view
+        since = before.since if before is not None and not before.reachable else time.time()
+        view = HostView(name, False, False, since, host_error(name, exc), known.config.ssh or "")
+        known.view = view
+        return view != before
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -1057,19 +1064,19 @@ class Room:
         return None if raw is None else _remote_screen(raw, host)
 
 
-def _remote_screen(raw: dict[str, Any], host: str) -> PaneScreen:
-    """Another host's `orc memory screen --json`, its pane, agent and target qualified."""
+def _remote_screen(raw: RemoteScreen, host: str) -> PaneScreen:
+    """Another host's `orc memory screen --json` (checked: core/hosts/remote_answers.py), its
+    pane, agent and target qualified."""
     from orc.core.services.memory.pane_history import PaneScreen as Screen
 
-    agent, target = raw.get("agent"), raw.get("target")
     return Screen(
-        id=int(raw["id"]),
-        at=float(raw["at"]),
-        pane_id=qualify(str(raw["pane_id"]), host),
-        agent=qualify(str(agent), host) if agent else None,
-        target=qualify(str(target), host) if target else "",
-        text=str(raw.get("text", "")),
-        ansi=str(raw.get("ansi", "")),
-        earlier=raw.get("earlier"),
-        later=raw.get("later"),
+        id=raw.id,
+        at=raw.at,
+        pane_id=qualify(raw.pane_id, host),
+        agent=qualify(raw.agent, host) if raw.agent else None,
+        target=qualify(raw.target, host) if raw.target else "",
+        text=raw.text,
+        ansi=raw.ansi,
+        earlier=raw.earlier,
+        later=raw.later,
     )

@@ -44,7 +44,7 @@ NOTE_MAX = 200
 PAYLOAD_MAX = 16 * 1024  # characters of a hook payload stored with its event (JSON)
 # Claude Code opens an approval dialog only after these hooks return (let_the_sender_finish).
 BEFORE_A_DIALOG = frozenset({"PreToolUse", "PermissionRequest"})
-SENDER_WAIT = 3.0  # seconds, within the 5 s Claude gives a hook (core/agents/claude_hooks.py)
+SENDER_WAIT = 1.5  # seconds: inside the hook's own 3 s deadline (core/cli/hook.py), Claude gives 5
 
 
 @dataclass(frozen=True)
@@ -116,24 +116,28 @@ async def pane_name(client: TmuxClient, pane_id: str) -> str:
     return (await pane_identity(client, pane_id))[0]
 
 
-async def pane_identity(client: TmuxClient, pane_id: str) -> tuple[str, str]:
-    """The pane's @orc-name and @orc-team ('' if unmanaged), in one tmux call; BadInput if
-    the pane is not on this server."""
+async def pane_identity(
+    client: TmuxClient, pane_id: str, then: list[list[str]] | None = None
+) -> tuple[str, str, str]:
+    """The pane's @orc-name, @orc-team and @orc-kind ('' if unmanaged), in one tmux call that
+    also runs `then` (commands for that pane, run only when it exists); BadInput if the pane is
+    not on this server."""
     if not pane_id.startswith("%") or not (pane_id[1:].isascii() and pane_id[1:].isdigit()):
         raise BadInput(f"not a pane id: {pane_id!r} (expected %N)")
-    result = await client.run(
+    read = [
         "display-message",
         "-p",
         "-t",
         pane_id,
-        "#{pane_id}\x1f#{@orc-name}\x1f#{@orc-team}",
-        check=False,
-    )
-    found, _, rest = result.stdout.rstrip("\n").partition("\x1f")
-    if result.returncode != 0 or found != pane_id:
+        "#{pane_id}\x1f#{@orc-name}\x1f#{@orc-team}\x1f#{@orc-kind}",
+    ]
+    result = await client.run_chain([read, *(then or [])], check=False)
+    found, _, rest = result.stdout.split("\n", 1)[0].partition("\x1f")
+    if found != pane_id:
         raise BadInput(f"pane {pane_id} is not on this tmux server")
-    name, _, team = rest.partition("\x1f")
-    return name, team
+    name, _, rest = rest.partition("\x1f")
+    team, _, kind = rest.partition("\x1f")
+    return name, team, kind
 
 
 async def let_the_sender_finish(client: TmuxClient, pane_id: str) -> None:
@@ -154,20 +158,12 @@ async def record_hook(
     hook: HookEvent,
     payload: dict[str, Any] | None = None,
 ) -> int:
-    """Store the event, then mirror it into the pane's options; returns the event id."""
+    """Mirror the event into the pane's options and read who the pane is (one tmux call), then
+    store it; returns the event id. The options first: they are what the status detector reads,
+    and a hook must be cheap (bench/hooks.py) — one fork of tmux, one write transaction."""
     if hook.event in BEFORE_A_DIALOG:
         await let_the_sender_finish(client, pane_id)
-    name, team = await pane_identity(client, pane_id)
     now = time.time()
-    data: dict[str, object] = {"event": hook.event, "state": hook.state, "note": hook.note}
-    if payload:
-        data["payload"] = stored_payload(payload)
-    event_id = await store.add_event("hook", agent=name or None, pane_id=pane_id, data=data, at=now)
-    session_id = hook_session_id(payload or {})
-    if session_id and name and team:
-        # The conversation to resume is the one the agent says it is in (Claude starts a new
-        # one on /clear); a no-op write when it has not changed.
-        await AgentRecords(store).follow_session(team, name, session_id)
     if hook.state == CLEAR:
         commands = [["set-option", "-p", "-u", "-t", pane_id, option] for option in OPTIONS]
     else:
@@ -176,5 +172,14 @@ async def record_hook(
             ["set-option", "-p", "-t", pane_id, option, value]
             for option, value in zip(OPTIONS, values, strict=True)
         ]
-    await client.run_chain(commands)
+    name, team, kind = await pane_identity(client, pane_id, commands)
+    data: dict[str, object] = {"event": hook.event, "state": hook.state, "note": hook.note}
+    if payload:
+        data["payload"] = stored_payload(payload)
+    event_id = await store.add_event("hook", agent=name or None, pane_id=pane_id, data=data, at=now)
+    session_id = hook_session_id(payload or {}, kind)
+    if session_id and name and team:
+        # The conversation to resume is the one the agent says it is in (Claude starts a new
+        # one on /clear); a no-op write when it has not changed.
+        await AgentRecords(store).follow_session(team, name, session_id)
     return event_id

@@ -8,6 +8,7 @@ cannot start a record or change another pane's fields, whatever it holds.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -163,12 +164,17 @@ _INT = {
 _BOOL = {"dead", "pane_active", "window_active", "bell", "in_mode"}
 
 
+# ASCII digits only, and not too many: `str.isdigit` also takes '²' and '٣', which `int` refuses
+# or reads, and a hostile host's tmux (core/hosts/remote_tmux.py) may print anything there.
+_NUMBER = re.compile(r"-?[0-9]{1,15}")
+
+
+def _number(raw: str) -> int:
+    return int(raw) if _NUMBER.fullmatch(raw) else 0
+
+
 _CONVERT = tuple(
-    (lambda raw: int(raw) if raw.lstrip("-").isdigit() else 0)
-    if name in _INT
-    else (lambda raw: raw == "1")
-    if name in _BOOL
-    else None
+    _number if name in _INT else (lambda raw: raw == "1") if name in _BOOL else None
     for name, _ in FIELDS
 )
 _parsed: dict[str, Pane] = {}  # record text -> its Pane: most panes print the same each refresh

@@ -66,7 +66,8 @@ async def test_hook_overrides_the_screen_and_is_stored(
     working, _ = await wait_for(room, "eng-1", in_state("working"))
     assert working.status.rule == "hook:PreToolUse"
 
-    assert orc(address, db_path, "hook", "clear", "--pane", pane).returncode == 0
+    cleared = orc(address, db_path, "hook", "clear", "--pane", pane, env={"TMUX_PANE": pane})
+    assert cleared.returncode == 0
     back, _ = await wait_for(room, "eng-1", in_state("idle"))
     assert back.status.rule == "fake:input-prompt"
     assert [e["state"] for e in await hook_events(room)] == ["waiting", "working", "clear"]
@@ -95,8 +96,8 @@ async def test_hook_called_from_inside_the_pane_finds_its_pane_and_server(
     [
         (["hook", "Sleeping"], {"TMUX_PANE": "%0"}, "unknown hook event 'Sleeping'"),
         (["hook", "idle"], {"TMUX_PANE": ""}, "TMUX_PANE"),
-        (["hook", "idle", "--pane", "%999"], {}, "pane %999 is not on this tmux server"),
-        (["hook", "idle", "--pane", "eng-1"], {}, "not a pane id"),
+        (["hook", "idle"], {"TMUX_PANE": "%999"}, "pane %999 is not on this tmux server"),
+        (["hook", "idle"], {"TMUX_PANE": "eng-1"}, "not a pane id"),
     ],
 )
 async def test_bad_hook_calls_exit_0_silently_and_log_why(
