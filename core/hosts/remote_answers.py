@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
@@ -92,10 +92,16 @@ def _rows_of(kind: type) -> Any:
 
 
 def checked(host: str, what: str, data: Any, shape: type[T]) -> T:
+    """`data` validated as the model or dataclass `shape` (checked_as: any pydantic shape)."""
+    found: T = checked_as(host, what, data, cast(Any, shape))
+    return found
+
+
+def checked_as(host: str, what: str, data: Any, shape: Any) -> Any:
     """`data` validated as `shape` (a model, a dataclass, or a list of either), else that host's
     one-line error saying where the answer went wrong."""
     try:
-        return _adapter(shape).validate_python(data)  # type: ignore[no-any-return]
+        return _adapter(shape).validate_python(data)
     except (ValidationError, RecursionError) as exc:
         where = ""
         if isinstance(exc, ValidationError) and exc.errors():
@@ -108,4 +114,5 @@ def checked(host: str, what: str, data: Any, shape: type[T]) -> T:
 
 def rows(host: str, what: str, data: Any, kind: type[T]) -> list[T]:
     """A list answer of `kind` records (a dataclass), at most MAX_ROWS."""
-    return checked(host, what, data, _rows_of(kind))  # type: ignore[no-any-return]
+    found: list[T] = checked_as(host, what, data, _rows_of(cast(Any, kind)))
+    return found

@@ -28,6 +28,7 @@ from orc.core.hosts.remote_answers import (
     Screen,
     StatusRows,
     checked,
+    checked_as,
     read_json,
     rows,
 )
@@ -152,14 +153,15 @@ class RemoteOrc:
 
     async def status(self) -> list[dict[str, Any]]:
         data = await self.json(["status"])
-        return checked(self.host, "orc status", data, StatusRows)  # type: ignore[arg-type]
+        rows: list[dict[str, Any]] = checked_as(self.host, "orc status", data, StatusRows)
+        return rows
 
     def _results(self, what: str, data: Any, *, one: bool = False) -> list[DeliveryResult]:
         """`orc send`/`orc answer --json` there: checked (remote_answers.py), qualified."""
         if one:
             found = [checked(self.host, what, data, Delivery)]
         else:
-            found = checked(self.host, what, data, Deliveries)  # type: ignore[arg-type]
+            found = checked_as(self.host, what, data, Deliveries)
         return [
             DeliveryResult(
                 raw.status,

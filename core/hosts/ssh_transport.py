@@ -380,7 +380,7 @@ async def _communicate(
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     await proc.wait()
-    return out, err
+    return out or b"", err or b""
 
 
 async def _drain(proc: asyncio.subprocess.Process) -> None:
