@@ -19,6 +19,7 @@ from textual.widgets import Input, Label, Static
 
 from orc.core import OrcError, adopt
 from orc.core.api import KINDS, AgentView, Pane, kind_of_pane
+from orc.tui.worker_errors import WorkerErrors
 
 if TYPE_CHECKING:
     from orc.core.api import Room
@@ -33,12 +34,12 @@ def suggested_name(agent: AgentView) -> str:
     return name if name and name[0].isalnum() else ""
 
 
-class AdoptScreen(ModalScreen[Pane | None]):
+class AdoptScreen(WorkerErrors, ModalScreen[Pane | None]):
     """Dismisses with the adopted pane (as tmux shows it afterwards), or None if cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "submit", "Adopt", priority=True),
+        Binding("ctrl+s", "submit", "Adopt"),  # in turn behind the keys typed (tui/key_order.py)
     ]
 
     DEFAULT_CSS = """

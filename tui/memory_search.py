@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from orc.core.api import BadInput, MemoryHit, OrcError, qualify
 from orc.tui.time_travel import MomentReader, ScreenReader, TimeTravelScreen, moment
+from orc.tui.worker_errors import WorkerErrors
 
 if TYPE_CHECKING:
     from orc.core.api import Memory
@@ -30,7 +31,7 @@ def excerpt(text: str) -> str:
     return " ".join(text.split())[:EXCERPT]
 
 
-class MemorySearchScreen(ModalScreen[None]):
+class MemorySearchScreen(WorkerErrors, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("slash", "focus_query", "Query", key_display="/"),

@@ -24,6 +24,7 @@ from textual.widgets import Footer, Static
 
 from orc.core.api import OrcError, PaneScreen
 from orc.tui.preview import decode
+from orc.tui.worker_errors import WorkerErrors
 
 if TYPE_CHECKING:
     from orc.core.api import Memory
@@ -50,7 +51,7 @@ def screen_text(shot: PaneScreen) -> Text:
     return Text("\n").join(lines)
 
 
-class TimeTravelScreen(ModalScreen[None]):
+class TimeTravelScreen(WorkerErrors, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "back", "Back"),
         Binding("left,h,comma", "step('earlier')", "Earlier", key_display="←"),

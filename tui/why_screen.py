@@ -22,6 +22,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from orc.core.api import STATES, AgentView, OrcError, kind_of_pane, save_screen_fixture
+from orc.tui.worker_errors import WorkerErrors
 
 if TYPE_CHECKING:
     from orc.core.api import Room
@@ -126,7 +127,7 @@ class StatePicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class WhyScreen(ModalScreen[None]):
+class WhyScreen(WorkerErrors, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,w,q", "close", "Close"),
         Binding("f", "save_fixture", "Save screen as a test fixture"),
