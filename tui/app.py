@@ -97,7 +97,7 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("m", "compose", "Message"),
-        Binding("ctrl+o", "focus_tree", "Back to the agent tree"),
+        Binding("ctrl+o", "focus_tree", "Back to the agent tree", show=False),
         Binding("a", "jump", "Jump in"),
         Binding("p", "show('preview')", "Preview"),
         Binding("s", "show('schedule')", "Schedule"),

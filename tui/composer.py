@@ -97,7 +97,7 @@ class Composer(Vertical):
         # Not a priority binding: Ctrl+S waits its turn behind the keys typed before it
         # (tui/key_order.py), so it sends exactly those.
         Binding("ctrl+s", "send", "Send"),
-        Binding("ctrl+t", "cycle_scope", "Recipients: agent, subtree, role, team, host, all"),
+        Binding("ctrl+t", "cycle_scope", "Recipients"),  # agent, subtree, role, team, host, all
         Binding("ctrl+l", "send_later", "Send when free", show=False),
         Binding("escape", "leave", "Back to the tree", show=False),
     ]
