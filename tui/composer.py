@@ -348,7 +348,7 @@ class Composer(Vertical):
             self._submit(text, who)
             return
         names = ", ".join(shown_name(a) for a in who)
-        question = f"Send to {len(who)}: {names}?"
+        question = f"Send to {len(who)}: {names}?\n\nEnter sends · Esc keeps the text"
         self.app.push_screen(
             ConfirmScreen(question, yes="Send", no="Cancel", focus_yes=True),
             partial(self._confirmed, text, who),
