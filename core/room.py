@@ -952,7 +952,8 @@ class Room:
         named = []
         for pane_id in pane_ids:
             raw, host = split_target(pane_id)
-            pane = None if host else local.get(raw)
+            seen = self.state.by_pane(pane_id)  # another host's: as its last refresh named it
+            pane = seen.pane if host and seen is not None else local.get(raw)
             named.append(qualify(pane.orc_name or raw, host) if pane else pane_id)
         await self.store.add_event(
             "send_each",
