@@ -113,6 +113,11 @@ class AdoptScreen(WorkerErrors, ModalScreen[Pane | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    def worker_failed(self, worker: object, error: str) -> None:
+        """tui/worker_errors.py: the form stays open with what was typed, and says why."""
+        self.busy = False
+        self.show_error(error)
+
     def show_error(self, text: str) -> None:
         self.query_one("#adopt-error", Static).update(Text(text))
 

@@ -422,6 +422,8 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
             self.query_one(ScheduleTimeline).show_error(error)
         elif group in ("checkpoints", "restore", "diff"):
             self.query_one(CheckpointLog).show_error(error)
+        elif group == "worktree-diff":
+            self.query_one(DiffView).show_error(error)
 
     def action_show(self, view: str) -> None:
         self.query_one("#views", TabbedContent).active = view

@@ -136,6 +136,10 @@ class MemorySearchScreen(WorkerErrors, ModalScreen[None]):
             hits.append(hit)
         return hits
 
+    def worker_failed(self, worker: object, error: str) -> None:
+        """tui/worker_errors.py: the search says it failed; the query stays editable."""
+        self.show_error(f"search failed: {error}")
+
     def show_error(self, message: str) -> None:
         self.query_one("#memory-error", Static).update(message)
 

@@ -132,6 +132,10 @@ class TimeTravelScreen(WorkerErrors, ModalScreen[None]):
             return
         self.show(shot)
 
+    def worker_failed(self, worker: object, error: str) -> None:
+        """tui/worker_errors.py: the header says it instead of "loading…" for good."""
+        self._say(f"cannot read pane history: {error}")
+
     def _say(self, message: str) -> None:
         self.query_one("#travel-header", Static).update(message)
 
