@@ -109,6 +109,7 @@ async def _composing(pilot, *, row: str, send: bool) -> None:  # type: ignore[no
     """The composer after `m` on `row` ("agent": eng-1, "team": the team row), a message
     typed; with `send`, Ctrl+S pressed: the one question before a send to several."""
     await _ready(pilot)
+    pilot.app.composer.input.cursor_blink = False  # a blinking cursor is caught on or off
     await pilot.press(*(["j", "j"] if row == "agent" else ["k"]))
     await pilot.press("m", *"standup in 5: what blocks you?")
     expected = "to eng-1" if row == "agent" else "to 4: lead, pm, eng-1, eng-2"
