@@ -9,7 +9,7 @@ Commands typed into it: /approve (show a yes/no dialog), /error (print an API er
 /work N (work for N seconds), /exit (quit).
 
 Sessions, like Claude Code's: `--session-id ID` keeps the conversation in a transcript file
-(FOLDER/ID.jsonl, FOLDER from `--sessions`, $ORC_FAKE_SESSIONS or ~/.local/share/orc-fake-agent),
+(FOLDER/ID.jsonl, FOLDER from `--sessions`, $ORC_FAKE_SESSIONS or $XDG_DATA_HOME/orc-fake-agent),
 and `--resume ID` shows it again and goes on appending; an unknown ID prints "No conversation
 found with session ID: ID" and exits 1, as Claude does.
 """
@@ -294,7 +294,8 @@ def sessions_dir(folder: Path | None = None) -> Path:
     if folder is not None:
         return folder
     env = os.environ.get("ORC_FAKE_SESSIONS")
-    return Path(env) if env else Path.home() / ".local" / "share" / "orc-fake-agent"
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(env) if env else Path(data) / "orc-fake-agent"
 
 
 def _session(

@@ -96,7 +96,9 @@ class DemoBehaviour:
     def choices(self) -> list[Callable[[], Awaitable[None]]]:
         role = self.team.role
         if role == "engineer":
-            moves = [self.work, self.work, self.edit, self.edit, self.report]
+            moves: list[Callable[[], Awaitable[None]]] = [
+                self.work, self.work, self.edit, self.edit, self.report
+            ]
             if self.isolated:
                 moves.append(self.commit)
             if "approvals" in self.traits:
@@ -187,9 +189,10 @@ class DemoBehaviour:
                 "-c", f"user.name={who}", "-c", f"user.email={who}@orc.invalid",
                 "commit", "-q", "-m", message,
             )  # fmt: skip
-        self.agent.log.append(
-            f"  ⎿ {'committed' if ok else (out.strip() or 'nothing to commit')[:150]}"
-        )
+        # git's output has several lines; the log is drawn line by line in raw mode, where a bare
+        # newline would step the rest of the line down and across (a staircase): one line only.
+        said = next((line.strip() for line in out.splitlines() if line.strip()), "")
+        self.agent.log.append(f"  ⎿ {'committed' if ok else (said or 'nothing to commit')[:150]}")
         self.agent.start_work(self.rng.uniform(1.0, 2.0) * self.pace, "Committing")
 
     async def git(self, *args: str) -> tuple[bool, str]:

@@ -141,7 +141,7 @@ async def record_hook(
     """Store the event, then mirror it into the pane's options; returns the event id."""
     name, team = await pane_identity(client, pane_id)
     now = time.time()
-    data = {"event": hook.event, "state": hook.state, "note": hook.note}
+    data: dict[str, object] = {"event": hook.event, "state": hook.state, "note": hook.note}
     if payload:
         data["payload"] = stored_payload(payload)
     event_id = await store.add_event("hook", agent=name or None, pane_id=pane_id, data=data, at=now)

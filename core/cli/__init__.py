@@ -6,6 +6,7 @@ Errors are one line on stderr: exit 2 for bad input, 1 for a failed action, neve
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import sys
 from pathlib import Path
@@ -53,6 +54,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """click's own, plus "did you mean" for a mistyped command name."""
+        name = args[0] if args else ""
+        if args and name not in COMMANDS and not name.startswith("-"):
+            close = difflib.get_close_matches(name, COMMANDS, n=1, cutoff=0.6)
+            if close:
+                ctx.fail(f"no such command {name!r}; did you mean {close[0]!r}?")
+        return super().resolve_command(ctx, args)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         entry = COMMANDS.get(cmd_name)
@@ -120,13 +132,38 @@ def cli(
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else list(argv)
+    args = hoist_host_options(sys.argv[1:] if argv is None else list(argv))
     if "hook" in args:  # checked first so that other commands never import orc.core.cli.hook
         from orc.core.cli.hook import is_hook_call, run_hook_call
 
         if is_hook_call(args):
             return run_hook_call(lambda: _main(args))
     return _main(args)
+
+
+def hoist_host_options(args: list[str]) -> list[str]:
+    """`-H NAME` and `--all-hosts` are the top-level group's options, but people type them after
+    the command too (`orc status --all-hosts`): those are moved in front of it. Nothing after a
+    `--` moves: that is where user values go."""
+    front: list[str] = []
+    rest: list[str] = []
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest += args[index:]
+            break
+        if arg == "--all-hosts":
+            front.append(arg)
+        elif arg == "-H" and index + 1 < len(args):
+            front += args[index : index + 2]
+            index += 1
+        elif arg.startswith("-H") and not arg.startswith("--"):
+            front.append(arg)  # -Hgpu
+        else:
+            rest.append(arg)
+        index += 1
+    return [*front, *rest]
 
 
 def _invalid_utf8(argv: list[str]) -> str | None:

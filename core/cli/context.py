@@ -16,8 +16,9 @@ from orc.core.store.database_error import database_error
 from orc.core.tmux.client import TmuxServerAddress
 
 if TYPE_CHECKING:
+    from orc.core.agents.delivery import Sender
     from orc.core.hosts.host_config import HostConfig
-    from orc.core.room import Room, Sender
+    from orc.core.room import Room
 
 T = TypeVar("T")
 
@@ -56,7 +57,7 @@ def run_with_room(work: Callable[[Room], Awaitable[T]]) -> T:
 
 async def calling_sender(room: Room) -> Sender:
     """The pane the CLI runs in (an agent calling `orc`), or a person outside tmux."""
-    from orc.core.room import Sender
+    from orc.core.agents.delivery import Sender
     from orc.core.tmux.topology import read_topology
 
     pane_id = os.environ.get("TMUX_PANE")

@@ -108,8 +108,8 @@ async def start_detached(room: Room, hold_limit: float) -> str:
         screen = await room.capture_text(pane_id)
         if READY in screen:
             return f"orc daemon started in {SESSION}:{WINDOW} (pane {pane_id})"
-        pane = (await room.topology()).by_id(pane_id)
-        if pane is None or pane.dead:
+        started = (await room.topology()).by_id(pane_id)
+        if started is None or started.dead:
             break
         await asyncio.sleep(0.1)
     last = " | ".join(line for line in screen.strip().splitlines()[-3:])

@@ -77,7 +77,7 @@ def send_command(
     results = run_with_room(work)
     if as_json:
         click.echo(json.dumps([asdict(r) for r in results], indent=2, ensure_ascii=False))
-    else:
+    elif len(results) > 1 or results[0].ok:  # one failed send is said once, on stderr
         for result in results:
             click.echo(result.describe())
     failed = [r for r in results if not r.ok]

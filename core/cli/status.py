@@ -61,7 +61,8 @@ def status_command(as_json: bool, why: bool) -> None:
         rows = [{"host": a.host or "local", **row} for a, row in zip(ordered, rows, strict=True)]
         for host in state.hosts:
             if not host.reachable:
-                click.echo(f"orc: host {host.name}: unreachable: {host.error}", err=True)
+                error = (host.error or "").removeprefix(f"host {host.name}: ")
+                click.echo(f"orc: host {host.name}: unreachable: {error}", err=True)
     if as_json:
         for row, agent in zip(rows, ordered, strict=True):
             row.setdefault("kind", kind_of_pane(agent.pane))

@@ -19,7 +19,7 @@ from importlib import metadata
 from typing import Any
 
 from orc.core.agents.delivery import DeliveryResult
-from orc.core.errors import ActionFailed, BadInput
+from orc.core.errors import ActionFailed, BadInput, OrcError
 from orc.core.hosts.host_config import HostConfig
 from orc.core.hosts.host_target import qualify
 from orc.core.hosts.ssh_transport import (
@@ -75,7 +75,7 @@ class RemoteOrc:
         transport = connections.transport(host.name, host.ssh, deadline=host.timeout)
         return cls(transport, [home_path(host.orc)], host.socket)
 
-    def _fail(self, what: str, message: str, code: int) -> ActionFailed:
+    def _fail(self, what: str, message: str, code: int) -> OrcError:
         line = f"host {self.host}: {what}: {message}"
         return BadInput(line) if code == 2 else ActionFailed(line)
 

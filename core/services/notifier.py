@@ -37,7 +37,8 @@ from orc.core.room_state import RoomState, Transition
 from orc.core.services.redaction import redact
 from orc.core.services.room_parts import WithStore
 
-ATTENTION = ("waiting", "error", "exited")
+State = Literal["working", "idle", "waiting", "exited", "error", "unknown"]
+ATTENTION: tuple[State, ...] = ("waiting", "error", "exited")
 COMMAND_TIMEOUT = 15.0  # seconds before a hung notification command is killed
 PENDING_FOR = 5.0  # seconds a transition waits for a leader tick before it is dropped
 
@@ -50,9 +51,7 @@ class NotifyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     command: list[str] = Field(default_factory=list)
-    states: list[Literal["working", "idle", "waiting", "exited", "error", "unknown"]] = Field(
-        default_factory=lambda: list(ATTENTION)
-    )
+    states: list[State] = Field(default_factory=lambda: list(ATTENTION))
     toast: bool = True
     bell: bool = True
 
@@ -97,7 +96,7 @@ class Notifier:
         self.room = room
         self.config = config if config is not None else load_notify_config()
         self._pending: list[tuple[float, Transition]] = []
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[object]] = set()
         self._callbacks: list[Callable[[Transition], Any]] = []
 
     def listen(self, callback: Callable[[Transition], Any]) -> Callable[[], None]:
@@ -121,7 +120,7 @@ class Notifier:
         if not self.config.command:
             return
         for _, change in pending:
-            task = asyncio.create_task(self.run_command(change))
+            task: asyncio.Task[object] = asyncio.create_task(self.run_command(change))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 

@@ -198,9 +198,9 @@ class Redactor:
             return text
         out: list[str] = []
         pos = 0
-        for (start, end), indices in sorted(spans.items()):
+        for (start, end), found in sorted(spans.items()):
             out.append(text[pos:start])
-            rules = tuple(LINE_RULES[i] for i in sorted(indices))
+            rules = tuple(LINE_RULES[i] for i in sorted(found))
             out.append(self._apply(rules, text[start:end], lowered[start:end]))
             pos = end
         out.append(text[pos:])

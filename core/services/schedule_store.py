@@ -9,6 +9,7 @@ busy_timeout serialises them against other processes.
 
 from __future__ import annotations
 
+import builtins  # the class has a method named `list`: its annotations say builtins.list
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -195,7 +196,7 @@ class ScheduleStore:
 
     # -- the leader ------------------------------------------------------------------------------
 
-    def due(self, now: float, limit: int) -> list[Schedule]:
+    def due(self, now: float, limit: int) -> builtins.list[Schedule]:
         rows = self._db.execute(
             "SELECT * FROM schedules WHERE state='pending' AND due_at<=? ORDER BY due_at LIMIT ?",
             (now, limit),
@@ -209,14 +210,14 @@ class ScheduleStore:
         ).fetchone()
         return None if row is None or row[0] is None else float(row[0])
 
-    def mark_held(self, schedule_ids: list[int], now: float) -> None:
+    def mark_held(self, schedule_ids: builtins.list[int], now: float) -> None:
         self._db.executemany(
             "UPDATE schedules SET held_since=? WHERE id=? AND state='pending'"
             " AND held_since IS NULL",
             [(now, i) for i in schedule_ids],
         )
 
-    def claim(self, claims: list[Claim], me: Claimer, now: float) -> list[Run]:
+    def claim(self, claims: builtins.list[Claim], me: Claimer, now: float) -> builtins.list[Run]:
         """Move each still-pending, unchanged schedule to fired and insert its run, atomically.
 
         Another leader that claimed first leaves the schedule fired (or re-armed for a later
@@ -224,7 +225,7 @@ class ScheduleStore:
         """
         if not claims:
             return []
-        run_ids: list[int] = []
+        run_ids: builtins.list[int] = []
         with self._write() as db:
             (after,) = db.execute("SELECT COALESCE(MAX(id), 0) FROM messages").fetchone()
             for c in claims:
@@ -244,7 +245,7 @@ class ScheduleStore:
                 run_ids.append(int(cur.lastrowid or 0))
         return self._runs(run_ids)
 
-    def _runs(self, run_ids: list[int]) -> list[Run]:
+    def _runs(self, run_ids: builtins.list[int]) -> builtins.list[Run]:
         if not run_ids:
             return []
         marks = ",".join("?" * len(run_ids))
@@ -255,7 +256,7 @@ class ScheduleStore:
         ).fetchall()
         return [_run(r) for r in rows]
 
-    def open_runs(self) -> list[Run]:
+    def open_runs(self) -> builtins.list[Run]:
         rows = self._db.execute(
             f"SELECT {_RUN_COLUMNS} FROM schedule_runs r JOIN schedules s ON s.id=r.schedule_id"
             " WHERE r.state='claimed' ORDER BY r.id"
@@ -276,12 +277,13 @@ class ScheduleStore:
 
     def message_of(self, run: Run) -> sqlite3.Row | None:
         """The delivery a run started, if it got as far as writing the queued message row."""
-        return self._db.execute(
+        row: sqlite3.Row | None = self._db.execute(
             # created_at too: ids are max+1, so a purge of the newest rows could reuse one
             "SELECT id, status, reason, pane_id FROM messages WHERE sender=?"
             " AND (id>? OR created_at>=?) ORDER BY id DESC LIMIT 1",
             (f"schedule:{run.schedule_id}", run.after_message, run.claimed_at),
         ).fetchone()
+        return row
 
     def finish_message(self, message_id: int, status: str, reason: str | None, now: float) -> None:
         self._db.execute(
@@ -332,7 +334,7 @@ class ScheduleStore:
                 )
         return True
 
-    def runs_of(self, schedule_id: int) -> list[sqlite3.Row]:
+    def runs_of(self, schedule_id: int) -> builtins.list[sqlite3.Row]:
         return self._db.execute(
             "SELECT * FROM schedule_runs WHERE schedule_id=? ORDER BY id", (schedule_id,)
         ).fetchall()

@@ -12,6 +12,7 @@ input line).
 from __future__ import annotations
 
 import asyncio
+import builtins  # the class has a method named `list`: its annotations say builtins.list
 import logging
 import math
 import os
@@ -183,7 +184,7 @@ class Scheduler:
         """Pending and in-flight check-ins by due time, then the most recently finished."""
         return await self._call(self._store.list, include_done=include_done, limit=limit)
 
-    async def runs(self, schedule_id: int) -> list[dict[str, object]]:
+    async def runs(self, schedule_id: int) -> builtins.list[dict[str, object]]:
         """Every firing of one schedule, oldest first (the UI's detail view, tests)."""
         return [dict(r) for r in await self._call(self._store.runs_of, schedule_id)]
 
@@ -310,9 +311,9 @@ class Scheduler:
             return "busy"
         return None
 
-    async def _claim(self, due: list[Schedule], topology: Topology, now: float) -> None:
-        claims: list[Claim] = []
-        held: list[int] = []
+    async def _claim(self, due: builtins.list[Schedule], topology: Topology, now: float) -> None:
+        claims: builtins.list[Claim] = []
+        held: builtins.list[int] = []
         self._held_panes = set()
         panes: dict[int, Pane | None] = {}
         for s in due:
@@ -385,7 +386,7 @@ class Scheduler:
         status: str,
         reason: str | None,
         message_id: int | None,
-        extra: list[str],
+        extra: builtins.list[str],
     ) -> None:
         now = time.time()
         late_by = run.first_seen - run.slot
@@ -431,7 +432,7 @@ class Scheduler:
             return run.claimed_by in _LIVE_CLAIMERS
         return pid_alive(run.claimer_pid, since=run.claimed_at)
 
-    async def _recover(self, open_runs: list[Run], topology: Topology) -> None:
+    async def _recover(self, open_runs: builtins.list[Run], topology: Topology) -> None:
         """Finish the runs of leaders that died between claim and record, exactly once."""
         me = self._me()
         for stale in open_runs:

@@ -371,7 +371,8 @@ def _record(
 ) -> dict[str, Any]:
     """A service's dataclass as JSON data, its free-text fields redacted; `host` when the room
     spans hosts (ids repeat between hosts' stores)."""
-    data = dataclasses.asdict(obj) if dataclasses.is_dataclass(obj) else dict(vars(obj))
+    is_instance = dataclasses.is_dataclass(obj) and not isinstance(obj, type)
+    data = dataclasses.asdict(obj) if is_instance else dict(vars(obj))
     if host is not None:
         data = {"host": host, **data}
     for key in texts:

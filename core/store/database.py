@@ -25,7 +25,7 @@ from orc.core.store.database_error import DatabaseError, database_error
 
 def _migrations() -> list[tuple[str, str]]:
     folder = resources.files("orc.core.store") / "migrations"
-    files = sorted(f for f in folder.iterdir() if f.name.endswith(".sql"))
+    files = sorted((f for f in folder.iterdir() if f.name.endswith(".sql")), key=lambda f: f.name)
     return [(f.name, f.read_text(encoding="utf-8")) for f in files]
 
 

@@ -347,15 +347,15 @@ class _Deployment:
             if pending and len(stuck) == len(pending):
                 break  # the rest wait for a person: their briefs wait with them
             if pending and now - started > self.ready_timeout:
-                why = [
+                late = [
                     f"{name} ({_not_ready_reason(name, drawn_once)})"
                     for name in sorted(pending)
                     if name not in asked
                 ]
-                if not why:
+                if not late:
                     break
                 raise ActionFailed(
-                    f"not ready after {self.ready_timeout:.0f}s: agent " + ", ".join(why)
+                    f"not ready after {self.ready_timeout:.0f}s: agent " + ", ".join(late)
                 )
             if pending:
                 await asyncio.sleep(POLL)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from orc.core.tmux.client import TmuxClient
 
@@ -180,7 +181,10 @@ def parse_record(record: str) -> Pane | None:
     if empty or len(parts) != len(FIELDS):
         return None
     parts[-1] = parts[-1].removesuffix("\n")
-    pane = Pane(*(raw if c is None else c(raw) for c, raw in zip(_CONVERT, parts, strict=True)))
+    values: list[Any] = [
+        raw if c is None else c(raw) for c, raw in zip(_CONVERT, parts, strict=True)
+    ]
+    pane = Pane(*values)
     _parsed[record] = pane
     return pane
 

@@ -8,6 +8,7 @@ from a memory-search hit of that host.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 from textual.widgets import DataTable
@@ -69,7 +70,8 @@ async def test_cli_and_room_read_another_hosts_screens(hosts: Hosts) -> None:
     assert shown.returncode == 0, shown.stderr
     head, _, body = shown.stdout.partition("\n")
     assert head.startswith(f"dev@beta {pane}@beta at "), head
-    assert "(earlier " in head and "@beta · later -" in head, head
+    # beta's daemon keeps recording: a later screen may already be stored, or not yet
+    assert "(earlier " in head and re.search(r"@beta · later (-|\d+@beta)\)", head), head
     assert "quokka with" in body and SECRET not in body and "sk-ant" not in body
 
     # --json: the PaneScreen, redacted unless --no-redact, its steps that host's ids.
@@ -82,7 +84,7 @@ async def test_cli_and_room_read_another_hosts_screens(hosts: Hosts) -> None:
         "dev@beta",
         f"{pane}@beta",
     )
-    assert row["later"] is None and isinstance(row["earlier"], int)
+    assert isinstance(row["earlier"], int) and (row["later"] is None or row["later"] > ref)
     assert "quokka with" in row["text"] and SECRET not in row["text"] + row["ansi"]
     raw = hosts.orc("memory", "screen", f"{ref}@beta", "--json", "--no-redact")
     assert SECRET in json.loads(raw.stdout)["text"]

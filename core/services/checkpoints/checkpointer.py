@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import getpass
 import os
 import time
@@ -173,6 +174,7 @@ class Checkpointer:
         author = agent or ""
         if agent is None and reason != "timer":
             agent = _who(None)  # a person (the CLI outside tmux, the UI): their login name
+        message_given = message
         message = message or _default_message(reason, agent)
         row = await records.intend(
             self.room.store, repo=root, mode=mode, agent=agent, reason=reason, message=message
@@ -186,9 +188,12 @@ class Checkpointer:
                     plumbing.real_commit, handle, text, author, folder=folder
                 )
             else:
+                # A person's own label is never dropped for "nothing changed": it marks a moment.
+                labelled = reason == "manual" and bool(message_given)
                 result = await asyncio.to_thread(
-                    plumbing.snapshot, handle, text, agent or "orc", folder=folder
-                )
+                    functools.partial(plumbing.snapshot, keep_empty=labelled),
+                    handle, text, agent or "orc", folder=folder,
+                )  # fmt: skip
         except OrcError as exc:
             await records.failed(self.room.store, row, str(exc))
             raise
@@ -340,7 +345,7 @@ class Checkpointer:
                 continue
             task = asyncio.create_task(self._timed(root, plan, check_status=changed is None))
             self._running[root] = task
-            task.add_done_callback(lambda _t, r=root: self._running.pop(r, None))
+            task.add_done_callback(functools.partial(self._forget, root))
 
     async def _resolve(self, path: str, now: float) -> str | None:
         """The working-tree root for a plan's path, cached; None (and a problem) if unusable."""
@@ -381,6 +386,9 @@ class Checkpointer:
                 "checkpoint_problem", data={"repo": path, "error": text}
             )
         self.problems[path] = text
+
+    def _forget(self, root: str, _task: asyncio.Task[None]) -> None:
+        self._running.pop(root, None)
 
     async def wait_idle(self) -> None:
         """Wait for the timer's background checkpoints (tests, and a clean shutdown)."""

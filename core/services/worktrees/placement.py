@@ -17,6 +17,7 @@ from typing import Protocol
 import git
 
 from orc.core.errors import BadInput
+from orc.core.paths import data_dir
 from orc.core.services.checkpoints.git_checkpoint import open_repo
 from orc.core.services.worktrees import git_worktree as gw
 
@@ -108,13 +109,20 @@ def _inside(root: Path, top: Path) -> Path:
 class PlacedAgent(Protocol):
     """What ensure_worktree needs of an agent record (core/store/agent_records.py)."""
 
-    team: str
-    name: str
-    cwd: str
-    repo: str
-    isolation: str
-    base_branch: str
-    base_commit: str
+    @property
+    def team(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def cwd(self) -> str: ...
+    @property
+    def repo(self) -> str: ...
+    @property
+    def isolation(self) -> str: ...
+    @property
+    def base_branch(self) -> str: ...
+    @property
+    def base_commit(self) -> str: ...
 
 
 def ensure_worktree(record: PlacedAgent) -> Path:
@@ -136,7 +144,7 @@ def ensure_worktree(record: PlacedAgent) -> Path:
 
 def is_orc_worktree(path: str | os.PathLike[str]) -> bool:
     """Is `path` inside orc's worktrees folder (an isolated agent's @orc-repo)?"""
-    home = gw.data_dir() / "worktrees"
+    home = data_dir() / "worktrees"
     try:
         Path(path).resolve().relative_to(home.resolve())
     except ValueError:
