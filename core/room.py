@@ -949,7 +949,7 @@ class Room:
         sender = sender or Sender()
         batch = uuid.uuid4().hex[:12]
         local = {p.pane_id: p for p in await read_topology(self.client)}
-        named = []
+        named: list[str] = []
         for pane_id in pane_ids:
             raw, host = split_target(pane_id)
             seen = self.state.by_pane(pane_id)  # another host's: as its last refresh named it
