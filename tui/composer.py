@@ -286,8 +286,10 @@ class Composer(Vertical):
 
     def _scope_applies(self, scope: str) -> bool:
         agent, row = self._agent, self._row
-        if scope in ("all", "none"):
-            return scope == "all" or agent is None
+        if scope == "all":
+            return True
+        if scope == "none":  # only where the row itself means nobody
+            return self._row_scope() == "none"
         if scope == "host":
             return agent is None and row is not None and row.kind == "host"
         if scope == "team" and agent is None:

@@ -205,3 +205,22 @@ async def test_a_failing_send_gives_the_composer_back(
         assert app.composer.input.text == "keep me now"
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: log.read_text().count("database is locked") >= 2, "again")
+
+
+async def test_one_key_always_goes_back_to_the_tree(make_app, spawn_agent) -> None:
+    """Issue 21 (focus): Esc leaves the composer for the tree; Ctrl+O reaches the tree from any
+    panel, and the help screen says so."""
+    await spawn_agent("eng-1", work=0.1)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_text(pilot, "eng-1 · idle")
+        await pilot.press("m", *"half a thought", "escape")
+        assert app.focused is app.tree
+        assert app.composer.input.text == "half a thought", "the text waits for later"
+        for panel in ("m", "s", "c", "p", "slash"):
+            await pilot.press(panel)
+            assert app.focused is not app.tree, panel
+            await pilot.press("ctrl+o")
+            assert app.focused is app.tree, f"Ctrl+O after {panel}"
+        await pilot.press("question_mark")
+        await wait_text(pilot, "Back to the agent tree")
