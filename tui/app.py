@@ -47,7 +47,7 @@ from orc.tui.memory_search import MemorySearchScreen
 from orc.tui.preview import PanePreview
 from orc.tui.resume_prompt import ResumePrompt
 from orc.tui.snapshot_export import describe, export_snapshot
-from orc.tui.themes import load_themes, preferred_default
+from orc.tui.themes import load_themes, preferred_default, theme_for_terminal
 from orc.tui.time_travel import TimeTravelScreen
 from orc.tui.timeline import ScheduleTimeline
 from orc.tui.tree_model import host_card, host_of, qualified_name, shown_name
@@ -55,6 +55,9 @@ from orc.tui.why_screen import WhyScreen
 from orc.tui.worker_errors import WorkerErrors
 
 THEME_SETTING = "ui.theme"
+# Shown in tmux's status line as the person lands in the agent's pane: how to come back.
+BACK_BY_SWITCHING = "orc: back to the control room: prefix + L (the last session)"
+BACK_BY_DETACHING = "orc: detach (prefix + d) to go back to the control room"
 PANEL_POLL = 2.0  # seconds between reloads of the visible schedule/checkpoint list
 REFRESH_INTERVAL = 0.2  # seconds between refreshes while anything moves (p95 preview latency)
 IDLE_INTERVAL = 1.0  # seconds between refreshes once nothing has changed for a while
@@ -207,9 +210,9 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         for problem in self.theme_errors:
             self.notify(problem, title="theme skipped", severity="warning")
         saved = await self.settings.get(THEME_SETTING)
-        if saved and saved in self.orc_themes:
-            self.theme = saved
-        self._saved_theme = self.theme
+        self.theme = theme_for_terminal(saved, self.orc_themes)
+        # The saved choice stays saved: a 16-colour session does not overwrite it.
+        self._saved_theme = saved if saved in self.orc_themes else self.theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.start_attention()
         self.start_agent_actions()
@@ -495,6 +498,8 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
                         ["select-window", "-t", pane_id],
                         ["select-pane", "-t", pane_id],
                         ["switch-client", "-t", pane_id],
+                        # said where the person now looks: the room is one key away
+                        ["display-message", "-d", "5000", BACK_BY_SWITCHING],
                     ],
                     check=False,
                 )
@@ -504,7 +509,8 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         await client.run_chain(
             [["select-window", "-t", pane_id], ["select-pane", "-t", pane_id]], check=False
         )
-        self._attach_suspended(client.argv("attach-session", "-t", pane_id))
+        attach = client.argv("attach-session", "-t", pane_id)
+        self._attach_suspended([*attach, ";", "display-message", "-d", "5000", BACK_BY_DETACHING])
 
     async def _jump_remote(self, agent: AgentView) -> None:
         try:
