@@ -419,6 +419,8 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
     def worker_failed(self, worker: Worker[object], error: str) -> None:
         """A worker raised what it did not expect (tui/worker_errors.py): give its widget back."""
         group = worker.group
+        if self._room_closed:
+            return  # shutting down: the room's store is closed under its readers
         if group == "send":
             self.composer.give_back(error)
         elif group in ("schedules", "schedule-action"):

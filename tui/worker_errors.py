@@ -47,13 +47,16 @@ class WorkerErrors(DOMNode):
             return
         worker = event.worker
         error = worker.error
-        if error is None:
-            return
+        if error is None or not self.app.is_running:
+            return  # nothing left to give back once the app is closing
         where = worker.group if worker.group != "default" else worker.name
         logged = log_error(where or "a worker", error)
         line = one_line(error)
         give_back = getattr(self, "worker_failed", None)
         if give_back is not None:
-            give_back(worker, line)
+            try:
+                give_back(worker, line)
+            except Exception as failure:  # its widgets may be gone (the app shutting down)
+                log_error(f"giving {where} back", failure)
         more = f" (details in {logged})" if logged else ""
         self.app.notify(f"{line}{more}", title=f"{where} failed", severity="error", timeout=15)
