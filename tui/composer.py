@@ -28,7 +28,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static, TextArea
 
-from orc.core.api import AgentView, DeliveryResult, RoomState
+from orc.core.api import AgentView, DeliveryResult, RoomState, visible
 from orc.tui.dialogs import ConfirmScreen
 from orc.tui.tree_model import NO_TEAM, Entry, descendants, host_of, shown_name
 
@@ -228,7 +228,7 @@ class Composer(Vertical):
         cls = "-bad" if bad else "-ok" if good == len(results) else "-warn"
         if len(results) == 1:
             r = results[0]
-            line = f"{MARKS.get(r.status, '✗')} {r.describe()}"
+            line = f"{r.mark} {r.describe()}"
             if r.status == "failed" and r.pane_id and "not delivered:" in (r.reason or ""):
                 self._blocked = r  # a dialog or a draft: the message can wait for it
                 line += " · Ctrl+L: send it when free"
@@ -349,7 +349,7 @@ class Composer(Vertical):
         if len(who) == 1:
             self._submit(text, who)
             return
-        names = ", ".join(shown_name(a) for a in who)
+        names = visible(", ".join(shown_name(a) for a in who))
         question = f"Send to {len(who)}: {names}?\n\nEnter sends · Esc keeps the text"
         self.app.push_screen(
             ConfirmScreen(question, yes="Send", no="Cancel", focus_yes=True),
@@ -418,13 +418,15 @@ class Composer(Vertical):
             text = Text("to nobody: select an agent or a team (Ctrl+T: every agent)")
         else:
             why = self._why_scope()
-            text = Text.assemble("to ", who, f"  ({why})" if why else "", "  Ctrl+T")
+            text = Text.assemble(
+                "to ", visible(who), f"  ({visible(why)})" if why else "", "  Ctrl+T"
+            )
         label.update(text)
 
     def _result(self, line: str, cls: str) -> None:
         result = self.query_one("#composer-result", Static)
         result.set_classes(cls)
-        result.update(Text(line))
+        result.update(Text(visible(line)))
 
 
 def _row_key(row: Entry | None, agent: AgentView | None) -> str | None:
