@@ -14,7 +14,7 @@ from orc.core.agents.status import STATES, kind_of_pane
 from orc.core.errors import ActionFailed, BadInput, OrcError
 from orc.core.hosts.host_config import LOCAL, HostConfig, load_hosts
 from orc.core.hosts.host_target import qualify, split_target
-from orc.core.paths import data_dir, private_dir
+from orc.core.paths import data_dir, log_path, private_dir, private_file
 from orc.core.room import Room
 from orc.core.room_state import AgentView, HostView, RoomState, Transition
 from orc.core.services.checkpoints.checkpointer import Checkpoint
@@ -89,11 +89,13 @@ __all__ = [
     "kind_of_pane",
     "load_hosts",
     "load_spec",
+    "log_path",
     "lost_teams",
     "moment_text",
     "parse_duration",
     "pending_prompt",
     "private_dir",
+    "private_file",
     "prompt_groups",
     "qualify",
     "resume_team",

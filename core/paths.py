@@ -25,6 +25,11 @@ def data_dir() -> Path:
     return Path(base) / "orc"
 
 
+def log_path() -> Path:
+    """orc's log (tracebacks the control room caught): in the data folder, private like it."""
+    return data_dir() / "orc.log"
+
+
 def config_path() -> Path:
     """orc's config file (`[notify]`, `[[host]]`): `$ORC_CONFIG`, else under XDG_CONFIG_HOME."""
     if os.environ.get("ORC_CONFIG"):

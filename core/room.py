@@ -996,6 +996,43 @@ class Room:
             raise BadInput(f"no agents match {what} on any host")
         return results
 
+    async def send_each(
+        self, pane_ids: Sequence[str], text: str, *, sender: Sender | None = None
+    ) -> list[DeliveryResult]:
+        """One text to exactly these panes (`%N`, or `%N@HOST`), the ones a person confirmed on
+        screen: never a scope recomputed now, so an agent that appeared since is not included
+        and one that has gone fails by name. The recipients are recorded as one event (kind
+        `send_each`: batch, sender, every recipient) before anything is typed; each local
+        message row carries the batch, each remote one is recorded by that host's orc."""
+        text = validate_message_text(text)
+        sender = sender or Sender()
+        batch = uuid.uuid4().hex[:12]
+        local = {p.pane_id: p for p in await read_topology(self.client)}
+        named: list[str] = []
+        for pane_id in pane_ids:
+            raw, host = split_target(pane_id)
+            seen = self.state.by_pane(pane_id)  # another host's: as its last refresh named it
+            pane = seen.pane if host and seen is not None else local.get(raw)
+            named.append(qualify(pane.orc_name or raw, host) if pane else pane_id)
+        await self.store.add_event(
+            "send_each",
+            data={"batch": batch, "sender": sender.name, "recipients": named, "panes": [*pane_ids]},
+        )
+
+        async def one(pane_id: str, name: str) -> DeliveryResult:
+            raw, host = split_target(pane_id)
+            if host:
+                try:
+                    return await self.send(pane_id, text, sender=sender)
+                except OrcError as exc:  # that host is down: the others still get theirs
+                    return DeliveryResult("failed", str(exc), pane_id=pane_id, target=name)
+            pane = local.get(raw)
+            if pane is None:
+                return DeliveryResult("failed", "the pane has gone", pane_id=raw, target=name)
+            return await self.send(name, text, sender=sender, batch=batch, pane=pane)
+
+        return list(await asyncio.gather(*map(one, pane_ids, named)))
+
     async def host_journals(
         self, *, redact: bool = True
     ) -> tuple[dict[str, dict[str, list[dict[str, Any]]]], dict[str, str]]:

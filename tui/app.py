@@ -22,12 +22,12 @@ from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static, TabbedContent, TabPane
+from textual.worker import Worker
 
-from orc.core import ActionFailed, BadInput, OrcError, Room, RoomState, Sender, TmuxServerAddress
+from orc.core import ActionFailed, OrcError, Room, RoomState, Sender, TmuxServerAddress
 from orc.core.api import (
     SELECTED_SETTING,
     AgentView,
-    DeliveryResult,
     HostView,
     Settings,
     parse_duration,
@@ -47,6 +47,7 @@ from orc.tui.diff_view import DiffView
 from orc.tui.fitting_footer import FittingFooter
 from orc.tui.help_screen import HelpScreen
 from orc.tui.inbox import InboxScreen
+from orc.tui.key_order import KeyOrderMixin
 from orc.tui.memory_search import MemorySearchScreen
 from orc.tui.preview import PanePreview
 from orc.tui.resume_prompt import ResumePrompt
@@ -54,8 +55,9 @@ from orc.tui.snapshot_export import describe, export_snapshot
 from orc.tui.themes import load_themes, preferred_default, theme_for_terminal
 from orc.tui.time_travel import TimeTravelScreen
 from orc.tui.timeline import ScheduleTimeline
-from orc.tui.tree_model import descendants, host_card, host_of, qualified_name, shown_name
+from orc.tui.tree_model import host_card, host_of, qualified_name, shown_name
 from orc.tui.why_screen import WhyScreen
+from orc.tui.worker_errors import WorkerErrors
 
 THEME_SETTING = "ui.theme"
 # Shown in tmux's status line as the person lands in the agent's pane: how to come back.
@@ -86,7 +88,7 @@ def own_connection(argv: list[str]) -> list[str]:
     return out
 
 
-class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
+class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App[None]):
     """`orc ui`."""
 
     TITLE = "orc"
@@ -104,6 +106,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("m", "compose", "Message"),
+        Binding("ctrl+o", "focus_tree", "Back to the agent tree", show=False),
         Binding("a", "jump", "Jump in"),
         Binding("p", "show('preview')", "Preview"),
         Binding("s", "show('schedule')", "Schedule"),
@@ -221,6 +224,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
 
     async def on_mount(self) -> None:
         self.sub_title = f"tmux {self.room.address.label}"
+        self.start_key_order()
         self.tree.focus()
         try:
             await self.room.open()
@@ -359,7 +363,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         tab = self.query_one("#views", TabbedContent).get_tab("preview")
         if tab.label.plain != label:
             tab.label = Text(label)
-        self.composer.set_target(agent, self._state)
+        self.composer.set_target(agent, self._state, self.tree.cursor_entry)
         timeline = self.query_one(ScheduleTimeline)
         timeline.default_target = (
             (qualified_name(agent) if agent.managed else agent.pane_id) if agent else None
@@ -447,6 +451,27 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
 
     def action_compose(self) -> None:
         self.composer.input.focus()
+
+    def action_focus_tree(self) -> None:
+        """Ctrl+O from any panel (Esc from the composer): the agent tree, filter closed."""
+        if self.screen is not self.screen_stack[0]:
+            self.bell()  # a dialog is open: it says how to leave it
+            return
+        self.tree.focus()
+
+    def worker_failed(self, worker: Worker[object], error: str) -> None:
+        """A worker raised what it did not expect (tui/worker_errors.py): give its widget back."""
+        group = worker.group
+        if self._room_closed:
+            return  # shutting down: the room's store is closed under its readers
+        if group == "send":
+            self.composer.give_back(error)
+        elif group in ("schedules", "schedule-action"):
+            self.query_one(ScheduleTimeline).show_error(error)
+        elif group in ("checkpoints", "restore", "diff"):
+            self.query_one(CheckpointLog).show_error(error)
+        elif group == "worktree-diff":
+            self.query_one(DiffView).show_error(error)
 
     def action_show(self, view: str) -> None:
         self.query_one("#views", TabbedContent).active = view
@@ -568,22 +593,17 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
 
     @on(Composer.Submitted)
     def _send(self, event: Composer.Submitted) -> None:
-        self.composer.show_sending(self.composer.describe_scope())
-        self._deliver(event.text, event.scope, self._selected_agent())
+        self._deliver(event.text, event.pane_ids)
 
     @work(group="send", exit_on_error=False)
-    async def _deliver(self, text: str, scope: str, agent: AgentView | None) -> None:
+    async def _deliver(self, text: str, pane_ids: tuple[str, ...]) -> None:
+        """To exactly the panes the person confirmed (tui/composer.py), never a scope."""
         try:
-            results = await self._send_scoped(text, scope, agent)
-        except BadInput as exc:
-            self.composer.show_refused(str(exc))
-            return
+            results = await self.room.send_each(pane_ids, text)
         except OrcError as exc:
             self.composer.show_refused(str(exc))
             return
         self.composer.show_results(results)
-        if any(r.status != "failed" for r in results):
-            self.composer.clear_text()
 
     @on(Composer.Later)
     def _send_later(self, event: Composer.Later) -> None:
@@ -610,23 +630,6 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
             return
         self.composer.warn(f"waiting: goes to {target} once its prompt or draft is gone{where}")
         self.composer.clear_text()
-
-    async def _send_scoped(
-        self, text: str, scope: str, agent: AgentView | None
-    ) -> list[DeliveryResult]:
-        room = self.room
-        if scope == "all":
-            return await room.broadcast(text)
-        if agent is None:
-            raise BadInput("select an agent first")
-        if scope == "role":
-            return await room.broadcast(text, role=agent.pane.orc_role)
-        if scope == "team":
-            return await room.broadcast(text, team=agent.pane.orc_team)
-        if scope == "subtree" and self._state is not None:
-            targets = [agent, *descendants(self._state, agent.pane_id)]
-            return list(await asyncio.gather(*(room.send(a.pane_id, text) for a in targets)))
-        return [await room.send(agent.pane_id, text)]
 
     # -- schedules and checkpoints ------------------------------------------------------------
 

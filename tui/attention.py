@@ -132,7 +132,7 @@ class AttentionMixin(_Base):
         for screen in self.screen_stack:
             if isinstance(screen, InboxScreen):
                 screen.show_result(result)
-        self.composer.show_results([result])
+        self.composer.show_outcome([result])
         self.refresh_soon()
 
     def on_inbox_screen_group_answer_requested(

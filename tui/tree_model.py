@@ -254,7 +254,8 @@ def _host_tree(
 
     for team in teams:
         team_key = f"team:{prefix}{team}"
-        entries.append(Entry(team_key, top, "team", team))
+        host = managed[0].host if managed else ""  # one server's rows: one host
+        entries.append(Entry(team_key, top, "team", team, host=host))
         for agent in children.get(None, []):
             if team_of(agent) == team:
                 walk(agent, team_key)

@@ -110,10 +110,21 @@ async def test_composer_sends_to_an_agent_on_another_host(
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_text(pilot, "dev-a")
         dev_a = next(a for a in app.room.state.agents if a.pane.orc_name == "dev-a")
+        # A host row by itself means nobody; Ctrl+T offers that host's agents, then everyone.
+        app.tree.cursor_line = next(
+            i for i, line in enumerate(app.tree._tree_lines) if line.node.label.plain == "alpha"
+        )
+        await wait_text(pilot, "to nobody")
+        await pilot.press("m", "ctrl+t")
+        await wait_text(pilot, "to dev-a@alpha  (host alpha)")
+        await pilot.press("escape")
         app.select_agent(dev_a.pane_id)
+        await wait_text(pilot, "to dev-a@alpha  Ctrl+T")
         await pilot.press("m", *"run 'the tests'; $HOME")
         await pilot.press("ctrl+s")
         await wait_text(pilot, "dev-a@alpha: delivered", timeout=30)
+        events = await app.room.store.recent_events("send_each")
+        assert events[0].data["recipients"] == ["dev-a@alpha"]
     assert await wait_recorded(record, 1) == ["run 'the tests'; $HOME"]
 
 

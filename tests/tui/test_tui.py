@@ -191,8 +191,10 @@ async def test_subtree_scope_reaches_the_subtree_only(make_app, spawn_agent, tmp
         await wait_text(pilot, "eng-1")
         app.select_agent(pm)
         await pilot.press("m", "ctrl+t")
-        await wait_text(pilot, "to pm and 1 below")
+        await wait_text(pilot, "to 2: pm, eng-1  (pm and below)")
         await pilot.press(*"standup", "ctrl+s")
+        await wait_text(pilot, "Send to 2: pm, eng-1?")
+        await pilot.press("enter")
         await wait_text(pilot, "2 delivered")
         assert await wait_recorded(records["pm"], 1) == ["standup"]
         assert await wait_recorded(records["eng-1"], 1) == ["standup"]

@@ -103,3 +103,33 @@ async def _ready(pilot) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 def test_main_screen(snap_compare, fixed_app: OrcApp, size: tuple[int, int]) -> None:
     assert snap_compare(fixed_app, terminal_size=size, run_before=_ready)
+
+
+async def _composing(pilot, *, row: str, send: bool) -> None:  # type: ignore[no-untyped-def]
+    """The composer after `m` on `row` ("agent": eng-1, "team": the team row), a message
+    typed; with `send`, Ctrl+S pressed: the one question before a send to several."""
+    await _ready(pilot)
+    pilot.app.composer.input.cursor_blink = False  # a blinking cursor is caught on or off
+    await pilot.press(*(["j", "j"] if row == "agent" else ["k"]))
+    await pilot.press("m", *"standup in 5: what blocks you?")
+    expected = "to eng-1" if row == "agent" else "to 4: lead, pm, eng-1, eng-2"
+    await wait_text(pilot, expected)
+    if send:
+        await pilot.press("ctrl+s")
+        await wait_text(pilot, "Send to 4: lead, pm, eng-1, eng-2?")
+    await pilot.pause(0.3)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize(
+    ("row", "send"),
+    [("agent", False), ("team", False), ("team", True)],
+    ids=["one-agent", "team", "confirm-several"],
+)
+def test_composer(
+    snap_compare, fixed_app: OrcApp, size: tuple[int, int], row: str, send: bool
+) -> None:
+    async def before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _composing(pilot, row=row, send=send)
+
+    assert snap_compare(fixed_app, terminal_size=size, run_before=before)
