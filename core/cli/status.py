@@ -7,7 +7,7 @@ import json
 import click
 
 from orc.core.agents.status import kind_of_pane
-from orc.core.cli.context import run_with_room
+from orc.core.cli.context import leader_call, run_with_room
 from orc.core.cli.table import render_table
 from orc.core.room import Room
 from orc.core.room_state import AgentView, RoomState
@@ -40,6 +40,9 @@ def _clip(text: str, width: int) -> str:
 
 
 async def _state(room: Room) -> RoomState:
+    """The leader answers from the state its room keeps current; a plain call refreshes."""
+    if leader_call() is not None and room.state.generation > 0:
+        return room.state
     return await room.refresh()
 
 
