@@ -37,6 +37,15 @@ from orc.core.tmux.client import TmuxServerAddress
 from orc.core.tmux.topology import Pane
 from orc.core.when import format_duration, moment_text, parse_duration
 
+
+async def serve_leader_socket(room: Room) -> None:
+    """While `room` leads, answer the thin clients' commands over the leader socket
+    (core/cli/leader_server.py); imported on use, since it brings in the CLI."""
+    from orc.core.cli.leader_server import serve_while_leading
+
+    await serve_while_leading(room)
+
+
 __all__ = [
     "KINDS",
     "LOCAL",
@@ -82,6 +91,7 @@ __all__ = [
     "qualify",
     "resume_team",
     "save_screen_fixture",
+    "serve_leader_socket",
     "split_target",
     "start_agent",
     "stop_agent",

@@ -29,6 +29,7 @@ from orc.core.api import (
     Settings,
     parse_duration,
     qualify,
+    serve_leader_socket,
     split_target,
 )
 from orc.tui.agent_actions import AgentActionsMixin
@@ -215,6 +216,10 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         self._load_history()
 
     async def _run_room(self) -> None:
+        if self.lead:  # the lease holder answers `orc status/send/...` from its warm room
+            self.run_worker(
+                serve_leader_socket(self.room), name="leader-socket", exit_on_error=False
+            )
         await self.room.run(self.refresh_interval, lead=self.lead)
 
     def refresh_interval(self) -> float:
