@@ -6,8 +6,8 @@ import asyncio
 import os
 import sqlite3
 import sys
-import threading
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -37,15 +37,17 @@ class LeaderCall:
     stdin: bytes | None  # None: the caller's stdin is a terminal (or was not needed)
 
 
-_call = threading.local()  # the leader runs each thin client's command in a worker thread
+# Set in the leader's worker thread that runs a thin client's command, and again in the task
+# that runs its room work on the leader's loop (a task does not inherit the thread's context).
+_call: ContextVar[LeaderCall | None] = ContextVar("orc_leader_call", default=None)
 
 
 def leader_call() -> LeaderCall | None:
-    return getattr(_call, "current", None)
+    return _call.get()
 
 
 def set_leader_call(call: LeaderCall | None) -> None:
-    _call.current = call
+    _call.set(call)
 
 
 def caller_pane() -> str | None:
@@ -92,8 +94,13 @@ def run_with_room(work: Callable[[Room], Awaitable[T]]) -> T:
     open room, on the leader's loop (this thread waits for it)."""
     call = leader_call()
     if call is not None:
+
+        async def in_leader() -> T:
+            set_leader_call(call)
+            return await work(call.room)
+
         try:
-            return asyncio.run_coroutine_threadsafe(work(call.room), call.loop).result()
+            return asyncio.run_coroutine_threadsafe(in_leader(), call.loop).result()
         except sqlite3.Error as exc:
             raise database_error(call.room.db_path, exc) from exc
     room = config().room()
