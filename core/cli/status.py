@@ -70,6 +70,10 @@ def status_command(as_json: bool, why: bool) -> None:
         for row, agent in zip(rows, ordered, strict=True):
             row.setdefault("kind", kind_of_pane(agent.pane))
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        if any(not host.reachable for host in state.hosts):
+            # stdout stays the list scripts parse; a host it could not include is said above
+            # (one stderr line each, with its error) and fails the call, never a silent exit 0.
+            raise click.exceptions.Exit(1)
     else:
         for row in rows:
             row["name"] = row["name"] or "-"
