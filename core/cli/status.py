@@ -9,6 +9,7 @@ import click
 from orc.core.agents.status import kind_of_pane
 from orc.core.cli.context import leader_call, run_with_room
 from orc.core.cli.table import render_table
+from orc.core.errors import ActionFailed
 from orc.core.room import Room
 from orc.core.room_state import AgentView, RoomState
 
@@ -70,10 +71,11 @@ def status_command(as_json: bool, why: bool) -> None:
         for row, agent in zip(rows, ordered, strict=True):
             row.setdefault("kind", kind_of_pane(agent.pane))
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        if any(not host.reachable for host in state.hosts):
+        missing = [host.name for host in state.hosts if not host.reachable]
+        if missing:
             # stdout stays the list scripts parse; a host it could not include is said above
             # (one stderr line each, with its error) and fails the call, never a silent exit 0.
-            raise click.exceptions.Exit(1)
+            raise ActionFailed(f"not every host answered: {', '.join(missing)}")
     else:
         for row in rows:
             row["name"] = row["name"] or "-"
