@@ -37,7 +37,9 @@ FAILED: list[str] = []
 
 def timed(argv: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        argv, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120
+    )
     took = time.perf_counter() - started
     if done.returncode != 0:  # counted and shown, not fatal: a loaded machine fails a send
         FAILED.append(f"{' '.join(argv[5:])}: exit {done.returncode}: {done.stderr.strip()}")
