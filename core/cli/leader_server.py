@@ -188,14 +188,24 @@ class LeaderSocket:
 
     def _run(self, call: LeaderCall, argv: list[str]) -> tuple[int, str, str]:
         """In a worker thread: the CLI command, as `orc ARGV` would run it."""
-        from orc.core.cli import _main, hoist_host_options
+        from orc.core.cli import _invalid_utf8, _run, _say, hoist_host_options
+        from orc.core.cli.visible_output import VisibleStream
+
+        def guarded() -> int:
+            """core/cli/__init__.py `_main`, with this request's streams guarded instead of
+            swapping sys.stdout/sys.stderr (which other requests share)."""
+            bad = _invalid_utf8(args)
+            if bad is not None:
+                _say(bad)
+                return 2
+            return _run(args)
 
         args = hoist_host_options(argv)
         out, err = io.StringIO(), io.StringIO()
-        self._local.out, self._local.err = out, err
+        self._local.out, self._local.err = VisibleStream(out), VisibleStream(err)
         set_leader_call(call)
         try:
-            code = _command_code(args, lambda: _main(args))
+            code = _command_code(args, guarded)
         finally:
             set_leader_call(None)
             self._local.out = self._local.err = None
@@ -256,4 +266,3 @@ async def serve_while_leading(room: Room) -> None:
             await asyncio.sleep(WATCH_EVERY)
     finally:
         await server.stop()
-

@@ -37,7 +37,12 @@ def read_text(text: str | None) -> str:
 @click.command("send")
 @click.argument("args", nargs=-1)
 @click.option("--no-enter", is_flag=True, help="type the text but do not submit it")
-@click.option("--force", is_flag=True, help="type even into a shell where an agent is expected")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="type even into a dialog, over a draft, or into a shell where an agent is expected"
+    " (the record says so)",
+)
 @click.option("--json", "as_json", is_flag=True, help="machine-readable results")
 @click.option("--all", "to_all", is_flag=True, help="every managed agent")
 @click.option("--role", help="every agent with this role")

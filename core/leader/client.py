@@ -200,6 +200,8 @@ def thin_call(argv: list[str]) -> int | None:
     command, options, args = parsed
     if command == "checkpoint" and args[:1] == ["restore"]:
         return None  # it may ask for confirmation on this terminal
+    if command == "memory" and args[:1] == ["screen"]:
+        return None  # --ansi keeps colours only through this process's own guarded stdout
     socket_name = options.get("-L") or os.environ.get("ORC_SOCKET") or None
     db = options.get("--db") or os.environ.get("ORC_DB") or None
     db_path = Path(db) if db else default_db_path(_Address(socket_name, options.get("-S")))
@@ -231,8 +233,10 @@ def thin_call(argv: list[str]) -> int | None:
             _put_back_stdin(stdin)
             return None
         read_only = _read_only(command, args)
-        timeout = HOOK_TIMEOUT if command == "hook" else (
-            READ_ONLY_TIMEOUT if read_only else WRITE_TIMEOUT
+        timeout = (
+            HOOK_TIMEOUT
+            if command == "hook"
+            else (READ_ONLY_TIMEOUT if read_only else WRITE_TIMEOUT)
         )
         answer = _read_answer(sock, timeout)
     finally:
@@ -264,5 +268,5 @@ def _read_only(command: str, args: list[str]) -> bool:
         command == "status"
         or (command == "schedule" and sub == "list")
         or (command == "checkpoint" and sub in ("log", "show", "diff"))
-        or (command == "memory" and sub in ("search", "screen", "stats"))
+        or (command == "memory" and sub in ("search", "stats"))
     )
