@@ -46,6 +46,15 @@ from orc.core.tmux.client import TmuxServerAddress
 from orc.core.tmux.topology import Pane
 from orc.core.when import format_duration, moment_text, parse_duration
 
+
+async def serve_leader_socket(room: Room) -> None:
+    """While `room` leads, answer the thin clients' commands over the leader socket
+    (core/cli/leader_server.py); imported on use, since it brings in the CLI."""
+    from orc.core.cli.leader_server import serve_while_leading
+
+    await serve_while_leading(room)
+
+
 __all__ = [
     "KINDS",
     "LOCAL",
@@ -101,6 +110,7 @@ __all__ = [
     "resume_team",
     "save_screen_fixture",
     "selection_value",
+    "serve_leader_socket",
     "sgr_only",
     "split_target",
     "start_agent",

@@ -16,8 +16,10 @@ import os
 import re
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from orc.core.tmux.client import TmuxServerAddress
+if TYPE_CHECKING:  # only its two fields are read: the leader's thin client imports this module
+    from orc.core.tmux.client import TmuxServerAddress
 
 
 def data_dir() -> Path:

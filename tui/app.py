@@ -33,6 +33,7 @@ from orc.core.api import (
     parse_duration,
     qualify,
     selection_value,
+    serve_leader_socket,
     split_target,
     visible,
 )
@@ -248,6 +249,10 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         self._load_history()
 
     async def _run_room(self) -> None:
+        if self.lead:  # the lease holder answers `orc status/send/...` from its warm room
+            self.run_worker(
+                serve_leader_socket(self.room), name="leader-socket", exit_on_error=False
+            )
         await self.room.run(self.refresh_interval, lead=self.lead)
 
     def refresh_interval(self) -> float:

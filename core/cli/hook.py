@@ -20,7 +20,7 @@ from collections.abc import Callable
 import click
 
 from orc.core.agents.hook_events import hook_event, parse_payload, record_hook
-from orc.core.cli.context import config
+from orc.core.cli.context import caller_pane, config, leader_call
 from orc.core.errors import ActionFailed, BadInput
 from orc.core.paths import data_dir, default_db_path
 from orc.core.store.database import Store
@@ -33,6 +33,9 @@ STDIN_MAX = 64 * 1024
 
 def _read_stdin() -> str:
     """The payload a hook runner pipes in, if any; never blocks for long."""
+    call = leader_call()
+    if call is not None:  # the thin client read it (core/leader/client.py)
+        return (call.stdin or b"").decode("utf-8", "replace")
     stream = sys.stdin
     if stream is None or stream.isatty():
         return ""
@@ -124,13 +127,20 @@ def own_pane(pane_id: str | None, tmux_pane: str | None) -> None:
 
 
 def record(event: str | None, payload: str | None, pane_id: str | None) -> None:
-    pane_id = pane_id or os.environ.get("TMUX_PANE")
+    pane_id = pane_id or caller_pane()
     if not pane_id:
         raise BadInput("orc hook runs inside a tmux pane ($TMUX_PANE is not set); or pass --pane")
     if not event:
         raise BadInput("orc hook: no EVENT given")
     data = parse_payload(payload if payload is not None else _read_stdin())
     hook = hook_event(event, data)
+    call = leader_call()
+    if call is not None:  # the leader records it with its open store
+        future = asyncio.run_coroutine_threadsafe(
+            record_hook(call.room.store, call.room.client, pane_id, hook, data), call.loop
+        )
+        future.result(HOOK_DEADLINE)
+        return
     cfg = config()
     db_path = cfg.db or default_db_path(cfg.address)
 
