@@ -10,8 +10,8 @@ import contextlib
 import os
 import subprocess
 import time
-from collections.abc import Iterable
-from typing import ClassVar
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, cast
 
 from rich.text import Text
 from textual import events, on, work
@@ -95,12 +95,12 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
     TITLE = "orc"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {AgentCommands}
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+    HORIZONTAL_BREAKPOINTS = [
         (0, "-tiny"),
         (60, "-narrow"),
         (110, "-wide"),
     ]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (32, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
@@ -191,7 +191,7 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         yield FittingFooter()
 
     @property
-    def tree(self) -> AgentTree:
+    def agent_tree(self) -> AgentTree:
         return self.query_one(AgentTree)
 
     @property
@@ -226,7 +226,7 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
     async def on_mount(self) -> None:
         self.sub_title = f"tmux {self.room.address.label}"
         self.start_key_order()
-        self.tree.focus()
+        self.agent_tree.focus()
         try:
             await self.room.open()
         except (OrcError, OSError) as exc:
@@ -327,8 +327,8 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         if latest > self._latest_change or pane_ids != self._pane_ids:
             self._latest_change, self._pane_ids = latest, pane_ids
             self.mark_active()
-        self.tree.notes = self.agent_notes(state)
-        self.tree.update_state(state)
+        self.agent_tree.notes = self.agent_notes(state)
+        self.agent_tree.update_state(state)
         empty = self.query_one("#tree-empty", Static)
         empty.display = not state.agents
         if not state.agents:
@@ -344,7 +344,7 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
             self.first_paint_at = time.monotonic()
 
     def _selected_agent(self) -> AgentView | None:
-        pane_id = self.tree.selected_pane_id
+        pane_id = self.agent_tree.selected_pane_id
         if pane_id is None or self._state is None:
             return None
         return self._state.by_pane(pane_id)
@@ -368,14 +368,14 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         tab = self.query_one("#views", TabbedContent).get_tab("preview")
         if tab.label.plain != label:
             tab.label = Text(label)
-        self.composer.set_target(agent, self._state, self.tree.cursor_entry)
+        self.composer.set_target(agent, self._state, self.agent_tree.cursor_entry)
         timeline = self.query_one(ScheduleTimeline)
         timeline.default_target = (
             (qualified_name(agent) if agent.managed else agent.pane_id) if agent else None
         )
 
     def _selected_host(self) -> HostView | None:
-        name = self.tree.cursor_host
+        name = self.agent_tree.cursor_host
         if name is None or self._state is None:
             return None
         return next((h for h in self._state.hosts if h.name == name), None)
@@ -400,7 +400,7 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
 
     def select_agent(self, pane_id: str) -> None:
         """Move the tree's cursor to an agent (palette, tests)."""
-        if not self.tree.select_pane(pane_id):
+        if not self.agent_tree.select_pane(pane_id):
             self.notify(f"{pane_id} is not in the tree (filtered out?)", severity="warning")
 
     # -- actions ------------------------------------------------------------------------------
@@ -408,7 +408,7 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
     def action_help(self) -> None:
         groups = []
         for title, owner in self.HELP_GROUPS:
-            cls = type(self) if owner == "OrcApp" else self._widget_class(owner)
+            cls: Any = type(self) if owner == "OrcApp" else self._widget_class(owner)
             groups.append((title, [*cls.BINDINGS]))
         groups[0][1].append(Binding("tab", "focus_next", "Next panel"))
         groups[0][1].append(Binding("ctrl+p", "command_palette", "Command palette"))
@@ -436,13 +436,13 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
 
     @on(Input.Changed, "#tree-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.tree.set_filter(event.value)
+        self.agent_tree.set_filter(event.value)
 
     @on(Input.Submitted, "#tree-filter")
     def _filter_done(self, event: Input.Submitted) -> None:
         if not event.value:
             self.query_one("#left").remove_class("-filtering")
-        self.tree.focus()
+        self.agent_tree.focus()
 
     def on_key(self, event: events.Key) -> None:
         """Any key keeps the refresh fast; Escape in the filter clears and hides it."""
@@ -451,7 +451,7 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         if event.key == "escape" and filt.has_focus:
             filt.value = ""
             self.query_one("#left").remove_class("-filtering")
-            self.tree.focus()
+            self.agent_tree.focus()
             event.stop()
 
     def action_compose(self) -> None:
@@ -462,7 +462,7 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         if self.screen is not self.screen_stack[0]:
             self.bell()  # a dialog is open: it says how to leave it
             return
-        self.tree.focus()
+        self.agent_tree.focus()
 
     def worker_failed(self, worker: Worker[object], error: str) -> None:
         """A worker raised what it did not expect (tui/worker_errors.py): give its widget back."""
@@ -806,7 +806,7 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         """Ctrl+P → Theme: orc's themes and the user's, without Textual's built-in ones."""
         self.push_screen(CommandPalette(providers=[OrcThemes], placeholder="Search for themes…"))
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         commands = [
             ("Help: all keys", "Every key, panel by panel", self.action_help),
@@ -855,7 +855,7 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         ]
         commands += self.attention_commands()
         for title, help_text, callback in commands:
-            yield SystemCommand(title, help_text, callback)
+            yield SystemCommand(title, help_text, cast(Callable[[], Any], callback))
 
     def _palette_new_checkin(self) -> None:
         self.action_show("schedule")

@@ -58,8 +58,9 @@ class _RoutedStream(io.TextIOBase):
     def _target(self) -> Any:
         return getattr(self._local, self._name, None) or self.original
 
-    def write(self, text: str) -> int:  # type: ignore[override]
-        return self._target().write(text)
+    def write(self, text: str) -> int:
+        written: int = self._target().write(text)
+        return written
 
     def flush(self) -> None:
         self._target().flush()
@@ -106,7 +107,7 @@ class LeaderSocket:
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="orc-leader")
         out = _RoutedStream(sys.stdout, self._local, "out")
         err = _RoutedStream(sys.stderr, self._local, "err")
-        sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
+        sys.stdout, sys.stderr = out, err
         self._streams = (out, err)
 
     def _remove_stale(self) -> None:

@@ -204,11 +204,12 @@ def thin_call(argv: list[str]) -> int | None:
         return None  # --ansi keeps colours only through this process's own guarded stdout
     socket_name = options.get("-L") or os.environ.get("ORC_SOCKET") or None
     db = options.get("--db") or os.environ.get("ORC_DB") or None
-    db_path = Path(db) if db else default_db_path(_Address(socket_name, options.get("-S")))
+    address = _Address(socket_name, options.get("-S"))  # the fields default_db_path reads
+    db_path = Path(db) if db else default_db_path(address)  # type: ignore[arg-type]
     path = socket_path(db_path)
     if not trusted_socket(path):
         return None
-    stdin_how = _needs_stdin(command, args)
+    stdin_how = _needs_stdin(command or "", args)
     if stdin_how == "help":
         return None
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -232,7 +233,7 @@ def thin_call(argv: list[str]) -> int | None:
         except OSError:
             _put_back_stdin(stdin)
             return None
-        read_only = _read_only(command, args)
+        read_only = _read_only(command or "", args)
         timeout = (
             HOOK_TIMEOUT
             if command == "hook"

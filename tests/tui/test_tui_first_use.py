@@ -84,12 +84,13 @@ async def test_g_and_G_move_the_cursor_to_the_first_and_last_rows(
         await wait_text(pilot, "0:notes")
         app.select_agent(lead)
         await pilot.press("G")
-        await wait_until(pilot, lambda: app.tree.selected_pane_id == loose, "last row selected")
-        assert app.tree.cursor_line == app.tree.last_line
+        tree = app.agent_tree
+        await wait_until(pilot, lambda: tree.selected_pane_id == loose, "last row selected")
+        assert app.agent_tree.cursor_line == app.agent_tree.last_line
         await pilot.press("g")
-        await wait_until(pilot, lambda: app.tree.cursor_line == 0, "first row")
-        assert app.tree.cursor_node is not None and app.tree.cursor_node.data is not None
-        assert app.tree.cursor_node.data.name == "team"
+        await wait_until(pilot, lambda: app.agent_tree.cursor_line == 0, "first row")
+        assert tree.cursor_node is not None and tree.cursor_node.data is not None
+        assert app.agent_tree.cursor_node.data.name == "team"
 
 
 async def test_filter_selects_the_first_match(make_app, spawn_agent) -> None:
@@ -100,12 +101,12 @@ async def test_filter_selects_the_first_match(make_app, spawn_agent) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await wait_text(pilot, "beta")
         app.select_agent(lead)
-        await wait_until(pilot, lambda: app.tree.selected_pane_id == lead, "lead selected")
+        await wait_until(pilot, lambda: app.agent_tree.selected_pane_id == lead, "lead selected")
         await pilot.press("slash", *"beta", "enter")
-        await wait_until(pilot, lambda: app.tree.selected_pane_id == beta, "beta selected")
+        await wait_until(pilot, lambda: app.agent_tree.selected_pane_id == beta, "beta selected")
         tree = region_text(app, "#tree")
         assert "lead" in tree and "alpha" not in tree, "the ancestor stays, the sibling goes"
-        assert app.tree.has_focus
+        assert app.agent_tree.has_focus
         await wait_until(
             pilot, lambda: "fake agent beta ready" in screen_text(app), "beta previewed"
         )

@@ -105,8 +105,8 @@ async def test_an_agent_row_means_that_agent_whatever_row_came_before(
 
         # A group row that is not a team (the orc group, unmanaged panes...) means nobody.
         await pilot.press("escape")
-        assert app.focused is app.tree, "Esc from the composer returns to the tree"
-        app.tree.cursor_line = 0  # the team row
+        assert app.focused is app.agent_tree, "Esc from the composer returns to the tree"
+        app.agent_tree.cursor_line = 0  # the team row
         await composer_shows(pilot, "(team team)")
         await pilot.press("m", "ctrl+t")  # from a team row Ctrl+T offers everyone
         await wait_until(pilot, lambda: app.composer.scope == "all", "every agent")
@@ -215,12 +215,12 @@ async def test_one_key_always_goes_back_to_the_tree(make_app, spawn_agent) -> No
     async with app.run_test(size=SIZE) as pilot:
         await wait_text(pilot, "eng-1 · idle")
         await pilot.press("m", *"half a thought", "escape")
-        assert app.focused is app.tree
+        assert app.focused is app.agent_tree
         assert app.composer.input.text == "half a thought", "the text waits for later"
         for panel in ("m", "s", "c", "p", "slash"):
             await pilot.press(panel)
-            assert app.focused is not app.tree, panel
+            assert app.focused is not app.agent_tree, panel
             await pilot.press("ctrl+o")
-            assert app.focused is app.tree, f"Ctrl+O after {panel}"
+            assert app.focused is app.agent_tree, f"Ctrl+O after {panel}"
         await pilot.press("question_mark")
         await wait_text(pilot, "Back to the agent tree")
