@@ -11,7 +11,12 @@ from orc.core.cli.context import config, host_options
 
 @click.command("ui")
 @host_options
-def ui_command(hosts: tuple[str, ...] = (), all_hosts: bool = False) -> None:
+@click.option(
+    "--poll",
+    is_flag=True,
+    help="re-read tmux on a timer instead of following its control mode (for comparison)",
+)
+def ui_command(hosts: tuple[str, ...] = (), all_hosts: bool = False, poll: bool = False) -> None:
     """Open the control room, over the hosts selected here or before the command (`orc -H
     NAME ui` and `orc ui -H NAME` are the same room)."""
     from orc.tui.app import run_app  # imported late: the CLI must work without loading Textual
@@ -22,6 +27,8 @@ def ui_command(hosts: tuple[str, ...] = (), all_hosts: bool = False) -> None:
 
         chosen = {h.name: h for h in (*cfg.hosts, *select_hosts(hosts, all_hosts))}
         cfg = replace(cfg, hosts=tuple(chosen.values()))
+    if poll:
+        cfg = replace(cfg, poll=True)
     run_app(cfg.address, cfg.db, room=cfg.room())
 
 

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from orc.core.child_process import kill_child
 from orc.core.errors import TmuxError
 from orc.core.tmux.client import TmuxResult, TmuxServerAddress, _utf8_env
+from orc.core.tmux.topology import HIDDEN_PREFIX
 
 COMMAND_TIMEOUT = 5.0  # seconds: a reply slower than this means the channel is broken
-HIDDEN_SESSION = "_orc-ctl"
+HIDDEN_SESSION = HIDDEN_PREFIX
 # Every pane on the server, one token each: a change of activity, history or cursor betrays output.
 ALL_PANES = "orc-all"
 ALL_PANES_FORMAT = (
