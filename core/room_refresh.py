@@ -61,7 +61,9 @@ class PushTrigger:
         self._restart_at = 0.0
         self._stream: ControlClient | None = None
         self._stream_session = ""
-        self._stream_pane = ""
+        self._want: tuple[str, str, list[str]] | None = None  # (session, pane, its session's)
+        self._generation = 0
+        self._retry_at = 0.0
         self._stream_task: asyncio.Task[None] | None = None
 
     async def start(self) -> bool:
@@ -80,10 +82,10 @@ class PushTrigger:
 
     async def close(self) -> None:
         self.client.control = None
+        self._want = None
         if self._stream_task is not None:
-            self._stream_task.cancel()
-            with contextlib.suppress(BaseException):
-                await self._stream_task
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(asyncio.shield(self._stream_task), 5)
         for client in (self._stream, self.control):
             if client is not None:
                 await client.close()
@@ -151,51 +153,66 @@ class PushTrigger:
     def follow(self, pane_id: str | None, topology: Topology | None) -> None:
         """Stream `%output` of the previewed pane (and no other) from a client on its session.
 
-        Started in the background: the refresh that calls this never waits for the attach.
+        Done in the background, one change at a time (never cancelled half-way: a tmux client
+        started must be reaped): the refresh that calls this never waits for the attach.
         """
         pane = topology.by_id(pane_id) if pane_id and topology is not None else None
-        if pane is None:
-            if self._stream_pane:
-                self._stream_pane = ""
-                self._replace_stream(None)
+        want = None
+        if pane is not None:
+            others = [p.pane_id for p in topology or () if p.session_id == pane.session_id]
+            want = (pane.session_id, pane.pane_id, others)
+        if (want and want[:2]) == (self._want and self._want[:2]):
             return
-        if pane.pane_id == self._stream_pane and pane.session_id == self._stream_session:
+        if want is not None and time.monotonic() < self._retry_at:
             return
-        others = [p.pane_id for p in topology or () if p.session_id == pane.session_id]
-        self._stream_pane = pane.pane_id
-        self._replace_stream((pane.session_id, pane.pane_id, others))
+        self._want = want
+        if self._stream_task is None or self._stream_task.done():
+            self._stream_task = asyncio.create_task(self._sync_stream())
 
-    def _replace_stream(self, target: tuple[str, str, list[str]] | None) -> None:
-        if self._stream_task is not None:
-            self._stream_task.cancel()
-        self._stream_task = asyncio.create_task(self._switch_stream(target))
+    @property
+    def _stream_pane(self) -> str:
+        return self._want[1] if self._want else ""
 
-    async def _switch_stream(self, target: tuple[str, str, list[str]] | None) -> None:
-        if target is None:
-            if self._stream is not None:
-                stream, self._stream, self._stream_session = self._stream, None, ""
+    async def _sync_stream(self) -> None:
+        while True:
+            want = self._want
+            await self._apply_stream(want)
+            if self._want is want:
+                return
+
+    async def _apply_stream(self, want: tuple[str, str, list[str]] | None) -> None:
+        stream = self._stream
+        if want is None or (stream is not None and self._stream_session != want[0]):
+            self._stream, self._stream_session = None, ""
+            if stream is not None:
                 await stream.close()
+            stream = None
+        if want is None:
             return
-        session_id, pane_id, panes = target
+        session_id, pane_id, panes = want
         try:
-            if self._stream is None or self._stream_session != session_id or not self._stream.alive:
-                if self._stream is not None:
-                    stream, self._stream = self._stream, None
-                    await stream.close()
-                self._stream = await ControlClient.attached(
-                    self.address, session_id, self._on_stream_event
+            if stream is None or not stream.alive:
+                self._generation += 1
+                generation = self._generation
+                stream = await ControlClient.attached(
+                    self.address,
+                    session_id,
+                    lambda note: self._on_stream_event(note, generation),
                 )
-                self._stream_session = session_id if self._stream is not None else ""
-            if self._stream is None:
-                self._stream_pane = ""  # tried again on the next refresh
-            else:
-                # Output on for the previewed pane only: the others run at full speed.
-                states = ",".join(f"{p}:{'on' if p == pane_id else 'off'}" for p in panes)
-                await self._stream.command("refresh-client", "-A", states)
+                if stream is None:
+                    raise TmuxError("cannot attach to the previewed pane's session")
+                self._stream, self._stream_session = stream, session_id
+            # Output on for the previewed pane only: the others run at full speed.
+            states = ",".join(f"{p}:{'on' if p == pane_id else 'off'}" for p in panes)
+            await stream.command("refresh-client", "-A", states)
         except TmuxError:
-            self._stream_pane = ""  # tried again on the next refresh
+            if self._want is want:
+                self._want = None  # tried again on a later refresh
+                self._retry_at = time.monotonic() + RESTART_FIRST * 2
 
-    def _on_stream_event(self, note: Notification) -> None:
+    def _on_stream_event(self, note: Notification, generation: int) -> None:
+        if generation != self._generation:
+            return  # a client being replaced
         output = note.pane_output()
         if output is not None:
             if output[0] == self._stream_pane:
@@ -214,4 +231,4 @@ class PushTrigger:
             self._pending.focus = True
             self._wake.set()
         elif note.name == "%exit":
-            self._stream_pane = ""  # reattached on the next refresh
+            self._want = None  # attached again on the next refresh

@@ -215,11 +215,11 @@ class ControlClient:
         if not await client._server_alive():
             return None
         session = f"{HIDDEN_SESSION}-{os.getpid()}"
-        await client._spawn(
-            "new-session", "-A", "-s", session, "-f", "ignore-size,no-output",
-            "-x", "80", "-y", "24", "sleep 2147483647",
-        )  # fmt: skip
         try:
+            await client._spawn(
+                "new-session", "-A", "-s", session, "-f", "ignore-size,no-output",
+                "-x", "80", "-y", "24", "sleep 2147483647",
+            )  # fmt: skip
             for command in (
                 ("set-option", "-t", session, "destroy-unattached", "on"),
                 ("set-option", "-t", session, "detach-on-destroy", "on"),
@@ -230,6 +230,9 @@ class ControlClient:
         except TmuxError:
             await client.close()
             return None
+        except BaseException:  # cancelled while starting: no tmux left behind
+            await asyncio.shield(client.close())
+            raise
         return client
 
     @classmethod
@@ -244,12 +247,15 @@ class ControlClient:
         if control_disabled():
             return None
         client = cls(address, listener)
-        await client._spawn("attach-session", "-t", session_id, "-f", flags)
         try:
+            await client._spawn("attach-session", "-t", session_id, "-f", flags)
             await client.command("display-message", "-p", "ok")  # attached, or failed at once
         except TmuxError:
             await client.close()
             return None
+        except BaseException:  # cancelled while starting: no tmux left behind
+            await asyncio.shield(client.close())
+            raise
         return client
 
     async def _server_alive(self) -> bool:
