@@ -59,8 +59,8 @@ LEADER_EVERY = 1.0  # seconds between lease heartbeats / leader ticks
 HOT_FOR = 2.0
 # seconds: with push (core/room_refresh.py), everything is re-read this often anyway: tmux checks
 # its subscription once a second and window activity has 1 s resolution, so a redraw in place
-# within the same second, or a pane option set by a hook, can pass unnoticed.
-SAFETY_EVERY = 3.0
+# within the same second as the output before it can pass unnoticed.
+SAFETY_EVERY = 5.0
 FRAME = 0.016  # seconds: refreshes woken by a burst of notifications are at least this far apart
 
 

@@ -24,11 +24,12 @@ from orc.core.tmux.topology import HIDDEN_PREFIX
 
 COMMAND_TIMEOUT = 5.0  # seconds: a reply slower than this means the channel is broken
 HIDDEN_SESSION = HIDDEN_PREFIX
-# Every pane on the server, one token each: a change of activity, history or cursor betrays output.
+# Every pane on the server, one token each: a change of activity, history or cursor betrays output;
+# the hook time, an agent's own report (core/agents/hook_events.py), which prints nothing.
 ALL_PANES = "orc-all"
 ALL_PANES_FORMAT = (
     "#{S:#{W:#{P:#{pane_id}=#{pane_dead}.#{window_activity}.#{history_size}"
-    ".#{cursor_x}.#{cursor_y} }}}"
+    ".#{cursor_x}.#{cursor_y}.#{@orc-hook-at} }}}"
 )
 # Notifications after which the topology (sessions, windows, panes, names) must be read again.
 STRUCTURAL = frozenset(
