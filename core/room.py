@@ -293,6 +293,12 @@ class Room:
             if pane_id is not None:
                 self._push.wake_focus()
 
+    @property
+    def pushing(self) -> bool:
+        """`run` follows this machine by tmux's notifications: a newly focused local pane is
+        captured at once without asking (`focus`)."""
+        return self._push is not None and self._push.usable
+
     async def topology(self) -> Topology:
         return await read_topology(self.client)
 
