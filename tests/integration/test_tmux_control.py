@@ -9,7 +9,10 @@ from libtmux import Server
 
 from orc.core import TmuxServerAddress
 from orc.core.child_process import exited_unreaped
+from orc.core.tmux.capture import capture_panes, topology_and_captures
+from orc.core.tmux.client import TmuxClient
 from orc.core.tmux.control import ControlClient, Notification, parse_subscription_value
+from orc.core.tmux.topology import read_topology
 
 
 async def until(check: Callable[[], object], timeout: float = 15.0) -> None:
@@ -99,3 +102,23 @@ async def test_disabled_by_the_environment(
     server.new_session("A", window_command="sh")
     monkeypatch.setenv("ORC_TMUX_CONTROL", "0")
     assert await ControlClient.hidden(address) is None
+
+
+async def test_refresh_reads_go_through_the_control_client(
+    server: Server, address: TmuxServerAddress
+) -> None:
+    server.new_session("A", window_command="sh")
+    control = await ControlClient.hidden(address)
+    assert control is not None
+    client = TmuxClient(address)
+    client.control = control
+    client._binary = "/nonexistent/tmux"  # a spawned tmux would fail: only the channel answers
+    try:
+        topo = await read_topology(client)
+        assert [p.session_name for p in topo] == ["A"]  # orc's hidden session is left out
+        pane_id = topo.panes[0].pane_id
+        topo2, screens = await topology_and_captures(client, [pane_id, "%999"])
+        assert len(topo2) == 1 and pane_id in screens
+        assert set(await capture_panes(client, ["%999", pane_id])) == {pane_id}
+    finally:
+        await control.close()
