@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shlex
 import shutil
 import sqlite3
 import stat
@@ -298,6 +299,9 @@ async def check_hosts(hosts: Sequence[HostConfig], ssh_config: Path | None = Non
 
     async with SshConnections(ssh_config=ssh_config) as connections:
 
+        # The fix names the ssh the room runs: with --ssh-config, that file is part of it.
+        ssh = f"ssh -F {shlex.quote(str(ssh_config))}" if ssh_config else "ssh"
+
         async def one(host: HostConfig) -> Check:
             try:
                 version = await RemoteOrc.for_host(host, connections).version()
@@ -306,7 +310,9 @@ async def check_hosts(hosts: Sequence[HostConfig], ssh_config: Path | None = Non
                     "host",
                     "fail",
                     str(exc),
-                    f"check `ssh {host.ssh}` works and `{host.orc} --version` runs there",
+                    f"check `{ssh} {host.ssh} {host.orc} --version` works (an ssh config:"
+                    " --ssh-config FILE or $ORC_SSH_CONFIG; orc off the remote PATH:"
+                    ' orc = "~/.local/bin/orc" under [[host]])',
                 )
             return Check("host", "ok", f"{host.name} ({host.ssh}): {version}")
 

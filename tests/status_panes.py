@@ -2,7 +2,8 @@
 
 A fixture screen carries only what was on screen; what tmux knows besides (the running program,
 whether the pane is dead) follows from the fixture's name: `exited-dead-*` is a dead pane,
-`exited-shell-*` a shell where the agent was, a shell's `working-*` runs `sleep`.
+`exited-shell-*` a shell where the agent was, a shell's `working-*` runs `sleep`; a `.cursor`
+file next to a screen ("X Y") says where the cursor was.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def make_pane(
     dead: bool = False,
     height: int = 0,
     bell: bool = False,
+    cursor_y: int = 0,
     hook: tuple[str, str, str, str] = ("", "", "", ""),
 ) -> Pane:
     if command is None:
@@ -46,7 +48,7 @@ def make_pane(
         width=100,
         height=height,
         cursor_x=0,
-        cursor_y=0,
+        cursor_y=cursor_y,
         history_size=0,
         window_activity=0,
         bell=bell,
@@ -74,6 +76,9 @@ def fixture_pane(path: Path) -> Pane:
         return make_pane(kind, command="bash")
     if kind == "shell" and stem.startswith("working"):
         return make_pane(kind, command="sleep")
+    cursor = path.with_suffix(".cursor")
+    if cursor.exists():  # where the cursor was, for screens whose meaning depends on it
+        return make_pane(kind, cursor_y=int(cursor.read_text(encoding="utf-8").split()[1]))
     return make_pane(kind)
 
 

@@ -46,7 +46,7 @@ from orc.tui.memory_search import MemorySearchScreen
 from orc.tui.preview import PanePreview
 from orc.tui.resume_prompt import ResumePrompt
 from orc.tui.snapshot_export import describe, export_snapshot
-from orc.tui.themes import load_themes, preferred_default
+from orc.tui.themes import load_themes, preferred_default, theme_for_terminal
 from orc.tui.time_travel import TimeTravelScreen
 from orc.tui.timeline import ScheduleTimeline
 from orc.tui.tree_model import descendants, host_card, host_of, qualified_name, shown_name
@@ -203,9 +203,9 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         for problem in self.theme_errors:
             self.notify(problem, title="theme skipped", severity="warning")
         saved = await self.settings.get(THEME_SETTING)
-        if saved and saved in self.orc_themes:
-            self.theme = saved
-        self._saved_theme = self.theme
+        self.theme = theme_for_terminal(saved, self.orc_themes)
+        # The saved choice stays saved: a 16-colour session does not overwrite it.
+        self._saved_theme = saved if saved in self.orc_themes else self.theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self.start_attention()
         self.start_agent_actions()

@@ -62,6 +62,9 @@ class Field:
     label: str
     value: str = ""
     placeholder: str = ""
+    # A default the first key should replace (a duration) is selected; a text to be edited (a
+    # note) is not, or the first key would wipe it.
+    select: bool = True
 
 
 class FormScreen(ModalScreen[dict[str, str] | None]):
@@ -92,7 +95,12 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
             yield Label(self.form_title, id="form-title")
             for field in self.fields:
                 yield Label(field.label)
-                yield Input(field.value, placeholder=field.placeholder, id=f"field-{field.name}")
+                yield Input(
+                    field.value,
+                    placeholder=field.placeholder,
+                    id=f"field-{field.name}",
+                    select_on_focus=field.select,
+                )
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         inputs = list(self.query(Input))

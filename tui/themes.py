@@ -87,6 +87,18 @@ def load_themes(*dirs: Traversable) -> tuple[list[Theme], list[str]]:
     return list(themes.values()), errors
 
 
+def theme_for_terminal(saved: str | None, known: frozenset[str]) -> str:
+    """The theme this session uses: the saved one, unless the terminal announces only 16
+    colours, where a truecolour theme would draw grey on grey: then the 16-colour theme (what
+    `orc doctor` says is used there)."""
+    default = preferred_default()
+    if not saved or saved not in known:
+        return default
+    if default == SIXTEEN_COLOUR_THEME:
+        return SIXTEEN_COLOUR_THEME
+    return saved
+
+
 def preferred_default() -> str:
     """A terminal that does not announce 256 colours or truecolor gets the 16-colour theme."""
     term = os.environ.get("TERM", "")

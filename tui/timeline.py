@@ -43,6 +43,25 @@ def relative(seconds: float) -> str:
     return f"in {text}" if seconds > 0 else f"{text} ago"
 
 
+LOADING = "Reading check-ins…"
+EMPTY = (
+    "No check-ins scheduled. Press n to schedule one for the selected agent "
+    "(or `orc schedule add 30m NOTE --to AGENT`)."
+)
+ACTS_ON_PENDING = frozenset({"snooze", "edit", "cancel_schedule"})
+
+
+def ordered(schedules: Sequence[Schedule]) -> list[Schedule]:
+    """Pending check-ins first, the next due on top; then the history, newest first."""
+    pending = sorted((s for s in schedules if s.state == "pending"), key=lambda s: s.due_at)
+    done = sorted(
+        (s for s in schedules if s.state != "pending"),
+        key=lambda s: s.fired_at or s.due_at,
+        reverse=True,
+    )
+    return [*pending, *done]
+
+
 def span_for(schedules: Sequence[Schedule], now: float) -> tuple[float, float]:
     """The window the axis shows: at least 2h ahead, stretched to the next due check-in (up to a
     day), and a quarter of that behind so recent deliveries stay visible."""
@@ -204,13 +223,11 @@ class ScheduleTimeline(Vertical, can_focus=True):
     def compose(self) -> ComposeResult:
         yield TimelineAxis()
         yield Static("", id="timeline-error")
-        yield Static(
-            "No check-ins scheduled. Press n to schedule one for the selected agent "
-            "(or `orc schedule add 30m NOTE --to AGENT`).",
-            id="timeline-empty",
-        )
+        # Until the first read it says so: "No check-ins" then would be a claim, not a fact.
+        yield Static(LOADING, id="timeline-empty")
         table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=False)
-        table.add_columns("id", "due", "to", "note", "every", "state")
+        # The note last: a narrow panel cuts the free text, never the state or the repeat.
+        table.add_columns("id", "due", "to", "state", "every", "note")
         yield table
 
     # -- called by the app --------------------------------------------------------------------
@@ -230,7 +247,9 @@ class ScheduleTimeline(Vertical, can_focus=True):
             shown.append(s)
         self.schedules = shown
         self.query_one(TimelineAxis).set_data(self.schedules, now)
-        self.query_one("#timeline-empty").display = not self.schedules
+        empty = self.query_one("#timeline-empty", Static)
+        empty.update(EMPTY)
+        empty.display = not self.schedules
         table = self.query_one(DataTable)
         had_focus = table.has_focus or self.has_focus
         table.display = bool(self.schedules)
@@ -238,20 +257,32 @@ class ScheduleTimeline(Vertical, can_focus=True):
             (table if table.display else self).focus()
         selected = self.selected()
         table.clear()
-        for s in sorted(self.schedules, key=lambda s: s.due_at):
+        for s in ordered(self.schedules):
             due = moment_text(s.due_at, "%H:%M")
             table.add_row(
                 str(s.id),
                 f"{due} ({relative(s.due_at - now)})",
                 s.target,
-                s.note.replace("\n", " ")[:60],
-                format_duration(s.every) if s.every else "",
                 s.state + (" (late)" if s.late else ""),
+                format_duration(s.every) if s.every else "",
+                s.note.replace("\n", " ")[:60],
                 key=self._key(s),
             )
+        # The row acted on stays selected; at first, the next check-in due (the first row).
         if selected is not None:
             with contextlib.suppress(KeyError, LookupError):
                 table.move_cursor(row=table.get_row_index(self._key(selected)))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Snooze, edit and cancel are offered only on a pending check-in (a delivered one has
+        nothing left to move); hidden from the footer otherwise."""
+        if action in ACTS_ON_PENDING:
+            schedule = self.selected()
+            return schedule is not None and schedule.state == "pending"
+        return True
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()  # the footer follows the row: pending or not
 
     def show_error(self, message: str) -> None:
         self.query_one("#timeline-error", Static).update(message)
@@ -340,7 +371,10 @@ class ScheduleTimeline(Vertical, can_focus=True):
                 self.post_message(self.EditRequested(schedule.id, answer["note"], host))
 
         self.app.push_screen(
-            FormScreen(f"Edit check-in {schedule.id}", [Field("note", "Note", schedule.note)]), done
+            FormScreen(
+                f"Edit check-in {schedule.id}", [Field("note", "Note", schedule.note, select=False)]
+            ),
+            done,
         )
 
     def action_cancel_schedule(self) -> None:

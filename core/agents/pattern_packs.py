@@ -25,7 +25,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from orc.core.errors import BadInput
 
@@ -46,11 +53,20 @@ class RuleSpec(BaseModel):
     region: str = "bottom:10"
     ignore_case: bool = False
     unless_below: str | None = None  # a later line matching this makes the match stale
+    # The region's lines joined with nothing between them: a line the terminal wrapped at a
+    # narrow width (Aider's questions at 60 columns) reads as the one line it was printed as.
+    join: bool = False
 
     @field_validator("region")
     @classmethod
     def _region(cls, value: str) -> str:
         return _check_region(value)
+
+    @model_validator(mode="after")
+    def _join_alone(self) -> RuleSpec:
+        if self.join and self.unless_below is not None:
+            raise ValueError("a joined region has no lines below a match: drop unless_below")
+        return self
 
     @field_validator("pattern", "unless_below")
     @classmethod
@@ -72,6 +88,21 @@ class InputSpec(BaseModel):
     # is told apart by the chrome drawn over it, and a screen without the box has no input line.
     anchor: str | None = None
     anchor_within: int = Field(default=3, ge=1)
+    # A draft is any text on the input line, not just its first line. `end`: the line that
+    # closes the input box (the rule under it); the lines between the input line and it are the
+    # draft's later lines, so a draft whose first line is empty is still a draft.
+    end: str | None = None
+    # Earlier lines of the same text drawn above the input line as prompts of their own: lines
+    # matching `above` (group `text`) directly over an input line that matches it too (Aider's
+    # `multi> ` mode), and an open block: over the input line, a prompt line matching
+    # `block_open` with no `block_close` after it (Aider's `{` ... `}`).
+    above: str | None = None
+    block_open: str | None = None
+    block_close: str | None = None
+    # The cursor sits on the input line while the program reads it: with the cursor on a row
+    # below it, the line was submitted and the program runs it (Aider's `/run` of a quiet
+    # command leaves `> /run ...` as its last line).
+    cursor: bool = False
 
     @field_validator("region")
     @classmethod
@@ -85,7 +116,7 @@ class InputSpec(BaseModel):
             raise ValueError("the input pattern needs a group (?P<text>...) for what is typed")
         return value
 
-    @field_validator("placeholder", "anchor")
+    @field_validator("placeholder", "anchor", "end", "above", "block_open", "block_close")
     @classmethod
     def _placeholder(cls, value: str | None) -> str | None:
         return None if value is None else _check_regex(value)
@@ -100,6 +131,15 @@ class AnswerSpec(BaseModel):
     no: list[str] = Field(default_factory=lambda: ["Escape"])
     numbers: bool = True  # the options are numbered and a digit picks one
     submit: list[str] = Field(default_factory=list)  # keys after y/n/N (a y/N line prompt: Enter)
+    # A question whose options are checkboxes (the screen matches `ticks`): each digit of a
+    # choice such as "1,3" ticks one, `review` keys then open the review, and `yes` submits it.
+    ticks: str | None = None
+    review: list[str] = Field(default_factory=list)
+
+    @field_validator("ticks")
+    @classmethod
+    def _ticks(cls, value: str | None) -> str | None:
+        return None if value is None else _check_regex(value)
 
 
 DEFAULT_ANSWER = AnswerSpec()
@@ -141,6 +181,7 @@ class Rule:
     regex: re.Pattern[str]
     source: str
     unless_below: re.Pattern[str] | None = None
+    join: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +193,11 @@ class InputLine:
     placeholder: re.Pattern[str] | None
     anchor: re.Pattern[str] | None = None
     anchor_within: int = 3
+    end: re.Pattern[str] | None = None
+    above: re.Pattern[str] | None = None
+    block_open: re.Pattern[str] | None = None
+    block_close: re.Pattern[str] | None = None
+    cursor: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,13 +216,26 @@ class Pack:
 def _compile(spec: RuleSpec, source: str) -> Rule:
     flags = re.MULTILINE | (re.IGNORECASE if spec.ignore_case else 0)
     below = re.compile(spec.unless_below, flags) if spec.unless_below else None
-    return Rule(spec.name, spec.state, spec.region, re.compile(spec.pattern, flags), source, below)
+    regex = re.compile(spec.pattern, flags)
+    return Rule(spec.name, spec.state, spec.region, regex, source, below, spec.join)
 
 
 def _compile_input(spec: InputSpec) -> InputLine:
-    placeholder = re.compile(spec.placeholder) if spec.placeholder else None
-    anchor = re.compile(spec.anchor) if spec.anchor else None
-    return InputLine(spec.region, re.compile(spec.pattern), placeholder, anchor, spec.anchor_within)
+    def opt(pattern: str | None) -> re.Pattern[str] | None:
+        return re.compile(pattern) if pattern else None
+
+    return InputLine(
+        spec.region,
+        re.compile(spec.pattern),
+        opt(spec.placeholder),
+        opt(spec.anchor),
+        spec.anchor_within,
+        opt(spec.end),
+        opt(spec.above),
+        opt(spec.block_open),
+        opt(spec.block_close),
+        spec.cursor,
+    )
 
 
 def _parse(text: str, source: str) -> PackSpec:

@@ -33,7 +33,7 @@ from orc.core.agents.agent_kind import is_shell
 from orc.core.agents.input_line import transcript
 from orc.core.agents.pattern_packs import Pack, Rule, load_packs
 from orc.core.agents.process_kind import kind_of_pane
-from orc.core.agents.screen_text import line_at, region, visible_lines
+from orc.core.agents.screen_text import line_at, region, strip_ansi, visible_lines
 from orc.core.room_state import AgentStatus, Transition
 from orc.core.tmux.topology import Pane
 
@@ -56,6 +56,9 @@ class ScreenVerdict:
     state: str  # a rule's state, or "" when no rule matched
     rule: str
     line: str  # the matched line, or the last non-blank line when nothing matched
+    # where the match starts among the visible lines (-1: no match). What is above it tells
+    # one prompt from the next that asks the same question (core/agents/answer.py).
+    at: int = -1
 
 
 def _clip(text: str) -> str:
@@ -65,18 +68,48 @@ def _clip(text: str) -> str:
 def match_screen(pack: Pack, screen: str, height: int = 0) -> ScreenVerdict:
     """Apply a pack to one captured screen: the first matching rule, with its line."""
     lines = visible_lines(screen, height)
-    texts: dict[str, str] = {}
+    texts: dict[tuple[str, bool], str] = {}
     for rule in pack.rules:
-        text = texts.get(rule.region)
+        text = texts.get((rule.region, rule.join))
         if text is None:
-            text = texts[rule.region] = "\n".join(region(lines, rule.region))
+            parts = region(lines, rule.region)
+            text = texts[(rule.region, rule.join)] = ("" if rule.join else "\n").join(parts)
         for found in rule.regex.finditer(text):
             if rule.unless_below is not None and _stale(rule, lines, text, found.start()):
                 continue
-            return ScreenVerdict(
-                rule.state, f"{pack.kind}:{rule.name}", _clip(line_at(text, found.start()))
-            )
+            part = region(lines, rule.region)
+            offset = 0 if rule.region.startswith("top:") else len(lines) - len(part)
+            if rule.join:
+                row = _joined_row(part, found.start())
+                last = _joined_row(part, max(found.start(), found.end() - 1))
+                line = " ".join(part[row : last + 1])
+            else:
+                row = text.count("\n", 0, found.start())
+                line = line_at(text, found.start())
+            return ScreenVerdict(rule.state, f"{pack.kind}:{rule.name}", _clip(line), offset + row)
     return ScreenVerdict("", "", _clip(lines[-1].strip()) if lines else "")
+
+
+def _joined_row(parts: list[str], at: int) -> int:
+    """The row of a joined region where position `at` lies. The evidence is the rows the match
+    spans (a lookahead can require what follows, such as a spinner, without making it part of
+    the evidence: a spinner's frame would make every look a new prompt)."""
+    for i, part in enumerate(parts):
+        if at < len(part):
+            return i
+        at -= len(part)
+    return max(0, len(parts) - 1)
+
+
+def _cursor_below_text(pane: Pane, screen: str) -> bool:
+    """Whether the pane's cursor is on a row under the last one with text."""
+    rows = screen.split("\n")
+    if rows and rows[-1] == "":
+        rows.pop()
+    if pane.height > 0 and len(rows) > pane.height:
+        rows = rows[-pane.height :]
+    last = max((i for i, row in enumerate(rows) if strip_ansi(row).strip()), default=-1)
+    return last >= 0 and pane.cursor_y > last
 
 
 def _stale(rule: Rule, lines: list[str], text: str, at: int) -> bool:
@@ -222,6 +255,13 @@ class StatusDetector:
             return AgentStatus("working", "tmux:command", f"running {pane.current_command}")
         if verdict.state == "working":
             return AgentStatus(verdict.state, verdict.rule, verdict.line)
+        watch_cursor = pack.input is not None and pack.input.cursor
+        if verdict.state == "idle" and watch_cursor and _cursor_below_text(pane, screen):
+            return AgentStatus(
+                "working",
+                "screen:submitted",
+                _clip(f"the cursor left the input line: {verdict.line}"),
+            )
         quiet = now - changed_at
         if pack.input is not None and verdict.state == "idle":
             streamed = now - self._transcript_changed_at(pane, pack, screen, now)

@@ -30,9 +30,9 @@ def answer_command(target: str, choice: str, force: bool, as_json: bool) -> None
     result = run_with_room(work)
     if as_json:
         click.echo(json.dumps(asdict(result), indent=2, ensure_ascii=False))
-    else:
+    elif result.ok:
         click.echo(result.describe())
-    if not result.ok:
+    if not result.ok:  # said once, as the error line on stderr
         raise ActionFailed(result.describe())
 
 

@@ -61,7 +61,7 @@ def take_command(repo: str | None, message: str) -> None:
 
     point = run_with_room(work)
     if point is None:
-        click.echo("unchanged since the last checkpoint: nothing taken")
+        click.echo("unchanged since the last checkpoint: nothing taken (-m LABEL marks it anyway)")
         return
     what = "committed" if point.mode == "commit" else "checkpoint"
     click.echo(
@@ -108,7 +108,9 @@ def log_command(repo: str | None, as_json: bool, every_repo: bool, limit: int) -
     if not points:
         click.echo("no checkpoints yet")
         return
-    click.echo(_table(points, show_repo=path is None))
+    # the folder column once any checkpoint is of another folder than the one asked about
+    asked = {os.path.realpath(path)} if path is not None else set()
+    click.echo(_table(points, show_repo={p.repo for p in points} != asked))
 
 
 @checkpoint_group.command("restore")

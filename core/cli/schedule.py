@@ -79,7 +79,8 @@ def add_command(when: str, note: str, target: str | None, every: str | None) -> 
             async def remote(room: Room) -> str:
                 return await room.remote(host).orc.schedule_add(when, note, raw, every)
 
-            click.echo(run_with_room(remote))
+            # ID@HOST, as it is typed again to cancel it: a bare id would name a check-in here
+            click.echo(f"{run_with_room(remote).strip()}@{host}")
             return
 
     async def work(room: Room) -> tuple[Schedule, bool]:

@@ -32,7 +32,12 @@ def read_text(text: str | None) -> str:
 @click.command("send")
 @click.argument("args", nargs=-1)
 @click.option("--no-enter", is_flag=True, help="type the text but do not submit it")
-@click.option("--force", is_flag=True, help="type even into a shell where an agent is expected")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="type even into a dialog, over a draft, or into a shell where an agent is expected"
+    " (the record says so)",
+)
 @click.option("--json", "as_json", is_flag=True, help="machine-readable results")
 @click.option("--all", "to_all", is_flag=True, help="every managed agent")
 @click.option("--role", help="every agent with this role")
@@ -77,7 +82,7 @@ def send_command(
     results = run_with_room(work)
     if as_json:
         click.echo(json.dumps([asdict(r) for r in results], indent=2, ensure_ascii=False))
-    else:
+    elif len(results) > 1 or results[0].ok:  # one failed send is said once, on stderr
         for result in results:
             click.echo(result.describe())
     failed = [r for r in results if not r.ok]

@@ -285,9 +285,6 @@ class Scheduler:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _busy(self, pane: Pane | None) -> bool:
-        return self._hold(pane) is not None
-
     def _hold(self, pane: Pane | None) -> str | None:
         """Why a check-in must wait for this pane: `stopped` (`orc stop`: it waits, however
         long, until `orc start`), `prompt` (a dialog or a person's draft is on screen: it waits
@@ -316,6 +313,9 @@ class Scheduler:
         held: builtins.list[int] = []
         self._held_panes = set()
         panes: dict[int, Pane | None] = {}
+        # Only these went because the hold limit ran out (held that long, still busy): their
+        # result says so. A check-in that was never held never claims it.
+        forced: set[int] = set()
         for s in due:
             try:
                 pane: Pane | None = resolve(topology, s.target)
@@ -332,12 +332,14 @@ class Scheduler:
                 if s.held_since is None:
                     held.append(s.id)
                 continue
+            if hold == "busy" and s.held_since is not None:
+                forced.add(s.id)
             claims.append(Claim(s.id, s.due_at, first_seen))
         if held:
             await self._call(self._store.mark_held, held, now)
         for run in await self._call(self._store.claim, claims, self._me(), now):
             pane = panes.get(run.schedule_id)
-            self._launch(run, pane, forced=self._busy(pane), note="")
+            self._launch(run, pane, forced=run.schedule_id in forced, note="")
 
     def _launch(self, run: Run, pane: Pane | None, *, forced: bool, note: str) -> None:
         self._inflight.add(run.id)

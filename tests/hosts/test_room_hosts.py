@@ -261,6 +261,7 @@ def test_schedule_on_a_host_fires_there_without_a_control_room(hosts: Hosts) -> 
     assert daemon.returncode == 0, daemon.stderr
     added = hosts.orc("schedule", "add", "1s", "check in from the schedule", "--to", "dev@alpha")
     assert added.returncode == 0, added.stderr
+    assert added.stdout.strip().endswith("@alpha")  # typed again as is, it names alpha's
     # No room runs here: alpha's own daemon delivers it into alpha's pane.
     wait_for(
         lambda: any("check in from the schedule" in t for t in recorded(hosts.records["dev-alpha"]))
@@ -324,6 +325,7 @@ def test_up_on_a_host_and_doctor_per_host(hosts: Hosts) -> None:
     lines = [line for line in doctor.stdout.splitlines() if line.split()[1:2] == ["host"]]
     assert lines[0].startswith("ok") and "alpha (alpha): orc " in lines[0]
     assert lines[1].startswith("fail") and "host gamma: orc is not installed there" in lines[1]
+    assert "--ssh-config" in doctor.stdout  # the fix names the ssh config as a cause
     # The same missing orc, for an action: one line naming the host, exit 1.
     sent = hosts.orc("send", "dev@gamma", "hi")
     assert sent.returncode == 1 and sent.stderr.startswith("orc: host gamma: orc is not installed")

@@ -41,6 +41,37 @@ def test_checkpoint_takes_one_of_the_current_repo_then_reports_unchanged(
     assert git(repo, "rev-parse", "refs/orc/checkpoints/main")
 
 
+def test_a_label_with_nothing_new_is_kept_on_an_empty_checkpoint(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-m LABEL` marks a moment: with nothing changed it still gets a checkpoint (issue 21)."""
+    write(repo / "a.txt", "edited\n")
+    assert orc(capsys, "checkpoint")[0] == 0
+    before = fingerprint(repo)
+    code, out, _ = orc(capsys, "checkpoint", "-m", "release 1.2 went out")
+    assert code == 0 and out.startswith("checkpoint 2: ") and "no changes" in out, out
+    code, out, _ = orc(capsys, "checkpoint", "log", "--json")
+    rows = json.loads(out)
+    assert len(rows) == 2 and rows[0]["message"] == "release 1.2 went out"
+    assert rows[0]["files_changed"] == 0
+    assert fingerprint(repo) == before
+    code, out, _ = orc(capsys, "checkpoint")  # no label, nothing new: nothing taken
+    assert code == 0 and "unchanged" in out
+
+
+def test_the_log_of_a_repository_root_holds_its_folders_checkpoints(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A team rooted in a folder of the repository checkpoints that folder; the log asked from
+    the repository's root lists those too, with the folder shown."""
+    write(repo / "web" / "app.js", "x\n")
+    monkeypatch.chdir(repo / "web")
+    assert orc(capsys, "checkpoint", "-m", "web only")[0] == 0
+    monkeypatch.chdir(repo)
+    code, out, _ = orc(capsys, "checkpoint", "log")
+    assert code == 0 and "web only" in out and str(repo / "web") in out, out
+
+
 def test_checkpoint_of_a_named_repo_with_a_message_shows_in_the_log(
     repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -109,8 +109,11 @@ async def test_bad_input_exits_2_with_one_line(address, db_path, spawn_agent) ->
 async def test_refused_delivery_exits_1_and_is_recorded(address, db_path, spawn_agent) -> None:
     await spawn_agent("eng-1", argv=["bash", "--norc", "--noprofile"])
     result = orc(address, db_path, "send", "eng-1", "ls")
-    assert result.returncode == 1
-    assert "shell" in result.stderr and "Traceback" not in result.stderr
+    assert_one_line_error(result, 1, "shell")
+    assert result.stdout == ""  # said once: the error line, not also a result line
+    answered = orc(address, db_path, "answer", "eng-1", "1")
+    assert_one_line_error(answered, 1, "eng-1")
+    assert answered.stdout == ""
     with sqlite3.connect(db_path) as db:
         status, reason = db.execute("SELECT status, reason FROM messages").fetchone()
     assert status == "failed" and "shell" in reason

@@ -142,6 +142,22 @@ async def test_busy_target_holds_the_checkin_until_idle(
     assert "hold limit" not in (done.result or "")
 
 
+async def test_a_checkin_never_held_never_claims_the_hold_limit(
+    room: Room, spawn_agent, tmp_path: Path
+) -> None:
+    """With no hold at all (limit 0) a busy agent gets the check-in at once: it was not held,
+    so its result must not say a hold limit was reached (issue 21)."""
+    record = tmp_path / "record.jsonl"
+    await spawn_agent("eng-1", record=record)
+    room.schedules.hold_limit = 0.0
+    async with leading(room):
+        await room.send("eng-1", "/work 8")
+        schedule = await room.schedules.add("1s", "nudge", target="eng-1", every=None, sender=HUMAN)
+        done = await wait_state(room, schedule.id, {"delivered", "failed"}, timeout=20)
+    assert done.state == "delivered", done.result
+    assert "hold limit" not in (done.result or "") and "held" not in (done.result or "")
+
+
 async def test_hold_limit_delivers_anyway_and_says_so(
     room: Room, spawn_agent, tmp_path: Path
 ) -> None:

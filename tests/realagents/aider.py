@@ -532,7 +532,98 @@ async def exited_shell(rec: Recording) -> None:
         await rec.save("exited-shell", pane, note="/exit: the shell the recorder started it from")
 
 
+async def idle_draft_brace_block(rec: Recording) -> None:
+    """A person's `{` block, still open: each line so far sits above an empty-looking prompt."""
+    with MockAPI(ChatCompletions()) as mock:
+        pane = await _started(rec, mock)
+        await submit(pane, "{")
+        await pane.wait_for(lambda s: last_line(s) == ">", timeout=10)
+        await submit(pane, "first line of a longer message")
+        await pane.wait_for(lambda s: last_line(s) == ">", timeout=10)
+        await rec.save_sizes(
+            "idle-draft-brace-block", pane, note="an open `{` block: its lines are a draft"
+        )
+
+
+async def idle_draft_multiline_mode(rec: Recording) -> None:
+    """`/multiline-mode`: Enter adds a line; the draft's second line is still empty."""
+    with MockAPI(ChatCompletions()) as mock:
+        pane = await _started(rec, mock)
+        await submit(pane, "/multiline-mode")
+        await pane.wait_for(lambda s: last_line(s) == "multi>", timeout=10)
+        await submit(pane, "first line of a longer message")
+        await pane.wait_for(lambda s: last_line(s) == "multi>", timeout=10)
+        await rec.save_sizes(
+            "idle-draft-multiline-mode", pane, note="/multiline-mode, Enter after one line"
+        )
+
+
+async def waiting_add_file_sizes(rec: Recording) -> None:
+    """Two files named: aider asks `Add file to the chat?` for each, the same question twice
+    (a longer one, with (A)ll/(S)kip all, that wraps at narrow sizes)."""
+    with MockAPI(ChatCompletions()) as mock:
+        pane = await _started(rec, mock)
+        reply = Reply("The change spans hello.py and README.md; add both and I will edit them.")
+        await to_question(pane, mock, reply, "ask again [Yes]:")
+        await rec.save_sizes("waiting-add-file", pane, note="add it? one of two files")
+        before = await pane.screen()
+        await answer(pane, "y")
+        await pane.wait_for(lambda s: s != before and asking(s), timeout=10)
+        await pane.settle(1.0)
+        await rec.save(
+            "waiting-add-file-second",
+            pane,
+            note="after `y` to the first file: the same question for the second (200x50)",
+        )
+
+
+async def waiting_edit_file_sizes(rec: Recording) -> None:
+    with MockAPI(ChatCompletions()) as mock:
+        pane = await _started(rec, mock)
+        reply = Reply(edit_text("hello.py", 'print("hello")\n', 'print("hi")\n'))
+        await to_question(pane, mock, reply, "Add file to the chat?")
+        await answer(pane, "n")
+        await pane.wait_for(lambda s: asking(s) and "Allow edits" in s, timeout=30)
+        await rec.save_sizes("waiting-edit-file", pane, note="allow edits? (a long question)")
+
+
+async def waiting_open_url(rec: Recording) -> None:
+    """An error that names a URL: aider offers to open it, under the waiting spinner's line."""
+    text = "Incorrect API key provided. Find your key at https://platform.openai.com/account."
+    with MockAPI(ChatCompletions(), default=Fail(401, text)) as mock:
+        pane = await _started(rec, mock)
+        await submit(pane, "say hello")
+        await pane.wait_for("Open URL for more info?", timeout=30)
+        await rec.save_sizes(
+            "waiting-open-url",
+            pane,
+            note="an error's URL: open it? (the spinner's line under it)",
+            ready=lambda s: "Open URL for more info?" in s and "Waiting for" in s,
+            settle=False,
+        )
+
+
+async def working_run_command(rec: Recording) -> None:
+    """`/run` of a command that prints nothing for a while: aider waits on it."""
+    with MockAPI(ChatCompletions()) as mock:
+        pane = await _started(rec, mock)
+        await submit(pane, "/run sleep 60")
+        await pane.wait_for(lambda s: last_line(s) == "> /run sleep 60", timeout=10)
+        await rec.save_sizes(
+            "working-run-command",
+            pane,
+            note="/run sleep 60: the command runs, no output yet",
+            cursor=True,
+        )
+
+
 SCENARIOS = {
+    "idle-draft-brace-block": idle_draft_brace_block,
+    "idle-draft-multiline-mode": idle_draft_multiline_mode,
+    "waiting-add-file-sizes": waiting_add_file_sizes,
+    "waiting-edit-file-sizes": waiting_edit_file_sizes,
+    "waiting-open-url": waiting_open_url,
+    "working-run-command": working_run_command,
     "idle-input": idle_input,
     "idle-after-reply": idle_after_reply,
     "idle-draft": idle_draft,

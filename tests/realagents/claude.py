@@ -480,6 +480,110 @@ async def _exited_shell(rec: Recording, mock: MockAPI) -> None:
     await rec.save("exited-shell", pane, note="Claude Code quit (/exit): the shell shows")
 
 
+async def _idle_drafts(rec: Recording, mock: MockAPI) -> None:
+    """Drafts whose first line says nothing: a person's `\\`+Enter first (an empty first line),
+    and a draft that starts like the placeholder (`Try "...`). Each is text orc did not type."""
+    pane = await _fresh(rec, mock)
+    await pane.settle()
+    await pane.type("\\")
+    await pane.keys("Enter")
+    await pane.type("the second line of a draft")
+    await pane.wait_for("the second line of a draft")
+    await rec.save_sizes(
+        "idle-draft-empty-first-line", pane, note="a draft whose first line is empty"
+    )
+    await pane.keys("C-u", "C-u", "BSpace", "C-u")
+    await clear_input(pane)
+    await to_draft(pane, 'Try "the other approach" first')
+    await rec.save_sizes(
+        "idle-draft-try-quote", pane, note='a draft that starts like the placeholder: Try "'
+    )
+
+
+def question_call(multi: bool) -> ToolCall:
+    """AskUserQuestion with three options (multi: several may be picked)."""
+    options = [
+        {"label": "Postgres", "description": "a server database"},
+        {"label": "SQLite", "description": "one file, no server"},
+        {"label": "DuckDB", "description": "columns, for analytics"},
+    ]
+    question = {
+        "question": "Which databases should the service support?"
+        if multi
+        else "Which database should the service use?",
+        "header": "Database",
+        "options": options,
+        "multiSelect": multi,
+    }
+    return ToolCall("AskUserQuestion", {"questions": [question]})
+
+
+def _waiting_question(multi: bool) -> Callable[[Recording, MockAPI], Awaitable[None]]:
+    async def run(rec: Recording, mock: MockAPI) -> None:
+        pane = await _fresh(rec, mock)
+        mock.script(question_call(multi))
+        await submit(pane, "set up the storage layer")
+        await pane.wait_for("DuckDB", timeout=30)
+        name = "waiting-ask-multi-select" if multi else "waiting-ask-question"
+        kind = "multi-select" if multi else "single-choice"
+        await rec.save_sizes(name, pane, note=f"AskUserQuestion, {kind}, under the prompt's echo")
+        if multi:
+            await pane.keys("2", "Right")  # tick SQLite, then the Submit tab
+            await pane.wait_for("Ready to submit your answers?", timeout=10)
+            await rec.save_sizes(
+                "waiting-ask-review", pane, note="AskUserQuestion's review: submit the answers?"
+            )
+
+    return run
+
+
+async def _working_queued(rec: Recording, mock: MockAPI) -> None:
+    pane = await _fresh(rec, mock)
+    mock.script(Stall(60))
+    await submit(pane, "think hard about this")
+    await pane.wait_for("esc to interrupt")
+    await submit(pane, "and then this")
+    await pane.wait_for("queued messages", timeout=15)
+    await rec.save_sizes(
+        "working-queued-hint",
+        pane,
+        note="a message queued while working: the hint in the input box is no draft",
+        ready=lambda s: "queued messages" in s and "esc to interrupt" in s,
+        settle=False,
+    )
+    await pane.keys("Escape")
+
+
+# Claude Code 1.0.x draws its dialogs inside a box (`│ Do you want to proceed? │`); its binary
+# (npm install @anthropic-ai/claude-code@1.0.100 in a folder of its own) is named by this variable
+# when that screen is recorded. The pinned version draws them without the frame.
+FRAMED_BINARY_ENV = "ORC_CLAUDE_FRAMED_BINARY"
+FRAMED_VERSION = "1.0.100"
+
+
+async def _waiting_framed(rec: Recording, mock: MockAPI) -> None:
+    import os
+
+    binary = os.environ.get(FRAMED_BINARY_ENV)
+    if not binary:
+        raise SystemExit(f"set {FRAMED_BINARY_ENV} to Claude Code {FRAMED_VERSION}'s binary")
+    home_dir, work = _dirs(rec)
+    write_home(home_dir, work)
+    pane = await start(rec.client, home_dir, work, mock, argv=[binary], expect="for shortcuts")
+    await pane.settle()
+    # Every model request gets the tool call: this version asks the model more than once a turn.
+    mock.default = ToolCall("Bash", {"command": "touch orc-approved.txt", "description": "Mark"})
+    await pane.type("please run the command")
+    await pane.settle(quiet=0.5)
+    await pane.keys("Enter")
+    await pane.wait_for(APPROVAL, timeout=40)
+    await rec.save_sizes(
+        "waiting-bash-permission-framed",
+        pane,
+        note=f"Claude Code {FRAMED_VERSION}: the approval dialog inside a box frame",
+    )
+
+
 Scenario = Callable[[Recording], Awaitable[None]]
 SCENARIOS: dict[str, Scenario] = {
     "waiting-theme-onboarding": _scenario(_waiting_theme),
@@ -498,4 +602,9 @@ SCENARIOS: dict[str, Scenario] = {
     "working-retrying": _scenario(_working_retry),  # also error-after-retries
     "idle-after-error": _scenario(_idle_after_error),
     "exited-shell": _scenario(_exited_shell),
+    "idle-draft-empty-first-line": _scenario(_idle_drafts),  # also idle-draft-try-quote-*
+    "waiting-ask-question": _scenario(_waiting_question(multi=False)),
+    "waiting-ask-multi-select": _scenario(_waiting_question(multi=True)),
+    "working-queued-hint": _scenario(_working_queued),
+    "waiting-bash-permission-framed": _scenario(_waiting_framed),
 }

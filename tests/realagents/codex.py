@@ -566,7 +566,35 @@ async def rec_exited(rec: Recording) -> None:
         await rec.save("exited-shell", pane, note="Codex quit (Ctrl-C twice): a shell prompt")
 
 
+async def rec_draft_lines(rec: Recording) -> None:
+    """A person's draft of four lines (Ctrl+J between them)."""
+    async with _Run(rec) as run:
+        pane = await run.start()
+        await pane.settle()
+        for i, line in enumerate(("first line", "second line", "third line", "fourth line")):
+            if i:
+                await pane.keys("C-j")
+            await pane.type(line)
+        await pane.wait_for("fourth line", timeout=10)
+        await rec.save_sizes("idle-draft-four-lines", pane, note="a draft of four lines")
+        await pane.keys(*["BSpace"] * 50)
+        await pane.wait_for(READY, timeout=10)
+        run.mock.script(Reply("All tests pass now."))
+        await submit(pane, "fix the flaky test", run.mock)
+        await pane.wait_for("All tests pass now")
+        await wait_idle(pane)
+        for i, line in enumerate(("first line", "", "third line", "fourth line")):
+            if i:
+                await pane.keys("C-j")
+            await pane.type(line)
+        await pane.wait_for("fourth line", timeout=10)
+        await rec.save_sizes(
+            "idle-draft-four-lines-after-reply", pane, note="after a reply: a draft of four lines"
+        )
+
+
 SCENARIOS: dict[str, Scenario] = {
+    "idle-draft-four-lines": rec_draft_lines,
     "waiting-login-chooser": rec_login,
     "waiting-trust-folder": rec_trust,
     "idle-input-box": rec_idle,

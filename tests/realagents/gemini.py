@@ -32,7 +32,7 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -223,6 +223,7 @@ async def start(
     timeout: float = 60.0,
     error_verbosity: str | None = None,
     kind: str = "gemini",
+    env: Mapping[str, str] | None = None,
 ) -> AgentPane:
     """Start the real Gemini CLI against `mock` and wait until `until` shows (by default the
     empty input box, settled: keys typed while it initialises are queued or lost).
@@ -235,7 +236,7 @@ async def start(
     if then_shell:
         program = ["bash", "-c", '"$0"; exec bash --norc', *program]
     identity = Identity(name, "engineer", "", "bed", kind)
-    env = gemini_env(home, mock)
+    env = {**gemini_env(home, mock), **(env or {})}
     pane = await start_agent(
         client, "gemini", program, env=env, cwd=workdir, name=name, identity=identity
     )
@@ -712,7 +713,61 @@ async def _catch(
 
 
 # Named after the first fixture each saves (the recorder checks that one was written).
+async def idle_draft_empty_first_line(rec: Recording) -> None:
+    """A person's draft begun with `\\`+Enter: its first line is empty."""
+    home, work = _dirs(rec)
+    with MockAPI(GeminiProtocol()) as mock:
+        async with running(rec.client, home, work, mock) as pane:
+            await pane.type("\\")
+            await pane.keys("Enter")
+            await pane.type("the second line of a draft")
+            await pane.wait_for("the second line of a draft", 10)
+            await rec.save_sizes(
+                "idle-draft-empty-first-line", pane, note="a draft whose first line is empty"
+            )
+
+
+LONG_ERROR = (
+    "API key not valid. Please pass a valid API key. The key was rejected by the service "
+    "because it does not belong to this project, has been revoked, or was never created; "
+    "see the console for the keys of this project and create a new one if needed."
+)
+
+
+async def error_long(rec: Recording) -> None:
+    """A long error message wraps over many lines at narrow sizes."""
+    home, work = _dirs(rec)
+    with MockAPI(GeminiProtocol()) as mock:
+        async with running(rec.client, home, work, mock) as pane:
+            await to_error(pane, mock, Fail(401, LONG_ERROR))
+            await rec.save_sizes("error-long-401", pane, note="a long 401 message, wrapped")
+
+
+async def waiting_oauth_code(rec: Recording) -> None:
+    """Login with Google, no browser: the CLI prints a URL and asks for the code."""
+    home, work = _dirs(rec)
+    with MockAPI(GeminiProtocol()) as mock:
+        async with running(
+            rec.client,
+            home,
+            work,
+            mock,
+            auth=False,
+            until=AUTH_QUESTION,
+            env={"NO_BROWSER": "true", "GEMINI_API_KEY": ""},
+        ) as pane:
+            await pane.settle(1.0)
+            await pane.keys("1")  # 1. Login with Google
+            await pane.wait_for("authorization code", 30)
+            await rec.save_sizes(
+                "waiting-oauth-code", pane, note="Login with Google: enter the authorization code"
+            )
+
+
 SCENARIOS = {
+    "idle-draft-empty-first-line": idle_draft_empty_first_line,
+    "error-long-401": error_long,
+    "waiting-oauth-code": waiting_oauth_code,
     "working-resuming-session": resuming,
     "idle-fresh": idle_fresh,
     "idle-after-reply": idle_reply,

@@ -10,6 +10,8 @@ the state orc must see (`waiting-bash-approval`, `idle-after-error` ...). Files 
 - tests/fixtures/screens/<kind>/<name>.prev   for a screen that is only right while it changes
   (a reply streaming with no spinner): the screen a moment earlier; the fixture test shows the
   detector both, in order, as a refresh loop would
+- tests/fixtures/screens/<kind>/<name>.cursor  where the cursor was ("X Y"), for a screen whose
+  meaning depends on it (a submitted line looks like a draft)
 - tests/fixtures/screens/<kind>/RECORDED.toml what was recorded, with which version, when
 
 When an agent's UI changes (they ship every few weeks): bump its pin in tests/realagents/npm or
@@ -38,6 +40,8 @@ from tests.realagents.bed import AgentPane
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "screens"
 KINDS = ("claude", "codex", "gemini", "aider")
+# Pane sizes a screen is recorded at where the size matters (wrapping, what fits above a dialog).
+SIZES = ((60, 20), (80, 24), (120, 40), (200, 50))
 
 
 @dataclass
@@ -50,13 +54,28 @@ class Recording:
     out: Path
     saved: dict[str, str] = field(default_factory=dict)
 
-    async def save(self, name: str, pane: AgentPane, *, note: str, prev: str | None = None) -> str:
-        """Write the pane's screen now as fixture `name`; returns the plain screen."""
+    async def save(
+        self,
+        name: str,
+        pane: AgentPane,
+        *,
+        note: str,
+        prev: str | None = None,
+        cursor: bool = False,
+    ) -> str:
+        """Write the pane's screen now as fixture `name`; returns the plain screen. `cursor`
+        also writes where the cursor is (`name.cursor`, "X Y"), for a screen whose meaning
+        depends on it."""
         plain = await pane.screen()
         coloured = await pane.screen(ansi=True)
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / f"{name}.txt").write_text(plain, encoding="utf-8")
         (self.out / f"{name}.ansi").write_text(coloured, encoding="utf-8")
+        if cursor:
+            where = await pane.client.run(
+                "display-message", "-p", "-t", pane.pane_id, "#{cursor_x} #{cursor_y}"
+            )
+            (self.out / f"{name}.cursor").write_text(where.stdout, encoding="utf-8")
         prev_path = self.out / f"{name}.prev"
         if prev is not None:
             prev_path.write_text(prev, encoding="utf-8")
@@ -64,6 +83,34 @@ class Recording:
             prev_path.unlink()
         self.saved[name] = note
         return plain
+
+    async def save_sizes(
+        self,
+        name: str,
+        pane: AgentPane,
+        *,
+        note: str,
+        sizes: tuple[tuple[int, int], ...] = SIZES,
+        ready: Callable[[str], bool] | None = None,
+        settle: bool = True,
+        cursor: bool = False,
+    ) -> None:
+        """Save the screen at each pane size as `name-WxH`: the window is resized as a person's
+        terminal would be and the agent redraws (wrapping moves lines in and out of regions).
+        `ready` must hold on the redrawn screen before it is saved; a screen with a spinner never
+        settles (`settle=False`): then `ready` alone says it was redrawn."""
+        for width, height in sizes:
+            await pane.client.run(
+                "resize-window", "-t", pane.pane_id, "-x", str(width), "-y", str(height)
+            )
+            await pane.wait_for(lambda s, h=height: s.count("\n") == h, timeout=10)
+            if settle:
+                await pane.settle(quiet=1.0)
+            if ready is not None:
+                await pane.wait_for(ready, timeout=10)
+            await self.save(
+                f"{name}-{width}x{height}", pane, note=f"{note} ({width}x{height})", cursor=cursor
+            )
 
 
 Scenario = Callable[[Recording], Awaitable[None]]
@@ -123,8 +170,8 @@ async def _record_each(
         rec = Recording(kind, client, scratch, out)
         try:
             await scenarios[name](rec)
-            missing = name not in rec.saved
-            print(f"{kind}/{name}: {'NOT SAVED' if missing else 'saved'}", file=sys.stderr)
+            done = ", ".join(rec.saved) or "NOT SAVED"
+            print(f"{kind}/{name}: {done}", file=sys.stderr)
             saved.update(rec.saved)
         finally:
             await client.run("kill-server", check=False)

@@ -69,7 +69,7 @@ async def test_timeline_marks_each_check_in_relative_to_now() -> None:
         await wait_until(pilot, lambda: app.requests, "cancel request")
         request = app.requests[0]
         assert isinstance(request, ScheduleTimeline.CancelRequested)
-        assert request.schedule_id == 2, "the first row is the earliest (the delivered one)"
+        assert request.schedule_id == 1, "the first row is the next one due (pending come first)"
 
 
 async def test_a_reread_while_the_question_is_open_keeps_the_rows_host() -> None:

@@ -104,12 +104,15 @@ async def by_commit(store: Store, prefix: str) -> list[Checkpoint]:
 
 
 async def recent(store: Store, repo: str | None = None, limit: int = 100) -> list[Checkpoint]:
-    """Newest first; one repository or all of them."""
+    """Newest first; of one folder and the folders inside it (a team's root below the
+    repository's), or of all of them."""
     sql = "SELECT * FROM checkpoints WHERE status='taken'"
     args: tuple[Any, ...] = ()
     if repo is not None:
-        sql += " AND repo=?"
-        args = (repo,)
+        inside = repo.rstrip("/") + "/"
+        # substr, not LIKE: a path may hold % or _
+        sql += " AND (repo=? OR substr(repo, 1, ?)=?)"
+        args = (repo, len(inside), inside)
     sql += " ORDER BY id DESC LIMIT ?"
     return [_checkpoint(r) for r in await store.fetch_all(sql, (*args, limit))]
 

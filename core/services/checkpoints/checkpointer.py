@@ -174,6 +174,7 @@ class Checkpointer:
         author = agent or ""
         if agent is None and reason != "timer":
             agent = _who(None)  # a person (the CLI outside tmux, the UI): their login name
+        message_given = message
         message = message or _default_message(reason, agent)
         row = await records.intend(
             self.room.store, repo=root, mode=mode, agent=agent, reason=reason, message=message
@@ -187,9 +188,12 @@ class Checkpointer:
                     plumbing.real_commit, handle, text, author, folder=folder
                 )
             else:
+                # A person's own label is never dropped for "nothing changed": it marks a moment.
+                labelled = reason == "manual" and bool(message_given)
                 result = await asyncio.to_thread(
-                    plumbing.snapshot, handle, text, agent or "orc", folder=folder
-                )
+                    functools.partial(plumbing.snapshot, keep_empty=labelled),
+                    handle, text, agent or "orc", folder=folder,
+                )  # fmt: skip
         except OrcError as exc:
             await records.failed(self.room.store, row, str(exc))
             raise

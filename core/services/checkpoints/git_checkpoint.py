@@ -361,9 +361,16 @@ def _unchanged(repo: git.Repo, tree: str, parent: str, folder: str) -> bool:
 
 
 def snapshot(
-    repo: git.Repo, message: str, author: str = "", skipped: str = "", folder: str = ""
+    repo: git.Repo,
+    message: str,
+    author: str = "",
+    skipped: str = "",
+    folder: str = "",
+    *,
+    keep_empty: bool = False,
 ) -> Taken | None:
-    """Take a snapshot checkpoint; None when the tree equals the previous one (or HEAD's).
+    """Take a snapshot checkpoint; None when the tree equals the previous one (or HEAD's),
+    unless `keep_empty` (a person labelled this moment: the label is kept on an empty one).
 
     The parent is the branch's previous checkpoint, or HEAD for the first. `update-ref` is a
     compare-and-swap, so two processes racing on one repo cannot lose each other's checkpoint.
@@ -377,7 +384,7 @@ def snapshot(
         with temp_index(repo) as env:
             tree = working_tree(repo, env, folder)
             notes = nested_notes(repo, env, folder)
-        if _unchanged(repo, tree, parent, folder):
+        if not keep_empty and _unchanged(repo, tree, parent, folder):
             return None
         commit = run(
             repo,
