@@ -97,6 +97,8 @@ class PushTrigger:
         """What changed, as soon as something did, or an empty Wake after `timeout` seconds."""
         if self.control is None or self.control.closed.is_set():
             await self._restart()
+            if self.control is None and self.usable:  # wake up for the next attempt
+                timeout = min(timeout, self._restart_at - time.monotonic())
         if timeout > 0 and not self._wake.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout)

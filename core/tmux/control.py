@@ -302,7 +302,11 @@ class ControlClient:
         except (OSError, ValueError, asyncio.LimitOverrunError):
             pass
         finally:
+            ended_silently = self.exit_reason is None
             self._finish()
+            if ended_silently and self.listener is not None:  # killed: say so as tmux would
+                with contextlib.suppress(Exception):
+                    self.listener(Notification("%exit", b"eof"))
 
     def _finish(self) -> None:
         if self.exit_reason is None:

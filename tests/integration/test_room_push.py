@@ -113,3 +113,22 @@ async def test_a_killed_server_ends_push_quietly(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_a_dead_control_client_is_restarted_while_the_server_lives(
+    server: Server, address: TmuxServerAddress, db_path: Path
+) -> None:
+    session = server.new_session("work", window_command="sh")
+    pane = session.active_window.active_pane
+    assert pane is not None
+    async with Room(address, db_path) as room, running(room, NEVER):
+        await until(lambda: room.state.agents)
+        push = room._push
+        assert push is not None and push.control is not None
+        first = push.control
+        assert first._proc is not None
+        first._proc.kill()
+        await until(lambda: push.control is not first and push.control is not None)
+        assert first._proc.returncode is not None  # reaped
+        pane.send_keys("echo after-restart", literal=True)
+        await until(shows(room, "after-restart"))
