@@ -321,6 +321,10 @@ class Room:
             )
         else:
             local_transitions = await self._refresh_local(dirty, only)
+        if only is not None and not local_transitions:
+            # The previewed pane printed (up to a frame's rate): the UI must see it, the
+            # services (screens, checkpoints, check-ins) wait for the next full refresh.
+            return await self._publish(None)
         return await self._publish(local_transitions)
 
     async def _refresh_local(
