@@ -811,6 +811,7 @@ class Room:
                     await self._refresh(hosts=False, only=self._focus)
             except OrcError:
                 pass  # tmux briefly unavailable: the safety re-read tries again
+            await push.settle(empty=self._topology is not None and not len(self._topology))
             push.follow(self._focus, self._topology)
 
     async def _follow_host(self, name: str, interval: float | Callable[[], float]) -> None:

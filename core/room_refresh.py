@@ -64,6 +64,7 @@ class PushTrigger:
         self._want: tuple[str, str, list[str]] | None = None  # (session, pane, its session's)
         self._generation = 0
         self._retry_at = 0.0
+        self._parked = False  # left tmux while the room was empty (`settle`)
         self._stream_task: asyncio.Task[None] | None = None
 
     async def start(self) -> bool:
@@ -97,7 +98,7 @@ class PushTrigger:
         """What changed, as soon as something did, or an empty Wake after `timeout` seconds."""
         if self.control is None or self.control.closed.is_set():
             await self._restart()
-            if self.control is None and self.usable:  # wake up for the next attempt
+            if self.control is None and self.usable and not self._parked:  # the next attempt
                 timeout = min(timeout, self._restart_at - time.monotonic())
         if timeout > 0 and not self._wake.is_set():
             with contextlib.suppress(TimeoutError):
@@ -111,8 +112,26 @@ class PushTrigger:
         self._pending.focus = True
         self._wake.set()
 
+    async def settle(self, empty: bool) -> None:
+        """Leave tmux when the room is empty: the hidden session would keep a server alive that
+        the user emptied (tmux exits when its last session goes); come back once panes exist
+        again (the safety re-read, by spawning tmux, sees them)."""
+        if empty and not self._parked:
+            self._parked = True
+            self.client.control = None
+            if self.control is not None:
+                control, self.control = self.control, None
+                await control.close()
+            self._want = None
+        elif not empty and self._parked:
+            self._parked = False
+            self._restart_at = 0.0
+            self._wake.set()
+
     async def _restart(self) -> None:
         """Restart the dead room client, with backoff; the caller's refresh spawns meanwhile."""
+        if self._parked:
+            return
         if self.control is not None:
             await self.control.close()  # reaped
             self.control = None

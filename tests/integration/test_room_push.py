@@ -132,3 +132,17 @@ async def test_a_dead_control_client_is_restarted_while_the_server_lives(
         assert first._proc.returncode is not None  # reaped
         pane.send_keys("echo after-restart", literal=True)
         await until(shows(room, "after-restart"))
+
+
+async def test_the_room_lets_an_emptied_server_exit_and_comes_back(
+    server: Server, address: TmuxServerAddress, db_path: Path
+) -> None:
+    server.new_session("work", window_command="sh")
+    async with Room(address, db_path) as room, running(room, NEVER):
+        await until(lambda: room.client.control is not None and room.state.agents)
+        server.cmd("kill-session", "-t", "work")
+        # Its hidden session would keep the server alive: the room detaches and tmux exits.
+        await until(lambda: not server.is_alive())
+        server.new_session("again", window_command="sh")
+        await until(lambda: any(a.pane.session_name == "again" for a in room.state.agents))
+        await until(lambda: room.client.control is not None)  # following by push again
