@@ -22,7 +22,7 @@ from orc.core.errors import TmuxError
 from orc.core.tmux.client import TmuxResult, TmuxServerAddress, _utf8_env
 from orc.core.tmux.topology import HIDDEN_PREFIX
 
-COMMAND_TIMEOUT = 5.0  # seconds: a reply slower than this means the channel is broken
+COMMAND_TIMEOUT = 10.0  # seconds: a reply slower than this (even on a loaded machine) = broken
 HIDDEN_SESSION = HIDDEN_PREFIX
 # Every pane on the server, one token each: a change of activity, history or cursor betrays output;
 # the hook time, an agent's own report (core/agents/hook_events.py), which prints nothing.
