@@ -756,20 +756,25 @@ class Room:
 
     async def _follow_local(self, interval: float | Callable[[], float], lead: bool) -> None:
         """Follow this machine: pushed by tmux's control mode where it can be (see
-        `_follow_push`), else (`poll`, tmux < 3.2, a control client that keeps failing) by
-        re-reading it every `interval`."""
-        if not self.poll:
-            push = PushTrigger(self.address, self.client)
-            if await push.start():
-                self._push = push
-                try:
-                    await self._follow_push(push, lead)
-                finally:
-                    self._push = None
-                    await push.close()
+        `_follow_push`), else (`poll`, tmux < 3.2, ORC_TMUX_CONTROL=0, a control client that
+        keeps failing) by re-reading it every `interval`. With no server yet, it polls and
+        tries push again every SAFETY_EVERY once panes exist."""
+        try_push_at = 0.0 if not self.poll else float("inf")
         next_lead = 0.0
         while True:
             started = time.monotonic()
+            if started >= try_push_at and (self._topology is None or len(self._topology)):
+                try_push_at = started + SAFETY_EVERY
+                push = PushTrigger(self.address, self.client)
+                if await push.start():
+                    self._push = push
+                    try:
+                        await self._follow_push(push, lead)
+                    finally:
+                        self._push = None
+                        await push.close()
+                    try_push_at = float("inf")  # it kept failing: poll from now on
+                    started = time.monotonic()
             try:
                 await self._refresh(hosts=False)
                 if lead and started >= next_lead:

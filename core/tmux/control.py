@@ -157,9 +157,18 @@ def parse_subscription_value(value: str) -> dict[str, str]:
 _VERSION = re.compile(r"(\d+)\.(\d+)")
 
 
+_versions: dict[str, tuple[int, int] | None] = {}  # per tmux binary: asked once per process
+
+
 async def tmux_version(binary: str | None = None) -> tuple[int, int] | None:
     """(major, minor) of the installed tmux, None if unknown (`tmux next-3.4` counts as 3.4)."""
     tmux = binary or shutil.which("tmux") or "tmux"
+    if tmux not in _versions:
+        _versions[tmux] = await _ask_version(tmux)
+    return _versions[tmux]
+
+
+async def _ask_version(tmux: str) -> tuple[int, int] | None:
     try:
         proc = await asyncio.create_subprocess_exec(
             tmux, "-V", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL

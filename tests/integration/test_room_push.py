@@ -146,3 +146,14 @@ async def test_the_room_lets_an_emptied_server_exit_and_comes_back(
         server.new_session("again", window_command="sh")
         await until(lambda: any(a.pane.session_name == "again" for a in room.state.agents))
         await until(lambda: room.client.control is not None)  # following by push again
+
+
+async def test_a_room_started_before_its_server_pushes_once_it_exists(
+    server: Server, address: TmuxServerAddress, db_path: Path
+) -> None:
+    async with Room(address, db_path) as room, running(room, 0.2):
+        await until(lambda: room.state.generation > 0)  # polled: no server to attach to
+        assert room.client.control is None
+        server.new_session("late", window_command="sh")
+        await until(lambda: room.client.control is not None)
+        await until(lambda: any(a.pane.session_name == "late" for a in room.state.agents))
