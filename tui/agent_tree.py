@@ -95,15 +95,20 @@ class AgentTree(Tree[Entry]):
         return self._selected_pane
 
     def unread(self) -> set[str]:
-        """Panes whose screen changed since the person last had them selected."""
+        """Panes with news since the person last had them selected: an agent not working now
+        whose state or screen changed since (a working agent finished, a dialog opened, a line
+        was typed). A working agent's screen changes all the time; marking that would put the mark
+        on nearly every row and say nothing."""
         if self._state is None:
             return set()
-        return {
-            a.pane_id
-            for a in self._state.agents
-            if a.pane_id != self._selected_pane
-            and a.changed_at > self._seen_at.get(a.pane_id, self._started_at)
-        }
+        news: set[str] = set()
+        for a in self._state.agents:
+            if a.pane_id == self._selected_pane:
+                continue
+            seen = self._seen_at.get(a.pane_id, self._started_at)
+            if a.status.state != "working" and max(a.status.since, a.changed_at) > seen:
+                news.add(a.pane_id)
+        return news
 
     @property
     def cursor_host(self) -> str | None:

@@ -53,6 +53,9 @@ from orc.tui.tree_model import descendants, host_card, host_of, qualified_name, 
 from orc.tui.why_screen import WhyScreen
 
 THEME_SETTING = "ui.theme"
+# Shown in tmux's status line as the person lands in the agent's pane: how to come back.
+BACK_BY_SWITCHING = "orc: back to the control room: prefix + L (the last session)"
+BACK_BY_DETACHING = "orc: detach (prefix + d) to go back to the control room"
 PANEL_POLL = 2.0  # seconds between reloads of the visible schedule/checkpoint list
 REFRESH_INTERVAL = 0.2  # seconds between refreshes while anything moves (p95 preview latency)
 IDLE_INTERVAL = 1.0  # seconds between refreshes once nothing has changed for a while
@@ -477,6 +480,8 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
                         ["select-window", "-t", pane_id],
                         ["select-pane", "-t", pane_id],
                         ["switch-client", "-t", pane_id],
+                        # said where the person now looks: the room is one key away
+                        ["display-message", "-d", "5000", BACK_BY_SWITCHING],
                     ],
                     check=False,
                 )
@@ -486,7 +491,8 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         await client.run_chain(
             [["select-window", "-t", pane_id], ["select-pane", "-t", pane_id]], check=False
         )
-        self._attach_suspended(client.argv("attach-session", "-t", pane_id))
+        attach = client.argv("attach-session", "-t", pane_id)
+        self._attach_suspended([*attach, ";", "display-message", "-d", "5000", BACK_BY_DETACHING])
 
     async def _jump_remote(self, agent: AgentView) -> None:
         try:

@@ -199,6 +199,26 @@ async def test_subtree_scope_reaches_the_subtree_only(make_app, spawn_agent, tmp
         assert recorded(records["lead"]) == []
 
 
+async def test_a_working_agent_is_marked_when_it_finishes_not_while_it_works(
+    make_app, spawn_agent, client
+) -> None:
+    """The mark says "news since you looked": a working agent's ever-changing screen is not news,
+    its finishing is (issue 21, noise)."""
+    await spawn_agent("lead", "orchestrator")
+    eng1 = await spawn_agent("eng-1", parent="lead", work=0.2)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_text(pilot, "eng-1")
+        await client.run("send-keys", "-t", eng1, "-l", "/work 4")
+        await client.run("send-keys", "-t", eng1, "Enter")
+        await wait_until(pilot, lambda: app.tree.entry_for(eng1).state == "working", "working")
+        for _ in range(5):  # every repaint while it works: no mark
+            assert eng1 not in app.tree.unread()
+            await pilot.pause(0.3)
+        await wait_until(pilot, lambda: eng1 in app.tree.unread(), "marked once done", timeout=30)
+        assert app.tree.entry_for(eng1).state != "working"
+
+
 async def test_filter_unread_and_help(make_app, spawn_agent, client) -> None:
     await spawn_agent("lead", "orchestrator")
     await spawn_agent("qa", "qa", parent="lead")
