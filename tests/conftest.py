@@ -15,6 +15,7 @@ import pytest
 from libtmux import Server
 
 from orc.core import Room, TmuxServerAddress
+from orc.core.tmux import control as control_module
 from orc.core.tmux.client import TmuxClient
 from orc.core.tmux.control import ControlClient
 from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window
@@ -97,7 +98,7 @@ async def control_channel(
         return
     server.new_session("_orc-ctl-test")  # a server to attach to; hidden like orc's own
     control = await ControlClient.hidden(address)
-    assert control is not None, "tmux control mode unavailable"
+    assert control is not None, f"tmux control mode unavailable: {control_module.why_not}"
     try:
         yield control
     finally:

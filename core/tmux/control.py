@@ -186,6 +186,7 @@ def control_disabled() -> bool:
 
 
 Listener = Callable[[Notification], None]
+why_not = ""  # why the last `ControlClient.hidden` gave None (for diagnostics and tests)
 
 
 class ControlClient:
@@ -207,6 +208,10 @@ class ControlClient:
         self._pending: list[asyncio.Future[Reply]] = []
         self._parser = ControlParser()
         self._write_lock = asyncio.Lock()
+        # The attach (the command on our argv) has answered: commands sent on stdin before that
+        # may run first (seen: `set-option -t` on the new session: "no such session").
+        self._attached = asyncio.Event()
+        self._attach_error = ""
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -216,13 +221,17 @@ class ControlClient:
     ) -> ControlClient | None:
         """The room's client on a hidden session `_orc-ctl-PID`; None if no server is running
         (it never starts one) or tmux is too old for control-mode flags."""
+        global why_not
         if control_disabled():
+            why_not = "ORC_TMUX_CONTROL=0"
             return None
         version = await tmux_version()
         if version is None or version < (3, 2):
+            why_not = f"tmux {version} < 3.2"
             return None
         client = cls(address, listener)
         if not await client._server_alive():
+            why_not = "no tmux server"
             return None
         session = f"{HIDDEN_SESSION}-{os.getpid()}"
         try:
@@ -230,6 +239,7 @@ class ControlClient:
                 "new-session", "-A", "-s", session, "-f", "ignore-size,no-output",
                 "-x", "80", "-y", "24", "sleep 2147483647",
             )  # fmt: skip
+            await client._wait_attached()
             for command in (
                 ("set-option", "-t", session, "destroy-unattached", "on"),
                 ("set-option", "-t", session, "detach-on-destroy", "on"),
@@ -237,7 +247,8 @@ class ControlClient:
                 ("refresh-client", "-B", f"{ALL_PANES}::{ALL_PANES_FORMAT}"),
             ):
                 await client.command(*command)
-        except TmuxError:
+        except TmuxError as exc:
+            why_not = str(exc)
             await client.close()
             return None
         except BaseException:  # cancelled while starting: no tmux left behind
@@ -259,7 +270,7 @@ class ControlClient:
         client = cls(address, listener)
         try:
             await client._spawn("attach-session", "-t", session_id, "-f", flags)
-            await client.command("display-message", "-p", "ok")  # attached, or failed at once
+            await client._wait_attached()
         except TmuxError:
             await client.close()
             return None
@@ -267,6 +278,19 @@ class ControlClient:
             await asyncio.shield(client.close())
             raise
         return client
+
+    async def _wait_attached(self) -> None:
+        """Until the attach command has answered; TmuxError if it failed or tmux went away."""
+        attached = asyncio.ensure_future(self._attached.wait())
+        closed = asyncio.ensure_future(self.closed.wait())
+        try:
+            await asyncio.wait({attached, closed}, timeout=COMMAND_TIMEOUT,
+                               return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+        finally:
+            attached.cancel()
+            closed.cancel()
+        if not self._attached.is_set() or self._attach_error:
+            raise TmuxError(self._attach_error or f"tmux control client ended ({self.exit_reason})")
 
     async def _server_alive(self) -> bool:
         proc = await asyncio.create_subprocess_exec(
@@ -298,11 +322,14 @@ class ControlClient:
                 if item is None:
                     continue
                 if isinstance(item, Reply):
-                    if item.flags & 1 and self._pending:
+                    if not item.flags & 1:  # the attach command's own reply
+                        self._attach_error = item.text.strip() if item.error else ""
+                        self._attached.set()
+                    elif self._pending:
                         future = self._pending.pop(0)
                         if not future.done():
                             future.set_result(item)
-                    continue  # flags 0: the attach command's own reply
+                    continue
                 if item.name == "%exit":
                     self.exit_reason = item.rest.decode(errors="replace")
                 if self.listener is not None:

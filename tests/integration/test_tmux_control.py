@@ -9,6 +9,7 @@ from libtmux import Server
 
 from orc.core import TmuxServerAddress
 from orc.core.child_process import exited_unreaped
+from orc.core.tmux import control as control_module
 from orc.core.tmux.capture import capture_panes, topology_and_captures
 from orc.core.tmux.client import TmuxClient
 from orc.core.tmux.control import ControlClient, Notification, parse_subscription_value
@@ -109,7 +110,7 @@ async def test_refresh_reads_go_through_the_control_client(
 ) -> None:
     server.new_session("A", window_command="sh")
     control = await ControlClient.hidden(address)
-    assert control is not None
+    assert control is not None, control_module.why_not
     client = TmuxClient(address)
     client.control = control
     client._binary = "/nonexistent/tmux"  # a spawned tmux would fail: only the channel answers
