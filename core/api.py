@@ -21,6 +21,14 @@ from orc.core.services.checkpoints.checkpointer import Checkpoint
 from orc.core.services.memory.memory import Memory, MemoryHit
 from orc.core.services.memory.pane_history import PaneScreen
 from orc.core.services.notifier import NotifyConfig
+from orc.core.services.policy.approver import AuditRecord, grant_rule
+from orc.core.services.policy.prompt_groups import (
+    PromptGroup,
+    answer_group,
+    pending_prompt,
+    prompt_groups,
+)
+from orc.core.services.push import SELECTED_SETTING, selection_value
 from orc.core.services.scheduler import Schedule
 from orc.core.services.screen_fixture import save_screen_fixture
 from orc.core.services.snapshot import SnapshotResult, timestamped_path
@@ -33,6 +41,7 @@ from orc.core.teams.deploy import Deployed, TakenDown, down_team, up
 from orc.core.teams.lifecycle import start_agent, stop_agent
 from orc.core.teams.rebuild import Rebuilt, lost_teams, resume_team
 from orc.core.teams.team_spec import load_spec
+from orc.core.terminal_text import sgr_only, visible
 from orc.core.tmux.client import TmuxServerAddress
 from orc.core.tmux.topology import Pane
 from orc.core.when import format_duration, moment_text, parse_duration
@@ -40,9 +49,11 @@ from orc.core.when import format_duration, moment_text, parse_duration
 __all__ = [
     "KINDS",
     "LOCAL",
+    "SELECTED_SETTING",
     "STATES",
     "ActionFailed",
     "AgentView",
+    "AuditRecord",
     "BadInput",
     "Checkpoint",
     "DeliveryResult",
@@ -55,6 +66,7 @@ __all__ = [
     "OrcError",
     "Pane",
     "PaneScreen",
+    "PromptGroup",
     "Rebuilt",
     "Room",
     "RoomState",
@@ -68,9 +80,11 @@ __all__ = [
     "Transition",
     "WorktreeStatus",
     "adopt",
+    "answer_group",
     "data_dir",
     "down_team",
     "format_duration",
+    "grant_rule",
     "is_daemon_window",
     "kind_of_pane",
     "load_hosts",
@@ -78,14 +92,19 @@ __all__ = [
     "lost_teams",
     "moment_text",
     "parse_duration",
+    "pending_prompt",
     "private_dir",
+    "prompt_groups",
     "qualify",
     "resume_team",
     "save_screen_fixture",
+    "selection_value",
+    "sgr_only",
     "split_target",
     "start_agent",
     "stop_agent",
     "timestamped_path",
     "up",
+    "visible",
     "visible_lines",
 ]

@@ -22,16 +22,27 @@ def validate_message_text(text: str) -> str:
         raise BadInput("message is empty")
     if len(text) > MESSAGE_MAX:
         raise BadInput(f"message too long ({len(text)} characters, at most {MESSAGE_MAX})")
+    return validate_controls(text, "message")
+
+
+def validate_controls(text: str, what: str) -> str:
+    """Reject a control character other than tab and newline (or invalid UTF-8) in `text`.
+
+    For every text a person or an agent stores to be shown again (messages, notes and their
+    tags, checkpoint messages): refused at the edge, exit 2, rather than stored and escaped at
+    every output (core/terminal_text.py does that for what cannot be refused, like screens).
+    """
     for index, ch in enumerate(text):
         if ch in _ALLOWED_CONTROLS:
             continue
-        if unicodedata.category(ch) == "Cs":
+        category = unicodedata.category(ch)
+        if category == "Cs":
             # What Python makes of invalid UTF-8 in argv: it cannot be stored or typed.
-            raise BadInput(f"message is not valid UTF-8 (byte 0x{ord(ch) & 0xFF:02X} at {index})")
-        if unicodedata.category(ch) == "Cc":
+            raise BadInput(f"{what} is not valid UTF-8 (byte 0x{ord(ch) & 0xFF:02X} at {index})")
+        if category == "Cc":
             name = {"\x1b": "ESC", "\r": "CR", "\x7f": "DEL"}.get(ch, f"U+{ord(ch):04X}")
             raise BadInput(
-                f"message contains the control character {name} at position {index};"
+                f"{what} contains the control character {name} at position {index};"
                 " only tab and newline are allowed"
             )
     return text

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from orc.core.agents.delivery import DeliveryResult, Sender, deliver, pause_point, refusal
+from orc.core.agents.pane_lock import PaneBusy, pane_lock
 from orc.core.agents.status import StatusDetector
 from orc.core.errors import BadInput, OrcError
 from orc.core.hosts.host_config import HostConfig
@@ -40,7 +41,9 @@ if TYPE_CHECKING:
     from orc.core.services.memory.memory import Memory
     from orc.core.services.memory.pane_history import PaneScreen
     from orc.core.services.notifier import Notifier
+    from orc.core.services.policy.approver import Approver
     from orc.core.services.scheduler import Scheduler
+    from orc.core.services.usage.usage import Usage
     from orc.core.services.worktrees.worktrees import Worktrees
 
 Listener = Callable[[RoomState], Any]
@@ -179,6 +182,10 @@ class Room:
                 await self.close()  # an open connection's thread would keep the process alive
                 raise
             self.add_service(self._notifier)
+            if self._notifier.config.urls:
+                from orc.core.services.push import Push  # apprise itself loads on first send
+
+                self.add_service(Push(self, self._notifier.config))
         return self
 
     def _start_services(self) -> None:
@@ -193,12 +200,23 @@ class Room:
         # Imported here, on first need, so one-shot commands never load git or the services.
         from orc.core.services.checkpoints.checkpointer import Checkpointer
         from orc.core.services.memory.memory import Memory
+        from orc.core.services.policy.approver import Approver
         from orc.core.services.scheduler import Scheduler
+        from orc.core.services.usage.usage import Usage
 
         self._schedules = Scheduler(self)
         self._checkpoints = Checkpointer(self)
         self._memory = Memory(self)
-        for service in (self._schedules, self._checkpoints, self._memory):
+        self._approver = Approver(self)
+        self._usage = Usage(self)
+        self._schedules.budget_hold = self._usage.hold_reason  # check-ins wait once spent
+        for service in (
+            self._schedules,
+            self._checkpoints,
+            self._memory,
+            self._approver,
+            self._usage,
+        ):
             self.add_service(service)
 
     @property
@@ -231,6 +249,20 @@ class Room:
     def memory(self) -> Memory:
         self._start_services()
         return self._memory
+
+    @property
+    def usage(self) -> Usage:
+        """Tokens and cost per agent from the agents' own records, and budgets
+        (core/services/usage/usage.py)."""
+        self._start_services()
+        return self._usage
+
+    @property
+    def approver(self) -> Approver:
+        """The approval policy (core/services/policy/approver.py): automatic answers, grants,
+        pause, the audit, escalation."""
+        self._start_services()
+        return self._approver
 
     @property
     def notifier(self) -> Notifier:
@@ -877,16 +909,22 @@ class Room:
             status, detail = "failed", reason
         else:
             try:
-                status, detail = await deliver(
-                    self.client,
-                    pane,
-                    text,
-                    enter=enter,
-                    pack=self.detector.pack_for(pane),
-                    force=force,
-                    own_draft=await self.store.own_draft(pane.pane_id, before=message_id),
-                    before_typing=lambda: self.store.message_typing(message_id),
-                )
+                # One sender per pane across processes (core/agents/pane_lock.py): the draft
+                # check, the typing and the Enter of two sends never interleave.
+                async with pane_lock(self.client.address, pane.pane_id):
+                    status, detail = await deliver(
+                        self.client,
+                        pane,
+                        text,
+                        enter=enter,
+                        pack=self.detector.pack_for(pane),
+                        force=force,
+                        own_draft=await self.store.own_draft(pane.pane_id, before=message_id),
+                        leftover=await self.store.interrupted_text(pane.pane_id, message_id),
+                        before_typing=lambda: self.store.message_typing(message_id),
+                    )
+            except PaneBusy as exc:
+                status, detail = "failed", str(exc)
             except OrcError as exc:
                 status, detail = "failed", str(exc)
         await self.store.message_finished(message_id, status, detail)
@@ -906,9 +944,11 @@ class Room:
         *,
         force: bool = False,
         sender: Sender | None = None,
+        expect: Callable[[str], str | None] | None = None,
     ) -> DeliveryResult:
         """Answer the prompt on the target's screen (core/agents/answer.py): recorded first, like a
-        message, as kind `answer`; delivered once the prompt is gone."""
+        message, as kind `answer`; delivered once the prompt is gone. `expect` may refuse the
+        screen the keys would land on (a reason), checked on this machine's panes only."""
         from orc.core.agents.answer import answer, answer_keys
 
         choice = validate_message_text(choice)
@@ -937,12 +977,15 @@ class Room:
             status, detail = "failed", reason
         else:
             try:
-                await self.store.message_typing(message_id)
-                status, detail, question = await answer(
-                    self.client, pane, pack, choice, force=force
-                )
+                async with pane_lock(self.client.address, pane.pane_id):
+                    await self.store.message_typing(message_id)
+                    status, detail, question = await answer(
+                        self.client, pane, pack, choice, force=force, expect=expect
+                    )
                 if status == "delivered" and question:
                     detail = f"answered {question!r}"
+            except PaneBusy as exc:
+                status, detail, question = "failed", str(exc), ""
             except OrcError as exc:
                 status, detail = "failed", str(exc)
         await self.store.message_finished(message_id, status, detail)

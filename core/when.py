@@ -24,7 +24,7 @@ MAX_AHEAD_TEXT = "10 years (3650d)"
 
 def parse_duration(text: str) -> float:
     """Seconds in a duration such as `90s`, `30m`, `2h` or `1h30m`; a bare number is refused."""
-    if not isinstance(text, str) or not _WHOLE.match(text):
+    if not isinstance(text, str) or not _WHOLE.fullmatch(text):
         raise BadInput(f"invalid duration {text!r}: use e.g. 90s, 30m, 2h or 1h30m")
     if len(text) > 64:
         raise BadInput(f"invalid duration {text[:20]!r}...: too long to be one")
@@ -74,7 +74,7 @@ def parse_when(text: str, now: datetime | None = None) -> datetime:
     text = text.strip()
     if len(text) > 64:
         raise BadInput(f"invalid time {text[:20]!r}...: use e.g. 30m, 14:30 or ISO 8601")
-    if _WHOLE.match(text):
+    if _WHOLE.fullmatch(text):
         return now + timedelta(seconds=parse_duration(text))
     clock = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", text)
     if clock:

@@ -18,7 +18,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Static
 
 from orc.core import OrcError, adopt
-from orc.core.api import KINDS, AgentView, Pane, kind_of_pane
+from orc.core.api import KINDS, AgentView, Pane, kind_of_pane, visible
 
 if TYPE_CHECKING:
     from orc.core.api import Room
@@ -68,11 +68,11 @@ class AdoptScreen(ModalScreen[Pane | None]):
     def compose(self) -> ComposeResult:
         pane = self.agent.pane
         box = Vertical()
-        box.border_title = f"Adopt {pane.target} ({pane.pane_id})"
+        box.border_title = Text(visible(f"Adopt {pane.target} ({pane.pane_id})"))
         box.border_subtitle = "Enter next/OK · Esc cancel"
         with box:
             yield Static(
-                Text(f"runs {pane.current_command or '?'} in {pane.current_path or '?'}"),
+                Text(visible(f"runs {pane.current_command or '?'} in {pane.current_path or '?'}")),
                 id="adopt-about",
             )
             yield Label("name")
@@ -113,7 +113,7 @@ class AdoptScreen(ModalScreen[Pane | None]):
         self.dismiss(None)
 
     def show_error(self, text: str) -> None:
-        self.query_one("#adopt-error", Static).update(Text(text))
+        self.query_one("#adopt-error", Static).update(Text(visible(text)))
 
     def action_submit(self) -> None:
         name = self.query_one("#adopt-name", Input).value.strip()

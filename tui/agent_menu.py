@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,6 +17,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
+
+from orc.core.api import visible
 
 # action id -> label; the order of the menu.
 ACTIONS: dict[str, str] = {
@@ -73,10 +76,12 @@ class AgentMenu(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         box = Vertical()
-        box.border_title = f"{self.agent_name} · {self.agent_state}"
+        box.border_title = Text(visible(f"{self.agent_name} · {self.agent_state}"))
         with box:
             yield OptionList(*(Option(ACTIONS[a], id=a) for a in self.actions))
-            yield Static(self.note or "Enter choose · Esc close", id="agent-menu-note")
+            yield Static(
+                Text(visible(self.note or "Enter choose · Esc close")), id="agent-menu-note"
+            )
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from orc.core.api import RoomState
+from orc.core.api import RoomState, visible
 from orc.tui.tree_model import Entry, build_entries, matching_pane_ids
 
 BADGES: dict[str, str] = {
@@ -87,6 +87,7 @@ class AgentTree(Tree[Entry]):
         self._needle = ""
         self._seen_at: dict[str, float] = {}
         self._started_at = time.time()
+        self.notes: dict[str, str] = {}  # pane id -> a word after the agent (`stalled`)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -105,7 +106,7 @@ class AgentTree(Tree[Entry]):
         for a in self._state.agents:
             if a.pane_id == self._selected_pane:
                 continue
-            seen = self._seen_at.get(a.pane_id, self._started_at)
+            seen = self._seen_at.get(a.pane_id, self._started_at)  # set at first sight
             if a.status.state != "working" and max(a.status.since, a.changed_at) > seen:
                 news.add(a.pane_id)
         return news
@@ -129,6 +130,8 @@ class AgentTree(Tree[Entry]):
 
     def update_state(self, state: RoomState) -> None:
         self._state = state
+        for agent in state.agents:  # as first seen: only what changes after that is news
+            self._seen_at.setdefault(agent.pane_id, max(agent.status.since, agent.changed_at))
         if self._selected_pane is not None:
             self._seen_at[self._selected_pane] = state.at
         self._apply()
@@ -179,7 +182,9 @@ class AgentTree(Tree[Entry]):
     def _apply(self) -> None:
         if self._state is None:
             return
-        entries = build_entries(self._state, needle=self._needle, unread=self.unread())
+        entries = build_entries(
+            self._state, needle=self._needle, unread=self.unread(), notes=self.notes
+        )
         wanted = {e.key: e for e in entries}
         parents_with_children = {e.parent for e in entries if e.parent}
         cursor = self.cursor_node
@@ -204,12 +209,14 @@ class AgentTree(Tree[Entry]):
             if node is None:
                 parent_node = self.root if entry.parent is None else self._by_key[entry.parent]
                 before = self._next_existing_sibling(entry, siblings[entry.parent])
-                node = parent_node.add(entry.plain, data=entry, before=before, expand=True)
+                node = parent_node.add(
+                    Text(visible(entry.plain)), data=entry, before=before, expand=True
+                )
                 self._by_key[entry.key] = node
                 structural = True
             elif node.data != entry:
                 node.data = entry
-                node.set_label(entry.plain)
+                node.set_label(Text(visible(entry.plain)))
             can_expand = entry.key in parents_with_children
             if node.allow_expand != can_expand:
                 node.allow_expand = can_expand
@@ -291,11 +298,17 @@ class AgentTree(Tree[Entry]):
                 parts.append(
                     (f" {entry.detail}", self.get_component_rich_style("agent-tree--detail"))
                 )
+            if entry.note:  # `stalled`: a prompt left unanswered (core/services/policy/)
+                parts.append((f" {entry.note}", self.get_component_rich_style("agent-tree--error")))
             if entry.unread:
                 parts.append((" •", self.get_component_rich_style("agent-tree--unread")))
         else:
             parts.append((entry.name, self.get_component_rich_style("agent-tree--group")))
-        label = Text.assemble(*parts)
+        # Names, commands and hosts' errors are anyone's to set: shown, never run or parsed
+        # as markup (core/terminal_text.py).
+        label = Text.assemble(
+            *((visible(p[0]), p[1]) if isinstance(p, tuple) else visible(p) for p in parts)
+        )
         label.stylize(style)
         if node.allow_expand:
             icon = self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE

@@ -13,23 +13,28 @@ import time
 from collections.abc import Iterable
 from typing import ClassVar
 
+from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static, TabbedContent, TabPane
 
 from orc.core import ActionFailed, BadInput, OrcError, Room, RoomState, Sender, TmuxServerAddress
 from orc.core.api import (
+    SELECTED_SETTING,
     AgentView,
     DeliveryResult,
     HostView,
     Settings,
     parse_duration,
     qualify,
+    selection_value,
     split_target,
+    visible,
 )
 from orc.tui.agent_actions import AgentActionsMixin
 from orc.tui.agent_menu import AgentMenu
@@ -57,6 +62,7 @@ THEME_SETTING = "ui.theme"
 BACK_BY_SWITCHING = "orc: back to the control room: prefix + L (the last session)"
 BACK_BY_DETACHING = "orc: detach (prefix + d) to go back to the control room"
 PANEL_POLL = 2.0  # seconds between reloads of the visible schedule/checkpoint list
+SELECTION_EVERY = 10.0  # seconds between renewals of the shared selection (core/services/push.py)
 REFRESH_INTERVAL = 0.2  # seconds between refreshes while anything moves (p95 preview latency)
 IDLE_INTERVAL = 1.0  # seconds between refreshes once nothing has changed for a while
 ACTIVE_FOR = 15.0  # seconds a change (or a key press) keeps the fast refresh interval
@@ -192,6 +198,25 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
     def composer(self) -> Composer:
         return self.query_one(Composer)
 
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every toast of every widget comes here: the names, errors and hosts' answers in it
+        are shown, never run as escape sequences or read as markup (core/terminal_text.py)."""
+        super().notify(
+            visible(message),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
+
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def on_mount(self) -> None:
@@ -215,6 +240,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         self.room.subscribe(self._on_room_state)
         self.run_worker(self._run_room(), name="room", group="room", exit_on_error=False)
         self.set_interval(PANEL_POLL, self._poll_panels)
+        self.set_interval(SELECTION_EVERY, self._share_selection)
         self._load_history()
 
     async def _run_room(self) -> None:
@@ -246,12 +272,23 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         if self._room_closed:
             return
         self._room_closed = True
+        if self.settings is not None:  # no push is held back for a room that has gone
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.settings.delete(SELECTED_SETTING), 2)
         for worker in [w for w in self.workers if w.group == "room"]:
             worker.cancel()
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(worker.wait(), 5)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.room.close(), 5)
+
+    @work(group="selection", exclusive=True, exit_on_error=False)
+    async def _share_selection(self) -> None:
+        """Tell every orc process on this server which agent the person is looking at: push
+        notifications (core/services/push.py) are never sent for it."""
+        if self.settings is not None and not self._room_closed:
+            with contextlib.suppress(Exception):
+                await self.settings.set(SELECTED_SETTING, selection_value(self._focused))
 
     @work(group="history", exit_on_error=False)
     async def _load_history(self) -> None:
@@ -281,13 +318,16 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         if latest > self._latest_change or pane_ids != self._pane_ids:
             self._latest_change, self._pane_ids = latest, pane_ids
             self.mark_active()
+        self.tree.notes = self.agent_notes(state)
         self.tree.update_state(state)
         empty = self.query_one("#tree-empty", Static)
         empty.display = not state.agents
         if not state.agents:
             empty.update(
-                f"No panes on tmux server '{state.server}'.\n\n"
-                "Start a team with `orc up SPEC.toml`, or try `orc demo`."
+                Text(
+                    visible(f"No panes on tmux server '{state.server}'.\n\n")
+                    + "Start a team with `orc up SPEC.toml`, or try `orc demo`."
+                )
             )
         self._show_selected()
         self.attention_state(state)
@@ -314,9 +354,11 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
             label = f"{shown_name(agent)} · {agent.status.state}"
             if not self.preview.following:
                 label += " · paused (End follows)"
+        # The tab's title names the agent: anyone's to set, shown, never run or read as markup.
+        label = visible(label)
         tab = self.query_one("#views", TabbedContent).get_tab("preview")
         if tab.label.plain != label:
-            tab.label = label
+            tab.label = Text(label)
         self.composer.set_target(agent, self._state)
         timeline = self.query_one(ScheduleTimeline)
         timeline.default_target = (
@@ -339,6 +381,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
             self.composer.warn(f"the pane you were writing to ({self._focused}) has gone")
         self._focused = event.pane_id
         self.room.focus(event.pane_id)
+        self._share_selection()
         self._show_selected()
         self.mark_active()
         if self.query_one("#views", TabbedContent).active == "diff":

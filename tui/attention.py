@@ -12,9 +12,15 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import work
 from textual.binding import Binding, BindingType
 
-from orc.core.api import OrcError, Pane, RoomState
+from orc.core.api import OrcError, Pane, RoomState, answer_group, grant_rule, pending_prompt
 from orc.tui.adopt_dialog import AdoptScreen
-from orc.tui.inbox import NEEDS_YOU, InboxScreen, resume_notices
+from orc.tui.inbox import (
+    NEEDS_YOU,
+    InboxScreen,
+    budget_notices,
+    policy_notices,
+    resume_notices,
+)
 from orc.tui.notifications import AttentionAlerts
 from orc.tui.why_screen import WhyScreen
 
@@ -75,6 +81,19 @@ class AttentionMixin(_Base):
                 else self._base_sub_title
             )
 
+    def agent_notes(self, state: RoomState) -> dict[str, str]:
+        """A few words after each agent in the tree: its cost so far (`$0.42`, `!` once its
+        budget is spent), and `stalled` after a prompt waited too long."""
+        notes: dict[str, str] = {}
+        report = self.room.usage.report  # the leader reads the agents' records now and then
+        for usage in report.agents if report is not None else ():
+            figure = usage.figure()
+            if figure:
+                notes[usage.pane_id] = figure + ("!" if usage.budget_state == "over" else "")
+        for pane_id in self.room.approver.stalled_in(state):
+            notes[pane_id] = f"{notes.get(pane_id, '')} stalled".strip()
+        return notes
+
     # -- the inbox ----------------------------------------------------------------------------
 
     @work(group="inbox", exclusive=True, exit_on_error=False)
@@ -82,7 +101,9 @@ class AttentionMixin(_Base):
         if isinstance(self.screen, InboxScreen):
             return
         try:
-            notices = await resume_notices(self.room)
+            notices = budget_notices(self.room)
+            notices += await resume_notices(self.room)
+            notices += await policy_notices(self.room)
         except OrcError:
             notices = []
         if not isinstance(self.screen, InboxScreen):
@@ -113,6 +134,52 @@ class AttentionMixin(_Base):
                 screen.show_result(result)
         self.composer.show_results([result])
         self.refresh_soon()
+
+    def on_inbox_screen_group_answer_requested(
+        self, message: InboxScreen.GroupAnswerRequested
+    ) -> None:
+        self._answer_group(message.group_id, message.pane_id, message.text)
+
+    @work(group="send", exit_on_error=False)
+    async def _answer_group(self, group_id: str, pane_id: str, text: str) -> None:
+        """One key for every agent asking the same: each answered and verified on its own."""
+        try:
+            try:
+                group, results = await answer_group(self.room, group_id, text)
+            except OrcError:  # the group changed since the row was drawn: the row's agent's
+                group, results = await answer_group(self.room, pane_id, text)
+        except OrcError as exc:
+            self.notify(str(exc), title="answer refused", severity="error")
+            return
+        done = sum(1 for r in results if r.ok)
+        line = f"{group.describe()}: {done} of {len(results)} answered"
+        for screen in self.screen_stack:
+            if isinstance(screen, InboxScreen):
+                screen.show_line(("✓ " if done == len(results) else "✗ ") + line, ok=done > 0)
+        self.composer.show_results(results)
+        self.refresh_soon()
+
+    def on_inbox_screen_grant_requested(self, message: InboxScreen.GrantRequested) -> None:
+        self._grant(message.pane_id)
+
+    @work(group="grant", exit_on_error=False)
+    async def _grant(self, pane_id: str) -> None:
+        """A timed rule from the prompt at hand: the approver answers it (and its like)."""
+        agent = self._state.by_pane(pane_id) if self._state else None
+        prompt = pending_prompt(agent) if agent is not None else None
+        if agent is None or prompt is None or not prompt.parsed:
+            self.notify("no prompt a rule can name here", severity="warning")
+            return
+        rule = grant_rule(agent, prompt)
+        try:
+            await self.room.approver.grant(rule, "human")
+        except OrcError as exc:
+            self.notify(str(exc), title="grant refused", severity="error")
+            return
+        line = f"allowed {prompt.describe()} for {rule.agent} for 1 h"
+        for screen in self.screen_stack:
+            if isinstance(screen, InboxScreen):
+                screen.show_line("✓ " + line, ok=True)
 
     # -- why ----------------------------------------------------------------------------------
 

@@ -13,13 +13,15 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.syntax import Syntax
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from orc.core.api import Checkpoint
+from orc.core.api import Checkpoint, visible
 from orc.tui.dialogs import ConfirmScreen, Field, FormScreen
 
 
@@ -72,7 +74,7 @@ class CheckpointLog(Vertical, can_focus=True):
             "checkpoint_every while the tree is dirty, and on `orc checkpoint`.",
             id="checkpoint-empty",
         )
-        table: DataTable[str] = DataTable(cursor_type="row")
+        table: DataTable[str | Text] = DataTable(cursor_type="row")
         table.add_columns("time", "repo", "agent", "message", "diffstat")
         yield table
         with VerticalScroll(id="checkpoint-diff"):
@@ -103,9 +105,14 @@ class CheckpointLog(Vertical, can_focus=True):
         for cp in self.checkpoints:
             table.add_row(
                 datetime.fromtimestamp(cp.at).strftime("%m-%d %H:%M"),
-                Path(cp.repo).name + (f"@{self.host_of(cp)}" if self.host_of(cp) else ""),
-                cp.agent or "",
-                (cp.message or cp.reason).splitlines()[0][:50] if (cp.message or cp.reason) else "",
+                # What agents and hosts wrote: shown, never run as escapes or read as markup.
+                Text(
+                    visible(
+                        Path(cp.repo).name + (f"@{self.host_of(cp)}" if self.host_of(cp) else "")
+                    )
+                ),
+                Text(visible(cp.agent or "")),
+                Text(visible((cp.message or cp.reason or "\n").splitlines()[0][:50])),
                 diffstat(cp),
                 key=self._key(cp),
             )
@@ -122,11 +129,11 @@ class CheckpointLog(Vertical, can_focus=True):
             return
         self._diff_for = f"{checkpoint_id}@{host}" if host else str(checkpoint_id)
         self.query_one("#checkpoint-diff-text", Static).update(
-            Syntax(diff or "(no changes)", "diff", theme="ansi_dark", word_wrap=False)
+            Syntax(visible(diff) or "(no changes)", "diff", theme="ansi_dark", word_wrap=False)
         )
 
     def show_error(self, message: str) -> None:
-        self.query_one("#checkpoint-error", Static).update(message)
+        self.query_one("#checkpoint-error", Static).update(Text(visible(message)))
 
     def diff_failed(self, checkpoint_id: int, host: str, message: str) -> None:
         """The diff could not be had (a host down, its orc gone): say so where the diff goes,
@@ -134,7 +141,7 @@ class CheckpointLog(Vertical, can_focus=True):
         if not self.wants(checkpoint_id, host):
             return
         self._diff_for = None
-        self.query_one("#checkpoint-diff-text", Static).update(f"no diff: {message}")
+        self.query_one("#checkpoint-diff-text", Static).update(Text(visible(f"no diff: {message}")))
 
     def on_focus(self) -> None:
         table = self.query_one(DataTable)
@@ -145,7 +152,7 @@ class CheckpointLog(Vertical, can_focus=True):
         table = self.query_one(DataTable)
         if not self.checkpoints or table.row_count == 0 or table.cursor_row < 0:
             return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         return next((c for c in self.checkpoints if self._key(c) == key), None)
 
     def host_of(self, checkpoint: Checkpoint) -> str:
@@ -176,7 +183,11 @@ class CheckpointLog(Vertical, can_focus=True):
         if host:  # asked of that host's orc: say so while it answers
             self._diff_for = self._key(cp)
             self.query_one("#checkpoint-diff-text", Static).update(
-                f"checkpoint {cp.id} of {cp.repo} on {host}: asking {host} for its diff…"
+                Text(
+                    visible(
+                        f"checkpoint {cp.id} of {cp.repo} on {host}: asking {host} for its diff…"
+                    )
+                )
             )
         self.post_message(self.DiffWanted(cp.id, host))
 

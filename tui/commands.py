@@ -9,7 +9,11 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
+from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.markup import escape
+
+from orc.core.api import visible
 
 if TYPE_CHECKING:
     from orc.tui.app import OrcApp
@@ -28,19 +32,22 @@ class AgentCommands(Provider):
                 title = f"pane {p.target}"
                 help_text = f"unmanaged · {p.current_command} · {p.pane_id}"
             help_text += f" · {agent.status.state}"
+            # Names and commands are anyone's to set: shown escaped, never read as markup.
+            title, help_text = visible(title), escape(visible(help_text))
             out.append((title, help_text, partial(app.select_agent, agent.pane_id)))
         return out
 
     async def discover(self) -> Hits:
         for title, help_text, callback in self._agents():
-            yield DiscoveryHit(title, callback, help=help_text)
+            yield DiscoveryHit(Text(title), callback, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, help_text, callback in self._agents():
             score = max(matcher.match(title), matcher.match(help_text) * 0.5)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+                shown = matcher.highlight(title) if "[" not in title else Text(title)
+                yield Hit(score, shown, callback, help=help_text)
 
 
 class OrcThemes(Provider):

@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static, TextArea
 
-from orc.core.api import AgentView, DeliveryResult, RoomState
+from orc.core.api import AgentView, DeliveryResult, RoomState, visible
 from orc.tui.tree_model import descendants, shown_name
 
 SCOPES = ("agent", "subtree", "role", "team", "all")
@@ -162,10 +162,10 @@ class Composer(Vertical):
             return
         good = [r for r in results if r.status == "delivered"]
         typed = [r for r in results if r.status == "typed_not_submitted"]
-        failed = [r for r in results if r.status == "failed"]
+        failed = [r for r in results if r.status not in ("delivered", "typed_not_submitted")]
         if len(results) == 1:
             r = results[0]
-            mark = {"delivered": "✓", "typed_not_submitted": "…", "failed": "✗"}[r.status]
+            mark = r.mark
             line = f"{mark} {r.describe()}"
             if r.status == "failed" and r.pane_id and "not delivered:" in (r.reason or ""):
                 self._blocked = r  # a dialog or a draft: the message can wait for it
@@ -269,10 +269,12 @@ class Composer(Vertical):
         if not self._scope_applies(self.scope):
             self.scope = "agent" if self._agent is not None else "all"
             return
-        label = Text.assemble(("to ", ""), (self.describe_scope(), "bold"), f"  [{self.scope}]")
+        label = Text.assemble(
+            ("to ", ""), (visible(self.describe_scope()), "bold"), f"  [{self.scope}]"
+        )
         self.query_one("#composer-to", Static).update(label)
 
     def _result(self, line: str, cls: str) -> None:
         result = self.query_one("#composer-result", Static)
         result.set_classes(cls)
-        result.update(Text(line))
+        result.update(Text(visible(line)))

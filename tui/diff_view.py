@@ -16,6 +16,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
+from orc.core.api import visible as visible_text
+
 if TYPE_CHECKING:
     from orc.core.api import WorktreeStatus
 
@@ -24,8 +26,8 @@ def summary(status: WorktreeStatus) -> Text:
     """One line (two on a narrow screen): `orc/t/eng-1 · 2 ahead, 0 behind main · dirty ·
     3 files`. The worktree's folder is the line's tooltip: the diff needs the room more."""
     base = status.base_branch or (status.base_commit[:10] or "its base")
-    text = Text.assemble((status.branch or "(no branch)", "bold"))
-    text.append(f" · {status.ahead} ahead, {status.behind} behind {base}")
+    text = Text.assemble((visible_text(status.branch or "(no branch)"), "bold"))
+    text.append(f" · {status.ahead} ahead, {status.behind} behind {visible_text(base)}")
     if not status.exists:
         text.append(" · worktree missing", style="bold red")
     elif status.dirty:
@@ -79,7 +81,7 @@ class DiffView(Vertical, can_focus=True):
         """No diff to show: nothing selected, an unmanaged pane, an agent sharing the tree."""
         self.shown = None
         self.show_error("")
-        self.query_one("#diff-note", Static).update(Text(note))
+        self.query_one("#diff-note", Static).update(Text(visible_text(note)))
         had_focus = self.query_one("#diff-body").has_focus
         self._body(False)
         if had_focus:
@@ -98,7 +100,8 @@ class DiffView(Vertical, can_focus=True):
         summary_line = self.query_one("#diff-summary", Static)
         summary_line.update(head)
         summary_line.tooltip = status.path
-        body = diff or "(no changes against the base)"
+        # The agent's files, whatever bytes they hold: shown, never run (core/terminal_text.py).
+        body = visible_text(diff) or "(no changes against the base)"
         self.query_one("#diff-text", Static).update(
             Syntax(body, "diff", theme="ansi_dark", word_wrap=False)
         )
@@ -108,5 +111,5 @@ class DiffView(Vertical, can_focus=True):
 
     def show_error(self, message: str) -> None:
         error = self.query_one("#diff-error", Static)
-        error.update(Text(message))
+        error.update(Text(visible_text(message)))
         error.display = bool(message)

@@ -31,8 +31,9 @@ class FittingFooter(Footer):
         widgets: list[Widget] = list(super().compose())
         width = self.app.size.width
         self._laid_out_for = width
-        palette = [w for w in widgets if w.has_class("-command-palette")]
-        keys = [w for w in widgets if isinstance(w, FooterKey) and w not in palette]
+        footer_keys = [w for w in widgets if isinstance(w, FooterKey)]
+        palette = [w for w in footer_keys if w.has_class("-command-palette")]
+        keys = [w for w in footer_keys if w not in palette]
         if len(keys) + len(palette) != len(widgets):
             yield from widgets  # grouped keys: leave Textual's layout alone
             return

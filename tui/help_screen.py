@@ -63,7 +63,7 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row(" ".join(keys), description)
         return table
 
-    async def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
+    async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)
 
     def action_scroll(self, direction: str) -> None:

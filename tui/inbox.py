@@ -3,8 +3,13 @@ hierarchy, with the lines of its screen that made orc think so, kept live; above
 did on its own that a person should know (an agent whose resume failed and that started fresh).
 
 Enter jumps to the agent (tree + preview); a digit answers a prompt by typing that key into the
-pane; `r` opens the composer on it for a longer answer. Answers go through `Room.send` like every
-other message (the app does the sending), so they are recorded and verified the same way.
+pane; `r` opens the composer on it for a longer answer. Answers go through `Room.answer` (the app
+does the answering), so they are recorded and verified the same way.
+
+Identical prompts are grouped (core/services/policy/prompt_groups.py): each row of a group says
+"3 agents ask to run `npm test`", and `a` answers the whole group "yes once", each agent verified
+on its own; `g` grants a timed rule from the prompt at hand (an hour, agents named like this one).
+The notices above the rows include the approval policy's latest automatic answers (its audit).
 """
 
 from __future__ import annotations
@@ -25,11 +30,11 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from orc.core.api import AgentView, RoomState, visible_lines
+from orc.core.api import AgentView, RoomState, prompt_groups, visible, visible_lines
 from orc.tui.tree_model import parent_of, shown_name
 
 if TYPE_CHECKING:
-    from orc.core.api import DeliveryResult, Room
+    from orc.core.api import DeliveryResult, PromptGroup, Room
 
 NEEDS_YOU = ("waiting", "error")
 EXCERPT_LINES = 4  # the matched line and what follows it (an approval prompt's options)
@@ -48,6 +53,8 @@ class InboxItem:
     rule: str
     since: float
     excerpt: tuple[str, ...]
+    group_id: str = ""  # its prompt's group, when other agents ask the same
+    group: str = ""  # what it asks: "3 agents ask to run `npm test`", "eng-1 asks to run `ls`"
 
 
 def excerpt(agent: AgentView) -> tuple[str, ...]:
@@ -82,8 +89,14 @@ def _path(agent: AgentView, state: RoomState) -> str:
     return "under " + " › ".join(reversed(names[1:]))
 
 
+def _group_id(group: PromptGroup | None) -> str:
+    """A group's id when others share it (the rows sit together, `a` answers them all)."""
+    return group.id if group is not None and len(group.agents) > 1 else ""
+
+
 def attention_items(state: RoomState) -> list[InboxItem]:
     """Who needs a person, longest waiting first; agents before unmanaged panes."""
+    groups = {agent.pane_id: group for group in prompt_groups(state) for agent in group.agents}
     items = [
         InboxItem(
             agent.pane_id,
@@ -93,27 +106,63 @@ def attention_items(state: RoomState) -> list[InboxItem]:
             agent.status.rule,
             agent.status.since,
             excerpt(agent),
+            _group_id(groups.get(agent.pane_id)),
+            groups[agent.pane_id].describe() if agent.pane_id in groups else "",
         )
         for agent in state.agents
         if agent.status.state in NEEDS_YOU
     ]
     managed = {a.pane_id for a in state.managed()}
-    items.sort(key=lambda i: (i.pane_id not in managed, i.since, i.name))
+    # A group's rows sit together, where its longest-waiting member would be.
+    first: dict[str, float] = {}
+    for item in sorted(items, key=lambda i: i.since):
+        first.setdefault(item.group_id or item.pane_id, item.since)
+    items.sort(
+        key=lambda i: (i.pane_id not in managed, first[i.group_id or i.pane_id], i.since, i.name)
+    )
     return items
 
 
 def _prompt(item: InboxItem) -> Text:
     badge, style = ("◆", "bold yellow") if item.state == "waiting" else ("!", "bold red")
     since = time.strftime("%H:%M:%S", time.localtime(item.since)) if item.since else "?"
+    # Names, folders and screen lines come from agents: shown, never run (core/terminal_text.py).
     text = Text.assemble(
-        (f"{badge} {item.name}", style),
+        (visible(f"{badge} {item.name}"), style),
         (f" {item.state} since {since}", ""),
-        (f" · {item.path}", "dim"),
+        (visible(f" · {item.path}"), "dim"),
     )
+    if item.group:
+        more = " · a answers all" if item.group_id else ""
+        text.append(visible(f"\n  ◇ {item.group}{more}"), style="bold cyan")
     for line in item.excerpt:
         text.append("\n  │ ")
-        text.append(line)
+        text.append(visible(line))
     return text
+
+
+def budget_notices(room: Room) -> list[str]:
+    """Agents near or past their budget (core/services/usage/): past it, check-ins are held."""
+    lines = []
+    for usage in room.usage.over_budget():
+        if usage.budget_state == "over":
+            lines.append(f"{usage.agent}: {usage.budget_why}: budget reached, check-ins held")
+        else:
+            lines.append(f"{usage.agent}: {usage.budget_why}: over 80 % of the budget")
+    return lines
+
+
+async def policy_notices(room: Room, limit: int = 5) -> list[str]:
+    """The approval policy's latest automatic answers (its audit, core/services/policy/)."""
+    lines = []
+    for record in await room.approver.audit(limit):
+        when = time.strftime("%m-%d %H:%M", time.localtime(record.at))
+        mark = "answered" if record.status == "delivered" else "could not answer"
+        lines.append(
+            f"{when} policy {mark} {record.agent}: {record.tool} `{record.subject[:60]}`"
+            f" (rule {record.rule}, yes once)"
+        )
+    return lines
 
 
 async def resume_notices(room: Room, limit: int = 5) -> list[str]:
@@ -145,6 +194,8 @@ class InboxScreen(ModalScreen[None]):
         *(Binding(str(d), f"answer_text('{d}')", "", show=False) for d in range(2, 10)),
         Binding("y", "answer_text('y')", "Answer y", show=False),
         Binding("n", "answer_text('n')", "Answer n", show=False),
+        Binding("a", "answer_group", "Answer the group: yes once"),
+        Binding("g", "grant", "Grant 1 h"),
         Binding("r,m", "reply", "Reply in the composer"),
         Binding("w", "why", "Why this state?"),
         Binding("j", "cursor('down')", "Down", show=False),
@@ -179,6 +230,22 @@ class InboxScreen(ModalScreen[None]):
             self.pane_id = pane_id
             self.text = text
 
+    class GroupAnswerRequested(Message):
+        """Answer every agent of a prompt group, each verified (core answer_group)."""
+
+        def __init__(self, group_id: str, pane_id: str, text: str) -> None:
+            super().__init__()
+            self.group_id = group_id
+            self.pane_id = pane_id  # the row's agent: it names the group if the id moved on
+            self.text = text
+
+    class GrantRequested(Message):
+        """A timed allow rule from the agent's prompt (the approval policy)."""
+
+        def __init__(self, pane_id: str) -> None:
+            super().__init__()
+            self.pane_id = pane_id
+
     class ReplyRequested(Message):
         """Open the composer on the agent, for an answer longer than a key."""
 
@@ -204,12 +271,13 @@ class InboxScreen(ModalScreen[None]):
         box = Vertical()
         box.border_title = "Attention inbox"
         with box:
-            yield Static(Text("\n".join(f"⟲ {line}" for line in self.notices)), id="inbox-notices")
+            notices = "\n".join(f"⟲ {line}" for line in self.notices)
+            yield Static(Text(visible(notices)), id="inbox-notices")
             yield Static("Nobody needs you: no agent is waiting or in error.", id="inbox-empty")
             yield InboxList(id="inbox-list")
             yield Static("", id="inbox-result")
             yield Static(
-                "Enter jump · 1-9 y n answer · r reply · w why · Esc close",
+                "Enter jump · 1-9 y n answer · a group · g grant 1 h · r reply · w why · Esc close",
                 id="inbox-keys",
                 markup=False,
             )
@@ -259,13 +327,12 @@ class InboxScreen(ModalScreen[None]):
         return listing.get_option_at_index(index).id
 
     def show_result(self, result: DeliveryResult) -> None:
-        mark = {"delivered": "✓", "typed_not_submitted": "…", "failed": "✗"}[result.status]
-        self.show_line(f"{mark} {result.describe()}", ok=result.status == "delivered")
+        self.show_line(f"{result.mark} {result.describe()}", ok=result.status == "delivered")
 
     def show_line(self, line: str, *, ok: bool) -> None:
         label = self.query_one("#inbox-result", Static)
         label.set_classes("-ok" if ok else "-bad")
-        label.update(Text(line))
+        label.update(Text(visible(line)))
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -297,6 +364,27 @@ class InboxScreen(ModalScreen[None]):
             return
         self.show_line(f"answering {text}…", ok=True)
         self.app.post_message(self.AnswerRequested(pane_id, text))
+
+    def action_answer_group(self) -> None:
+        item = self._selected_item()
+        if item is None or item.state != "waiting":
+            self.app.bell()
+            return
+        self.show_line(visible(f"answering {item.group or item.name} with yes once…"), ok=True)
+        self.app.post_message(
+            self.GroupAnswerRequested(item.group_id or item.pane_id, item.pane_id, "y")
+        )
+
+    def action_grant(self) -> None:
+        item = self._selected_item()
+        if item is None or item.state != "waiting":
+            self.app.bell()
+            return
+        self.app.post_message(self.GrantRequested(item.pane_id))
+
+    def _selected_item(self) -> InboxItem | None:
+        pane_id = self.selected_pane_id
+        return next((i for i in self.items if i.pane_id == pane_id), None)
 
     def action_why(self) -> None:
         pane_id = self.selected_pane_id

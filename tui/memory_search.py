@@ -9,13 +9,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from orc.core.api import BadInput, MemoryHit, OrcError, qualify
+from orc.core.api import BadInput, MemoryHit, OrcError, qualify, visible
 from orc.tui.time_travel import MomentReader, ScreenReader, TimeTravelScreen, moment
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class MemorySearchScreen(ModalScreen[None]):
         )
         yield Static("", id="memory-error")
         yield Static("Type to search; Enter on a hit shows that pane then.", id="memory-status")
-        table: DataTable[str] = DataTable(cursor_type="row", id="memory-hits")
+        table: DataTable[str | Text] = DataTable(cursor_type="row", id="memory-hits")
         table.add_columns("kind", "time", "agent", "excerpt")
         yield table
         yield Footer(compact=True)
@@ -136,7 +137,7 @@ class MemorySearchScreen(ModalScreen[None]):
         return hits
 
     def show_error(self, message: str) -> None:
-        self.query_one("#memory-error", Static).update(message)
+        self.query_one("#memory-error", Static).update(Text(visible(message)))
 
     def show_hits(self, hits: Sequence[MemoryHit], query: str) -> None:
         self.show_error("")
@@ -144,18 +145,19 @@ class MemorySearchScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         table.clear()
         for index, hit in enumerate(self.hits):
+            # What agents wrote and hosts answered: shown, never run as escapes or markup.
             table.add_row(
-                hit.kind,
+                Text(visible(hit.kind)),
                 moment(hit.at),
-                hit.agent or hit.pane_id or "",
-                excerpt(hit.text),
+                Text(visible(hit.agent or hit.pane_id or "")),
+                Text(visible(excerpt(hit.text))),
                 key=str(index),
             )
         status = self.query_one("#memory-status", Static)
         if not query.strip():
             status.update("Type to search; Enter on a hit shows that pane then.")
         elif not self.hits:
-            status.update(f"nothing matches {query!r}")
+            status.update(Text(visible(f"nothing matches {query!r}")))
         else:
             more = " (the newest)" if len(self.hits) >= LIMIT else ""
             count = f"{len(self.hits)} hit{'' if len(self.hits) == 1 else 's'}"

@@ -16,7 +16,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from orc.core.api import AgentView
+from orc.core.api import AgentView, sgr_only
 
 NO_STYLE = Style()
 
@@ -35,8 +35,10 @@ def _themed(style: Style) -> Style:
 
 
 def decode(screen: str) -> Text:
-    """A tmux capture as Text, the default colours left to the widget (see `_themed`)."""
-    text = Text.from_ansi(screen, no_wrap=True, end="")
+    """A tmux capture as Text, the default colours left to the widget (see `_themed`). Only its
+    colours are kept: any other escape sequence or control character an agent printed is
+    dropped or shown (core/terminal_text.py `sgr_only`), never passed to the terminal."""
+    text = Text.from_ansi(sgr_only(screen), no_wrap=True, end="")
     spans = []
     for span in text.spans:
         style = _themed(span.style) if isinstance(span.style, Style) else span.style
@@ -52,8 +54,8 @@ def screen_lines(screen: str) -> tuple[list[str], list[Text]]:
     raw = screen.split("\n")
     if raw and raw[-1] == "":
         raw.pop()
-    texts = decode(screen).split("\n", allow_blank=True)
-    texts = texts[: len(raw)] + [Text("")] * (len(raw) - len(texts))
+    decoded = list(decode(screen).split("\n", allow_blank=True))
+    texts = decoded[: len(raw)] + [Text("")] * (len(raw) - len(decoded))
     while raw and not texts[-1].plain.strip():
         raw.pop()
         texts.pop()

@@ -16,6 +16,8 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from orc.core.api import visible
+
 
 def question(team: str) -> str:
     return f"team {team} is gone (tmux session lost): r resume / esc dismiss"
@@ -64,7 +66,7 @@ class ResumePrompt(ModalScreen[None]):
         with box:
             yield Static(Text(question(self.team)), id="resume-question")
             if self.detail:
-                yield Static(Text(self.detail), id="resume-detail")
+                yield Static(Text(visible(self.detail)), id="resume-detail")
             yield VerticalScroll(id="resume-progress")
             yield Static("", id="resume-result")
 
@@ -83,7 +85,7 @@ class ResumePrompt(ModalScreen[None]):
 
     def progress(self, line: str) -> None:
         scroller = self.query_one("#resume-progress", VerticalScroll)
-        scroller.mount(Static(Text(line)))
+        scroller.mount(Static(Text(visible(line))))
         scroller.scroll_end(animate=False)
 
     def done(self, message: str, *, ok: bool) -> None:
@@ -91,7 +93,7 @@ class ResumePrompt(ModalScreen[None]):
         self.finished = True
         result = self.query_one("#resume-result", Static)
         result.set_classes("-ok" if ok else "-bad")
-        result.update(Text(f"{'✓' if ok else '✗'} {message} · Esc closes"))
+        result.update(Text(visible(f"{'✓' if ok else '✗'} {message} · Esc closes")))
         self.query_one("#resume-question", Static).update(
             Text(f"team {self.team} {'resumed' if ok else 'not resumed'}")
         )

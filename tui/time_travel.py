@@ -22,7 +22,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from orc.core.api import OrcError, PaneScreen
+from orc.core.api import OrcError, PaneScreen, visible
 from orc.tui.preview import decode
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def moment(at: float) -> str:
 
 def screen_text(shot: PaneScreen) -> Text:
     """The stored screen, coloured if the capture had colours, without trailing blank rows."""
-    text = decode(shot.ansi) if shot.ansi else Text(shot.text)
+    text = decode(shot.ansi) if shot.ansi else Text(visible(shot.text))
     lines = text.split("\n", allow_blank=True)
     while len(lines) > 1 and not lines[-1].plain.strip():
         lines.pop()
@@ -97,7 +97,7 @@ class TimeTravelScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("loading…", id="travel-header")
-        yield Static(self.about, id="travel-note")
+        yield Static(Text(visible(self.about)), id="travel-note")
         with VerticalScroll():
             yield Static("", id="travel-screen")
         yield Footer(compact=True)
@@ -132,7 +132,8 @@ class TimeTravelScreen(ModalScreen[None]):
         self.show(shot)
 
     def _say(self, message: str) -> None:
-        self.query_one("#travel-header", Static).update(message)
+        # Names and errors come from agents and hosts: shown, not run as escapes or markup.
+        self.query_one("#travel-header", Static).update(Text(visible(message)))
 
     def show(self, shot: PaneScreen) -> None:
         self.shot = shot

@@ -13,15 +13,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from orc.core.api import Schedule, format_duration, moment_text
+from orc.core.api import Schedule, format_duration, moment_text, visible
 from orc.tui.dialogs import ConfirmScreen, Field, FormScreen
 
 MARKS = {
@@ -137,14 +139,14 @@ class TimelineAxis(Widget):
         if not targets:
             out.append("\n")
             out.append("(none)".ljust(LABEL_WIDTH), axis_style)
-            row = [" "] * cells
-            row[now_col] = "│"
-            out.append("".join(row), axis_style)
+            blank = [" "] * cells
+            blank[now_col] = "│"
+            out.append("".join(blank), axis_style)
             return out
         for target in targets:
             out.append("\n")
-            out.append(target[: LABEL_WIDTH - 1].ljust(LABEL_WIDTH))
-            row: list[tuple[str, object]] = [(" ", None)] * cells
+            out.append(visible(target)[: LABEL_WIDTH - 1].ljust(LABEL_WIDTH))
+            row: list[tuple[str, Style | None]] = [(" ", None)] * cells
             row[now_col] = ("│", now_style)
             for s in self.schedules:
                 if s.target != target or s.state == "cancelled":
@@ -164,7 +166,7 @@ class TimelineAxis(Widget):
                 )
                 row[col(at)] = (MARKS.get(s.state, "?"), self.get_component_rich_style(cls))
             for char, style in row:
-                out.append(char, style)  # type: ignore[arg-type]
+                out.append(char, style)
         return out
 
 
@@ -225,7 +227,7 @@ class ScheduleTimeline(Vertical, can_focus=True):
         yield Static("", id="timeline-error")
         # Until the first read it says so: "No check-ins" then would be a claim, not a fact.
         yield Static(LOADING, id="timeline-empty")
-        table: DataTable[str] = DataTable(cursor_type="row", zebra_stripes=False)
+        table: DataTable[str | Text] = DataTable(cursor_type="row", zebra_stripes=False)
         # The note last: a narrow panel cuts the free text, never the state or the repeat.
         table.add_columns("id", "due", "to", "state", "every", "note")
         yield table
@@ -262,10 +264,10 @@ class ScheduleTimeline(Vertical, can_focus=True):
             table.add_row(
                 str(s.id),
                 f"{due} ({relative(s.due_at - now)})",
-                s.target,
+                Text(visible(s.target)),  # names and notes: shown, not escapes or markup
                 s.state + (" (late)" if s.late else ""),
                 format_duration(s.every) if s.every else "",
-                s.note.replace("\n", " ")[:60],
+                Text(visible(s.note.replace("\n", " ")[:60])),
                 key=self._key(s),
             )
         # The row acted on stays selected; at first, the next check-in due (the first row).
@@ -285,7 +287,7 @@ class ScheduleTimeline(Vertical, can_focus=True):
         self.refresh_bindings()  # the footer follows the row: pending or not
 
     def show_error(self, message: str) -> None:
-        self.query_one("#timeline-error", Static).update(message)
+        self.query_one("#timeline-error", Static).update(Text(visible(message)))
 
     def on_focus(self) -> None:
         table = self.query_one(DataTable)
@@ -296,7 +298,7 @@ class ScheduleTimeline(Vertical, can_focus=True):
         table = self.query_one(DataTable)
         if not self.schedules or table.cursor_row < 0 or table.row_count == 0:
             return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
         return next((s for s in self.schedules if self._key(s) == key), None)
 
     def host_of(self, schedule: Schedule) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import textwrap
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from orc.core.api import AgentView, HostView, RoomState, is_daemon_window
@@ -144,11 +144,27 @@ def host_of(agent: AgentView) -> str:
     return agent.host or LOCAL
 
 
-def build_entries(state: RoomState, *, needle: str = "", unread: Iterable[str] = ()) -> list[Entry]:
+def build_entries(
+    state: RoomState,
+    *,
+    needle: str = "",
+    unread: Iterable[str] = (),
+    notes: Mapping[str, str] | None = None,
+) -> list[Entry]:
     """Rows in display order (every parent before its children). With hosts selected the top
     level is one row per host, each holding that host's tree; without, today's tree. `needle`
     filters agents and panes (their ancestors stay so the hierarchy still reads); `unread` holds
-    pane ids."""
+    pane ids; `notes` a word per agent's pane id (`stalled`: core/services/policy/approver.py)."""
+    entries = _build_entries(state, needle, unread)
+    if not notes:
+        return entries
+    return [
+        replace(e, note=notes[e.pane_id]) if e.kind == "agent" and e.pane_id in notes else e
+        for e in entries
+    ]
+
+
+def _build_entries(state: RoomState, needle: str, unread: Iterable[str]) -> list[Entry]:
     needle = needle.strip().lower()
     unread_ids = set(unread)
     if not state.hosts:

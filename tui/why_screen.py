@@ -21,7 +21,14 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from orc.core.api import STATES, AgentView, OrcError, kind_of_pane, save_screen_fixture
+from orc.core.api import (
+    STATES,
+    AgentView,
+    OrcError,
+    kind_of_pane,
+    save_screen_fixture,
+    visible,
+)
 
 if TYPE_CHECKING:
     from orc.core.api import Room
@@ -74,16 +81,18 @@ def explanation(agent: AgentView, now: float | None = None) -> Table:
     table.add_column(justify="right", style="bold", no_wrap=True)
     table.add_column()
     who = pane.orc_name or "(unmanaged)"
-    table.add_row("agent", Text(f"{who}  {pane.target} {pane.pane_id}"))
-    table.add_row("kind", Text(f"{kind_of_pane(pane)} · runs {pane.current_command or '?'}"))
+    table.add_row("agent", Text(visible(f"{who}  {pane.target} {pane.pane_id}")))
+    table.add_row(
+        "kind", Text(visible(f"{kind_of_pane(pane)} · runs {pane.current_command or '?'}"))
+    )
     table.add_row("state", Text(status.state, style="bold"))
     table.add_row("rule", Text(status.rule or "-"))
     table.add_row("", Text(explain_rule(status.rule), style="dim"))
-    table.add_row("evidence", Text(status.evidence or "-"))
+    table.add_row("evidence", Text(visible(status.evidence or "-")))
     table.add_row("since", Text(_ago(status.since, now)))
     table.add_row("screen", Text(_ago(agent.changed_at, now).replace("(", "(changed ")))
     if pane.hook_state:
-        table.add_row("last hook", Text(f"{pane.hook_event or '?'} → {pane.hook_state}"))
+        table.add_row("last hook", Text(visible(f"{pane.hook_event or '?'} → {pane.hook_state}")))
     return table
 
 
@@ -152,7 +161,7 @@ class WhyScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         box = Vertical()
-        box.border_title = f"Why is {self.agent.name} {self.agent.status.state}?"
+        box.border_title = Text(visible(f"Why is {self.agent.name} {self.agent.status.state}?"))
         with box:
             yield Static(explanation(self.agent), id="why-table")
             yield Static("", id="why-saved")
@@ -168,12 +177,15 @@ class WhyScreen(ModalScreen[None]):
     def _follow(self) -> None:
         latest = self.room.state.by_pane(self.agent.pane_id)
         if latest is None:
-            self.query_one(Vertical).border_title = f"{self.agent.name}: the pane is gone"
+            gone = f"{self.agent.name}: the pane is gone"
+            self.query_one(Vertical).border_title = Text(visible(gone))
             return
         if latest == self.agent:
             return
         self.agent = latest
-        self.query_one(Vertical).border_title = f"Why is {latest.name} {latest.status.state}?"
+        self.query_one(Vertical).border_title = Text(
+            visible(f"Why is {latest.name} {latest.status.state}?")
+        )
         self.query_one("#why-table", Static).update(explanation(latest))
 
     def action_close(self) -> None:

@@ -9,6 +9,8 @@ acts only on a pane that shows a prompt, sends the keys the agent's pack names f
 from __future__ import annotations
 
 import asyncio
+import functools
+import operator
 import re
 from collections.abc import Callable
 
@@ -33,7 +35,7 @@ def answer_keys(pack: Pack, choice: str) -> tuple[list[str], str | None]:
     """(tmux key names, literal text) that give `choice` to this kind of prompt."""
     spec = pack.answer
     word = choice.strip().lower()
-    if not _CHOICE.match(word):
+    if not _CHOICE.fullmatch(word):
         return list(spec.submit or ["Enter"]), choice  # free text for a question
     if word in ("y", "yes"):
         return [*spec.yes, *spec.submit], None
@@ -45,9 +47,19 @@ def answer_keys(pack: Pack, choice: str) -> tuple[list[str], str | None]:
 
 
 async def answer(
-    client: TmuxClient, pane: Pane, pack: Pack, choice: str, *, force: bool = False
+    client: TmuxClient,
+    pane: Pane,
+    pack: Pack,
+    choice: str,
+    *,
+    force: bool = False,
+    expect: Callable[[str], str | None] | None = None,
 ) -> tuple[str, str | None, str]:
-    """Give the pane's prompt `choice`; (status, reason, the question that was answered)."""
+    """Give the pane's prompt `choice`; (status, reason, the question that was answered).
+
+    `expect` sees the screen the keys are judged on and may refuse it (a reason): a grouped or
+    automatic answer checks that the prompt is still the one it decided about
+    (core/services/policy/)."""
     if not choice.strip():
         raise BadInput("no choice given: a number, y, n, or text for a question")
     keys, text = answer_keys(pack, choice)
@@ -57,6 +69,9 @@ async def answer(
     verdict = match_screen(pack, screen, pane.height)
     if verdict.state != "waiting" and not force:
         return "failed", f"not answered: no prompt on screen ({verdict.line!r})", ""
+    refused = expect(screen) if expect is not None else None
+    if refused is not None:
+        return "failed", f"not answered: {refused}", verdict.line
     question = verdict.line
     if verdict.state == "waiting" and _has_ticks(pack, screen, pane.height):
         if not _TICKS.match(choice.strip()):
@@ -98,7 +113,7 @@ async def _tick(
     keys when a step did not show or no review opened: nothing is submitted then."""
     for key in re.findall(r"[1-9]", choice):
         await client.run("send-keys", "-t", pane.pane_id, key)
-        changed = await _changed(client, pane.pane_id, lambda now, was=screen: now != was)
+        changed = await _changed(client, pane.pane_id, functools.partial(operator.ne, screen))
         if changed is None:
             return screen, []
         screen = changed

@@ -12,21 +12,26 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from orc.core.agents.agent_kind import is_shell, kind_of
+from orc.core.agents.agent_kind import is_shell, kind_of, process_age
+from orc.core.agents.enter_guard import Guard, keys_action, passed, screen_guard
 from orc.core.agents.input_line import read_input, transcript
 from orc.core.agents.pattern_packs import Pack
 from orc.core.agents.process_kind import kind_of_pane
 from orc.core.agents.status import match_screen
+from orc.core.errors import TmuxError
 from orc.core.tmux.client import TmuxClient
 from orc.core.tmux.topology import Pane
 
 # "unknown": a send to another host whose connection dropped mid-way (core/hosts/remote_orc.py)
-Status = Literal["delivered", "typed_not_submitted", "failed", "unknown"]
+# "interrupted": a dialog (or its hook report, or copy mode) turned up between orc's first byte
+# and its Enter; no key went to it, nothing was submitted (exit 1, like failed).
+Status = Literal["delivered", "typed_not_submitted", "interrupted", "failed", "unknown"]
 SEND_KEYS_LIMIT = 200  # longer text is pasted: one paste is one event for the agent's TUI
 ENTER_AGAIN_AFTER = 0.8  # seconds the text may wait on the input line before a second Enter
 # "STEP:SECONDS" pauses a delivery at STEP (queued, typing, typed, entered) so a test can kill
@@ -60,6 +65,14 @@ class DeliveryResult:
     @property
     def ok(self) -> bool:
         return self.status == "delivered"
+
+    @property
+    def mark(self) -> str:
+        """One character for a result line: ✓ delivered, … typed only, ⚠ interrupted by a
+        dialog (nothing answered, nothing submitted), ✗ otherwise."""
+        return {"delivered": "✓", "typed_not_submitted": "…", "interrupted": "⚠"}.get(
+            self.status, "✗"
+        )
 
     def describe(self) -> str:
         who = self.agent or self.pane_id or self.target
@@ -154,6 +167,134 @@ def screen_refusal(pack: Pack, screen: str, height: int, own_draft: str | None) 
     return f"a draft is on the input line: {line.text!r} (a person's, not orc's)"
 
 
+@dataclass(frozen=True)
+class Look:
+    """One read of the pane: its screen and what tmux knows that the screen does not show."""
+
+    screen: str
+    cursor: tuple[int, int]
+    in_mode: bool  # copy mode (a person scrolling back): keys would drive it, not the agent
+    synchronized: bool  # synchronize-panes: keys would reach every pane of the window
+    hook_at: str  # the agent's last `orc hook` report (core/agents/hook_events.py)
+    hook_event: str
+    hook_state: str
+
+    def cursor_line(self) -> str:
+        return _cursor_line(self.screen, self.cursor[1])
+
+
+_LOOK_FORMAT = "\x1f".join(
+    [
+        "#{cursor_x}",
+        "#{cursor_y}",
+        "#{pane_in_mode}",
+        "#{synchronize-panes}",
+        "#{@orc-hook-at}",
+        "#{@orc-hook-event}",
+        "#{@orc-hook-state}",
+        "end",
+    ]
+)
+
+
+async def look_at(client: TmuxClient, pane_id: str) -> Look | None:
+    """The pane's screen and state in one tmux call; None for a pane that is gone."""
+    result = await client.run_chain(
+        [
+            ["display-message", "-p", "-t", pane_id, _LOOK_FORMAT.replace("\n", " ")],
+            ["capture-pane", "-p", "-t", pane_id],
+        ],
+        check=False,
+    )
+    first, _, screen = result.stdout.partition("\n")
+    fields = first.split("\x1f")
+    if result.returncode != 0 or len(fields) != 8 or not fields[0].isdigit():
+        return None
+    x, y, mode, sync, at, event, state, _ = fields
+    synchronized = sync not in ("", "0", "off")
+    return Look(screen, (int(x), int(y)), mode == "1", synchronized, at, event, state)
+
+
+def mode_refusal(look: Look) -> str | None:
+    """Why no key may go to this pane whatever `--force` says: in copy mode a key scrolls or
+    jumps (and `t`/`f` wait for a target), under synchronize-panes it reaches other panes."""
+    if look.in_mode:
+        return COPY_MODE
+    if look.synchronized:
+        return (
+            "its window has synchronize-panes on: keys would reach every pane of the window "
+            "(`tmux set-window-option synchronize-panes off` first)"
+        )
+    return None
+
+
+COPY_MODE = "the pane is in copy mode (someone is scrolling); the view is left alone"
+COPY_MODE_REFUSAL = f"not delivered: {COPY_MODE}"
+DIALOG_HOOKS = frozenset({"notification", "pretooluse"})
+PASTE_PLACEHOLDER = re.compile(r"^\[Pasted (text|Content)\b")
+
+
+def _norm(text: str) -> str:
+    """Text as an input line shows it: newlines drawn as ↵ or wrapped, spaces collapsed."""
+    return " ".join(text.replace("↵", " ").split())
+
+
+def input_verdict(pack: Pack, screen: str, height: int, expected: str) -> tuple[str, str]:
+    """("ready" | "typing" | "foreign" | "gone", evidence) for the input line after typing:
+    ready when it holds exactly `expected` (as far as the line shows it), typing while it holds
+    a part of it, foreign when it holds anything orc did not type."""
+    line = read_input(pack, screen, height)
+    if line is None:
+        return "gone", "the input line is not on screen"
+    shown = _norm(line.text)
+    ours = _norm(expected)
+    if shown == ours:
+        return "ready", line.line
+    if PASTE_PLACEHOLDER.search(shown):
+        return "ready", line.line  # the agent folds a long paste into one token
+    if not shown:
+        return "typing", line.line
+    bare = shown.strip("…").strip()
+    if bare and bare in ours:
+        clipped = shown.startswith("…") or shown.endswith("…")
+        if clipped and (ours.endswith(bare) or ours.startswith(bare)):
+            return "ready", line.line  # a long text the line shows only one end of
+        if "\n" in expected and ours.startswith(bare):
+            return "ready", line.line  # a multi-row box: its first row carries the prompt
+        return "typing", line.line
+    return "foreign", line.line
+
+
+async def _guarded(client: TmuxClient, guard: Guard, action: str) -> bool:
+    result = await client.run(*guard.command(action), check=False)
+    if result.returncode != 0:
+        raise TmuxError(result.stderr.strip() or "tmux if-shell failed")
+    return passed(result.stdout)
+
+
+async def type_guarded(client: TmuxClient, guard: Guard, text: str, *, paste: bool = False) -> bool:
+    """`type_text`, only onto the screen `guard` describes; False if it moved (nothing typed)."""
+    pane_id = guard.pane_id
+    if not paste and "\n" not in text and len(text) <= SEND_KEYS_LIMIT:
+        return await _guarded(client, guard, keys_action(pane_id, [text], literal=True))
+    buffer = f"orc-{secrets.token_hex(8)}"
+    await client.run("load-buffer", "-b", buffer, "-", stdin=text.encode("utf-8"))
+    try:
+        action = f"paste-buffer -p -r -d -b {buffer} -t {pane_id}"
+        done = await _guarded(client, guard, action)
+    except Exception:
+        await client.run("delete-buffer", "-b", buffer, check=False)
+        raise
+    if not done:
+        await client.run("delete-buffer", "-b", buffer, check=False)
+    return done
+
+
+TYPE_ATTEMPTS = 20  # fresh looks before typing when the screen keeps moving (a spinner)
+SIGN_WITHIN = 4.0  # seconds after Enter for the agent to show it took the text
+READY_WITHIN = 3.0  # seconds after typing for the input line to show the text, on top of settle
+
+
 async def deliver(
     client: TmuxClient,
     pane: Pane,
@@ -164,46 +305,194 @@ async def deliver(
     force: bool = False,
     own_draft: str | None = None,
     before_typing: Callable[[], Awaitable[None]] | None = None,
+    leftover: str | None = None,
 ) -> tuple[Status, str | None]:
     """Look at the pane, type (and submit) the text, and report what the screen shows.
 
     Unless forced, nothing is typed into a dialog or over a draft (`screen_refusal`); a forced
-    delivery says what it overrode. `before_typing` runs just before the first byte, so the
-    record can tell "never typed" from "maybe typed" after a crash.
+    delivery says what it overrode. Every key goes through a guard tmux checks in the same
+    command (core/agents/enter_guard.py): a screen that moved since orc looked gets no key.
+    Enter is pressed only once the input line holds exactly what orc typed; a dialog, a hook
+    report of one, or copy mode turning up in between makes the send `interrupted`.
+    `before_typing` runs just before the first byte, so the record can tell "never typed"
+    from "maybe typed" after a crash.
     """
     kind = kind_of(kind_of_pane(pane))
-    before, _ = await screen_and_cursor(client, pane.pane_id)
-    overridden = screen_refusal(pack, before, pane.height, own_draft) if pack else None
-    if overridden is not None and not force:
-        return "failed", f"not delivered: {overridden}"
-    if before_typing is not None:
-        await before_typing()
-    await pause_point("typing")
-    await type_text(client, pane.pane_id, text, paste=kind.paste)
+    height = pane.height
+    age = process_age(pane.pane_pid) if kind.ready_after else None
+    if age is not None and age < kind.ready_after:
+        await asyncio.sleep(kind.ready_after - age)  # its box drops an Enter this early
+    typing_marked = False
+    overridden: str | None = None
+    start: Look | None = None
+    for _ in range(TYPE_ATTEMPTS):
+        start = await look_at(client, pane.pane_id)
+        if start is None:
+            return "failed", "pane disappeared"
+        blocked = mode_refusal(start)
+        if blocked is not None:
+            return "failed", f"not delivered: {blocked}"
+        if leftover:
+            took = await _take_back(client, pane, pack, start, leftover)
+            if took is not None:
+                # An interrupted send's text, still on the line: taken off first (or the screen
+                # moved under the guard: look again).
+                leftover = None if took else leftover
+                continue
+        overridden = screen_refusal(pack, start.screen, height, own_draft) if pack else None
+        if overridden is not None and not force:
+            return "failed", f"not delivered: {overridden}"
+        if before_typing is not None and not typing_marked:
+            typing_marked = True
+            await before_typing()
+            await pause_point("typing")
+        guard = screen_guard(pane.pane_id, start.screen, start.cursor, start.hook_at, pack)
+        if await type_guarded(client, guard, text, paste=kind.paste):
+            break
+    else:
+        return "failed", "not delivered: the screen kept changing, nothing was typed"
+    assert start is not None
+    typed_at = asyncio.get_running_loop().time()
     await pause_point("typed")
     forced = f"forced past: {overridden}" if overridden else None
     if not enter:
-        changed = await _wait_for_change(client, pane.pane_id, before, kind.settle)
+        changed = await _wait_for_change(client, pane.pane_id, start.screen, kind.settle)
         if changed is None:
             return "failed", "pane disappeared"
         if not changed:
             return "failed", "the text did not appear in the pane"
         return "delivered", forced
-    await asyncio.sleep(kind.submit_pause)
-    typed, typed_cursor = await screen_and_cursor(client, pane.pane_id)
-    if typed_cursor is None:
-        return "failed", "pane disappeared"
-    await client.run("send-keys", "-t", pane.pane_id, "Enter")
-    await pause_point("entered")
-    if pack is not None and pack.input is not None:
-        status, reason = await _verify_taken(client, pane, pack, before, typed, text, kind.settle)
-    else:
-        status, reason = await _verify_submitted(
-            client, pane.pane_id, typed, _cursor_line(typed, typed_cursor), _tail(text), kind.settle
-        )
+    expected = text
+    if overridden is None and pack is not None and pack.input is not None:
+        before_line = read_input(pack, start.screen, height)
+        if before_line is not None and not before_line.empty and own_draft:
+            expected = own_draft + text  # orc's own `--no-enter` text, continued
+    status, reason, typed = await _enter_when_ready(
+        client, pane, pack, start, expected, text, typed_at, kind.submit_pause, kind.settle, force
+    )
+    if status == "entered" and typed is not None:
+        await pause_point("entered")
+        if pack is not None and pack.input is not None:
+            status, reason = await _verify_taken(
+                client, pane, pack, start.screen, typed, text, kind.settle
+            )
+        else:
+            status, reason = await _verify_submitted(
+                client,
+                pane.pane_id,
+                typed.screen,
+                typed.cursor_line(),
+                _tail(text),
+                kind.settle,
+            )
     if forced:
         reason = f"{reason}; {forced}" if reason else forced
-    return status, reason
+    return status, reason  # type: ignore[return-value]
+
+
+def _judge(
+    pack: Pack | None, start: Look, look: Look, height: int, expected: str, force: bool
+) -> tuple[str, str]:
+    """What the screen after typing allows: ("ready" | "typing" | "interrupted" | "foreign",
+    why)."""
+    blocked = mode_refusal(look)
+    if blocked is not None:
+        return "interrupted", blocked
+    if look.hook_at != start.hook_at and (
+        look.hook_event.lower() in DIALOG_HOOKS or look.hook_state == "waiting"
+    ):
+        return "interrupted", f"the agent reported {look.hook_event} while orc was typing"
+    if pack is None:
+        return ("ready" if _tail(expected) in look.cursor_line() else "typing"), ""
+    verdict = match_screen(pack, look.screen, height)
+    if verdict.state == "waiting" and not force:
+        return "interrupted", f"a dialog opened while orc was typing: {verdict.line!r}"
+    if pack.input is None:
+        return ("ready" if _tail(expected) in look.cursor_line() else "typing"), ""
+    state, line = input_verdict(pack, look.screen, height, expected)
+    if state == "foreign" and not force:
+        return "foreign", f"text orc did not type is on the input line: {line!r}"
+    if state == "gone":
+        # A long text wraps the input line over rows the pattern does not know (its first row
+        # scrolled away): the row the cursor is on must end with the text.
+        tail = _tail(expected)
+        return ("ready" if tail and look.cursor_line().rstrip().endswith(tail) else "typing"), line
+    return ("ready" if state in ("ready", "foreign") else "typing"), line
+
+
+async def _enter_when_ready(
+    client: TmuxClient,
+    pane: Pane,
+    pack: Pack | None,
+    start: Look,
+    expected: str,
+    text: str,
+    typed_at: float,
+    submit_pause: float,
+    settle: float,
+    force: bool,
+) -> tuple[str, str | None, Look | None]:
+    """Press Enter once the input line holds exactly the typed text and the screen around it
+    is the one just read (`Guard`); ("entered", None, that screen) or why not."""
+    loop = asyncio.get_running_loop()
+    deadline = typed_at + settle + READY_WITHIN
+    why = "the text did not appear on the input line"
+    while True:
+        look = await look_at(client, pane.pane_id)
+        if look is None:
+            return "failed", "pane disappeared", None
+        state, why = _judge(pack, start, look, pane.height, expected, force)
+        if state == "interrupted":
+            return "interrupted", await _withdraw(client, pane, pack, look, text, why), None
+        if state == "foreign":
+            return "failed", f"not submitted: {why} (left as it is)", None
+        if state == "ready" and loop.time() - typed_at >= submit_pause:
+            guard = screen_guard(pane.pane_id, look.screen, look.cursor, look.hook_at, pack)
+            if await _guarded(client, guard, keys_action(pane.pane_id, ["Enter"])):
+                return "entered", None, look
+            why = "the screen kept changing around the input line"
+        if loop.time() >= deadline:
+            reason = f"not submitted: {why or 'the input line never showed the text whole'}"
+            return "typed_not_submitted", reason, None
+        await asyncio.sleep(0.02)
+
+
+async def _take_back(
+    client: TmuxClient, pane: Pane, pack: Pack | None, look: Look, text: str
+) -> bool | None:
+    """Take `text` off the input line if it is exactly what the line holds and no dialog has
+    the keys: True when the BSpace keys went in (under a guard), False when the screen moved
+    under the guard, None when the line does not hold just that text (nothing to do)."""
+    if pack is None or pack.input is None or mode_refusal(look) is not None:
+        return None
+    if match_screen(pack, look.screen, pane.height).state == "waiting":
+        return None
+    if input_verdict(pack, look.screen, pane.height, text)[0] != "ready":
+        return None
+    guard = screen_guard(pane.pane_id, look.screen, look.cursor, look.hook_at, pack)
+    if not await _guarded(client, guard, f"send-keys -t {pane.pane_id} -N {len(text)} BSpace"):
+        return False
+    await _wait_for_change(client, pane.pane_id, look.screen, 1.0)
+    return True
+
+
+async def _withdraw(
+    client: TmuxClient, pane: Pane, pack: Pack | None, look: Look, text: str, why: str
+) -> str:
+    """Take orc's text back off the input line when that is safe (no dialog has the keys, the
+    line holds just that text), by as many BSpace keys under a guard; say what was done."""
+    for _ in range(5):  # a spinner may move the screen under the guard: look again
+        took = await _take_back(client, pane, pack, look, text)
+        if took:
+            return f"{why}; not submitted, orc's text was taken off the input line"
+        fresh = await look_at(client, pane.pane_id) if took is False else None
+        if fresh is None:
+            break
+        look = fresh
+    return (
+        f"{why}; not submitted and nothing answered (orc's text waits on the input line; "
+        "the next send takes it off)"
+    )
 
 
 async def _wait_for_change(
@@ -240,46 +529,70 @@ async def _verify_submitted(
             return "typed_not_submitted", "the text is still on the input line after Enter"
 
 
+QUEUED_NOTICE = re.compile(r"\(queued\)|Press up to edit queued messages|queued messages?\b", re.I)
+
+
+def _marks(text: str) -> tuple[str, ...]:
+    """Pieces of the text an agent's echo of it shows: its start (echoes are clipped at the
+    end) and its end (input lines are clipped at the start)."""
+    flat = _norm(text)
+    return tuple(dict.fromkeys(m for m in (flat[:24].strip(), flat[-10:].strip()) if m))
+
+
+def _echo_count(lines: tuple[str, ...], marks: tuple[str, ...]) -> int:
+    joined = _norm(" ".join(lines))
+    return max((joined.count(m) for m in marks), default=0)
+
+
 async def _verify_taken(
     client: TmuxClient,
     pane: Pane,
     pack: Pack,
     before: str,
-    typed: str,
+    typed: Look,
     text: str,
     timeout: float,
 ) -> tuple[Status, str | None]:
-    """Delivered means the agent took the message, not merely that it left the input line: the
-    input line emptied and the agent shows it (the text echoed above the input line, a working
-    rule, or new output). A dialog that appears instead is reported, never taken for success.
+    """Delivered means the agent showed it took this text: its echo in the transcript above the
+    input line, its "queued" notice, or it starting to work on it with the input line emptied.
+    An input line that merely emptied is no proof; a dialog that appears instead is reported.
 
     An Enter that arrives while the agent still takes the typed text for a paste (Codex, Gemini
     CLI) adds a line instead of submitting: if the whole text still waits on the input line a
-    moment later, Enter is pressed once more (on orc's own text, never on anything else)."""
+    moment later, Enter is pressed once more, under the same guard as the first."""
     loop = asyncio.get_running_loop()
     started = loop.time()
-    deadline = started + timeout
+    # The agent's sign may take a while on a loaded machine (20 senders starting at once):
+    # "no sign" is only concluded after SIGN_WITHIN, however short the kind's settle.
+    deadline = started + max(timeout, SIGN_WITHIN)
     pressed_again = False
-    tail = _flat(text)[-10:]
-    echoed_before = " ".join(transcript(pack, before, pane.height)).count(tail)
-    shown_typed = transcript(pack, typed, pane.height)
+    marks = _marks(text)
+    echoed_before = _echo_count(transcript(pack, before, pane.height), marks)
+    queued_before = len(QUEUED_NOTICE.findall(before))
+    was_working = match_screen(pack, typed.screen, pane.height).state == "working"
     status: tuple[Status, str | None] = ("failed", "no screen was read")
     while True:
         await asyncio.sleep(0.05)
-        screen, cursor = await screen_and_cursor(client, pane.pane_id)
-        if cursor is None:
+        look = await look_at(client, pane.pane_id)
+        if look is None:
             return "failed", "pane disappeared"
-        line = read_input(pack, screen, pane.height)
-        above = transcript(pack, screen, pane.height)
-        verdict = match_screen(pack, screen, pane.height)
-        echoed = " ".join(above).count(tail) > echoed_before
-        if line is not None and not line.empty and tail[-6:] in _flat(line.text):
+        line = read_input(pack, look.screen, pane.height)
+        above = transcript(pack, look.screen, pane.height)
+        verdict = match_screen(pack, look.screen, pane.height)
+        echoed = _echo_count(above, marks) > echoed_before
+        queued = len(QUEUED_NOTICE.findall(look.screen)) > queued_before
+        shown = input_verdict(pack, look.screen, pane.height, text)[0]
+        still = line is not None and shown == "ready"
+        if echoed or queued:
+            return "delivered", None
+        if still and not line.empty:  # type: ignore[union-attr]
             status = ("typed_not_submitted", "the text is still on the input line after Enter")
             if not pressed_again and loop.time() - started >= ENTER_AGAIN_AFTER:
                 pressed_again = True
-                await client.run("send-keys", "-t", pane.pane_id, "Enter")
+                guard = screen_guard(pane.pane_id, look.screen, look.cursor, look.hook_at, pack)
+                await _guarded(client, guard, keys_action(pane.pane_id, ["Enter"]))
                 deadline = max(deadline, loop.time() + timeout / 2)
-        elif echoed or verdict.state == "working" or (line is not None and above != shown_typed):
+        elif verdict.state == "working" and not was_working and line is not None and line.empty:
             return "delivered", None
         elif verdict.state == "waiting":
             status = ("failed", f"a dialog is on screen instead: {verdict.line!r}")

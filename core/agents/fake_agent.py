@@ -5,8 +5,16 @@ shows a spinner while "working" after a message is submitted, an idle prompt oth
 approval dialog on request (`/approve`). `--record FILE` appends every submitted message as a JSON
 line, byte-exact, so tests can compare what arrived with what was sent.
 
-Commands typed into it: /approve (show a yes/no dialog), /error (print an API error),
-/work N (work for N seconds), /exit (quit).
+Commands typed into it: /approve [run CMD|write PATH|edit PATH] (show a yes/no dialog, with the
+tool call above it as Claude Code draws it), /error (print an API error), /work N (work for N
+seconds), /exit (quit).
+
+`--dialog-after-ms N[,N...]` opens the approval dialog N ms after the first byte of a message
+arrives (one N per message in turn), as a tool call landing mid-send does; it takes keys from the
+moment it is drawn (as Claude Code's does) and closes by itself after `--dialog-for-ms`. The
+record then also gets a line per dialog event: {"dialog": "opened" | "approved" | "denied" |
+"closed"}: "approved" or "denied" means a key reached the dialog. `--busy` keeps it working for
+ever: a message is queued, and recorded with "queued": true, the moment the agent takes it.
 
 Sessions, like Claude Code's: `--session-id ID` keeps the conversation in a transcript file
 (FOLDER/ID.jsonl, FOLDER from `--sessions`, $ORC_FAKE_SESSIONS or $XDG_DATA_HOME/orc-fake-agent),
@@ -22,6 +30,7 @@ import codecs
 import contextlib
 import json
 import os
+import select
 import signal
 import sys
 import termios
@@ -44,8 +53,24 @@ class FakeAgent:
         work: float,
         swallow_enter: int = 0,
         transcript: Path | None = None,
+        dialog_after: list[float] | None = None,
+        dialog_for: float = 0.3,
+        always_busy: bool = False,
+        grab_typeahead: bool = False,
     ) -> None:
         self.name = name
+        # seconds after a message's first byte, one per message in turn (cycled), or None
+        self.dialog_after = dialog_after
+        self.dialogs = 0
+        self.dialog_for = dialog_for
+        self.always_busy = always_busy
+        self.armed = False  # a dialog is due for the message being typed
+        # Set by main_async: a frame for the terminal's size, writing one, reading waiting keys.
+        self.render: Callable[[], str] = lambda: ""
+        self.emit: Callable[[str], None] = lambda frame: None
+        self.draw: Callable[[], None] = lambda: self.emit(self.render())
+        self.drain: Callable[[], None] = lambda: None  # reads keys already waiting (main_async)
+        self.grab_typeahead = grab_typeahead
         self.transcript = transcript  # the session's file: every submitted message, appended
         self.swallow_enter = swallow_enter  # like an autocomplete popup eating the Enter
         self.record = record
@@ -65,7 +90,39 @@ class FakeAgent:
 
     @property
     def busy(self) -> bool:
-        return time.monotonic() < self.busy_until
+        return self.always_busy or time.monotonic() < self.busy_until
+
+    def note(self, **event: object) -> None:
+        """A dialog event, appended to the record next to the messages (in the modes that
+        make dialogs or queue on their own, whose tests read such lines)."""
+        if self.record is not None and (self.dialog_after is not None or self.always_busy):
+            with self.record.open("a", encoding="utf-8") as f:
+                f.write(json.dumps({**event, "at": time.time()}) + "\n")
+
+    def open_dialog(self) -> None:
+        """The dialog is drawn in the same step that makes it take keys: no key can reach it
+        before its first frame is on the terminal. Keys already waiting in the terminal go to
+        the input line first, unless `grab_typeahead` (the agent-side race no sender outside
+        the agent can close: a key tmux wrote just before the dialog's first frame)."""
+        self.dialog = True
+        frame = self.render()  # ready before the drain: nothing slow between it and the write
+        if not self.grab_typeahead:
+            self.dialog = False
+            before = self.input
+            self.drain()
+            self.dialog = True
+            if self.input != before:
+                frame = self.render()
+        self.emit(frame)
+        self.note(dialog="opened")
+        asyncio.get_running_loop().call_later(self.dialog_for, self.close_dialog)
+
+    def close_dialog(self) -> None:
+        if self.dialog:
+            self.dialog = False
+            self.note(dialog="closed")
+            self.draw()
+        self.armed = False
 
     def start_work(self, seconds: float, label: str) -> None:
         self.busy_until = time.monotonic() + seconds
@@ -85,6 +142,12 @@ class FakeAgent:
         if command == "/exit":
             self.running = False
         elif command == "/approve":
+            # `/approve run npm test` draws the tool call above the dialog as Claude Code does
+            # (core/agents/prompt_subject.py reads it); a bare `/approve` asks about nothing.
+            tool, _, what = arg.strip().partition(" ")
+            name = {"run": "Bash", "write": "Write", "edit": "Edit", "fetch": "WebFetch"}.get(tool)
+            if name and what:
+                self.log.append(f"● {name}({what})")
             self.dialog = True
         elif command == "/error":
             self.log.append("API Error: 429 rate_limit_error: rate limit exceeded, retry later")
@@ -103,6 +166,12 @@ class FakeAgent:
     # -- input ----------------------------------------------------------------------------------
 
     def feed(self, chunk: str) -> None:
+        typing = any(ch >= " " and ch != "\x7f" for ch in chunk)  # not Enter, BSpace, ^C
+        if typing and self.dialog_after and not self.armed and not self.dialog:
+            self.armed = True
+            delay = self.dialog_after[self.dialogs % len(self.dialog_after)]
+            self.dialogs += 1
+            asyncio.get_running_loop().call_later(delay, self.open_dialog)
         data = self.pending + chunk
         self.pending = ""
         i = 0
@@ -150,6 +219,7 @@ class FakeAgent:
         if self.dialog:
             if ch in "12\r":
                 answer = "approved" if ch in "1\r" else "denied"
+                self.note(dialog=answer, key=ch, input=self.input[:60])
                 self.dialog = False
                 self.log.append(f"✓ {answer}")
                 self.start_work(self.work_seconds, "Applying")
@@ -160,7 +230,10 @@ class FakeAgent:
         if ch in "\r\n":
             text, self.input = self.input, ""
             if text:
-                if self.busy:
+                if self.always_busy:
+                    self.log.append(f"(queued) {text[:60]}")
+                    self.note(text=text, queued=True)
+                elif self.busy:
                     self.queue.append(text)
                     self.log.append(f"(queued) {text[:60]}")
                 else:
@@ -187,8 +260,9 @@ class FakeAgent:
             bottom = ["Do you want to proceed?", " ❯ 1. Yes", "   2. No"]
         elif self.busy:
             spin = SPINNER[int(time.monotonic() * 10) % len(SPINNER)]
-            left = self.busy_until - time.monotonic()
-            bottom = [f"{spin} {self.busy_label}… ({left:.0f}s · esc to interrupt)"]
+            left = max(0.0, self.busy_until - time.monotonic())
+            label = self.busy_label or "Working"
+            bottom = [f"{spin} {label}… ({left:.0f}s · esc to interrupt)"]
         else:
             bottom = [""]
         header = f"● {self.name} · fake agent"
@@ -220,6 +294,25 @@ async def main_async(
         agent.feed(decoder.decode(data))
         dirty.set()
 
+    def render() -> str:
+        size = os.get_terminal_size(sys.stdout.fileno())
+        return agent.frame(size.columns, size.lines)
+
+    def emit(frame: str) -> None:
+        sys.stdout.write(frame)
+        sys.stdout.flush()
+
+    def draw() -> None:
+        emit(render())
+
+    def drain() -> None:
+        if select.select([fd], [], [], 0)[0]:
+            readable()
+
+    agent.render = render
+    agent.emit = emit
+    agent.draw = draw
+    agent.drain = drain
     loop.add_reader(fd, readable)
     loop.add_signal_handler(signal.SIGWINCH, dirty.set)
     was_busy = False
@@ -235,9 +328,7 @@ async def main_async(
             was_busy = agent.busy
             if not redraw:
                 continue  # idle: draw nothing, so the pane shows no activity
-            size = os.get_terminal_size(sys.stdout.fileno())
-            sys.stdout.write(agent.frame(size.columns, size.lines))
-            sys.stdout.flush()
+            draw()
     finally:
         if task is not None:
             task.cancel()
@@ -251,6 +342,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=float, default=1.5, help="seconds of work per message")
     parser.add_argument(
         "--swallow-enter", type=int, default=0, help="ignore the first N Enter keys"
+    )
+    parser.add_argument(
+        "--dialog-after-ms",
+        metavar="MS[,MS...]",
+        help="open the approval dialog this many ms after the first byte of a message "
+        "(a list: one per message in turn)",
+    )
+    parser.add_argument(
+        "--dialog-for-ms", type=float, default=300, help="the dialog closes by itself after this"
+    )
+    parser.add_argument("--busy", action="store_true", help="work for ever; messages queue")
+    parser.add_argument(
+        "--dialog-grabs-typeahead",
+        action="store_true",
+        help="the dialog also takes keys already waiting in the terminal when it opens",
     )
     parser.add_argument(
         "--demo",
@@ -268,7 +374,19 @@ def main(argv: list[str] | None = None) -> int:
     except LookupError as exc:
         print(exc, flush=True)
         return 1
-    agent = FakeAgent(args.name, args.record, args.work, args.swallow_enter, transcript)
+    agent = FakeAgent(
+        args.name,
+        args.record,
+        args.work,
+        args.swallow_enter,
+        transcript,
+        dialog_after=[float(ms) / 1000 for ms in args.dialog_after_ms.split(",")]
+        if args.dialog_after_ms
+        else None,
+        dialog_for=args.dialog_for_ms / 1000,
+        always_busy=args.busy,
+        grab_typeahead=args.dialog_grabs_typeahead,
+    )
     if args.resume:
         agent.log.append(f"resumed session {args.resume} ({len(earlier)} earlier messages)")
         agent.log.extend(f"› {text[:200]}" for text in earlier)

@@ -146,7 +146,7 @@ DEFAULT_ANSWER = AnswerSpec()
 
 
 def _check_region(value: str) -> str:
-    if not _REGION.match(value):
+    if not _REGION.fullmatch(value):
         raise ValueError("region must be 'screen', 'last', 'bottom:N' or 'top:N'")
     return value
 

@@ -16,6 +16,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from orc.core.cli.context import Config, host_options
+from orc.core.cli.visible_output import visible_streams
 from orc.core.errors import OrcError
 from orc.core.tmux.client import TmuxServerAddress
 
@@ -29,6 +30,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("status", "Agents: name, role, parent, team, target, pane, state, command."),
     "send": ("send", "Send text to an agent, a role, a team or everyone; verified."),
     "answer": ("answer", "Answer an agent's prompt: an option number, y, n or text."),
+    "prompts": ("prompts", "Pending prompts grouped across agents, with their group ids."),
+    "policy": ("policy", "The approval policy: show, test on past prompts, pause, resume, grant."),
+    "usage": ("usage", "Tokens and cost per agent, from each agent's own records."),
     "schedule": ("schedule", "Durable check-ins: add, list, cancel, snooze, edit."),
     "daemon": ("daemon", "Fire check-ins and take timed checkpoints without a UI."),
     "checkpoint": ("checkpoint", "Git checkpoints: take one, log them, restore one."),
@@ -47,6 +51,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "worktrees": ("worktrees", "Isolated agents' worktrees: ahead/behind, dirty or clean."),
     "hook": ("hook", "Record an agent's hook event for its pane."),
     "doctor": ("doctor", "Check what makes or breaks orc on this machine, and how to fix it."),
+    "serve": ("serve", "The room over HTTP and a WebSocket, with a phone page for who needs you."),
     "ui": ("ui", "Open the control room."),
 }
 
@@ -204,6 +209,13 @@ def _main(argv: list[str]) -> int:
     if bad is not None:
         _say(bad)
         return 2
+    # Whatever a command prints passes through `visible` (core/cli/visible_output.py): names,
+    # screens, notes and hosts' answers can hold terminal escape sequences.
+    with visible_streams():
+        return _run(argv)
+
+
+def _run(argv: list[str]) -> int:
     try:
         cli.main(args=argv, prog_name="orc", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:

@@ -17,8 +17,10 @@ import click
 from pydantic import BaseModel, StringConstraints, ValidationError
 
 from orc.core.cli.context import calling_sender, config, run_with_room
+from orc.core.cli.visible_output import write_sgr
 from orc.core.errors import BadInput
 from orc.core.hosts.host_target import qualify, split_target
+from orc.core.message_text import validate_controls
 from orc.core.room import Room
 from orc.core.services.memory.memory import KINDS, NOTE_MAX, TAG_MAX, MemoryHit, MemoryStats
 from orc.core.services.memory.pane_history import PaneScreen
@@ -43,6 +45,9 @@ def _note(text: str, agent: str | None, tag: str | None) -> NoteInput:
         raise BadInput(f"invalid {err['loc'][0]}: {err['msg']}") from None
     if not note.text.strip():
         raise BadInput("invalid text: the note is empty")
+    for what, value in (("note", note.text), ("agent", note.agent), ("tag", note.tag)):
+        if value is not None:
+            validate_controls(value, what)
     return note
 
 
@@ -87,7 +92,7 @@ def add_command(text: str, agent: str | None, tag: str | None) -> None:
             text = sys.stdin.buffer.read().decode("utf-8")
         except UnicodeDecodeError as exc:
             raise BadInput(f"stdin is not valid UTF-8 (at byte {exc.start})") from None
-    note = _note(text, agent, tag)
+    note = _note(text.replace("\r\n", "\n"), agent, tag)
 
     async def work(room: Room) -> int:
         sender = await calling_sender(room)
@@ -122,7 +127,9 @@ def search_command(
     async def work(room: Room) -> list[MemoryHit]:
         return await room.memory.search(query, limit, kinds=kinds or KINDS)
 
-    hits = [dataclasses.replace(h, text=scrub(h.text)) for h in run_with_room(work)]
+    hits = [
+        dataclasses.replace(h, text=scrub.excerpt(h.text, h.context)) for h in run_with_room(work)
+    ]
     if as_json:
         click.echo(json.dumps([hit_row(h) for h in hits], indent=2, ensure_ascii=False))
     elif not hits:
@@ -143,7 +150,9 @@ def _search_hosts(
     found, errors = run_with_room(work)
     for host, error in errors.items():
         click.echo(f"orc: host {host}: {error}", err=True)
-    hits = [(host, dataclasses.replace(h, text=scrub(h.text))) for host, h in found]
+    hits = [
+        (host, dataclasses.replace(h, text=scrub.excerpt(h.text, h.context))) for host, h in found
+    ]
     if as_json:
         rows = [{"host": host, **hit_row(h)} for host, h in hits]
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
@@ -199,7 +208,10 @@ def screen_command(
         return
     steps = f"earlier {step(shot.earlier, host)} · later {step(shot.later, host)}"
     click.echo(f"{shot.agent or shot.target} {shot.pane_id} at {clock(shot.at)} ({steps})")
-    click.echo(shot.ansi if ansi else shot.text, color=ansi)  # click strips ANSI off a tty
+    if ansi:
+        write_sgr(shot.ansi.rstrip("\n") + "\n")  # colours only: any other escape is shown
+    else:
+        click.echo(shot.text)
 
 
 def screen_row(shot: PaneScreen) -> dict[str, object]:

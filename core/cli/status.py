@@ -9,8 +9,10 @@ import click
 from orc.core.agents.status import kind_of_pane
 from orc.core.cli.context import run_with_room
 from orc.core.cli.table import render_table
+from orc.core.errors import OrcError
 from orc.core.room import Room
 from orc.core.room_state import AgentView, RoomState
+from orc.core.services.policy.prompt_groups import pending_prompt
 
 COLUMNS = ("name", "role", "parent", "team", "target", "pane_id", "state", "command")
 EVIDENCE_COLUMN = 72  # the table clips evidence to keep one agent per line; --json has it whole
@@ -43,6 +45,16 @@ async def _state(room: Room) -> RoomState:
     return await room.refresh()
 
 
+async def _state_and_usage(room: Room) -> tuple[RoomState, dict[str, dict[str, object]]]:
+    """The state, and each local agent's tokens and cost (core/services/usage/) by pane."""
+    state = await room.refresh()
+    try:
+        report = await room.usage.read(state)
+    except OrcError:
+        return state, {}
+    return state, {u.pane_id: u.as_json() for u in report.agents}
+
+
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.option("--why", is_flag=True, help="show the rule and evidence behind each state")
@@ -52,7 +64,11 @@ def status_command(as_json: bool, why: bool) -> None:
     One capture decides: a spinner means working and an approval prompt waiting at once; a
     screen nothing recognises is `unknown`, never a guessed `idle`.
     """
-    state = run_with_room(_state)
+    usage: dict[str, dict[str, object]] = {}
+    if as_json:
+        state, usage = run_with_room(_state_and_usage)
+    else:
+        state = run_with_room(_state)
     managed = [a for a in state.agents if a.managed]
     ordered = [*managed, *(a for a in state.agents if not a.managed)]
     rows = [agent_row(a, why) for a in ordered]
@@ -66,6 +82,15 @@ def status_command(as_json: bool, why: bool) -> None:
     if as_json:
         for row, agent in zip(rows, ordered, strict=True):
             row.setdefault("kind", kind_of_pane(agent.pane))
+            if agent.pane_id in usage:
+                row["usage"] = usage[agent.pane_id]  # type: ignore[assignment]
+            prompt = pending_prompt(agent)
+            if prompt is not None:  # `orc answer --all-matching GROUP CHOICE` takes the group
+                row["prompt"] = {  # type: ignore[assignment]
+                    "group": prompt.group_id,
+                    "tool": prompt.tool,
+                    "subject": prompt.subject,
+                }
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         for row in rows:

@@ -29,7 +29,7 @@ LOCAL = "local"
 # The agent-name rule of core/teams/team_spec.py (`_NAME`): a host name is typed where agent names
 # are (`AGENT@HOST` targets), so it obeys the same rule (tests/unit/test_host_config.py checks
 # that the two agree).
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -47,7 +47,7 @@ class HostConfig(BaseModel):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        if not NAME.match(value):
+        if not NAME.fullmatch(value):
             raise ValueError(
                 f"{value!r} is not a valid name: use letters, digits, '-' and '_' "
                 "(it becomes part of `AGENT@HOST` targets)"
@@ -148,7 +148,7 @@ def _ad_hoc_name(destination: str) -> str:
     """A host name for a destination typed with -H: its host part, made a valid name."""
     base = destination.rpartition("@")[2] or destination
     name = re.sub(r"[^A-Za-z0-9_-]", "-", base).strip("-_") or "host"
-    return name if NAME.match(name) else f"h{name}"
+    return name if NAME.fullmatch(name) else f"h{name}"
 
 
 def select_hosts(

@@ -18,7 +18,7 @@ def split_target(target: str) -> tuple[str, str]:
         return target, ""
     if not head:
         raise BadInput(f"target {target!r}: nothing before '@{host}'")
-    if not NAME.match(host):
+    if not NAME.fullmatch(host):
         raise BadInput(f"target {target!r}: {host!r} is not a host name")
     return head, "" if host == LOCAL else host
 

@@ -15,6 +15,14 @@ one), then `[notify]` in `$ORC_CONFIG` or `$XDG_CONFIG_HOME/orc/config.toml`:
     states = ["waiting", "error", "exited"]
     toast = true
     bell = true
+    # push notifications (core/services/push.py), apprise URLs:
+    urls = ["ntfy://ntfy.sh/my-orc-topic"]
+    wait_after = "30s"          # an agent waiting this long
+    long_work = "10m"           # a piece of work this long, finished
+    escalate_urls = []          # after escalate_after without an answer
+    escalate_after = "15m"
+    link = "http://127.0.0.1:8787/"   # the phone page, in every notification
+    max_per_hour = 30
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from orc.core.paths import config_path
 from orc.core.room_state import RoomState, Transition
 from orc.core.services.redaction import redact
 from orc.core.services.room_parts import WithStore
+from orc.core.when import parse_duration
 
 State = Literal["working", "idle", "waiting", "exited", "error", "unknown"]
 ATTENTION: tuple[State, ...] = ("waiting", "error", "exited")
@@ -54,6 +63,23 @@ class NotifyConfig(BaseModel):
     states: list[State] = Field(default_factory=lambda: list(ATTENTION))
     toast: bool = True
     bell: bool = True
+    urls: list[str] = Field(default_factory=list)
+    escalate_urls: list[str] = Field(default_factory=list)
+    wait_after: float = 30.0  # seconds (config: "30s", "2m" or a number of seconds)
+    long_work: float = 600.0
+    escalate_after: float = 900.0
+    link: str = ""
+    max_per_hour: int = Field(default=30, ge=1, le=10_000)
+
+    @field_validator("wait_after", "long_work", "escalate_after", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return parse_duration(value)
+            except BadInput as exc:
+                raise ValueError(str(exc)) from None
+        return value
 
     @field_validator("command", mode="before")
     @classmethod

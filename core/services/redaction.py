@@ -16,6 +16,7 @@ runs only where a cheap literal hint of it occurs). A replacement names what was
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import string
@@ -27,6 +28,7 @@ from importlib import resources
 from typing import Any
 
 RULES_FILE = "redaction_rules.toml"
+SHORTEST_RUN = 32  # the smallest `min_word` a rule may have (one scan of a text serves them all)
 _FLAGS = {"ignorecase": re.IGNORECASE, "dotall": re.DOTALL}
 FIELDS = frozenset(
     (
@@ -40,6 +42,7 @@ FIELDS = frozenset(
         "scope",
         "min_entropy",
         "starts",
+        "min_word",
     )
 )
 
@@ -50,11 +53,12 @@ class Rule:
     pattern: re.Pattern[str]
     hints: tuple[str, ...]  # lower-case literals, one of which must occur for the rule to apply
     keep: str = ""  # name of a group kept verbatim in front of the replacement (e.g. `password=`)
-    scope: str = "line"  # line: runs on hinted lines only; text: over the whole text
+    scope: str = "line"  # line: on hinted lines only; text: the whole text first; last: ...last
     case_hints: tuple[str, ...] = ()  # literals matched case-sensitively, like hints
     min_entropy: float = 0.0  # bits per character the replaced part must reach
     starts: str = ""  # name-part | name-suffix: where in a name the match may start
     requires: tuple[str, ...] = ()  # literals of which one must also occur (e.g. `=` or `:`)
+    min_word: int = 0  # runs only around lines holding a run of base64 characters this long
 
 
 def entropy(text: str) -> float:
@@ -85,12 +89,19 @@ def _rule(raw: dict[str, Any]) -> Rule:
     scope = raw.get("scope", "line")
     hints = tuple(h.lower() for h in raw.get("hints", []))
     case_hints = tuple(raw.get("case_hints", []))
-    if scope not in ("line", "text") or (scope == "line" and not hints and not case_hints):
-        raise ValueError(f"redaction rule {name}: a line rule needs hints; scope is line or text")
+    if scope == "last" and (hints or case_hints or not raw.get("min_word")):
+        raise ValueError(f"redaction rule {name}: a last rule has min_word and no hints")
+    if scope not in ("line", "text", "last") or (scope == "line" and not hints and not case_hints):
+        raise ValueError(
+            f"redaction rule {name}: a line rule needs hints; scope is line, text or last"
+        )
     pattern = re.compile(raw["pattern"], flags)
     keep = raw.get("keep", "")
     if keep and keep not in pattern.groupindex:
         raise ValueError(f"redaction rule {name}: no group named {keep!r}")
+    min_word = int(raw.get("min_word", 0))
+    if min_word and min_word < SHORTEST_RUN:
+        raise ValueError(f"redaction rule {name}: min_word is at least {SHORTEST_RUN}")
     entropy_floor = float(raw.get("min_entropy", 0.0))
     starts = raw.get("starts", "")
     if starts not in ("", "name-part", "name-suffix"):
@@ -105,6 +116,7 @@ def _rule(raw: dict[str, Any]) -> Rule:
         min_entropy=entropy_floor,
         starts=starts,
         requires=tuple(raw.get("requires", [])),
+        min_word=min_word,
     )
 
 
@@ -128,6 +140,7 @@ RULES: tuple[Rule, ...] = load_rules(
     (resources.files("orc.core.services") / RULES_FILE).read_text(encoding="utf-8")
 )
 TEXT_RULES = tuple(r for r in RULES if r.scope == "text")  # before the line rules, in order
+LAST_RULES = tuple(r for r in RULES if r.scope == "last")  # after them: shapes without a name
 LINE_RULES = tuple(r for r in RULES if r.scope == "line")
 
 
@@ -174,6 +187,17 @@ class Redactor:
 
         return _TOKEN.sub(piece, text)
 
+    def excerpt(self, text: str, source: str) -> str:
+        """Redact `text`, an excerpt of `source` (a search hit's snippet): the whole source is
+        read first, so a secret the excerpt cut (its start, which the rules know it by, left
+        outside) is known, and its pieces in the excerpt are replaced as fragments. Only what
+        the excerpt holds is counted."""
+        if not self.enabled:
+            return text
+        if source and source != text:
+            Redactor(seen=self.seen)(source)  # learns the source's secrets into self.seen
+        return self.fragments(self(text))
+
     def __call__(self, text: str) -> str:
         if not self.enabled or not text:
             return text
@@ -195,7 +219,7 @@ class Redactor:
                     spans.setdefault((start, end), set()).update(indices)
                     at = haystack.find(hint, end)
         if not spans:
-            return text
+            return self._last(text)
         out: list[str] = []
         pos = 0
         for (start, end), found in sorted(spans.items()):
@@ -204,18 +228,27 @@ class Redactor:
             out.append(self._apply(rules, text[start:end], lowered[start:end]))
             pos = end
         out.append(text[pos:])
-        return "".join(out)
+        return self._last("".join(out))
+
+    def _last(self, text: str) -> str:
+        """The catch-all rules, once every named shape has been replaced (and so counted by its
+        own name, not as a long token)."""
+        return self._apply(LAST_RULES, text, text) if LAST_RULES else text  # no hints to look up
 
     def _apply(self, rules: tuple[Rule, ...], text: str, lowered: str) -> str:
         for rule in rules:
-            if not (
+            hinted = rule.hints or rule.case_hints  # a text rule without hints always runs
+            if hinted and not (
                 any(h in lowered for h in rule.hints) or any(h in text for h in rule.case_hints)
             ):
                 continue
             if rule.requires and not any(r in text for r in rule.requires):
                 continue
             before = self.counts[rule.name]
-            new = rule.pattern.sub(self._replacer(rule), text)
+            if rule.min_word:
+                new = _near_long_words(rule, text, self._replacer(rule))
+            else:
+                new = rule.pattern.sub(self._replacer(rule), text)
             if self.counts[rule.name] != before:
                 text = new
                 lowered = _lower(text)
@@ -248,7 +281,71 @@ def _lower(text: str) -> str:
     return lowered if len(lowered) == len(text) else text.translate(_ASCII_LOWER)
 
 
-_TOKEN = re.compile(r"[^\s\[\]]{8,}")
+_TOKEN = re.compile(r"[^\s\[\]…]{8,}")  # `…`: where a search snippet cut the text
+
+
+def _near_long_words(rule: Rule, text: str, replace: Callable[[re.Match[str]], str]) -> str:
+    """`rule` applied only to the lines around a line holding a run of `rule.min_word`+ base64
+    characters: the line before (a key's context) and two after (a wrapped token's next row, a
+    key's short last line and its END line).
+
+    Rules for shapes with no literal to hint at (a key body, a token's tail) would otherwise
+    run a regex at every position of every screen. The runs are found on the UTF-8 bytes with
+    every other byte made a space (bytes.translate and split run at C speed), so a screen with
+    no such run costs about a millisecond per 100 KB, and one with some, a regex over a few
+    lines.
+    """
+    lines_at = _long_run_lines(text, rule.min_word)
+    if not lines_at:
+        return text
+    lines = text.split("\n")
+    blocks: list[list[int]] = []  # [first line, last line], neighbours merged
+    for i in lines_at:
+        first, last = max(i - 1, 0), min(i + 2, len(lines) - 1)
+        if blocks and first <= blocks[-1][1] + 1:
+            blocks[-1][1] = max(blocks[-1][1], last)
+        else:
+            blocks.append([first, last])
+    out: list[str] = []
+    done = 0  # lines already in `out`
+    for first, last in blocks:
+        out.extend(lines[done:first])
+        out.append(rule.pattern.sub(replace, "\n".join(lines[first : last + 1])))
+        done = last + 1
+    out.extend(lines[done:])
+    return "\n".join(out)
+
+
+_BASE64 = frozenset((string.ascii_letters + string.digits + "+/=_.-\n").encode())
+_RUN_BYTES = bytes(b if b in _BASE64 else 0x20 for b in range(256))
+
+
+def _long_run_lines(text: str, length: int) -> list[int]:
+    """Indices of the lines holding a run of `length`+ base64/base64url characters."""
+    return [row for row, longest in _runs_by_line(text).items() if longest >= length]
+
+
+@functools.lru_cache(maxsize=4)
+def _runs_by_line(text: str) -> dict[int, int]:
+    """line index -> its longest run of base64 characters, for the lines with one of at least
+    SHORTEST_RUN. Cached: the rules with `min_word` run one after another on the same text."""
+    data = text.encode("utf-8", "surrogatepass").translate(_RUN_BYTES)
+    long = {word for word in data.split() if len(word) >= SHORTEST_RUN}
+    if not long:
+        return {}
+    found: list[tuple[int, int]] = []
+    for word in long:
+        at = data.find(word)
+        while at >= 0:
+            found.append((at, len(word)))
+            at = data.find(word, at + len(word))
+    rows: dict[int, int] = {}
+    line, counted = 0, 0  # newlines before `counted`
+    for at, size in sorted(found):
+        line += data.count(b"\n", counted, at)
+        counted = at
+        rows[line] = max(rows.get(line, 0), size)
+    return rows
 
 
 def redact(text: str) -> tuple[str, int]:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from orc.core.agents.delivery import DeliveryResult, Sender, screen_refusal
+from orc.core.agents.delivery import COPY_MODE_REFUSAL, DeliveryResult, Sender, screen_refusal
 from orc.core.errors import ActionFailed, BadInput, OrcError
 from orc.core.message_text import validate_message_text
 from orc.core.room_state import RoomState
@@ -45,6 +45,10 @@ T = TypeVar("T")
 RECOVERY_HISTORY = 2000  # scrollback lines searched for a note a dead leader may have typed
 HOLD_LIMIT = 300.0  # seconds a check-in waits for a busy target before it is delivered anyway
 HOLD_STATES = frozenset({"working", "waiting"})  # typing into a dialog could answer it
+# A check-in whose send was interrupted (a dialog opened mid-send, core/agents/delivery.py) or
+# found the pane in copy mode is not lost: it is due again this many seconds later, and is held
+# there like any other until the dialog or the scrolling is over.
+RETRY_AFTER_INTERRUPT = 5.0
 LATE_AFTER = 30.0  # first seen due this long after its time: no leader was running, mark late
 CLAIM_STALE = 120.0  # a claim by a process on another host is presumed dead after this
 CLAIM_BATCH = 500  # due schedules taken per pass
@@ -127,6 +131,8 @@ class Scheduler:
         self._timer_at = math.inf
         self._topology: tuple[float, Topology] | None = None
         self._held_panes: set[str] = set()  # targets found busy by the last pass
+        # pane id -> why its check-ins wait for a spent budget, or None (the room sets it)
+        self.budget_hold: Callable[[str], str | None] | None = None
         _LIVE_CLAIMERS[self._me().token] = self
 
     def _me(self) -> Claimer:
@@ -285,22 +291,25 @@ class Scheduler:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _hold(self, pane: Pane | None) -> str | None:
+    def _hold(self, pane: Pane | None, own: str | None = None) -> str | None:
         """Why a check-in must wait for this pane: `stopped` (`orc stop`: it waits, however
         long, until `orc start`), `prompt` (a dialog or a person's draft is on screen: it waits
         until they are gone, however long), `busy` (working: it waits up to the hold limit), or
-        None."""
+        None. `own`: the check-in's note, which an interrupted try may have left on the input
+        line (the delivery takes it off before typing again): no draft."""
         if pane is None:
             return None
         if pane.orc_stopped:
             return "stopped"
+        if self.budget_hold is not None and self.budget_hold(pane.pane_id):
+            return "budget"  # its budget is spent (core/services/usage/usage.py): it waits
         agent = self.room.state.by_pane(pane.pane_id)
         if agent is None:
             return None
-        if agent.status.state == "waiting":
-            return "prompt"
+        if agent.status.state == "waiting" or agent.pane.in_mode:
+            return "prompt"  # a dialog, or a person scrolling back in copy mode
         blocked = screen_refusal(
-            self.room.detector.pack_for(agent.pane), agent.screen, agent.pane.height, None
+            self.room.detector.pack_for(agent.pane), agent.screen, agent.pane.height, own
         )
         if blocked is not None and "draft" in blocked:
             return "prompt"
@@ -323,9 +332,9 @@ class Scheduler:
                 pane = None  # claimed anyway: the delivery records the failure
             panes[s.id] = pane
             first_seen = s.held_since if s.held_since is not None else now
-            hold = self._hold(pane)
+            hold = self._hold(pane, s.note)
             if pane is not None and (
-                hold in ("prompt", "stopped")
+                hold in ("prompt", "stopped", "budget")
                 or (hold == "busy" and now - first_seen < self.hold_limit)
             ):
                 self._held_panes.add(pane.pane_id)
@@ -401,7 +410,10 @@ class Scheduler:
             parts.append(f"held {format_duration(held_for)} while {run.target} was busy")
         parts += extra
         next_due = None
-        if run.every:
+        if status == "interrupted" or (reason or "").startswith(COPY_MODE_REFUSAL):
+            next_due = now + RETRY_AFTER_INTERRUPT
+            parts.append(f"held: sent again in {format_duration(RETRY_AFTER_INTERRUPT)}")
+        elif run.every:
             next_due, skipped = next_slot(run.slot, run.every, now)
             if skipped:
                 parts.append(f"skipped {skipped} missed repeat{'s' if skipped > 1 else ''}")

@@ -11,6 +11,7 @@ with mode 0600 (orc.core.atomic_file).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import re
@@ -22,10 +23,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from orc.core.atomic_file import write_atomic
-from orc.core.errors import BadInput
+from orc.core.errors import BadInput, OrcError
 from orc.core.room_state import AgentView
 from orc.core.services.redaction import Redactor
 from orc.core.services.room_parts import WithClient, WithState, WithStore
+from orc.core.terminal_text import visible
 from orc.core.tmux.capture import capture_panes
 from orc.core.tmux.client import TmuxClient
 from orc.core.when import moment_text
@@ -34,7 +36,9 @@ if TYPE_CHECKING:
     from orc.core.room_state import RoomState
     from orc.core.services.checkpoints.checkpointer import Checkpointer
     from orc.core.services.memory.memory import Memory
+    from orc.core.services.policy.approver import Approver
     from orc.core.services.scheduler import Scheduler
+    from orc.core.services.usage.usage import Usage
 
 SCHEMA_VERSION = 1
 SCHEMA_RESOURCE = "schemas/snapshot-v1.schema.json"
@@ -77,6 +81,12 @@ class SnapshotRoom(WithStore, WithClient, WithState, Protocol):
 
     @property
     def memory(self) -> Memory: ...
+
+    @property
+    def approver(self) -> Approver: ...
+
+    @property
+    def usage(self) -> Usage: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -210,7 +220,10 @@ async def collect(
             await room.store.recent_messages(limit=messages), journals, scrub, spans
         ),
         "notes": _notes(await room.memory.recent_notes(notes), journals, scrub, spans),
+        "approvals": [_approval(r.as_json(), scrub) for r in await room.approver.audit(notes)],
     }
+    with contextlib.suppress(OrcError):  # a broken price table or budget: no usage section
+        data["usage"] = (await room.usage.read(state)).as_json()
     if spans:
         data["hosts"] = [
             {
@@ -223,6 +236,14 @@ async def collect(
         ]
     data["redaction"] = {"enabled": redact, "count": scrub.total, "by_rule": dict(scrub.counts)}
     return data
+
+
+def _approval(record: dict[str, Any], scrub: Redactor) -> dict[str, Any]:
+    """An automatic answer, its screen text redacted like every text that leaves the room."""
+    record["subject"] = scrub(record["subject"])
+    record["evidence"] = [scrub(line) for line in record["evidence"]]
+    record["detail"] = scrub(record["detail"])
+    return record
 
 
 def _messages(
@@ -385,12 +406,15 @@ def _record(
 
 
 def render(data: dict[str, Any], fmt: str) -> str:
+    """The file's text. Names, screens and notes are agents' to write: every control and format
+    character is shown escaped (core/terminal_text.py), so `cat`-ing a snapshot runs nothing;
+    in JSON that escape is the character's own, so the data stays exact."""
     if fmt == "json":
-        return json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+        return visible(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
     if fmt == "md":
-        return "\n".join(_markdown(data)) + "\n"
+        return visible("\n".join(_markdown(data)) + "\n")
     if fmt == "txt":
-        return "\n".join(_plain(data)) + "\n"
+        return visible("\n".join(_plain(data)) + "\n")
     raise BadInput(f"unknown format {fmt!r}: use {', '.join(FORMATS)}")
 
 
@@ -526,6 +550,36 @@ def _markdown(data: dict[str, Any]) -> Iterator[str]:
         )
     else:
         yield "None."
+    if data.get("approvals"):
+        yield ""
+        yield "## Automatic answers (approval policy)"
+        yield ""
+        yield from _table(
+            ["when", "agent", "rule", "asked", "status"],
+            [
+                [_clock(a["at"]), a["agent"], a["rule"], f"{a['tool']} {a['subject']}", a["status"]]
+                for a in data["approvals"]
+            ],
+        )
+    if data.get("usage", {}).get("agents"):
+        yield ""
+        yield "## Usage (tokens, cost)"
+        yield ""
+        yield from _table(
+            ["agent", "kind", "input", "output", "cache read", "cache write", "cost"],
+            [
+                [
+                    u["agent"],
+                    u["kind"],
+                    u["input"],
+                    u["output"],
+                    u["cache_read"],
+                    u["cache_write"],
+                    f"${u['cost']:.4f}",
+                ]
+                for u in data["usage"]["agents"]
+            ],
+        )
     if data["notes"]:
         yield ""
         yield "## Notes"

@@ -276,6 +276,16 @@ class Store:
         )
         return str(row["text"]) if typed_only else None
 
+    async def interrupted_text(self, pane_id: str, before: int) -> str | None:
+        """The text of the pane's newest message before `before` if a dialog interrupted it:
+        it may still wait on the input line, for the next delivery to take off first."""
+        row = await self.fetch_one(
+            "SELECT text, status FROM messages WHERE pane_id=? AND kind='message' AND id<?"
+            " ORDER BY id DESC LIMIT 1",
+            (pane_id, before),
+        )
+        return str(row["text"]) if row is not None and row["status"] == "interrupted" else None
+
     async def message_finished(self, message_id: int, status: str, reason: str | None) -> None:
         await self.db.execute(
             "UPDATE messages SET status=?, reason=?, updated_at=? WHERE id=?",

@@ -15,7 +15,7 @@ from orc.core.tmux.spawn import Identity
 from orc.core.tmux.targets import resolve
 from orc.core.tmux.topology import Pane, read_topology
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 
 
 async def adopt(
@@ -32,7 +32,7 @@ async def adopt(
     if kind is not None and kind not in KINDS:
         raise BadInput(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
     for label, value in (("name", name), ("role", role)):
-        if not _NAME.match(value):
+        if not _NAME.fullmatch(value):
             raise BadInput(f"invalid {label} {value!r}: use letters, digits, '-' and '_'")
     topo = await read_topology(room.client)
     pane = resolve(topo, target)

@@ -12,6 +12,8 @@ import signal
 import sys
 from types import FrameType
 
+from orc.core.terminal_text import visible
+
 
 def stopped_text(name: str) -> str:
     return f"{name} stopped — `orc start {name}` resumes it"
@@ -19,7 +21,9 @@ def stopped_text(name: str) -> str:
 
 def _draw(name: str) -> None:
     # Clear the screen and home the cursor, then the line; nothing is read from the terminal.
-    sys.stdout.write(f"\x1b[2J\x1b[H{stopped_text(name)}\r\n")
+    # The name is the pane's @orc-name, anyone's to set: shown, never run (tmux would pass an
+    # OSC 52 in it on to the person's terminal).
+    sys.stdout.write(f"\x1b[2J\x1b[H{stopped_text(visible(name))}\r\n")
     sys.stdout.flush()
 
 

@@ -20,6 +20,7 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Field,
     PrivateAttr,
     ValidationError,
 )
@@ -29,7 +30,7 @@ from orc.core.errors import BadInput
 from orc.core.message_text import validate_message_text
 from orc.core.when import Duration, format_duration, parse_duration
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+_NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_-]*\Z")
 _BARE_OR_QUOTED = r"""(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
 _KEY_LINE = re.compile(rf"^({_BARE_OR_QUOTED}(?:\s*\.\s*{_BARE_OR_QUOTED})*)\s*=(.*)$")
 
@@ -37,7 +38,7 @@ Loc = tuple[str | int, ...]
 
 
 def _name(value: str) -> str:
-    if not _NAME.match(value):
+    if not _NAME.fullmatch(value):
         raise ValueError(
             f"{value!r} is not a valid name: use letters, digits, '-' and '_' "
             "(it becomes a tmux name and an `orc send` target)"
@@ -156,6 +157,9 @@ class TeamSpec(BaseModel):
 
     team: TeamSettings
     agent: list[AgentSpec]
+    # `[[policy.allow]]` / `[[policy.deny]]` for this team's agents only (the approval policy,
+    # core/services/policy/rules.py; read by the approver from the spec file of a team that is up)
+    policy: dict[str, Any] = Field(default_factory=dict)
     _source: Path | None = PrivateAttr(default=None)
     _map: SourceMap | None = PrivateAttr(default=None)
 
@@ -385,6 +389,14 @@ def parse_spec(text: str, path: Path) -> TeamSpec:
         first = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise fail(tuple(first["loc"]), _message(dict(first)) + more) from None
+
+    if spec.policy:
+        from orc.core.services.policy.rules import parse_policy  # only for a spec that has one
+
+        try:
+            parse_policy(spec.policy, str(path))
+        except BadInput as exc:
+            raise SpecError(f"{path}:{smap.line_of(('policy',)) or 1}: {exc}") from None
 
     seen: dict[str, int] = {}
     for index, agent in enumerate(spec.agent):

@@ -56,6 +56,8 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("hook_note", "#{@orc-hook-note}"),
     # Set while the agent is stopped on purpose (`orc stop`, core/teams/lifecycle.py).
     ("orc_stopped", "#{@orc-stopped}"),
+    # Copy mode (a person scrolling back): keys would drive it, so nothing is typed then.
+    ("in_mode", "#{pane_in_mode}"),
 )
 
 
@@ -127,6 +129,7 @@ class Pane:
     hook_at: str = ""
     hook_note: str = ""
     orc_stopped: str = ""
+    in_mode: bool = False
 
     @property
     def target(self) -> str:
@@ -161,7 +164,7 @@ _INT = {
     "history_size",
     "window_activity",
 }
-_BOOL = {"dead", "pane_active", "window_active", "bell"}
+_BOOL = {"dead", "pane_active", "window_active", "bell", "in_mode"}
 
 
 _CONVERT = tuple(

@@ -106,7 +106,7 @@ async def test_cli_send_refuses_and_answer_answers(
     assert recorded(record) == ["/approve"]
 
 
-@pytest.mark.parametrize("blocker", ["dialog", "draft"])
+@pytest.mark.parametrize("blocker", ["dialog", "draft", "copy-mode"])
 async def test_a_checkin_waits_until_the_prompt_or_draft_is_gone(
     room: Room, spawn_agent, client: TmuxClient, tmp_path: Path, blocker: str
 ) -> None:
@@ -116,6 +116,8 @@ async def test_a_checkin_waits_until_the_prompt_or_draft_is_gone(
     if blocker == "dialog":
         assert (await room.send("eng-1", "/approve")).ok
         await wait_for_screen(client, pane, "Do you want to proceed?")
+    elif blocker == "copy-mode":
+        await client.run("copy-mode", "-t", pane)  # a person scrolling back
     else:
         await client.run("send-keys", "-t", pane, "-l", "--", "my own words")
     async with leading(room):
@@ -126,6 +128,10 @@ async def test_a_checkin_waits_until_the_prompt_or_draft_is_gone(
         assert (await room.schedules.get(schedule.id)).state == "pending"
         if blocker == "dialog":
             assert (await room.answer("eng-1", "1")).ok
+        elif blocker == "copy-mode":
+            mode = await client.run("display-message", "-p", "-t", pane, "#{pane_in_mode}")
+            assert mode.stdout.strip() == "1"  # the view was left alone
+            await client.run("send-keys", "-t", pane, "-X", "cancel")
         else:
             await client.run("send-keys", "-t", pane, "C-c")  # the person clears the draft
         done = await wait_state(room, schedule.id, {"delivered", "failed"}, timeout=20)

@@ -63,6 +63,10 @@ class ChatCompletions(Protocol):
     {"command"} is a ```bash block; name "edit" with {"path", "search", "replace"} an edit block.
     """
 
+    # {prompt_tokens, completion_tokens}: sent with the stream's last chunk, as OpenAI does
+    # for `stream_options.include_usage` (else aider counts tokens itself)
+    usage: dict[str, int] | None = None
+
     def is_model_request(self, method: str, path: str) -> bool:
         return method == "POST" and path.rstrip("/").endswith("/chat/completions")
 
@@ -89,7 +93,10 @@ class ChatCompletions(Protocol):
             handler.sse(self._chunk(model, delta, None))
             if turn.delay and index < len(pieces) - 1:
                 time.sleep(turn.delay)
-        handler.sse(self._chunk(model, {}, "stop"))
+        last = self._chunk(model, {}, "stop")
+        if self.usage:
+            last["usage"] = {**self.usage, "total_tokens": sum(self.usage.values())}
+        handler.sse(last)
         handler.sse("[DONE]")
 
     @staticmethod
@@ -102,8 +109,7 @@ class ChatCompletions(Protocol):
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
         }
 
-    @staticmethod
-    def _whole(model: str, text: str) -> dict[str, Any]:
+    def _whole(self, model: str, text: str) -> dict[str, Any]:
         return {
             "id": "chatcmpl-mock",
             "object": "chat.completion",
@@ -116,7 +122,9 @@ class ChatCompletions(Protocol):
                     "finish_reason": "stop",
                 }
             ],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+            "usage": {**self.usage, "total_tokens": sum(self.usage.values())}
+            if self.usage
+            else {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
         }
 
     def error_body(self, turn: Fail) -> Any:

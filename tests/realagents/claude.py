@@ -55,7 +55,10 @@ REPLY_BULLET = "●"
 
 class ClaudeProtocol(Protocol):
     """The Anthropic Messages API as Claude Code uses it: streamed model turns, token counts,
-    and a few side calls (answered harmlessly)."""
+    and a few side calls (answered harmlessly). `usage`: the token counts every turn reports
+    (input_tokens, output_tokens, cache_read_input_tokens, cache_creation_input_tokens)."""
+
+    usage: dict[str, int] | None = None
 
     def is_model_request(self, method: str, path: str) -> bool:
         route = path.split("?", 1)[0]
@@ -100,10 +103,10 @@ class ClaudeProtocol(Protocol):
         else:  # Drop / Stall / Fail are handled by the mock before it asks the protocol
             raise TypeError(f"no Anthropic answer for {turn!r}")
         if not body.get("stream"):
-            handler.send_json(200, _message(model, blocks, stop))
+            handler.send_json(200, _message(model, blocks, stop, self.usage))
             return
         handler.start_stream()
-        start = _message(model, [], None)
+        start = _message(model, [], None, self.usage)
         handler.sse({"type": "message_start", "message": start}, "message_start")
         for index, block in enumerate(blocks):
             if block["type"] == "text":
@@ -135,14 +138,16 @@ class ClaudeProtocol(Protocol):
             {
                 "type": "message_delta",
                 "delta": {"stop_reason": stop, "stop_sequence": None},
-                "usage": {"output_tokens": 12},
+                "usage": {"output_tokens": (self.usage or {}).get("output_tokens", 12)},
             },
             "message_delta",
         )
         handler.sse({"type": "message_stop"}, "message_stop")
 
 
-def _message(model: str, blocks: list[dict[str, Any]], stop: str | None) -> dict[str, Any]:
+def _message(
+    model: str, blocks: list[dict[str, Any]], stop: str | None, usage: dict[str, int] | None = None
+) -> dict[str, Any]:
     content: list[dict[str, Any]] = []
     for block in blocks:
         if block["type"] == "text":
@@ -164,7 +169,11 @@ def _message(model: str, blocks: list[dict[str, Any]], stop: str | None) -> dict
         "content": content,
         "stop_reason": stop,
         "stop_sequence": None,
-        "usage": {"input_tokens": 100, "output_tokens": 1 if stop is None else 12},
+        "usage": (
+            {**usage, "output_tokens": 1 if stop is None else usage.get("output_tokens", 12)}
+            if usage
+            else {"input_tokens": 100, "output_tokens": 1 if stop is None else 12}
+        ),
     }
 
 

@@ -52,6 +52,8 @@ class ResponsesProtocol(Protocol):
     """OpenAI's Responses API as Codex streams it: `POST /v1/responses` answered with SSE events
     response.created, output_item.added, output_text.delta, output_item.done, completed."""
 
+    usage: dict[str, int] | None = None  # {input, cached, output}: what every turn reports
+
     def is_model_request(self, method: str, path: str) -> bool:
         return method == "POST" and path.split("?")[0].endswith("/responses")
 
@@ -195,11 +197,14 @@ class ResponsesProtocol(Protocol):
                     "object": "response",
                     "status": "completed",
                     "usage": {
-                        "input_tokens": 100,
-                        "input_tokens_details": {"cached_tokens": 0},
-                        "output_tokens": 20,
+                        "input_tokens": (self.usage or {}).get("input", 100),
+                        "input_tokens_details": {
+                            "cached_tokens": (self.usage or {}).get("cached", 0)
+                        },
+                        "output_tokens": (self.usage or {}).get("output", 20),
                         "output_tokens_details": {"reasoning_tokens": 0},
-                        "total_tokens": 120,
+                        "total_tokens": (self.usage or {}).get("input", 100)
+                        + (self.usage or {}).get("output", 20),
                     },
                 },
             },

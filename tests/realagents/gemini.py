@@ -73,7 +73,11 @@ ERROR_LINE = "✕ [API Error"
 
 
 class GeminiProtocol(Protocol):
-    """The Gemini API (generativelanguage v1beta) as the CLI's @google/genai client calls it."""
+    """The Gemini API (generativelanguage v1beta) as the CLI's @google/genai client calls it.
+    `usage`: the usageMetadata every turn reports (promptTokenCount, candidatesTokenCount,
+    cachedContentTokenCount)."""
+
+    usage: dict[str, int] | None = None
 
     def is_model_request(self, method: str, path: str) -> bool:
         return method == "POST" and ":streamGenerateContent" in path
@@ -83,6 +87,8 @@ class GeminiProtocol(Protocol):
         if finish:
             candidate["finishReason"] = "STOP"
         usage = {"promptTokenCount": 10, "candidatesTokenCount": 5, "totalTokenCount": 15}
+        if self.usage:
+            usage = {**self.usage, "totalTokenCount": sum(self.usage.values())}
         return {"candidates": [candidate], "usageMetadata": usage, "modelVersion": MODEL}
 
     def respond(self, handler: Handler, request: Request, turn: Turn) -> None:

@@ -295,7 +295,11 @@ async def test_timeline_and_checkpoints_panels(make_app, spawn_agent, tmp_path: 
         assert "shop" in row and "1 file" in row, row
 
 
-async def test_theme_choice_persists(address, db_path: Path, spawn_agent) -> None:
+async def test_theme_choice_persists(
+    address, db_path: Path, spawn_agent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A colour terminal: on a 16-colour one the session uses orc-16 whatever is saved.
+    monkeypatch.setenv("TERM", "xterm-256color")
     await spawn_agent("lead", "orchestrator")
     app = OrcApp(Room(address, db_path), interval=0.1)
     async with app.run_test(size=SIZE) as pilot:

@@ -29,6 +29,7 @@ from typing import Protocol
 import git
 
 from orc.core.errors import ActionFailed, BadInput, OrcError
+from orc.core.message_text import validate_controls
 from orc.core.room_state import RoomState
 from orc.core.services.checkpoints import checkpoint_records as records
 from orc.core.services.checkpoints import git_checkpoint as plumbing
@@ -142,8 +143,10 @@ class Checkpointer:
         """None when the tree is unchanged since the last checkpoint (or HEAD, for the first).
 
         `mode` None uses the team's setting for this repo when known, else a snapshot. Raises
-        BadInput for a path that is not a git repo or a repo with no commits yet.
+        BadInput for a path that is not a git repo or a repo with no commits yet, or a message
+        with a control character (it is shown again by `orc checkpoint log` and the UI).
         """
+        validate_controls(message, "checkpoint message")
         handle, root = await asyncio.to_thread(self._open, repo)
         async with self._lock(root):
             return await self._take(handle, root, message, agent, reason, mode)

@@ -29,7 +29,7 @@ def fts_query(text: str) -> str:
         lead = re.match(r"^[(^+]*", token).group(0)  # type: ignore[union-attr]
         trail = re.search(r"\)*$", token).group(0)  # type: ignore[union-attr]
         core = token[len(lead) : len(token) - len(trail)]
-        if core and not _BAREWORD.match(core) and core not in _OPERATORS:
+        if core and not _BAREWORD.fullmatch(core) and core not in _OPERATORS:
             core = '"' + core.replace('"', "") + '"'
         out.append(lead + core + trail)
     return " ".join(out)

@@ -35,11 +35,12 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from orc.core.errors import ActionFailed, BadInput
+from orc.core.message_text import validate_controls
 from orc.core.room_state import RoomState
 from orc.core.services.memory.fts_query import fts_query
 from orc.core.services.memory.memory_bridge import Bridge, Settle, StateChange, Work, new_lines
@@ -74,6 +75,9 @@ class MemoryHit:
     ref: int  # row id within its kind, e.g. a pane-history id for time travel
     pane_id: str | None = None  # the pane it is about: `screen_at(pane_id, at)` shows it then
     tag: str | None = None  # notes only
+    # The whole text `text` was cut from when it is an excerpt (FTS's snippet can start or end
+    # inside a secret): redaction reads it first (Redactor.excerpt). Never shown or exported.
+    context: str = field(default="", repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,9 @@ class Memory:
             raise BadInput(f"note too long ({len(text)} characters, at most {NOTE_MAX})")
         if tag is not None and (not tag.strip() or len(tag) > TAG_MAX):
             raise BadInput(f"invalid tag {tag!r}: 1 to {TAG_MAX} characters")
+        validate_controls(text, "note")
+        if tag is not None:
+            validate_controls(tag, "tag")
 
         def insert(h: PaneHistory) -> int:
             cur = h.conn.execute(
@@ -421,7 +428,9 @@ def _notes(conn: sqlite3.Connection, match: str, limit: int) -> list[MemoryHit]:
         (match, limit),
     ).fetchall()
     return [
-        MemoryHit(r[2], r[1], r[3], r[6] if len(r[6]) <= 500 else r[7], r[0], r[4], r[5])
+        MemoryHit(r[2], r[1], r[3], r[6], r[0], r[4], r[5])
+        if len(r[6]) <= 500
+        else MemoryHit(r[2], r[1], r[3], r[7], r[0], r[4], r[5], context=r[6])
         for r in rows
     ]
 
@@ -440,7 +449,15 @@ def _messages(conn: sqlite3.Connection, match: str, limit: int) -> list[MemoryHi
         if r[7] != "delivered":  # queued, failed, typed_not_submitted: say so
             body = f"[{r[7]}] {body}"
         hits.append(
-            MemoryHit("message", r[1], r[3] or r[4], f"{r[2]} → {r[3] or r[4]}: {body}", r[0], r[5])
+            MemoryHit(
+                "message",
+                r[1],
+                r[3] or r[4],
+                f"{r[2]} → {r[3] or r[4]}: {body}",
+                r[0],
+                r[5],
+                context=r[6] if len(r[6]) > 500 else "",
+            )
         )
     return hits
 
@@ -469,13 +486,13 @@ def _states(conn: sqlite3.Connection, match: str, limit: int) -> list[MemoryHit]
 
 def _screens(conn: sqlite3.Connection, match: str, limit: int) -> list[MemoryHit]:
     rows = conn.execute(
-        "SELECT h.id, h.at, h.agent, h.target, h.pane_id, f.snip FROM"
+        "SELECT h.id, h.at, h.agent, h.target, h.pane_id, f.snip, h.added FROM"
         f" (SELECT rowid, {SNIPPET.format(t='pane_history_fts')} AS snip FROM pane_history_fts"
         " WHERE pane_history_fts MATCH ? ORDER BY rowid DESC LIMIT ?) f"
         " JOIN pane_history h ON h.id = f.rowid",
         (match, limit),
     ).fetchall()
-    return [MemoryHit("screen", r[1], r[2] or r[3], r[5], r[0], r[4]) for r in rows]
+    return [MemoryHit("screen", r[1], r[2] or r[3], r[5], r[0], r[4], context=r[6]) for r in rows]
 
 
 _SEARCHES: dict[str, Callable[[sqlite3.Connection, str, int], list[MemoryHit]]] = {

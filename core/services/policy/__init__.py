@@ -1,0 +1,1 @@
+"""Fleet approvals: grouped answers, the audited approval policy, its backtest, escalation."""

@@ -1,0 +1,108 @@
+"""Cost and usage per agent from the four real agents' own records (issue 24): the mock API
+reports known token counts for every turn, and `orc usage` shows exactly their sums per agent
+and per kind, read from Claude Code's transcript, Codex's rollout, Gemini CLI's chat file and
+Aider's chat history."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orc.core import Room
+from orc.core.tmux.client import TmuxClient
+from tests.conftest import ROOT
+from tests.realagents import aider
+from tests.realagents.mockapi import MockAPI, Reply
+from tests.realagents.test_delivery_real import KINDS
+
+pytestmark = pytest.mark.timeout(300)
+
+# What the mock reports for every turn, and what orc must show for it: input without the cache,
+# output, cache reads, cache writes.
+PER_TURN = {
+    "claude": (
+        {
+            "input_tokens": 1111,
+            "output_tokens": 22,
+            "cache_read_input_tokens": 333,
+            "cache_creation_input_tokens": 44,
+        },
+        (1111, 22, 333, 44),
+    ),
+    "codex": ({"input": 555, "cached": 55, "output": 66}, (500, 66, 55, 0)),
+    "gemini": (
+        {"promptTokenCount": 777, "candidatesTokenCount": 88, "cachedContentTokenCount": 77},
+        (700, 88, 77, 0),
+    ),
+    "aider": ({"prompt_tokens": 321, "completion_tokens": 45}, (321, 45, 0, 0)),
+}
+TURNS = 2
+
+
+@pytest.mark.parametrize("kind_name", sorted(KINDS))
+async def test_usage_is_exact_against_the_mocks_numbers(
+    kind_name: str,
+    client: TmuxClient,
+    room: Room,
+    agent_home: Path,
+    workdir: Path,
+    address,
+    db_path: Path,
+) -> None:
+    kind = KINDS[kind_name]()
+    kind.prepare(agent_home, workdir)
+    protocol = kind.protocol()
+    reported, shown = PER_TURN[kind_name]
+    protocol.usage = reported  # type: ignore[attr-defined]
+    with MockAPI(protocol) as mock:
+        if kind_name == "aider":  # streamed, aider counts tokens itself; whole, it takes usage
+            pane = await aider.start(client, agent_home, workdir, mock, extra=("--no-stream",))
+        else:
+            pane = await kind.start(client, agent_home, workdir, mock)
+        try:
+            for word in ("first", "second")[:TURNS]:
+                mock.script(Reply(f"Reply {word}."))
+                await pane.type(f"say {word}")
+                await pane.settle(quiet=0.5)
+                await pane.keys("Enter")
+                await pane.wait_for(f"Reply {word}.", timeout=60)
+                await pane.settle(quiet=1.5, timeout=60)
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "orc.core.cli",
+                    "-L",
+                    address.socket_name,
+                    "--db",
+                    str(db_path),
+                    "usage",
+                    "--json",
+                ],
+                capture_output=True,
+                text=True,
+                env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(agent_home)},
+                timeout=60,
+                check=False,
+            )
+        finally:
+            if kind.stop is not None:
+                await kind.stop(pane, agent_home)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    [agent] = [a for a in report["agents"] if a["kind"] == kind_name]
+    want = tuple(TURNS * n for n in shown)
+    got = (agent["input"], agent["output"], agent["cache_read"], agent["cache_write"])
+    assert got == want, agent
+    assert agent["calls"] == TURNS
+    kind_totals = report["kinds"][kind_name]
+    assert (kind_totals["input"], kind_totals["output"]) == (want[0], want[1])
+    assert not agent["approximate"]
+    if kind_name == "aider":
+        assert agent["cost"] > 0, "aider's own reported cost"
+    else:
+        assert agent["cost"] > 0 and not agent["unpriced"], agent["model"]

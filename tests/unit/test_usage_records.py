@@ -1,0 +1,85 @@
+"""Usage from the agents' own records (issue 24), over records the real programs wrote
+(tests/fixtures/usage/README.md); prices, budgets and the figures orc shows."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from orc.core.room_state import AgentView
+from orc.core.services.usage.prices import load_prices
+from orc.core.services.usage.usage import Budget, compute
+from orc.core.services.usage.usage_records import (
+    AgentSource,
+    read_aider,
+    read_claude,
+    read_codex,
+    read_gemini,
+)
+from tests.status_panes import make_pane
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "usage"
+
+
+def _sum(entries) -> tuple[int, int, int, int]:  # type: ignore[no-untyped-def]
+    return (
+        sum(e.input for e in entries),
+        sum(e.output for e in entries),
+        sum(e.cache_read for e in entries),
+        sum(e.cache_write for e in entries),
+    )
+
+
+def test_each_kinds_records_read_exactly() -> None:
+    claude = read_claude(FIXTURES / "claude-transcript.jsonl")
+    assert _sum(claude) == (200, 24, 0, 0) and {e.model for e in claude} == {"claude-sonnet-4-5"}
+    codex = read_codex(FIXTURES / "codex-rollout.jsonl")
+    assert _sum(codex) == (200, 40, 0, 0) and {e.model for e in codex} == {"gpt-5-codex"}
+    gemini = read_gemini(FIXTURES / "gemini-session.jsonl")
+    assert _sum(gemini) == (20, 10, 0, 0) and {e.model for e in gemini} == {"gemini-2.5-flash"}
+    aider = read_aider(FIXTURES / "aider.chat.history.md")
+    assert _sum(aider) == (4800, 6, 0, 0) and all(e.approximate for e in aider)
+    assert [e.cost for e in aider] == [0.0060, 0.0061] and aider[0].model == "openai/gpt-4o"
+
+
+def test_prices_by_prefix_and_overridden_by_the_config(tmp_path: Path) -> None:
+    table = load_prices(tmp_path / "none.toml")
+    assert table.updated and table.price("claude-sonnet-4-5-20250929") == table.price(
+        "claude-sonnet-4-5"
+    )
+    assert table.price("openai/gpt-4o") is not None and table.price("mystery-1") is None
+    config = tmp_path / "config.toml"
+    config.write_text('[usage.prices."mystery-1"]\ninput = 1.0\noutput = 2.0\n')
+    assert load_prices(config).price("mystery-1").output == 2.0  # type: ignore[union-attr]
+
+
+def _view(name: str, team: str) -> AgentView:
+    pane = replace(make_pane("claude", pane_id=f"%{len(name)}", name=name), orc_team=team)
+    return AgentView(pane, "", 0.0, 0.0)
+
+
+def test_totals_cost_windows_and_budgets(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    projects = home / ".claude" / "projects" / "-work"
+    projects.mkdir(parents=True)
+    (projects / "s1.jsonl").write_text((FIXTURES / "claude-transcript.jsonl").read_text())
+    source = AgentSource("claude", "s1", "/work", {"HOME": str(home)})
+    aider = AgentSource("aider", str(FIXTURES / "aider.chat.history.md"), "", {})
+    prices = load_prices(tmp_path / "none.toml")
+    budgets = [Budget(agent="eng-*", usd=0.004), Budget(team="shop", usd=0.015)]
+    report = compute(
+        [(_view("eng-1", "shop"), source), (_view("pm", "shop"), aider)],
+        prices,
+        budgets,
+        now=time.time(),
+    )
+    eng, pm = report.agents
+    # 200 in at $3/M + 24 out at $15/M
+    assert round(eng.totals.cost, 6) == round((200 * 3 + 24 * 15) / 1e6, 6)
+    assert eng.budget_state == "warn" and eng.figure() == "$0.00"  # its team is at 87 %
+    assert pm.totals.cost == 0.0121 and pm.budget_state == "warn"  # team: 0.0131 of 0.015
+    assert "team shop's budget" in pm.budget_why
+    assert report.by("kind")["aider"].input == 4800
+    tight = compute([(_view("eng-1", "shop"), source)], prices, [Budget(agent="eng-1", usd=0.0009)])
+    assert tight.agents[0].budget_state == "over"
