@@ -410,6 +410,14 @@ class ControlClient:
         proc = self._proc
         if proc is None:
             return
+        try:
+            await self._detach(proc)
+        except BaseException:  # cancelled while closing: the tmux client must not outlive us
+            kill_child(proc)
+            raise
+        self._finish()
+
+    async def _detach(self, proc: asyncio.subprocess.Process) -> None:
         if proc.returncode is None and proc.stdin is not None:
             with contextlib.suppress(Exception):
                 proc.stdin.write(b"\n")
@@ -424,4 +432,3 @@ class ControlClient:
         if self._reader is not None:
             with contextlib.suppress(Exception, asyncio.CancelledError):
                 await asyncio.wait_for(self._reader, 1)
-        self._finish()
