@@ -31,6 +31,7 @@ from orc.core.hosts.host_error import host_error
 from orc.core.hosts.host_target import qualify, split_target
 from orc.core.message_text import validate_message_text
 from orc.core.paths import default_db_path
+from orc.core.room_refresh import PushTrigger
 from orc.core.room_state import AgentStatus, AgentView, HostView, RoomState, Transition
 from orc.core.store.agent_records import AgentRecords
 from orc.core.store.database import Store
@@ -68,6 +69,11 @@ LEADER_EVERY = 1.0  # seconds between lease heartbeats / leader ticks
 # seconds: another host's pane that changed at its last look this recently is captured with
 # the host's topology (it most likely changed again), the others only once the topology shows it.
 HOT_FOR = 2.0
+# seconds: with push (core/room_refresh.py), everything is re-read this often anyway: tmux checks
+# its subscription once a second and window activity has 1 s resolution, so a redraw in place
+# within the same second as the output before it can pass unnoticed.
+SAFETY_EVERY = 5.0
+FRAME = 0.016  # seconds: refreshes woken by a burst of notifications are at least this far apart
 
 
 class Service(Protocol):
@@ -130,9 +136,12 @@ class Room:
         history: int = PREVIEW_HISTORY,
         hosts: Sequence[HostConfig] = (),
         ssh_config: Path | None = None,
+        poll: bool = False,
     ) -> None:
         """`hosts`: other machines the room spans too (the local one is always in; `local` in
-        the list is ignored); `ssh_config`: an ssh client config file (`ssh -F`), for tests."""
+        the list is ignored); `ssh_config`: an ssh client config file (`ssh -F`), for tests;
+        `poll`: `run` re-reads tmux on a timer rather than waiting for tmux's control-mode
+        notifications (also what happens where control mode is unavailable)."""
         self.address = address or TmuxServerAddress()
         self.client = TmuxClient(self.address)
         self.db_path = Path(db_path) if db_path else default_db_path(self.address)
@@ -163,6 +172,8 @@ class Room:
         self._local_view: list[AgentView] | None = None
         self._host_transitions: list[Transition] = []  # hosts' transitions not published yet
         self._publish_lock = asyncio.Lock()
+        self.poll = poll
+        self._push: PushTrigger | None = None  # while `run` follows this machine by push
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -314,8 +325,20 @@ class Room:
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def focus(self, pane_id: str | None) -> None:
-        """The focused pane is recaptured on every refresh, changed or not."""
+        """The focused pane is recaptured on every refresh, changed or not (with push, at once
+        when the selection moves, then on each of its `%output`)."""
+        changed = pane_id != self._focus
         self._focus = pane_id
+        if changed and self._push is not None:
+            self._push.follow(pane_id, self._topology)
+            if pane_id is not None:
+                self._push.wake_focus()
+
+    @property
+    def pushing(self) -> bool:
+        """`run` follows this machine by tmux's notifications: a newly focused local pane is
+        captured at once without asking (`focus`)."""
+        return self._push is not None and self._push.usable
 
     async def topology(self) -> Topology:
         return await read_topology(self.client)
@@ -324,7 +347,9 @@ class Room:
         """A complete state: this machine and every other host (each within its deadline)."""
         return await self._refresh()
 
-    async def _refresh(self, *, hosts: bool = True) -> RoomState:
+    async def _refresh(
+        self, *, hosts: bool = True, dirty: Sequence[str] = (), only: str | None = None
+    ) -> RoomState:
         """Read this machine (and, with `hosts`, every other host in parallel), then publish.
 
         `run` passes hosts=False: it follows each host on its own (`_follow_host`), so a slow
@@ -336,13 +361,22 @@ class Room:
                 self._refresh_local(), self._remote_agents()
             )
         else:
-            local_transitions = await self._refresh_local()
+            local_transitions = await self._refresh_local(dirty, only)
+        if only is not None and not local_transitions:
+            # The previewed pane printed (up to a frame's rate): the UI must see it, the
+            # services (screens, checkpoints, check-ins) wait for the next full refresh.
+            return await self._publish(None)
         return await self._publish(local_transitions)
 
-    async def _refresh_local(self) -> list[Transition]:
-        """This machine's agents, kept for `_publish`; returns their transitions."""
+    async def _refresh_local(
+        self, dirty: Sequence[str] = (), only: str | None = None
+    ) -> list[Transition]:
+        """This machine's agents, kept for `_publish`; returns their transitions.
+
+        `dirty`: panes tmux said changed (captured with the topology); `only`: capture that pane
+        alone and reuse the last topology (the previewed pane printed: core/room_refresh.py)."""
         async with self._refresh_lock:
-            self._local_view = await self._local_agents(time.time())
+            self._local_view = await self._local_agents(time.time(), dirty, only)
             return list(self.detector.take_transitions())
 
     async def _publish(self, local_transitions: list[Transition] | None) -> RoomState:
@@ -391,13 +425,20 @@ class Room:
                     await result
             return self.state
 
-    async def _local_agents(self, now: float) -> list[AgentView]:
+    async def _local_agents(
+        self, now: float, dirty: Sequence[str] = (), only: str | None = None
+    ) -> list[AgentView]:
+        if only is not None and self._topology is not None and self._topology.by_id(only):
+            topo = self._topology  # the previewed pane printed: nothing else needs a look
+            screens = await capture_panes(self.client, [only], self.history, deep=self._focus or "")
+            return self._views(topo, screens, now)
         # Panes that were active a moment ago will most likely have changed again: capture them
         # in the same tmux invocation as the topology, so a busy room costs one fork a refresh.
         hot = [
             pane_id
             for pane_id, seen in self._seen.items()
             if pane_id == self._focus
+            or pane_id in dirty
             or (seen.signature[0] >= int(now) - 2 and not self._throttled(seen, now))
         ]
         since = self._topology if now - self._slow_read_at < SLOW_FIELDS_EVERY else None
@@ -426,6 +467,10 @@ class Room:
             screens.update(
                 await capture_panes(self.client, wanted, self.history, deep=self._focus or "")
             )
+        return self._views(topo, screens, now)
+
+    def _views(self, topo: Topology, screens: dict[str, str], now: float) -> list[AgentView]:
+        """Every pane of `topo` as an agent: its new capture if in `screens`, else as last seen."""
         live = {p.pane_id for p in topo}
         for gone in set(self._seen) - live:
             del self._seen[gone]
@@ -742,19 +787,69 @@ class Room:
             await asyncio.gather(*loops, return_exceptions=True)
 
     async def _follow_local(self, interval: float | Callable[[], float], lead: bool) -> None:
+        """Follow this machine: pushed by tmux's control mode where it can be (see
+        `_follow_push`), else (`poll`, tmux < 3.2, ORC_TMUX_CONTROL=0, a control client that
+        keeps failing) by re-reading it every `interval`. With no server yet, it polls and
+        tries push again every SAFETY_EVERY once panes exist."""
+        try_push_at = 0.0 if not self.poll else float("inf")
         next_lead = 0.0
         while True:
             started = time.monotonic()
+            if started >= try_push_at and (self._topology is None or len(self._topology)):
+                try_push_at = started + SAFETY_EVERY
+                push = PushTrigger(self.address, self.client)
+                if await push.start():
+                    self._push = push
+                    try:
+                        await self._follow_push(push, lead)
+                    finally:
+                        self._push = None
+                        await push.close()
+                    try_push_at = float("inf")  # it kept failing: poll from now on
+                    started = time.monotonic()
             try:
                 await self._refresh(hosts=False)
                 if lead and started >= next_lead:
                     next_lead = started + LEADER_EVERY
-                    if await self.lease.tick():
-                        for service in list(self._services):
-                            await service.leader_tick()
+                    await self._lead()
             except OrcError:
                 pass  # tmux briefly unavailable: the next refresh tries again
             await _pause(interval, started)
+
+    async def _lead(self) -> None:
+        if await self.lease.tick():
+            for service in list(self._services):
+                await service.leader_tick()
+
+    async def _follow_push(self, push: PushTrigger, lead: bool) -> None:
+        """Refresh when tmux says something changed (core/room_refresh.py), re-read everything
+        every SAFETY_EVERY, and do the leader's work every LEADER_EVERY; returns when the
+        control client failed too often (the caller then polls)."""
+        next_lead = next_full = last = 0.0
+        while push.usable:
+            now = time.monotonic()
+            if lead and now >= next_lead:
+                next_lead = now + LEADER_EVERY
+                with contextlib.suppress(OrcError):
+                    await self._lead()
+            until = min(next_full, next_lead) if lead else next_full
+            wake = await push.wait(until - time.monotonic())
+            full = wake.topology or bool(wake.panes) or time.monotonic() >= next_full
+            if not full and not wake.focus:
+                continue  # only the leader's turn
+            # A burst of notifications (a printing pane) costs one refresh a frame.
+            await asyncio.sleep(max(0.0, last + FRAME - time.monotonic()))
+            last = time.monotonic()
+            try:
+                if full:
+                    next_full = last + SAFETY_EVERY
+                    await self._refresh(hosts=False, dirty=tuple(wake.panes))
+                else:
+                    await self._refresh(hosts=False, only=self._focus)
+            except OrcError:
+                pass  # tmux briefly unavailable: the safety re-read tries again
+            await push.settle(empty=self._topology is not None and not len(self._topology))
+            push.follow(self._focus, self._topology)
 
     async def _follow_host(self, name: str, interval: float | Callable[[], float]) -> None:
         while True:

@@ -395,7 +395,12 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         self.mark_active()
         if self.query_one("#views", TabbedContent).active == "diff":
             self.load_diff()
-        if event.pane_id is not None and self._state is not None:
+        # The cached capture is shown above at once; the fresh one follows (pushed by the room
+        # for a local pane as soon as it is focused, else from this refresh).
+        local = event.pane_id is not None and "@" not in event.pane_id
+        if event.pane_id is not None and self._state is not None and not (
+            local and self.room.pushing
+        ):
             self.refresh_soon()
 
     def select_agent(self, pane_id: str) -> None:

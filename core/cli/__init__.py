@@ -111,6 +111,11 @@ class LazyGroup(click.Group):
     type=click.Path(dir_okay=False),
     help="ssh client config file for the hosts (ssh -F)",
 )
+@click.option(
+    "--poll",
+    is_flag=True,
+    help="re-read tmux on a timer instead of following its control mode (for comparison)",
+)
 @click.version_option(package_name="orc", prog_name="orc", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(
@@ -121,6 +126,7 @@ def cli(
     hosts: tuple[str, ...],
     all_hosts: bool,
     ssh_config: str | None,
+    poll: bool,
 ) -> None:
     """orc: a control room for teams of AI coding agents in tmux."""
     selected: tuple[HostConfig, ...] = ()
@@ -135,6 +141,7 @@ def cli(
         db,
         selected,
         Path(ssh_config) if ssh_config else None,
+        poll,
     )
     if ctx.invoked_subcommand is None:
         from orc.core.cli.ui import ui_command

@@ -77,11 +77,14 @@ class Config:
     db: str | None
     hosts: tuple[HostConfig, ...] = field(default=())  # other machines (-H, --all-hosts)
     ssh_config: Path | None = None  # `ssh -F` (--ssh-config, $ORC_SSH_CONFIG)
+    poll: bool = False  # --poll: follow tmux on a timer, not by its control mode
 
     def room(self) -> Room:
         from orc.core.room import Room  # imported on use: commands that need no room stay fast
 
-        return Room(self.address, self.db, hosts=self.hosts, ssh_config=self.ssh_config)
+        return Room(
+            self.address, self.db, hosts=self.hosts, ssh_config=self.ssh_config, poll=self.poll
+        )
 
 
 def config() -> Config:

@@ -62,6 +62,10 @@ FIELDS: tuple[tuple[str, str], ...] = (
 )
 
 
+# orc's own control-mode sessions (core/tmux/control.py): a silent `sleep`, never an agent.
+HIDDEN_PREFIX = "_orc-ctl"
+
+
 def new_token() -> str:
     """A per-call record mark: 64 random bits, unknown to anything that sets a pane option."""
     return f"orc{secrets.token_hex(8)}"
@@ -222,7 +226,7 @@ class Topology:
 async def read_topology(client: TmuxClient) -> Topology:
     """One tmux round trip; an absent server is an empty topology, not an error."""
     token = new_token()
-    result = await client.run(*topology_command(token), check=False)
+    result = await client.run_chain([topology_command(token)], check=False, read_only=True)
     if result.returncode != 0:
         return Topology(())
     return parse_topology(result.stdout, token)
@@ -252,7 +256,7 @@ def _parse(text: str, token: str, since: Topology | None) -> Topology | None:
     panes: dict[str, Pane] = {}
     for record in records:
         pane = parse_record(record)
-        if pane is None or pane.pane_id in panes:
+        if pane is None or pane.pane_id in panes or pane.session_name.startswith(HIDDEN_PREFIX):
             continue
         if since is not None:
             before = since.by_id(pane.pane_id)

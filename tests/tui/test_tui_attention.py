@@ -141,8 +141,10 @@ async def test_entering_waiting_toasts_and_rings_once(make_app, spawn_agent) -> 
         # the refresh then publishes: a frame apart.
         await wait_text(pilot, "need you (i)")  # the header counts who needs you
         assert app.bells == 1
-        generation = app.room.state.generation
-        await wait_until(pilot, lambda: app.room.state.generation > generation + 5, "refreshes")
+        # A quiet room pushed by tmux refreshes rarely: make the refreshes happen.
+        for _ in range(6):
+            await app.room.refresh()
+            await pilot.pause()
         assert app.bells == 1 and app.alerts is not None and len(app.alerts.shown) == 1
         assert len(app._notifications) <= 1, "no duplicate toasts across refreshes"
 
