@@ -299,7 +299,8 @@ async def type_guarded(client: TmuxClient, guard: Guard, text: str, *, paste: bo
 
 
 TYPE_ATTEMPTS = 20  # fresh looks before typing when the screen keeps moving (a spinner)
-SIGN_WITHIN = 4.0  # seconds after Enter for the agent to show it took the text
+SIGN_WITHIN = 10.0  # seconds after Enter for the agent to show it took the text (a loaded machine
+# starves the agent: 4 s reported sends it did take as failed; only the failure path waits this)
 READY_WITHIN = 3.0  # seconds after typing for the input line to show the text, on top of settle
 
 
