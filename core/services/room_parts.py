@@ -8,9 +8,11 @@ object with these parts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from orc.core.agents.delivery import DeliveryResult, Sender
     from orc.core.room_state import RoomState
     from orc.core.store.database import Store
     from orc.core.store.lease import Lease
@@ -41,3 +43,17 @@ class WithState(Protocol):
     """The last published RoomState (core/room_state.py)."""
 
     state: RoomState
+
+
+class WithAnswer(Protocol):
+    """Answering a prompt as `orc answer` does (Room.answer, core/agents/answer.py)."""
+
+    async def answer(
+        self,
+        target: str,
+        choice: str,
+        *,
+        force: bool = False,
+        sender: Sender | None = None,
+        expect: Callable[[str], str | None] | None = None,
+    ) -> DeliveryResult: ...

@@ -23,7 +23,6 @@ import contextlib
 import json
 import time
 import tomllib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -45,7 +44,7 @@ from orc.core.services.policy.rules import (
     load_policy,
     parse_policy,
 )
-from orc.core.services.room_parts import WithLease, WithStore
+from orc.core.services.room_parts import WithAnswer, WithLease, WithStore
 from orc.core.store.settings import Settings
 from orc.core.when import format_duration
 
@@ -57,7 +56,7 @@ PAUSED = "policy.paused"
 GRANT_FOR = 3600.0  # the inbox's grant: one hour
 
 
-class ApproverRoom(WithStore, WithLease, Protocol):
+class ApproverRoom(WithStore, WithLease, WithAnswer, Protocol):
     """What the approver uses of the room (orc.core.room.Room)."""
 
     @property
@@ -65,16 +64,6 @@ class ApproverRoom(WithStore, WithLease, Protocol):
 
     @property
     def notifier(self) -> Notifier: ...
-
-    async def answer(
-        self,
-        target: str,
-        choice: str,
-        *,
-        force: bool = False,
-        sender: Sender | None = None,
-        expect: Callable[[str], str | None] | None = None,
-    ) -> DeliveryResult: ...
 
     async def send(
         self, target: str, text: str, *, sender: Sender | None = None

@@ -21,25 +21,16 @@ from orc.core.agents.process_kind import kind_of_pane
 from orc.core.agents.prompt_subject import PromptSubject, prompt_subject
 from orc.core.errors import BadInput
 from orc.core.room_state import AgentView, RoomState
+from orc.core.services.room_parts import WithAnswer
 
 _GROUP_ID = re.compile(r"^p[0-9a-f]{6}$")
 _NUMBER = re.compile(r"^[1-9]$")
 
 
-class GroupRoom(Protocol):
+class GroupRoom(WithAnswer, Protocol):
     """What answering a group uses of the room (orc.core.room.Room)."""
 
     async def refresh(self) -> RoomState: ...
-
-    async def answer(
-        self,
-        target: str,
-        choice: str,
-        *,
-        force: bool = False,
-        sender: Sender | None = None,
-        expect: Callable[[str], str | None] | None = None,
-    ) -> DeliveryResult: ...
 
 
 def pending_prompt(agent: AgentView) -> PromptSubject | None:
