@@ -57,7 +57,7 @@ def start_fixed_team(address: TmuxServerAddress, folder: Path) -> dict[str, str]
                 session="shop" if name else "scratch",
                 window_name=name or "watch",
                 argv=["tail", "-n", "+1", "-f", str(path)],
-                cwd=str(folder),
+                cwd="/",  # the adopt dialog shows it: the same on every run
                 width=80,
                 height=12,
             )
@@ -171,6 +171,8 @@ def freeze_cursors(app: OrcApp) -> None:
 
 SCENES = {
     scene.name: scene
+    # Not yet here: the why screen (w) shows clock times, and the command palette's results arrive
+    # in a varying order; both need a frozen clock or a settled list first.
     for scene in (
         Scene("main", (), "split the work"),
         Scene("composer", ("m", *"Also add a test for an empty cart"), "empty cart", "eng-1"),
@@ -179,10 +181,10 @@ SCENES = {
         Scene("diff", ("d",), "Diff", "eng-1"),
         Scene("help", ("question_mark",), "Anywhere"),
         Scene("inbox", ("i",), "nbox"),
-        Scene("why", ("w",), "hy"),
         Scene("memory", ("ctrl+f",), "emory"),
         Scene("agent-menu", ("full_stop",), "lead"),
         Scene("adopt", ("A",), "dopt", "unmanaged"),
-        Scene("palette", ("ctrl+p",), "Search"),
+        Scene("confirm", ("full_stop", "down", "enter"), "Take team shop down"),
+        Scene("form", ("s", "n"), "New check-in"),
     )
 }

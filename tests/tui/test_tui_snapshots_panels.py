@@ -1,4 +1,4 @@
-"""Snapshots of every panel and dialog at 80x24 and 120x40 (pytest-textual-snapshot).
+"""Snapshots of the panels and dialogs at 80x24 and 120x40 (pytest-textual-snapshot).
 
 The scenes are in tests/tui_scenes.py (the README's screenshots come from them too). One fixed
 team serves the whole module (no scene changes tmux); each test has its own SQLite file.
