@@ -86,7 +86,7 @@ async def measure_orc(
         while not (
             app.room.state.generation
             and len(app.room.state.agents) >= agents
-            and app.tree.selected_pane_id
+            and app.agent_tree.selected_pane_id
             and app.preview.text
         ):
             await asyncio.sleep(0.005)

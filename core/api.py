@@ -14,7 +14,7 @@ from orc.core.agents.status import STATES, kind_of_pane
 from orc.core.errors import ActionFailed, BadInput, OrcError
 from orc.core.hosts.host_config import LOCAL, HostConfig, load_hosts
 from orc.core.hosts.host_target import qualify, split_target
-from orc.core.paths import data_dir, private_dir
+from orc.core.paths import data_dir, log_path, private_dir, private_file
 from orc.core.room import Room
 from orc.core.room_state import AgentView, HostView, RoomState, Transition
 from orc.core.services.checkpoints.checkpointer import Checkpoint
@@ -45,6 +45,15 @@ from orc.core.terminal_text import sgr_only, visible
 from orc.core.tmux.client import TmuxServerAddress
 from orc.core.tmux.topology import Pane
 from orc.core.when import format_duration, moment_text, parse_duration
+
+
+async def serve_leader_socket(room: Room) -> None:
+    """While `room` leads, answer the thin clients' commands over the leader socket
+    (core/cli/leader_server.py); imported on use, since it brings in the CLI."""
+    from orc.core.cli.leader_server import serve_while_leading
+
+    await serve_while_leading(room)
+
 
 __all__ = [
     "KINDS",
@@ -89,16 +98,19 @@ __all__ = [
     "kind_of_pane",
     "load_hosts",
     "load_spec",
+    "log_path",
     "lost_teams",
     "moment_text",
     "parse_duration",
     "pending_prompt",
     "private_dir",
+    "private_file",
     "prompt_groups",
     "qualify",
     "resume_team",
     "save_screen_fixture",
     "selection_value",
+    "serve_leader_socket",
     "sgr_only",
     "split_target",
     "start_agent",

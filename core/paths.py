@@ -16,13 +16,20 @@ import os
 import re
 import stat
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from orc.core.tmux.client import TmuxServerAddress
+if TYPE_CHECKING:  # only its two fields are read: the leader's thin client imports this module
+    from orc.core.tmux.client import TmuxServerAddress
 
 
 def data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "orc"
+
+
+def log_path() -> Path:
+    """orc's log (tracebacks the control room caught): in the data folder, private like it."""
+    return data_dir() / "orc.log"
 
 
 def config_path() -> Path:

@@ -15,14 +15,23 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from orc.core.agents.delivery import DeliveryResult, Sender, deliver, pause_point, refusal
+from orc.core.agents.delivery import (
+    DeliveryResult,
+    Sender,
+    Status,
+    deliver,
+    pause_point,
+    refusal,
+)
 from orc.core.agents.pane_lock import PaneBusy, pane_lock
 from orc.core.agents.status import StatusDetector
 from orc.core.errors import BadInput, OrcError
 from orc.core.hosts.host_config import HostConfig
+from orc.core.hosts.host_error import host_error
 from orc.core.hosts.host_target import qualify, split_target
 from orc.core.message_text import validate_message_text
 from orc.core.paths import default_db_path
+from orc.core.room_refresh import PushTrigger
 from orc.core.room_state import AgentStatus, AgentView, HostView, RoomState, Transition
 from orc.core.store.agent_records import AgentRecords
 from orc.core.store.database import Store
@@ -34,6 +43,7 @@ from orc.core.tmux.topology import Pane, Topology, read_topology
 
 if TYPE_CHECKING:
     from orc.core.hosts.host_poller import HostPoller
+    from orc.core.hosts.remote_answers import Screen as RemoteScreen
     from orc.core.hosts.remote_orc import RemoteOrc
     from orc.core.hosts.ssh_transport import SshConnections
     from orc.core.services.checkpoints.checkpointer import Checkpointer
@@ -59,6 +69,11 @@ LEADER_EVERY = 1.0  # seconds between lease heartbeats / leader ticks
 # seconds: another host's pane that changed at its last look this recently is captured with
 # the host's topology (it most likely changed again), the others only once the topology shows it.
 HOT_FOR = 2.0
+# seconds: with push (core/room_refresh.py), everything is re-read this often anyway: tmux checks
+# its subscription once a second and window activity has 1 s resolution, so a redraw in place
+# within the same second as the output before it can pass unnoticed.
+SAFETY_EVERY = 5.0
+FRAME = 0.016  # seconds: refreshes woken by a burst of notifications are at least this far apart
 
 
 class Service(Protocol):
@@ -121,9 +136,12 @@ class Room:
         history: int = PREVIEW_HISTORY,
         hosts: Sequence[HostConfig] = (),
         ssh_config: Path | None = None,
+        poll: bool = False,
     ) -> None:
         """`hosts`: other machines the room spans too (the local one is always in; `local` in
-        the list is ignored); `ssh_config`: an ssh client config file (`ssh -F`), for tests."""
+        the list is ignored); `ssh_config`: an ssh client config file (`ssh -F`), for tests;
+        `poll`: `run` re-reads tmux on a timer rather than waiting for tmux's control-mode
+        notifications (also what happens where control mode is unavailable)."""
         self.address = address or TmuxServerAddress()
         self.client = TmuxClient(self.address)
         self.db_path = Path(db_path) if db_path else default_db_path(self.address)
@@ -154,6 +172,8 @@ class Room:
         self._local_view: list[AgentView] | None = None
         self._host_transitions: list[Transition] = []  # hosts' transitions not published yet
         self._publish_lock = asyncio.Lock()
+        self.poll = poll
+        self._push: PushTrigger | None = None  # while `run` follows this machine by push
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -305,8 +325,20 @@ class Room:
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def focus(self, pane_id: str | None) -> None:
-        """The focused pane is recaptured on every refresh, changed or not."""
+        """The focused pane is recaptured on every refresh, changed or not (with push, at once
+        when the selection moves, then on each of its `%output`)."""
+        changed = pane_id != self._focus
         self._focus = pane_id
+        if changed and self._push is not None:
+            self._push.follow(pane_id, self._topology)
+            if pane_id is not None:
+                self._push.wake_focus()
+
+    @property
+    def pushing(self) -> bool:
+        """`run` follows this machine by tmux's notifications: a newly focused local pane is
+        captured at once without asking (`focus`)."""
+        return self._push is not None and self._push.usable
 
     async def topology(self) -> Topology:
         return await read_topology(self.client)
@@ -315,7 +347,9 @@ class Room:
         """A complete state: this machine and every other host (each within its deadline)."""
         return await self._refresh()
 
-    async def _refresh(self, *, hosts: bool = True) -> RoomState:
+    async def _refresh(
+        self, *, hosts: bool = True, dirty: Sequence[str] = (), only: str | None = None
+    ) -> RoomState:
         """Read this machine (and, with `hosts`, every other host in parallel), then publish.
 
         `run` passes hosts=False: it follows each host on its own (`_follow_host`), so a slow
@@ -327,14 +361,23 @@ class Room:
                 self._refresh_local(), self._remote_agents()
             )
         else:
-            local_transitions = await self._refresh_local()
+            local_transitions = await self._refresh_local(dirty, only)
+        if only is not None and not local_transitions:
+            # The previewed pane printed (up to a frame's rate): the UI must see it, the
+            # services (screens, checkpoints, check-ins) wait for the next full refresh.
+            return await self._publish(None)
         return await self._publish(local_transitions)
 
-    async def _refresh_local(self) -> list[Transition]:
-        """This machine's agents, kept for `_publish`; returns their transitions."""
+    async def _refresh_local(
+        self, dirty: Sequence[str] = (), only: str | None = None
+    ) -> list[Transition]:
+        """This machine's agents, kept for `_publish`; returns their transitions.
+
+        `dirty`: panes tmux said changed (captured with the topology); `only`: capture that pane
+        alone and reuse the last topology (the previewed pane printed: core/room_refresh.py)."""
         async with self._refresh_lock:
-            self._local_view = await self._local_agents(time.time())
-            return self.detector.take_transitions()
+            self._local_view = await self._local_agents(time.time(), dirty, only)
+            return list(self.detector.take_transitions())
 
     async def _publish(self, local_transitions: list[Transition] | None) -> RoomState:
         """Compose the state from the latest part of each machine and hand it out.
@@ -382,13 +425,20 @@ class Room:
                     await result
             return self.state
 
-    async def _local_agents(self, now: float) -> list[AgentView]:
+    async def _local_agents(
+        self, now: float, dirty: Sequence[str] = (), only: str | None = None
+    ) -> list[AgentView]:
+        if only is not None and self._topology is not None and self._topology.by_id(only):
+            topo = self._topology  # the previewed pane printed: nothing else needs a look
+            screens = await capture_panes(self.client, [only], self.history, deep=self._focus or "")
+            return self._views(topo, screens, now)
         # Panes that were active a moment ago will most likely have changed again: capture them
         # in the same tmux invocation as the topology, so a busy room costs one fork a refresh.
         hot = [
             pane_id
             for pane_id, seen in self._seen.items()
             if pane_id == self._focus
+            or pane_id in dirty
             or (seen.signature[0] >= int(now) - 2 and not self._throttled(seen, now))
         ]
         since = self._topology if now - self._slow_read_at < SLOW_FIELDS_EVERY else None
@@ -417,6 +467,10 @@ class Room:
             screens.update(
                 await capture_panes(self.client, wanted, self.history, deep=self._focus or "")
             )
+        return self._views(topo, screens, now)
+
+    def _views(self, topo: Topology, screens: dict[str, str], now: float) -> list[AgentView]:
+        """Every pane of `topo` as an agent: its new capture if in `screens`, else as last seen."""
         live = {p.pane_id for p in topo}
         for gone in set(self._seen) - live:
             del self._seen[gone]
@@ -430,7 +484,7 @@ class Room:
                 changed = seen is None or _visible(seen.screen, pane.height) != _visible(
                     screen, pane.height
                 )
-                changed_at = now if changed else seen.changed_at
+                changed_at = now if changed or seen is None else seen.changed_at
                 if seen is None:
                     changed_at = now - 3600  # first sight: no evidence of activity yet
                 streak = (seen.streak + 1 if changed else 0) if seen is not None else 0
@@ -475,7 +529,7 @@ class Room:
             config,
             tmux_client_for(config, self.connections),
             RemoteOrc.for_host(config, self.connections),
-            StatusDetector(),
+            StatusDetector(local=False),  # its pids are that host's
             {},
         )
         return known
@@ -539,8 +593,8 @@ class Room:
                         screens.update(
                             await capture_panes(host.client, wanted, self.history, deep=deep)
                         )
-                except (OrcError, OSError, TimeoutError):
-                    pass  # seen as unreachable by the next refresh
+                except Exception:  # any failure: seen as unreachable by the next refresh
+                    pass
             view = HostView(
                 name, False, state.reachable, state.since, state.error, host.config.ssh or ""
             )
@@ -587,21 +641,17 @@ class Room:
         self,
         local: Callable[[], Any],
         remote: Callable[[RemoteOrc], Any],
-        kind: type,
         keep: str | None = None,
     ) -> list[tuple[str, Any]]:
         """(host, item) from this machine and every selected host, asked in parallel; a host
         that fails has its one-line error kept in `host_errors`, and is left out, or with
         `keep` (the name of a list re-read over and over, e.g. the timeline's) gives the rows
         it gave last time: a host's answer lost once must not make its rows blink out, and a
-        row the person had selected move under them."""
-        from dataclasses import fields
-
-        names = {f.name for f in fields(kind)}
+        row the person had selected move under them. Remote rows come as `kind` records,
+        checked by RemoteOrc (core/hosts/remote_answers.py); any failure is the host's error."""
 
         async def one(host: str) -> list[tuple[str, Any]]:
-            rows = await remote(self.remote(host).orc)
-            return [(host, kind(**{k: v for k, v in r.items() if k in names})) for r in rows]
+            return [(host, row) for row in await remote(self.remote(host).orc) if row is not None]
 
         results = await asyncio.gather(
             local(), *(one(h) for h in self.hosts), return_exceptions=True
@@ -612,7 +662,9 @@ class Room:
         self.host_errors = {}
         for host, result in zip(self.hosts, results[1:], strict=True):
             if isinstance(result, BaseException):
-                self.host_errors[host] = str(result)
+                if not isinstance(result, Exception):
+                    raise result  # cancelled, interrupted: not the host's doing
+                self.host_errors[host] = host_error(host, result)
                 out += self._last_rows.get((keep, host), []) if keep else []
             else:
                 out += result
@@ -622,23 +674,17 @@ class Room:
 
     async def host_schedules(self, *, pending: bool = False) -> list[tuple[str, Any]]:
         """(host, Schedule) over this machine and every selected host."""
-        from orc.core.services.schedule_store import Schedule
-
         return await self._across_hosts(
             lambda: self.schedules.list(include_done=not pending),
             lambda orc: orc.schedules(pending=pending),
-            Schedule,
             keep=f"schedules pending={pending}",
         )
 
     async def host_checkpoints(self, limit: int = 100) -> list[tuple[str, Any]]:
         """(host, Checkpoint) of every repository, over this machine and every selected host."""
-        from orc.core.services.checkpoints.checkpoint_records import Checkpoint
-
         return await self._across_hosts(
             lambda: self.checkpoints.log(None, limit),
             lambda orc: orc.checkpoints(limit),
-            Checkpoint,
             keep=f"checkpoints limit={limit}",
         )
 
@@ -647,12 +693,11 @@ class Room:
     ) -> list[tuple[str, Any]]:
         """(host, MemoryHit) matching `query` over this machine and every selected host,
         newest first (each host's hits redacted by that host's orc)."""
-        from orc.core.services.memory.memory import KINDS, MemoryHit
+        from orc.core.services.memory.memory import KINDS
 
         found = await self._across_hosts(
             lambda: self.memory.search(query, limit, kinds=kinds or KINDS),
             lambda orc: orc.memory_search(query, limit, kinds),
-            MemoryHit,
         )
         return sorted(found, key=lambda pair: -pair[1].at)
 
@@ -697,8 +742,8 @@ class Room:
             try:
                 async with asyncio.timeout(self.remote(name).config.timeout):
                     return await read_topology(self.remote(name).client)
-            except (OrcError, OSError, TimeoutError):
-                return Topology(())  # an unreachable host cannot hold the name
+            except Exception:  # unreachable, or an answer it cannot read: it holds no name
+                return Topology(())
 
         local, *others = await asyncio.gather(
             read_topology(self.client), *map(topology_of, self.hosts)
@@ -742,19 +787,69 @@ class Room:
             await asyncio.gather(*loops, return_exceptions=True)
 
     async def _follow_local(self, interval: float | Callable[[], float], lead: bool) -> None:
+        """Follow this machine: pushed by tmux's control mode where it can be (see
+        `_follow_push`), else (`poll`, tmux < 3.2, ORC_TMUX_CONTROL=0, a control client that
+        keeps failing) by re-reading it every `interval`. With no server yet, it polls and
+        tries push again every SAFETY_EVERY once panes exist."""
+        try_push_at = 0.0 if not self.poll else float("inf")
         next_lead = 0.0
         while True:
             started = time.monotonic()
+            if started >= try_push_at and (self._topology is None or len(self._topology)):
+                try_push_at = started + SAFETY_EVERY
+                push = PushTrigger(self.address, self.client)
+                if await push.start():
+                    self._push = push
+                    try:
+                        await self._follow_push(push, lead)
+                    finally:
+                        self._push = None
+                        await push.close()
+                    try_push_at = float("inf")  # it kept failing: poll from now on
+                    started = time.monotonic()
             try:
                 await self._refresh(hosts=False)
                 if lead and started >= next_lead:
                     next_lead = started + LEADER_EVERY
-                    if await self.lease.tick():
-                        for service in list(self._services):
-                            await service.leader_tick()
+                    await self._lead()
             except OrcError:
                 pass  # tmux briefly unavailable: the next refresh tries again
             await _pause(interval, started)
+
+    async def _lead(self) -> None:
+        if await self.lease.tick():
+            for service in list(self._services):
+                await service.leader_tick()
+
+    async def _follow_push(self, push: PushTrigger, lead: bool) -> None:
+        """Refresh when tmux says something changed (core/room_refresh.py), re-read everything
+        every SAFETY_EVERY, and do the leader's work every LEADER_EVERY; returns when the
+        control client failed too often (the caller then polls)."""
+        next_lead = next_full = last = 0.0
+        while push.usable:
+            now = time.monotonic()
+            if lead and now >= next_lead:
+                next_lead = now + LEADER_EVERY
+                with contextlib.suppress(OrcError):
+                    await self._lead()
+            until = min(next_full, next_lead) if lead else next_full
+            wake = await push.wait(until - time.monotonic())
+            full = wake.topology or bool(wake.panes) or time.monotonic() >= next_full
+            if not full and not wake.focus:
+                continue  # only the leader's turn
+            # A burst of notifications (a printing pane) costs one refresh a frame.
+            await asyncio.sleep(max(0.0, last + FRAME - time.monotonic()))
+            last = time.monotonic()
+            try:
+                if full:
+                    next_full = last + SAFETY_EVERY
+                    await self._refresh(hosts=False, dirty=tuple(wake.panes))
+                else:
+                    await self._refresh(hosts=False, only=self._focus)
+            except OrcError:
+                pass  # tmux briefly unavailable: the safety re-read tries again
+            await push.settle(empty=self._topology is not None and not len(self._topology))
+            push.follow(self._focus, self._topology)
 
     async def _follow_host(self, name: str, interval: float | Callable[[], float]) -> None:
         while True:
@@ -764,9 +859,23 @@ class Room:
                 # before this machine's first look, that first publish shows it.
                 if await self._refresh_host(name) and self._local_view is not None:
                     await self._publish(None)
-            except OrcError:
-                pass  # the host's state already says what failed; the next refresh tries again
+            except Exception as exc:
+                # Whatever the host answered, this loop lives on: the host is shown with its
+                # one-line error (core/hosts/host_error.py) and asked again next time.
+                if self._host_failed(name, exc) and self._local_view is not None:
+                    await self._publish(None)
             await _pause(interval, started)
+
+    def _host_failed(self, name: str, exc: BaseException) -> bool:
+        """Mark a host whose refresh raised as unreachable with its error; whether it changed."""
+        known = self._remote.get(name)
+        if known is None:
+            return False
+        before = known.view
+        since = before.since if before is not None and not before.reachable else time.time()
+        view = HostView(name, False, False, since, host_error(name, exc), known.config.ssh or "")
+        known.view = view
+        return view != before
 
     # -- actions ------------------------------------------------------------------------------
 
@@ -810,6 +919,8 @@ class Room:
         )
         await pause_point("queued")
         reason = refusal(pane, force)
+        status: Status
+        detail: str | None
         if reason is not None:
             status, detail = "failed", reason
         else:
@@ -839,7 +950,7 @@ class Room:
             message_id,
             pane.pane_id,
             pane.orc_name or None,
-            target,  # type: ignore[arg-type]
+            target,
         )
 
     async def answer(
@@ -970,8 +1081,8 @@ class Room:
             self.remote(h).orc.broadcast(text, role=role, team=team, enter=enter, force=force)
             for h in self.hosts
         ]
-        done = await asyncio.gather(*local, *remote)
-        results = [*done[: len(local)], *(r for rs in done[len(local) :] for r in rs)]
+        here, there = await asyncio.gather(asyncio.gather(*local), asyncio.gather(*remote))
+        results = [*here, *(r for rs in there for r in rs)]
         if not results:
             what = (
                 " and ".join(f"{k} {v!r}" for k, v in (("role", role), ("team", team)) if v)
@@ -979,6 +1090,43 @@ class Room:
             )
             raise BadInput(f"no agents match {what} on any host")
         return results
+
+    async def send_each(
+        self, pane_ids: Sequence[str], text: str, *, sender: Sender | None = None
+    ) -> list[DeliveryResult]:
+        """One text to exactly these panes (`%N`, or `%N@HOST`), the ones a person confirmed on
+        screen: never a scope recomputed now, so an agent that appeared since is not included
+        and one that has gone fails by name. The recipients are recorded as one event (kind
+        `send_each`: batch, sender, every recipient) before anything is typed; each local
+        message row carries the batch, each remote one is recorded by that host's orc."""
+        text = validate_message_text(text)
+        sender = sender or Sender()
+        batch = uuid.uuid4().hex[:12]
+        local = {p.pane_id: p for p in await read_topology(self.client)}
+        named: list[str] = []
+        for pane_id in pane_ids:
+            raw, host = split_target(pane_id)
+            seen = self.state.by_pane(pane_id)  # another host's: as its last refresh named it
+            pane = seen.pane if host and seen is not None else local.get(raw)
+            named.append(qualify(pane.orc_name or raw, host) if pane else pane_id)
+        await self.store.add_event(
+            "send_each",
+            data={"batch": batch, "sender": sender.name, "recipients": named, "panes": [*pane_ids]},
+        )
+
+        async def one(pane_id: str, name: str) -> DeliveryResult:
+            raw, host = split_target(pane_id)
+            if host:
+                try:
+                    return await self.send(pane_id, text, sender=sender)
+                except OrcError as exc:  # that host is down: the others still get theirs
+                    return DeliveryResult("failed", str(exc), pane_id=pane_id, target=name)
+            pane = local.get(raw)
+            if pane is None:
+                return DeliveryResult("failed", "the pane has gone", pane_id=raw, target=name)
+            return await self.send(name, text, sender=sender, batch=batch, pane=pane)
+
+        return list(await asyncio.gather(*map(one, pane_ids, named)))
 
     async def host_journals(
         self, *, redact: bool = True
@@ -1048,19 +1196,19 @@ class Room:
         return None if raw is None else _remote_screen(raw, host)
 
 
-def _remote_screen(raw: dict[str, Any], host: str) -> PaneScreen:
-    """Another host's `orc memory screen --json`, its pane, agent and target qualified."""
+def _remote_screen(raw: RemoteScreen, host: str) -> PaneScreen:
+    """Another host's `orc memory screen --json` (checked: core/hosts/remote_answers.py), its
+    pane, agent and target qualified."""
     from orc.core.services.memory.pane_history import PaneScreen as Screen
 
-    agent, target = raw.get("agent"), raw.get("target")
     return Screen(
-        id=int(raw["id"]),
-        at=float(raw["at"]),
-        pane_id=qualify(str(raw["pane_id"]), host),
-        agent=qualify(str(agent), host) if agent else None,
-        target=qualify(str(target), host) if target else "",
-        text=str(raw.get("text", "")),
-        ansi=str(raw.get("ansi", "")),
-        earlier=raw.get("earlier"),
-        later=raw.get("later"),
+        id=raw.id,
+        at=raw.at,
+        pane_id=qualify(raw.pane_id, host),
+        agent=qualify(raw.agent, host) if raw.agent else None,
+        target=qualify(raw.target, host) if raw.target else "",
+        text=raw.text,
+        ansi=raw.ansi,
+        earlier=raw.earlier,
+        later=raw.later,
     )

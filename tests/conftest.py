@@ -15,7 +15,9 @@ import pytest
 from libtmux import Server
 
 from orc.core import Room, TmuxServerAddress
+from orc.core.tmux import control as control_module
 from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.control import ControlClient
 from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window
 
 os.environ.setdefault("LC_ALL", "C.UTF-8")
@@ -78,6 +80,29 @@ def client(address: TmuxServerAddress) -> TmuxClient:
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "orc.sqlite"
+
+
+@pytest.fixture(params=["control", "spawn"])
+async def control_channel(
+    request: pytest.FixtureRequest,
+    server: Server,
+    address: TmuxServerAddress,
+    monkeypatch: pytest.MonkeyPatch,
+) -> AsyncIterator[ControlClient | None]:
+    """Both ways of reading tmux, for the refresh tests: through a control-mode client
+    (core/tmux/control.py) and by spawning `tmux` as a tmux without control mode would
+    (ORC_TMUX_CONTROL=0, which also keeps `Room.run` polling)."""
+    if request.param == "spawn":
+        monkeypatch.setenv("ORC_TMUX_CONTROL", "0")
+        yield None
+        return
+    server.new_session("_orc-ctl-test")  # a server to attach to; hidden like orc's own
+    control = await ControlClient.hidden(address)
+    assert control is not None, f"tmux control mode unavailable: {control_module.why_not}"
+    try:
+        yield control
+    finally:
+        await control.close()
 
 
 @pytest.fixture

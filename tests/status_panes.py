@@ -38,7 +38,7 @@ def make_pane(
         window_name=name,
         pane_id=pane_id,
         pane_index=0,
-        pane_pid=100,
+        pane_pid=0,  # no process: the kind comes from the names alone
         current_command=command,
         current_path="/tmp",
         dead=dead,

@@ -110,13 +110,13 @@ async def ready(pilot: Pilot[object], theme: str = "orc-dark") -> None:
     app.theme = theme
     await wait_until(
         pilot,
-        lambda: app.tree.selected_pane_id is not None and "split the work" in app.preview.text,
+        lambda: app.agent_tree.selected_pane_id is not None and "split the work" in app.preview.text,
         "the team and the preview",
     )
     await wait_text(pilot, "0:watch")
 
     def coloured() -> bool:  # the selected pane's capture with colours (not a plain one)
-        agent = app.room.state.by_pane(app.tree.selected_pane_id or "")
+        agent = app.room.state.by_pane(app.agent_tree.selected_pane_id or "")
         return agent is not None and "\x1b[" in agent.screen and "\x1b[" in str(app.preview._screen)
 
     await wait_until(pilot, coloured, "the coloured capture of the selected pane")

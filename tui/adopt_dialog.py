@@ -19,6 +19,7 @@ from textual.widgets import Input, Label, Static
 
 from orc.core import OrcError, adopt
 from orc.core.api import KINDS, AgentView, Pane, kind_of_pane, visible
+from orc.tui.worker_errors import WorkerErrors
 
 if TYPE_CHECKING:
     from orc.core.api import Room
@@ -33,12 +34,12 @@ def suggested_name(agent: AgentView) -> str:
     return name if name and name[0].isalnum() else ""
 
 
-class AdoptScreen(ModalScreen[Pane | None]):
+class AdoptScreen(WorkerErrors, ModalScreen[Pane | None]):
     """Dismisses with the adopted pane (as tmux shows it afterwards), or None if cancelled."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "submit", "Adopt", priority=True),
+        Binding("ctrl+s", "submit", "Adopt"),  # in turn behind the keys typed (tui/key_order.py)
     ]
 
     DEFAULT_CSS = """
@@ -111,6 +112,11 @@ class AdoptScreen(ModalScreen[Pane | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def worker_failed(self, worker: object, error: str) -> None:
+        """tui/worker_errors.py: the form stays open with what was typed, and says why."""
+        self.busy = False
+        self.show_error(error)
 
     def show_error(self, text: str) -> None:
         self.query_one("#adopt-error", Static).update(Text(visible(text)))

@@ -119,6 +119,12 @@ class AgentTree(Tree[Entry]):
             return None
         return node.data.name
 
+    @property
+    def cursor_entry(self) -> Entry | None:
+        """The row under the cursor (an agent, a team, a host, a group), for the composer."""
+        node = self.cursor_node
+        return node.data if node is not None else None
+
     def entry_for(self, pane_id: str) -> Entry | None:
         for key in (f"agent:{pane_id}", f"pane:{pane_id}"):
             node = self._by_key.get(key)

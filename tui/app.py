@@ -10,8 +10,8 @@ import contextlib
 import os
 import subprocess
 import time
-from collections.abc import Iterable
-from typing import ClassVar
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar, cast
 
 from rich.text import Text
 from textual import events, on, work
@@ -22,17 +22,18 @@ from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static, TabbedContent, TabPane
+from textual.worker import Worker
 
-from orc.core import ActionFailed, BadInput, OrcError, Room, RoomState, Sender, TmuxServerAddress
+from orc.core import ActionFailed, OrcError, Room, RoomState, Sender, TmuxServerAddress
 from orc.core.api import (
     SELECTED_SETTING,
     AgentView,
-    DeliveryResult,
     HostView,
     Settings,
     parse_duration,
     qualify,
     selection_value,
+    serve_leader_socket,
     split_target,
     visible,
 )
@@ -47,6 +48,7 @@ from orc.tui.diff_view import DiffView
 from orc.tui.fitting_footer import FittingFooter
 from orc.tui.help_screen import HelpScreen
 from orc.tui.inbox import InboxScreen
+from orc.tui.key_order import KeyOrderMixin
 from orc.tui.memory_search import MemorySearchScreen
 from orc.tui.preview import PanePreview
 from orc.tui.resume_prompt import ResumePrompt
@@ -54,8 +56,9 @@ from orc.tui.snapshot_export import describe, export_snapshot
 from orc.tui.themes import load_themes, preferred_default, theme_for_terminal
 from orc.tui.time_travel import TimeTravelScreen
 from orc.tui.timeline import ScheduleTimeline
-from orc.tui.tree_model import descendants, host_card, host_of, qualified_name, shown_name
+from orc.tui.tree_model import host_card, host_of, qualified_name, shown_name
 from orc.tui.why_screen import WhyScreen
+from orc.tui.worker_errors import WorkerErrors
 
 THEME_SETTING = "ui.theme"
 # Shown in tmux's status line as the person lands in the agent's pane: how to come back.
@@ -86,24 +89,25 @@ def own_connection(argv: list[str]) -> list[str]:
     return out
 
 
-class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
+class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App[None]):
     """`orc ui`."""
 
     TITLE = "orc"
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {AgentCommands}
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [
+    HORIZONTAL_BREAKPOINTS = [
         (0, "-tiny"),
         (60, "-narrow"),
         (110, "-wide"),
     ]
-    VERTICAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-short"), (32, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
         Binding("slash", "filter", "Filter", key_display="/"),
         Binding("m", "compose", "Message"),
+        Binding("ctrl+o", "focus_tree", "Back to the agent tree", show=False),
         Binding("a", "jump", "Jump in"),
         Binding("p", "show('preview')", "Preview"),
         Binding("s", "show('schedule')", "Schedule"),
@@ -187,7 +191,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         yield FittingFooter()
 
     @property
-    def tree(self) -> AgentTree:
+    def agent_tree(self) -> AgentTree:
         return self.query_one(AgentTree)
 
     @property
@@ -221,7 +225,8 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
 
     async def on_mount(self) -> None:
         self.sub_title = f"tmux {self.room.address.label}"
-        self.tree.focus()
+        self.start_key_order()
+        self.agent_tree.focus()
         try:
             await self.room.open()
         except (OrcError, OSError) as exc:
@@ -244,6 +249,10 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         self._load_history()
 
     async def _run_room(self) -> None:
+        if self.lead:  # the lease holder answers `orc status/send/...` from its warm room
+            self.run_worker(
+                serve_leader_socket(self.room), name="leader-socket", exit_on_error=False
+            )
         await self.room.run(self.refresh_interval, lead=self.lead)
 
     def refresh_interval(self) -> float:
@@ -318,8 +327,8 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         if latest > self._latest_change or pane_ids != self._pane_ids:
             self._latest_change, self._pane_ids = latest, pane_ids
             self.mark_active()
-        self.tree.notes = self.agent_notes(state)
-        self.tree.update_state(state)
+        self.agent_tree.notes = self.agent_notes(state)
+        self.agent_tree.update_state(state)
         empty = self.query_one("#tree-empty", Static)
         empty.display = not state.agents
         if not state.agents:
@@ -335,7 +344,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
             self.first_paint_at = time.monotonic()
 
     def _selected_agent(self) -> AgentView | None:
-        pane_id = self.tree.selected_pane_id
+        pane_id = self.agent_tree.selected_pane_id
         if pane_id is None or self._state is None:
             return None
         return self._state.by_pane(pane_id)
@@ -359,14 +368,14 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         tab = self.query_one("#views", TabbedContent).get_tab("preview")
         if tab.label.plain != label:
             tab.label = Text(label)
-        self.composer.set_target(agent, self._state)
+        self.composer.set_target(agent, self._state, self.agent_tree.cursor_entry)
         timeline = self.query_one(ScheduleTimeline)
         timeline.default_target = (
             (qualified_name(agent) if agent.managed else agent.pane_id) if agent else None
         )
 
     def _selected_host(self) -> HostView | None:
-        name = self.tree.cursor_host
+        name = self.agent_tree.cursor_host
         if name is None or self._state is None:
             return None
         return next((h for h in self._state.hosts if h.name == name), None)
@@ -386,12 +395,17 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         self.mark_active()
         if self.query_one("#views", TabbedContent).active == "diff":
             self.load_diff()
-        if event.pane_id is not None and self._state is not None:
+        # The cached capture is shown above at once; the fresh one follows (pushed by the room
+        # for a local pane as soon as it is focused, else from this refresh).
+        local = event.pane_id is not None and "@" not in event.pane_id
+        if event.pane_id is not None and self._state is not None and not (
+            local and self.room.pushing
+        ):
             self.refresh_soon()
 
     def select_agent(self, pane_id: str) -> None:
         """Move the tree's cursor to an agent (palette, tests)."""
-        if not self.tree.select_pane(pane_id):
+        if not self.agent_tree.select_pane(pane_id):
             self.notify(f"{pane_id} is not in the tree (filtered out?)", severity="warning")
 
     # -- actions ------------------------------------------------------------------------------
@@ -399,7 +413,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
     def action_help(self) -> None:
         groups = []
         for title, owner in self.HELP_GROUPS:
-            cls = type(self) if owner == "OrcApp" else self._widget_class(owner)
+            cls: Any = type(self) if owner == "OrcApp" else self._widget_class(owner)
             groups.append((title, [*cls.BINDINGS]))
         groups[0][1].append(Binding("tab", "focus_next", "Next panel"))
         groups[0][1].append(Binding("ctrl+p", "command_palette", "Command palette"))
@@ -427,13 +441,13 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
 
     @on(Input.Changed, "#tree-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.tree.set_filter(event.value)
+        self.agent_tree.set_filter(event.value)
 
     @on(Input.Submitted, "#tree-filter")
     def _filter_done(self, event: Input.Submitted) -> None:
         if not event.value:
             self.query_one("#left").remove_class("-filtering")
-        self.tree.focus()
+        self.agent_tree.focus()
 
     def on_key(self, event: events.Key) -> None:
         """Any key keeps the refresh fast; Escape in the filter clears and hides it."""
@@ -442,11 +456,32 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         if event.key == "escape" and filt.has_focus:
             filt.value = ""
             self.query_one("#left").remove_class("-filtering")
-            self.tree.focus()
+            self.agent_tree.focus()
             event.stop()
 
     def action_compose(self) -> None:
         self.composer.input.focus()
+
+    def action_focus_tree(self) -> None:
+        """Ctrl+O from any panel (Esc from the composer): the agent tree, filter closed."""
+        if self.screen is not self.screen_stack[0]:
+            self.bell()  # a dialog is open: it says how to leave it
+            return
+        self.agent_tree.focus()
+
+    def worker_failed(self, worker: Worker[object], error: str) -> None:
+        """A worker raised what it did not expect (tui/worker_errors.py): give its widget back."""
+        group = worker.group
+        if self._room_closed:
+            return  # shutting down: the room's store is closed under its readers
+        if group == "send":
+            self.composer.give_back(error)
+        elif group in ("schedules", "schedule-action"):
+            self.query_one(ScheduleTimeline).show_error(error)
+        elif group in ("checkpoints", "restore", "diff"):
+            self.query_one(CheckpointLog).show_error(error)
+        elif group == "worktree-diff":
+            self.query_one(DiffView).show_error(error)
 
     def action_show(self, view: str) -> None:
         self.query_one("#views", TabbedContent).active = view
@@ -568,22 +603,17 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
 
     @on(Composer.Submitted)
     def _send(self, event: Composer.Submitted) -> None:
-        self.composer.show_sending(self.composer.describe_scope())
-        self._deliver(event.text, event.scope, self._selected_agent())
+        self._deliver(event.text, event.pane_ids)
 
     @work(group="send", exit_on_error=False)
-    async def _deliver(self, text: str, scope: str, agent: AgentView | None) -> None:
+    async def _deliver(self, text: str, pane_ids: tuple[str, ...]) -> None:
+        """To exactly the panes the person confirmed (tui/composer.py), never a scope."""
         try:
-            results = await self._send_scoped(text, scope, agent)
-        except BadInput as exc:
-            self.composer.show_refused(str(exc))
-            return
+            results = await self.room.send_each(pane_ids, text)
         except OrcError as exc:
             self.composer.show_refused(str(exc))
             return
         self.composer.show_results(results)
-        if any(r.status != "failed" for r in results):
-            self.composer.clear_text()
 
     @on(Composer.Later)
     def _send_later(self, event: Composer.Later) -> None:
@@ -610,23 +640,6 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
             return
         self.composer.warn(f"waiting: goes to {target} once its prompt or draft is gone{where}")
         self.composer.clear_text()
-
-    async def _send_scoped(
-        self, text: str, scope: str, agent: AgentView | None
-    ) -> list[DeliveryResult]:
-        room = self.room
-        if scope == "all":
-            return await room.broadcast(text)
-        if agent is None:
-            raise BadInput("select an agent first")
-        if scope == "role":
-            return await room.broadcast(text, role=agent.pane.orc_role)
-        if scope == "team":
-            return await room.broadcast(text, team=agent.pane.orc_team)
-        if scope == "subtree" and self._state is not None:
-            targets = [agent, *descendants(self._state, agent.pane_id)]
-            return list(await asyncio.gather(*(room.send(a.pane_id, text) for a in targets)))
-        return [await room.send(agent.pane_id, text)]
 
     # -- schedules and checkpoints ------------------------------------------------------------
 
@@ -798,7 +811,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         """Ctrl+P → Theme: orc's themes and the user's, without Textual's built-in ones."""
         self.push_screen(CommandPalette(providers=[OrcThemes], placeholder="Search for themes…"))
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         commands = [
             ("Help: all keys", "Every key, panel by panel", self.action_help),
@@ -847,7 +860,7 @@ class OrcApp(AgentActionsMixin, AttentionMixin, App[None]):
         ]
         commands += self.attention_commands()
         for title, help_text, callback in commands:
-            yield SystemCommand(title, help_text, callback)
+            yield SystemCommand(title, help_text, cast(Callable[[], Any], callback))
 
     def _palette_new_checkin(self) -> None:
         self.action_show("schedule")

@@ -7,7 +7,7 @@ OrcApp mixes this in; it relies on the app's room, tree, composer and state.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import work
 from textual.binding import Binding, BindingType
@@ -40,8 +40,10 @@ class AttentionMixin(_Base):
     if TYPE_CHECKING:  # provided by OrcApp
         room: Room
         _state: RoomState | None
-        tree: AgentTree
-        composer: Composer
+        @property
+        def agent_tree(self) -> AgentTree: ...
+        @property
+        def composer(self) -> Composer: ...
 
         def _selected_agent(self) -> AgentView | None: ...
         def select_agent(self, pane_id: str) -> None: ...
@@ -61,7 +63,7 @@ class AttentionMixin(_Base):
 
     def start_attention(self) -> None:
         """After the room is open: toasts and the bell for each new need."""
-        self.alerts = AttentionAlerts(self, self.room.notifier.config)
+        self.alerts = AttentionAlerts(cast("App[object]", self), self.room.notifier.config)
         self.room.notifier.listen(self.alerts)
         self._base_sub_title = self.sub_title
 
@@ -132,7 +134,7 @@ class AttentionMixin(_Base):
         for screen in self.screen_stack:
             if isinstance(screen, InboxScreen):
                 screen.show_result(result)
-        self.composer.show_results([result])
+        self.composer.show_outcome([result])
         self.refresh_soon()
 
     def on_inbox_screen_group_answer_requested(
@@ -226,7 +228,7 @@ class AttentionMixin(_Base):
             await self.room.refresh()
         except OrcError:
             return
-        self.tree.select_pane(pane_id)
+        self.agent_tree.select_pane(pane_id)
 
     # -- the palette --------------------------------------------------------------------------
 

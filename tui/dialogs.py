@@ -17,7 +17,8 @@ from textual.widgets import Button, Input, Label, Static
 
 
 class ConfirmScreen(ModalScreen[bool]):
-    """Ask before something that cannot be undone from the control room."""
+    """Ask before something that cannot be undone from the control room. `focus_yes`: the
+    action the person asked for is what Enter does (a send to several); else Enter says no."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes"),
@@ -34,20 +35,24 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen Button { margin-left: 2; }
     """
 
-    def __init__(self, question: str, yes: str = "Yes") -> None:
+    def __init__(
+        self, question: str, yes: str = "Yes", *, no: str = "No", focus_yes: bool = False
+    ) -> None:
         super().__init__()
         self.question = question
         self.yes = yes
+        self.no = no
+        self.focus_yes = focus_yes
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.question)
             with Horizontal():
                 yield Button(f"{self.yes} (y)", id="yes", variant="warning")
-                yield Button("No (n)", id="no")
+                yield Button(f"{self.no} (n)", id="no")
 
     def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
+        self.query_one("#yes" if self.focus_yes else "#no", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")
@@ -72,7 +77,7 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "submit", "OK", priority=True),
+        Binding("ctrl+s", "submit", "OK"),  # in turn behind the keys typed (tui/key_order.py)
     ]
 
     DEFAULT_CSS = """

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from orc.core.api import BadInput, MemoryHit, OrcError, qualify, visible
 from orc.tui.time_travel import MomentReader, ScreenReader, TimeTravelScreen, moment
+from orc.tui.worker_errors import WorkerErrors
 
 if TYPE_CHECKING:
     from orc.core.api import Memory
@@ -31,7 +32,7 @@ def excerpt(text: str) -> str:
     return " ".join(text.split())[:EXCERPT]
 
 
-class MemorySearchScreen(ModalScreen[None]):
+class MemorySearchScreen(WorkerErrors, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("slash", "focus_query", "Query", key_display="/"),
@@ -135,6 +136,10 @@ class MemorySearchScreen(ModalScreen[None]):
                 self._host_of[id(hit)] = host
             hits.append(hit)
         return hits
+
+    def worker_failed(self, worker: object, error: str) -> None:
+        """tui/worker_errors.py: the search says it failed; the query stays editable."""
+        self.show_error(f"search failed: {error}")
 
     def show_error(self, message: str) -> None:
         self.query_one("#memory-error", Static).update(Text(visible(message)))

@@ -24,6 +24,7 @@ from textual.widgets import Footer, Static
 
 from orc.core.api import OrcError, PaneScreen, visible
 from orc.tui.preview import decode
+from orc.tui.worker_errors import WorkerErrors
 
 if TYPE_CHECKING:
     from orc.core.api import Memory
@@ -50,7 +51,7 @@ def screen_text(shot: PaneScreen) -> Text:
     return Text("\n").join(lines)
 
 
-class TimeTravelScreen(ModalScreen[None]):
+class TimeTravelScreen(WorkerErrors, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "back", "Back"),
         Binding("left,h,comma", "step('earlier')", "Earlier", key_display="←"),
@@ -130,6 +131,10 @@ class TimeTravelScreen(ModalScreen[None]):
             self._say(f"no screen{where} was stored for that moment (pane history is pruned)")
             return
         self.show(shot)
+
+    def worker_failed(self, worker: object, error: str) -> None:
+        """tui/worker_errors.py: the header says it instead of "loading…" for good."""
+        self._say(f"cannot read pane history: {error}")
 
     def _say(self, message: str) -> None:
         # Names and errors come from agents and hosts: shown, not run as escapes or markup.

@@ -159,7 +159,9 @@ def build_entries(
     if not notes:
         return entries
     return [
-        replace(e, note=notes[e.pane_id]) if e.kind == "agent" and e.pane_id in notes else e
+        replace(e, note=notes[e.pane_id])
+        if e.kind == "agent" and e.pane_id is not None and e.pane_id in notes
+        else e
         for e in entries
     ]
 
@@ -252,7 +254,8 @@ def _host_tree(
 
     for team in teams:
         team_key = f"team:{prefix}{team}"
-        entries.append(Entry(team_key, top, "team", team))
+        host = managed[0].host if managed else ""  # one server's rows: one host
+        entries.append(Entry(team_key, top, "team", team, host=host))
         for agent in children.get(None, []):
             if team_of(agent) == team:
                 walk(agent, team_key)

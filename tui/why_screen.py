@@ -29,6 +29,7 @@ from orc.core.api import (
     save_screen_fixture,
     visible,
 )
+from orc.tui.worker_errors import WorkerErrors
 
 if TYPE_CHECKING:
     from orc.core.api import Room
@@ -135,7 +136,7 @@ class StatePicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class WhyScreen(ModalScreen[None]):
+class WhyScreen(WorkerErrors, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,w,q", "close", "Close"),
         Binding("f", "save_fixture", "Save screen as a test fixture"),

@@ -22,7 +22,7 @@ from orc.core.agents.agent_kind import is_shell, kind_of, process_age
 from orc.core.agents.enter_guard import Guard, keys_action, passed, screen_guard
 from orc.core.agents.input_line import read_input, transcript
 from orc.core.agents.pattern_packs import Pack
-from orc.core.agents.process_kind import kind_of_pane
+from orc.core.agents.process_kind import kind_of_pane, shell_in_front
 from orc.core.agents.status import match_screen
 from orc.core.errors import TmuxError
 from orc.core.tmux.client import TmuxClient
@@ -91,10 +91,18 @@ def refusal(pane: Pane, force: bool) -> str | None:
     if force:
         return None
     kind = pane.orc_kind or "unknown"
-    if pane.managed and kind != "shell" and is_shell(pane.current_command):
+    shell = shell_in_front(pane)
+    if pane.managed and kind != "shell" and shell:
         return (
-            f"{pane.orc_name or pane.pane_id} runs a shell ({pane.current_command}) where an agent "
+            f"{pane.orc_name or pane.pane_id} runs a shell ({shell}) where an agent "
             "is expected: the agent has exited (use --force to type into the shell anyway)"
+        )
+    if shell and not is_shell(pane.current_command):
+        # `exec -a claude bash`: tmux calls it claude, its executable is a shell (its prompt
+        # may even look like an agent's). Text typed there would run as commands.
+        return (
+            f"{pane.orc_name or pane.pane_id} runs a shell ({shell}) that calls itself "
+            f"{pane.current_command!r}: not an agent (use --force to type into it anyway)"
         )
     return None
 
@@ -120,7 +128,7 @@ async def screen_and_cursor(client: TmuxClient, pane_id: str) -> tuple[str, int 
         check=False,
     )
     first, _, screen = result.stdout.partition("\n")
-    if result.returncode != 0 or not first.strip().isdigit():
+    if result.returncode != 0 or not (first.strip().isascii() and first.strip().isdigit()):
         return "", None
     return screen, int(first)
 
@@ -291,7 +299,8 @@ async def type_guarded(client: TmuxClient, guard: Guard, text: str, *, paste: bo
 
 
 TYPE_ATTEMPTS = 20  # fresh looks before typing when the screen keeps moving (a spinner)
-SIGN_WITHIN = 4.0  # seconds after Enter for the agent to show it took the text
+SIGN_WITHIN = 10.0  # seconds after Enter for the agent to show it took the text (a loaded machine
+# starves the agent: 4 s reported sends it did take as failed; only the failure path waits this)
 READY_WITHIN = 3.0  # seconds after typing for the input line to show the text, on top of settle
 
 

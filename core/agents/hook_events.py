@@ -9,12 +9,14 @@ the tmux server sees them whichever database it opened, and they survive orc res
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from orc.core.agents.agent_sessions import hook_session_id
+from orc.core.agents.pane_lock import PaneBusy, pane_lock
 from orc.core.errors import BadInput
 from orc.core.store.agent_records import AgentRecords
 from orc.core.store.database import Store
@@ -40,6 +42,9 @@ _LOOKUP = {name.lower(): state for name, state in CLAUDE_EVENTS.items()} | {
 OPTIONS = ("@orc-hook-state", "@orc-hook-event", "@orc-hook-at", "@orc-hook-note")
 NOTE_MAX = 200
 PAYLOAD_MAX = 16 * 1024  # characters of a hook payload stored with its event (JSON)
+# Claude Code opens an approval dialog only after these hooks return (let_the_sender_finish).
+BEFORE_A_DIALOG = frozenset({"PreToolUse", "PermissionRequest"})
+SENDER_WAIT = 1.5  # seconds: inside the hook's own 3 s deadline (core/cli/hook.py), Claude gives 5
 
 
 @dataclass(frozen=True)
@@ -111,24 +116,39 @@ async def pane_name(client: TmuxClient, pane_id: str) -> str:
     return (await pane_identity(client, pane_id))[0]
 
 
-async def pane_identity(client: TmuxClient, pane_id: str) -> tuple[str, str]:
-    """The pane's @orc-name and @orc-team ('' if unmanaged), in one tmux call; BadInput if
-    the pane is not on this server."""
+async def pane_identity(
+    client: TmuxClient, pane_id: str, then: list[list[str]] | None = None
+) -> tuple[str, str, str]:
+    """The pane's @orc-name, @orc-team and @orc-kind ('' if unmanaged), in one tmux call that
+    also runs `then` (commands for that pane, run only when it exists); BadInput if the pane is
+    not on this server."""
     if not pane_id.startswith("%") or not (pane_id[1:].isascii() and pane_id[1:].isdigit()):
         raise BadInput(f"not a pane id: {pane_id!r} (expected %N)")
-    result = await client.run(
+    read = [
         "display-message",
         "-p",
         "-t",
         pane_id,
-        "#{pane_id}\x1f#{@orc-name}\x1f#{@orc-team}",
-        check=False,
-    )
-    found, _, rest = result.stdout.rstrip("\n").partition("\x1f")
-    if result.returncode != 0 or found != pane_id:
+        "#{pane_id}\x1f#{@orc-name}\x1f#{@orc-team}\x1f#{@orc-kind}",
+    ]
+    result = await client.run_chain([read, *(then or [])], check=False)
+    found, _, rest = result.stdout.split("\n", 1)[0].partition("\x1f")
+    if found != pane_id:
         raise BadInput(f"pane {pane_id} is not on this tmux server")
-    name, _, team = rest.partition("\x1f")
-    return name, team
+    name, _, rest = rest.partition("\x1f")
+    team, _, kind = rest.partition("\x1f")
+    return name, team, kind
+
+
+async def let_the_sender_finish(client: TmuxClient, pane_id: str) -> None:
+    """Before a tool runs, Claude Code waits for its PreToolUse (and PermissionRequest) hooks,
+    and only then opens the approval dialog. Holding that hook until orc's send into the pane
+    is over (the pane's lock, core/agents/pane_lock.py) means the dialog cannot open between
+    orc's first typed byte and its Enter: the message is submitted (queued, as to any working
+    agent) before the question appears. Bounded: Claude kills a hook after its timeout."""
+    with contextlib.suppress(PaneBusy, OSError):
+        async with pane_lock(client.address, pane_id, wait=SENDER_WAIT):
+            pass
 
 
 async def record_hook(
@@ -138,18 +158,12 @@ async def record_hook(
     hook: HookEvent,
     payload: dict[str, Any] | None = None,
 ) -> int:
-    """Store the event, then mirror it into the pane's options; returns the event id."""
-    name, team = await pane_identity(client, pane_id)
+    """Mirror the event into the pane's options and read who the pane is (one tmux call), then
+    store it; returns the event id. The options first: they are what the status detector reads,
+    and a hook must be cheap (bench/hooks.py) — one fork of tmux, one write transaction."""
+    if hook.event in BEFORE_A_DIALOG:
+        await let_the_sender_finish(client, pane_id)
     now = time.time()
-    data: dict[str, object] = {"event": hook.event, "state": hook.state, "note": hook.note}
-    if payload:
-        data["payload"] = stored_payload(payload)
-    event_id = await store.add_event("hook", agent=name or None, pane_id=pane_id, data=data, at=now)
-    session_id = hook_session_id(payload or {})
-    if session_id and name and team:
-        # The conversation to resume is the one the agent says it is in (Claude starts a new
-        # one on /clear); a no-op write when it has not changed.
-        await AgentRecords(store).follow_session(team, name, session_id)
     if hook.state == CLEAR:
         commands = [["set-option", "-p", "-u", "-t", pane_id, option] for option in OPTIONS]
     else:
@@ -158,5 +172,14 @@ async def record_hook(
             ["set-option", "-p", "-t", pane_id, option, value]
             for option, value in zip(OPTIONS, values, strict=True)
         ]
-    await client.run_chain(commands)
+    name, team, kind = await pane_identity(client, pane_id, commands)
+    data: dict[str, object] = {"event": hook.event, "state": hook.state, "note": hook.note}
+    if payload:
+        data["payload"] = stored_payload(payload)
+    event_id = await store.add_event("hook", agent=name or None, pane_id=pane_id, data=data, at=now)
+    session_id = hook_session_id(payload or {}, kind)
+    if session_id and name and team:
+        # The conversation to resume is the one the agent says it is in (Claude starts a new
+        # one on /clear); a no-op write when it has not changed.
+        await AgentRecords(store).follow_session(team, name, session_id)
     return event_id

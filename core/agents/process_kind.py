@@ -1,11 +1,18 @@
-"""Which agent program a pane runs, from its foreground process's argv rather than its name.
+"""Which agent program a pane runs, from its foreground process's executable, not its name.
 
-tmux names a pane's foreground process by its executable, so Codex and Gemini CLI show as `node`
+tmux names a pane's foreground process by its argv[0], so Codex and Gemini CLI show as `node`
 and Aider as `python3`: by that name they would be `unknown`, and every kind's rules would be
 tried on their screens. The argv says what the interpreter runs (`node …/bin/codex.js`,
-`python3 …/bin/aider`). It is read from /proc (Linux) only for panes whose command is an
-interpreter, and cached per pane process for a few seconds, so a refresh costs a dictionary
-lookup per such pane. A pane's `@orc-kind`, when set, always wins.
+`python3 …/bin/aider`).
+
+argv[0] is also whatever the program's parent chose: `exec -a claude bash` is a shell tmux calls
+`claude`, and with a `❯` prompt it looked like an idle Claude that `orc send` then typed a shell
+command into. So the program is read from the executable itself (`/proc/PID/exe`), and for an
+interpreter from the script in its argv, never from argv[0]; a shell there is a shell whatever it
+calls itself (`shell_in_front`). /proc is read (Linux; elsewhere the name is all there is) only
+for panes whose command is not a shell, and cached per (pane process, command) for a few
+seconds, so a refresh costs a dictionary lookup per such pane and no process is started. A pane's
+`@orc-kind`, when set, still names the agent expected there.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ INTERPRETERS = ("node", "nodejs", "bun", "deno", "python", "pypy", "uv", "npx", 
 AGENT_NAMES = ("claude", "codex", "gemini", "aider")
 # Installed layouts that name the agent in a folder rather than the file (…/@openai/codex/bin/…).
 _PACKAGE_DIRS = {
+    "claude": "claude",  # the native installer: ~/.local/share/claude/versions/<version>
     "claude-code": "claude",
     "codex": "codex",
     "gemini-cli": "gemini",
@@ -30,7 +38,7 @@ _PACKAGE_DIRS = {
 }
 _CACHE_MAX = 4096
 RECHECK_EVERY = 5.0  # seconds before a pane's cached kind is read from /proc again
-_cache: dict[tuple[int, str], tuple[str, float]] = {}
+_cache: dict[tuple[int, str], tuple[str, str, float]] = {}  # -> (kind, executable, when)
 
 
 def _is_interpreter(name: str) -> bool:
@@ -64,6 +72,13 @@ def kind_from_argv(argv: Sequence[str]) -> str:
 
 def foreground_argv(pane_pid: int) -> tuple[int, list[str]] | None:
     """The terminal's foreground process group and its leader's argv, from /proc."""
+    found = foreground(pane_pid)
+    return None if found is None else (found[0], found[1])
+
+
+def foreground(pane_pid: int) -> tuple[int, list[str], str] | None:
+    """The terminal's foreground process group leader, its argv and its executable's name ("" if
+    /proc does not say, e.g. another user's process), from /proc."""
     try:
         stat = Path(f"/proc/{pane_pid}/stat").read_text()
         fields = stat[stat.rindex(")") + 2 :].split()
@@ -74,29 +89,73 @@ def foreground_argv(pane_pid: int) -> tuple[int, list[str]] | None:
             leader, raw = pane_pid, Path(f"/proc/{pane_pid}/cmdline").read_bytes()
     except (OSError, ValueError, IndexError):
         return None
-    return leader, [w.decode("utf-8", "replace") for w in raw.rstrip(b"\0").split(b"\0")]
+    try:
+        exe = os.readlink(f"/proc/{leader}/exe").removesuffix(" (deleted)")
+    except OSError:
+        exe = ""
+    return leader, [w.decode("utf-8", "replace") for w in raw.rstrip(b"\0").split(b"\0")], exe
 
 
-def process_kind(pane: Pane, now: float | None = None) -> str:
-    """The kind of program in the pane, looking past interpreters; `unknown` when unsure.
+def kind_from_executable(exe: str, argv: Sequence[str]) -> str:
+    """The kind of a process whose executable is `exe` (a path): a shell is `shell`, an
+    interpreter is what its script is (argv[0] ignored: its parent chose it), anything else
+    what the executable's own name or folder says."""
+    name = os.path.basename(exe)
+    if name.lstrip("-") in SHELLS:
+        return "shell"
+    if _is_interpreter(name):
+        return kind_from_argv([name, *argv[1:]])
+    kind = guess_kind(name)
+    if kind not in ("unknown", "shell"):
+        return kind
+    for part in reversed(Path(exe).parts[:-1]):
+        if part in _PACKAGE_DIRS:
+            return _PACKAGE_DIRS[part]
+    return "unknown"
 
-    Cached per (pane process, command name) for RECHECK_EVERY seconds: a refresh of a large
-    room then reads /proc only for panes whose program changed (or now and then, in case one
-    interpreter replaced another under the same name)."""
+
+def _looked_up(pane: Pane, now: float | None) -> tuple[str, str]:
+    """(kind, executable name) of the pane's foreground program, cached (module docstring)."""
     name = pane.current_command
-    if not _is_interpreter(name) or name.lstrip("-") in SHELLS or pane.pane_pid <= 0:
-        return guess_kind(name)
     now = time.monotonic() if now is None else now
     key = (pane.pane_pid, name)
     cached = _cache.get(key)
-    if cached is not None and now - cached[1] < RECHECK_EVERY:
-        return cached[0]
-    found = foreground_argv(pane.pane_pid)
-    kind = guess_kind(name) if found is None else kind_from_argv(found[1])
+    if cached is not None and now - cached[2] < RECHECK_EVERY:
+        return cached[0], cached[1]
+    found = foreground(pane.pane_pid)
+    if found is None:
+        kind, exe = guess_kind(name), ""
+    elif found[2]:
+        kind, exe = kind_from_executable(found[2], found[1]), os.path.basename(found[2])
+    else:  # the executable is not ours to read: the argv is all there is
+        kind, exe = kind_from_argv(found[1]), ""
     if len(_cache) >= _CACHE_MAX:
         del _cache[next(iter(_cache))]
-    _cache[key] = (kind, now)
-    return kind
+    _cache[key] = (kind, exe, now)
+    return kind, exe
+
+
+def process_kind(pane: Pane, now: float | None = None) -> str:
+    """The kind of program in the pane, looking past interpreters and argv[0]; `unknown` when
+    unsure. A pane whose command tmux calls a shell is taken at its word (reading /proc for
+    it could only make it more of a shell, and most panes of a large room are shells)."""
+    name = pane.current_command
+    if name.lstrip("-") in SHELLS or pane.pane_pid <= 0:
+        return guess_kind(name)
+    return _looked_up(pane, now)[0]
+
+
+def shell_in_front(pane: Pane, now: float | None = None) -> str:
+    """The shell in the pane's foreground ("" when none): by tmux's name for it, or by its
+    executable when tmux's name (argv[0]) says otherwise, as with `exec -a claude bash`. A pane
+    with a shell in front is never an agent's input box."""
+    name = pane.current_command
+    if name.lstrip("-") in SHELLS:
+        return name
+    if pane.pane_pid <= 0:
+        return ""
+    kind, exe = _looked_up(pane, now)
+    return exe if kind == "shell" else ""
 
 
 def kind_of_pane(pane: Pane) -> str:

@@ -29,10 +29,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from orc.core.agents.agent_kind import is_shell
+from orc.core.agents.agent_kind import guess_kind, is_shell
 from orc.core.agents.input_line import transcript
 from orc.core.agents.pattern_packs import Pack, Rule, load_packs
-from orc.core.agents.process_kind import kind_of_pane
+from orc.core.agents.process_kind import kind_of_pane, shell_in_front
 from orc.core.agents.screen_text import line_at, region, strip_ansi, visible_lines
 from orc.core.room_state import AgentStatus, Transition
 from orc.core.tmux.topology import Pane
@@ -134,11 +134,23 @@ def hook_status(pane: Pane) -> AgentStatus | None:
     )
 
 
-class StatusDetector:
-    """Keeps per-pane memory so states can be debounced across refreshes."""
+def _named(shell: str, pane: Pane) -> str:
+    """The shell, and the name it gave itself when that differs (`exec -a claude bash`)."""
+    if shell == pane.current_command:
+        return shell
+    return f"{shell} (calling itself {pane.current_command!r})"
 
-    def __init__(self, packs: dict[str, Pack] | None = None) -> None:
+
+class StatusDetector:
+    """Keeps per-pane memory so states can be debounced across refreshes.
+
+    `local`: the panes are this machine's, so their processes can be looked at in /proc
+    (core/agents/process_kind.py); another host's pane ids and pids mean nothing here, and its
+    panes are judged by what its tmux says (its own orc checks its own processes on a send)."""
+
+    def __init__(self, packs: dict[str, Pack] | None = None, *, local: bool = True) -> None:
         self.packs = load_packs() if packs is None else packs
+        self.local = local
         self._last: dict[str, AgentStatus] = {}
         # Keyed by the screen's hash, not its text: str caches its hash, so an unchanged screen
         # (the same object refresh after refresh) costs no rehashing, and no screens are kept.
@@ -148,9 +160,20 @@ class StatusDetector:
         # pane -> (hash of the screen last looked at, its transcript, when the transcript changed)
         self._transcripts: dict[str, tuple[int, tuple[str, ...], float]] = {}
 
+    def kind_of(self, pane: Pane) -> str:
+        if self.local:
+            return kind_of_pane(pane)
+        return pane.orc_kind or guess_kind(pane.current_command)
+
+    def shell_in_front(self, pane: Pane) -> str:
+        """The shell in the pane's foreground, "" when none (whatever argv[0] it gave itself)."""
+        if self.local:
+            return shell_in_front(pane)
+        return pane.current_command if is_shell(pane.current_command) else ""
+
     def pack_for(self, pane: Pane) -> Pack:
-        kind = kind_of_pane(pane)
-        if kind != "shell" and is_shell(pane.current_command) and not pane.managed:
+        kind = self.kind_of(pane)
+        if kind != "shell" and self.shell_in_front(pane) and not pane.managed:
             kind = "shell"  # an unmanaged pane at a shell prompt is a shell, whatever it was
         return self.packs.get(kind) or self.packs["unknown"]
 
@@ -219,12 +242,13 @@ class StatusDetector:
             return AgentStatus("stopped", "orc:stopped", f"`orc start {name}` resumes it")
         if pane.dead:
             return AgentStatus("exited", "tmux:pane_dead", f"exit status {pane.dead_status or '?'}")
-        kind = kind_of_pane(pane)
-        if pane.managed and kind != "shell" and is_shell(pane.current_command):
+        kind = self.kind_of(pane)
+        shell = self.shell_in_front(pane)
+        if pane.managed and kind != "shell" and shell:
             return AgentStatus(
                 "exited",
                 "tmux:shell",
-                f"a {kind} agent is expected; the pane runs {pane.current_command}",
+                f"a {kind} agent is expected; the pane runs {_named(shell, pane)}",
             )
         hooked = hook_status(pane)
         pack = self.pack_for(pane)
@@ -250,7 +274,7 @@ class StatusDetector:
             return hooked
         if verdict.state in ("waiting", "error", "exited"):
             return AgentStatus(verdict.state, verdict.rule, verdict.line)
-        if pack.kind == "shell" and not is_shell(pane.current_command):
+        if pack.kind == "shell" and not shell:
             # A password prompt (above) is still waiting; anything else running is work.
             return AgentStatus("working", "tmux:command", f"running {pane.current_command}")
         if verdict.state == "working":

@@ -6,19 +6,25 @@ Errors are one line on stderr: exit 2 for bad input, 1 for a failed action, neve
 
 from __future__ import annotations
 
-import difflib
-import importlib
-import sys
-from pathlib import Path
-from typing import TYPE_CHECKING
+from orc.core.leader.client import run_thin_if_entry
 
-import click
-from click.shell_completion import CompletionItem
+# Before click and the room are imported: with a leader running, `orc status/send/...` is its
+# answer over a socket, and this process exits here (core/leader/client.py).
+run_thin_if_entry()
 
-from orc.core.cli.context import Config, host_options
-from orc.core.cli.visible_output import visible_streams
-from orc.core.errors import OrcError
-from orc.core.tmux.client import TmuxServerAddress
+import difflib  # noqa: E402
+import importlib  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import TYPE_CHECKING  # noqa: E402
+
+import click  # noqa: E402
+from click.shell_completion import CompletionItem  # noqa: E402
+
+from orc.core.cli.context import Config, host_options  # noqa: E402
+from orc.core.cli.visible_output import visible_streams  # noqa: E402
+from orc.core.errors import OrcError  # noqa: E402
+from orc.core.tmux.client import TmuxServerAddress  # noqa: E402
 
 if TYPE_CHECKING:
     from orc.core.hosts.host_config import HostConfig
@@ -105,6 +111,11 @@ class LazyGroup(click.Group):
     type=click.Path(dir_okay=False),
     help="ssh client config file for the hosts (ssh -F)",
 )
+@click.option(
+    "--poll",
+    is_flag=True,
+    help="re-read tmux on a timer instead of following its control mode (for comparison)",
+)
 @click.version_option(package_name="orc", prog_name="orc", message="%(prog)s %(version)s")
 @click.pass_context
 def cli(
@@ -115,6 +126,7 @@ def cli(
     hosts: tuple[str, ...],
     all_hosts: bool,
     ssh_config: str | None,
+    poll: bool,
 ) -> None:
     """orc: a control room for teams of AI coding agents in tmux."""
     selected: tuple[HostConfig, ...] = ()
@@ -129,6 +141,7 @@ def cli(
         db,
         selected,
         Path(ssh_config) if ssh_config else None,
+        poll,
     )
     if ctx.invoked_subcommand is None:
         from orc.core.cli.ui import ui_command

@@ -12,7 +12,7 @@ from dataclasses import asdict
 
 import click
 
-from orc.core.cli.context import calling_sender, config, run_with_room
+from orc.core.cli.context import caller_cwd, calling_sender, config, run_with_room
 from orc.core.cli.table import render_table
 from orc.core.errors import BadInput
 from orc.core.room import Room
@@ -51,7 +51,7 @@ def take_command(repo: str | None, message: str) -> None:
     refs/orc/checkpoints/BRANCH without touching the working tree, index, HEAD or branches; a
     team in commit mode gets a real commit instead. A repository with no commits yet is refused.
     """
-    path = repo or os.getcwd()
+    path = repo or caller_cwd()
 
     async def work(room: Room) -> Checkpoint | None:
         await room.checkpoints.plan_from_topology()
@@ -88,7 +88,7 @@ def take_command(repo: str | None, message: str) -> None:
 )
 def log_command(repo: str | None, as_json: bool, every_repo: bool, limit: int) -> None:
     """Checkpoints of REPO (default: the current directory's repository), newest first."""
-    path = None if every_repo else (repo or os.getcwd())
+    path = None if every_repo else (repo or caller_cwd())
     if config().hosts and every_repo:
         _log_hosts(as_json, limit)
         return

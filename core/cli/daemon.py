@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from orc.core.cli.context import config, run_with_room
+from orc.core.cli.leader_server import serve_while_leading
 from orc.core.errors import ActionFailed
 from orc.core.room import Room
 from orc.core.teams.daemon_window import ENV as DAEMON_ENV
@@ -49,11 +50,12 @@ async def serve(hold_limit: float) -> int:
         runner = asyncio.create_task(room.run(lead=True))
         stopper = asyncio.create_task(stop.wait())
         watcher = asyncio.create_task(_report_leadership(room))
+        socket_task = asyncio.create_task(serve_while_leading(room))
         await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
         failure = runner.exception() if runner.done() and not runner.cancelled() else None
-        for task in (runner, stopper, watcher):
+        for task in (runner, stopper, watcher, socket_task):
             task.cancel()
-        await asyncio.gather(runner, stopper, watcher, return_exceptions=True)
+        await asyncio.gather(runner, stopper, watcher, socket_task, return_exceptions=True)
         await room.schedules.drain()
         if failure is None and stop.is_set() and os.environ.get(DAEMON_ENV) == "1":
             await forget_daemon_window(room)  # stopped on purpose: a rebuild leaves it stopped

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import click
 
 from orc.core.agents.hook_events import hook_event, parse_payload, record_hook
-from orc.core.cli.context import config
+from orc.core.cli.context import caller_pane, config, leader_call
 from orc.core.errors import ActionFailed, BadInput
 from orc.core.paths import data_dir, default_db_path
 from orc.core.store.database import Store
@@ -33,6 +33,9 @@ STDIN_MAX = 64 * 1024
 
 def _read_stdin() -> str:
     """The payload a hook runner pipes in, if any; never blocks for long."""
+    call = leader_call()
+    if call is not None:  # the thin client read it (core/leader/client.py)
+        return (call.stdin or b"").decode("utf-8", "replace")
     stream = sys.stdin
     if stream is None or stream.isatty():
         return ""
@@ -55,7 +58,11 @@ def _read_stdin() -> str:
     return b"".join(chunks).decode("utf-8", "replace")
 
 
-HOOK_BUSY_TIMEOUT = 0.1  # seconds: a locked database is given up on, not waited for
+# Seconds a hook waits for the database's write lock. 0.1 s dropped events: 20 hooks at once
+# queue behind each other's commits, and retention pruning a large store holds the lock for
+# its steps (core/services/memory/pane_history.py PRUNE_STEP); well under HOOK_DEADLINE and the
+# 5 s Claude Code gives a hook (bench/hooks.py).
+HOOK_BUSY_TIMEOUT = 1.5
 HOOK_DEADLINE = 3.0  # seconds for the whole recording, a backstop against a hung tmux server
 LOG_NAME = "hook.log"
 LOG_MAX = 256 * 1024  # bytes: the log is started afresh past this
@@ -95,22 +102,45 @@ def hook_command(event: str | None, payload: str | None, pane_id: str | None) ->
 
     Always exits 0 and prints nothing: a failing hook must never block or slow the agent that
     runs it (Claude Code treats exit 2 as "block this tool call"). Failures go to hook.log in
-    orc's data folder.
+    orc's data folder. The one exception is `--pane` naming a pane other than the caller's own
+    ($TMUX_PANE): refused, exit 2 (orc's own hooks never pass --pane; see `own_pane`).
     """
+    own_pane(pane_id, os.environ.get("TMUX_PANE"))
     try:
         record(event, payload, pane_id)
     except BaseException as exc:  # whatever happens, the agent goes on
         log_failure(f"orc hook {event or '(no event)'}: {exc or type(exc).__name__}")
 
 
+class ForeignPane(Exception):
+    """`orc hook --pane %N` from outside pane %N: refused with exit 2 (`run_hook_call`)."""
+
+
+def own_pane(pane_id: str | None, tmux_pane: str | None) -> None:
+    """A hook reports for the pane it runs in: anything that can run `orc hook` (an agent
+    allowed to run `orc ...`) could otherwise set another pane's state and session id."""
+    if pane_id is not None and pane_id != tmux_pane:
+        where = f"this pane is {tmux_pane}" if tmux_pane else "$TMUX_PANE is not set"
+        raise ForeignPane(
+            f"hook --pane {pane_id!r} refused: a hook reports only for its own pane ({where})"
+        )
+
+
 def record(event: str | None, payload: str | None, pane_id: str | None) -> None:
-    pane_id = pane_id or os.environ.get("TMUX_PANE")
+    pane_id = pane_id or caller_pane()
     if not pane_id:
         raise BadInput("orc hook runs inside a tmux pane ($TMUX_PANE is not set); or pass --pane")
     if not event:
         raise BadInput("orc hook: no EVENT given")
     data = parse_payload(payload if payload is not None else _read_stdin())
     hook = hook_event(event, data)
+    call = leader_call()
+    if call is not None:  # the leader records it with its open store
+        future = asyncio.run_coroutine_threadsafe(
+            record_hook(call.room.store, call.room.client, pane_id, hook, data), call.loop
+        )
+        future.result(HOOK_DEADLINE)
+        return
     cfg = config()
     db_path = cfg.db or default_db_path(cfg.address)
 
@@ -140,6 +170,10 @@ def run_hook_call(run: Callable[[], int]) -> int:
     try:
         with contextlib.redirect_stderr(errors):
             code = run()
+    except ForeignPane as exc:  # not an agent's own hook: said, and refused
+        log_failure(f"orc hook: {exc}")
+        click.echo(f"orc: {exc}", err=True)
+        return 2
     except BaseException as exc:  # the agent must go on
         log_failure(f"orc hook: {exc or type(exc).__name__}")
         return 0

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import sys
 from datetime import datetime
 from typing import Annotated
 
 import click
 from pydantic import BaseModel, StringConstraints, ValidationError
 
-from orc.core.cli.context import calling_sender, config, run_with_room
+from orc.core.cli.context import (
+    caller_pane,
+    calling_sender,
+    config,
+    read_caller_stdin,
+    run_with_room,
+)
 from orc.core.cli.visible_output import write_sgr
 from orc.core.errors import BadInput
 from orc.core.hosts.host_target import qualify, split_target
@@ -89,14 +93,14 @@ def add_command(text: str, agent: str | None, tag: str | None) -> None:
     """Store a note (TEXT, or - to read it from stdin); prints its id."""
     if text == "-":
         try:
-            text = sys.stdin.buffer.read().decode("utf-8")
+            text = read_caller_stdin().decode("utf-8")
         except UnicodeDecodeError as exc:
             raise BadInput(f"stdin is not valid UTF-8 (at byte {exc.start})") from None
     note = _note(text.replace("\r\n", "\n"), agent, tag)
 
     async def work(room: Room) -> int:
         sender = await calling_sender(room)
-        pane_id = os.environ.get("TMUX_PANE") if sender.kind == "pane" else None
+        pane_id = caller_pane() if sender.kind == "pane" else None
         who = note.agent
         if who is None and sender.kind == "pane":
             who = sender.name

@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, fields
-from typing import Any
+from dataclasses import asdict
 
 import click
 
@@ -157,12 +156,10 @@ def _change(
     if not host:
         return run_with_room(lambda room: local(room, sid)), ""
 
-    async def remote(room: Room) -> dict[str, Any]:
+    async def remote(room: Room) -> Schedule:
         return await room.remote(host).orc.schedule_change(action, sid, *remote_args)
 
-    raw_row = run_with_room(remote)
-    names = {f.name for f in fields(Schedule)}
-    return Schedule(**{k: v for k, v in raw_row.items() if k in names}), host
+    return run_with_room(remote), host
 
 
 def _done(verb: str, schedule: Schedule, host: str, as_json: bool, extra: str = "") -> None:

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict
 
 import click
 
 from orc.core.agents.delivery import DeliveryResult
-from orc.core.cli.context import calling_sender, run_with_room
+from orc.core.cli.context import (
+    caller_pane,
+    caller_stdin_tty,
+    calling_sender,
+    read_caller_stdin,
+    run_with_room,
+)
 from orc.core.errors import ActionFailed, BadInput
 from orc.core.room import Room
 
 
 def read_text(text: str | None) -> str:
     if text is None or text == "-":
-        if text is None and sys.stdin.isatty():
+        if text is None and caller_stdin_tty():
             raise BadInput("no message: give TEXT, or '-' to read it from standard input")
-        data = sys.stdin.buffer.read()
+        data = read_caller_stdin()
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -96,9 +101,7 @@ def send_command(
 
 def sender_pane() -> str | None:
     """A broadcast from inside a pane skips the sender itself."""
-    import os
-
-    return os.environ.get("TMUX_PANE")
+    return caller_pane()
 
 
 def register(group: click.Group) -> None:

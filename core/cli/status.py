@@ -7,9 +7,9 @@ import json
 import click
 
 from orc.core.agents.status import kind_of_pane
-from orc.core.cli.context import run_with_room
+from orc.core.cli.context import leader_call, run_with_room
 from orc.core.cli.table import render_table
-from orc.core.errors import OrcError
+from orc.core.errors import ActionFailed, OrcError
 from orc.core.room import Room
 from orc.core.room_state import AgentView, RoomState
 from orc.core.services.policy.prompt_groups import pending_prompt
@@ -42,6 +42,9 @@ def _clip(text: str, width: int) -> str:
 
 
 async def _state(room: Room) -> RoomState:
+    """The leader answers from the state its room keeps current; a plain call refreshes."""
+    if leader_call() is not None and room.state.generation > 0:
+        return room.state
     return await room.refresh()
 
 
@@ -92,6 +95,11 @@ def status_command(as_json: bool, why: bool) -> None:
                     "subject": prompt.subject,
                 }
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        missing = [host.name for host in state.hosts if not host.reachable]
+        if missing:
+            # stdout stays the list scripts parse; a host it could not include is said above
+            # (one stderr line each, with its error) and fails the call, never a silent exit 0.
+            raise ActionFailed(f"not every host answered: {', '.join(missing)}")
     else:
         for row in rows:
             row["name"] = row["name"] or "-"

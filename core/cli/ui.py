@@ -15,12 +15,18 @@ from orc.core.cli.context import Config, config, host_options
 @click.option("--web", is_flag=True, help="serve the control room to a browser (textual-serve)")
 @click.option("--web-host", default="127.0.0.1", show_default=True, help="with --web: address")
 @click.option("--web-port", default=8788, show_default=True, type=int, help="with --web: port")
+@click.option(
+    "--poll",
+    is_flag=True,
+    help="re-read tmux on a timer instead of following its control mode (for comparison)",
+)
 def ui_command(
     hosts: tuple[str, ...] = (),
     all_hosts: bool = False,
     web: bool = False,
     web_host: str = "127.0.0.1",
     web_port: int = 8788,
+    poll: bool = False,
 ) -> None:
     """Open the control room, over the hosts selected here or before the command (`orc -H
     NAME ui` and `orc ui -H NAME` are the same room). With --web, serve it to a browser on
@@ -31,6 +37,8 @@ def ui_command(
 
         chosen = {h.name: h for h in (*cfg.hosts, *select_hosts(hosts, all_hosts))}
         cfg = replace(cfg, hosts=tuple(chosen.values()))
+    if poll:
+        cfg = replace(cfg, poll=True)
     if web:
         _web(cfg, web_host, web_port)
         return

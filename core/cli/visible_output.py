@@ -26,8 +26,10 @@ class VisibleStream:
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
 
-    def write(self, text: str) -> int:
-        self.stream.write(visible(text))
+    def write(self, text: str | bytes) -> int:
+        # click.echo hands bytes over as they are (shell completion's script): decoded, guarded
+        shown = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        self.stream.write(visible(shown))
         return len(text)
 
     def write_sgr(self, text: str) -> None:
@@ -48,8 +50,8 @@ class VisibleStream:
 def visible_streams() -> Iterator[None]:
     """sys.stdout and sys.stderr guarded for the duration (and restored: tests call main())."""
     saved = sys.stdout, sys.stderr
-    sys.stdout = VisibleStream(saved[0])  # type: ignore[assignment]
-    sys.stderr = VisibleStream(saved[1])  # type: ignore[assignment]
+    sys.stdout = VisibleStream(saved[0])
+    sys.stderr = VisibleStream(saved[1])
     try:
         yield
     finally:

@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from orc.core.errors import OrcError
+from orc.core.hosts.host_error import host_error
 from orc.core.tmux.capture import topology_and_captures
 from orc.core.tmux.client import TmuxClient
 from orc.core.tmux.topology import Topology
@@ -151,9 +151,11 @@ class HostPoller:
                     deep=deep,
                     since=since,
                 )
-        except (OrcError, OSError, TimeoutError) as exc:
-            error = str(exc) if not isinstance(exc, TimeoutError) else ""
-            error = error or f"host {name}: no answer within {deadline:g}s"
+        except Exception as exc:  # any answer at all: the host's error (host_error.py)
+            if isinstance(exc, TimeoutError):
+                error = f"host {name}: no answer within {deadline:g}s"
+            else:
+                error = host_error(name, exc)
             state = HostState(
                 name,
                 reachable=False,

@@ -12,16 +12,26 @@ A send whose connection drops mid-way is never retried: the remote store knows h
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orc.core.agents.delivery import DeliveryResult
 from orc.core.errors import ActionFailed, BadInput, OrcError
 from orc.core.hosts.host_config import HostConfig
 from orc.core.hosts.host_target import qualify
+from orc.core.hosts.remote_answers import (
+    Deliveries,
+    Delivery,
+    Journal,
+    Screen,
+    StatusRows,
+    checked,
+    checked_as,
+    read_json,
+    rows,
+)
 from orc.core.hosts.ssh_transport import (
     HostError,
     SshConnections,
@@ -29,6 +39,11 @@ from orc.core.hosts.ssh_transport import (
     SshTransport,
     home_path,
 )
+
+if TYPE_CHECKING:
+    from orc.core.services.checkpoints.checkpoint_records import Checkpoint
+    from orc.core.services.memory.memory import MemoryHit
+    from orc.core.services.schedule_store import Schedule
 
 NOT_FOUND = 127  # the remote shell's code for a program it cannot find
 SEND_TIMEOUT = 90.0  # seconds: a verified delivery can wait for a busy agent's screen
@@ -106,16 +121,16 @@ class RemoteOrc:
     ) -> Any:
         """The JSON `orc ARGS --json` printed (also on exit 1: a failed send still reports), or
         its one-line error as BadInput (exit 2) / ActionFailed, naming the host. `--json` goes
-        before a `--` in ARGS (after it, it would be an argument)."""
+        before a `--` in ARGS (after it, it would be an argument).
+
+        Every user value (a target, note, message, id, query) goes after a `--` or as an
+        option's own value (`--to=VALUE`): a remote agent named `--all` must stay a name."""
         end = args.index("--") if "--" in args else len(args)
         argv = [*args[:end], "--json", *args[end:]]
         result = await self.run(argv, stdin=stdin, timeout=timeout)
         text = result.stdout.decode("utf-8", "replace").strip()
         if text:
-            try:
-                return json.loads(text)
-            except json.JSONDecodeError:
-                pass
+            return read_json(self.host, f"orc {args[0]}", text)
         error = result.stderr.decode("utf-8", "replace").strip().splitlines()
         message = (error[-1] if error else "no output").removeprefix("orc: ")
         raise self._fail(f"orc {args[0]}", message, result.returncode or 1)
@@ -137,18 +152,27 @@ class RemoteOrc:
         return text
 
     async def status(self) -> list[dict[str, Any]]:
-        return list(await self.json(["status"]))
+        data = await self.json(["status"])
+        rows: list[dict[str, Any]] = checked_as(self.host, "orc status", data, StatusRows)
+        return rows
 
-    def _result(self, raw: dict[str, Any]) -> DeliveryResult:
-        pane = raw.get("pane_id")
-        return DeliveryResult(
-            raw.get("status", "failed"),
-            raw.get("reason"),
-            raw.get("message_id"),
-            qualify(pane, self.host) if pane else None,
-            qualify(raw["agent"], self.host) if raw.get("agent") else None,
-            qualify(raw.get("target", ""), self.host),
-        )
+    def _results(self, what: str, data: Any, *, one: bool = False) -> list[DeliveryResult]:
+        """`orc send`/`orc answer --json` there: checked (remote_answers.py), qualified."""
+        if one:
+            found = [checked(self.host, what, data, Delivery)]
+        else:
+            found = checked_as(self.host, what, data, Deliveries)
+        return [
+            DeliveryResult(
+                raw.status,
+                raw.reason,
+                raw.message_id,
+                qualify(raw.pane_id, self.host) if raw.pane_id else None,
+                qualify(raw.agent, self.host) if raw.agent else None,
+                qualify(raw.target, self.host),
+            )
+            for raw in found
+        ]
 
     def _lost(self, target: str, exc: HostError) -> DeliveryResult:
         return DeliveryResult(
@@ -165,8 +189,8 @@ class RemoteOrc:
         self, target: str, text: str, *, enter: bool = True, force: bool = False
     ) -> DeliveryResult:
         """`orc send TARGET -` there, the text on stdin; a dropped connection is `unknown`."""
-        args = ["send", target, "-", *(["--no-enter"] if not enter else [])]
-        args += ["--force"] if force else []
+        args = ["send", *(["--no-enter"] if not enter else []), *(["--force"] if force else [])]
+        args += ["--", target, "-"]  # a target may begin with '-' (an agent named `--all`)
         # read_text drops one trailing newline (an `echo` artifact): add one so none is lost.
         data = (text + "\n").encode()
         await self.checked()  # a host or orc missing before anything was sent is a plain error
@@ -174,7 +198,7 @@ class RemoteOrc:
             results = await self.json(args, stdin=data, timeout=SEND_TIMEOUT)
         except HostError as exc:
             return self._lost(target, exc)
-        return self._result(results[0])
+        return self._results("orc send", results)[0]
 
     async def broadcast(
         self,
@@ -186,11 +210,11 @@ class RemoteOrc:
         force: bool = False,
     ) -> list[DeliveryResult]:
         """`orc send - --role/--team/--all` there; [] when no agent there matches."""
-        args = ["send", "-", *(["--no-enter"] if not enter else [])]
-        args += ["--force"] if force else []
-        args += ["--role", role] if role else []
-        args += ["--team", team] if team else []
+        args = ["send", *(["--no-enter"] if not enter else []), *(["--force"] if force else [])]
+        args += [f"--role={role}"] if role else []
+        args += [f"--team={team}"] if team else []
         args += [] if role or team else ["--all"]
+        args += ["--", "-"]
         await self.checked()
         try:
             results = await self.json(args, stdin=(text + "\n").encode(), timeout=SEND_TIMEOUT)
@@ -198,52 +222,59 @@ class RemoteOrc:
             return []  # nothing matches on this host
         except HostError as exc:
             return [self._lost("*", exc)]
-        return [self._result(raw) for raw in results]
+        return self._results("orc send", results)
 
     async def answer(self, target: str, choice: str, *, force: bool = False) -> DeliveryResult:
-        args = ["answer", target, choice, *(["--force"] if force else [])]
+        args = ["answer", *(["--force"] if force else []), "--", target, choice]
         await self.checked()
         try:
             raw = await self.json(args, timeout=SEND_TIMEOUT)
         except HostError as exc:
             return self._lost(target, exc)
-        return self._result(raw)
+        return self._results("orc answer", raw, one=True)[0]
 
-    async def schedules(self, *, pending: bool = False) -> list[dict[str, Any]]:
-        return list(await self.json(["schedule", "list", *(["--pending"] if pending else [])]))
+    async def schedules(self, *, pending: bool = False) -> list[Schedule]:
+        from orc.core.services.schedule_store import Schedule
+
+        data = await self.json(["schedule", "list", *(["--pending"] if pending else [])])
+        return rows(self.host, "orc schedule list", data, Schedule)
 
     async def schedule_add(
         self, when: str, note: str, target: str | None, every: str | None = None
     ) -> str:
         """`orc schedule add` there; its output line (the new check-in)."""
-        args = ["schedule", "add", when, note]
-        args += ["--to", target] if target else []
-        args += ["--every", every] if every else []
-        result = await self.run(args)
+        args = ["schedule", "add"]
+        args += [f"--to={target}"] if target else []
+        args += [f"--every={every}"] if every else []
+        result = await self.run([*args, "--", when, note])  # a note may begin with '-'
         if result.returncode != 0:
             error = result.stderr.decode("utf-8", "replace").strip().splitlines()
             message = (error[-1] if error else "failed").removeprefix("orc: ")
             raise self._fail("orc schedule add", message, result.returncode)
         return result.stdout.decode("utf-8", "replace").strip()
 
-    async def schedule_change(self, action: str, schedule_id: int, *args: str) -> dict[str, Any]:
+    async def schedule_change(self, action: str, schedule_id: int, *args: str) -> Schedule:
         """`orc schedule cancel|snooze|edit ID ... --json` there: the check-in as it is now. The
         id is that host's (ids repeat between stores), so only its own orc may change it."""
         if action not in ("cancel", "snooze", "edit"):
             raise ValueError(f"not a schedule change: {action}")
+        from orc.core.services.schedule_store import Schedule
+
         # `--`: a note may begin with '-'.
-        return dict(await self.json(["schedule", action, "--", str(schedule_id), *args]))
+        data = await self.json(["schedule", action, "--", str(schedule_id), *args])
+        return checked(self.host, f"orc schedule {action}", data, Schedule)
 
     async def memory_search(
         self, query: str, limit: int = 50, kinds: Sequence[str] = ()
-    ) -> list[dict[str, Any]]:
+    ) -> list[MemoryHit]:
         """Hits there, redacted there (its orc redacts unless told not to)."""
-        args = ["memory", "search", query, "--limit", str(limit)]
-        for kind in kinds:
-            args += ["--kind", kind]
-        return list(await self.json(args))
+        from orc.core.services.memory.memory import MemoryHit
 
-    async def memory_screen(self, history_id: int, *, redact: bool = True) -> dict[str, Any] | None:
+        args = ["memory", "search", f"--limit={limit}", *(f"--kind={kind}" for kind in kinds)]
+        data = await self.json([*args, "--", query])
+        return rows(self.host, "orc memory search", data, MemoryHit)
+
+    async def memory_screen(self, history_id: int, *, redact: bool = True) -> Screen | None:
         """`orc memory screen ID --json` there: that host's stored screen (its pane-history id),
         redacted there unless `redact` is off; None when that store has no such screen (pruned,
         or an id of another host)."""
@@ -251,31 +282,36 @@ class RemoteOrc:
 
     async def memory_screen_at(
         self, pane_id: str, at: float, *, redact: bool = True
-    ) -> dict[str, Any] | None:
+    ) -> Screen | None:
         """`orc memory screen --pane P --at T --json` there: what that host's pane (its own id)
         showed at `at`; None when its store kept no screen of it from then."""
-        return await self._screen(["--pane", pane_id, "--at", repr(at)], redact)
+        return await self._screen([f"--pane={pane_id}", f"--at={at!r}"], redact)
 
-    async def _screen(self, which: Sequence[str], redact: bool) -> dict[str, Any] | None:
+    async def _screen(self, which: Sequence[str], redact: bool) -> Screen | None:
         args = ["memory", "screen", "--json", *([] if redact else ["--no-redact"])]
         result = await self.run([*args, *which])
         if result.returncode == 0:
-            return dict(json.loads(result.stdout.decode("utf-8", "replace")))
+            text = result.stdout.decode("utf-8", "replace")
+            data = read_json(self.host, "orc memory screen", text)
+            return checked(self.host, "orc memory screen", data, Screen)
         error = result.stderr.decode("utf-8", "replace").strip().splitlines()
         message = (error[-1] if error else "failed").removeprefix("orc: ")
         if result.returncode == 2 and message.startswith(MISSING_SCREEN):
             return None
         raise self._fail("orc memory screen", message, result.returncode)
 
-    async def checkpoints(self, limit: int = 100) -> list[dict[str, Any]]:
-        return list(await self.json(["checkpoint", "log", "--all", "--limit", str(limit)]))
+    async def checkpoints(self, limit: int = 100) -> list[Checkpoint]:
+        from orc.core.services.checkpoints.checkpoint_records import Checkpoint
+
+        data = await self.json(["checkpoint", "log", "--all", f"--limit={limit}"])
+        return rows(self.host, "orc checkpoint log", data, Checkpoint)
 
     async def checkpoint_restore(
         self, checkpoint_id: int, *, branch: str | None = None, timeout: float = 120.0
     ) -> str:
         """`orc checkpoint restore ID --yes` there (or `--branch NAME`): that host's checkpoint,
         of that host's repository, taken first there; its output line."""
-        args = ["checkpoint", "restore", "--yes", *(["--branch", branch] if branch else [])]
+        args = ["checkpoint", "restore", "--yes", *([f"--branch={branch}"] if branch else [])]
         result = await self.run([*args, "--", str(checkpoint_id)], timeout=timeout)
         if result.returncode != 0:
             error = result.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -303,13 +339,9 @@ class RemoteOrc:
             error = result.stderr.decode("utf-8", "replace").strip().splitlines()
             message = (error[-1] if error else "failed").removeprefix("orc: ")
             raise self._fail("orc snapshot", message, result.returncode)
-        try:
-            data = json.loads(result.stdout.decode("utf-8", "replace"))
-        except json.JSONDecodeError:
-            raise ActionFailed(f"host {self.host}: orc snapshot: its output is not JSON") from None
-        if not isinstance(data, dict):
-            raise ActionFailed(f"host {self.host}: orc snapshot: its output is not a snapshot")
-        return {key: list(data.get(key) or []) for key in ("messages", "notes")}
+        data = read_json(self.host, "orc snapshot", result.stdout.decode("utf-8", "replace"))
+        journal = checked(self.host, "orc snapshot", data, Journal)
+        return {"messages": list(journal.messages), "notes": list(journal.notes)}
 
     async def checkpoint_diff(self, checkpoint_id: int) -> str:
         """`orc checkpoint diff ID` there: that host's checkpoint (ids repeat between stores),

@@ -24,6 +24,7 @@ program under the remote home).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shlex
 import shutil
 import tempfile
@@ -36,7 +37,15 @@ from orc.core.errors import ActionFailed
 
 CONTROL_PERSIST = 60  # seconds a master outlives its last use if orc did not close it
 DEFAULT_DEADLINE = 10.0  # seconds a call may take, connection included, unless told otherwise
+# Bytes one remote command may print (stdout and stderr each): a host that prints more is
+# answering nothing orc asked for (a compromised or broken host), and is that host's error.
+MAX_OUTPUT = 16 * 1024 * 1024
+_CHUNK = 64 * 1024
 SSH_FAILED = 255  # ssh's own failure (connect, auth, host key); a remote command's code otherwise
+
+
+class _TooMuch(Exception):
+    """A remote command printed more than MAX_OUTPUT bytes."""
 
 
 class HostError(ActionFailed):
@@ -120,6 +129,7 @@ class SshTransport:
         self._connected = False
         self._connecting = asyncio.Lock()
         self._spare: asyncio.Future[asyncio.subprocess.Process] | None = None
+        self.max_output = MAX_OUTPUT
 
     def _options(self) -> list[str]:
         opts = ["-F", str(self.ssh_config)] if self.ssh_config else []
@@ -209,11 +219,15 @@ class SshTransport:
     ) -> SshResult:
         try:
             async with asyncio.timeout(max(left, 0.001)):
-                out, err = await proc.communicate(stdin)
+                out, err = await _communicate(proc, stdin, self.max_output)
         except TimeoutError:
             raise HostError(self.host, f"no answer within {timeout:g}s") from None
+        except _TooMuch:
+            raise HostError(
+                self.host, f"answered more than {self.max_output // 2**20} MiB; not read"
+            ) from None
         finally:
-            if proc.returncode is None:  # timed out or cancelled
+            if proc.returncode is None:  # timed out, cancelled, or too much
                 await self._abandon(proc)
         if proc.returncode == SSH_FAILED:
             self._connected = False  # the next call opens a new connection
@@ -280,6 +294,7 @@ class SshTransport:
         self._connected = False
         await self._drop_spare()
         await proc.wait()  # killed: it ends at once; see _reaped
+        await _drain(proc)
 
     # _reaped: every process started here is awaited to its end, killed ones too, and killed
     # with core/child_process.py's kill_child, never Process.kill(): either way of reaping a pid
@@ -320,6 +335,65 @@ class SshTransport:
             kill_child(proc)
             await proc.wait()
             return 1
+
+
+async def _read_bounded(stream: asyncio.StreamReader | None, limit: int) -> bytes:
+    if stream is None:
+        return b""
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await stream.read(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise _TooMuch
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _feed(proc: asyncio.subprocess.Process, data: bytes | None) -> None:
+    if proc.stdin is None:
+        return
+    try:
+        if data:
+            proc.stdin.write(data)
+            await proc.stdin.drain()
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # it stopped reading: its exit code says the rest
+    finally:
+        proc.stdin.close()
+
+
+async def _communicate(
+    proc: asyncio.subprocess.Process, stdin: bytes | None, limit: int
+) -> tuple[bytes, bytes]:
+    """`proc.communicate(stdin)` reading at most `limit` bytes of each output (else _TooMuch,
+    with the process left running for the caller to end)."""
+    tasks = [
+        asyncio.ensure_future(_feed(proc, stdin)),
+        asyncio.ensure_future(_read_bounded(proc.stdout, limit)),
+        asyncio.ensure_future(_read_bounded(proc.stderr, limit)),
+    ]
+    try:
+        _, out, err = await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    await proc.wait()
+    return out or b"", err or b""
+
+
+async def _drain(proc: asyncio.subprocess.Process) -> None:
+    """Read a killed process's pipes to their end: a pipe left with unread data is never
+    closed, and its transport complains after the event loop is gone ("Event loop is
+    closed", seen after a host printed without end)."""
+    for stream in (proc.stdout, proc.stderr):
+        if stream is None:
+            continue
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(5):
+                while await stream.read(_CHUNK):
+                    pass
 
 
 class SshConnections:

@@ -73,7 +73,7 @@ def run_web_ui(argv: Sequence[str], token: str, host: str, port: int) -> None:
             return web.Response(status=403, text="orc: foreign Origin\n")
         return await handler(request)
 
-    class GuardedServer(Server):  # type: ignore[misc]
+    class GuardedServer(Server):
         async def _make_app(self) -> Any:
             app = await super()._make_app()
             app.middlewares.append(guard)

@@ -49,7 +49,7 @@ async def topology_and_captures(
     for pane_id in pane_ids:
         commands.append(["display-message", "-p", f"{marker}{pane_id}".replace("%", "%%")])
         commands.append(_capture_command(pane_id, *_depth(pane_id, history, ansi, deep)))
-    result = await client.run_chain(commands, check=False)
+    result = await client.run_chain(commands, check=False, read_only=True)
     head, _, _ = result.stdout.partition(marker)
     if result.returncode != 0 and not head.strip():
         if not pane_ids:
@@ -108,7 +108,7 @@ async def capture_panes(
             # display-message runs its text through strftime: '%4' would become padding.
             commands.append(["display-message", "-p", f"{marker}{pane_id}".replace("%", "%%")])
             commands.append(_capture_command(pane_id, *_depth(pane_id, history, ansi, deep), join))
-        result = await client.run_chain(commands, check=False)
+        result = await client.run_chain(commands, check=False, read_only=True)
         got = _split(result.stdout, marker)
         captured.update(got)
         if result.returncode == 0:

@@ -113,6 +113,16 @@ class TmuxRunner(Protocol):
     async def __call__(self, argv: Sequence[str], stdin: bytes | None) -> TmuxResult: ...
 
 
+class ChainRunner(Protocol):
+    """A faster way to run read-only chains than a `tmux` process: a control-mode client
+    (core/tmux/control.py). It raises TmuxError when it has gone; the client then spawns."""
+
+    @property
+    def alive(self) -> bool: ...
+
+    async def run_chain(self, commands: Sequence[Sequence[str]]) -> TmuxResult: ...
+
+
 class TmuxClient:
     """Runs tmux commands against one server, without a shell.
 
@@ -128,6 +138,8 @@ class TmuxClient:
         self._runner = runner
         self._binary = "tmux" if runner is not None else shutil.which("tmux") or "tmux"
         self._env = _utf8_env()
+        # Set by the Room while its control-mode client is attached (core/room_refresh.py).
+        self.control: ChainRunner | None = None
 
     def argv(self, *args: str) -> list[str]:
         return [self._binary, "-u", *self.address.argv(), *args]
@@ -169,12 +181,26 @@ class TmuxClient:
             err.decode("utf-8", "replace"),
         )
 
-    async def run_chain(self, commands: Sequence[Sequence[str]], check: bool = True) -> TmuxResult:
+    async def run_chain(
+        self, commands: Sequence[Sequence[str]], check: bool = True, *, read_only: bool = False
+    ) -> TmuxResult:
         """Several tmux commands in one process (several if they do not fit in one message).
 
         tmux stops a chain at its first failing command; so does this: a part that fails ends
         the run, and the output is that of everything run until then, as with a single chain.
+        `read_only` chains (topology, captures) go down the control client when one is attached:
+        there the commands after a failure still run, which only a read may allow.
         """
+        control = self.control
+        if read_only and control is not None and control.alive and commands:
+            try:
+                result = await control.run_chain(commands)
+            except TmuxError:
+                pass  # the control client has gone: spawn, as without one
+            else:
+                if check and result.returncode != 0:
+                    raise TmuxError(result.stderr.strip() or f"tmux {commands[0][0]} failed")
+                return result
         outs: list[str] = []
         errs: list[str] = []
         result = TmuxResult(0, "", "")

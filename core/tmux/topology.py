@@ -8,6 +8,7 @@ cannot start a record or change another pane's fields, whatever it holds.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -59,6 +60,10 @@ FIELDS: tuple[tuple[str, str], ...] = (
     # Copy mode (a person scrolling back): keys would drive it, so nothing is typed then.
     ("in_mode", "#{pane_in_mode}"),
 )
+
+
+# orc's own control-mode sessions (core/tmux/control.py): a silent `sleep`, never an agent.
+HIDDEN_PREFIX = "_orc-ctl"
 
 
 def new_token() -> str:
@@ -163,12 +168,17 @@ _INT = {
 _BOOL = {"dead", "pane_active", "window_active", "bell", "in_mode"}
 
 
+# ASCII digits only, and not too many: `str.isdigit` also takes '²' and '٣', which `int` refuses
+# or reads, and a hostile host's tmux (core/hosts/remote_tmux.py) may print anything there.
+_NUMBER = re.compile(r"-?[0-9]{1,15}")
+
+
+def _number(raw: str) -> int:
+    return int(raw) if _NUMBER.fullmatch(raw) else 0
+
+
 _CONVERT = tuple(
-    (lambda raw: int(raw) if raw.lstrip("-").isdigit() else 0)
-    if name in _INT
-    else (lambda raw: raw == "1")
-    if name in _BOOL
-    else None
+    _number if name in _INT else (lambda raw: raw == "1") if name in _BOOL else None
     for name, _ in FIELDS
 )
 _parsed: dict[str, Pane] = {}  # record text -> its Pane: most panes print the same each refresh
@@ -216,7 +226,7 @@ class Topology:
 async def read_topology(client: TmuxClient) -> Topology:
     """One tmux round trip; an absent server is an empty topology, not an error."""
     token = new_token()
-    result = await client.run(*topology_command(token), check=False)
+    result = await client.run_chain([topology_command(token)], check=False, read_only=True)
     if result.returncode != 0:
         return Topology(())
     return parse_topology(result.stdout, token)
@@ -246,7 +256,7 @@ def _parse(text: str, token: str, since: Topology | None) -> Topology | None:
     panes: dict[str, Pane] = {}
     for record in records:
         pane = parse_record(record)
-        if pane is None or pane.pane_id in panes:
+        if pane is None or pane.pane_id in panes or pane.session_name.startswith(HIDDEN_PREFIX):
             continue
         if since is not None:
             before = since.by_id(pane.pane_id)

@@ -40,7 +40,7 @@ import pytest
 SSHD = Path("/usr/sbin/sshd")
 ROOT = Path(__file__).resolve().parents[2]
 # What the authorized_keys line may set (sshd's PermitUserEnvironment pattern list).
-HOST_VARIABLES = ("HOME", "TMUX_TMPDIR", "LANG", "LC_ALL")
+HOST_VARIABLES = ("HOME", "TMUX_TMPDIR", "LANG", "LC_ALL", "PATH")
 
 
 def sshd_missing() -> str | None:
@@ -254,6 +254,12 @@ class SshHost:
                     stderr=subprocess.DEVNULL,
                     check=False,
                 )
+
+    def set_env(self, **variables: str) -> None:
+        """Variables of the host's sessions from the next connection on (PATH: put a fake
+        program first, e.g. a hostile `tmux`; tests/hosts/test_hostile_hosts.py)."""
+        self.extra.update(variables)
+        self._write_authorized_keys()
 
     def accepted_logins(self) -> int:
         """Connections sshd authenticated so far (its log: one line per new connection)."""

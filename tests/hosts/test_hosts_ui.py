@@ -88,13 +88,13 @@ async def test_tree_over_two_hosts_and_one_dying_at_80x24(
         app.select_agent(dev_a.pane_id)
         await wait_text(pilot, "still-live-7")
         # The host's row: the whole error, which its narrow row cuts off, in the preview.
-        app.tree.focus()
+        app.agent_tree.focus()
         row = next(
             i
-            for i, line in enumerate(app.tree._tree_lines)
+            for i, line in enumerate(app.agent_tree._tree_lines)
             if line.node.label.plain.startswith("beta")
         )
-        app.tree.cursor_line = row
+        app.agent_tree.cursor_line = row
         await wait_until(pilot, lambda: "host beta · ssh beta" in app.preview.text, "card")
         assert "unreachable since" in app.preview.text
         assert "beta · unreachable" in screen_text(app)
@@ -110,10 +110,23 @@ async def test_composer_sends_to_an_agent_on_another_host(
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_text(pilot, "dev-a")
         dev_a = next(a for a in app.room.state.agents if a.pane.orc_name == "dev-a")
+        # A host row by itself means nobody; Ctrl+T offers that host's agents, then everyone.
+        app.agent_tree.cursor_line = next(
+            i
+            for i, line in enumerate(app.agent_tree._tree_lines)
+            if line.node.label.plain == "alpha"
+        )
+        await wait_text(pilot, "to nobody")
+        await pilot.press("m", "ctrl+t")
+        await wait_text(pilot, "to dev-a@alpha  (host alpha)")
+        await pilot.press("escape")
         app.select_agent(dev_a.pane_id)
+        await wait_text(pilot, "to dev-a@alpha  Ctrl+T")
         await pilot.press("m", *"run 'the tests'; $HOME")
         await pilot.press("ctrl+s")
         await wait_text(pilot, "dev-a@alpha: delivered", timeout=30)
+        events = await app.room.store.recent_events("send_each")
+        assert events[0].data["recipients"] == ["dev-a@alpha"]
     assert await wait_recorded(record, 1) == ["run 'the tests'; $HOME"]
 
 
@@ -138,7 +151,7 @@ async def test_jump_into_a_remote_pane_opens_a_window_of_the_persons_tmux(
         await wait_text(pilot, "dev-a")
         dev_a = next(a for a in app.room.state.agents if a.pane.orc_name == "dev-a")
         app.select_agent(dev_a.pane_id)
-        app.tree.focus()
+        app.agent_tree.focus()
         await pilot.press("a")
 
         async def window_shows_remote_agent() -> bool:

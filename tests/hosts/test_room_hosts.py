@@ -207,6 +207,11 @@ async def test_dead_host_is_unreachable_while_local_refreshes_then_returns(hosts
         dead = state.by_pane(f"{hosts.panes['dev@beta']}@beta")
         assert dead is not None and dead.status.state == "unknown"
         assert dead.status.evidence.startswith("host unreachable since ")
+        # --json keeps its list, names the host it left out with its error, and exits 1.
+        listed = hosts.orc("-H", "alpha", "-H", "beta", "status", "--json")
+        assert listed.returncode == 1
+        assert {row["host"] for row in json.loads(listed.stdout)} == {"local", "alpha"}
+        assert "orc: host beta: unreachable: " in listed.stderr
         alive = state.by_pane(f"{hosts.panes['dev@alpha']}@alpha")
         assert alive is not None and alive.status.state == "idle"
         # This machine keeps refreshing: a message to `boss` shows on its next screens.

@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PROBE = (
     "import atexit, sys\n"
     "atexit.register(lambda: print('IMPORTED', sorted(m for m in sys.modules"
-    " if m.startswith('orc.core.cli.') and m != 'orc.core.cli.context')))\n"
+    " if m.startswith('orc.core.cli.')"
+    " and m not in ('orc.core.cli.context', 'orc.core.cli.visible_output'))))\n"
     "from orc.core.cli import entry\n"
     "entry()\n"
 )

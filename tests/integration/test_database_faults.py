@@ -229,7 +229,7 @@ async def test_hook_never_fails_or_blocks_its_agent(
     hook_log().unlink(missing_ok=True)
     try:
         args = ("-L", server.socket_name or "", "--db", str(db), "hook", "Stop", "--pane", pane_id)
-        run = await asyncio.to_thread(orc, *args)
+        run = await asyncio.to_thread(orc, *args, env={"TMUX_PANE": pane_id})
     finally:
         if holder is not None:
             holder.close()

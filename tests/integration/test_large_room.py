@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-import orc.core.room
+import orc.core.room as room_module
 from orc.core import Room, TmuxServerAddress
 from orc.core.room_state import RoomState
 from orc.core.teams.deploy import up
@@ -177,7 +177,7 @@ async def test_refresh_reads_command_and_folder_once_a_second_and_for_new_panes(
         return await run(args, **options)
 
     room.client.run_words = recording  # type: ignore[method-assign]
-    monkeypatch.setattr(orc.core.room, "SLOW_FIELDS_EVERY", 60.0)  # however slow the machine is
+    monkeypatch.setattr(room_module, "SLOW_FIELDS_EVERY", 60.0)  # however slow the machine is
     first = await spawn_agent("first")
     state = await room.refresh()
     assert "#{pane_current_command}" in " ".join(asked)

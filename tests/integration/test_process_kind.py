@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from orc.core.agents.process_kind import kind_from_argv, kind_of_pane
+from orc.core.agents.process_kind import (
+    kind_from_argv,
+    kind_from_executable,
+    kind_of_pane,
+    shell_in_front,
+)
 from orc.core.cli import main
 from orc.core.tmux.client import TmuxClient, TmuxServerAddress
 from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window
@@ -85,3 +90,65 @@ def test_adopt_kind_is_set_and_checked(
     assert main([*args, "status", "--json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert row["kind"] == "codex"
+
+
+@pytest.mark.parametrize(
+    ("exe", "argv", "kind"),
+    [
+        ("/usr/bin/bash", ["claude"], "shell"),
+        ("/bin/dash", ["-claude"], "shell"),
+        ("/usr/bin/node", ["claude", "/srv/app/server.js"], "unknown"),
+        ("/usr/bin/node", ["x", "/n/node_modules/@openai/codex/bin/codex.js"], "codex"),
+        ("/usr/bin/python3.11", ["claude", "-m", "aider"], "aider"),
+        ("/n/node_modules/@anthropic-ai/claude-code/bin/claude.exe", ["claude"], "claude"),
+        ("/home/u/.local/share/claude/versions/2.1.197", ["claude"], "claude"),
+        ("/usr/bin/vim.basic", ["claude"], "unknown"),
+    ],
+)
+def test_the_executable_decides_not_argv0(exe: str, argv: list[str], kind: str) -> None:
+    """Issue 20 item 5: argv[0] is the parent's choice (`exec -a claude bash`)."""
+    assert kind_from_executable(exe, argv) == kind
+
+
+async def test_a_shell_calling_itself_claude_is_a_shell_and_gets_no_message(
+    client: TmuxClient, tmp_path: Path, db_path: Path, address: TmuxServerAddress, capsys
+) -> None:  # type: ignore[no-untyped-def]
+    """`exec -a claude bash` with a `❯` prompt (starship's and pure's default) was taken for an
+    idle Claude, and `orc send` typed the message into the shell, which ran it. Unmanaged or
+    deployed as a Claude, it is a shell: nothing is typed, one line says why."""
+    disguised = ["bash", "-c", "exec -a claude bash --norc --noprofile -i"]
+    env = {"PS1": "❯ "}
+    loose = await spawn_window(client, WindowSpec("w", "loose", disguised, env=env))
+    managed = await spawn_window(
+        client,
+        WindowSpec("w", "managed", disguised, env=env),
+        Identity("eng", role="engineer", team="t", kind="claude"),
+    )
+    panes: dict[str, object] = {}
+    for _ in range(200):
+        topo = await read_topology(client)
+        panes = {p.pane_id: p for p in topo}
+        shown = await client.run("capture-pane", "-p", "-t", loose)
+        if {panes[loose].current_command, panes[managed].current_command} == {"claude"} and (
+            "❯" in shown.stdout
+        ):
+            break
+        await asyncio.sleep(0.05)
+    assert panes[loose].current_command == "claude"  # what tmux alone would go by
+    assert kind_of_pane(panes[loose]) == "shell"  # type: ignore[arg-type]
+    assert shell_in_front(panes[managed]) == "bash"  # type: ignore[arg-type]
+
+    args = ["-L", address.socket_name or "", "--db", str(db_path)]
+    assert await asyncio.to_thread(main, [*args, "status", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["name"], r["state"]) for r in rows if r["name"] == "eng"] == [("eng", "exited")]
+    assert [r["kind"] for r in rows if r["pane_id"] == loose] == ["shell"]  # not an idle Claude
+    witness = tmp_path / "ran"
+    for target in (loose, "eng"):
+        code = await asyncio.to_thread(main, [*args, "send", "--", target, f"touch {witness}"])
+        err = capsys.readouterr().err
+        assert code == 1 and "runs a shell (bash)" in err and len(err.splitlines()) == 1
+    assert not witness.exists()  # refused before anything was typed: nothing to wait for
+    for pane in (loose, managed):
+        screen = await client.run("capture-pane", "-p", "-t", pane)
+        assert "touch" not in screen.stdout

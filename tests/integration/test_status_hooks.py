@@ -66,7 +66,8 @@ async def test_hook_overrides_the_screen_and_is_stored(
     working, _ = await wait_for(room, "eng-1", in_state("working"))
     assert working.status.rule == "hook:PreToolUse"
 
-    assert orc(address, db_path, "hook", "clear", "--pane", pane).returncode == 0
+    cleared = orc(address, db_path, "hook", "clear", "--pane", pane, env={"TMUX_PANE": pane})
+    assert cleared.returncode == 0
     back, _ = await wait_for(room, "eng-1", in_state("idle"))
     assert back.status.rule == "fake:input-prompt"
     assert [e["state"] for e in await hook_events(room)] == ["waiting", "working", "clear"]
@@ -95,8 +96,8 @@ async def test_hook_called_from_inside_the_pane_finds_its_pane_and_server(
     [
         (["hook", "Sleeping"], {"TMUX_PANE": "%0"}, "unknown hook event 'Sleeping'"),
         (["hook", "idle"], {"TMUX_PANE": ""}, "TMUX_PANE"),
-        (["hook", "idle", "--pane", "%999"], {}, "pane %999 is not on this tmux server"),
-        (["hook", "idle", "--pane", "eng-1"], {}, "not a pane id"),
+        (["hook", "idle"], {"TMUX_PANE": "%999"}, "pane %999 is not on this tmux server"),
+        (["hook", "idle"], {"TMUX_PANE": "eng-1"}, "not a pane id"),
     ],
 )
 async def test_bad_hook_calls_exit_0_silently_and_log_why(
@@ -186,3 +187,36 @@ def test_notify_config_from_env_and_file(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("ORC_NOTIFY_COMMAND")
     with pytest.raises(BadInput, match=r"notify\.states"):
         load_notify_config(config)
+
+
+async def test_a_pretooluse_hook_waits_for_a_send_in_progress(
+    room: Room, spawn_agent, address: TmuxServerAddress, db_path: Path
+) -> None:
+    """Claude opens an approval dialog only once its PreToolUse hook returns: the hook waits for
+    the pane's sender (its lock), so the dialog cannot open between orc's typing and its Enter
+    (issue 19). Recorded only after the sender let go; a Stop hook does not wait."""
+    from orc.core.agents.pane_lock import pane_lock
+
+    pane = await spawn_agent("eng-1")
+    payload = json.dumps({"hook_event_name": "PreToolUse", "tool_name": "Bash"})
+    async with pane_lock(address, pane):
+        hook = subprocess.Popen(
+            [ORC, "-L", address.socket_name or "", "--db", str(db_path), "hook", "PreToolUse"],
+            env={**os.environ, "TMUX_PANE": pane},
+            stdin=subprocess.PIPE,
+            text=True,
+        )
+        assert hook.stdin is not None
+        hook.stdin.write(payload)
+        hook.stdin.close()
+        stop = orc(address, db_path, "hook", "Stop", env={"TMUX_PANE": pane}, input="{}")
+        assert stop.returncode == 0  # not held: only the hooks before a dialog wait
+        await asyncio.sleep(0.5)
+        released = time.time()
+    assert await asyncio.to_thread(hook.wait, 30) == 0
+    async with room.store.db.execute(
+        "SELECT at, data FROM events WHERE kind='hook' ORDER BY id"
+    ) as cur:
+        rows = [(at, json.loads(data)["event"]) for at, data in await cur.fetchall()]
+    assert [event for _, event in rows] == ["Stop", "PreToolUse"]
+    assert rows[1][0] >= released, "recorded while the sender still held the pane"

@@ -4,16 +4,36 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 
 import pytest
 from libtmux import Server
 
-from orc.core import BadInput
+from orc.core import BadInput, Room
 from orc.core.tmux.capture import capture_panes
 from orc.core.tmux.client import TmuxClient, TmuxResult, TmuxServerAddress
+from orc.core.tmux.control import ControlClient
 from orc.core.tmux.targets import resolve
 from orc.core.tmux.topology import read_topology
+
+
+@pytest.fixture
+def client(address: TmuxServerAddress, control_channel: ControlClient | None) -> TmuxClient:
+    """Every test here reads tmux both ways: over control mode and by spawning tmux."""
+    client = TmuxClient(address)
+    client.control = control_channel
+    return client
+
+
+@pytest.fixture
+async def room(
+    address: TmuxServerAddress, db_path: Path, control_channel: ControlClient | None
+) -> AsyncIterator[Room]:
+    async with Room(address, db_path) as r:
+        r.client.control = control_channel
+        yield r
+
 
 ODD_NAMES = ["my session", "ünïcode 日本", "fro", "frontend", "dash-and_underscore"]
 

@@ -180,7 +180,7 @@ def test_a_dirty_overlapping_file_in_the_main_tree_refuses_the_merge(tmp_path: P
     write(repo / "a.txt", "the user's unsaved work\n")
     head = git(repo, "rev-parse", "HEAD")
 
-    with pytest.raises(ActionFailed, match="refused to update it"):
+    with pytest.raises(ActionFailed, match=r"uncommitted changes to a\.txt, which the merge"):
         gw.merge(tree)
 
     assert git(repo, "rev-parse", "HEAD") == head
@@ -258,3 +258,98 @@ def test_ensure_worktree_recreates_a_missing_folder_from_its_branch(tmp_path: Pa
     again = ensure_worktree(record)
 
     assert again == placed.cwd and git(again, "rev-parse", "HEAD") == tip
+
+
+# -- issue 20 item 4: the base branch in the middle of something -----------------------------
+
+
+def _conflicting_side(repo: Path) -> None:
+    """A branch `side` and a main commit that both change a.txt: replaying one on the other
+    stops with a conflict, leaving git in the middle of it."""
+    git(repo, "branch", "side")
+    git(repo, "checkout", "-q", "side")
+    commit(repo, "a.txt", "side\n")
+    git(repo, "checkout", "-q", "main")
+    commit(repo, "a.txt", "main\n")
+
+
+def _rebase(repo: Path) -> None:
+    git(repo, "rebase", "side", check=False)  # the merge backend: .git/rebase-merge
+
+
+def _rebase_apply(repo: Path) -> None:
+    git(repo, "rebase", "--apply", "side", check=False)  # .git/rebase-apply
+
+
+def _bisect(repo: Path) -> None:
+    git(repo, "bisect", "start", "main", "main~1")
+
+
+def _merge(repo: Path) -> None:
+    git(repo, "merge", "side", check=False)
+
+
+def _cherry_pick(repo: Path) -> None:
+    git(repo, "cherry-pick", "side", check=False)
+
+
+@pytest.mark.parametrize(
+    ("start", "said"),
+    [
+        (_rebase, "being rebased"),
+        (_rebase_apply, "being rebased"),
+        (_bisect, "being bisected"),
+        (_merge, "being merged into"),
+        (_cherry_pick, "being cherry-picked onto"),
+    ],
+)
+@pytest.mark.parametrize("linked", [False, True])
+def test_merge_rebase_and_discard_are_refused_while_the_base_is_in_the_middle_of_something(
+    tmp_path: Path, start, said: str, linked: bool
+) -> None:  # type: ignore[no-untyped-def]
+    """`update-ref` would move a branch git itself refuses to move: the user's `rebase
+    --continue` then fails and `--abort` drops orc's merge. Refused, in the main tree or in a
+    linked worktree of the user's, with one line; nothing changes."""
+    repo = make_repo(tmp_path / "app")
+    tree = isolate(repo, "eng-1")["eng-1"]
+    commit(tree, "b.txt", "feature\n")
+    _conflicting_side(repo)
+    where = repo
+    if linked:  # main checked out in a second tree of the user's, the main tree elsewhere
+        git(repo, "checkout", "-q", "-b", "elsewhere")
+        where = tmp_path / "second"
+        git(repo, "worktree", "add", "-q", str(where), "main")
+    start(where)
+    main_before = git(repo, "rev-parse", "refs/heads/main")
+    tree_before = git(tree, "rev-parse", "HEAD")
+
+    with pytest.raises(ActionFailed, match=f"refused: main is {said} in {where}") as caught:
+        gw.refuse_busy(tree)
+    assert len(str(caught.value).splitlines()) == 1
+
+    assert git(repo, "rev-parse", "refs/heads/main") == main_before
+    assert git(tree, "rev-parse", "HEAD") == tree_before
+
+
+def test_a_finished_rebase_and_other_branches_busy_do_not_refuse(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "app")
+    tree = isolate(repo, "eng-1")["eng-1"]
+    commit(tree, "b.txt", "feature\n")
+    _conflicting_side(repo)
+    git(repo, "checkout", "-q", "side")
+    git(repo, "rebase", "main", check=False)  # the user rebases another branch: not main
+    gw.refuse_busy(tree)
+    git(repo, "rebase", "--abort")
+    git(repo, "checkout", "-q", "main")
+    gw.refuse_busy(tree)
+    assert gw.merge(tree).how == "merge commit"
+
+
+def test_the_agents_own_branch_being_rebased_refuses(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "app")
+    tree = isolate(repo, "eng-1")["eng-1"]
+    commit(tree, "a.txt", "agent\n")
+    commit(repo, "a.txt", "main\n")
+    git(tree, "rebase", "main", check=False)  # someone rebases the agent's branch by hand
+    with pytest.raises(ActionFailed, match="refused: orc/t/eng-1 is being rebased"):
+        gw.refuse_busy(tree)

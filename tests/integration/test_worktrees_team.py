@@ -191,3 +191,36 @@ def test_cli_plan_diff_merge_down_clean_keeps_dirty_work_then_discard_asks(
     assert (trees["eng-2"] / "wip.txt").exists()
     code, out, _ = orc(capsys, "discard", "eng-2", "--yes")
     assert code == 0 and "saved in checkpoint" in out and not trees["eng-2"].exists()
+
+
+def test_cli_merge_rebase_discard_refused_while_the_user_rebases_the_base(
+    cli_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 20 item 4: `orc merge` used to move main under the user's stopped rebase."""
+    repo = make_repo(tmp_path / "app", {"notes.jsonl": "", "a.txt": "one\n"})
+    spec = spec_file(tmp_path, repo, team="cli")
+    assert orc(capsys, "up", str(spec))[0] == 0
+    code, out, _ = orc(capsys, "worktrees", "--json")
+    trees = {s["agent"]: Path(s["path"]) for s in json.loads(out)}
+    write(trees["eng-1"] / "feature.txt", "new\n")
+    commit_all(trees["eng-1"], "feature")
+    git(repo, "checkout", "-q", "-b", "side")
+    write(repo / "a.txt", "side\n")
+    commit_all(repo, "side")
+    git(repo, "checkout", "-q", "main")
+    write(repo / "a.txt", "main\n")
+    commit_all(repo, "main")
+    git(repo, "rebase", "side", check=False)  # stops on a.txt: the user is mid-rebase
+    main_before = git(repo, "rev-parse", "refs/heads/main")
+    assert orc(capsys, "down", "cli", "--yes")[0] == 0
+
+    for args in (["merge", "eng-1"], ["rebase", "eng-1"], ["discard", "eng-1", "--yes"]):
+        code, out, err = orc(capsys, *args)
+        assert code == 1 and out == "", (args, out, err)
+        assert err.startswith("orc: refused: main is being rebased in") and err.count("\n") == 1
+    assert git(repo, "rev-parse", "refs/heads/main") == main_before
+    assert trees["eng-1"].is_dir()
+
+    git(repo, "rebase", "--abort")
+    code, out, _ = orc(capsys, "merge", "eng-1")
+    assert code == 0 and "merged orc/cli/eng-1 into main" in out

@@ -189,7 +189,8 @@ async def test_the_control_room_never_sends_the_hostile_sequences(
         await asyncio.sleep(0.2)
 
     await wait_for_screen(client, ui, "x\\u001b]52;c;aGk=", timeout=30)  # the tree
-    await wait_for_screen(client, ui, "aGk=\\u0007 eng[b")  # its role: markup shown as text
+    # its role: markup shown as text
+    await wait_for_screen(client, ui, "aGk=\\u0007 eng[b", timeout=30)
     await wait_for_screen(client, ui, "screen line", timeout=30)  # its preview, selected
     await keys("c")  # the checkpoint log, with the hostile file's diff
     await wait_for_screen(client, ui, "evil \\u001b]52;c;ZGlmZg==", timeout=30)

@@ -67,14 +67,15 @@ async def test_tree_shows_hierarchy_and_follows_windows(make_app, spawn_agent, c
         row1, row2 = locate(text, "eng-1")[0], locate(text, "eng-2")[0]
         assert row2 == row1 + 1 and indent(text, row2) == indent(text, row1), "a sibling"
         assert "0:notes" not in text, "the collapsed session stayed collapsed"
-        assert app.tree.selected_pane_id == eng1, "the cursor stayed on eng-1"
-        assert app.tree.cursor_node is not None and app.tree.cursor_node.data.pane_id == eng1
+        assert app.agent_tree.selected_pane_id == eng1, "the cursor stayed on eng-1"
+        cursor = app.agent_tree.cursor_node
+        assert cursor is not None and cursor.data.pane_id == eng1
 
         await client.run("kill-window", "-t", loose)
         await wait_until(pilot, lambda: "unmanaged" not in screen_text(app), "window gone")
         await client.run("kill-window", "-t", eng2)
         await wait_until(pilot, lambda: "eng-2" not in screen_text(app), "agent gone")
-        assert app.tree.selected_pane_id == eng1
+        assert app.agent_tree.selected_pane_id == eng1
 
 
 async def test_selecting_an_agent_shows_its_pane_live(make_app, spawn_agent, client) -> None:
@@ -85,7 +86,7 @@ async def test_selecting_an_agent_shows_its_pane_live(make_app, spawn_agent, cli
         await wait_text(pilot, "pm")
         await wait_until(pilot, lambda: "fake agent lead ready" in app.preview.text, "lead")
         await pilot.press("j")  # lead -> pm
-        await wait_until(pilot, lambda: app.tree.selected_pane_id == pm, "pm selected")
+        await wait_until(pilot, lambda: app.agent_tree.selected_pane_id == pm, "pm selected")
         await wait_until(pilot, lambda: "fake agent pm ready" in app.preview.text, "pm shown")
         # Typed into the real pane by someone else: the preview follows it.
         await client.run("send-keys", "-t", pm, "-l", "typed-elsewhere-42")
@@ -191,8 +192,10 @@ async def test_subtree_scope_reaches_the_subtree_only(make_app, spawn_agent, tmp
         await wait_text(pilot, "eng-1")
         app.select_agent(pm)
         await pilot.press("m", "ctrl+t")
-        await wait_text(pilot, "to pm and 1 below")
+        await wait_text(pilot, "to 2: pm, eng-1  (pm and below)")
         await pilot.press(*"standup", "ctrl+s")
+        await wait_text(pilot, "Send to 2: pm, eng-1?")
+        await pilot.press("enter")
         await wait_text(pilot, "2 delivered")
         assert await wait_recorded(records["pm"], 1) == ["standup"]
         assert await wait_recorded(records["eng-1"], 1) == ["standup"]
@@ -211,12 +214,13 @@ async def test_a_working_agent_is_marked_when_it_finishes_not_while_it_works(
         await wait_text(pilot, "eng-1")
         await client.run("send-keys", "-t", eng1, "-l", "/work 4")
         await client.run("send-keys", "-t", eng1, "Enter")
-        await wait_until(pilot, lambda: app.tree.entry_for(eng1).state == "working", "working")
+        tree = app.agent_tree
+        await wait_until(pilot, lambda: tree.entry_for(eng1).state == "working", "working")
         for _ in range(5):  # every repaint while it works: no mark
-            assert eng1 not in app.tree.unread()
+            assert eng1 not in app.agent_tree.unread()
             await pilot.pause(0.3)
-        await wait_until(pilot, lambda: eng1 in app.tree.unread(), "marked once done", timeout=30)
-        assert app.tree.entry_for(eng1).state != "working"
+        await wait_until(pilot, lambda: eng1 in tree.unread(), "marked once done", timeout=30)
+        assert app.agent_tree.entry_for(eng1).state != "working"
 
 
 async def test_filter_unread_and_help(make_app, spawn_agent, client) -> None:
@@ -262,7 +266,7 @@ async def test_palette_finds_agents(make_app, spawn_agent) -> None:
         await pilot.press("ctrl+p", *"eng-7")
         await wait_text(pilot, "agent eng-7")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.tree.selected_pane_id == eng7, "eng-7 selected")
+        await wait_until(pilot, lambda: app.agent_tree.selected_pane_id == eng7, "eng-7 selected")
 
 
 async def test_timeline_and_checkpoints_panels(make_app, spawn_agent, tmp_path: Path) -> None:
@@ -341,7 +345,7 @@ async def test_room_state_errors_do_not_stop_refresh(
     app = make_app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_text(pilot, "lead")
-        real = app.tree.update_state
+        real = app.agent_tree.update_state
         failed: list[int] = []
 
         def broken(state: RoomState) -> None:
@@ -350,7 +354,7 @@ async def test_room_state_errors_do_not_stop_refresh(
                 raise RuntimeError("tree exploded")
             real(state)
 
-        monkeypatch.setattr(app.tree, "update_state", broken)
+        monkeypatch.setattr(app.agent_tree, "update_state", broken)
         await wait_text(pilot, "tree exploded")  # the one notification
         await spawn_agent("eng-9", parent="lead")
         await wait_text(pilot, "eng-9")
@@ -385,7 +389,7 @@ async def test_jump_inside_tmux_selects_the_pane(
         await wait_text(pilot, "eng-1")
         app.select_agent(eng)
         await wait_text(pilot, "to eng-1")
-        app.tree.focus()
+        app.agent_tree.focus()
         await pilot.press("a")
         for _ in range(50):
             if await active_window() == "eng-1":

@@ -105,7 +105,7 @@ async def test_inbox_enter_jumps_to_the_agent(make_app, spawn_agent) -> None:
         await wait_until(pilot, lambda: state_of(app, eng) == "idle", "eng-1 idle")
         await app.room.send(eng, "/error")
         await wait_until(pilot, lambda: state_of(app, eng) == "error", "eng-1 in error")
-        assert app.tree.selected_pane_id != eng
+        assert app.agent_tree.selected_pane_id != eng
         await pilot.press("i")
         text = await wait_text(pilot, "rate limit exceeded")
         assert "! eng-1" in text
@@ -116,7 +116,7 @@ async def test_inbox_enter_jumps_to_the_agent(make_app, spawn_agent) -> None:
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, InboxScreen), "back in the inbox")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: app.tree.selected_pane_id == eng, "eng-1 selected")
+        await wait_until(pilot, lambda: app.agent_tree.selected_pane_id == eng, "eng-1 selected")
         assert not isinstance(app.screen, InboxScreen)
         await wait_until(pilot, lambda: "rate limit exceeded" in app.preview.text, "preview")
 
@@ -141,8 +141,10 @@ async def test_entering_waiting_toasts_and_rings_once(make_app, spawn_agent) -> 
         # the refresh then publishes: a frame apart.
         await wait_text(pilot, "need you (i)")  # the header counts who needs you
         assert app.bells == 1
-        generation = app.room.state.generation
-        await wait_until(pilot, lambda: app.room.state.generation > generation + 5, "refreshes")
+        # A quiet room pushed by tmux refreshes rarely: make the refreshes happen.
+        for _ in range(6):
+            await app.room.refresh()
+            await pilot.pause()
         assert app.bells == 1 and app.alerts is not None and len(app.alerts.shown) == 1
         assert len(app._notifications) <= 1, "no duplicate toasts across refreshes"
 
@@ -228,7 +230,7 @@ async def test_adopt_makes_an_unmanaged_pane_an_agent(
         await wait_until(pilot, lambda: not isinstance(app.screen, AdoptScreen), "closed")
         await wait_until(
             pilot,
-            lambda: (entry := app.tree.entry_for(loose)) is not None and entry.kind == "agent",
+            lambda: (e := app.agent_tree.entry_for(loose)) is not None and e.kind == "agent",
             "the tree shows it as an agent",
         )
         pane = app.room.state.by_pane(loose).pane
@@ -239,7 +241,7 @@ async def test_adopt_makes_an_unmanaged_pane_an_agent(
             "shell",
         )
         assert "unmanaged" not in screen_text(app)
-        assert app.tree.selected_pane_id == loose
+        assert app.agent_tree.selected_pane_id == loose
 
         await pilot.press("A")  # a managed agent is not adopted again
         await wait_text(pilot, "already the agent notes")

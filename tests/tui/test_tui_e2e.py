@@ -10,7 +10,7 @@ from pathlib import Path
 from orc.core import TmuxServerAddress
 from orc.core.tmux.client import TmuxClient
 from orc.core.tmux.spawn import WindowSpec, spawn_window
-from tests.conftest import ROOT, wait_for_screen, wait_recorded
+from tests.conftest import ROOT, recorded, wait_for_screen, wait_recorded
 
 
 async def test_orc_ui_in_a_pane_sends_a_message(
@@ -68,3 +68,63 @@ async def test_orc_ui_in_a_pane_sends_a_message(
     assert state in ("1:", "1:0"), f"q ends orc, with status 0 when known ({state})"
     screen = (await client.run("capture-pane", "-p", "-t", ui)).stdout
     assert "Traceback" not in screen and "Error" not in screen
+
+
+async def test_orc_ui_in_a_pane_takes_bursts_of_keys_in_order(
+    address: TmuxServerAddress, client: TmuxClient, spawn_agent, tmp_path: Path
+) -> None:
+    """A real terminal: each `send-keys` below is one write to the UI's tty, text and Ctrl+S
+    together, as fast typing or a paste on a loaded machine delivers them."""
+    records = {n: tmp_path / f"{n}.jsonl" for n in ("lead", "eng-1")}
+    await spawn_agent("lead", "orchestrator", record=records["lead"], work=0.1)
+    await spawn_agent("eng-1", parent="lead", record=records["eng-1"], work=0.1)
+    orc = Path(sys.executable).parent / "orc"
+    assert address.socket_name
+    argv = [str(orc), "-L", address.socket_name, "--db", str(tmp_path / "orc.sqlite"), "ui"]
+    ui = await spawn_window(
+        client,
+        WindowSpec(
+            session="control",
+            window_name="orc",
+            argv=argv,
+            cwd=str(ROOT),
+            env={"PYTHONPATH": str(ROOT)},
+            width=100,
+            height=30,
+        ),
+    )
+    await wait_for_screen(client, ui, "eng-1 engineer", timeout=30)
+    await wait_for_screen(client, ui, "lead · ")
+    # The team row first (it means the team), then down to eng-1: eng-1 alone gets it.
+    await client.run("send-keys", "-t", ui, "k")
+    await wait_for_screen(client, ui, "(team team)")
+    await client.run("send-keys", "-t", ui, "j", "j", "m")
+    await wait_for_screen(client, ui, "eng-1 · ")
+    await client.run(
+        "send-keys",
+        "-t",
+        ui,
+        "R",
+        "A",
+        "C",
+        "E",
+        "-",
+        "1",
+        "C-s",
+        "R",
+        "A",
+        "C",
+        "E",
+        "-",
+        "2",
+        "C-s",
+    )
+    assert await wait_recorded(records["eng-1"], 2, timeout=30) == ["RACE-1", "RACE-2"]
+    assert records["lead"].exists() is False or recorded(records["lead"]) == []
+    # Ctrl+S on the team row asks first; keys typed behind it reach the question (n: cancel).
+    await client.run("send-keys", "-t", ui, "Escape")
+    await asyncio.sleep(0.3)  # Textual waits briefly to tell a lone Escape from a sequence
+    await client.run("send-keys", "-t", ui, "k", "k", "m", "T", "E", "A", "M", "C-s", "n")
+    screen = await wait_for_screen(client, ui, "not sent: cancelled")
+    assert "TEAM" in screen, "the text stays in the composer"
+    assert recorded(records["lead"]) == [] and recorded(records["eng-1"]) == ["RACE-1", "RACE-2"]

@@ -13,6 +13,7 @@ from textual.widgets._footer import FooterKey
 from orc.core import Room, TmuxServerAddress
 from orc.core.tmux.spawn import WindowSpec, spawn_window
 from orc.tui.app import OrcApp
+from orc.tui.dialogs import ConfirmScreen
 from orc.tui.inbox import InboxScreen
 from tests.conftest import recorded, wait_recorded
 from tests.tui_support import region_text, screen_text, wait_text, wait_until
@@ -83,12 +84,13 @@ async def test_g_and_G_move_the_cursor_to_the_first_and_last_rows(
         await wait_text(pilot, "0:notes")
         app.select_agent(lead)
         await pilot.press("G")
-        await wait_until(pilot, lambda: app.tree.selected_pane_id == loose, "last row selected")
-        assert app.tree.cursor_line == app.tree.last_line
+        tree = app.agent_tree
+        await wait_until(pilot, lambda: tree.selected_pane_id == loose, "last row selected")
+        assert app.agent_tree.cursor_line == app.agent_tree.last_line
         await pilot.press("g")
-        await wait_until(pilot, lambda: app.tree.cursor_line == 0, "first row")
-        assert app.tree.cursor_node is not None and app.tree.cursor_node.data is not None
-        assert app.tree.cursor_node.data.name == "team"
+        await wait_until(pilot, lambda: app.agent_tree.cursor_line == 0, "first row")
+        assert tree.cursor_node is not None and tree.cursor_node.data is not None
+        assert app.agent_tree.cursor_node.data.name == "team"
 
 
 async def test_filter_selects_the_first_match(make_app, spawn_agent) -> None:
@@ -99,12 +101,12 @@ async def test_filter_selects_the_first_match(make_app, spawn_agent) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await wait_text(pilot, "beta")
         app.select_agent(lead)
-        await wait_until(pilot, lambda: app.tree.selected_pane_id == lead, "lead selected")
+        await wait_until(pilot, lambda: app.agent_tree.selected_pane_id == lead, "lead selected")
         await pilot.press("slash", *"beta", "enter")
-        await wait_until(pilot, lambda: app.tree.selected_pane_id == beta, "beta selected")
+        await wait_until(pilot, lambda: app.agent_tree.selected_pane_id == beta, "beta selected")
         tree = region_text(app, "#tree")
         assert "lead" in tree and "alpha" not in tree, "the ancestor stays, the sibling goes"
-        assert app.tree.has_focus
+        assert app.agent_tree.has_focus
         await wait_until(
             pilot, lambda: "fake agent beta ready" in screen_text(app), "beta previewed"
         )
@@ -161,7 +163,7 @@ async def test_a_16_colour_terminal_gets_orc_16_and_ssh_turns_animations_off(
 
 
 async def cycle_to(pilot, app: OrcApp, label: str) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(6):
+    for _ in range(8):
         if label in screen_text(app):
             return
         await pilot.press("ctrl+t")
@@ -181,22 +183,28 @@ async def test_composer_role_team_and_everyone_scopes(make_app, spawn_agent, tmp
         await wait_text(pilot, "ops-1")
         app.select_agent(eng1)
         await pilot.press("m")
-        await cycle_to(pilot, app, "to every engineer")
+        await cycle_to(pilot, app, "(every engineer)")
         await pilot.press(*"role-call", "ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("enter")  # Send has the focus
         await wait_text(pilot, "3 delivered")
         for name in ("eng-1", "eng-2", "ops-1"):
             assert await wait_recorded(records[name], 1) == ["role-call"]
         assert recorded(records["lead"]) == []
 
-        await cycle_to(pilot, app, "to team team")
+        await cycle_to(pilot, app, "(team team)")
         await pilot.press(*"team-call", "ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("enter")  # Send has the focus
         await wait_text(pilot, "3 delivered")
         for name in ("lead", "eng-1", "eng-2"):
             assert (await wait_recorded(records[name], 2))[-1] == "team-call"
         assert recorded(records["ops-1"]) == ["role-call"]
 
-        await cycle_to(pilot, app, "to every agent")
+        await cycle_to(pilot, app, "(every agent)")
         await pilot.press(*"all-call", "ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await pilot.press("enter")  # Send has the focus
         await wait_text(pilot, "4 delivered")
         for name in names:
             assert recorded(records[name])[-1:] == ["all-call"] or (

@@ -68,7 +68,7 @@ async def test_deploy_from_the_palette_then_take_the_team_down_from_the_agent_me
         assert dirty_tree != repo and dirty_tree.is_dir()
         write(dirty_tree / "wip.txt", "eng-2's uncommitted work\n")
 
-        await wait_until(pilot, lambda: app.tree.select_pane(panes["eng-1"].pane_id), "eng-1")
+        await wait_until(pilot, lambda: app.agent_tree.select_pane(panes["eng-1"].pane_id), "eng-1")
         await pilot.press("full_stop")
         await wait_text(pilot, "Team down, remove clean worktrees…")
         listing = app.screen.query_one("OptionList")

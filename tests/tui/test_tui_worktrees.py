@@ -58,7 +58,7 @@ async def test_diff_view_shows_an_isolated_agents_work(
     pm = await spawn_agent("pm", "pm", session="t", team="t")
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: app.tree.select_pane(eng), "eng in the tree")
+        await wait_until(pilot, lambda: app.agent_tree.select_pane(eng), "eng in the tree")
         await pilot.press("d")
         shown = await wait_text(pilot, "orc/t/eng")
         assert "1 ahead, 0 behind main" in shown
@@ -89,7 +89,7 @@ async def test_agent_menu_stops_starts_and_merges(
     git(tree, "commit", "-q", "-m", "add the feature")
     app = make_app()
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_until(pilot, lambda: app.tree.select_pane(eng), "eng in the tree")
+        await wait_until(pilot, lambda: app.agent_tree.select_pane(eng), "eng in the tree")
 
         async def choose(label: str) -> None:
             await pilot.press("full_stop")

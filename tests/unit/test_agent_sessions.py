@@ -13,6 +13,7 @@ from orc.core.agents.agent_sessions import (
     resumable,
     resume_argv,
     start_argv,
+    valid_session_id,
 )
 
 SID = "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -21,9 +22,9 @@ SID = "0f8fad5b-d9cb-469f-a165-70867728950e"
 @pytest.mark.parametrize(
     ("kind", "start", "resume"),
     [
-        ("claude", ["--session-id", SID], ["--resume", SID]),
-        ("gemini", ["--session-id", SID], ["--resume", SID]),
-        ("fake", ["--session-id", SID], ["--resume", SID]),
+        ("claude", ["--session-id", SID], [f"--resume={SID}"]),
+        ("gemini", ["--session-id", SID], [f"--resume={SID}"]),
+        ("fake", ["--session-id", SID], [f"--resume={SID}"]),
     ],
 )
 def test_flags_by_kind(kind: str, start: list[str], resume: list[str]) -> None:
@@ -39,11 +40,11 @@ def test_flags_by_kind(kind: str, start: list[str], resume: list[str]) -> None:
 def test_codex_resumes_with_its_subcommand() -> None:
     argv = ["/bin/codex", "-m", "gpt"]
     assert start_argv("codex", argv, "") == argv  # Codex picks its own thread id
-    assert resume_argv("codex", argv, "th-1") == ["/bin/codex", "resume", "-m", "gpt", "th-1"]
+    assert resume_argv("codex", argv, SID) == ["/bin/codex", "resume", "-m", "gpt", "--", SID]
     assert resume_argv("codex", argv, "") == ["/bin/codex", "resume", "-m", "gpt", "--last"]
     assert resumable("codex", "")
     wrapped = ["env", "CODEX_HOME=/h", "/n/codex", "-m", "gpt"]
-    assert resume_argv("codex", wrapped, "t") == [*wrapped[:3], "resume", "-m", "gpt", "t"]
+    assert resume_argv("codex", wrapped, SID) == [*wrapped[:3], "resume", "-m", "gpt", "--", SID]
 
 
 def test_aider_history_file_is_its_session(tmp_path: Path) -> None:
@@ -86,3 +87,30 @@ def test_hook_payload_session_ids() -> None:
     assert hook_session_id({"type": "agent-turn-complete", "thread-id": "th-9"}) == ""
     assert hook_session_id({"session_id": "bad\nid"}) == ""
     assert hook_session_id({}) == ""
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["--dangerously-skip-permissions", "-r", "th-1", f"{SID}\n", f"-{SID[1:]}", f"{SID}x", ""],
+)
+@pytest.mark.parametrize("kind", ["claude", "gemini", "codex", "fake"])
+def test_an_id_not_in_its_kinds_shape_never_reaches_an_argv(kind: str, bad: str) -> None:
+    """Issue 20 item 2: a recorded id is used only in its kind's shape; else it is no id."""
+    assert not valid_session_id(kind, bad)
+    assert hook_session_id({"session_id": bad}, kind) == ""
+    assert not resumable(kind, bad) or kind == "codex"
+    argv = resume_argv(kind, ["/bin/x"], bad)
+    assert all(bad not in word for word in argv[1:]) or not bad
+    assert start_argv(kind, ["/bin/x"], bad) == ["/bin/x"]
+
+
+def test_aider_ids_are_history_files_orc_names() -> None:
+    made = new_session_id("aider")
+    assert valid_session_id("aider", made)
+    for bad in ("--restore-chat-history", "h.md", "/tmp/../etc/x.md", f"/tmp/{SID}.txt"):
+        assert not valid_session_id("aider", bad)
+        assert resume_argv("aider", ["/bin/aider"], bad) == ["/bin/aider"]
+    assert resume_argv("aider", ["/bin/aider"], made)[1:] == [
+        f"--chat-history-file={made}",
+        "--restore-chat-history",
+    ]

@@ -35,7 +35,10 @@ from dataclasses import dataclass
 # CSI (colours, cursor), OSC (titles, hyperlinks; BEL or ST terminated), and 2-byte escapes.
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 PRUNE_MIN = 100  # fewest rows of a big table deleted per step when pruning for size
-PRUNE_STEP = 2000  # history rows deleted per transaction
+# History rows deleted per transaction: each step holds the write lock, and a hook or a send
+# waits for it (2,000 rows of a large store held it long enough that hooks gave up, issue 20).
+PRUNE_STEP = 250
+MERGE_PAGES = 100  # FTS5 index pages merged per transaction (likewise short)
 
 
 @dataclass(frozen=True)
@@ -351,7 +354,9 @@ class PaneHistory:
         """
         for _ in range(100_000):
             before = self.conn.total_changes
-            self.conn.execute(f"INSERT INTO {fts}({fts}, rank) VALUES ('merge', -500)")
+            self.conn.execute(
+                f"INSERT INTO {fts}({fts}, rank) VALUES ('merge', ?)", (-MERGE_PAGES,)
+            )
             if self.conn.total_changes - before < 2:
                 break
 

@@ -343,6 +343,14 @@ def _advance(repo: git.Repo, base: str, old: str, new: str) -> None:
         except GitCommandError as exc:
             raise ActionFailed(f"{base} moved while merging; try again ({_why(exc)})") from exc
         return
+    touched = _touched_dirty(repo, where, old, new)
+    if touched:
+        more = f" and {len(touched) - 5} more" if len(touched) > 5 else ""
+        shown = ", ".join(touched[:5]) + more
+        raise ActionFailed(
+            f"refused: {base} is checked out in {where} with uncommitted changes to {shown},"
+            " which the merge would change; commit or stash them first; nothing was changed"
+        )
     try:
         run(repo, "merge", "--ff-only", "--quiet", "--no-edit", new, cwd=str(where))
     except GitCommandError as exc:
@@ -350,6 +358,85 @@ def _advance(repo: git.Repo, base: str, old: str, new: str) -> None:
             f"{base} is checked out in {where} and git refused to update it: {_why(exc)};"
             " nothing was changed"
         ) from exc
+
+
+# -- a branch the user is in the middle of ---------------------------------------------------
+# Git refuses to move a branch it is rebasing, bisecting, merging into or cherry-picking onto,
+# but `update-ref` does not ask: a base branch moved under the user's `git rebase` makes their
+# `--continue` fail and their `--abort` drop orc's merge. Each worktree's own git folder says
+# what it is in the middle of (`<common>/` for the main tree, `<common>/worktrees/<id>/` for a
+# linked one), and on which branch, without running git there.
+
+_OPERATIONS = (
+    ("MERGE_HEAD", "merged into"),
+    ("CHERRY_PICK_HEAD", "cherry-picked onto"),
+    ("REVERT_HEAD", "reverted on"),
+)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def _git_dirs(repo: git.Repo) -> list[tuple[Path, Path]]:
+    """(git folder, worktree folder) of every worktree of the repository."""
+    common = Path(run(repo, "rev-parse", "--git-common-dir"))
+    if not common.is_absolute():
+        common = Path(str(repo.working_tree_dir)) / common
+    common = common.resolve()
+    found = [(common, Path(main_tree(repo)))]
+    for linked in sorted((common / "worktrees").glob("*")):
+        where = _read(linked / "gitdir")  # `<worktree>/.git`
+        found.append((linked, Path(where).parent if where else linked))
+    return found
+
+
+def in_progress(repo: git.Repo, branches: tuple[str, ...]) -> str | None:
+    """Why one of `branches` must not be moved now: one line naming the worktree where git is in
+    the middle of rebasing, bisecting, merging into or cherry-picking onto it; else None."""
+    wanted = {f"refs/heads/{b}": b for b in branches if b}
+    for gitdir, tree in _git_dirs(repo):
+        for folder in ("rebase-merge", "rebase-apply"):
+            branch = wanted.get(_read(gitdir / folder / "head-name"))
+            if branch is not None:
+                return f"{branch} is being rebased in {tree}: finish or abort that rebase first"
+        if (gitdir / "BISECT_LOG").exists():
+            branch = wanted.get(f"refs/heads/{_read(gitdir / 'BISECT_START')}")
+            if branch is not None:
+                return f"{branch} is being bisected in {tree}: end it first (git bisect reset)"
+        head = _read(gitdir / "HEAD").removeprefix("ref: ")
+        for marker, what in _OPERATIONS:
+            if head in wanted and (gitdir / marker).exists():
+                branch = wanted[head]
+                return f"{branch} is being {what} in {tree}: commit or abort that first"
+    return None
+
+
+def refuse_busy(path: str | os.PathLike[str], base_branch: str = "") -> None:
+    """ActionFailed when the worktree's base branch or its own branch is in the middle of a
+    rebase, bisect, merge or cherry-pick in any worktree (`in_progress`)."""
+    repo = open_worktree(path)
+    branch = current_branch(repo)
+    own = "" if branch == DETACHED else branch
+    if not own:  # the agent's branch may be what is being rebased (HEAD detached meanwhile)
+        gitdir = Path(run(repo, "rev-parse", "--absolute-git-dir"))
+        own = _read(gitdir / "rebase-merge" / "head-name").removeprefix("refs/heads/")
+    why = in_progress(repo, (base_branch_of(repo, base_branch), own))
+    if why is not None:
+        raise ActionFailed(f"refused: {why}")
+
+
+def _touched_dirty(repo: git.Repo, where: Path, old: str, new: str) -> list[str]:
+    """Files with uncommitted changes in `where` that moving its branch from `old` to `new`
+    would change: a fast-forward there would have to overwrite them."""
+    changed = set(run(repo, "diff", "-z", "--name-only", "--no-renames", old, new).split("\0"))
+    args = ("status", "--porcelain", "-z", "--no-renames", "--untracked-files=normal")
+    status = run(repo, *args, cwd=str(where), strip=False)
+    dirty = {entry[3:] for entry in status.split("\0") if len(entry) > 3}
+    return sorted(changed & dirty)
 
 
 def rebase(path: str | os.PathLike[str], base_branch: str = "") -> str:

@@ -198,6 +198,7 @@ class Worktrees:
         where = await self._isolated(name)
         _exists(where)
         async with self._lock(where.path):
+            await _git(gw.refuse_busy, where.path, where.base_branch)
             merged = await _git(gw.merge, where.path, where.base_branch)
             dirty = (await _git(gw.status, where.path, where.base_branch)).dirty
         note = f"; {name} has uncommitted changes, not merged" if dirty else ""
@@ -213,6 +214,7 @@ class Worktrees:
         where = await self._isolated(name)
         _exists(where)
         async with self._lock(where.path):
+            await _git(gw.refuse_busy, where.path, where.base_branch)
             return await _git(gw.rebase, where.path, where.base_branch)
 
     async def discard(self, name: str) -> str:
@@ -229,6 +231,7 @@ class Worktrees:
         said = [f"discarded {name}"]
         async with self._lock(where.path):
             if where.path.is_dir():
+                await _git(gw.refuse_busy, where.path, where.base_branch)
                 point = await self.room.checkpoints.take(
                     str(where.path),
                     message=f"before discarding {name}",
