@@ -110,7 +110,9 @@ async def ready(pilot: Pilot[object], theme: str = "orc-dark") -> None:
     app.theme = theme
     await wait_until(
         pilot,
-        lambda: app.agent_tree.selected_pane_id is not None and "split the work" in app.preview.text,
+        lambda: (
+            app.agent_tree.selected_pane_id is not None and "split the work" in app.preview.text
+        ),
         "the team and the preview",
     )
     await wait_text(pilot, "0:watch")
