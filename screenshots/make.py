@@ -1,4 +1,10 @@
-"""Regenerate the README's screenshots from the real app on the demo team:
+"""Regenerate the README's screenshots.
+
+`.venv/bin/python screenshots/make.py scenes` writes the ones made from the fixed scenes of
+tests/tui_scenes.py (main, timeline, checkpoints, help, main-80x24-16colour): the same on
+every run, so tests/tui/test_screenshots_current.py fails when a committed one is stale.
+
+The live ones come from the real app on the demo team:
 `.venv/bin/python screenshots/make.py` (about two minutes), or only the Diff view's:
 `.venv/bin/python screenshots/make.py diff`, or only the multi-host tree's:
 `.venv/bin/python screenshots/make.py hosts` (real sshd hosts of tests/hosts/sshd_bed.py).
@@ -193,7 +199,50 @@ async def main(only: tuple[str, ...] = ALL) -> None:
             print(OUT / f"{name}.svg")
 
 
+# The screenshots made from fixed scenes: file -> (scene, size, theme).
+SCENE_SHOTS = {
+    "main": ("composer", WIDE, "orc-dark"),
+    "timeline": ("schedule", WIDE, "orc-dark"),
+    "checkpoints": ("checkpoints", WIDE, "orc-dark"),
+    "help": ("help", WIDE, "orc-dark"),
+    "main-80x24-16colour": ("main", (80, 24), "orc-16"),
+}
+
+
+def scene_shots(out: Path) -> None:
+    """Every screenshot of SCENE_SHOTS into `out`, from one fixed team on a tmux server of its
+    own (each shot with a fresh database)."""
+    import os
+
+    from tests.tui_scenes import SCENES, start_fixed_team, start_private_tmux, stop_private_tmux
+
+    folder = Path(tempfile.mkdtemp(prefix="orc-scenes-"))
+    # Nobody's own settings (an orc config, a theme of theirs) may change the shots.
+    os.environ["HOME"] = str(folder)
+    for variable in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+        os.environ[variable] = str(folder / variable.lower())
+    address = start_private_tmux(folder, f"orc-shots-scenes-{os.getpid()}")
+
+    async def shoot(name: str, scene: str, size: tuple[int, int], theme: str) -> None:
+        app = OrcApp(Room(address, folder / f"{name}.sqlite"), interval=0.1)
+        async with app.run_test(size=size) as pilot:
+            await SCENES[scene].enter(pilot, theme)
+            app.save_screenshot(f"{name}.svg", str(out))
+
+    try:
+        start_fixed_team(address, folder)
+        for name, (scene, size, theme) in SCENE_SHOTS.items():
+            asyncio.run(shoot(name, scene, size, theme))
+            print(out / f"{name}.svg")
+    finally:
+        stop_private_tmux(address)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["scenes"]:
+        out = Path(sys.argv[2]) if len(sys.argv) > 2 else OUT
+        scene_shots(out)
+        sys.exit(0)
     wanted = tuple(sys.argv[1:]) or ALL
     unknown = [name for name in wanted if name not in ALL]
     if unknown:
