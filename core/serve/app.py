@@ -59,8 +59,11 @@ def _deliveries(results: list[DeliveryResult]) -> JSONResponse:
     return JSONResponse(body, status_code=200 if ok else 409)
 
 
-def agent_rows(state: RoomState) -> list[models.AgentRow]:
+def agent_rows(
+    state: RoomState, usage: dict[str, dict[str, Any]] | None = None
+) -> list[models.AgentRow]:
     """`orc status --json`'s rows: managed agents first, then the other panes."""
+    usage = usage or {}
     ordered = [*state.managed(), *(a for a in state.agents if not a.managed)]
     return [
         models.AgentRow(
@@ -77,6 +80,7 @@ def agent_rows(state: RoomState) -> list[models.AgentRow]:
             rule=a.status.rule,
             evidence=a.status.evidence,
             since=a.status.since,
+            usage=usage.get(a.pane_id) if not a.host else None,
         )
         for a in ordered
     ]
@@ -145,8 +149,13 @@ def create_app(room: Room, token: str) -> Guard:
         """Every pane on every host (`orc status --json`), with each host's reachability."""
         state = await current()
         hosts = [models.HostRow(**dataclasses.asdict(h)) for h in state.hosts]
+        try:
+            report = await room.usage.read(state)
+            usage = {u.pane_id: u.as_json() for u in report.agents}
+        except OrcError:
+            usage = {}
         return models.Status(
-            at=state.at, server=state.server, agents=agent_rows(state), hosts=hosts
+            at=state.at, server=state.server, agents=agent_rows(state, usage), hosts=hosts
         )
 
     @app.get("/api/needs-you", response_model=list[NeedsYou], tags=["room"])

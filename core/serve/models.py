@@ -8,7 +8,7 @@ a checkpoint `Checkpoint`: the dataclasses the CLI prints with `asdict`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -38,6 +38,8 @@ class AgentRow(BaseModel):
     rule: str
     evidence: str
     since: float
+    # tokens and cost from the agent's own records (core/services/usage/), as in `orc status`
+    usage: dict[str, Any] | None = None
 
 
 class HostRow(BaseModel):

@@ -73,7 +73,7 @@ def configure(
 
 @contextlib.asynccontextmanager
 async def leading(address: TmuxServerAddress, db_path: Path) -> AsyncIterator[Room]:
-    async with Room(address, db_path) as room:
+    async with Room(address, db_path, poll=True) as room:
         task = asyncio.create_task(room.run(0.1, lead=True))
         try:
             yield room
@@ -91,7 +91,8 @@ async def until(check, what: str, timeout: float = 20.0) -> None:  # type: ignor
 
 
 async def ticks(room: Room, count: int) -> None:
-    """Let the leader look `count` more times (each publish is one look)."""
+    """Let the leader look `count` more times (each publish is one look: the rooms here poll,
+    on a timer, so that looks can be counted)."""
     start = room.state.generation
     await until(lambda: room.state.generation >= start + count, f"{count} refreshes")
 
@@ -138,7 +139,7 @@ async def test_none_while_selected_in_a_running_control_room(
     configure(tmp_path, monkeypatch, receiver)
     watched = await spawn_agent("eng-1")
     other = await spawn_agent("eng-2")
-    app = OrcApp(Room(address, db_path), interval=0.1)
+    app = OrcApp(Room(address, db_path, poll=True), interval=0.1)
     async with app.run_test(size=(140, 40)) as pilot:
         await until(lambda: app._state is not None and len(app._state.managed()) == 2, "tree")
         app.select_agent(watched)
