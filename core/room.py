@@ -831,6 +831,10 @@ class Room:
             if lead and now >= next_lead:
                 next_lead = now + LEADER_EVERY
                 with contextlib.suppress(OrcError):
+                    # The leader's services (check-ins due, holds) judge agents by the state:
+                    # a fresh one, as polling gave them, or a check-in waits on a stale "working"
+                    # and a repeating one misses its slot.
+                    await self._refresh(hosts=False)
                     await self._lead()
             until = min(next_full, next_lead) if lead else next_full
             wake = await push.wait(until - time.monotonic())
