@@ -23,5 +23,8 @@ def with_orc_hooks(
     if kind == "claude" and not own_settings:
         return [*words, *claude_hook_argv(address, db_path)]
     if kind == "codex" and not any("notify" in w for w in words):
-        return [*words, *codex_notify_argv(address, db_path)]
+        # Options go before a `--` (a resume's `codex resume [OPTIONS] -- ID`): after it
+        # clap reads them as the prompt and exits 2.
+        end = words.index("--") if "--" in words else len(words)
+        return [*words[:end], *codex_notify_argv(address, db_path), *words[end:]]
     return words

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from orc.core.agents.agent_hooks import with_orc_hooks
+from orc.core.agents.agent_sessions import resume_argv
 from orc.core.agents.claude_hooks import EVENTS, hook_settings, settings_file
 from orc.core.tmux.client import TmuxServerAddress
 
@@ -69,3 +70,15 @@ def test_claude_and_codex_agents_get_hooks_and_their_own_settings_win(tmp_path: 
     )
     own = ["/bin/claude", "--settings", "mine.json"]
     assert with_orc_hooks("claude", own, ADDRESS, db) == own
+
+
+def test_a_resumed_codex_gets_its_hook_before_the_session_id(tmp_path: Path) -> None:
+    """`codex resume [OPTIONS] -- ID`: an option after the `--` is read as the prompt and clap
+    exits 2, so the notify hook goes in before it (the CI run that found it: a kill-server
+    resume of the real Codex)."""
+    thread = "0199a213-81c0-7800-8aa1-bbab2a035a53"
+    resumed = resume_argv("codex", ["env", "A=1", "/bin/codex"], thread)
+    argv = with_orc_hooks("codex", resumed, ADDRESS, tmp_path / "orc.sqlite")
+    assert argv[:4] == ["env", "A=1", "/bin/codex", "resume"]
+    assert argv[4] == "-c" and argv[5].startswith("notify=[")
+    assert argv[-2:] == ["--", thread]

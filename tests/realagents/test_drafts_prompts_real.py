@@ -105,6 +105,7 @@ async def test_claude_drafts_questions_and_queued_sends(
         # picks the second option, which the model then receives.
         mock.script(claude.question_call(multi=False), Reply("SQLite it is."))
         await claude.submit(pane, "set up the storage layer")
+        await pane.wait_for("Which database should the service use?", timeout=30)
         await wait_state(room, pane.pane_id, is_("waiting", "claude:question-selector"))
         picked = await room.answer("eng", "2")
         assert picked.ok, picked
@@ -113,8 +114,11 @@ async def test_claude_drafts_questions_and_queued_sends(
         await pane.wait_for(claude.READY, timeout=30)
 
         # A multi-select: `orc answer eng 1,3` ticks both, opens the review and submits it.
+        # (Until the question is drawn the room may still judge the answered one above it; a
+        # person answers the question they see, and orc refuses any other: CI found that.)
         mock.script(claude.question_call(multi=True), Reply("Both noted."))
         await claude.submit(pane, "and the storage for reports")
+        await pane.wait_for("Which databases should the service support?", timeout=30)
         await wait_state(room, pane.pane_id, is_("waiting", "claude:question-selector"))
         ticked = await room.answer("eng", "1,3")
         assert ticked.ok, ticked

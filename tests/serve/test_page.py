@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from orc.core.tmux.client import TmuxClient
@@ -23,30 +22,27 @@ async def open_page(chromium, served: Served):  # type: ignore[no-untyped-def]
     return page
 
 
-async def test_a_dialog_shows_within_a_second_and_one_tap_answers_it(
+async def test_a_dialog_shows_on_the_page_and_one_tap_answers_it(
     served: Served, spawn_agent, client: TmuxClient, tmp_path: Path, room
 ) -> None:
+    """How soon it shows is measured in bench/serve.py, not budgeted here: a busy machine must
+    not fail the test."""
     need_chromium()
     record = tmp_path / "eng-1.jsonl"
     pane = await spawn_agent("eng-1", record=record)
     async with browser() as chromium:
         page = await open_page(chromium, served)
         assert await page.locator("li.item").count() == 0
-        # The dialog appears in the pane: the page shows it within a second.
+        # The dialog appears in the pane: the page shows it, pushed, without a reload.
         await client.run("send-keys", "-t", pane, "-l", "--", "/approve")
         await client.run("send-keys", "-t", pane, "Enter")
         await wait_for_screen(client, pane, "Do you want to proceed?")
-        seen = time.monotonic()
         item = page.locator("li.item", has_text="eng-1")
-        await item.wait_for(timeout=10_000)
-        shown_after = time.monotonic() - seen
-        assert shown_after < 1.0, f"the dialog took {shown_after:.2f}s to show"
+        await item.wait_for(timeout=30_000)
         assert "Do you want to proceed?" in await item.locator(".question").text_content()
         await item.locator("button[data-choice='1']").click()
         await wait_for_screen(client, pane, "✓ approved")
-        await page.locator("li.item").first.wait_for(state="detached", timeout=10_000)
-        result = await item.locator(".result").text_content() if await item.count() else ""
-        del result
+        await page.locator("li.item").first.wait_for(state="detached", timeout=30_000)
         # Exactly that answer reached the agent: one answer, "1", and nothing typed as a message.
         rows = await room.store.recent_messages(10)
         answers = [m for m in rows if m.kind == "answer"]
