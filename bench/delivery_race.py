@@ -5,9 +5,10 @@ after the first byte of each message (a tool call landing while orc types), half
 and half working. Each send is one `Room.send`; the agents record every submission and every
 key that reached a dialog. A send must be delivered (submitted exactly once) or
 interrupted/failed (nothing submitted), and no dialog may be answered. `--hog` runs two busy
-loops beside it (the machine has two cores).
+loops beside it (the machine has two cores). `--hook`: the agents announce each dialog first
+through `orc hook`, as Claude Code's PreToolUse and PermissionRequest hooks do.
 
-Run: .venv/bin/python bench/delivery_race.py [--sends 500] [--panes 8] [--hog]
+Run: .venv/bin/python bench/delivery_race.py [--sends 500] [--panes 8] [--hog] [--hook] [--grab]
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from orc.core.agents.pattern_packs import load_packs  # noqa: E402
 from orc.core.room import Room  # noqa: E402
 from orc.core.tmux.client import TmuxClient, TmuxServerAddress  # noqa: E402
 from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window  # noqa: E402
-from tests.delivery_race import Tally, dialog_argv, run_pane  # noqa: E402
+from tests.delivery_race import Tally, dialog_argv, hook_argv, run_pane  # noqa: E402
 
 
 def _spin(stop: multiprocessing.synchronize.Event) -> None:  # type: ignore[name-defined]
@@ -76,7 +77,7 @@ def naive_sender(room: Room) -> Callable[[str, str], Awaitable[DeliveryResult]]:
 
 
 async def bench(
-    sends: int, panes: int, scratch: Path, grab: bool, naive: bool
+    sends: int, panes: int, scratch: Path, grab: bool, naive: bool, hook: bool
 ) -> tuple[Tally, float]:
     address = TmuxServerAddress(f"orc-bench-race-{uuid.uuid4().hex[:8]}")
     client = TmuxClient(address)
@@ -99,7 +100,12 @@ async def bench(
                 "0.2",
                 "--record",
                 str(record),
-                *dialog_argv(delays, busy=n % 2 == 1, grab=grab),
+                *dialog_argv(
+                    delays,
+                    busy=n % 2 == 1,
+                    grab=grab,
+                    hook=hook_argv(address, scratch / "orc.sqlite") if hook else None,
+                ),
             ]
             spec = WindowSpec(
                 session="race",
@@ -136,6 +142,11 @@ def main() -> int:
         help="dialogs also take keys already waiting in the terminal (the agent-side race)",
     )
     parser.add_argument(
+        "--hook",
+        action="store_true",
+        help="agents announce each dialog by `orc hook` first, as Claude Code does",
+    )
+    parser.add_argument(
         "--naive", action="store_true", help="check, type, Enter: the way before issue 19"
     )
     args = parser.parse_args()
@@ -147,9 +158,9 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="orc-race-") as tmp:
             os.environ.setdefault("XDG_DATA_HOME", str(Path(tmp) / "data"))
-            run = bench(args.sends, args.panes, Path(tmp), args.grab, args.naive)
+            run = bench(args.sends, args.panes, Path(tmp), args.grab, args.naive, args.hook)
             tally, took = asyncio.run(run)
-            failing = report(tally, args.panes, args.hog, args.grab)
+            failing = report(tally, args.panes, args.hog, args.grab, args.hook)
     finally:
         stop.set()
         for hog in hogs:
@@ -158,7 +169,7 @@ def main() -> int:
     return 1 if failing else 0
 
 
-def report(tally: Tally, panes: int, hog: bool, grab: bool) -> bool:
+def report(tally: Tally, panes: int, hog: bool, grab: bool, hook: bool) -> bool:
     """Print the numbers (while the records still exist); True if any send went wrong."""
     statuses = tally.statuses()
     answered = tally.answered()
@@ -167,7 +178,8 @@ def report(tally: Tally, panes: int, hog: bool, grab: bool) -> bool:
     print(
         f"sends {sum(statuses.values())} over {panes} panes (half working), dialog 0-1000 ms"
         f" after the first byte{', two CPU hogs' if hog else ''}"
-        f"{', dialogs grab typeahead' if grab else ''}; load {load:.1f}"
+        f"{', dialogs grab typeahead' if grab else ''}"
+        f"{', announced by hook' if hook else ''}; load {load:.1f}"
     )
     print(f"  results: {dict(statuses)}")
     print(f"  dialogs answered: {len(answered)}  reports contradicting the record: {len(wrong)}")

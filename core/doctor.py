@@ -298,7 +298,6 @@ async def check_hosts(hosts: Sequence[HostConfig], ssh_config: Path | None = Non
     from orc.core.hosts.ssh_transport import SshConnections
 
     async with SshConnections(ssh_config=ssh_config) as connections:
-
         # The fix names the ssh the room runs: with --ssh-config, that file is part of it.
         ssh = f"ssh -F {shlex.quote(str(ssh_config))}" if ssh_config else "ssh"
 

@@ -12,7 +12,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orc.core.agents.claude_hooks import orc_argv
 from orc.core.agents.delivery import DeliveryResult
+from orc.core.tmux.client import TmuxServerAddress
+
+
+def hook_argv(address: TmuxServerAddress, db_path: Path) -> list[str]:
+    """`orc hook` for this room, as Claude Code's settings give it (core/agents/claude_hooks.py)."""
+    return [*orc_argv(), *address.argv(), "--db", str(db_path), "hook"]
 
 
 def events(record: Path) -> list[dict[str, object]]:
@@ -22,17 +29,24 @@ def events(record: Path) -> list[dict[str, object]]:
 
 
 def dialog_argv(
-    delays_ms: list[int], *, busy: bool, dialog_for_ms: int = 250, grab: bool = False
+    delays_ms: list[int],
+    *,
+    busy: bool,
+    dialog_for_ms: int = 250,
+    grab: bool = False,
+    hook: list[str] | None = None,
 ) -> list[str]:
     """`grab`: the dialog also takes keys already waiting in the terminal when it opens (the
-    agent-side moment orc cannot close, measured by bench/delivery_race.py --grab)."""
+    agent-side moment orc cannot close, measured by bench/delivery_race.py --grab). `hook`:
+    the `orc hook` argv the agent runs before each dialog, as Claude Code does (hook_argv)."""
     extra = ["--dialog-after-ms", ",".join(str(d) for d in delays_ms)]
     extra += ["--dialog-for-ms", str(dialog_for_ms)]
     extra += ["--dialog-grabs-typeahead"] if grab else []
+    extra += ["--hook", json.dumps(hook)] if hook else []
     return extra + (["--busy"] if busy else [])
 
 
-async def _dialogs_settled(record: Path, typed: int, timeout: float = 5.0) -> None:
+async def _dialogs_settled(record: Path, typed: int, timeout: float = 15.0) -> None:
     """Until every dialog that opened closed again, and the one this send armed (if it typed
     a byte) has opened."""
     deadline = time.monotonic() + timeout

@@ -14,6 +14,7 @@ import asyncio
 import os
 import re
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -301,6 +302,7 @@ async def type_guarded(client: TmuxClient, guard: Guard, text: str, *, paste: bo
 TYPE_ATTEMPTS = 20  # fresh looks before typing when the screen keeps moving (a spinner)
 SIGN_WITHIN = 10.0  # seconds after Enter for the agent to show it took the text (a loaded machine
 # starves the agent: 4 s reported sends it did take as failed; only the failure path waits this)
+DIALOG_DRAW = 3.0  # seconds an agent may take to draw the dialog its hook announced
 READY_WITHIN = 3.0  # seconds after typing for the input line to show the text, on top of settle
 
 
@@ -335,7 +337,7 @@ async def deliver(
     overridden: str | None = None
     start: Look | None = None
     for _ in range(TYPE_ATTEMPTS):
-        start = await look_at(client, pane.pane_id)
+        start = await _look_past_announced_dialog(client, pane.pane_id, pack, height)
         if start is None:
             return "failed", "pane disappeared"
         blocked = mode_refusal(start)
@@ -397,6 +399,33 @@ async def deliver(
     if forced:
         reason = f"{reason}; {forced}" if reason else forced
     return status, reason  # type: ignore[return-value]
+
+
+async def _look_past_announced_dialog(
+    client: TmuxClient, pane_id: str, pack: Pack | None, height: int
+) -> Look | None:
+    """A look at the pane once no dialog its hook announced is still to be drawn."""
+    while True:
+        look = await look_at(client, pane_id)
+        if look is None or pack is None or not _dialog_announced(pack, look, height):
+            return look
+        await asyncio.sleep(0.05)
+
+
+def _dialog_announced(pack: Pack, look: Look, height: int) -> bool:
+    """Whether the agent's hook just said a dialog is coming that the screen does not show
+    yet. Claude Code reports PermissionRequest (`waiting`) and then draws its dialog; a send
+    that began in between would be typing into it. A few seconds at most (DIALOG_DRAW): after
+    that the screen decides (the dialog is drawn and refused, or it never came)."""
+    if look.hook_state != "waiting" and look.hook_event.lower() not in DIALOG_HOOKS:
+        return False
+    try:
+        age = time.time() - float(look.hook_at)
+    except ValueError:
+        return False
+    if not 0 <= age < DIALOG_DRAW:
+        return False
+    return match_screen(pack, look.screen, height).state != "waiting"
 
 
 def _judge(
@@ -548,9 +577,16 @@ def _marks(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m for m in (flat[:24].strip(), flat[-10:].strip()) if m))
 
 
-def _echo_count(lines: tuple[str, ...], marks: tuple[str, ...]) -> int:
+def _echo_counts(lines: tuple[str, ...], marks: tuple[str, ...]) -> tuple[int, ...]:
+    """How often each mark shows. Compared mark by mark: one mark may be common to many
+    messages ("single line" ends twenty of them), and as older echoes scroll off the top its
+    count can stay level while this text's own start appears."""
     joined = _norm(" ".join(lines))
-    return max((joined.count(m) for m in marks), default=0)
+    return tuple(joined.count(m) for m in marks)
+
+
+def _echoed(now: tuple[int, ...], before: tuple[int, ...]) -> bool:
+    return any(n > b for n, b in zip(now, before, strict=True))
 
 
 async def _verify_taken(
@@ -576,7 +612,7 @@ async def _verify_taken(
     deadline = started + max(timeout, SIGN_WITHIN)
     pressed_again = False
     marks = _marks(text)
-    echoed_before = _echo_count(transcript(pack, before, pane.height), marks)
+    echoed_before = _echo_counts(transcript(pack, before, pane.height), marks)
     queued_before = len(QUEUED_NOTICE.findall(before))
     was_working = match_screen(pack, typed.screen, pane.height).state == "working"
     status: tuple[Status, str | None] = ("failed", "no screen was read")
@@ -588,7 +624,7 @@ async def _verify_taken(
         line = read_input(pack, look.screen, pane.height)
         above = transcript(pack, look.screen, pane.height)
         verdict = match_screen(pack, look.screen, pane.height)
-        echoed = _echo_count(above, marks) > echoed_before
+        echoed = _echoed(_echo_counts(above, marks), echoed_before)
         queued = len(QUEUED_NOTICE.findall(look.screen)) > queued_before
         shown = input_verdict(pack, look.screen, pane.height, text)[0]
         still = line is not None and shown == "ready"

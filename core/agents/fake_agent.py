@@ -15,6 +15,10 @@ moment it is drawn (as Claude Code's does) and closes by itself after `--dialog-
 record then also gets a line per dialog event: {"dialog": "opened" | "approved" | "denied" |
 "closed"}: "approved" or "denied" means a key reached the dialog. `--busy` keeps it working for
 ever: a message is queued, and recorded with "queued": true, the moment the agent takes it.
+`--hook ARGV_JSON` announces each such dialog first as Claude Code does: it runs ARGV +
+["PreToolUse"] and then ARGV + ["waiting"] (its PermissionRequest report), waits for each to
+exit, and only then draws the dialog; it keeps taking keys meanwhile
+(core/agents/claude_hooks.py).
 
 Sessions, like Claude Code's: `--session-id ID` keeps the conversation in a transcript file
 (FOLDER/ID.jsonl, FOLDER from `--sessions`, $ORC_FAKE_SESSIONS or $XDG_DATA_HOME/orc-fake-agent),
@@ -57,8 +61,10 @@ class FakeAgent:
         dialog_for: float = 0.3,
         always_busy: bool = False,
         grab_typeahead: bool = False,
+        hook: list[str] | None = None,
     ) -> None:
         self.name = name
+        self.hook = hook  # run before a dialog opens, as Claude Code runs its hooks
         # seconds after a message's first byte, one per message in turn (cycled), or None
         self.dialog_after = dialog_after
         self.dialogs = 0
@@ -85,6 +91,7 @@ class FakeAgent:
         self.dialog = False
         self.running = True
         self.on_submit: list[Callable[[str], None]] = []
+        self.tasks: set[asyncio.Task[None]] = set()  # hooks running before a dialog
 
     # -- state ----------------------------------------------------------------------------------
 
@@ -100,6 +107,33 @@ class FakeAgent:
                 f.write(json.dumps({**event, "at": time.time()}) + "\n")
 
     def open_dialog(self) -> None:
+        if self.hook:
+            task = asyncio.get_running_loop().create_task(self._announce_then_open())
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+        else:
+            self._draw_dialog()
+
+    async def _announce_then_open(self) -> None:
+        """Claude Code waits for its PreToolUse and PermissionRequest hooks before it draws
+        the approval dialog (HOOK_TIMEOUT bounds each, core/agents/claude_hooks.py)."""
+        assert self.hook is not None
+        for event in ("PreToolUse", "waiting"):
+            proc = await asyncio.create_subprocess_exec(
+                *self.hook,
+                event,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+            try:
+                await asyncio.wait_for(proc.wait(), 5)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+        self._draw_dialog()
+
+    def _draw_dialog(self) -> None:
         """The dialog is drawn in the same step that makes it take keys: no key can reach it
         before its first frame is on the terminal. Keys already waiting in the terminal go to
         the input line first, unless `grab_typeahead` (the agent-side race no sender outside
@@ -335,6 +369,15 @@ async def main_async(
         loop.remove_reader(fd)
 
 
+def _hook_argv(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    words = json.loads(value)
+    if not isinstance(words, list) or not words or not all(isinstance(w, str) for w in words):
+        raise SystemExit("--hook takes a JSON array of strings")
+    return words
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="orc-fake-agent", description=__doc__.splitlines()[0])
     parser.add_argument("--name", default=os.environ.get("ORC_AGENT_NAME", "agent"))
@@ -365,6 +408,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="TRAITS",
         help="act like a demo team member (core/agents/fake_agent_demo.py); e.g. 'approvals'",
     )
+    parser.add_argument(
+        "--hook",
+        metavar="ARGV_JSON",
+        help="a JSON argv run (with the event appended) before each --dialog-after-ms dialog",
+    )
     parser.add_argument("--session-id", help="start a new session with this id")
     parser.add_argument("--resume", metavar="ID", help="resume the session with this id")
     parser.add_argument("--sessions", type=Path, help="folder of the session transcripts")
@@ -386,6 +434,7 @@ def main(argv: list[str] | None = None) -> int:
         dialog_for=args.dialog_for_ms / 1000,
         always_busy=args.busy,
         grab_typeahead=args.dialog_grabs_typeahead,
+        hook=_hook_argv(args.hook),
     )
     if args.resume:
         agent.log.append(f"resumed session {args.resume} ({len(earlier)} earlier messages)")

@@ -97,7 +97,11 @@ class DemoBehaviour:
         role = self.team.role
         if role == "engineer":
             moves: list[Callable[[], Awaitable[None]]] = [
-                self.work, self.work, self.edit, self.edit, self.report
+                self.work,
+                self.work,
+                self.edit,
+                self.edit,
+                self.report,
             ]
             if self.isolated:
                 moves.append(self.commit)

@@ -92,7 +92,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     # (an agent's repository often has a `core/`): orc must never import them.
     for name in ("core", "tui", "orc"):
         (home / name).mkdir()
-        shadow = f"raise ImportError(\"the project's own {name}\")\n"
+        shadow = f'raise ImportError("the project\'s own {name}")\n'
         (home / name / "__init__.py").write_text(shadow)
     return Installed(venv, home)
 
