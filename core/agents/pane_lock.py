@@ -3,10 +3,10 @@
 A delivery reads the screen, types, reads it back and presses Enter; two deliveries to one pane
 that overlap type into the same input line and submit one merged message. The control room's
 leader, the CLI and a check-in are different processes, so an asyncio lock is not enough: each
-(tmux server, pane) has a lock file in orc's private data folder, held with flock(2) for the
-whole check → type → verify → Enter. The kernel drops the lock when its holder dies, so a killed
-sender never blocks the pane. A send to another host runs that host's orc, which takes the lock
-there (core/hosts/remote_orc.py).
+(tmux server, pane) has a lock file beside the server's socket (`lock_path`), held with
+flock(2) for the whole check → type → verify → Enter. The kernel drops the lock when its holder
+dies, so a killed sender never blocks the pane. A send to another host runs that host's orc,
+which takes the lock there (core/hosts/remote_orc.py).
 """
 
 from __future__ import annotations
@@ -45,8 +45,21 @@ def server_key(address: TmuxServerAddress) -> str:
 
 
 def lock_path(address: TmuxServerAddress, pane_id: str) -> Path:
-    digest = hashlib.sha256(server_key(address).encode("utf-8", "surrogateescape")).hexdigest()
-    return private_dir(data_dir() / "locks") / f"{digest[:16]}-{pane_id.lstrip('%')}.lock"
+    """The pane's lock file, beside the server's socket: every process that reaches the server
+    finds it there whatever its HOME or XDG folders (an agent's hook often runs with the
+    agent's own). tmux keeps its sockets in a private folder (0700, /tmp/tmux-UID); a socket
+    in a folder others can write to gets its locks in orc's private data folder instead."""
+    key = server_key(address)
+    digest = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    name = f".orc-lock-{digest}-{pane_id.lstrip('%')}"
+    folder = Path(key).parent
+    try:
+        info = folder.stat()
+    except OSError:
+        info = None
+    if info is not None and info.st_uid == os.getuid() and not info.st_mode & 0o077:
+        return folder / name
+    return private_dir(data_dir() / "locks") / name
 
 
 @contextlib.asynccontextmanager
@@ -55,7 +68,7 @@ async def pane_lock(
 ) -> AsyncIterator[None]:
     """Hold the pane's lock for the body; raise PaneBusy after `wait` seconds without it."""
     path = lock_path(address, pane_id)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o600)
     try:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait

@@ -190,11 +190,13 @@ def test_notify_config_from_env_and_file(tmp_path: Path, monkeypatch) -> None:
 
 
 async def test_a_pretooluse_hook_waits_for_a_send_in_progress(
-    room: Room, spawn_agent, address: TmuxServerAddress, db_path: Path
+    room: Room, spawn_agent, address: TmuxServerAddress, db_path: Path, tmp_path: Path
 ) -> None:
     """Claude opens an approval dialog only once its PreToolUse hook returns: the hook waits for
     the pane's sender (its lock), so the dialog cannot open between orc's typing and its Enter
-    (issue 19). Recorded only after the sender let go; a Stop hook does not wait."""
+    (issue 19). Recorded only after the sender let go; a Stop hook does not wait. The hook runs
+    with the agent's own HOME and XDG folders, as an agent's environment often sets them: the
+    lock is found beside the tmux server's socket all the same."""
     from orc.core.agents.pane_lock import pane_lock
 
     pane = await spawn_agent("eng-1")
@@ -202,7 +204,12 @@ async def test_a_pretooluse_hook_waits_for_a_send_in_progress(
     async with pane_lock(address, pane):
         hook = subprocess.Popen(
             [ORC, "-L", address.socket_name or "", "--db", str(db_path), "hook", "PreToolUse"],
-            env={**os.environ, "TMUX_PANE": pane},
+            env={
+                **os.environ,
+                "TMUX_PANE": pane,
+                "HOME": str(tmp_path / "agent-home"),
+                "XDG_DATA_HOME": str(tmp_path / "agent-home" / "data"),
+            },
             stdin=subprocess.PIPE,
             text=True,
         )
