@@ -63,7 +63,17 @@ class Stall:
     then: Reply = field(default_factory=Reply)
 
 
-Turn = Reply | ToolCall | Fail | Drop | Stall
+@dataclass(frozen=True)
+class Held:
+    """Hold the request open (the agent works) until the test sets `gate`, then answer with
+    `then`: a tool call landing at a moment the test chooses, e.g. while orc is typing."""
+
+    gate: threading.Event
+    then: Reply | ToolCall
+    limit: float = 120.0  # seconds: a test that never opens the gate does not hang the server
+
+
+Turn = Reply | ToolCall | Fail | Drop | Stall | Held
 
 
 @dataclass(frozen=True)
@@ -136,6 +146,9 @@ class Handler(BaseHTTPRequestHandler):
                 return
             if isinstance(turn, Stall):
                 time.sleep(turn.seconds)
+                turn = turn.then
+            elif isinstance(turn, Held):
+                turn.gate.wait(turn.limit)
                 turn = turn.then
             if isinstance(turn, Fail):
                 self.send_json(turn.status, mock.protocol.error_body(turn))
