@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-import orc.core.room as room_module
+import orc.core.room.facade as room_module
 from orc.core import Room, TmuxServerAddress
 from orc.core.room_state import RoomState
 from orc.core.teams.deploy import up

@@ -1,0 +1,287 @@
+"""The other hosts a Room spans (docs/ARCHITECTURE.md, Hosts): how each is reached, its part of
+the published state, and questions put to every host at once.
+
+Each host is refreshed through the same path as this machine (core/room/pane_watch.py), read in
+one round trip of its transport within its deadline; a host that fails keeps its last panes,
+shown `unknown` with why, and is asked again next time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from orc.core.agents.status import StatusDetector
+from orc.core.errors import BadInput
+from orc.core.hosts.host_config import HostConfig
+from orc.core.hosts.host_error import host_error
+from orc.core.hosts.host_target import qualify, split_target
+from orc.core.room.pane_watch import PaneWatch
+from orc.core.room_state import AgentStatus, AgentView, HostView, Transition
+from orc.core.tmux.capture import capture_panes
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.targets import resolve
+from orc.core.tmux.topology import Pane, Topology, read_topology
+
+if TYPE_CHECKING:
+    from orc.core.hosts.host_poller import HostPoller
+    from orc.core.hosts.remote_answers import Screen as RemoteScreen
+    from orc.core.hosts.remote_orc import RemoteOrc
+    from orc.core.hosts.ssh_transport import SshConnections
+    from orc.core.services.memory.pane_history import PaneScreen
+
+
+@dataclass
+class RemoteHost:
+    """What the room keeps of another host: how to reach its tmux and its orc, and the screens
+    and states it saw there (its own PaneWatch: pane ids of two servers may be equal)."""
+
+    config: HostConfig
+    client: TmuxClient
+    orc: RemoteOrc
+    watch: PaneWatch
+    # Its part of the published state, kept until its next answer (`Room._publish`).
+    view: HostView | None = None  # None: not heard from yet
+    agents: list[AgentView] = field(default_factory=list)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)  # one refresh of it at a time
+
+
+class RoomHosts:
+    """The selected hosts (`configs`, name -> HostConfig; never `local`) and what the room
+    knows of them."""
+
+    def __init__(self, hosts: Sequence[HostConfig], ssh_config: Path | None) -> None:
+        self.configs = {h.name: h for h in hosts if not h.local}
+        self.ssh_config = ssh_config
+        self.errors: dict[str, str] = {}  # hosts the last `across` could not ask
+        self.transitions: list[Transition] = []  # hosts' transitions not published yet
+        self._connections: SshConnections | None = None
+        self._poller: HostPoller | None = None
+        self._remote: dict[str, RemoteHost] = {}
+        self._last_rows: dict[tuple[str, str], list[tuple[str, Any]]] = {}  # `across`
+
+    @property
+    def connections(self) -> SshConnections:
+        """The room's SSH connections, one per host, closed with the room."""
+        if self._connections is None:
+            from orc.core.hosts.ssh_transport import SshConnections
+
+            self._connections = SshConnections(ssh_config=self.ssh_config, keep_spare=True)
+        return self._connections
+
+    async def close(self) -> None:
+        if self._connections is not None:
+            with contextlib.suppress(Exception):
+                await self._connections.close()
+            self._connections = self._poller = None
+            self._remote.clear()
+
+    def remote(self, host: str) -> RemoteHost:
+        """A selected host's tmux client and orc; BadInput for a host not selected."""
+        known = self._remote.get(host)
+        if known is not None:
+            return known
+        config = self.configs.get(host)
+        if config is None:
+            from orc.core.hosts.host_config import find_host
+
+            config = find_host(host)  # `X@HOST` names a declared host even if not selected
+        if config is None:
+            chosen = ", ".join(self.configs) or "none; select hosts with -H NAME or --all-hosts"
+            raise BadInput(f"host {host!r} is not one of the selected hosts ({chosen})")
+        from orc.core.hosts.remote_orc import RemoteOrc
+        from orc.core.hosts.remote_tmux import tmux_client_for
+
+        known = self._remote[host] = RemoteHost(
+            config,
+            tmux_client_for(config, self.connections),
+            RemoteOrc.for_host(config, self.connections),
+            PaneWatch(StatusDetector(local=False), same_clock=False),  # its pids are that host's
+        )
+        return known
+
+    @property
+    def poller(self) -> HostPoller:
+        if self._poller is None:
+            from orc.core.hosts.host_poller import HostPoller
+
+            clients = {name: self.remote(name).client for name in self.configs}
+            deadlines = {name: host.timeout for name, host in self.configs.items()}
+            self._poller = HostPoller(clients, deadlines)
+        return self._poller
+
+    def views(self) -> tuple[list[HostView], list[AgentView]]:
+        """Each host's part of the published state: a host not heard from yet is shown once it
+        answers."""
+        views: list[HostView] = []
+        agents: list[AgentView] = []
+        for name, config in self.configs.items():
+            host = self._remote.get(name)
+            if host is not None and host.view is not None:
+                views.append(host.view)
+                agents += host.agents
+            else:
+                views.append(HostView(name, False, True, None, "", config.ssh or ""))
+        return views, agents
+
+    def take_transitions(self) -> list[Transition]:
+        taken, self.transitions = self.transitions, []
+        return taken
+
+    async def refresh_all(self, focus: str | None, history: int) -> None:
+        """Refresh every host in parallel, each within its deadline (`refresh`)."""
+        await asyncio.gather(*(self.refresh(name, focus, history) for name in self.configs))
+
+    async def refresh(self, name: str, focus: str | None, history: int) -> bool:
+        """One host's panes, kept for the room to publish; whether anything of it changed.
+
+        `focus`: the room's previewed pane (`%N@HOST`), captured deep when it is this host's.
+        The topology and the hot panes come in one round trip, the other changed panes in a
+        second one only if the topology shows some (core/room/pane_watch.py).
+        """
+        host = self.remote(name)
+        watch = host.watch
+        async with host.lock:
+            now = time.time()
+            focus_raw, focus_host = split_target(focus) if focus else ("", "")
+            deep = focus_raw if focus_host == name else ""
+            state = await self.poller.refresh_host(
+                name, watch.hot(now, deep), history=history, ansi=True, deep=deep
+            )
+            screens = dict(state.screens)
+            reached = state.topology if state.reachable else Topology(())
+            wanted = watch.wanted(reached, screens, now)
+            if wanted:
+                try:
+                    async with asyncio.timeout(host.config.timeout):
+                        screens.update(await capture_panes(host.client, wanted, history, deep=deep))
+                except Exception:  # any failure: seen as unreachable by the next refresh
+                    pass
+            view = HostView(
+                name, False, state.reachable, state.since, state.error, host.config.ssh or ""
+            )
+            down = None
+            if not state.reachable:
+                since = time.strftime("%H:%M", time.localtime(state.since))
+                why = f"host unreachable since {since}: {state.error}"
+                down = AgentStatus("unknown", "host unreachable", why, state.since)
+            agents = watch.views(state.topology, screens, now, host=name, unreachable=down)
+            transitions = watch.transitions(name)
+            changed = bool(transitions) or view != host.view or agents != host.agents
+            host.view, host.agents = view, agents
+            self.transitions += transitions
+            return changed
+
+    def failed(self, name: str, exc: BaseException) -> bool:
+        """Mark a host whose refresh raised as unreachable with its error; whether it changed."""
+        known = self._remote.get(name)
+        if known is None:
+            return False
+        before = known.view
+        since = before.since if before is not None and not before.reachable else time.time()
+        view = HostView(name, False, False, since, host_error(name, exc), known.config.ssh or "")
+        known.view = view
+        return view != before
+
+    async def across(
+        self,
+        local: Callable[[], Any],
+        remote: Callable[[RemoteOrc], Any],
+        keep: str | None = None,
+    ) -> list[tuple[str, Any]]:
+        """(host, item) from this machine and every selected host, asked in parallel; a host
+        that fails has its one-line error kept in `errors`, and is left out, or with `keep`
+        (the name of a list re-read over and over, e.g. the timeline's) gives the rows it gave
+        last time: a host's answer lost once must not make its rows blink out, and a row the
+        person had selected move under them. Remote rows come as `kind` records, checked by
+        RemoteOrc (core/hosts/remote_answers.py); any failure is the host's error."""
+
+        async def one(host: str) -> list[tuple[str, Any]]:
+            return [(host, row) for row in await remote(self.remote(host).orc) if row is not None]
+
+        results = await asyncio.gather(
+            local(), *(one(h) for h in self.configs), return_exceptions=True
+        )
+        if isinstance(results[0], BaseException):
+            raise results[0]
+        out: list[tuple[str, Any]] = [("local", item) for item in results[0]]
+        self.errors = {}
+        for host, result in zip(self.configs, results[1:], strict=True):
+            if isinstance(result, BaseException):
+                if not isinstance(result, Exception):
+                    raise result  # cancelled, interrupted: not the host's doing
+                self.errors[host] = host_error(host, result)
+                out += self._last_rows.get((keep, host), []) if keep else []
+            else:
+                out += result
+                if keep:
+                    self._last_rows[(keep, host)] = result
+        return out
+
+    async def journals(
+        self, *, redact: bool = True
+    ) -> tuple[dict[str, dict[str, list[dict[str, Any]]]], dict[str, str]]:
+        """Every selected host's recent messages and notes: see `Room.host_journals`."""
+
+        async def one(host: str) -> dict[str, list[dict[str, Any]]]:
+            return await self.remote(host).orc.journal(redact=redact)
+
+        results = await asyncio.gather(*map(one, self.configs), return_exceptions=True)
+        found: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        errors: dict[str, str] = {}
+        for host, result in zip(self.configs, results, strict=True):
+            if isinstance(result, Exception):
+                errors[host] = str(result).removeprefix(f"host {host}: ")
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                found[host] = result
+        return found, errors
+
+    async def locate(self, raw: str, local: Awaitable[Topology]) -> tuple[str, Pane]:
+        """The host ("" = this machine) and pane of agent name `raw`, reading this machine's
+        topology (`local`) and every host's in parallel; BadInput when several hosts have it."""
+
+        async def topology_of(name: str) -> Topology:
+            view = self.remote(name).view
+            if view is not None and not view.reachable:
+                return Topology(())  # known down (its loop in `run` says so): do not wait on it
+            try:
+                async with asyncio.timeout(self.remote(name).config.timeout):
+                    return await read_topology(self.remote(name).client)
+            except Exception:  # unreachable, or an answer it cannot read: it holds no name
+                return Topology(())
+
+        here, *others = await asyncio.gather(local, *map(topology_of, self.configs))
+        found = [("", p) for p in here if p.orc_name == raw]
+        for name, topo in zip(self.configs, others, strict=True):
+            found += [(name, p) for p in topo if p.orc_name == raw]
+        if len({name for name, _ in found}) > 1:
+            both = ", ".join(f"{raw}@{name or 'local'}" for name, _ in found)
+            raise BadInput(f"agent name {raw!r} is on several hosts: {both}; say which")
+        if found and found[0][0]:
+            return found[0][0], resolve(others[list(self.configs).index(found[0][0])], raw)
+        return "", resolve(here, raw)
+
+
+def remote_screen(raw: RemoteScreen, host: str) -> PaneScreen:
+    """Another host's `orc memory screen --json` (checked: core/hosts/remote_answers.py), its
+    pane, agent and target qualified."""
+    from orc.core.services.memory.pane_history import PaneScreen as Screen
+
+    return Screen(
+        id=raw.id,
+        at=raw.at,
+        pane_id=qualify(raw.pane_id, host),
+        agent=qualify(raw.agent, host) if raw.agent else None,
+        target=qualify(raw.target, host) if raw.target else "",
+        text=raw.text,
+        ansi=raw.ansi,
+        earlier=raw.earlier,
+        later=raw.later,
+    )
