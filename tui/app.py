@@ -628,7 +628,7 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         try:
             raw, host = split_target(target)
             if host:  # that host's leader holds it: the pane's screen is read there
-                added = await self.room.remote(host).orc.schedule_add("1s", text, raw)
+                added = await self.room.schedule_add("1s", text, target=raw, host=host)
                 where = f" on {host}: {added}"
             else:
                 schedule = await self.room.schedules.add(
@@ -696,8 +696,8 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
                 target, host = split_target(message.target) if message.target else ("", "")
                 if host:
                     # Stored and fired by that host's own orc: it works with this room closed.
-                    added_there = await self.room.remote(host).orc.schedule_add(
-                        message.when, message.note, target, message.every
+                    added_there = await self.room.schedule_add(
+                        message.when, message.note, target=target, every=message.every, host=host
                     )
                     done = f"check-in {added_there} scheduled on {host}"
                 else:
@@ -740,18 +740,18 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         if isinstance(message, ScheduleTimeline.SnoozeRequested):
             seconds = parse_duration(message.duration)
             if host:
-                await self.room.remote(host).orc.schedule_change("snooze", sid, message.duration)
+                await self.room.schedule_change("snooze", sid, message.duration, host=host)
             else:
                 await schedules.snooze(sid, seconds)
             return f"check-in {sid}{where} snoozed by {message.duration}"
         if isinstance(message, ScheduleTimeline.EditRequested):
             if host:
-                await self.room.remote(host).orc.schedule_change("edit", sid, message.note)
+                await self.room.schedule_change("edit", sid, message.note, host=host)
             else:
                 await schedules.edit(sid, message.note)
             return f"check-in {sid}{where} edited"
         if host:
-            await self.room.remote(host).orc.schedule_change("cancel", sid)
+            await self.room.schedule_change("cancel", sid, host=host)
         else:
             await schedules.cancel(sid)
         return f"check-in {sid}{where} cancelled"
@@ -780,8 +780,8 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         log = self.query_one(CheckpointLog)
         try:
             if event.host:  # that host's checkpoint, restored there by its own orc
-                outcome = await self.room.remote(event.host).orc.checkpoint_restore(
-                    event.checkpoint_id, branch=event.branch
+                outcome = await self.room.checkpoint_restore(
+                    event.checkpoint_id, branch=event.branch, host=event.host
                 )
             else:
                 outcome = await self.room.checkpoints.restore(

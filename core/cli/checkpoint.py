@@ -176,7 +176,7 @@ def _restore_on(host: str, checkpoint_id: int, yes: bool, branch: str | None) ->
         )
 
     async def work(room: Room) -> str:
-        return await room.remote(host).orc.checkpoint_restore(checkpoint_id, branch=branch)
+        return await room.checkpoint_restore(checkpoint_id, branch=branch, host=host)
 
     click.echo(run_with_room(work))
 

@@ -76,7 +76,7 @@ def add_command(when: str, note: str, target: str | None, every: str | None) -> 
         if host:
             # Stored and fired on that host, by its own leader: it works with this machine off.
             async def remote(room: Room) -> str:
-                return await room.remote(host).orc.schedule_add(when, note, raw, every)
+                return await room.schedule_add(when, note, target=raw, every=every, host=host)
 
             # ID@HOST, as it is typed again to cancel it: a bare id would name a check-in here
             click.echo(f"{run_with_room(remote).strip()}@{host}")
@@ -157,7 +157,7 @@ def _change(
         return run_with_room(lambda room: local(room, sid)), ""
 
     async def remote(room: Room) -> Schedule:
-        return await room.remote(host).orc.schedule_change(action, sid, *remote_args)
+        return await room.schedule_change(action, sid, *remote_args, host=host)
 
     return run_with_room(remote), host
 

@@ -112,7 +112,7 @@ def _up_on_host(spec_file: str, host: str, replace: bool, timeout: float) -> Non
     extra = ["--replace"] if replace else []
 
     async def work(room: Room) -> str:
-        return await room.remote(host).orc.up(text, extra=[*extra, "--timeout", str(timeout)])
+        return await room.team_up(text, host=host, extra=[*extra, "--timeout", str(timeout)])
 
     click.echo(run_with_room(work))
 

@@ -5,6 +5,10 @@
     ssh = "me@gpu.example.org"   # what `ssh` is given: a config alias or user@host, as typed
     socket = "work"              # optional: that host's tmux server, a name (-L) or a path (-S)
     orc = "~/.local/bin/orc"     # optional: the orc program there (default: `orc` on its PATH)
+    transport = "ssh"            # optional: how orc reaches it (core/hosts/transport_kinds.py)
+
+`transport = "local"` is another tmux server on this machine (core/hosts/local_transport.py): it
+takes no `ssh`, and its `socket` is what tells it apart.
 
 The file is the one `[notify]` lives in (core/paths.py `config_path`). The local machine is the
 host "local" without being declared (a `[[host]]` may not take that name), and a config with no
@@ -17,15 +21,24 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from orc.core.errors import BadInput
 from orc.core.paths import config_path
 from orc.core.tmux.client import TmuxServerAddress
 
 LOCAL = "local"
+# The transports a `[[host]]` may name: the keys of core/hosts/transport_kinds.py `KINDS`.
+TRANSPORT_KINDS = ("ssh", "local")
 # The agent-name rule of core/teams/team_spec.py (`_NAME`): a host name is typed where agent names
 # are (`AGENT@HOST` targets), so it obeys the same rule (tests/unit/test_host_config.py checks
 # that the two agree).
@@ -34,7 +47,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class HostConfig(BaseModel):
-    """One machine: how ssh reaches it, and which tmux server and orc there are orc's."""
+    """One machine: how orc reaches it (`transport`, and for ssh its destination), and which
+    tmux server and orc there are orc's."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -43,6 +57,7 @@ class HostConfig(BaseModel):
     socket: str | None = None
     orc: str = "orc"
     timeout: float = Field(default=5.0, gt=0, le=120)  # seconds per refresh of this host
+    transport: Literal["ssh", "local"] = "ssh"  # TRANSPORT_KINDS
 
     @field_validator("name")
     @classmethod
@@ -81,9 +96,22 @@ class HostConfig(BaseModel):
             raise ValueError(f"{value!r}: give the socket as an absolute path or a name")
         return value
 
+    @model_validator(mode="after")
+    def _reached(self) -> HostConfig:
+        if self.transport == "local" and self.ssh is not None:
+            raise ValueError("'ssh' is for transport \"ssh\"; a local host takes none")
+        return self
+
     @property
     def local(self) -> bool:
-        return self.ssh is None
+        """This machine's own tmux server (the implicit host `local`), not a host to reach."""
+        return self.name == LOCAL
+
+    @property
+    def destination(self) -> str:
+        """Where the host is, as the person named it: the ssh destination, or "" for a host on
+        this machine."""
+        return self.ssh or ""
 
     @property
     def address(self) -> TmuxServerAddress:
@@ -112,7 +140,7 @@ def parse_hosts(raw: Any, where: str = "config") -> list[HostConfig]:
             label = f"host {table['name']!r}"
         if not isinstance(table, dict):
             raise BadInput(f"{where}: {label}: not a table")
-        if "ssh" not in table:
+        if "ssh" not in table and table.get("transport", "ssh") == "ssh":
             raise BadInput(f"{where}: {label}: missing field 'ssh' (the ssh destination)")
         try:
             host = HostConfig.model_validate(table)

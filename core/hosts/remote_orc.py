@@ -1,4 +1,5 @@
-"""Another host's orc, driven through its `orc` CLI with `--json` over the host's SSH connection.
+"""Another host's orc, driven through its `orc` CLI with `--json` over the host's transport (its
+SSH connection, or another: core/hosts/transport.py).
 
 Each host keeps its own store and daemon (docs/ARCHITECTURE.md, Hosts): a send to an agent there
 is that host's `orc send`, so it is recorded in that host's store, verified by the code that
@@ -32,11 +33,12 @@ from orc.core.hosts.remote_answers import (
     read_json,
     rows,
 )
-from orc.core.hosts.ssh_transport import (
+from orc.core.hosts.transport import (
+    NOT_FOUND,
+    CommandResult,
     HostError,
-    SshConnections,
-    SshResult,
-    SshTransport,
+    Transport,
+    Transports,
     home_path,
 )
 
@@ -45,7 +47,6 @@ if TYPE_CHECKING:
     from orc.core.services.memory.memory import MemoryHit
     from orc.core.services.schedule_store import Schedule
 
-NOT_FOUND = 127  # the remote shell's code for a program it cannot find
 SEND_TIMEOUT = 90.0  # seconds: a verified delivery can wait for a busy agent's screen
 # Seconds for any other remote orc command. Not the host's refresh deadline (a tmux round trip):
 # this starts a Python program there, which on a busy host takes seconds, and a missed deadline
@@ -75,7 +76,7 @@ class RemoteOrc:
     the host's tmux server options (`-L`/`-S`) so it looks at the server the room shows."""
 
     def __init__(
-        self, transport: SshTransport, orc_argv: Sequence[str], socket: str | None = None
+        self, transport: Transport, orc_argv: Sequence[str], socket: str | None = None
     ) -> None:
         self.transport = transport
         self.host = transport.host
@@ -84,11 +85,10 @@ class RemoteOrc:
         self._version: str | None = None
 
     @classmethod
-    def for_host(cls, host: HostConfig, connections: SshConnections) -> RemoteOrc:
-        if host.ssh is None:
+    def for_host(cls, host: HostConfig, transports: Transports) -> RemoteOrc:
+        if host.local:
             raise ValueError("the local host has no remote orc")
-        transport = connections.transport(host.name, host.ssh, deadline=host.timeout)
-        return cls(transport, [home_path(host.orc)], host.socket)
+        return cls(transports.for_host(host), [home_path(host.orc)], host.socket)
 
     def _fail(self, what: str, message: str, code: int) -> OrcError:
         line = f"host {self.host}: {what}: {message}"
@@ -96,7 +96,7 @@ class RemoteOrc:
 
     async def run(
         self, args: Sequence[str], *, stdin: bytes | None = None, timeout: float | None = None
-    ) -> SshResult:
+    ) -> CommandResult:
         """`orc ARGS` there (its version checked first); HostError when the host or its orc is
         missing."""
         await self.checked()
@@ -104,7 +104,7 @@ class RemoteOrc:
 
     async def _raw(
         self, args: Sequence[str], *, stdin: bytes | None = None, timeout: float | None = None
-    ) -> SshResult:
+    ) -> CommandResult:
         result = await self.transport.run(
             [*self.orc_argv, *args], stdin=stdin, timeout=timeout or ORC_TIMEOUT
         )

@@ -1,4 +1,5 @@
-"""A TmuxClient for a host's tmux server, its argvs run through that host's SSH connection.
+"""A TmuxClient for a host's tmux server, its argvs run through that host's Transport (its SSH
+connection, or another: core/hosts/transport.py).
 
 Everything above the client (topology reads, batched captures, literal sends) is the code the
 local room runs: only where the argv is executed changes. tmux on the other side is started as
@@ -11,18 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from orc.core.hosts.host_config import HostConfig
-from orc.core.hosts.ssh_transport import HostError, SshConnections, SshTransport
+from orc.core.hosts.transport import NOT_FOUND, HostError, Transport, Transports
 from orc.core.tmux.client import TmuxClient, TmuxResult, TmuxServerAddress
 
 REMOTE_ENV = ("env", "LC_ALL=C.UTF-8")
-NOT_FOUND = 127  # env's exit code when the program is not on the host's PATH
 
 
-class SshTmuxRunner:
+class TransportTmuxRunner:
     """core/tmux/client.py's TmuxRunner over one host's transport; a HostError passes through
     (an unreachable host is not a tmux server with no sessions)."""
 
-    def __init__(self, transport: SshTransport) -> None:
+    def __init__(self, transport: Transport) -> None:
         self.transport = transport
 
     async def __call__(self, argv: Sequence[str], stdin: bytes | None) -> TmuxResult:
@@ -39,16 +39,18 @@ class SshTmuxRunner:
         )
 
 
+SshTmuxRunner = TransportTmuxRunner  # its name from when ssh was the only transport
+
+
 def remote_tmux_client(
-    transport: SshTransport, address: TmuxServerAddress | None = None
+    transport: Transport, address: TmuxServerAddress | None = None
 ) -> TmuxClient:
-    return TmuxClient(address, runner=SshTmuxRunner(transport))
+    return TmuxClient(address, runner=TransportTmuxRunner(transport))
 
 
-def tmux_client_for(host: HostConfig, connections: SshConnections) -> TmuxClient:
-    """The host's tmux server: a plain local client for `local`, else through its connection
-    (each call within the host's `timeout`)."""
-    if host.ssh is None:
+def tmux_client_for(host: HostConfig, transports: Transports) -> TmuxClient:
+    """The host's tmux server: a plain client for this machine's own (`local`), else through
+    the host's transport (each call within the host's `timeout`)."""
+    if host.local:
         return TmuxClient(host.address)
-    transport = connections.transport(host.name, host.ssh, deadline=host.timeout)
-    return remote_tmux_client(transport, host.address)
+    return remote_tmux_client(transports.for_host(host), host.address)

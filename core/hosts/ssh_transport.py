@@ -29,11 +29,18 @@ import shlex
 import shutil
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from orc.core.child_process import kill_child
-from orc.core.errors import ActionFailed
+
+# HostError and home_path are the Transport interface's (core/hosts/transport.py), named here too.
+from orc.core.hosts.transport import CommandResult, HomePath
+from orc.core.hosts.transport import HostError as HostError
+from orc.core.hosts.transport import home_path as home_path
+
+if TYPE_CHECKING:
+    from orc.core.hosts.host_config import HostConfig
 
 CONTROL_PERSIST = 60  # seconds a master outlives its last use if orc did not close it
 DEFAULT_DEADLINE = 10.0  # seconds a call may take, connection included, unless told otherwise
@@ -48,31 +55,8 @@ class _TooMuch(Exception):
     """A remote command printed more than MAX_OUTPUT bytes."""
 
 
-class HostError(ActionFailed):
-    """A host could not be reached or did not answer in time; the message names the host."""
-
-    def __init__(self, host: str, reason: str) -> None:
-        super().__init__(f"host {host}: {reason}")
-        self.host = host
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class SshResult:
-    returncode: int
-    stdout: bytes
-    stderr: bytes
-
-
-class HomePath(str):
-    """A program path under the remote user's home, written `~/...` in the config (`orc` of a
-    `[[host]]`): the one word whose `~` the remote shell is left to expand, as nothing on this
-    side knows that home. Only the config makes these (`home_path`); user content never does."""
-
-
-def home_path(path: str) -> str:
-    """`path` as a HomePath when it starts with `~/`, else unchanged."""
-    return HomePath(path) if path.startswith("~/") else path
+# A Transport's result (core/hosts/transport.py), by the name the ssh code has always used.
+SshResult = CommandResult
 
 
 def _quoted(word: str) -> str:
@@ -105,7 +89,8 @@ def _reason(stderr: str) -> str:
 
 
 class SshTransport:
-    """Runs exact argvs on one host through its shared connection, each with a deadline."""
+    """Runs exact argvs on one host through its shared connection, each with a deadline (the
+    `ssh` kind of core/hosts/transport.py's Transport)."""
 
     def __init__(
         self,
@@ -149,6 +134,26 @@ class SshTransport:
     def argv(self, remote: Sequence[str]) -> list[str]:
         """The local ssh argv that runs `remote` there."""
         return self.argv_line(remote_line(remote))
+
+    def terminal_argv(self, remote: Sequence[str]) -> list[str]:
+        """ssh with a terminal (`-t`) running `remote` there, on a connection of its own: a
+        jump-in session outlives the room, and ending the room's master (on quit, or after a
+        call missed its deadline) would close every session riding on it."""
+        options = self._options()
+        at = options.index(f"ControlPath={self.control_dir}/%C")
+        del options[at - 1 : at + 1]  # the `-o` and the room's shared socket
+        return [
+            self._binary,
+            *options,
+            "-o",
+            "ControlMaster=no",
+            "-o",
+            "ControlPath=none",
+            "-t",
+            "--",
+            self.destination,
+            remote_line(remote),
+        ]
 
     def argv_line(self, line: str) -> list[str]:
         """ssh's argv for a line made by `remote_line` (`--` ends ssh's options before the
@@ -441,6 +446,12 @@ class SshConnections:
                 keep_spare=self.keep_spare,
             )
         return known
+
+    def for_host(self, host: HostConfig) -> SshTransport:
+        """The Transport (core/hosts/transport.py) of a host reached by ssh."""
+        if host.ssh is None:
+            raise ValueError(f"host {host.name} has no ssh destination")
+        return self.transport(host.name, host.ssh, deadline=host.timeout)
 
     async def close(self) -> None:
         await asyncio.gather(*(t.close() for t in self._transports.values()))

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from orc.core.services.memory.pane_history import PaneScreen
     from orc.core.services.notifier import Notifier
     from orc.core.services.policy.approver import Approver
+    from orc.core.services.schedule_store import Schedule
     from orc.core.services.scheduler import Scheduler
     from orc.core.services.usage.usage import Usage
     from orc.core.services.worktrees.worktrees import Worktrees
@@ -436,8 +437,9 @@ class Room:
         return sorted(found, key=lambda pair: -pair[1].at)
 
     def jump_argv(self, pane_id: str) -> list[str]:
-        """The argv that attaches a terminal to this pane's window: tmux here, or ssh with a
-        terminal (`-t`, the room's own connection) running tmux on the pane's host."""
+        """The argv that attaches a terminal to this pane's window: tmux here, or the pane's
+        host's transport running tmux there with the person's terminal, on a connection of its
+        own (core/hosts/transport.py `terminal_argv`)."""
         raw, host = split_target(pane_id)
         tmux = [
             "select-window",
@@ -457,8 +459,7 @@ class Room:
         remote = self.remote(host)
         from orc.core.hosts.remote_tmux import REMOTE_ENV
 
-        argv = remote.orc.transport.argv([*REMOTE_ENV, *remote.client.argv(*tmux)])
-        return ["-t" if word == "-T" else word for word in argv]
+        return remote.orc.transport.terminal_argv([*REMOTE_ENV, *remote.client.argv(*tmux)])
 
     async def locate(self, target: str) -> tuple[str, Pane]:
         """The host ("" = this machine) and pane that `target` names: `X@HOST` on HOST; an
@@ -652,6 +653,60 @@ class Room:
         one remote call per host, hosts in parallel: ({host: {"messages", "notes"}}, {host:
         its one-line error}) — a host that cannot answer is named, never fatal."""
         return await self._hosts.journals(redact=redact)
+
+    # -- actions on any host: this machine's services, or the host's own orc --------------------
+
+    async def schedule_add(
+        self,
+        when: str,
+        note: str,
+        *,
+        target: str | None = None,
+        every: str | None = None,
+        host: str = "",
+        sender: Sender | None = None,
+    ) -> str:
+        """A check-in for `target` (an agent of `host`, given without `@HOST`); its id as the
+        host that keeps it prints it. Another host's is stored and fired by that host's orc, so
+        it works with this room closed."""
+        if host and host != "local":
+            return await self.remote(host).orc.schedule_add(when, note, target, every)
+        schedule = await self.schedules.add(
+            when, note, target=target, every=every, sender=sender or Sender()
+        )
+        return str(schedule.id)
+
+    async def schedule_change(
+        self, action: str, schedule_id: int, *args: str, host: str = ""
+    ) -> Schedule:
+        """`cancel`, `snooze DURATION` or `edit NOTE` a check-in of `host` ("" = this machine;
+        ids repeat between stores, so only the host that keeps it may change it); the check-in
+        as it is now."""
+        if host and host != "local":
+            return await self.remote(host).orc.schedule_change(action, schedule_id, *args)
+        if action == "cancel" and not args:
+            return await self.schedules.cancel(schedule_id)
+        if action == "snooze" and len(args) == 1:
+            from orc.core.when import parse_duration
+
+            return await self.schedules.snooze(schedule_id, parse_duration(args[0]))
+        if action == "edit" and len(args) == 1:
+            return await self.schedules.edit(schedule_id, args[0])
+        raise ValueError(f"not a schedule change: {action} {args}")
+
+    async def checkpoint_restore(
+        self, checkpoint_id: int, *, branch: str | None = None, host: str = ""
+    ) -> str:
+        """Restore a checkpoint of `host` ("" = this machine), taken first there; on another host
+        by its own orc, in its repository (its id names that host's checkpoint). Its outcome."""
+        if host and host != "local":
+            return await self.remote(host).orc.checkpoint_restore(checkpoint_id, branch=branch)
+        return await self.checkpoints.restore(checkpoint_id, branch=branch)
+
+    async def team_up(self, spec: str, *, host: str, extra: Sequence[str] = ()) -> str:
+        """`orc up` of a team spec's text on another host, by its orc (paths in the spec are
+        that host's); its output. This machine's teams are core/teams/deploy.py's."""
+        return await self.remote(host).orc.up(spec, extra=extra)
 
     async def checkpoint_diff(self, checkpoint_id: int, host: str = "") -> str:
         """A checkpoint's diff: this machine's (`host` "" or "local"), or another host's, read

@@ -3,7 +3,8 @@ the published state, and questions put to every host at once.
 
 Each host is refreshed through the same path as this machine (core/room/pane_watch.py), read in
 one round trip of its transport within its deadline; a host that fails keeps its last panes,
-shown `unknown` with why, and is asked again next time.
+shown `unknown` with why, and is asked again next time. How a host is reached is its transport's
+business (core/hosts/transport.py): nothing here knows ssh.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from orc.core.hosts.remote_answers import Screen as RemoteScreen
     from orc.core.hosts.remote_orc import RemoteOrc
     from orc.core.hosts.ssh_transport import SshConnections
+    from orc.core.hosts.transport import Transports
     from orc.core.services.memory.pane_history import PaneScreen
 
 
@@ -60,26 +62,37 @@ class RoomHosts:
         self.ssh_config = ssh_config
         self.errors: dict[str, str] = {}  # hosts the last `across` could not ask
         self.transitions: list[Transition] = []  # hosts' transitions not published yet
-        self._connections: SshConnections | None = None
+        self._transports: dict[str, Transports] = {}  # kind (HostConfig.transport) -> them
         self._poller: HostPoller | None = None
         self._remote: dict[str, RemoteHost] = {}
         self._last_rows: dict[tuple[str, str], list[tuple[str, Any]]] = {}  # `across`
 
+    def transports(self, kind: str) -> Transports:
+        """The room's transports of one kind (core/hosts/transport_kinds.py), closed with it."""
+        made = self._transports.get(kind)
+        if made is None:
+            from orc.core.hosts.transport import TransportOptions
+            from orc.core.hosts.transport_kinds import KINDS
+
+            made = self._transports[kind] = KINDS[kind](TransportOptions(self.ssh_config))
+        return made
+
     @property
     def connections(self) -> SshConnections:
-        """The room's SSH connections, one per host, closed with the room."""
-        if self._connections is None:
-            from orc.core.hosts.ssh_transport import SshConnections
+        """The room's SSH connections, one per host reached by ssh."""
+        from orc.core.hosts.ssh_transport import SshConnections
 
-            self._connections = SshConnections(ssh_config=self.ssh_config, keep_spare=True)
-        return self._connections
+        made = self.transports("ssh")
+        assert isinstance(made, SshConnections)
+        return made
 
     async def close(self) -> None:
-        if self._connections is not None:
+        for made in self._transports.values():
             with contextlib.suppress(Exception):
-                await self._connections.close()
-            self._connections = self._poller = None
-            self._remote.clear()
+                await made.close()
+        self._transports.clear()
+        self._poller = None
+        self._remote.clear()
 
     def remote(self, host: str) -> RemoteHost:
         """A selected host's tmux client and orc; BadInput for a host not selected."""
@@ -97,10 +110,11 @@ class RoomHosts:
         from orc.core.hosts.remote_orc import RemoteOrc
         from orc.core.hosts.remote_tmux import tmux_client_for
 
+        transports = self.transports(config.transport)
         known = self._remote[host] = RemoteHost(
             config,
-            tmux_client_for(config, self.connections),
-            RemoteOrc.for_host(config, self.connections),
+            tmux_client_for(config, transports),
+            RemoteOrc.for_host(config, transports),
             PaneWatch(StatusDetector(local=False), same_clock=False),  # its pids are that host's
         )
         return known
@@ -126,7 +140,7 @@ class RoomHosts:
                 views.append(host.view)
                 agents += host.agents
             else:
-                views.append(HostView(name, False, True, None, "", config.ssh or ""))
+                views.append(HostView(name, False, True, None, "", config.destination))
         return views, agents
 
     def take_transitions(self) -> list[Transition]:
@@ -163,7 +177,7 @@ class RoomHosts:
                 except Exception:  # any failure: seen as unreachable by the next refresh
                     pass
             view = HostView(
-                name, False, state.reachable, state.since, state.error, host.config.ssh or ""
+                name, False, state.reachable, state.since, state.error, host.config.destination
             )
             down = None
             if not state.reachable:
@@ -184,7 +198,7 @@ class RoomHosts:
             return False
         before = known.view
         since = before.since if before is not None and not before.reachable else time.time()
-        view = HostView(name, False, False, since, host_error(name, exc), known.config.ssh or "")
+        view = HostView(name, False, False, since, host_error(name, exc), known.config.destination)
         known.view = view
         return view != before
 
