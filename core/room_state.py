@@ -68,7 +68,8 @@ class HostView:
     reachable: bool
     since: float | None = None
     error: str = ""
-    destination: str = ""  # the ssh destination ("" for the local machine)
+    destination: str = ""  # where it is, as configured (an ssh destination; "" for this machine)
+    transport: str = "ssh"  # how it is reached (core/hosts/transport_kinds.py); "" for this machine
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,7 +107,7 @@ def host_note(host: HostView) -> str:
 
 def host_card(host: HostView, agents: int, width: int) -> str:
     """What the preview shows for a host's row: the whole story the narrow tree row cuts off."""
-    where = "this machine" if host.local else f"ssh {host.destination or host.name}"
+    where = "this machine" if host.local else f"{host.transport} {host.destination or host.name}"
     lines = [f"host {host.name} · {where}", f"{agents} pane(s) seen"]
     if host.reachable and host.since is None and not host.local:
         lines.append("connecting: not heard from yet")
@@ -134,7 +134,7 @@ def _host_detail(host: HostView) -> str:
     if host.local:
         return "this machine"
     where = "" if host.destination in ("", host.name) else host.destination
-    if host.reachable and host.since is None:  # not heard from yet (core/room.py `_publish`)
+    if host.reachable and host.since is None:  # not heard from yet (core/room/facade.py `_publish`)
         return f"connecting… {where}".rstrip()
     return where
 

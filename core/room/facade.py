@@ -348,7 +348,7 @@ class Room:
                     local_state,
                     agents=(*local_state.agents, *agents),
                     transitions=(*local_state.transitions, *self._hosts.take_transitions()),
-                    hosts=(HostView("local", local=True, reachable=True), *views),
+                    hosts=(HostView("local", True, True, transport=""), *views),
                 )
             for service in list(self._services):
                 if service is self._notifier:

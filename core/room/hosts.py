@@ -140,7 +140,9 @@ class RoomHosts:
                 views.append(host.view)
                 agents += host.agents
             else:
-                views.append(HostView(name, False, True, None, "", config.destination))
+                views.append(
+                    HostView(name, False, True, None, "", config.destination, config.transport)
+                )
         return views, agents
 
     def take_transitions(self) -> list[Transition]:
@@ -177,7 +179,13 @@ class RoomHosts:
                 except Exception:  # any failure: seen as unreachable by the next refresh
                     pass
             view = HostView(
-                name, False, state.reachable, state.since, state.error, host.config.destination
+                name,
+                False,
+                state.reachable,
+                state.since,
+                state.error,
+                host.config.destination,
+                host.config.transport,
             )
             down = None
             if not state.reachable:
@@ -198,7 +206,9 @@ class RoomHosts:
             return False
         before = known.view
         since = before.since if before is not None and not before.reachable else time.time()
-        view = HostView(name, False, False, since, host_error(name, exc), known.config.destination)
+        error = host_error(name, exc)
+        config = known.config
+        view = HostView(name, False, False, since, error, config.destination, config.transport)
         known.view = view
         return view != before
 
