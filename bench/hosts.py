@@ -13,10 +13,11 @@ A full refresh = every host's topology + a capture of each of its panes.
 Also: the CPU the control room spends per refresh (its own + its ssh client processes').
 
 Idle (`--part idle`): the control room's CPU with 4 hosts x 25 IDLE panes (+50 ms RTT), as CPU
-seconds per wall second of `Room.run` (core/room.py: this machine's loop plus one loop per host;
-its own CPU + its ssh clients'), at the UI's idle (1 s) and active (0.2 s) intervals, against the
-same room capturing every pane on every refresh (the room before change-driven capture of remote
-panes: `HOT_FOR` set so every pane counts as just changed), windows interleaved, medians printed.
+seconds per wall second of `Room.run` (core/room/facade.py: this machine's loop plus one loop
+per host; its own CPU + its ssh clients'), at the UI's idle (1 s) and active (0.2 s) intervals,
+against the same room capturing every pane on every refresh (the room before change-driven
+capture of remote panes: `HOT_FOR` set so every pane counts as just changed), windows
+interleaved, medians printed.
 Run: .venv/bin/python bench/hosts.py [--hosts 4 --panes 25 --rtt 50 --rounds 20 --part all]
 """
 
@@ -35,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import orc.core.room  # noqa: E402
+import orc.core.room.pane_watch  # noqa: E402
 from orc.core.hosts.host_config import HostConfig  # noqa: E402
 from orc.core.hosts.host_poller import HostPoller  # noqa: E402
 from orc.core.hosts.remote_tmux import remote_tmux_client  # noqa: E402
@@ -127,7 +128,7 @@ async def empty_calls(ssh: SshConnections, host: str, rounds: int) -> list[float
 # An idle agent: a screen drawn once, then nothing (no process polling anything).
 IDLE = ["sh", "-c", 'printf "%s waiting for instructions\\n> " "$0"; exec sleep 1000000']
 WINDOW = 6.0  # seconds of Room.run per measured window
-CHANGE_DRIVEN = orc.core.room.HOT_FOR
+CHANGE_DRIVEN = orc.core.room.pane_watch.HOT_FOR
 
 
 def ratio(slow: float, fast: float) -> str:
@@ -159,7 +160,7 @@ async def room_cpu_window(
     """CPU seconds per wall second of `room.run(interval)` over WINDOW seconds (after its
     first refresh of every host), the room's and the hosts' tmux servers'; `everything`:
     capture every pane on every refresh."""
-    orc.core.room.HOT_FOR = 1e12 if everything else CHANGE_DRIVEN
+    orc.core.room.pane_watch.HOT_FOR = 1e12 if everything else CHANGE_DRIVEN
     running = asyncio.create_task(room.run(interval, lead=False))
     try:
         deadline = time.monotonic() + 60
@@ -254,7 +255,7 @@ async def idle_part(args: argparse.Namespace) -> None:
                     )
                     results.setdefault((1.0, None), []).append(got)
     finally:
-        orc.core.room.HOT_FOR = CHANGE_DRIVEN
+        orc.core.room.pane_watch.HOT_FOR = CHANGE_DRIVEN
         bed.close()
     load = os.getloadavg()[0]
     print(

@@ -3,7 +3,7 @@
 Against a private tmux server (socket `orc-bench-push`) with 99 printers (a build-log line every
 0.5–1.5 s, bench/printer.py) and one ticker (a line stamped with its wall time every 0.15–0.35 s)
 in one session, three followers are measured in turn:
-  - push: `Room(...).run()` following tmux's control mode (core/room_refresh.py);
+  - push: `Room(...).run()` following tmux's control mode (core/room/push.py);
   - poll: `Room(..., poll=True).run(0.2)`, the refresh orc had before (0.2 s is the UI's active
     interval; idle, the UI slows to 1 s, so idle CPU is measured at 1 s);
   - naive: libtmux `Pane.capture_pane()` of every pane every 0.2 s.

@@ -3,7 +3,7 @@
 A host may be unreachable, slow, or answer anything at all (core/hosts/remote_answers.py): an
 exception raised while asking it (an OrcError, or any other from a parser that met something it
 did not expect) must neither print a traceback nor end the loop that follows the host
-(core/room.py `_follow_host`); the room shows the line and asks again next time.
+(core/room/facade.py `_follow_host`); the room shows the line and asks again next time.
 """
 
 from __future__ import annotations

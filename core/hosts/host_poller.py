@@ -6,7 +6,8 @@ handed out as they arrive (`poll`), so a slow host never holds back a fast one. 
 or misses its deadline is reported `reachable=False` with the error and the time it became
 unreachable, keeping the topology it last showed; the next poll simply asks it again, so it comes
 back by itself when it answers. `refresh_host` asks one host: the room follows each host at that
-host's own pace (core/room.py `run`), so a slow one never delays the others' next refresh either.
+host's own pace (core/room/facade.py `run`), so a slow one never delays the others' next refresh
+either.
 """
 
 from __future__ import annotations

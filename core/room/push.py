@@ -1,9 +1,9 @@
 """What wakes the Room's refresh of this machine when tmux pushes (docs/ARCHITECTURE.md, "Push
 from tmux"): the control-mode clients' notifications, coalesced into one `Wake`.
 
-The Room (core/room.py `_follow_push`) waits here instead of sleeping: a structural notification
-or a changed subscription token asks for a topology read (with captures of the changed panes),
-`%output` of the previewed pane asks for a capture of that pane only.
+The Room (core/room/facade.py `_follow_push`) waits here instead of sleeping: a structural
+notification or a changed subscription token asks for a topology read (with captures of the
+changed panes), `%output` of the previewed pane asks for a capture of that pane only.
 """
 
 from __future__ import annotations

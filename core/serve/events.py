@@ -1,6 +1,6 @@
 """The WebSocket `/events` stream: what the room publishes, as small JSON events.
 
-One hub per server subscribes to the Room (core/room.py `subscribe`) and turns each published
+One hub per server subscribes to the Room (core/room/facade.py `subscribe`) and turns each published
 RoomState into events: `state` (an agent's state changed), `needs` (the "needs you" list, sent
 whenever it changes and on connect), `message` (a message or answer recorded, with its
 outcome), `checkin` (a check-in fired: a message from a schedule). Each client has a bounded

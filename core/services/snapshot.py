@@ -51,7 +51,7 @@ _MARKER = re.compile(r"\[REDACTED:([A-Za-z0-9_.-]+)\]")  # core/services/redacti
 
 
 class HostClient(Protocol):
-    """Another host's tmux, as the room keeps it (core/room.py `Room.remote`)."""
+    """Another host's tmux, as the room keeps it (core/room/hosts.py `RoomHosts.remote`)."""
 
     client: TmuxClient
 

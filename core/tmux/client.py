@@ -138,7 +138,7 @@ class TmuxClient:
         self._runner = runner
         self._binary = "tmux" if runner is not None else shutil.which("tmux") or "tmux"
         self._env = _utf8_env()
-        # Set by the Room while its control-mode client is attached (core/room_refresh.py).
+        # Set by the Room while its control-mode client is attached (core/room/push.py).
         self.control: ChainRunner | None = None
 
     def argv(self, *args: str) -> list[str]:

@@ -65,7 +65,7 @@ async def test_tree_over_two_hosts_and_one_dying_at_80x24(
     await remote_agent(client_for(connections, "beta"), "dev-b")
     app = OrcApp(hosts_room(address, db_path, bed, "alpha", "beta"), interval=0.1)
     async with app.run_test(size=(80, 24)) as pilot:
-        # Each host is shown as it answers (core/room.py `run`): wait for both.
+        # Each host is shown as it answers (core/room/facade.py `run`): wait for both.
         await wait_until(
             pilot, lambda: {"dev-a", "dev-b"} <= set(region_text(app, "#tree").split()), "both"
         )

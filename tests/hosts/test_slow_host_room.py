@@ -1,4 +1,4 @@
-"""A slow or hung host never holds back the rest of the room (`Room.run`, core/room.py): this
+"""A slow or hung host never holds back the rest of the room (`Room.run`, core/room/facade.py): this
 machine's and the fast host's changes keep being published while the slow host's agents keep
 their last view, and what the slow host shows arrives once it answers.
 

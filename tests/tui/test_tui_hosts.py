@@ -159,7 +159,7 @@ def test_orc_ui_takes_hosts_before_and_after_the_command(monkeypatch, capsys) ->
 
 
 def test_a_host_not_heard_from_yet_reads_connecting_not_empty() -> None:
-    """Each host is published as it answers (core/room.py `run`): until then its row says so,
+    """Each host is published as it answers (core/room/facade.py `run`): until then its row says so,
     rather than looking like a host with no agents."""
     waiting = HostView("gpu", local=False, reachable=True, destination="me@gpu-1")
     state = RoomState(0.0, "default", (), 1, hosts=(HOSTS[0], waiting))
