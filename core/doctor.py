@@ -292,27 +292,38 @@ def run_checks(address: TmuxServerAddress, db: Path, env: dict[str, str]) -> lis
 
 
 async def check_hosts(hosts: Sequence[HostConfig], ssh_config: Path | None = None) -> list[Check]:
-    """Each selected host: reachable over ssh, with an orc there that speaks this orc's JSON
-    (`orc --version`), all asked at once."""
+    """Each selected host: reachable by its transport (ssh unless its `[[host]]` says), with an
+    orc there that speaks this orc's JSON (`orc --version`), all asked at once."""
     from orc.core.hosts.remote_orc import RemoteOrc
-    from orc.core.hosts.ssh_transport import SshConnections
+    from orc.core.hosts.transport import TransportOptions, Transports
+    from orc.core.hosts.transport_kinds import KINDS
 
-    async with SshConnections(ssh_config=ssh_config) as connections:
-        # The fix names the ssh the room runs: with --ssh-config, that file is part of it.
-        ssh = f"ssh -F {shlex.quote(str(ssh_config))}" if ssh_config else "ssh"
+    made: dict[str, Transports] = {}
+    options = TransportOptions(ssh_config, polling=False)  # one question each
+    # The fix names the ssh the room runs: with --ssh-config, that file is part of it.
+    ssh = f"ssh -F {shlex.quote(str(ssh_config))}" if ssh_config else "ssh"
 
-        async def one(host: HostConfig) -> Check:
-            try:
-                version = await RemoteOrc.for_host(host, connections).version()
-            except OrcError as exc:
-                return Check(
-                    "host",
-                    "fail",
-                    str(exc),
-                    f"check `{ssh} {host.ssh} {host.orc} --version` works (an ssh config:"
-                    " --ssh-config FILE or $ORC_SSH_CONFIG; orc off the remote PATH:"
-                    ' orc = "~/.local/bin/orc" under [[host]])',
-                )
-            return Check("host", "ok", f"{host.name} ({host.ssh}): {version}")
+    async def one(host: HostConfig) -> Check:
+        if host.transport not in made:
+            made[host.transport] = KINDS[host.transport](options)
+        try:
+            version = await RemoteOrc.for_host(host, made[host.transport]).version()
+        except OrcError as exc:
+            if host.transport != "ssh":
+                return Check("host", "fail", str(exc), f"check `{host.orc} --version` works there")
+            return Check(
+                "host",
+                "fail",
+                str(exc),
+                f"check `{ssh} {host.ssh} {host.orc} --version` works (an ssh config:"
+                " --ssh-config FILE or $ORC_SSH_CONFIG; orc off the remote PATH:"
+                ' orc = "~/.local/bin/orc" under [[host]])',
+            )
+        where = host.destination or host.transport
+        return Check("host", "ok", f"{host.name} ({where}): {version}")
 
+    try:
         return list(await asyncio.gather(*map(one, hosts)))
+    finally:
+        for transports in made.values():
+            await transports.close()

@@ -90,6 +90,8 @@ class Transports(Protocol):
 @dataclass(frozen=True)
 class TransportOptions:
     """What the room hands every kind of transport when it makes one (each uses what it knows:
-    `ssh_config` is `ssh -F`, from `--ssh-config` / $ORC_SSH_CONFIG)."""
+    `ssh_config` is `ssh -F`, from `--ssh-config` / $ORC_SSH_CONFIG; `polling`: the caller asks
+    each host again and again, so a transport may keep a session open ahead)."""
 
     ssh_config: Path | None = None
+    polling: bool = True

@@ -12,7 +12,7 @@ from orc.core.hosts.transport import TransportOptions, Transports
 def _ssh(options: TransportOptions) -> Transports:
     from orc.core.hosts.ssh_transport import SshConnections
 
-    return SshConnections(ssh_config=options.ssh_config, keep_spare=True)
+    return SshConnections(ssh_config=options.ssh_config, keep_spare=options.polling)
 
 
 def _local(options: TransportOptions) -> Transports:
