@@ -26,12 +26,11 @@ must never become an option of the restarted agent.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from orc.core.agents.agent_kind import kind_of
+from orc.core.agents.kinds.codex import codex_thread_saved
 from orc.core.agents.kinds.kind import Sessions, is_uuid
 
 
@@ -104,14 +103,3 @@ def hook_session_id(payload: Mapping[str, Any], kind: str = "") -> str:
     if isinstance(thread, str) and is_uuid(thread) and codex_thread_saved(thread):
         return thread
     return ""
-
-
-def codex_thread_saved(thread_id: str, env: Mapping[str, str] | None = None) -> bool:
-    """Whether Codex saved the thread (`$CODEX_HOME/sessions/Y/M/D/rollout-...-ID.jsonl`); run
-    where the agent runs (its hook), so its CODEX_HOME and HOME are the agent's own."""
-    env = os.environ if env is None else env
-    home = env.get("CODEX_HOME") or str(Path(env.get("HOME") or Path.home()) / ".codex")
-    if not is_uuid(thread_id):
-        return False
-    sessions = Path(home) / "sessions"
-    return any(sessions.glob(f"*/*/*/rollout-*-{thread_id}.jsonl"))

@@ -14,6 +14,7 @@ from orc.core.agents.agent_kind import KINDS, agent_kinds, guess_kind, kind_of
 from orc.core.agents.agent_sessions import new_session_id, resume_argv, start_argv
 from orc.core.agents.pattern_packs import AGENT_KINDS, Pack, load_packs
 from orc.core.agents.process_kind import kind_from_argv
+from orc.core.agents.prompt_subject import TOOLS
 from orc.core.agents.screen_text import visible_lines
 from orc.core.doctor import AGENT_PROGRAMS
 from orc.core.services.usage.usage_records import READERS
@@ -58,7 +59,7 @@ def test_an_agent_kind_has_every_part(name: str, packs: dict[str, Pack]) -> None
     assert kind.read_prompt is not None
     for screen in (FIXTURES / name).glob("waiting-*.txt"):
         tool, _, _ = kind.read_prompt(visible_lines(screen.read_text(encoding="utf-8")))
-        assert tool in ("shell", "edit", "write", "fetch", "read", "other")
+        assert tool in TOOLS
     assert kind.sessions is not None
     assert kind.names or kind.exact_names or kind.modules, "nothing recognises its program"
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
+from pathlib import Path
 
 from orc.core.agents.codex_hooks import with_codex_notify
-from orc.core.agents.kinds.kind import AgentKind, Sessions, program_at
+from orc.core.agents.kinds.kind import AgentKind, Sessions, is_uuid, program_at
 from orc.core.agents.kinds.prompt_words import question_at
 
 
@@ -58,6 +61,17 @@ class CodexSessions(Sessions):
 
     def resumable(self, session_id: str) -> bool:
         return True  # `--last` without an id
+
+
+def codex_thread_saved(thread_id: str, env: Mapping[str, str] | None = None) -> bool:
+    """Whether Codex saved the thread (`$CODEX_HOME/sessions/Y/M/D/rollout-...-ID.jsonl`); run
+    where the agent runs (its hook), so its CODEX_HOME and HOME are the agent's own."""
+    env = os.environ if env is None else env
+    home = env.get("CODEX_HOME") or str(Path(env.get("HOME") or Path.home()) / ".codex")
+    if not is_uuid(thread_id):
+        return False
+    sessions = Path(home) / "sessions"
+    return any(sessions.glob(f"*/*/*/rollout-*-{thread_id}.jsonl"))
 
 
 KIND = AgentKind(
