@@ -7,8 +7,22 @@ alpha (dev, ana) and on beta (dev).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from pathlib import Path
 
-from tests.hosts.test_room_hosts import Hosts, hosts  # noqa: F401  (the fixture)
+import pytest
+
+from tests.hosts.sshd_bed import SshBed
+from tests.hosts.test_room_hosts import Hosts
+
+
+@pytest.fixture
+def hosts(bed: SshBed, tmp_path: Path) -> Iterator[Hosts]:
+    made = Hosts(bed, tmp_path)
+    try:
+        yield made
+    finally:
+        made.close()
 
 
 def _names(hosts: Hosts, *selection: str) -> set[tuple[str, str]]:
