@@ -10,7 +10,7 @@ import click
 
 from orc.core.cli.context import config, run_with_room
 from orc.core.cli.table import render_table
-from orc.core.errors import BadInput, OrcError
+from orc.core.errors import ActionFailed, BadInput, OrcError
 from orc.core.hosts.remote_answers import rows
 from orc.core.room import Room
 from orc.core.services.worktrees.worktrees import WorktreeStatus
@@ -107,9 +107,9 @@ def worktrees_command(team: str | None, as_json: bool) -> None:
         ]
         click.echo(render_table(rows, 'no worktrees (no agent runs with isolation = "worktree")'))
     for host, error in errors.items():
-        click.echo(f"host {host}: {error}", err=True)
-    if errors:
-        raise SystemExit(1)
+        click.echo(f"orc: host {host}: unreachable: {error}", err=True)
+    if errors:  # as `orc status`: what answered is listed, the call still fails
+        raise ActionFailed(f"not every host answered: {', '.join(errors)}")
 
 
 async def _across_hosts(
