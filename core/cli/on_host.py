@@ -65,4 +65,4 @@ async def _find(room: Room, name: str, host: str, *, team: bool) -> Place:
 
 async def run_there(room: Room, place: Place, command: list[str]) -> str:
     """`orc COMMAND... -- NAME` on the place's host (the name after `--`: literal there)."""
-    return await room.remote(place.host).orc.command_text([*command, "--", place.name])
+    return await room.host_command(place.host, [*command, "--", place.name])

@@ -121,7 +121,7 @@ async def _across_hosts(
     for host in room.hosts:
         args = ["worktrees", *([f"--team={team}"] if team else [])]
         try:
-            data = await room.remote(host).orc.json(args)
+            data = await room.host_json(host, args)
             found += [(host, s) for s in rows(host, "orc worktrees", data, WorktreeStatus)]
         except OrcError as exc:
             errors[host] = str(exc).removeprefix(f"host {host}: ")

@@ -708,6 +708,16 @@ class Room:
         that host's); its output. This machine's teams are core/teams/deploy.py's."""
         return await self.remote(host).orc.up(spec, extra=extra)
 
+    async def host_command(self, host: str, args: Sequence[str]) -> str:
+        """`orc ARGS` run by another host's orc (`orc down`, `orc stop`... there); its printed
+        text, or its one-line error naming the host. Every user value in ARGS after `--`."""
+        return await self.remote(host).orc.command_text(args)
+
+    async def host_json(self, host: str, args: Sequence[str]) -> Any:
+        """`orc ARGS --json` run by another host's orc: the JSON it printed (unchecked: check
+        it as core/hosts/remote_answers.py does before trusting it)."""
+        return await self.remote(host).orc.json(args)
+
     async def checkpoint_diff(self, checkpoint_id: int, host: str = "") -> str:
         """A checkpoint's diff: this machine's (`host` "" or "local"), or another host's, read
         there by its own orc (its id names that host's checkpoint, not this one's)."""
