@@ -1,6 +1,7 @@
 """The checkpoint log's actions from the room, driven by keys against a real git repository: `n`
-(and the palette) takes a checkpoint of the selected agent's folder; `r` and `b` ask, and Enter
-does what was asked; the cursor stays on the row acted on while rows are added above it."""
+(and the palette) takes a checkpoint of the selected agent's folder; `r` and `b` (and the
+timeline's `x`) ask, and Enter does what was asked; the cursor stays on the row acted on while
+rows are added above it."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ import pytest
 from textual.widgets import Button
 
 from orc.core import Room, TmuxServerAddress
+from orc.core.api import Sender
 from orc.core.tmux.client import TmuxClient
 from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window
 from orc.tui.app import OrcApp
 from orc.tui.checkpoint_log import CheckpointLog
 from orc.tui.dialogs import ConfirmScreen, FormScreen
+from orc.tui.timeline import ScheduleTimeline
 from tests.checkpoint_repo import git, make_repo
 from tests.tui_support import wait_text, wait_until
 
@@ -118,3 +121,37 @@ async def test_enter_in_the_branch_and_restore_questions_does_what_was_asked(
         await pilot.pause(0.3)
         assert selected_id(app) == first.id
         assert log_of(app).checkpoints[-1].id == first.id
+
+
+async def test_x_cancels_on_enter_and_every_question_says_what_enter_does(
+    address: TmuxServerAddress, db_path: Path, agent_in_repo: tuple[str, Path]
+) -> None:
+    """`x` in the timeline asks, and Enter cancels; a question reached from a menu (discard,
+    take a team down) keeps No focused, and its border says so, following Tab."""
+    app = OrcApp(Room(address, db_path), interval=0.1)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_text(pilot, "eng-1")
+        await wait_until(pilot, lambda: hasattr(app.room, "schedules"), "the services")
+        added = await app.room.schedules.add(
+            "30m", "look at the build", target="eng-1", every=None, sender=Sender()
+        )
+        await pilot.press("s")
+        await wait_text(pilot, "look at the build")
+        await pilot.press("x")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await wait_text(pilot, "Enter: Cancel it")
+        await pilot.press("enter")
+        await wait_until(
+            pilot,
+            lambda: any(
+                s.id == added.id and s.state == "cancelled"
+                for s in app.query_one(ScheduleTimeline).schedules
+            ),
+            "cancelled",
+        )
+
+        app.push_screen(ConfirmScreen("Discard eng-1's worktree and branch?", "Discard"))
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the question")
+        await wait_text(pilot, "Enter: No")
+        await pilot.press("tab")
+        await wait_text(pilot, "Enter: Discard")
