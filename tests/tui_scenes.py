@@ -28,6 +28,7 @@ from orc.core.tmux.capture import capture_panes
 from orc.core.tmux.client import TmuxClient
 from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window
 from orc.tui.app import OrcApp
+from orc.tui.resume_prompt import ResumePrompt
 from orc.tui.why_screen import WhyScreen, explanation
 from tests.tui_support import screen_text, wait_text, wait_until
 
@@ -145,6 +146,8 @@ class Scene:
     keys: tuple[str, ...]
     shows: str
     select: str = ""  # the agent selected first (by name), if not the first one
+    # Opens what no key reaches in the fixed scene (the team-lost prompt needs a lost team).
+    opens: Callable[[OrcApp], object] | None = None
     # Makes what varies from run to run (clock times) steady, once `shows` is drawn.
     steady: Callable[[Pilot[object]], Awaitable[None]] | None = None
 
@@ -161,6 +164,8 @@ class Scene:
             assert agent is not None, self.select
             app.select_agent(agent.pane_id)
             await wait_until(pilot, lambda: agent.screen.strip() in app.preview.text, self.select)
+        if self.opens is not None:
+            self.opens(app)
         if self.keys:
             await pilot.press(*self.keys)
         await wait_until(pilot, lambda: self.shows in screen_text(app), repr(self.shows))
@@ -218,5 +223,11 @@ SCENES = {
         Scene("why-picker", ("w", "f"), "It really was", steady=steady_why),
         Scene("palette", ("ctrl+p", *"check"), "Take a checkpoint"),
         Scene("take-checkpoint", ("c", "n"), "Take a checkpoint of"),
+        Scene(
+            "team-lost",
+            (),
+            "is gone",
+            opens=lambda app: app.push_screen(ResumePrompt("shop", "its root: /srv/shop")),
+        ),
     )
 }
