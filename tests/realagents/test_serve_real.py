@@ -1,0 +1,131 @@
+"""`orc serve` over the real agents (issue 23, "Done when"): a real server, started as the CLI
+starts it, in front of each real program of the test bed (tests/realagents/bed.py) running
+against its loopback mock API.
+
+Over HTTP with the token, as the phone page and scripts use it: the agent at an approval dialog
+shows in status and in needs-you with its question and options; answering with the option the
+page would offer runs the command and the item leaves; a message sent while the agent is ready
+reaches the model byte for byte. One agent start per kind: the steps share it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from orc.core import TmuxServerAddress
+from orc.core.tmux.client import TmuxClient
+from tests.realagents.bed import AgentPane
+from tests.realagents.mockapi import MockAPI, Reply
+from tests.realagents.test_delivery_real import KINDS, Kind
+from tests.serve.conftest import start_server, stop_server
+
+pytestmark = pytest.mark.timeout(400)
+
+# Quotes, a command substitution, backticks and non-ASCII: what a shell or a key-name reading
+# would change. No leading `/`, `!` or `@` (each agent's command, shell or file syntax).
+MESSAGE = "orc serve says: check 'CI' \"now\"; $(id) `date` ✓ naïve"
+
+
+async def _until(
+    ask: Callable[[], Any], check: Callable[[Any], bool], what: str, timeout: float = 30.0
+) -> Any:
+    """Poll the API until `check` holds on what `ask` returns; fail with the last answer."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await ask()
+        if check(last):
+            return last
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{what} never happened; last answer: {last}")
+
+
+def _item(needs: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
+    return next((i for i in needs if i["name"] == name), None)
+
+
+@pytest.mark.parametrize("kind_name", sorted(KINDS))
+async def test_serve_answers_and_sends_to_a_real_agent(
+    kind_name: str,
+    client: TmuxClient,
+    address: TmuxServerAddress,
+    db_path: Path,
+    tmp_path: Path,
+    agent_home: Path,
+    workdir: Path,
+) -> None:
+    kind = KINDS[kind_name]()
+    kind.prepare(agent_home, workdir)
+    with MockAPI(kind.protocol()) as mock:
+        pane = await kind.start(client, agent_home, workdir, mock)
+        served = await asyncio.to_thread(start_server, address, db_path, tmp_path)
+        try:
+            await client.run("set-option", "-p", "-t", pane.pane_id, "@orc-name", "eng")
+            async with httpx.AsyncClient(
+                base_url=served.url, headers=served.headers, timeout=60
+            ) as http:
+                await _answer_then_send(kind, http, pane, mock, workdir)
+        finally:
+            await asyncio.to_thread(stop_server, served)
+            if kind.stop is not None:
+                await kind.stop(pane, agent_home)
+
+
+async def _answer_then_send(
+    kind: Kind, http: httpx.AsyncClient, pane: AgentPane, mock: MockAPI, workdir: Path
+) -> None:
+    async def needs() -> list[dict[str, Any]]:
+        response = await http.get("/api/needs-you")
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    # 1. The dialog: waiting in status, and in needs-you with its question and options.
+    marker = workdir / "orc-serve-approved.txt"
+    await kind.to_approval(pane, mock, f"touch {marker.name}")
+    found = await _until(needs, lambda n: _item(n, "eng") is not None, "eng in needs-you")
+    item = _item(found, "eng")
+    assert item is not None and item["state"] == "waiting", item
+    assert item["pane_id"] == pane.pane_id and item["question"].strip(), item
+    # The page's buttons: the first approves once (Yes / Allow once), a last one declines.
+    first, last = item["options"][0], item["options"][-1]
+    assert re.match(r"(Yes|Allow)\b", first["label"]) and first["choice"] in (kind.yes, "1"), item
+    assert re.match(r"No\b", last["label"]), item
+    row = next(r for r in (await http.get("/api/status")).json()["agents"] if r["name"] == "eng")
+    assert row["state"] == "waiting" and row["kind"] == kind.name, row
+    assert not marker.exists()
+
+    # 2. One answer through the API: the command runs, the item leaves.
+    answered = await http.post("/api/answer", json={"target": "eng", "choice": first["choice"]})
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["results"][0]["status"] == "delivered", answered.text
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert marker.exists(), "answering yes over HTTP ran the command"
+    await pane.settle(quiet=1.5, timeout=60)
+    for _ in range(3):  # a follow-up question (aider: add the output to the chat?): no
+        item = _item(await needs(), "eng")
+        if item is None or item["state"] != "waiting":
+            break
+        follow = await http.post("/api/answer", json={"target": "eng", "choice": "n"})
+        assert follow.status_code == 200, follow.text
+        await pane.settle(quiet=1.5, timeout=60)
+    await _until(needs, lambda n: _item(n, "eng") is None, "eng leaving needs-you")
+
+    # 3. A message while it is ready: delivered, and the model gets exactly those bytes.
+    mock.script(Reply("On it."))
+    sent = await http.post("/api/send", json={"target": "eng", "text": MESSAGE})
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["results"][0]["status"] == "delivered", sent.text
+    deadline = time.monotonic() + 30
+    while not any(MESSAGE in t for t in mock.texts_sent()) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert any(MESSAGE in t for t in mock.texts_sent()), list(mock.texts_sent())[-3:]
