@@ -3,14 +3,17 @@ starts it, in front of each real program of the test bed (tests/realagents/bed.p
 against its loopback mock API.
 
 Over HTTP with the token, as the phone page and scripts use it: the agent at an approval dialog
-shows in status and in needs-you with its question and options; answering with the option the
-page would offer runs the command and the item leaves; a message sent while the agent is ready
-reaches the model byte for byte. One agent start per kind: the steps share it.
+shows in status and in needs-you with its question and options (and the WebSocket pushes it);
+answering with the option the page would offer runs the command and the item leaves (pushed
+too); a message sent while the agent is ready reaches the model byte for byte, and its record
+is streamed as delivered. One agent start per kind: the steps share it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import re
 import time
 from collections.abc import Callable
@@ -19,6 +22,7 @@ from typing import Any
 
 import httpx
 import pytest
+import websockets
 
 from orc.core import TmuxServerAddress
 from orc.core.tmux.client import TmuxClient
@@ -48,6 +52,33 @@ async def _until(
     raise AssertionError(f"{what} never happened; last answer: {last}")
 
 
+class Stream:
+    """The events `/events` pushed so far, read by a task of the test's loop."""
+
+    def __init__(self, ws: websockets.ClientConnection) -> None:
+        self.events: list[dict[str, Any]] = []
+        self._task = asyncio.create_task(self._read(ws))
+
+    async def _read(self, ws: websockets.ClientConnection) -> None:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async for text in ws:
+                self.events.append(json.loads(text))
+
+    async def wait(
+        self, check: Callable[[dict[str, Any]], bool], what: str, since: int = 0
+    ) -> dict[str, Any]:
+        """The first event from the `since`th on that `check` holds for."""
+
+        async def everything() -> list[dict[str, Any]]:
+            return self.events[since:]
+
+        found = await _until(everything, lambda events: any(map(check, events)), what)
+        return next(e for e in found if check(e))
+
+    def close(self) -> None:
+        self._task.cancel()
+
+
 def _item(needs: list[dict[str, Any]], name: str) -> dict[str, Any] | None:
     return next((i for i in needs if i["name"] == name), None)
 
@@ -69,10 +100,18 @@ async def test_serve_answers_and_sends_to_a_real_agent(
         served = await asyncio.to_thread(start_server, address, db_path, tmp_path)
         try:
             await client.run("set-option", "-p", "-t", pane.pane_id, "@orc-name", "eng")
-            async with httpx.AsyncClient(
-                base_url=served.url, headers=served.headers, timeout=60
-            ) as http:
-                await _answer_then_send(kind, http, pane, mock, workdir)
+            async with (
+                httpx.AsyncClient(base_url=served.url, headers=served.headers, timeout=60) as http,
+                websockets.connect(
+                    served.ws_url,
+                    subprotocols=["orc.bearer", served.token],  # type: ignore[list-item]
+                ) as ws,
+            ):
+                stream = Stream(ws)
+                try:
+                    await _answer_then_send(kind, http, stream, pane, mock, workdir)
+                finally:
+                    stream.close()
         finally:
             await asyncio.to_thread(stop_server, served)
             if kind.stop is not None:
@@ -80,7 +119,12 @@ async def test_serve_answers_and_sends_to_a_real_agent(
 
 
 async def _answer_then_send(
-    kind: Kind, http: httpx.AsyncClient, pane: AgentPane, mock: MockAPI, workdir: Path
+    kind: Kind,
+    http: httpx.AsyncClient,
+    stream: Stream,
+    pane: AgentPane,
+    mock: MockAPI,
+    workdir: Path,
 ) -> None:
     async def needs() -> list[dict[str, Any]]:
         response = await http.get("/api/needs-you")
@@ -102,6 +146,13 @@ async def _answer_then_send(
     assert row["state"] == "waiting" and row["kind"] == kind.name, row
     assert not marker.exists()
 
+    def pushed_as_shown(event: dict[str, Any]) -> bool:
+        mine = _item(event.get("items", []), "eng") if event["event"] == "needs" else None
+        return mine is not None and mine["options"] == item["options"]
+
+    await stream.wait(pushed_as_shown, "a needs event with eng and the same options")
+    seen = len(stream.events)
+
     # 2. One answer through the API: the command runs, the item leaves.
     answered = await http.post("/api/answer", json={"target": "eng", "choice": first["choice"]})
     assert answered.status_code == 200, answered.text
@@ -119,6 +170,14 @@ async def _answer_then_send(
         assert follow.status_code == 200, follow.text
         await pane.settle(quiet=1.5, timeout=60)
     await _until(needs, lambda n: _item(n, "eng") is None, "eng leaving needs-you")
+    await stream.wait(
+        lambda e: (
+            stream.events.index(e) >= seen
+            and e["event"] == "needs"
+            and _item(e["items"], "eng") is None
+        ),
+        "a needs event without eng",
+    )
 
     # 3. A message while it is ready: delivered, and the model gets exactly those bytes.
     mock.script(Reply("On it."))
@@ -129,3 +188,7 @@ async def _answer_then_send(
     while not any(MESSAGE in t for t in mock.texts_sent()) and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
     assert any(MESSAGE in t for t in mock.texts_sent()), list(mock.texts_sent())[-3:]
+    await stream.wait(
+        lambda e: e["event"] == "message" and e["text"] == MESSAGE and e["status"] == "delivered",
+        "the message event, delivered",
+    )
