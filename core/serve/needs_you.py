@@ -11,7 +11,7 @@ import re
 
 from pydantic import BaseModel
 
-from orc.core.agents.screen_text import visible_lines
+from orc.core.agents.screen_text import unframed, visible_lines
 from orc.core.room_state import AgentView, RoomState
 from orc.core.services.redaction import redact
 
@@ -22,7 +22,6 @@ _WORDY = re.compile(r"\w{2,}|\d")
 MAX_OPTIONS = 9  # `orc answer` takes 1-9
 # "❯ 1. Yes", "  2) No, and tell Claude what to do", "› 3. Always", "● 1. Allow once"
 _OPTION = re.compile(r"^\s*(?:[❯>›▶→*●]\s*)?([1-9])[.)]\s+(\S.*?)\s*$")
-_FRAME = re.compile(r"^[│┃]\s?|\s?[│┃]$")
 
 
 class Option(BaseModel):
@@ -47,18 +46,13 @@ class NeedsYou(BaseModel):
     evidence: list[str]
 
 
-def _unframed(line: str) -> str:
-    """A row without the box frame some agents draw around a dialog (Gemini CLI's `│ … │`)."""
-    return _FRAME.sub("", line).strip()
-
-
 def evidence_lines(agent: AgentView) -> list[str]:
     """The evidence line as it sits on the screen, with the lines after it (a prompt's
     options, every one of them even past EXCERPT_LINES: Codex asks with three options under
     four lines of context); the evidence alone when the screen no longer shows it."""
     framed = visible_lines(agent.screen, agent.pane.height)
-    lines = [row for row in map(_unframed, framed) if row]
-    evidence = _unframed(agent.status.evidence.rstrip("…").strip())
+    lines = [row for row in map(unframed, framed) if row]
+    evidence = unframed(agent.status.evidence.rstrip("…").strip())
     if evidence:
         for index in range(len(lines) - 1, -1, -1):
             if evidence in lines[index] or lines[index] in evidence:

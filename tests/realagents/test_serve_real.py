@@ -6,7 +6,9 @@ Over HTTP with the token, as the phone page and scripts use it: the agent at an 
 shows in status and in needs-you with its question and options (and the WebSocket pushes it);
 answering with the option the page would offer runs the command and the item leaves (pushed
 too); a message sent while the agent is ready reaches the model byte for byte, and its record
-is streamed as delivered. One agent start per kind: the steps share it.
+is streamed as delivered. The server leads, so its push notification (apprise's json:// to a
+local receiver, tests/serve/test_push.py) reaches the receiver once for the dialog, with the
+agent, the question and the page's link. One agent start per kind: the steps share it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,10 @@ from orc.core.tmux.client import TmuxClient
 from tests.realagents.bed import AgentPane
 from tests.realagents.mockapi import MockAPI, Reply
 from tests.realagents.test_delivery_real import KINDS, Kind
-from tests.serve.conftest import start_server, stop_server
+from tests.serve.conftest import serve_env, start_server, stop_server
+from tests.serve.test_push import Receiver
+
+LINK = "http://127.0.0.1:8787/"
 
 pytestmark = pytest.mark.timeout(400)
 
@@ -97,7 +102,15 @@ async def test_serve_answers_and_sends_to_a_real_agent(
     kind.prepare(agent_home, workdir)
     with MockAPI(kind.protocol()) as mock:
         pane = await kind.start(client, agent_home, workdir, mock)
-        served = await asyncio.to_thread(start_server, address, db_path, tmp_path)
+        receiver = Receiver()
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[notify]\nurls = ["json://127.0.0.1:{receiver.port}/push"]\n'
+            f'wait_after = "1s"\nlink = "{LINK}"\n',
+            encoding="utf-8",
+        )
+        env = {**serve_env(tmp_path), "ORC_CONFIG": str(config)}
+        served = await asyncio.to_thread(start_server, address, db_path, tmp_path, env=env)
         try:
             await client.run("set-option", "-p", "-t", pane.pane_id, "@orc-name", "eng")
             async with (
@@ -109,11 +122,12 @@ async def test_serve_answers_and_sends_to_a_real_agent(
             ):
                 stream = Stream(ws)
                 try:
-                    await _answer_then_send(kind, http, stream, pane, mock, workdir)
+                    await _answer_then_send(kind, http, stream, receiver, pane, mock, workdir)
                 finally:
                     stream.close()
         finally:
             await asyncio.to_thread(stop_server, served)
+            receiver.server.shutdown()
             if kind.stop is not None:
                 await kind.stop(pane, agent_home)
 
@@ -122,6 +136,7 @@ async def _answer_then_send(
     kind: Kind,
     http: httpx.AsyncClient,
     stream: Stream,
+    receiver: Receiver,
     pane: AgentPane,
     mock: MockAPI,
     workdir: Path,
@@ -153,6 +168,18 @@ async def _answer_then_send(
     await stream.wait(pushed_as_shown, "a needs event with eng and the same options")
     seen = len(stream.events)
 
+    question = item["question"]
+
+    def pushed() -> list[dict[str, object]]:
+        return [b for b in receiver.on("/push") if question in str(b["message"])]
+
+    async def notified() -> list[dict[str, object]]:
+        return pushed()
+
+    [note] = await _until(notified, bool, "the notification for the dialog")
+    assert note["title"] == "orc: eng" and LINK in str(note["message"]), note
+    assert "│" not in str(note["message"]), note  # Gemini's dialog frame stays on the screen
+
     # 2. One answer through the API: the command runs, the item leaves.
     answered = await http.post("/api/answer", json={"target": "eng", "choice": first["choice"]})
     assert answered.status_code == 200, answered.text
@@ -163,8 +190,8 @@ async def _answer_then_send(
     assert marker.exists(), "answering yes over HTTP ran the command"
     await pane.settle(quiet=1.5, timeout=60)
     for _ in range(3):  # a follow-up question (aider: add the output to the chat?): no
-        item = _item(await needs(), "eng")
-        if item is None or item["state"] != "waiting":
+        follow_up = _item(await needs(), "eng")
+        if follow_up is None or follow_up["state"] != "waiting":
             break
         follow = await http.post("/api/answer", json={"target": "eng", "choice": "n"})
         assert follow.status_code == 200, follow.text
@@ -192,3 +219,4 @@ async def _answer_then_send(
         lambda e: e["event"] == "message" and e["text"] == MESSAGE and e["status"] == "delivered",
         "the message event, delivered",
     )
+    assert len(pushed()) == 1, receiver.got  # one waiting episode, one notification
