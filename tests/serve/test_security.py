@@ -65,6 +65,40 @@ async def test_the_websocket_needs_the_token(served: Served) -> None:
         assert json.loads(await ws.recv())["event"] == "needs"
 
 
+async def test_the_token_in_a_url_or_a_cookie_is_refused(served: Served) -> None:
+    """URLs are logged and cookies ride along with cross-site requests: neither carries it."""
+    for params, cookies in (({"token": served.token}, {}), ({}, {"orc-token": served.token})):
+        with httpx.Client(base_url=served.url, params=params, cookies=cookies) as http:
+            assert http.get("/api/status").status_code == 401
+            assert (
+                http.get("/api/needs-you", params={"access_token": served.token}).status_code == 401
+            )
+    async with websockets.connect(
+        f"{served.ws_url}?token={served.token}",
+        additional_headers={"Cookie": f"orc-token={served.token}"},
+    ) as ws:
+        await ws.send(json.dumps({"hello": 1}))  # no token in the first message either
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await ws.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+
+
+async def test_a_websocket_message_is_capped_as_a_body(served: Served) -> None:
+    async with websockets.connect(
+        served.ws_url,
+        subprotocols=["orc.bearer", served.token],  # type: ignore[list-item]
+        max_size=None,
+    ) as ws:
+        assert json.loads(await ws.recv())["event"] == "needs"
+        await ws.send("a" * (BODY_MAX + 10))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            async with asyncio.timeout(60):  # not closed: TimeoutError, and the test fails
+                while True:
+                    await ws.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009  # too big
+    assert httpx.get(served.url + "/api/status", headers=served.headers).status_code == 200
+
+
 async def test_a_foreign_origin_is_refused(served: Served) -> None:
     with pytest.raises(websockets.InvalidStatus) as refused:
         await websockets.connect(
