@@ -9,6 +9,9 @@ too); a message sent while the agent is ready reaches the model byte for byte, a
 is streamed as delivered. The server leads, so its push notification (apprise's json:// to a
 local receiver, tests/serve/test_push.py) reaches the receiver once for the dialog, with the
 agent, the question and the page's link. One agent start per kind: the steps share it.
+
+And the phone page itself in a real Chromium, on Claude Code (it skips without chromium, which
+`./run test` installs for the whole suite or any path naming serve).
 """
 
 from __future__ import annotations
@@ -28,10 +31,13 @@ import websockets
 
 from orc.core import TmuxServerAddress
 from orc.core.tmux.client import TmuxClient
+from tests.realagents import claude
 from tests.realagents.bed import AgentPane
 from tests.realagents.mockapi import MockAPI, Reply
 from tests.realagents.test_delivery_real import KINDS, Kind
+from tests.serve.browser import browser, need_chromium
 from tests.serve.conftest import serve_env, start_server, stop_server
+from tests.serve.test_page import open_page
 from tests.serve.test_push import Receiver
 
 LINK = "http://127.0.0.1:8787/"
@@ -220,3 +226,54 @@ async def _answer_then_send(
         "the message event, delivered",
     )
     assert len(pushed()) == 1, receiver.got  # one waiting episode, one notification
+
+
+async def test_the_phone_page_answers_a_real_claude_and_sends_to_it(
+    client: TmuxClient,
+    address: TmuxServerAddress,
+    db_path: Path,
+    tmp_path: Path,
+    agent_home: Path,
+    workdir: Path,
+) -> None:
+    """The page in a real Chromium (tests/serve/browser.py): Claude Code's approval dialog is
+    pushed to it, one tap on its first option runs the command and the item goes; the send
+    field's message reaches the model byte for byte."""
+    need_chromium()
+    claude.write_home(agent_home, workdir)
+    marker = workdir / "orc-page-approved.txt"
+    with MockAPI(claude.ClaudeProtocol()) as mock:
+        pane = await claude.start(client, agent_home, workdir, mock)
+        await client.run("set-option", "-p", "-t", pane.pane_id, "@orc-name", "eng")
+        served = await asyncio.to_thread(start_server, address, db_path, tmp_path)
+        try:
+            async with browser() as chromium:
+                page = await open_page(chromium, served)
+                await claude.to_approval(pane, mock, f"touch {marker.name}")
+                item = page.locator("li.item", has_text="eng")
+                await item.wait_for(timeout=30_000)
+                assert "Do you want to proceed?" in (
+                    await item.locator(".question").text_content() or ""
+                )
+                assert await item.locator("button").count() == 3
+                assert not marker.exists()
+                await item.locator("button[data-choice='1']").click()
+                deadline = time.monotonic() + 30
+                while not marker.exists() and time.monotonic() < deadline:
+                    await asyncio.sleep(0.1)
+                assert marker.exists(), "the tap ran the command"
+                await page.locator("li.item").first.wait_for(state="detached", timeout=30_000)
+                await pane.wait_for(claude.READY, timeout=30)
+
+                mock.script(Reply("On it."))
+                await page.select_option("#target", "eng")
+                await page.fill("#text", MESSAGE)
+                await page.click("#send button")
+                await page.wait_for_selector("#send-result.good", timeout=30_000)
+                assert "delivered" in (await page.text_content("#send-result") or "")
+            deadline = time.monotonic() + 30
+            while not any(MESSAGE in t for t in mock.texts_sent()) and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            assert any(MESSAGE in t for t in mock.texts_sent())
+        finally:
+            await asyncio.to_thread(stop_server, served)
