@@ -6,9 +6,11 @@ Over HTTP with the token, as the phone page and scripts use it: the agent at an 
 shows in status and in needs-you with its question and options (and the WebSocket pushes it);
 answering with the option the page would offer runs the command and the item leaves (pushed
 too); a message sent while the agent is ready reaches the model byte for byte, and its record
-is streamed as delivered. The server leads, so its push notification (apprise's json:// to a
-local receiver, tests/serve/test_push.py) reaches the receiver once for the dialog, with the
-agent, the question and the page's link. One agent start per kind: the steps share it.
+is streamed as delivered; memory search finds it and the snapshot names the agent; a check-in
+added over the API fires and reaches the model. The server leads, so its push notification
+(apprise's json:// to a local receiver, tests/serve/test_push.py) reaches the receiver once for
+the dialog, with the agent, the question and the page's link. One agent start per kind: the
+steps share it.
 
 And the phone page itself in a real Chromium, on Claude Code (it skips without chromium, which
 `./run test` installs for the whole suite or any path naming serve).
@@ -41,6 +43,7 @@ from tests.serve.test_page import open_page
 from tests.serve.test_push import Receiver
 
 LINK = "http://127.0.0.1:8787/"
+CHECKIN = "check-in from the phone: how far along is the test run"
 
 pytestmark = pytest.mark.timeout(400)
 
@@ -76,14 +79,18 @@ class Stream:
                 self.events.append(json.loads(text))
 
     async def wait(
-        self, check: Callable[[dict[str, Any]], bool], what: str, since: int = 0
+        self,
+        check: Callable[[dict[str, Any]], bool],
+        what: str,
+        since: int = 0,
+        timeout: float = 30.0,
     ) -> dict[str, Any]:
         """The first event from the `since`th on that `check` holds for."""
 
         async def everything() -> list[dict[str, Any]]:
             return self.events[since:]
 
-        found = await _until(everything, lambda events: any(map(check, events)), what)
+        found = await _until(everything, lambda events: any(map(check, events)), what, timeout)
         return next(e for e in found if check(e))
 
     def close(self) -> None:
@@ -226,6 +233,32 @@ async def _answer_then_send(
         "the message event, delivered",
     )
     assert len(pushed()) == 1, receiver.got  # one waiting episode, one notification
+
+    # 4. What was said is found, and the room's snapshot names the agent, over the API.
+    hits = (await http.get("/api/memory/search", params={"q": "serve says"})).json()
+    assert any(MESSAGE in h["text"] for h in hits), hits
+    snapshot = (await http.get("/api/snapshot")).json()
+    assert "eng" in snapshot["text"] and snapshot["format"] == "md", snapshot
+
+    # 5. A check-in added over the API fires from the serving leader once the agent is idle
+    # again, reaches the model, and is streamed as a check-in.
+    async def state() -> str:
+        rows = (await http.get("/api/status")).json()["agents"]
+        return str(next(r for r in rows if r["name"] == "eng")["state"])
+
+    await _until(state, lambda s: s == "idle", "eng idle after its reply", timeout=60)
+    mock.script(Reply("Checked."))
+    added = await http.post("/api/schedules", json={"when": "1s", "note": CHECKIN, "to": "eng"})
+    assert added.status_code == 200, added.text
+    await stream.wait(
+        lambda e: e["event"] == "checkin" and CHECKIN in e["text"] and e["status"] == "delivered",
+        "the check-in, delivered",
+        timeout=60,
+    )
+    deadline = time.monotonic() + 30
+    while not any(CHECKIN in t for t in mock.texts_sent()) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    assert any(CHECKIN in t for t in mock.texts_sent()), list(mock.texts_sent())[-3:]
 
 
 async def test_the_phone_page_answers_a_real_claude_and_sends_to_it(
