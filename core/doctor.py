@@ -24,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+from orc.core.agents.agent_kind import KINDS
 from orc.core.errors import OrcError
 from orc.core.hosts.host_config import HostConfig
 from orc.core.teams import daemon_window
@@ -35,7 +36,7 @@ MIN_TMUX = (3, 2)
 # Agents tell Esc (cancel) from the start of an escape sequence by timing: tmux holds a lone Esc
 # for escape-time ms first (default 500 before tmux 3.5), which makes Esc feel dead in the agents.
 MAX_ESCAPE_TIME_MS = 10
-AGENT_PROGRAMS = ("claude", "codex", "gemini", "aider")
+AGENT_PROGRAMS = tuple(kind.command for kind in KINDS.values() if kind.command)
 DAEMON_WINDOW = f"{daemon_window.SESSION}:{daemon_window.WINDOW}"
 COMMAND_TIMEOUT = 5.0
 

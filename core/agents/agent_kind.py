@@ -1,39 +1,41 @@
-"""Kinds of agent program and what delivery needs to know about each."""
+"""The registry of agent kinds: one entry per kind (core/agents/kinds/NAME.py, the fields in
+core/agents/kinds/kind.py), and which kind a command line runs.
+
+Adding a kind is one module in core/agents/kinds/ listed here, plus its screen rules
+(core/agents/patterns/NAME.toml) and recorded screens: docs/ARCHITECTURE.md, "An agent kind".
+tests/unit/test_kind_registry.py checks that every entry has its parts.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
-SHELLS = frozenset({"bash", "zsh", "sh", "fish", "dash", "ksh", "tcsh", "csh", "nu", "xonsh"})
+from orc.core.agents.kinds import aider, claude, codex, fake, gemini, shell, unknown
+from orc.core.agents.kinds.kind import AgentKind
+from orc.core.agents.kinds.shell import SHELLS
 
+__all__ = ["KINDS", "SHELLS", "AgentKind", "agent_kinds", "guess_kind", "is_shell", "kind_of"]
 
-@dataclass(frozen=True)
-class AgentKind:
-    name: str
-    submit_pause: float  # seconds between pasted text and Enter: agent TUIs drop a too-early Enter
-    settle: float  # how long to wait for the screen to show the submission
-    # Every text goes in as one bracketed paste, never as typed keys: Gemini CLI takes a typed
-    # "?" at the end of the text for its shortcuts-help key and drops it (recorded with 0.61.0,
-    # docs/agents/gemini.md); pasted, the text arrives byte for byte.
-    paste: bool = False
-    # Seconds after the program starts before its input box really takes Enter: Codex drops
-    # the first Enter for about 2 s after its box appears (measured by issue 19's reporter with
-    # the pinned Codex against the mock API); a send sooner waits out the rest before typing.
-    ready_after: float = 0.0
-
-
+# In this order a program name is matched (guess_kind) and the agents' rules judge a pane of no
+# known kind (core/agents/pattern_packs.py); `unknown` is the fallback and stays last.
 KINDS: dict[str, AgentKind] = {
-    "claude": AgentKind("claude", 0.35, 1.5),
-    # An Enter sooner than 0.5 s after the text is part of a paste.
-    "codex": AgentKind("codex", 0.5, 2.0, ready_after=2.5),
-    "aider": AgentKind("aider", 0.2, 1.5),
-    "gemini": AgentKind("gemini", 0.6, 2.0, paste=True),  # Enter: likewise (about 0.5 s)
-    "fake": AgentKind("fake", 0.05, 1.0),
-    "shell": AgentKind("shell", 0.0, 1.0),
-    "unknown": AgentKind("unknown", 0.2, 1.5),
+    k.name: k
+    for k in (
+        claude.KIND,
+        codex.KIND,
+        gemini.KIND,
+        aider.KIND,
+        fake.KIND,
+        shell.KIND,
+        unknown.KIND,
+    )
 }
+
+
+def agent_kinds() -> tuple[str, ...]:
+    """The kinds that are agent programs (not `shell`, not `unknown`), in registry order."""
+    return tuple(name for name, kind in KINDS.items() if kind.agent)
 
 
 def guess_kind(command: str) -> str:
@@ -42,13 +44,16 @@ def guess_kind(command: str) -> str:
     if not words:
         return "unknown"
     prog = os.path.basename(words[0])
-    if prog.startswith("python") and "orc.core.agents.fake_agent" in command:
-        return "fake"
-    for name in ("claude", "codex", "aider", "gemini"):
-        if name in prog:
-            return name
-    if prog in {"orc-fake-agent", "fake_agent"}:
-        return "fake"
+    if prog.startswith("python"):
+        for kind in KINDS.values():
+            if any(module in command for module in kind.modules):
+                return kind.name
+    for kind in KINDS.values():
+        if any(name in prog for name in kind.names):
+            return kind.name
+    for kind in KINDS.values():
+        if prog in kind.exact_names:
+            return kind.name
     if prog.lstrip("-") in SHELLS:
         return "shell"
     return "unknown"

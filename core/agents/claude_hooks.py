@@ -84,3 +84,10 @@ def settings_file(address: TmuxServerAddress, db_path: Path, folder: Path | None
 def claude_hook_argv(address: TmuxServerAddress, db_path: Path) -> list[str]:
     """Arguments to append to a Claude Code agent's argv so it runs orc's hooks."""
     return ["--settings", str(settings_file(address, db_path))]
+
+
+def with_claude_hooks(words: list[str], address: TmuxServerAddress, db_path: Path) -> list[str]:
+    """The argv with orc's hooks, unless it gives its own `--settings`: the person's choice wins."""
+    if any(w == "--settings" or w.startswith("--settings=") for w in words):
+        return words
+    return [*words, *claude_hook_argv(address, db_path)]

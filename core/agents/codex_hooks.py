@@ -21,3 +21,13 @@ def codex_notify_argv(address: TmuxServerAddress, db_path: Path) -> list[str]:
     """Arguments to append to a Codex agent's argv so each finished turn reports `idle`."""
     command = [*orc_argv(), *address.argv(), "--db", str(db_path), "hook", "idle"]
     return ["-c", f"notify={json.dumps(command)}"]  # a JSON array of strings is TOML too
+
+
+def with_codex_notify(words: list[str], address: TmuxServerAddress, db_path: Path) -> list[str]:
+    """The argv with orc's `notify`, unless it sets its own: the person's choice wins."""
+    if any("notify" in w for w in words):
+        return words
+    # Options go before a `--` (a resume's `codex resume [OPTIONS] -- ID`): after it clap reads
+    # them as the prompt and exits 2.
+    end = words.index("--") if "--" in words else len(words)
+    return [*words[:end], *codex_notify_argv(address, db_path), *words[end:]]

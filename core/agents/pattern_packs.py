@@ -34,14 +34,16 @@ from pydantic import (
     model_validator,
 )
 
+from orc.core.agents.agent_kind import agent_kinds
 from orc.core.errors import BadInput
 
 SCREEN_STATES = ("waiting", "working", "error", "idle", "exited")
 ScreenState = Literal["waiting", "working", "error", "idle", "exited"]
 DEFAULT_IDLE_AFTER = 2.0
 _REGION = re.compile(r"^(?:screen|last|(?:bottom|top):[1-9]\d{0,3})$")
-# The pack for panes of no known kind: every agent pack, waiting rules first.
-AGENT_KINDS = ("claude", "codex", "gemini", "aider", "fake")
+# The pack for panes of no known kind: every agent pack (in the registry's order), waiting
+# rules first.
+AGENT_KINDS = agent_kinds()
 
 
 class RuleSpec(BaseModel):

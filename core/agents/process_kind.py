@@ -22,20 +22,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from orc.core.agents.agent_kind import SHELLS, guess_kind
+from orc.core.agents.agent_kind import KINDS, SHELLS, guess_kind
 from orc.core.tmux.topology import Pane
 
 INTERPRETERS = ("node", "nodejs", "bun", "deno", "python", "pypy", "uv", "npx", "env")
-AGENT_NAMES = ("claude", "codex", "gemini", "aider")
-# Installed layouts that name the agent in a folder rather than the file (…/@openai/codex/bin/…).
-_PACKAGE_DIRS = {
-    "claude": "claude",  # the native installer: ~/.local/share/claude/versions/<version>
-    "claude-code": "claude",
-    "codex": "codex",
-    "gemini-cli": "gemini",
-    "aider": "aider",
-    "aider-chat": "aider",
-}
+# Installed layouts that name the agent in a folder rather than the file (…/@openai/codex/bin/…):
+# each kind's `package_dirs` (core/agents/kinds/).
+_PACKAGE_DIRS = {folder: k.name for k in KINDS.values() for folder in k.package_dirs}
 _CACHE_MAX = 4096
 RECHECK_EVERY = 5.0  # seconds before a pane's cached kind is read from /proc again
 _cache: dict[tuple[int, str], tuple[str, str, float]] = {}  # -> (kind, executable, when)
@@ -55,8 +48,9 @@ def kind_from_argv(argv: Sequence[str]) -> str:
     words = list(argv[1:])
     if "-m" in words[:-1]:  # python -m aider / -m orc.core.agents.fake_agent
         module = words[words.index("-m") + 1]
-        if module == "orc.core.agents.fake_agent":
-            return "fake"
+        for entry in KINDS.values():
+            if module in entry.modules:
+                return entry.name
         return guess_kind(module.split(".")[0])
     script = next((w for w in words if not w.startswith("-")), "")
     if not script:

@@ -223,7 +223,11 @@ def _main(argv: list[str]) -> int:
 
 def _run(argv: list[str]) -> int:
     try:
-        cli.main(args=argv, prog_name="orc", standalone_mode=False)
+        # Not standalone: click returns the code of a `ctx.exit(N)` / `Exit(N)` (the daemon's)
+        # instead of raising it, so it is passed on here, not lost to a 0.
+        code = cli.main(args=argv, prog_name="orc", standalone_mode=False)
+        if isinstance(code, int) and not isinstance(code, bool):
+            return code
     except click.exceptions.NoArgsIsHelpError as exc:
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
         return 2

@@ -12,7 +12,9 @@ from pathlib import Path
 import click
 
 from orc.core.cli.context import config, run_with_room
+from orc.core.cli.on_host import Place, find_team, run_there
 from orc.core.errors import BadInput
+from orc.core.hosts.host_target import qualify
 from orc.core.paths import default_db_path
 from orc.core.room import Room
 from orc.core.teams.adopt import adopt
@@ -136,7 +138,15 @@ def _resume(team: str) -> None:
     "--clean", is_flag=True, help="also remove worktrees with nothing unmerged or uncommitted"
 )
 def down_command(team: str, yes: bool, clean: bool) -> None:
-    """Kill TEAM's session (all its agents) and cancel their check-ins; worktrees stay."""
+    """Kill TEAM's session (all its agents) and cancel their check-ins; worktrees stay.
+    TEAM@HOST (or a team found on a host selected with -H) is taken down by that host's orc."""
+    place = (
+        run_with_room(lambda room: find_team(room, team)) if config().hosts or "@" in team else None
+    )
+    if place is not None and place.host:
+        _down_on_host(place, yes, clean)
+        return
+    team = place.name if place is not None else team
     panes: list[Pane] = run_with_room(lambda room: team_panes(room, team))
     if not panes and clean:
         _clean(team)  # the team is down already: its worktrees can still be cleaned
@@ -160,6 +170,18 @@ def down_command(team: str, yes: bool, clean: bool) -> None:
     click.echo(f"team {team} is down ({len(done.panes)} panes killed)")
     if clean:
         _say_cleaned(team, done.removed, done.kept)
+
+
+def _down_on_host(place: Place, yes: bool, clean: bool) -> None:
+    """Asked here (with the agents the host reported), done there with --yes."""
+    where = qualify(place.name, place.host)
+    if not yes:
+        members = (
+            f" ({len(place.members)} agents: {', '.join(place.members)})" if place.members else ""
+        )
+        click.confirm(f"Kill team {where}{members}?", abort=True)
+    command = ["down", "--yes", *(["--clean"] if clean else [])]
+    click.echo(run_with_room(lambda room: run_there(room, place, command)))
 
 
 def _clean(team: str) -> None:

@@ -8,9 +8,10 @@ from dataclasses import asdict
 
 import click
 
-from orc.core.cli.context import run_with_room
+from orc.core.cli.context import config, run_with_room
 from orc.core.cli.table import render_table
-from orc.core.errors import BadInput
+from orc.core.errors import ActionFailed, BadInput, OrcError
+from orc.core.hosts.remote_answers import rows
 from orc.core.room import Room
 from orc.core.services.worktrees.worktrees import WorktreeStatus
 from orc.core.teams.lifecycle import stop_if_running
@@ -77,26 +78,54 @@ def discard_command(agent: str, yes: bool) -> None:
 @click.option("--team", help="only this team's")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 def worktrees_command(team: str | None, as_json: bool) -> None:
-    """Isolated agents' worktrees: branch, ahead/behind the base, dirty or clean."""
-    states = run_with_room(lambda room: room.worktrees.statuses(team))
+    """Isolated agents' worktrees: branch, ahead/behind the base, dirty or clean. With -H or
+    --all-hosts, every selected host's too (a HOST column; an unreachable host is named)."""
+    found: list[tuple[str, WorktreeStatus]]
+    errors: dict[str, str] = {}
+    if config().hosts:
+        found = run_with_room(lambda room: _across_hosts(room, team, errors))
+    else:
+        found = [("", s) for s in run_with_room(lambda room: room.worktrees.statuses(team))]
     if as_json:
-        click.echo(json.dumps([asdict(s) for s in states], indent=2, ensure_ascii=False))
-        return
-    rows = [
-        {
-            "team": s.team,
-            "agent": s.agent,
-            "branch": s.branch,
-            "base": s.base_branch or "-",
-            "ahead": str(s.ahead),
-            "behind": str(s.behind),
-            "state": "missing" if not s.exists else ("dirty" if s.dirty else "clean"),
-            "files": str(s.changed_files),
-            "path": s.path,
-        }
-        for s in states
-    ]
-    click.echo(render_table(rows, 'no worktrees (no agent runs with isolation = "worktree")'))
+        listed = [{**({"host": h} if config().hosts else {}), **asdict(s)} for h, s in found]
+        click.echo(json.dumps(listed, indent=2, ensure_ascii=False))
+    else:
+        rows = [
+            {
+                **({"host": h or "local"} if config().hosts else {}),
+                "team": s.team,
+                "agent": s.agent,
+                "branch": s.branch,
+                "base": s.base_branch or "-",
+                "ahead": str(s.ahead),
+                "behind": str(s.behind),
+                "state": "missing" if not s.exists else ("dirty" if s.dirty else "clean"),
+                "files": str(s.changed_files),
+                "path": s.path,
+            }
+            for h, s in found
+        ]
+        click.echo(render_table(rows, 'no worktrees (no agent runs with isolation = "worktree")'))
+    for host, error in errors.items():
+        click.echo(f"orc: host {host}: unreachable: {error}", err=True)
+    if errors:  # as `orc status`: what answered is listed, the call still fails
+        raise ActionFailed(f"not every host answered: {', '.join(errors)}")
+
+
+async def _across_hosts(
+    room: Room, team: str | None, errors: dict[str, str]
+) -> list[tuple[str, WorktreeStatus]]:
+    """This machine's worktrees, then each selected host's (`orc worktrees --json` there,
+    checked as WorktreeStatus rows: a host's answer is data, never trusted as is)."""
+    found = [("", s) for s in await room.worktrees.statuses(team)]
+    for host in room.hosts:
+        args = ["worktrees", *([f"--team={team}"] if team else [])]
+        try:
+            data = await room.remote(host).orc.json(args)
+            found += [(host, s) for s in rows(host, "orc worktrees", data, WorktreeStatus)]
+        except OrcError as exc:
+            errors[host] = str(exc).removeprefix(f"host {host}: ")
+    return found
 
 
 def register(group: click.Group) -> None:

@@ -352,3 +352,13 @@ class RemoteOrc:
             message = (error[-1] if error else "failed").removeprefix("orc: ")
             raise self._fail("orc checkpoint diff", message, result.returncode)
         return result.stdout.decode("utf-8", "replace")
+
+    async def command_text(self, args: Sequence[str], *, stdin: bytes | None = None) -> str:
+        """`orc ARGS` there for its printed text (`orc down`, `orc stop`...); its one-line
+        error, naming the host, as BadInput (exit 2 there) or ActionFailed."""
+        result = await self.run(args, stdin=stdin)
+        if result.returncode != 0:
+            error = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            message = (error[-1] if error else "failed").removeprefix("orc: ")
+            raise self._fail(f"orc {args[0]}", message, result.returncode)
+        return result.stdout.decode("utf-8", "replace").rstrip("\n")

@@ -44,6 +44,7 @@ from orc.core.paths import config_path
 from orc.core.room_state import RoomState, Transition
 from orc.core.services.redaction import redact
 from orc.core.services.room_parts import WithStore
+from orc.core.terminal_text import visible
 from orc.core.when import parse_duration
 
 State = Literal["working", "idle", "waiting", "exited", "error", "unknown"]
@@ -163,10 +164,12 @@ class Notifier:
         )
         env = dict(os.environ)
         env.update(
-            ORC_AGENT=change.name,
+            ORC_AGENT=visible(change.name),
             ORC_STATE=change.new.state,
             ORC_RULE=change.new.rule,
-            ORC_EVIDENCE=redact(change.new.evidence)[0],  # it leaves the room: redacted
+            # It leaves the room: redacted, and escaped (a notify script often prints it to a
+            # terminal, where an agent's escape sequence would act).
+            ORC_EVIDENCE=visible(redact(change.new.evidence)[0]),
         )
         error: str | None = None
         code: int | None = None

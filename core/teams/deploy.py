@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orc.core.agents.agent_kind import KINDS
 from orc.core.agents.delivery import Sender
 from orc.core.agents.input_line import read_input
 from orc.core.agents.status import match_screen
@@ -46,13 +47,10 @@ ASK_GRACE = 2.0  # seconds a dialog must stay before the deploy stops waiting fo
 READY_TIMEOUT = 60.0
 POLL = 0.2
 
-# A kind's own sign that it is waiting for input; the settled screen is the fallback.
+# A kind's own sign that it is waiting for input (its entry's `ready`, core/agents/kinds/); the
+# settled screen is the fallback.
 READY_PATTERNS: dict[str, re.Pattern[str]] = {
-    "claude": re.compile(r"\? for shortcuts|bypass permissions|Try \""),
-    "codex": re.compile(r"To get started|⏎ send|send\s+⏎"),
-    "gemini": re.compile(r"Type your message"),
-    "aider": re.compile(r"^(?:\w+ )?> ?$", re.MULTILINE),
-    "fake": re.compile(r"· fake agent"),
+    name: kind.ready for name, kind in KINDS.items() if kind.ready is not None
 }
 # A question on screen (a trust or permission dialog) is not readiness: a brief typed now would
 # answer it. The kind's pack recognises its dialogs; this catches plain y/n questions of others.

@@ -94,3 +94,20 @@ async def test_notify_evidence_is_redacted(room: Room, tmp_path: Path) -> None:
     shown = out.read_text(encoding="utf-8")
     assert key not in shown and key[:12] not in shown
     assert shown.startswith("Waiting: export GITHUB_TOKEN=") and "[REDACTED:" in shown
+
+
+async def test_notify_evidence_is_escaped(room: Room, tmp_path: Path) -> None:
+    """An agent's escape sequence reaches the notify script as visible text: a script that
+    prints $ORC_EVIDENCE to a terminal must not have the agent drive it."""
+    out = tmp_path / "evidence.txt"
+    script = tmp_path / "notify.sh"
+    script.write_text(NOTIFY.format(out=out), encoding="utf-8")
+    script.chmod(0o755)
+    notifier = Notifier(room, NotifyConfig(command=[str(script)]))
+    evidence = "Approve?\x1b]0;owned\x07 \x1b[2J now"
+    change = Transition("%1", "eng-1", True, "working", AgentStatus("waiting", "r", evidence))
+    assert await notifier.run_command(change) == 0
+    shown = out.read_text(encoding="utf-8")
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert shown.startswith("Approve?") and shown.endswith(" now")
+

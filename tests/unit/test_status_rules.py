@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from orc.core.agents.agent_kind import KINDS as AGENT_KIND_REGISTRY
 from orc.core.agents.pattern_packs import load_packs
 from orc.core.agents.status import STATES, StatusDetector
 from orc.core.errors import BadInput
@@ -14,7 +15,7 @@ from tests.status_panes import FIXTURES, fixture_files, fixture_pane, make_pane
 
 NOW = 1_000_000.0
 STILL = NOW - 3600  # the screen has not changed for an hour
-KINDS = ("claude", "codex", "gemini", "aider", "shell", "fake")
+KINDS = tuple(kind for kind in AGENT_KIND_REGISTRY if kind != "unknown")  # each has screens
 
 
 @pytest.fixture(scope="module")
