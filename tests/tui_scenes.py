@@ -16,8 +16,10 @@ import asyncio
 import os
 import subprocess
 import time
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
+from types import SimpleNamespace
 
 from textual.pilot import Pilot
 
@@ -26,6 +28,8 @@ from orc.core.tmux.capture import capture_panes
 from orc.core.tmux.client import TmuxClient
 from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window
 from orc.tui.app import OrcApp
+from orc.tui.resume_prompt import ResumePrompt
+from orc.tui.why_screen import WhyScreen, explanation
 from tests.tui_support import screen_text, wait_text, wait_until
 
 TEAM = [
@@ -142,6 +146,10 @@ class Scene:
     keys: tuple[str, ...]
     shows: str
     select: str = ""  # the agent selected first (by name), if not the first one
+    # Opens what no key reaches in the fixed scene (the team-lost prompt needs a lost team).
+    opens: Callable[[OrcApp], object] | None = None
+    # Makes what varies from run to run (clock times) steady, once `shows` is drawn.
+    steady: Callable[[Pilot[object]], Awaitable[None]] | None = None
 
     async def enter(self, pilot: Pilot[object], theme: str = "orc-dark") -> None:
         app = pilot.app
@@ -156,9 +164,13 @@ class Scene:
             assert agent is not None, self.select
             app.select_agent(agent.pane_id)
             await wait_until(pilot, lambda: agent.screen.strip() in app.preview.text, self.select)
+        if self.opens is not None:
+            self.opens(app)
         if self.keys:
             await pilot.press(*self.keys)
         await wait_until(pilot, lambda: self.shows in screen_text(app), repr(self.shows))
+        if self.steady is not None:
+            await self.steady(pilot)
         freeze_cursors(app)
         await pilot.pause(0.3)
 
@@ -171,10 +183,29 @@ def freeze_cursors(app: OrcApp) -> None:
                 widget.cursor_blink = False  # type: ignore[attr-defined]
 
 
+# 09:30:00 in the machine's own time zone, and "now" 42 s later: the why screen's clock times.
+STEADY_SINCE = time.mktime((2026, 1, 5, 9, 30, 0, 0, 0, -1))
+
+
+async def steady_why(pilot: Pilot[object]) -> None:
+    """The why screen shows when the state began, as a clock time and an age: show the agent
+    with a fixed beginning and age, and keep it (the screen follows the room's agent while it
+    differs from the one shown; here it reads a room that holds the steady one)."""
+    why = next(s for s in pilot.app.screen_stack if isinstance(s, WhyScreen))
+    agent = why.agent
+    steady = replace(
+        agent, status=replace(agent.status, since=STEADY_SINCE), changed_at=STEADY_SINCE
+    )
+    why.room = SimpleNamespace(state=SimpleNamespace(by_pane=lambda _pane: steady))  # type: ignore[assignment]
+    why.agent = steady
+    why.query_one("#why-table").update(explanation(steady, now=STEADY_SINCE + 42))  # type: ignore[attr-defined]
+    await pilot.pause(0.1)
+
+
 SCENES = {
     scene.name: scene
-    # Not yet here: the why screen (w) shows clock times, and the command palette's results arrive
-    # in a varying order; both need a frozen clock or a settled list first.
+    # The command palette's results come from two providers in a varying order: its scene asks
+    # for what only the system commands match (no agent's name, role or pane has "check").
     for scene in (
         Scene("main", (), "split the work"),
         Scene("composer", ("m", *"Also add a test for an empty cart"), "empty cart", "eng-1"),
@@ -188,5 +219,15 @@ SCENES = {
         Scene("adopt", ("A",), "dopt", "unmanaged"),
         Scene("confirm", ("full_stop", "down", "enter"), "Take team shop down"),
         Scene("form", ("s", "n"), "New check-in"),
+        Scene("why", ("w",), "Why is", steady=steady_why),
+        Scene("why-picker", ("w", "f"), "It really was", steady=steady_why),
+        Scene("palette", ("ctrl+p", *"check"), "Take a checkpoint"),
+        Scene("take-checkpoint", ("c", "n"), "Take a checkpoint of"),
+        Scene(
+            "team-lost",
+            (),
+            "is gone",
+            opens=lambda app: app.push_screen(ResumePrompt("shop", "its root: /srv/shop")),
+        ),
     )
 }

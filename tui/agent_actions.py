@@ -1,6 +1,6 @@
-"""The control room's per-agent work, kept out of app.py like tui/attention.py: the Diff view
-(`d`), the agent's menu (`.`: merge, rebase, discard, stop, start), and the prompt to resume a
-team whose tmux session was lost.
+"""The control room's per-agent work, kept out of app.py like tui/attention.py: loading the Diff
+view (its tab and key `d` are in tui/panels.py), the agent's menu (`.`: merge, rebase, discard,
+stop, start), and the prompt to resume a team whose tmux session was lost.
 
 OrcApp mixes this in; it relies on the app's room, state and selected agent. Everything runs
 against `orc.core.api` in workers; outcomes are notifications, errors one-line notifications.
@@ -55,7 +55,6 @@ class AgentActionsMixin(_Base):
         def refresh_soon(self) -> object: ...
 
     AGENT_BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("d", "show('diff')", "Diff"),
         Binding("full_stop", "agent_menu", "Agent actions", key_display="."),
     ]
 

@@ -11,6 +11,7 @@ import os
 import subprocess
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any, ClassVar, cast
 
 from rich.text import Text
@@ -19,6 +20,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static, TabbedContent, TabPane
@@ -44,12 +46,13 @@ from orc.tui.attention import AttentionMixin
 from orc.tui.checkpoint_log import CheckpointLog
 from orc.tui.commands import AgentCommands, OrcThemes
 from orc.tui.composer import Composer
-from orc.tui.diff_view import DiffView
+from orc.tui.dialogs import Field, FormScreen
 from orc.tui.fitting_footer import FittingFooter
 from orc.tui.help_screen import HelpScreen
 from orc.tui.inbox import InboxScreen
 from orc.tui.key_order import KeyOrderMixin
 from orc.tui.memory_search import MemorySearchScreen
+from orc.tui.panels import BY_ID, PANELS, ShowsErrors
 from orc.tui.preview import PanePreview
 from orc.tui.resume_prompt import ResumePrompt
 from orc.tui.snapshot_export import describe, export_snapshot
@@ -109,9 +112,7 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         Binding("m", "compose", "Message"),
         Binding("ctrl+o", "focus_tree", "Back to the agent tree", show=False),
         Binding("a", "jump", "Jump in"),
-        Binding("p", "show('preview')", "Preview"),
-        Binding("s", "show('schedule')", "Schedule"),
-        Binding("c", "show('checkpoints')", "Checkpoints"),
+        *(panel.binding() for panel in PANELS),
         *AgentActionsMixin.AGENT_BINDINGS,
         Binding("ctrl+r", "refresh_now", "Refresh", show=False),
         *AttentionMixin.ATTENTION_BINDINGS,
@@ -119,20 +120,20 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         Binding("E", "export_snapshot", "Export snapshot", show=False),
     ]
 
-    # Shown by the help screen, panel by panel: (title, the class that owns the keys).
-    HELP_GROUPS: ClassVar[list[tuple[str, str]]] = [
-        ("Anywhere", "OrcApp"),
-        ("Agent tree", "AgentTree"),
-        ("Preview", "PanePreview"),
-        ("Composer", "Composer"),
-        ("Schedule", "ScheduleTimeline"),
-        ("Checkpoints", "CheckpointLog"),
-        ("Agent menu (.)", "AgentMenu"),
-        ("Team lost", "ResumePrompt"),
-        ("Attention inbox (i)", "InboxScreen"),
-        ("Why (w)", "WhyScreen"),
-        ("Memory search (Ctrl+F)", "MemorySearchScreen"),
-        ("Time travel", "TimeTravelScreen"),
+    # Shown by the help screen, part by part after the app's own keys ("Anywhere"): (title, the
+    # class that owns the keys). The panels' groups come from tui/panels.py; the composer's
+    # follow the first panel's (the preview: both are about the selected agent).
+    HELP_GROUPS: ClassVar[list[tuple[str, type]]] = [
+        ("Agent tree", AgentTree),
+        *[(p.help, p.widget) for p in PANELS[:1] if p.help],
+        ("Composer", Composer),
+        *[(p.help, p.widget) for p in PANELS[1:] if p.help],
+        ("Agent menu (.)", AgentMenu),
+        ("Team lost", ResumePrompt),
+        ("Attention inbox (i)", InboxScreen),
+        ("Why (w)", WhyScreen),
+        ("Memory search (Ctrl+F)", MemorySearchScreen),
+        ("Time travel", TimeTravelScreen),
     ]
 
     def __init__(
@@ -179,14 +180,9 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
                 yield Static("", id="tree-empty")
             with Vertical(id="right"):
                 with TabbedContent(id="views"):
-                    with TabPane("Preview", id="preview"):
-                        yield PanePreview(id="pane-preview")
-                    with TabPane("Schedule", id="schedule"):
-                        yield ScheduleTimeline(id="timeline")
-                    with TabPane("Checkpoints", id="checkpoints"):
-                        yield CheckpointLog(id="checkpoint-log")
-                    with TabPane("Diff", id="diff"):
-                        yield DiffView(id="diff-view")
+                    for panel in PANELS:
+                        with TabPane(panel.title, id=panel.id):
+                            yield panel.widget(id=panel.widget_id)
                 yield Composer(id="composer")
         yield FittingFooter()
 
@@ -393,8 +389,9 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         self._share_selection()
         self._show_selected()
         self.mark_active()
-        if self.query_one("#views", TabbedContent).active == "diff":
-            self.load_diff()
+        shown = BY_ID.get(self.query_one("#views", TabbedContent).active)
+        if shown is not None and shown.follows_selection and shown.load is not None:
+            shown.load(self)
         # The cached capture is shown above at once; the fresh one follows (pushed by the room
         # for a local pane as soon as it is focused, else from this refresh).
         local = event.pane_id is not None and "@" not in event.pane_id
@@ -411,29 +408,15 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
     # -- actions ------------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        groups = []
+        anywhere: list[BindingType] = [
+            *self.BINDINGS,
+            Binding("tab", "focus_next", "Next panel"),
+            Binding("ctrl+p", "command_palette", "Command palette"),
+        ]
+        groups: list[tuple[str, list[BindingType]]] = [("Anywhere", anywhere)]
         for title, owner in self.HELP_GROUPS:
-            cls: Any = type(self) if owner == "OrcApp" else self._widget_class(owner)
-            groups.append((title, [*cls.BINDINGS]))
-        groups[0][1].append(Binding("tab", "focus_next", "Next panel"))
-        groups[0][1].append(Binding("ctrl+p", "command_palette", "Command palette"))
+            groups.append((title, [*cast(Any, owner).BINDINGS]))
         self.push_screen(HelpScreen(groups))
-
-    @staticmethod
-    def _widget_class(name: str) -> type:
-        return {
-            "AgentTree": AgentTree,
-            "PanePreview": PanePreview,
-            "Composer": Composer,
-            "ScheduleTimeline": ScheduleTimeline,
-            "CheckpointLog": CheckpointLog,
-            "InboxScreen": InboxScreen,
-            "WhyScreen": WhyScreen,
-            "MemorySearchScreen": MemorySearchScreen,
-            "TimeTravelScreen": TimeTravelScreen,
-            "AgentMenu": AgentMenu,
-            "ResumePrompt": ResumePrompt,
-        }[name]
 
     def action_filter(self) -> None:
         self.query_one("#left").add_class("-filtering")
@@ -476,26 +459,18 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
             return  # shutting down: the room's store is closed under its readers
         if group == "send":
             self.composer.give_back(error)
-        elif group in ("schedules", "schedule-action"):
-            self.query_one(ScheduleTimeline).show_error(error)
-        elif group in ("checkpoints", "restore", "diff"):
-            self.query_one(CheckpointLog).show_error(error)
-        elif group == "worktree-diff":
-            self.query_one(DiffView).show_error(error)
+            return
+        for panel in PANELS:
+            if group in panel.errors:
+                cast(ShowsErrors, self.query_one(panel.widget)).show_error(error)
 
     def action_show(self, view: str) -> None:
+        """Show a panel (tui/panels.py) and focus it (its list, or itself while empty)."""
+        panel = BY_ID[view]
         self.query_one("#views", TabbedContent).active = view
-        if view == "preview":
-            self.preview.focus()
-        elif view == "schedule":
-            self.query_one(ScheduleTimeline).focus()  # its list, or itself while empty
-            self._load_schedules()
-        elif view == "checkpoints":
-            self.query_one(CheckpointLog).focus()  # its list, or itself while empty
-            self._load_checkpoints()
-        elif view == "diff":
-            self.query_one(DiffView).focus()
-            self.load_diff()
+        self.query_one(panel.widget).focus()
+        if panel.load is not None:
+            panel.load(self)
 
     def action_memory(self) -> None:
         across = self.room.memory_search if self.room.hosts else None
@@ -644,13 +619,9 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
     # -- schedules and checkpoints ------------------------------------------------------------
 
     def _poll_panels(self) -> None:
-        active = self.query_one("#views", TabbedContent).active
-        if active == "schedule":
-            self._load_schedules()
-        elif active == "checkpoints":
-            self._load_checkpoints()
-        elif active == "diff":
-            self.load_diff()
+        shown = BY_ID.get(self.query_one("#views", TabbedContent).active)
+        if shown is not None and shown.load is not None:
+            shown.load(self)
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
@@ -795,6 +766,46 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         self.notify(outcome or "restored", title="checkpoint")
         self._load_checkpoints()
 
+    @on(CheckpointLog.TakeRequested)
+    @work(group="take-checkpoint", exclusive=True, exit_on_error=False)
+    async def _take_checkpoint(self, event: CheckpointLog.TakeRequested) -> None:
+        """`n` in the checkpoint log (or the palette): a checkpoint of the selected agent's
+        folder now, with the person's label, as `orc checkpoint -m LABEL` there would take."""
+        log = self.query_one(CheckpointLog)
+        agent = self._selected_agent()
+        if agent is None or agent.host or not agent.pane.current_path:
+            why = "select an agent first: its folder is checkpointed"
+            if agent is not None and agent.host:
+                why = f"{shown_name(agent)} is on {agent.host}: take its checkpoint there"
+            self.notify(why, title="checkpoint", severity="warning")
+            return
+        folder = agent.pane.current_path
+        answer = await self.push_screen_wait(
+            FormScreen(
+                # A folder is anyone's to name: shown, never read as markup.
+                f"Take a checkpoint of {escape(visible(folder))}",
+                [Field("message", "Label (optional; Enter takes it)")],
+            )
+        )
+        if answer is None:
+            return
+        try:
+            point = await self.room.checkpoints.take(
+                folder, message=answer["message"].strip(), reason="manual"
+            )
+        except OrcError as exc:
+            log.show_error(str(exc))
+            self.notify(str(exc), title="checkpoint", severity="error")
+            return
+        log.show_error("")
+        if point is None:
+            self.notify("unchanged since the last checkpoint: nothing taken", title="checkpoint")
+        else:
+            taken = f"checkpoint {point.id}: {point.commit[:10]} of {point.repo}"
+            self.notify(taken, title="checkpoint")
+            log.select_checkpoint(point.id)
+        self._load_checkpoints()
+
     # -- themes and the palette ---------------------------------------------------------------
 
     def _theme_changed(self, theme: object) -> None:
@@ -818,29 +829,18 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
             ("Filter the agent tree", "Show only agents matching a text", self.action_filter),
             ("Message the selected agent", "Focus the composer", self.action_compose),
             ("Jump into the pane", "switch-client, or attach until you detach", self.action_jump),
-            ("Show preview", "The selected pane, live", lambda: self.action_show("preview")),
-            (
-                "Show schedule timeline",
-                "Check-ins on a time axis",
-                lambda: self.action_show("schedule"),
-            ),
-            (
-                "Show checkpoint log",
-                "Git checkpoints with diffs",
-                lambda: self.action_show("checkpoints"),
-            ),
-            (
-                "Show diff",
-                "The selected agent's worktree against its base (d)",
-                lambda: self.action_show("diff"),
-            ),
+            *((*panel.palette, partial(self.action_show, panel.id)) for panel in PANELS),
             (
                 "Agent actions",
                 "Merge, rebase, discard, stop, start the selected agent (.)",
                 self.action_agent_menu,
             ),
             ("Deploy a team", "Start the team a spec file describes (orc up)", self.action_deploy),
-            ("New check-in", "Schedule a message to an agent", self._palette_new_checkin),
+            *(
+                (command.title, command.help, partial(command.run, self))
+                for panel in PANELS
+                for command in panel.commands
+            ),
             (
                 "Search memory",
                 "Notes, messages, states and pane screens; time travel (Ctrl+F)",
@@ -861,10 +861,6 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         commands += self.attention_commands()
         for title, help_text, callback in commands:
             yield SystemCommand(title, help_text, cast(Callable[[], Any], callback))
-
-    def _palette_new_checkin(self) -> None:
-        self.action_show("schedule")
-        self.query_one(ScheduleTimeline).action_add()
 
 
 def run_app(address: TmuxServerAddress, db: str | None, *, room: Room | None = None) -> None:

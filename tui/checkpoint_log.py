@@ -1,7 +1,7 @@
 """The checkpoint log: recent git checkpoints (time, repo, agent, message, diffstat); selecting one
-loads its diff; restoring (or branching from) it asks first.
+loads its diff; restoring (or branching from) it asks first; `n` takes a new one.
 
-Loading a diff and restoring are requests (messages up); the app runs them against
+Loading a diff, restoring and taking are requests (messages up); the app runs them against
 `room.checkpoints` in a worker and calls `show_diff` / `show_error` back.
 """
 
@@ -38,6 +38,7 @@ class CheckpointLog(Vertical, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "restore", "Restore"),
         Binding("b", "branch", "Branch from"),
+        Binding("n", "take", "Take checkpoint"),
     ]
 
     DEFAULT_CSS = """
@@ -61,11 +62,15 @@ class CheckpointLog(Vertical, can_focus=True):
             # `host`: where it was taken ("" = here); its id is that host's store's.
             self.checkpoint_id, self.branch, self.host = checkpoint_id, branch, host
 
+    class TakeRequested(Message):
+        """Take a checkpoint of the selected agent's folder now (the app knows the agent)."""
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.checkpoints: list[Checkpoint] = []
         self._diff_for: str | None = None  # the key of the row whose diff is shown or asked
         self._host_of: dict[int, str] = {}  # id() of a listed checkpoint -> its host, if not here
+        self._select_next: str | None = None  # the key of a row to select once it is listed
 
     def compose(self) -> ComposeResult:
         yield Static("", id="checkpoint-error")
@@ -91,6 +96,10 @@ class CheckpointLog(Vertical, can_focus=True):
         wanted = [f"{c.id}@{h}" if h else str(c.id) for c, h in zip(checkpoints, on, strict=True)]
         if wanted == [self._key(c) for c in self.checkpoints]:
             return
+        # The row acted on (or about to be listed) keeps the cursor: a re-read adds rows above
+        # it (a restore takes a checkpoint first; the timer takes them), so its index moves.
+        selected = self.selected()
+        keep = self._select_next or (self._key(selected) if selected is not None else None)
         self._host_of = {id(c): h for c, h in zip(checkpoints, on, strict=True) if h}
         self.checkpoints = list(checkpoints)
         has_any = bool(self.checkpoints)
@@ -116,6 +125,21 @@ class CheckpointLog(Vertical, can_focus=True):
                 diffstat(cp),
                 key=self._key(cp),
             )
+        if keep is not None and keep in wanted:
+            if keep == self._select_next:
+                self._select_next = None
+            if wanted.index(keep) != table.cursor_row:
+                table.move_cursor(row=wanted.index(keep), animate=False)
+
+    def select_checkpoint(self, checkpoint_id: int, host: str = "") -> None:
+        """Put the cursor on this checkpoint's row: now if listed, else once a re-read lists it
+        (one just taken)."""
+        key = f"{checkpoint_id}@{host}" if host and host != "local" else str(checkpoint_id)
+        keys = [self._key(c) for c in self.checkpoints]
+        if key in keys:
+            self.query_one(DataTable).move_cursor(row=keys.index(key), animate=False)
+        else:
+            self._select_next = key
 
     def wants(self, checkpoint_id: int, host: str = "") -> bool:
         """Is this checkpoint's row the one selected? An answer for another row is stale (the
@@ -213,6 +237,7 @@ class CheckpointLog(Vertical, can_focus=True):
                 f"{cp.commit[:10]}?\n"
                 "orc takes a checkpoint of the current state first.",
                 "Restore",
+                focus_yes=True,  # asked for by `r`; Enter does it (a checkpoint is taken first)
             ),
             done,
         )
@@ -237,6 +262,7 @@ class CheckpointLog(Vertical, can_focus=True):
                     f"Create branch {branch!r}{f' on {host}' if host else ''} at checkpoint "
                     f"{cp.commit[:10]}?",
                     "Create",
+                    focus_yes=True,  # asked for twice already (`b`, the name): Enter creates
                 ),
                 done,
             )
@@ -248,3 +274,6 @@ class CheckpointLog(Vertical, can_focus=True):
             ),
             named,
         )
+
+    def action_take(self) -> None:
+        self.post_message(self.TakeRequested())

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -18,7 +19,9 @@ from textual.widgets import Button, Input, Label, Static
 
 class ConfirmScreen(ModalScreen[bool]):
     """Ask before something that cannot be undone from the control room. `focus_yes`: the
-    action the person asked for is what Enter does (a send to several); else Enter says no."""
+    action the person asked for by its own key is what Enter does (a send to several, a
+    restore); else (a destructive choice reached in passing, from a menu) Enter says no. The
+    box's lower border says which, and follows Tab."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes"),
@@ -29,7 +32,7 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen { align: center middle; }
     ConfirmScreen > Vertical {
         width: 60; max-width: 95%; height: auto; padding: 1 2;
-        border: thick $warning; background: $surface;
+        border: thick $warning; background: $surface; border-subtitle-align: right;
     }
     ConfirmScreen Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
     ConfirmScreen Button { margin-left: 2; }
@@ -53,6 +56,10 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#yes" if self.focus_yes else "#no", Button).focus()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        answer = self.yes if event.widget.id == "yes" else self.no
+        self.query_one(Vertical).border_subtitle = f"Enter: {answer}"
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss(event.button.id == "yes")

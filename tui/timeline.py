@@ -394,6 +394,8 @@ class ScheduleTimeline(Vertical, can_focus=True):
                 self.post_message(self.CancelRequested(schedule.id, host))
 
         self.app.push_screen(
-            ConfirmScreen(f"Cancel check-in {schedule.id} to {schedule.target}?", "Cancel it"),
+            ConfirmScreen(
+                f"Cancel check-in {schedule.id} to {schedule.target}?", "Cancel it", focus_yes=True
+            ),
             done,
         )

@@ -11,10 +11,17 @@ import re
 
 # CSI (colours, cursor), OSC (titles, hyperlinks) and two-byte escapes, as tmux -e emits them.
 _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_FRAME = re.compile(r"^[│┃]\s?|\s?[│┃]$")
 
 
 def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text) if "\x1b" in text else text
+
+
+def unframed(line: str) -> str:
+    """A row without the box frame some agents draw around a dialog (Gemini CLI's `│ … │`),
+    for text that leaves the screen: the phone page, a notification."""
+    return _FRAME.sub("", line.strip()).strip()
 
 
 def visible_lines(screen: str, height: int = 0) -> list[str]:

@@ -35,7 +35,7 @@ from orc.core.serve.guards import RATE, Guard
 from orc.core.serve.needs_you import NeedsYou, needs_you
 from orc.core.services.checkpoints.checkpointer import Checkpoint
 from orc.core.services.memory.memory import KINDS
-from orc.core.services.redaction import Redactor
+from orc.core.services.redaction import Redactor, redact
 from orc.core.services.scheduler import Schedule
 from orc.core.store.record_id import parse_id
 from orc.core.when import parse_duration
@@ -62,7 +62,8 @@ def _deliveries(results: list[DeliveryResult]) -> JSONResponse:
 def agent_rows(
     state: RoomState, usage: dict[str, dict[str, Any]] | None = None
 ) -> list[models.AgentRow]:
-    """`orc status --json`'s rows: managed agents first, then the other panes."""
+    """`orc status --json`'s rows: managed agents first, then the other panes. The evidence is
+    redacted, as on the page and in events: a row leaves the machine, a terminal's does not."""
     usage = usage or {}
     ordered = [*state.managed(), *(a for a in state.agents if not a.managed)]
     return [
@@ -78,7 +79,7 @@ def agent_rows(
             command=a.pane.current_command,
             kind=kind_of_pane(a.pane),
             rule=a.status.rule,
-            evidence=a.status.evidence,
+            evidence=redact(a.status.evidence)[0],
             since=a.status.since,
             usage=usage.get(a.pane_id) if not a.host else None,
         )

@@ -11,7 +11,7 @@ import re
 
 from pydantic import BaseModel
 
-from orc.core.agents.screen_text import visible_lines
+from orc.core.agents.screen_text import unframed, visible_lines
 from orc.core.room_state import AgentView, RoomState
 from orc.core.services.redaction import redact
 
@@ -19,8 +19,9 @@ NEEDS_YOU = ("waiting", "error")
 EXCERPT_LINES = 6  # the matched line and what follows it (an approval prompt's options)
 LINE_MAX = 200
 _WORDY = re.compile(r"\w{2,}|\d")
-# "❯ 1. Yes", "  2) No, and tell Claude what to do", "› 3. Always"
-_OPTION = re.compile(r"^\s*(?:[❯>›▶→*]\s*)?([1-9])[.)]\s+(\S.*?)\s*$")
+MAX_OPTIONS = 9  # `orc answer` takes 1-9
+# "❯ 1. Yes", "  2) No, and tell Claude what to do", "› 3. Always", "● 1. Allow once"
+_OPTION = re.compile(r"^\s*(?:[❯>›▶→*●]\s*)?([1-9])[.)]\s+(\S.*?)\s*$")
 
 
 class Option(BaseModel):
@@ -47,19 +48,25 @@ class NeedsYou(BaseModel):
 
 def evidence_lines(agent: AgentView) -> list[str]:
     """The evidence line as it sits on the screen, with the lines after it (a prompt's
-    options); the evidence alone when the screen no longer shows it."""
-    lines = visible_lines(agent.screen, agent.pane.height)
-    evidence = agent.status.evidence.rstrip("…").strip()
+    options, every one of them even past EXCERPT_LINES: Codex asks with three options under
+    four lines of context); the evidence alone when the screen no longer shows it."""
+    framed = visible_lines(agent.screen, agent.pane.height)
+    lines = [row for row in map(unframed, framed) if row]
+    evidence = unframed(agent.status.evidence.rstrip("…").strip())
     if evidence:
         for index in range(len(lines) - 1, -1, -1):
-            if evidence in lines[index] or (lines[index].strip() and lines[index] in evidence):
+            if evidence in lines[index] or lines[index] in evidence:
                 shown = [lines[index]]
-                for line in lines[index + 1 : index + EXCERPT_LINES]:
+                for line in lines[index + 1 :]:
                     if not _WORDY.search(line):
                         break  # a rule or an empty input line: the prompt's options ended
+                    if len(shown) >= EXCERPT_LINES and not _OPTION.match(line):
+                        break
+                    if len(shown) >= EXCERPT_LINES + MAX_OPTIONS:
+                        break
                     shown.append(line)
                 return [line[:LINE_MAX] for line in shown]
-        return [agent.status.evidence[:LINE_MAX]]
+        return [evidence[:LINE_MAX]]
     return [line[:LINE_MAX] for line in lines[-2:]]
 
 

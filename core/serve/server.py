@@ -16,6 +16,7 @@ from pathlib import Path
 
 from orc.core.errors import ActionFailed, BadInput
 from orc.core.room import Room
+from orc.core.serve.guards import BODY_MAX
 
 DEFAULT_PORT = 8787
 REFRESH = 0.25  # seconds between refreshes: a new dialog reaches the page well within 1 s
@@ -89,6 +90,7 @@ async def serve(
         log_level=log_level,
         access_log=False,  # a URL never holds the token, but keep request lines out anyway
         ws="websockets-sansio",
+        ws_max_size=BODY_MAX,  # a WebSocket message is capped as a request body is (guards.py)
         lifespan="on",
         server_header=False,
     )

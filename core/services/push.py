@@ -24,6 +24,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from orc.core.agents.screen_text import unframed
 from orc.core.room_state import AgentView, RoomState
 from orc.core.services.notifier import PENDING_FOR, NotifyConfig
 from orc.core.services.redaction import redact
@@ -122,7 +123,7 @@ class Push:
                     text = f"{change.name} finished after {format_duration(took)}"
                     self._queue(change.name, change.pane_id, text, self.config.urls)
             if change.new.state == "error":
-                text = f"{change.name} is in error: {change.new.evidence}"
+                text = f"{change.name} is in error: {unframed(change.new.evidence)}"
                 self._queue(change.name, change.pane_id, text, self.config.urls)
 
     async def leader_tick(self) -> None:
@@ -176,7 +177,7 @@ class Push:
 
     def _waiting_text(self, agent: AgentView, now: float) -> str:
         waited = format_duration(max(0.0, now - (agent.status.since or now)))
-        return f"{agent.name} waits for you ({waited}): {agent.status.evidence}"
+        return f"{agent.name} waits for you ({waited}): {unframed(agent.status.evidence)}"
 
     # -- sending ------------------------------------------------------------------------------
 

@@ -7,22 +7,11 @@ alpha (dev, ana) and on beta (dev).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
-from tests.hosts.sshd_bed import SshBed
+from tests.hosts import test_room_hosts
 from tests.hosts.test_room_hosts import Hosts
 
-
-@pytest.fixture
-def hosts(bed: SshBed, tmp_path: Path) -> Iterator[Hosts]:
-    made = Hosts(bed, tmp_path)
-    try:
-        yield made
-    finally:
-        made.close()
+hosts = test_room_hosts.hosts  # the fixture: alpha + beta + this machine, fake agents
 
 
 def _names(hosts: Hosts, *selection: str) -> set[tuple[str, str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from pathlib import Path
 
 from orc.core import TmuxServerAddress
@@ -34,6 +35,24 @@ async def test_status_rows_are_orc_status_json_rows(
     for key in ("name", "role", "team", "target", "pane_id", "kind"):
         assert api_row[key] == cli_row[key]
     assert api_row["host"] == "local"
+
+
+async def test_status_evidence_is_redacted_as_on_the_page(served: Served, spawn_agent) -> None:
+    """A secret in the line that decided a state leaves the machine redacted, in status as in
+    needs-you (the terminal's `orc status --why` still shows the screen as it is)."""
+    secret = "ghp_" + "a1B2c3D4e5F6g7H8i9J0" * 2
+    await spawn_agent(
+        "eng-1", argv=["bash", "-c", f"read -p 'Use the token {secret}? [y/N] ' x"], kind="shell"
+    )
+    with served.client() as http:
+        deadline = time.monotonic() + 30
+        while not (needs := http.get("/api/needs-you").json()):
+            assert time.monotonic() < deadline, "the shell's question never showed"
+            time.sleep(0.1)
+        row = next(r for r in http.get("/api/status").json()["agents"] if r["name"] == "eng-1")
+    assert row["state"] == "waiting" and "Use the token" in row["evidence"], row
+    assert secret not in json.dumps(row) and secret not in json.dumps(needs)
+    assert "[REDACTED" in row["evidence"]
 
 
 async def test_send_is_byte_exact_and_recorded(

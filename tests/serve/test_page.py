@@ -107,6 +107,9 @@ async def test_the_token_is_kept_in_the_page_storage(served: Served) -> None:
         await again.goto(served.url + "/")
         await again.wait_for_selector("#live.on", timeout=30_000)
         assert await again.is_hidden("#login")
+        # Kept in the page's storage only: no cookie, and never in the address bar.
+        assert await context.cookies() == []
+        assert served.token not in page.url and served.token not in again.url
         # A wrong token brings the form back instead of a broken page.
         await again.evaluate("localStorage.setItem('orc-token', 'wrong')")
         await again.reload()

@@ -211,3 +211,23 @@ async def test_what_is_pushed_is_redacted(room, receiver) -> None:
     assert SECRET not in json.dumps(body) and "eng-1 waits" in str(body["message"])
     events = await room.store.recent_events("push", 5)
     assert SECRET not in json.dumps(events[0].data)
+
+
+async def test_past_max_per_hour_a_notification_is_dropped_and_recorded(
+    address, db_path, spawn_agent, client, receiver, tmp_path, monkeypatch
+) -> None:
+    configure(tmp_path, monkeypatch, receiver, max_per_hour="1")
+    first = await spawn_agent("eng-1")
+    second = await spawn_agent("eng-2")
+    async with leading(address, db_path) as room:
+        await dialog(client, first)
+        await until(lambda: len(receiver.on("/first")) == 1, "the first notification")
+        await dialog(client, second)
+        deadline = time.monotonic() + 30
+        while not await room.store.recent_events("push_dropped", 5):
+            assert time.monotonic() < deadline, "the second was never dropped"
+            await asyncio.sleep(0.1)
+        await ticks(room, 20)
+        assert [str(b["title"]) for b in receiver.on("/first")] == ["orc: eng-1"]
+        [dropped] = await room.store.recent_events("push_dropped", 5)
+        assert dropped.agent == "eng-2" and dropped.data == {"why": "rate limit"}

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import shutil
+import ssl
 import stat
 import subprocess
 import time
@@ -19,7 +21,14 @@ import websockets
 from orc.core import TmuxServerAddress
 from orc.core.serve.guards import BODY_MAX
 from tests.conftest import wait_recorded
-from tests.serve.conftest import Served, orc_argv, serve_env, start_server, stop_server
+from tests.serve.conftest import (
+    Served,
+    free_port,
+    orc_argv,
+    serve_env,
+    start_server,
+    stop_server,
+)
 
 
 def every_route(served: Served) -> list[tuple[str, str]]:
@@ -63,6 +72,40 @@ async def test_the_websocket_needs_the_token(served: Served) -> None:
     async with websockets.connect(served.ws_url) as ws:
         await ws.send(json.dumps({"token": served.token}))
         assert json.loads(await ws.recv())["event"] == "needs"
+
+
+async def test_the_token_in_a_url_or_a_cookie_is_refused(served: Served) -> None:
+    """URLs are logged and cookies ride along with cross-site requests: neither carries it."""
+    for params, cookies in (({"token": served.token}, {}), ({}, {"orc-token": served.token})):
+        with httpx.Client(base_url=served.url, params=params, cookies=cookies) as http:
+            assert http.get("/api/status").status_code == 401
+            assert (
+                http.get("/api/needs-you", params={"access_token": served.token}).status_code == 401
+            )
+    async with websockets.connect(
+        f"{served.ws_url}?token={served.token}",
+        additional_headers={"Cookie": f"orc-token={served.token}"},
+    ) as ws:
+        await ws.send(json.dumps({"hello": 1}))  # no token in the first message either
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await ws.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+
+
+async def test_a_websocket_message_is_capped_as_a_body(served: Served) -> None:
+    async with websockets.connect(
+        served.ws_url,
+        subprotocols=["orc.bearer", served.token],  # type: ignore[list-item]
+        max_size=None,
+    ) as ws:
+        assert json.loads(await ws.recv())["event"] == "needs"
+        await ws.send("a" * (BODY_MAX + 10))
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            async with asyncio.timeout(60):  # not closed: TimeoutError, and the test fails
+                while True:
+                    await ws.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009  # too big
+    assert httpx.get(served.url + "/api/status", headers=served.headers).status_code == 200
 
 
 async def test_a_foreign_origin_is_refused(served: Served) -> None:
@@ -179,3 +222,60 @@ def test_the_token_file_is_private_and_stable(
     path = Path(env["XDG_DATA_HOME"]) / "orc" / "serve-token"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+def test_it_serves_over_tls_with_a_certificate_and_its_key(
+    address: TmuxServerAddress, db_path: Path, tmp_path: Path
+) -> None:
+    """What binding beyond loopback requires works: the API over https with the given pair
+    (a self-signed certificate for 127.0.0.1 here; the refusal without one is above)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("no openssl to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *(openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"),
+            *("-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1"),
+            *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    env = serve_env(tmp_path)
+    token = subprocess.run(
+        orc_argv(address, db_path, "serve", "--show-token"),
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.strip()
+    port = free_port()
+    argv = ["serve", "--port", str(port), "--tls-cert", str(cert), "--tls-key", str(key)]
+    log = tmp_path / "serve-tls.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            orc_argv(address, db_path, *argv), env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    trusted = ssl.create_default_context(cafile=str(cert))
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        with httpx.Client(base_url=f"https://127.0.0.1:{port}", verify=trusted) as https:
+            deadline = time.monotonic() + 60
+            while True:
+                assert process.poll() is None, log.read_text()
+                try:
+                    response = https.get("/api/status", headers=headers)
+                    break
+                except httpx.ConnectError:
+                    assert time.monotonic() < deadline, log.read_text()
+                    time.sleep(0.1)
+            assert response.status_code == 200, response.text
+            assert https.get("/api/status").status_code == 401
+        with pytest.raises(httpx.HTTPError):  # no clear text on that port
+            httpx.get(f"http://127.0.0.1:{port}/api/status", headers=headers, timeout=10)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
