@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from orc.core.agents.agent_kind import KINDS
 from orc.core.agents.delivery import DeliveryResult, Sender
+from orc.core.agents.prompt_excerpt import prompt_excerpt
 from orc.core.agents.screen_text import visible_lines
 from orc.core.agents.status import STATES, kind_of_pane
 from orc.core.errors import ActionFailed, BadInput, OrcError
@@ -105,6 +106,7 @@ __all__ = [
     "pending_prompt",
     "private_dir",
     "private_file",
+    "prompt_excerpt",
     "prompt_groups",
     "qualify",
     "resume_team",

@@ -14,7 +14,6 @@ The notices above the rows include the approval policy's latest automatic answer
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,16 +29,14 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from orc.core.api import AgentView, RoomState, prompt_groups, visible, visible_lines
+from orc.core.api import AgentView, RoomState, prompt_excerpt, prompt_groups, visible
 from orc.tui.tree_model import parent_of, shown_name
 
 if TYPE_CHECKING:
     from orc.core.api import DeliveryResult, PromptGroup, Room
 
 NEEDS_YOU = ("waiting", "error")
-EXCERPT_LINES = 4  # the matched line and what follows it (an approval prompt's options)
 LINE_MAX = 160
-_WORDY = re.compile(r"\w{2,}|\d")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,21 +55,11 @@ class InboxItem:
 
 
 def excerpt(agent: AgentView) -> tuple[str, ...]:
-    """The evidence line as it sits on the screen, with the few lines after it (the options of
-    a prompt); the evidence alone when the screen no longer shows it."""
-    lines = visible_lines(agent.screen, agent.pane.height)
-    evidence = agent.status.evidence.rstrip("…").strip()
-    if evidence:
-        for index in range(len(lines) - 1, -1, -1):
-            if evidence in lines[index] or (lines[index] and lines[index] in evidence):
-                shown = [lines[index]]
-                for line in lines[index + 1 : index + EXCERPT_LINES]:
-                    if not _WORDY.search(line):
-                        break  # a rule or an empty input line: the prompt's options ended
-                    shown.append(line)
-                return tuple(line[:LINE_MAX] for line in shown)
-        return (agent.status.evidence[:LINE_MAX],)
-    return tuple(line[:LINE_MAX] for line in lines[-2:])
+    """The prompt's lines as a person reads them: the evidence line and what follows it, every
+    option included, without a dialog's box frame (core/agents/prompt_excerpt.py; the phone
+    page shows the same)."""
+    screen, height, evidence = agent.screen, agent.pane.height, agent.status.evidence
+    return tuple(prompt_excerpt(screen, height, evidence, width=LINE_MAX))
 
 
 def _path(agent: AgentView, state: RoomState) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from orc.core.agents.pattern_packs import Pack, load_packs
+from orc.core.agents.prompt_excerpt import OPTION
 from orc.core.agents.status import match_screen
 from orc.core.room_state import AgentStatus, AgentView, RoomState
 from orc.core.serve.needs_you import needs_you
@@ -64,3 +65,23 @@ def test_an_evidence_gone_from_the_screen_is_shown_alone_unframed() -> None:
     [item] = needs_you(RoomState(0.0, "test", (agent,)))
     assert item.evidence == ["Allow execution of [Shell]?"]
     assert [o.choice for o in item.options] == ["y", "n"]
+
+
+@pytest.mark.parametrize(
+    "kind,name,options",
+    [("codex", "waiting-command-approval", 3), ("gemini", "waiting-shell-approval", 3)],
+)
+def test_the_inbox_shows_every_option_unframed(
+    packs: dict[str, Pack], kind: str, name: str, options: int
+) -> None:
+    """The inbox reads a prompt as the page does (core/agents/prompt_excerpt.py): it cut
+    Codex's third option (four lines in all) and showed Gemini's box frame."""
+    from orc.tui.inbox import excerpt
+
+    screen = (FIXTURES / kind / f"{name}.txt").read_text(encoding="utf-8")
+    verdict = match_screen(packs[kind], screen)
+    status = AgentStatus(verdict.state, verdict.rule, verdict.line)
+    lines = excerpt(AgentView(make_pane(kind), screen, 0.0, 0.0, status))
+    numbered = [line for line in lines if OPTION.match(line)]
+    assert len(numbered) == options, lines
+    assert not any("│" in line for line in lines)
