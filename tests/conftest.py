@@ -11,6 +11,11 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
+# hypothesis is imported now: its pytest plugin imports it at the end of a run when no test
+# module did, and after a test that caught a RecursionError (a host's deeply nested JSON,
+# tests/hosts) CPython 3.11's compiler can then fail with "SystemError: AST constructor
+# recursion depth mismatch": a crash after every test passed (`./run test hosts`).
+import hypothesis  # noqa: F401
 import pytest
 from libtmux import Server
 
