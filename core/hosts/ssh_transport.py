@@ -114,6 +114,7 @@ class SshTransport:
         self._connected = False
         self._connecting = asyncio.Lock()
         self._spare: asyncio.Future[asyncio.subprocess.Process] | None = None
+        self._draining: set[asyncio.Future[None]] = set()  # calls let go of (`_let_go`)
         self.max_output = MAX_OUTPUT
 
     def _options(self) -> list[str]:
@@ -222,6 +223,7 @@ class SshTransport:
     async def _finish(
         self, proc: asyncio.subprocess.Process, stdin: bytes | None, left: float, timeout: float
     ) -> SshResult:
+        cancelled = False
         try:
             async with asyncio.timeout(max(left, 0.001)):
                 out, err = await _communicate(proc, stdin, self.max_output)
@@ -231,8 +233,13 @@ class SshTransport:
             raise HostError(
                 self.host, f"answered more than {self.max_output // 2**20} MiB; not read"
             ) from None
+        except asyncio.CancelledError:
+            cancelled = True
+            raise
         finally:
-            if proc.returncode is None:  # timed out, cancelled, or too much
+            if proc.returncode is None and cancelled:
+                await self._let_go(proc)
+            elif proc.returncode is None:  # timed out or too much
                 await self._abandon(proc)
         if proc.returncode == SSH_FAILED:
             self._connected = False  # the next call opens a new connection
@@ -286,6 +293,19 @@ class SshTransport:
             proc.stdin.close()
         await proc.wait()  # killed: it ends at once; see _reaped
 
+    async def _let_go(self, proc: asyncio.subprocess.Process) -> None:
+        """End a call its caller gave up on (a reload that replaced an earlier one): the host
+        is fine, so only this call's own ssh process goes; its session ends there when the
+        command does. Ending the master here failed every other call riding on it (the
+        poller's, the timeline's) with a bare 255, "ssh failed", over and over under load."""
+        kill_child(proc)
+        await proc.wait()  # killed: it ends at once; see _reaped
+        # Its pipes stay open until the command there ends (the master holds them): read to
+        # their end in the background, not in the caller's cancellation.
+        drain = asyncio.ensure_future(_drain(proc))
+        self._draining.add(drain)
+        drain.add_done_callback(self._draining.discard)
+
     async def _abandon(self, proc: asyncio.subprocess.Process) -> None:
         """End a call that will not finish, and the connection it waited on.
 
@@ -320,6 +340,7 @@ class SshTransport:
             await self._control("exit")
         self._connected = False
         await self._drop_spare()
+        await asyncio.gather(*self._draining)  # the master gone, their pipes end
 
     async def _control(self, command: str) -> int:
         proc = await asyncio.create_subprocess_exec(

@@ -165,6 +165,27 @@ async def test_one_connection_per_host_reused_then_closed(
     assert not await transport.connected()
 
 
+async def test_a_call_given_up_on_leaves_the_others_on_the_connection(
+    bed: SshBed, connections: SshConnections
+) -> None:
+    """A reload that replaces an earlier one cancels its call: the host is fine, so the call
+    alone ends. Ending the shared master there failed every other call riding on it with a
+    bare 255 ("ssh failed"), as the checkpoint log's and the timeline's reloads did under
+    load."""
+    alpha = bed.add("alpha")
+    transport = connections.transport("alpha", "alpha")
+    assert (await transport.run(["true"])).returncode == 0  # the master is up
+    other = asyncio.ensure_future(transport.run(["sh", "-c", "sleep 2; echo still here"]))
+    given_up = asyncio.ensure_future(transport.run(["sleep", "30"]))
+    await asyncio.sleep(0.5)
+    given_up.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await given_up
+    assert (await other).stdout == b"still here\n"
+    assert (await transport.run(["echo", "next"])).stdout == b"next\n"
+    assert alpha.accepted_logins() == 1  # the same connection all along
+
+
 @pytest.mark.parametrize("spare", [False, True], ids=["session-per-call", "spare-session"])
 async def test_remote_word_quoting_is_exact(bed: SshBed, spare: bool) -> None:
     """Each word reaches the remote program as itself, whatever the remote shell would make of
