@@ -41,7 +41,7 @@ def region_text(app: App[object], selector: str) -> str:
 
 
 async def wait_until(
-    pilot: Pilot[object], check: Callable[[], object], what: str, timeout: float = 15.0
+    pilot: Pilot[object], check: Callable[[], object], what: str, timeout: float = 45.0
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -51,7 +51,7 @@ async def wait_until(
     raise AssertionError(f"timed out waiting for {what}; screen:\n{screen_text(pilot.app)}")
 
 
-async def wait_text(pilot: Pilot[object], needle: str, timeout: float = 15.0) -> str:
+async def wait_text(pilot: Pilot[object], needle: str, timeout: float = 45.0) -> str:
     """The screen as it was when `needle` showed (a second look could catch a redraw)."""
     seen = ""
 
