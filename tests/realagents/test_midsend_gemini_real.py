@@ -1,0 +1,100 @@
+"""A tool call that lands while orc is typing, on the real Gemini CLI (issue 19).
+
+The mock API holds Gemini's turn open (it works, its spinner turning) and releases a shell call
+that needs approval, and `orc send` begins a chosen moment later. The agent runs as a deployed
+one does: under `env GEMINI_CLI_HOME=...`, the home orc mirrors from its HOME with orc's
+Notification hook added (core/agents/gemini_hooks.py). Gemini awaits that hook before it draws
+the dialog, and orc's hook waits for the send in progress: whatever the moment, the dialog is
+never answered by the send (the command does not run until `orc answer`), and a `delivered`
+message really reaches the model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from orc.core import Room
+from orc.core.agents.agent_hooks import with_orc_hooks
+from orc.core.tmux.client import TmuxClient
+from orc.core.tmux.spawn import Identity
+from tests.realagents import gemini
+from tests.realagents.bed import start_agent
+from tests.realagents.mockapi import Held, MockAPI, Reply
+
+pytestmark = pytest.mark.timeout(900)
+
+# Seconds after the tool call is released that `orc send` begins: the dialog (drawn ~0.5-1 s
+# after the release, once the hook ran) comes before, during and after the send.
+MOMENTS = tuple(i * 0.1 for i in range(13))
+
+
+async def test_a_tool_call_landing_mid_send_never_gets_the_enter(
+    client: TmuxClient, room: Room, agent_home: Path, workdir: Path
+) -> None:
+    gemini.write_home(agent_home, workdir)
+    with MockAPI(gemini.GeminiProtocol(), default=Reply("Noted.")) as mock:
+        env = gemini.gemini_env(agent_home, mock)
+        argv = with_orc_hooks("gemini", gemini.argv(), client.address, Path(room.db_path), env)
+        assert argv[0] == "env" and argv[1].startswith("GEMINI_CLI_HOME=")
+        identity = Identity("eng", "engineer", "", "bed", "gemini")
+        pane = await start_agent(
+            client, "gemini", argv, env=env, cwd=workdir, name="eng", identity=identity
+        )
+        try:
+            await pane.wait_for(gemini.READY, timeout=60)
+            await pane.settle(quiet=1.0, timeout=60)
+            for n, moment in enumerate(MOMENTS):
+                await _round(room, pane, mock, workdir, n, moment)
+        finally:
+            await gemini.stop(pane)
+
+
+async def _round(
+    room: Room, pane: gemini.AgentPane, mock: MockAPI, workdir: Path, n: int, moment: float
+) -> None:
+    marker = workdir / f"approved-{n}.txt"
+    gate = threading.Event()
+    mock.script(Held(gate, gemini.shell_call(f"touch {marker.name}")), Reply(f"Round {n} done."))
+    await gemini.submit(pane, f"start round {n}")
+    await pane.wait_for(gemini.SPINNER, timeout=30)  # working on the held turn
+
+    text = f"note {n}: the tool call lands {moment:.2f}s into this send"
+    gate.set()
+    await asyncio.sleep(moment)
+    result = await room.send("eng", text)
+    refused = result.status == "failed" and "not delivered" in (result.reason or "")
+    assert result.status in ("delivered", "interrupted") or refused, result
+
+    # The dialog opens, untouched: the command has not run.
+    await pane.wait_for(gemini.SHELL_QUESTION, timeout=30)
+    await pane.settle(quiet=1.0)
+    assert not marker.exists(), f"round {n}: the send answered the dialog ({result})"
+    events = await room.store.recent_events(kind="hook", limit=5)
+    assert any(e.data.get("event") == "ToolPermission" for e in events), events
+
+    answered = await room.answer("eng", "y")  # the person's own answer
+    assert answered.ok, answered
+    await pane.wait_for(f"Round {n} done.", timeout=30)
+    assert marker.exists()
+    if result.ok:
+        await asyncio.to_thread(_wait_sent, mock, text)
+    else:
+        assert not any(text in sent for sent in mock.texts_sent())
+        await gemini.clear_input(pane)
+    await pane.wait_for(gemini.at_prompt, timeout=30)
+    await pane.wait_for(lambda s: not gemini.SPINNER.search(s), timeout=30)
+
+
+def _wait_sent(mock: MockAPI, text: str, timeout: float = 30.0) -> None:
+    """Until `text` is in a request the model got (a queued message goes with the next one)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(text in sent for sent in mock.texts_sent()):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"delivered, but the model never got {text!r}")
