@@ -123,14 +123,44 @@ def _link_entries(source: Path, target: Path) -> None:
 def with_gemini_hooks(
     words: list[str], address: TmuxServerAddress, db_path: Path, env: Mapping[str, str]
 ) -> list[str]:
-    """The argv run under `env GEMINI_CLI_HOME=<the agent's Gemini home>`, unless the argv
-    already sets that variable (the person's choice wins). The home mirrors the one the agent
-    would have had: `env`'s GEMINI_CLI_HOME or HOME (the record's environment), else orc's."""
+    """The argv run with GEMINI_CLI_HOME=<the agent's Gemini home>, unless it already sets that
+    variable (the person's choice wins). The home mirrors the one the agent would have had:
+    GEMINI_CLI_HOME or HOME as the argv's own `env K=V ...` wrapper or `env` (the record's
+    environment) sets it, else orc's."""
     if any(w.startswith(f"{HOME_VARIABLE}=") for w in words):
         return words
-    base = env.get(HOME_VARIABLE) or env.get("HOME") or os.environ.get(HOME_VARIABLE)
+    at, assigned = _env_wrapper(words)
+    seen = {**env, **assigned}
+    base = seen.get(HOME_VARIABLE) or seen.get("HOME") or os.environ.get(HOME_VARIABLE)
     user_home = Path(base or os.environ.get("HOME") or Path.home())
     home = gemini_home(address, db_path, user_home)
     if home is None:
         return words
+    if at:  # beside the wrapper's own assignments, so an `env -i` keeps it too
+        return [*words[:at], f"{HOME_VARIABLE}={home}", *words[at:]]
     return ["env", f"{HOME_VARIABLE}={home}", *words]
+
+
+_ENV_VALUED = frozenset({"-u", "--unset", "-C", "--chdir", "-S", "--split-string"})
+
+
+def _env_wrapper(words: Sequence[str]) -> tuple[int, dict[str, str]]:
+    """For an argv that starts with `env [OPTION]... [NAME=VALUE]...`: where its program starts
+    and what it assigns; (0, {}) for any other argv."""
+    if not words or Path(words[0]).name != "env":
+        return 0, {}
+    assigned: dict[str, str] = {}
+    at = 1
+    while at < len(words):
+        word = words[at]
+        if word in _ENV_VALUED:
+            at += 2
+        elif word.startswith("-"):
+            at += 1
+        elif "=" in word:
+            name, _, value = word.partition("=")
+            assigned[name] = value
+            at += 1
+        else:
+            return at, assigned
+    return 0, {}  # no program after it: leave it alone

@@ -82,6 +82,10 @@ def test_a_deployed_gemini_runs_in_it_and_the_persons_choice_wins(tmp_path: Path
     # A GEMINI_CLI_HOME in the record's environment is the home mirrored.
     again = with_orc_hooks("gemini", ["/bin/gemini"], ADDRESS, db, {"GEMINI_CLI_HOME": str(user)})
     assert again[1] == argv[1]
+    # A spec's own `env HOME=... gemini` (the real-agent tests deploy that way): that HOME, and
+    # the variable goes in beside its assignments.
+    wrapped = ["env", "-i", f"HOME={user}", "A=1", "/bin/gemini"]
+    assert with_orc_hooks("gemini", wrapped, ADDRESS, db, {}) == [*wrapped[:4], argv[1], wrapped[4]]
     own = ["env", "GEMINI_CLI_HOME=/mine", "/bin/gemini"]
     assert with_orc_hooks("gemini", own, ADDRESS, db, {"HOME": str(user)}) == own
 
