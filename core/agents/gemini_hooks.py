@@ -19,6 +19,7 @@ What the pinned Gemini CLI 0.61.0 does (bundle/chunk-JDPZ4CE3.js; docs/ARCHITECT
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
@@ -98,7 +99,8 @@ def gemini_home(
     _link_entries(own_dir, config)
     agents = user_home / ".agents"  # Gemini's global agents and skills, also under its home
     if agents.exists() and not os.path.lexists(home / ".agents"):
-        (home / ".agents").symlink_to(agents)
+        with contextlib.suppress(FileExistsError):
+            (home / ".agents").symlink_to(agents)
     data = json.dumps(merged, indent=2) + "\n"
     path = config / SETTINGS
     if not path.is_file() or path.is_symlink() or path.read_text(encoding="utf-8") != data:
@@ -117,7 +119,8 @@ def _link_entries(source: Path, target: Path) -> None:
             continue
         link = target / entry.name
         if not os.path.lexists(link):
-            link.symlink_to(entry)
+            with contextlib.suppress(FileExistsError):  # another agent's launch made it
+                link.symlink_to(entry)
 
 
 def with_gemini_hooks(
@@ -133,7 +136,10 @@ def with_gemini_hooks(
     seen = {**env, **assigned}
     base = seen.get(HOME_VARIABLE) or seen.get("HOME") or os.environ.get(HOME_VARIABLE)
     user_home = Path(base or os.environ.get("HOME") or Path.home())
-    home = gemini_home(address, db_path, user_home)
+    try:
+        home = gemini_home(address, db_path, user_home)
+    except OSError:  # orc's data folder unwritable: the agent runs as before, without the hook
+        home = None
     if home is None:
         return words
     if at:  # beside the wrapper's own assignments, so an `env -i` keeps it too

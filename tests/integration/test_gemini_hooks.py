@@ -99,3 +99,12 @@ def test_settings_gemini_reads_but_orc_cannot_leave_the_agent_unhooked(tmp_path:
     assert argv == ["/bin/gemini"]
     bad_hooks = _user_home(tmp_path / "b", json.dumps({"hooks": []}))
     assert gemini_home(ADDRESS, tmp_path / "o.sqlite", bad_hooks) is None
+
+
+def test_a_data_folder_orc_cannot_write_leaves_the_agent_as_it_was(tmp_path: Path) -> None:
+    user = _user_home(tmp_path, None)
+    (tmp_path / "not-a-folder").write_text("")
+    db = tmp_path / "not-a-folder" / "orc.sqlite"
+    assert with_orc_hooks("gemini", ["/bin/gemini"], ADDRESS, db, {"HOME": str(user)}) == [
+        "/bin/gemini"
+    ]
