@@ -34,7 +34,9 @@ from orc.core.atomic_file import write_atomic
 from orc.core.tmux.client import TmuxServerAddress
 
 EVENT = "ToolPermission"  # what orc records (core/agents/hook_events.py): a dialog is coming
-HOOK_TIMEOUT_MS = 5000  # Gemini kills a hook after this; `orc hook` gives up after 3 s itself
+# Gemini kills a hook after this and says "Hook(s) [orc] failed". `orc hook` gives up after 3 s
+# itself, but a cold start under load comes on top: 5 s was seen to run out once at load 8.
+HOOK_TIMEOUT_MS = 10000
 HOME_VARIABLE = "GEMINI_CLI_HOME"
 SETTINGS = "settings.json"
 
