@@ -36,7 +36,7 @@ from orc.core.tmux.client import TmuxServerAddress
 EVENT = "ToolPermission"  # what orc records (core/agents/hook_events.py): a dialog is coming
 # Gemini kills a hook after this and says "Hook(s) [orc] failed". `orc hook` gives up after 3 s
 # itself, but a cold start under load comes on top (at load 8, with 5 s, Gemini once reported
-# the hook failed: most likely this timeout; the hook's own log had nothing).
+# the hook failed, most likely on this timeout).
 HOOK_TIMEOUT_MS = 10000
 HOME_VARIABLE = "GEMINI_CLI_HOME"
 SETTINGS = "settings.json"
