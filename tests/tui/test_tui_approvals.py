@@ -99,3 +99,22 @@ async def test_a_prompt_left_waiting_marks_the_agent_stalled_in_the_tree(
         await wait_text(pilot, "eng-1 engineer stalled")
         assert (await app.room.answer("eng-1", "n")).ok
         await wait_until(pilot, lambda: "stalled" not in screen_text(app), "no longer stalled")
+
+
+async def test_the_policys_answers_show_in_the_timeline(
+    address: TmuxServerAddress, db_path: Path, spawn_agent, private_config: Path
+) -> None:
+    private_config.write_text(
+        '[[policy.allow]]\nname = "tests"\ntool = "shell"\ncommand = "npm test"\n'
+    )
+    app = App(Room(address, db_path), interval=0.1)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        pane = await _ask(app.room, spawn_agent, "eng-1", "run npm test")
+        await wait_for_screen(app.room.client, pane, "✓ approved", timeout=20)
+        await app.room.approver.drain()
+        await pilot.press("s")
+        await wait_text(pilot, "◆ the approval policy answered eng-1 ")
+        assert "shell `npm test` (rule" in screen_text(app)
+        rows = screen_text(app).splitlines()
+        [row] = [line for line in rows if "◆" in line and "approval policy" not in line]
+        assert "eng-1" in row and row.count("◆") == 1, row
