@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from orc.core.room_state import AgentView
@@ -149,3 +150,46 @@ def test_aiders_analytics_log_makes_its_counts_exact(tmp_path: Path) -> None:
     assert [e.approximate for e in entries] == [False, True, False]  # 1.5k, 3.4k: as rounded
     log.write_text(json.dumps(events[1]) + "\n", encoding="utf-8")  # replies missing: as said
     assert [e.input for e in read_aider(history)] == [12000, 2000, 321]
+
+
+def _transcript(path: Path, calls: list[tuple[float, int]]) -> None:
+    """A Claude Code transcript: one assistant message per (when, input tokens)."""
+    lines = [
+        {
+            "type": "assistant",
+            "timestamp": datetime.fromtimestamp(at, UTC).isoformat(),
+            "message": {
+                "id": f"msg-{n}",
+                "model": "claude-sonnet-4-5",
+                "usage": {"input_tokens": tokens, "output_tokens": 0},
+            },
+        }
+        for n, (at, tokens) in enumerate(calls)
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+
+
+def test_each_agents_share_of_the_subscription_windows(tmp_path: Path) -> None:
+    now = time.time()
+    hour, day = 3600.0, 86400.0
+    home = tmp_path / "home"
+    projects = home / ".claude" / "projects"
+    _transcript(projects / "-a" / "a.jsonl", [(now - hour, 300), (now - 2 * day, 1000)])
+    _transcript(projects / "-b" / "b.jsonl", [(now - 2 * hour, 100), (now - 10 * day, 5000)])
+    env = {"HOME": str(home)}
+    report = compute(
+        [
+            (_view("eng-1", "shop"), AgentSource("claude", "a", "/a", env)),
+            (_view("eng-2", "shop"), AgentSource("claude", "b", "/b", env)),
+        ],
+        load_prices(tmp_path / "none.toml"),
+        [],
+        now=now,
+    )
+    one, two = report.agents
+    assert (one.windows, two.windows) == ({"5h": 300, "7d": 1300}, {"5h": 100, "7d": 100})
+    assert report.shares == {
+        "5h": {"eng-1": 0.75, "eng-2": 0.25},
+        "7d": {"eng-1": round(1300 / 1400, 4), "eng-2": round(100 / 1400, 4)},
+    }
