@@ -239,7 +239,7 @@ def _count(number: str, unit: str) -> tuple[int, bool]:
 
 
 def read_aider(path: Path) -> list[UsageEntry]:
-    entries = []
+    entries: list[UsageEntry] = []
     at, model = 0.0, ""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
