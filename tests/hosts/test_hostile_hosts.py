@@ -158,7 +158,7 @@ def test_status_of_a_host_answering_odd_numbers_or_without_end(evil: Evil, mode:
     assert "Traceback" not in done.stderr and "Event loop is closed" not in done.stderr, done
     # a host that could not be read makes --json exit 1, naming it (issue 22); else 0
     assert done.returncode == (1 if mode == "endless" else 0), done.stderr
-    rows = [r for r in json.loads(done.stdout) if r["host"] == "evil"]
+    rows = [r for r in json.loads(done.stdout)["agents"] if r["host"] == "evil"]
     if mode == "endless":
         assert rows == [] and "more than 16 MiB" in done.stderr
     else:
@@ -196,8 +196,11 @@ def test_send_to_a_host_printing_without_end_is_bounded(evil: Evil) -> None:
 def test_lists_from_a_host_answering_nonsense_name_it_and_keep_the_others(evil: Evil) -> None:
     evil.answer('[{"id": "²", "note": {"deep": [1]}}]')
     done = evil.orc("-H", "evil", "schedule", "list", "--json")
-    assert "Traceback" not in done.stderr and done.returncode == 0, done
-    assert "host evil: orc schedule list: an answer orc cannot use" in done.stderr
+    assert "Traceback" not in done.stderr and done.returncode == 1, done
+    assert "orc: host evil: orc schedule list: an answer orc cannot use" in done.stderr
+    listed = json.loads(done.stdout)  # this machine's rows, and evil named with its error
+    evil_entry = next(h for h in listed["hosts"] if h["name"] == "evil")
+    assert not evil_entry["reachable"] and "an answer orc cannot use" in evil_entry["error"]
     evil.answer('{"id": 1}')
     changed = evil.orc("schedule", "cancel", "--", "1@evil")
     assert "orc schedule cancel: an answer orc cannot use" in one_line_error(changed)
