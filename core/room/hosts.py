@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from orc.core.agents.status import StatusDetector
 from orc.core.errors import ActionFailed, BadInput
-from orc.core.hosts.host_config import HostConfig
+from orc.core.hosts.host_config import NAME, HostConfig
 from orc.core.hosts.host_error import host_error
 from orc.core.hosts.host_target import qualify, split_target
 from orc.core.hosts.known_topology import KnownTopologies, KnownTopology
@@ -288,19 +288,20 @@ class RoomHosts:
             mine: Pane | None = resolve(here, raw)
         except BadInput:
             mine = None
+        by_name = any(p.orc_name == raw for p in here)  # (twice here: resolve says so below)
+        if mine is not None and not by_name and not NAME.match(raw):
+            return "", mine  # `session:window.pane`: no agent anywhere has such a name
         known = {name: await self.known.get(name) if self.known else None for name in self.configs}
-        if mine is not None:
-            if not mine.orc_name:
-                return "", mine  # session:window or %N: this machine's own address
+        if by_name:
             heard = await self._ask([h for h, k in known.items() if k and raw in k.names], known)
-        else:
+        else:  # not here, or only as a session's name here: an agent's name elsewhere comes first
             first = [h for h, k in known.items() if k is None or raw in k.names]
             heard = await self._ask(first, known)
             if not any(raw in seen.names for seen in heard.values()):
                 rest = [h for h in self.configs if h not in first]
                 heard |= await self._ask(rest, known)
         holders = [h for h, seen in heard.items() if raw in seen.names]
-        if mine is not None and holders:
+        if by_name and holders:
             both = [f"{raw}@local", *(qualify(raw, h) + heard[h].note() for h in holders)]
             raise BadInput(f"agent name {raw!r} is on several hosts: {', '.join(both)}; say which")
         if len(holders) > 1:
@@ -311,8 +312,8 @@ class RoomHosts:
             if seen.topology is None:  # it did not answer: its last topology had the name
                 raise ActionFailed(f"{seen.error} ({raw!r} was there{seen.note(bare=True)})")
             return holders[0], resolve(seen.topology, raw)
-        if mine is not None:
-            return "", mine
+        if mine is not None or by_name:
+            return "", resolve(here, raw)
         silent = [seen.error for seen in heard.values() if seen.topology is None]
         if silent:
             raise ActionFailed(
