@@ -241,6 +241,14 @@ async def test_dead_host_is_unreachable_while_local_refreshes_then_returns(hosts
             data = json.loads(done.stdout)
             assert isinstance(data[key], list), args
             assert_hosts_named(data["hosts"], "beta")
+        # A broadcast reaches who it can; beta is a failed result of its own, not the call's error.
+        told = hosts.orc("-H", "alpha", "-H", "beta", "send", "--all", "--json", "to all")
+        assert told.returncode == 1, told.stderr
+        results = json.loads(told.stdout)
+        [down] = [r for r in results if r["target"] == "*@beta"]
+        assert down["status"] == "failed" and down["reason"].startswith("host beta: ")
+        delivered = {r["agent"] for r in results if r["status"] == "delivered"}
+        assert {"boss", "dev@alpha", "ana@alpha"} <= delivered, results
         alive = state.by_pane(f"{hosts.panes['dev@alpha']}@alpha")
         assert alive is not None and alive.status.state == "idle"
         # This machine keeps refreshing: a message to `boss` shows on its next screens.
