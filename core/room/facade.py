@@ -475,7 +475,7 @@ class Room:
             topology = await read_topology(self.remote(host).client)
             await self._hosts.remember(host, topology)
             return host, resolve(topology, raw)
-        if not self.hosts or raw.startswith("%"):
+        if not self.hosts or raw.startswith("%") or "@" in target:  # `X@local`: said so
             return "", resolve(await read_topology(self.client), raw)
         return await self._hosts.locate(raw, read_topology(self.client))
 

@@ -101,9 +101,11 @@ def test_a_frozen_host_never_delays_a_send_to_an_agent_it_does_not_hold(
     assert local.returncode == 0, local.stderr
     wait_for(lambda: "while beta sleeps" in recorded(hosts.records["boss"]))
     assert recorded(hosts.records["boss"]) == ["before any topology", "while beta sleeps"]
-    # A tmux address here needs no host either.
+    # A tmux address here needs no host either, nor a name said to be this machine's.
     address = run_while_frozen(hosts, "--all-hosts", "send", "team:boss", "by address")
     assert address.returncode == 0, address.stderr
+    said = run_while_frozen(hosts, "--all-hosts", "send", "boss@local", "said local")
+    assert said.returncode == 0, said.stderr
     # `ana` is on alpha only, and beta's last topology has no `ana`: alpha alone is asked.
     remote = run_while_frozen(hosts, "--all-hosts", "send", "ana", "alpha only")
     assert remote.returncode == 0, remote.stderr
