@@ -202,9 +202,9 @@ def _log_hosts(as_json: bool, limit: int) -> None:
 
     found, errors = run_with_room(work)
     if as_json:
-        hosts = host_entries(errors)
-        echo_across("checkpoints", [{"host": host, **asdict(p)} for host, p in found], hosts)
-        fail_unless_all_answered(hosts)
+        entries = host_entries(errors)
+        echo_across("checkpoints", [{"host": host, **asdict(p)} for host, p in found], entries)
+        fail_unless_all_answered(entries)
         return
     for host, error in errors.items():
         click.echo(f"orc: host {host}: {error}", err=True)
