@@ -233,3 +233,38 @@ async def _until(check, timeout: float = 60.0) -> None:  # type: ignore[no-untyp
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.05)
+
+
+HIT = '[{"kind": "note", "at": AT, "agent": "a", "text": "hello", "ref": 1}]'
+CHECK_IN = (
+    '[{"id": 1, "created_at": AT, "sender": "me", "target": "dev", "note": "n", "due_at": AT,'
+    ' "every": null, "state": "pending"}]'
+)
+JOURNAL = '{"messages": [{"id": 1, "created_at": AT, "text": "hi"}], "notes": []}'
+
+
+@pytest.mark.parametrize("at", ["1e20", "1e309", "-1e20", "NaN", '"soon"'])
+@pytest.mark.parametrize(
+    ("answer", "args"),
+    [
+        (HIT, ["memory", "search", "--json", "hello"]),
+        (HIT, ["memory", "search", "hello"]),
+        (CHECK_IN, ["schedule", "list"]),
+        (JOURNAL, ["snapshot", "--format", "json", "--lines", "0"]),
+    ],
+)
+def test_a_time_no_calendar_has_is_that_hosts_error(
+    evil: Evil, at: str, answer: str, args: list[str]
+) -> None:
+    """A hit's `at` of 1e20 failed `datetime.fromtimestamp` (`memory search --json`), one of
+    Infinity or NaN failed `int` (`schedule list`), a message's time of "soon" failed `float`
+    (the snapshot's sort): each a traceback. Every float of an answer is a time or duration."""
+    evil.answer(answer.replace("AT", at))
+    done = evil.orc("-H", "evil", *args)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode in (0, 1), done
+    if args[0] == "snapshot":  # a snapshot says what a host's orc did not give in the document
+        said = {h["name"]: h.get("orc_error", "") for h in json.loads(done.stdout)["hosts"]}
+        assert said["evil"].startswith("orc snapshot: an answer orc cannot use"), said
+    else:
+        assert "host evil: orc " in done.stderr and "an answer orc cannot use" in done.stderr
