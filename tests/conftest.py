@@ -32,7 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # server through TMUX/TMUX_PANE; orc reads ORC_* and its config under XDG_CONFIG_HOME or HOME;
 # git reads GIT_* (GIT_DIR would point every test's git at one repository).
 XDG_VARIABLES = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME")
-INHERITED = ("TMUX", "TMUX_PANE")
+# pytest-xdist's workers have COLUMNS=80 and LINES=24: inherited by a test's tmux server, they
+# would size every program in its panes (the real `orc ui`, the agents) to 80x24 whatever the pane.
+INHERITED = ("TMUX", "TMUX_PANE", "COLUMNS", "LINES")
 # The real-agent test bed's own switches (tests/realagents), not orc settings: CI sets them.
 TEST_BED = frozenset({"ORC_AGENTS_DIR", "ORC_REQUIRE_AGENTS"})
 

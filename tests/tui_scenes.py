@@ -24,11 +24,13 @@ from types import SimpleNamespace
 from textual.pilot import Pilot
 
 from orc.core import TmuxServerAddress
+from orc.core.api import PaneScreen
 from orc.core.tmux.capture import capture_panes
 from orc.core.tmux.client import TmuxClient
 from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window
 from orc.tui.app import OrcApp
 from orc.tui.resume_prompt import ResumePrompt
+from orc.tui.time_travel import TimeTravelScreen
 from orc.tui.why_screen import WhyScreen, explanation
 from tests.tui_support import screen_text, wait_text, wait_until
 
@@ -202,6 +204,36 @@ async def steady_why(pilot: Pilot[object]) -> None:
     await pilot.pause(0.1)
 
 
+# A stored screen of eng-2 with its colours, between an earlier and a later one: what time travel
+# shows from a memory-search hit (its store is read through the `screens` reader, as for a host).
+STORED = PaneScreen(
+    id=7,
+    at=STEADY_SINCE,
+    pane_id="%3",
+    agent="eng-2",
+    target="shop:eng-2.0",
+    text="● eng-2 · ui\n✗ 1 failed\ncart.test.ts: expected 3, got 2\n> ",
+    ansi="\x1b[1m● eng-2\x1b[0m · ui\n\x1b[31m✗ 1 failed\x1b[0m\n"
+    "cart.test.ts: expected 3, got 2\n> ",
+    earlier=6,
+    later=8,
+)
+
+
+def time_travel(app: OrcApp) -> object:
+    async def stored(_history_id: int, _host: str) -> PaneScreen:
+        return STORED
+
+    return app.push_screen(
+        TimeTravelScreen(
+            app.room.memory,
+            history_id=STORED.id,
+            about="message to eng-2: fix the cart total",
+            screens=stored,
+        )
+    )
+
+
 SCENES = {
     scene.name: scene
     # The command palette's results come from two providers in a varying order: its scene asks
@@ -229,5 +261,6 @@ SCENES = {
             "is gone",
             opens=lambda app: app.push_screen(ResumePrompt("shop", "its root: /srv/shop")),
         ),
+        Scene("time-travel", (), "expected 3, got 2", opens=time_travel),
     )
 }

@@ -78,20 +78,6 @@ def over_ssh() -> bool:
     return bool(os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"))
 
 
-def own_connection(argv: list[str]) -> list[str]:
-    """An ssh argv on a connection of its own instead of the room's multiplexed one: a jump-in
-    window outlives the room, and ending the room's master (on quit, or after a call missed its
-    deadline, core/hosts/ssh_transport.py) would close every session riding on it."""
-    out: list[str] = []
-    for word in argv:
-        if word.startswith("ControlMaster="):
-            word = "ControlMaster=no"
-        elif word.startswith("ControlPath="):
-            word = "ControlPath=none"
-        out.append(word)
-    return out
-
-
 class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App[None]):
     """`orc ui`."""
 
@@ -395,8 +381,10 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
         # The cached capture is shown above at once; the fresh one follows (pushed by the room
         # for a local pane as soon as it is focused, else from this refresh).
         local = event.pane_id is not None and "@" not in event.pane_id
-        if event.pane_id is not None and self._state is not None and not (
-            local and self.room.pushing
+        if (
+            event.pane_id is not None
+            and self._state is not None
+            and not (local and self.room.pushing)
         ):
             self.refresh_soon()
 
@@ -544,7 +532,7 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
 
     async def _jump_remote(self, agent: AgentView) -> None:
         try:
-            argv = own_connection(self.room.jump_argv(agent.pane_id))
+            argv = self.room.jump_argv(agent.pane_id)
         except OrcError as exc:
             self.notify(str(exc), title="cannot jump in", severity="error")
             return

@@ -40,6 +40,7 @@ class AttentionMixin(_Base):
     if TYPE_CHECKING:  # provided by OrcApp
         room: Room
         _state: RoomState | None
+
         @property
         def agent_tree(self) -> AgentTree: ...
         @property

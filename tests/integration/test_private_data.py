@@ -110,4 +110,3 @@ async def test_notify_evidence_is_escaped(room: Room, tmp_path: Path) -> None:
     shown = out.read_text(encoding="utf-8")
     assert "\x1b" not in shown and "\x07" not in shown
     assert shown.startswith("Approve?") and shown.endswith(" now")
-
