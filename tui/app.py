@@ -619,11 +619,14 @@ class OrcApp(WorkerErrors, KeyOrderMixin, AgentActionsMixin, AttentionMixin, App
     async def _load_schedules(self) -> None:
         timeline = self.query_one(ScheduleTimeline)
         try:
+            answers = await self.room.approver.audit()  # this machine's automatic answers
             if not self.room.hosts:
-                timeline.update_schedules(await self.room.schedules.list())
+                timeline.update_schedules(await self.room.schedules.list(), answers=answers)
                 return
             rows = await self.room.host_schedules()
-            timeline.update_schedules([s for _, s in rows], hosts=[h for h, _ in rows])
+            timeline.update_schedules(
+                [s for _, s in rows], hosts=[h for h, _ in rows], answers=answers
+            )
             # Hosts that did not answer, until they do; without wiping an action's own error.
             missing = "; ".join(error for _, error in sorted(self.room.host_errors.items()))
             if missing or self._hosts_missing:

@@ -1,5 +1,7 @@
 """The schedule timeline: upcoming and recent check-ins per agent on a time axis with now marked,
-and the list of schedules with add / snooze / edit / cancel.
+and the list of schedules with add / snooze / edit / cancel. The approval policy's automatic
+answers (its audit, core/services/policy/approver.py) are marked on the same axis, `◆` on the
+agent's row, with the latest one said under it: what was done for an agent while nobody looked.
 
 The widget collects what the person wants (through small forms) and posts a request message; the
 app carries it out through `room.schedules` and reports back with `show_error`.
@@ -23,7 +25,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from orc.core.api import Schedule, format_duration, moment_text, visible
+from orc.core.api import AuditRecord, Schedule, format_duration, moment_text, visible
 from orc.tui.dialogs import ConfirmScreen, Field, FormScreen
 
 MARKS = {
@@ -34,6 +36,7 @@ MARKS = {
     "missed": "!",
     "cancelled": "·",
 }
+ANSWERED = "◆"  # an automatic answer by the approval policy
 LABEL_WIDTH = 14
 TICK_STEPS = (60, 300, 900, 1800, 3600, 7200, 4 * 3600, 6 * 3600, 12 * 3600, 86400)
 
@@ -87,21 +90,31 @@ class TimelineAxis(Widget):
         "timeline--done",
         "timeline--bad",
         "timeline--axis",
+        "timeline--policy",
     }
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.schedules: list[Schedule] = []
+        self.answers: list[tuple[str, float]] = []  # (agent, when) of automatic answers
         self._host_of: dict[int, str] = {}  # id() of a shown check-in -> its host, if not here
         self.now = time.time()
 
-    def set_data(self, schedules: Sequence[Schedule], now: float) -> None:
+    def set_data(
+        self, schedules: Sequence[Schedule], now: float, answers: Sequence[tuple[str, float]] = ()
+    ) -> None:
         self.schedules = list(schedules)
         self.now = now
+        start, end = span_for(self.schedules, now)
+        self.answers = [(agent, at) for agent, at in answers if start <= at <= end]
         self.refresh(layout=True)
 
+    def targets(self) -> list[str]:
+        """One row each: every check-in's target and every agent answered in the window."""
+        return sorted({s.target for s in self.schedules} | {agent for agent, _ in self.answers})
+
     def get_content_height(self, container, viewport, width: int) -> int:  # type: ignore[no-untyped-def]
-        return 2 + max(1, len({s.target for s in self.schedules}))
+        return 2 + max(1, len(self.targets()))
 
     def render(self) -> Text:
         width = max(20, self.content_size.width)
@@ -135,7 +148,7 @@ class TimelineAxis(Widget):
         rule[now_col] = "┼"
         out.append(" " * LABEL_WIDTH)
         out.append("".join(rule), axis_style)
-        targets = sorted({s.target for s in self.schedules})
+        targets = self.targets()
         if not targets:
             out.append("\n")
             out.append("(none)".ljust(LABEL_WIDTH), axis_style)
@@ -165,6 +178,10 @@ class TimelineAxis(Widget):
                     else "timeline--done"
                 )
                 row[col(at)] = (MARKS.get(s.state, "?"), self.get_component_rich_style(cls))
+            policy_style = self.get_component_rich_style("timeline--policy")
+            for agent, at in self.answers:
+                if agent == target:
+                    row[col(at)] = (ANSWERED, policy_style)
             for char, style in row:
                 out.append(char, style)
         return out
@@ -189,7 +206,9 @@ class ScheduleTimeline(Vertical, can_focus=True):
             & > .timeline--done { color: $success; }
             & > .timeline--bad { color: $error; text-style: bold; }
             & > .timeline--axis { color: $foreground-muted; }
+            & > .timeline--policy { color: $warning; }
         }
+        & > #timeline-policy { color: $foreground-muted; padding: 0 1; height: auto; }
         & > DataTable { height: 1fr; }
         & > #timeline-empty { color: $foreground-muted; padding: 1 1; height: auto; }
         & > #timeline-error { color: $error; padding: 0 1; height: auto; }
@@ -224,6 +243,9 @@ class ScheduleTimeline(Vertical, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield TimelineAxis()
+        policy = Static("", id="timeline-policy")
+        policy.display = False
+        yield policy
         yield Static("", id="timeline-error")
         # Until the first read it says so: "No check-ins" then would be a claim, not a fact.
         yield Static(LOADING, id="timeline-empty")
@@ -235,10 +257,16 @@ class ScheduleTimeline(Vertical, can_focus=True):
     # -- called by the app --------------------------------------------------------------------
 
     def update_schedules(
-        self, schedules: Sequence[Schedule], now: float | None = None, *, hosts: Sequence[str] = ()
+        self,
+        schedules: Sequence[Schedule],
+        now: float | None = None,
+        *,
+        hosts: Sequence[str] = (),
+        answers: Sequence[AuditRecord] = (),
     ) -> None:
         """`hosts`: the host of each check-in when other hosts are selected ("local" = here);
-        another host's read `TARGET@HOST` (ids repeat between hosts' stores)."""
+        another host's read `TARGET@HOST` (ids repeat between hosts' stores). `answers`: the
+        approval policy's audit, newest first."""
         now = time.time() if now is None else now
         self._host_of = {}
         shown: list[Schedule] = []
@@ -248,7 +276,22 @@ class ScheduleTimeline(Vertical, can_focus=True):
                 self._host_of[id(s)] = host
             shown.append(s)
         self.schedules = shown
-        self.query_one(TimelineAxis).set_data(self.schedules, now)
+        axis = self.query_one(TimelineAxis)
+        axis.set_data(self.schedules, now, [(a.agent, a.at) for a in answers])
+        latest = answers[0] if answers and axis.answers else None
+        policy = self.query_one("#timeline-policy", Static)
+        policy.display = latest is not None
+        if latest is not None:
+            mark = "answered" if latest.status == "delivered" else "could not answer"
+            policy.update(
+                Text(
+                    visible(
+                        f"{ANSWERED} the approval policy {mark} {latest.agent}"
+                        f" {relative(latest.at - now)}: {latest.tool} `{latest.subject[:60]}`"
+                        f" (rule {latest.rule}, yes once)"
+                    )
+                )
+            )
         empty = self.query_one("#timeline-empty", Static)
         empty.update(EMPTY)
         empty.display = not self.schedules

@@ -18,7 +18,7 @@ import hashlib
 import json
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +86,9 @@ def claude_hook_argv(address: TmuxServerAddress, db_path: Path) -> list[str]:
     return ["--settings", str(settings_file(address, db_path))]
 
 
-def with_claude_hooks(words: list[str], address: TmuxServerAddress, db_path: Path) -> list[str]:
+def with_claude_hooks(
+    words: list[str], address: TmuxServerAddress, db_path: Path, env: Mapping[str, str]
+) -> list[str]:
     """The argv with orc's hooks, unless it gives its own `--settings`: the person's choice wins."""
     if any(w == "--settings" or w.startswith("--settings=") for w in words):
         return words

@@ -11,6 +11,7 @@ overrules it (core/agents/status.py).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 from orc.core.agents.claude_hooks import orc_argv
@@ -23,7 +24,9 @@ def codex_notify_argv(address: TmuxServerAddress, db_path: Path) -> list[str]:
     return ["-c", f"notify={json.dumps(command)}"]  # a JSON array of strings is TOML too
 
 
-def with_codex_notify(words: list[str], address: TmuxServerAddress, db_path: Path) -> list[str]:
+def with_codex_notify(
+    words: list[str], address: TmuxServerAddress, db_path: Path, env: Mapping[str, str]
+) -> list[str]:
     """The argv with orc's `notify`, unless it sets its own: the person's choice wins."""
     if any("notify" in w for w in words):
         return words

@@ -34,16 +34,19 @@ CLAUDE_EVENTS: dict[str, str] = {
     "Stop": "idle",
     "SessionEnd": "exited",
 }
+# Gemini CLI's Notification hook (core/agents/gemini_hooks.py), named by its only type.
+GEMINI_EVENTS: dict[str, str] = {"ToolPermission": "waiting"}
 GENERIC_EVENTS = ("working", "idle", "waiting", "error", "exited")
 CLEAR = "clear"  # forget the hook state: screen rules decide again
-_LOOKUP = {name.lower(): state for name, state in CLAUDE_EVENTS.items()} | {
+_LOOKUP = {name.lower(): state for name, state in (CLAUDE_EVENTS | GEMINI_EVENTS).items()} | {
     name: name for name in GENERIC_EVENTS
 }
 OPTIONS = ("@orc-hook-state", "@orc-hook-event", "@orc-hook-at", "@orc-hook-note")
 NOTE_MAX = 200
 PAYLOAD_MAX = 16 * 1024  # characters of a hook payload stored with its event (JSON)
-# Claude Code opens an approval dialog only after these hooks return (let_the_sender_finish).
-BEFORE_A_DIALOG = frozenset({"PreToolUse", "PermissionRequest"})
+# Claude Code and Gemini CLI open an approval dialog only after these hooks return
+# (let_the_sender_finish).
+BEFORE_A_DIALOG = frozenset({"PreToolUse", "PermissionRequest", "ToolPermission"})
 SENDER_WAIT = 1.5  # seconds: inside the hook's own 3 s deadline (core/cli/hook.py), Claude gives 5
 
 
@@ -59,7 +62,7 @@ def state_for(event: str) -> str:
     if key == CLEAR:
         return CLEAR
     if key not in _LOOKUP:
-        known = ", ".join([*CLAUDE_EVENTS, *GENERIC_EVENTS, CLEAR])
+        known = ", ".join([*CLAUDE_EVENTS, *GEMINI_EVENTS, *GENERIC_EVENTS, CLEAR])
         raise BadInput(f"unknown hook event {event!r} (known: {known})")
     return _LOOKUP[key]
 

@@ -65,4 +65,4 @@ def launch_argv(room: Room, record: AgentRecord, *, resume: bool) -> list[str]:
         argv = resume_argv(record.kind, argv, record.session_id)
     else:
         argv = start_argv(record.kind, argv, record.session_id)
-    return with_orc_hooks(record.kind, argv, room.address, Path(room.db_path))
+    return with_orc_hooks(record.kind, argv, room.address, Path(room.db_path), record.env)

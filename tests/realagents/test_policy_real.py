@@ -1,10 +1,13 @@
 """The approval policy with the four real agents (issue 24): the mock API makes each ask to run
 a harmless command and a denied one. The policy answers the first ("yes once") and the command
-runs; the second still waits, with nothing typed."""
+runs; the second still waits, with nothing typed. Paused and resumed with `orc policy
+pause|resume`; the answer's audit read back through `orc policy log`, `orc memory search` and
+`orc snapshot`."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 
@@ -16,6 +19,7 @@ from orc.core.tmux.client import TmuxClient
 from tests.integration.test_schedule import leading
 from tests.realagents.bed import AgentPane
 from tests.realagents.mockapi import MockAPI
+from tests.realagents.test_approvals_real import _orc
 from tests.realagents.test_delivery_real import KINDS, Kind
 
 pytestmark = pytest.mark.timeout(300)
@@ -33,7 +37,13 @@ async def _waiting(room: Room, pane_id: str, timeout: float = 30.0) -> None:
 
 @pytest.mark.parametrize("kind_name", sorted(KINDS))
 async def test_policy_answers_the_harmless_command_and_leaves_the_denied_one(
-    kind_name: str, client: TmuxClient, room: Room, agent_home: Path, workdir: Path
+    kind_name: str,
+    client: TmuxClient,
+    room: Room,
+    agent_home: Path,
+    workdir: Path,
+    address,
+    db_path: Path,
 ) -> None:
     kind = KINDS[kind_name]()
     kind.prepare(agent_home, workdir)
@@ -44,23 +54,28 @@ async def test_policy_answers_the_harmless_command_and_leaves_the_denied_one(
         pane = await kind.start(client, agent_home, workdir, mock)
         try:
             await client.run("set-option", "-p", "-t", pane.pane_id, "@orc-name", "eng")
+            # Paused while the bed drives the agent to its dialog (it waits to see the dialog),
+            # then resumed: the prompt left while paused is judged again and answered.
+            paused = _orc(address, db_path, agent_home, "policy", "pause")
+            assert paused.returncode == 0, paused.stderr
             async with leading(room):
-                await _under_policy(kind, room, pane, mock, workdir)
+                await _under_policy(kind, room, pane, mock, workdir, address, db_path)
         finally:
             if kind.stop is not None:
                 await kind.stop(pane, agent_home)
 
 
-async def _under_policy(
-    kind: Kind, room: Room, pane: AgentPane, mock: MockAPI, workdir: Path
+async def _under_policy(  # type: ignore[no-untyped-def]
+    kind: Kind, room: Room, pane: AgentPane, mock: MockAPI, workdir: Path, address, db_path: Path
 ) -> None:
     marker = workdir / "orc-approved.txt"
-    # Paused while the bed drives the agent to its dialog (it waits to see the dialog), then
-    # resumed: the prompt left while paused is judged again and answered.
-    await room.approver.set_paused(True)
     await kind.to_approval(pane, mock, f"touch {marker.name}")
     asked = len(mock.model_requests())
-    await room.approver.set_paused(False)
+    await _waiting(room, pane.pane_id)
+    await asyncio.sleep(1.5)  # leader ticks and refreshes: paused, nothing is answered
+    assert not marker.exists() and not await room.approver.audit(), "answered while paused"
+    resumed = _orc(address, db_path, workdir, "policy", "resume")
+    assert resumed.returncode == 0, resumed.stderr
     deadline = time.monotonic() + 30
     while not marker.exists() and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
@@ -99,3 +114,16 @@ async def _under_policy(
     assert len(await room.approver.audit()) == 1
     answers = [m for m in await room.store.recent_messages() if m.sender.startswith("policy")]
     assert len(answers) == 1
+
+    log = json.loads(_orc(address, db_path, workdir, "policy", "log", "--json").stdout)
+    assert [(r["agent"], r["rule"], r["subject"]) for r in log] == [
+        ("eng", "touch", f"touch {marker.name}")
+    ]
+    assert any(marker.name in line for line in log[0]["evidence"]), log[0]["evidence"]
+    found = _orc(address, db_path, workdir, "memory", "search", "policy answered", "--json")
+    assert f"policy answered eng: run `touch {marker.name}`" in found.stdout, found.stdout
+    snapshot = _orc(address, db_path, workdir, "snapshot", "--format", "json", "--lines", "0")
+    approvals = json.loads(snapshot.stdout)["approvals"]
+    assert [(a["agent"], a["rule"], a["status"]) for a in approvals] == [
+        ("eng", "touch", "delivered")
+    ]

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from orc.core import Room
+from orc.core.agents.kinds.aider import analytics_log
 from orc.core.store.agent_records import AgentRecord
 from orc.core.teams.deploy import up
 from orc.core.teams.rebuild import resume_team
@@ -127,6 +128,9 @@ async def test_a_real_agent_resumes_its_conversation_after_kill_server(
                 record = await _reported_session(room, name)
             elif kind == "aider":
                 assert "PAPAYA" in Path(record.session_id).read_text(encoding="utf-8")
+                # The analytics log orc asked for beside it: exact token counts (issue 24).
+                log = analytics_log(record.session_id).read_text(encoding="utf-8")
+                assert '"message_send"' in log, log[:2000]
             else:
                 assert len(record.session_id) == 36
 

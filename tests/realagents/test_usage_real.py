@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from orc.core import Room
+from orc.core.agents.kinds.aider import analytics_log
 from orc.core.tmux.client import TmuxClient
 from tests.conftest import ROOT
 from tests.realagents import aider
@@ -38,7 +39,8 @@ PER_TURN = {
         {"promptTokenCount": 777, "candidatesTokenCount": 88, "cachedContentTokenCount": 77},
         (700, 88, 77, 0),
     ),
-    "aider": ({"prompt_tokens": 321, "completion_tokens": 45}, (321, 45, 0, 0)),
+    # Over a thousand: Aider's history rounds them (12k); its analytics log has them exactly.
+    "aider": ({"prompt_tokens": 12345, "completion_tokens": 1234}, (12345, 1234, 0, 0)),
 }
 TURNS = 2
 
@@ -60,7 +62,11 @@ async def test_usage_is_exact_against_the_mocks_numbers(
     protocol.usage = reported  # type: ignore[attr-defined]
     with MockAPI(protocol) as mock:
         if kind_name == "aider":  # streamed, aider counts tokens itself; whole, it takes usage
-            pane = await aider.start(client, agent_home, workdir, mock, extra=("--no-stream",))
+            # The analytics log orc asks Aider for beside its chat history (orc's argv for it:
+            # tests/unit/test_agent_sessions.py); here the history is the folder's default one.
+            log = analytics_log(workdir / ".aider.chat.history.md")
+            extra = ("--no-stream", f"--analytics-log={log}")
+            pane = await aider.start(client, agent_home, workdir, mock, extra=extra)
         else:
             pane = await kind.start(client, agent_home, workdir, mock)
         try:
@@ -71,24 +77,10 @@ async def test_usage_is_exact_against_the_mocks_numbers(
                 await pane.keys("Enter")
                 await pane.wait_for(f"Reply {word}.", timeout=60)
                 await pane.settle(quiet=1.5, timeout=60)
-            result = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "orc.core.cli",
-                    "-L",
-                    address.socket_name,
-                    "--db",
-                    str(db_path),
-                    "usage",
-                    "--json",
-                ],
-                capture_output=True,
-                text=True,
-                env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(agent_home)},
-                timeout=60,
-                check=False,
-            )
+            result = _orc(address, db_path, agent_home, "usage", "--json")
+            status = _orc(address, db_path, agent_home, "status", "--json")
+            snapshot = _orc(address, db_path, agent_home, "snapshot", "--format", "json")
+            by_day = _orc(address, db_path, agent_home, "usage", "--by", "day")
         finally:
             if kind.stop is not None:
                 await kind.stop(pane, agent_home)
@@ -106,3 +98,33 @@ async def test_usage_is_exact_against_the_mocks_numbers(
         assert agent["cost"] > 0, "aider's own reported cost"
     else:
         assert agent["cost"] > 0 and not agent["unpriced"], agent["model"]
+    # The same figures in orc status --json, the snapshot and the per-day table.
+    [row] = [r for r in json.loads(status.stdout) if r.get("kind") == kind_name]
+    assert (row["usage"]["input"], row["usage"]["output"], row["usage"]["cost"]) == (
+        want[0],
+        want[1],
+        agent["cost"],
+    )
+    [shot] = [a for a in json.loads(snapshot.stdout)["usage"]["agents"] if a["kind"] == kind_name]
+    assert (shot["input"], shot["output"]) == (want[0], want[1])
+    assert f"{want[0]:,}" in by_day.stdout and f"{want[1]:,}" in by_day.stdout, by_day.stdout
+
+
+def _orc(address, db_path: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orc.core.cli",
+            "-L",
+            address.socket_name,
+            "--db",
+            str(db_path),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(home)},
+        timeout=60,
+        check=False,
+    )

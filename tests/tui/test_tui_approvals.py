@@ -4,12 +4,15 @@ policy's automatic answers show in the inbox's notices."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
+import orc.core.services.usage.usage as usage_module
 import orc.tui.app
 from orc.core import Room, TmuxServerAddress
+from orc.core.services.usage.usage import AgentUsage, Totals, UsageReport
 from orc.tui.app import OrcApp
 from orc.tui.inbox import InboxScreen
 from tests.conftest import wait_for_screen
@@ -99,3 +102,56 @@ async def test_a_prompt_left_waiting_marks_the_agent_stalled_in_the_tree(
         await wait_text(pilot, "eng-1 engineer stalled")
         assert (await app.room.answer("eng-1", "n")).ok
         await wait_until(pilot, lambda: "stalled" not in screen_text(app), "no longer stalled")
+
+
+async def test_the_policys_answers_show_in_the_timeline(
+    address: TmuxServerAddress, db_path: Path, spawn_agent, private_config: Path
+) -> None:
+    private_config.write_text(
+        '[[policy.allow]]\nname = "tests"\ntool = "shell"\ncommand = "npm test"\n'
+    )
+    app = App(Room(address, db_path), interval=0.1)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        pane = await _ask(app.room, spawn_agent, "eng-1", "run npm test")
+        await wait_for_screen(app.room.client, pane, "✓ approved", timeout=20)
+        await app.room.approver.drain()
+        await pilot.press("s")
+        await wait_text(pilot, "◆ the approval policy answered eng-1 ")
+        assert "shell `npm test` (rule" in screen_text(app)
+        rows = screen_text(app).splitlines()
+        [row] = [line for line in rows if "◆" in line and "approval policy" not in line]
+        assert "eng-1" in row and row.count("◆") == 1, row
+
+
+async def test_the_tree_shows_each_agents_cost_and_the_inbox_a_spent_budget(
+    address: TmuxServerAddress, db_path: Path, spawn_agent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the usage service read (here: fixed figures for each agent, its readers are proved
+    on the real agents' records in tests/realagents/test_usage_real.py) shows as the tree's
+    compact figure and, for a spent budget, as the inbox's notice."""
+
+    def compute(sources, prices, budgets, now=None):  # type: ignore[no-untyped-def]
+        agents = [
+            AgentUsage(
+                view.pane.orc_name,
+                "",
+                "local",
+                source.kind,
+                view.pane_id,
+                totals=Totals(1200, 300, cost=0.42, calls=2),
+                budget_state="over",
+                budget_why="eng-1's budget: $0.42 of $0.40",
+            )
+            for view, source in sources
+        ]
+        return UsageReport(time.time(), "2026-12-01", agents)
+
+    monkeypatch.setattr(usage_module, "compute", compute)
+    app = App(Room(address, db_path), interval=0.1)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await spawn_agent("eng-1", work=0.3)
+        await wait_text(pilot, "$0.42!")
+        await pilot.press("i")
+        await wait_text(
+            pilot, "eng-1: eng-1's budget: $0.42 of $0.40: budget reached, check-ins held"
+        )

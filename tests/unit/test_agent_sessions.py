@@ -51,8 +51,19 @@ def test_aider_history_file_is_its_session(tmp_path: Path) -> None:
     path = new_session_id("aider")
     assert path.endswith(".md") and Path(path).parent.is_dir()
     assert Path(path).parent.stat().st_mode & 0o077 == 0
-    assert start_argv("aider", ["/bin/aider"], path) == ["/bin/aider", "--chat-history-file", path]
-    assert resume_argv("aider", ["/bin/aider"], path)[-1] == "--restore-chat-history"
+    log = path.removesuffix(".md") + ".analytics.jsonl"  # exact token counts (issue 24)
+    assert start_argv("aider", ["/bin/aider"], path) == [
+        "/bin/aider",
+        "--chat-history-file",
+        path,
+        f"--analytics-log={log}",
+    ]
+    assert resume_argv("aider", ["/bin/aider"], path)[-2:] == [
+        "--restore-chat-history",
+        f"--analytics-log={log}",
+    ]
+    own = ["/bin/aider", "--analytics-log", "mine.jsonl"]  # a spec's own log is kept
+    assert start_argv("aider", own, path) == [*own, "--chat-history-file", path]
     assert not resumable("aider", path)  # no history written yet: nothing to restore
     Path(path).write_text("# aider chat\n", encoding="utf-8")
     assert resumable("aider", path)
@@ -110,7 +121,7 @@ def test_aider_ids_are_history_files_orc_names() -> None:
     for bad in ("--restore-chat-history", "h.md", "/tmp/../etc/x.md", f"/tmp/{SID}.txt"):
         assert not valid_session_id("aider", bad)
         assert resume_argv("aider", ["/bin/aider"], bad) == ["/bin/aider"]
-    assert resume_argv("aider", ["/bin/aider"], made)[1:] == [
+    assert resume_argv("aider", ["/bin/aider"], made)[1:3] == [
         f"--chat-history-file={made}",
         "--restore-chat-history",
     ]

@@ -95,8 +95,12 @@ def test_hooks_only_add_to_the_argv(tmp_path: Path) -> None:
     address = TmuxServerAddress(socket_name="kinds")
     for name, kind in KINDS.items():
         if kind.hooks is not None:
-            argv = kind.hooks(["/bin/x", "--model", "m"], address, tmp_path / "orc.sqlite")
-            assert argv[0] == "/bin/x" and len(argv) > 3, name
+            words = ["/bin/x", "--model", "m"]
+            env = {"HOME": str(tmp_path / "home")}
+            argv = kind.hooks(words, address, tmp_path / "orc.sqlite", env)
+            at = argv.index("/bin/x")  # after a wrapper at most (Gemini's `env VAR=...`)
+            assert argv[at : at + 3] == words and len(argv) > 3, name
+            assert at == 0 or argv[0] == "env", name
 
 
 def test_real_programs_have_docs_screens_and_the_doctor_looks_for_them() -> None:

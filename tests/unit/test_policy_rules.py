@@ -177,3 +177,25 @@ def test_expired_rules_and_no_rules_answer_nothing() -> None:
 def test_a_bad_rule_names_the_field() -> None:
     with pytest.raises(BadInput, match=r"test: policy.allow.0.tool"):
         parse_policy({"allow": [{"tool": "teleport"}]}, "test")
+
+
+def test_each_match_field_narrows_a_rule() -> None:
+    """Agent, role, team, kind and host are globs; fetches match on the URL; paths must stay in
+    the worktree unless the rule says otherwise (the deny list still guards writes)."""
+    fields = {"agent": "pm", "role": "pm", "team": "ops", "kind": "codex", "host": "gpu*"}
+    for field, value in fields.items():
+        rule = parse_policy({"allow": [{field: value, "tool": "shell"}]}, "t")
+        assert not decide(rule, _shell("npm test"), ENG).answer, field
+    remote = AgentFacts("pm", "pm", "ops", "codex", "gpu-2", WORK)
+    every = parse_policy({"allow": [{**fields, "tool": "shell"}]}, "t")
+    assert decide(every, _shell("npm test"), remote).answer
+    docs = parse_policy({"allow": [{"tool": "fetch", "url": "https://docs.python.org/*"}]}, "t")
+    fetch = PromptSubject("fetch", "https://docs.python.org/3/", "Fetch?", ())
+    assert decide(docs, fetch, ENG).answer
+    elsewhere = PromptSubject("fetch", "https://evil.example/", "Fetch?", ())
+    assert not decide(docs, elsewhere, ENG).answer
+    read = PromptSubject("read", "/usr/share/dict/words", "Read?", ())
+    inside = parse_policy({"allow": [{"tool": "read"}]}, "t")
+    assert not decide(inside, read, ENG).answer
+    anywhere = parse_policy({"allow": [{"tool": "read", "inside_worktree": False}]}, "t")
+    assert decide(anywhere, read, ENG).answer

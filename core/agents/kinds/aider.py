@@ -35,6 +35,19 @@ def history_dir() -> Path:
     return data_dir() / "sessions" / "aider"
 
 
+def analytics_log(history: str | Path) -> Path:
+    """The analytics log orc asks Aider to keep beside its chat history (`X.md` ->
+    `X.analytics.jsonl`): its `message_send` events carry each reply's token counts and cost
+    exactly, where the history rounds them (`2.4k`); core/services/usage/usage_records.py reads
+    it. Only written locally: Aider sends nothing for it (`--analytics-log`, analytics off)."""
+    path = Path(history)
+    return path.with_name(path.name.removesuffix(".md") + ".analytics.jsonl")
+
+
+def _asks_for_analytics_log(words: list[str]) -> bool:
+    return any(w == "--analytics-log" or w.startswith("--analytics-log=") for w in words)
+
+
 class AiderSessions(Sessions):
     """No session id: its chat history file is the session. Each agent gets its own file (the
     "session id" recorded is its path), and `--restore-chat-history` reads it back."""
@@ -53,12 +66,23 @@ class AiderSessions(Sessions):
         return str(folder / f"{uuid.uuid4()}.md")
 
     def start(self, words: list[str], session_id: str) -> list[str]:
-        return [*words, "--chat-history-file", session_id]
+        return [*words, "--chat-history-file", session_id, *self._analytics(words, session_id)]
 
     def resume(self, words: list[str], session_id: str) -> list[str]:
         if not session_id:
             return words
-        return [*words, f"--chat-history-file={session_id}", "--restore-chat-history"]
+        return [
+            *words,
+            f"--chat-history-file={session_id}",
+            "--restore-chat-history",
+            *self._analytics(words, session_id),
+        ]
+
+    @staticmethod
+    def _analytics(words: list[str], session_id: str) -> list[str]:
+        if _asks_for_analytics_log(words):
+            return []  # the spec chose its own log
+        return [f"--analytics-log={analytics_log(session_id)}"]
 
     def resumable(self, session_id: str) -> bool:
         return super().resumable(session_id) and Path(session_id).is_file()

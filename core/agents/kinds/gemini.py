@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from orc.core.agents.gemini_hooks import with_gemini_hooks
 from orc.core.agents.kinds.kind import AgentKind, Sessions
 from orc.core.agents.kinds.prompt_words import BOX, question_at, tool
 
@@ -47,6 +48,7 @@ KIND = AgentKind(
     ready=re.compile(r"Type your message"),
     read_prompt=read_prompt,
     prompt_wraps=False,  # its box fills the width; the reader checks the inner box instead
+    hooks=with_gemini_hooks,  # its Notification hook, awaited before a tool dialog is drawn
     # `--session-id UUID` at start, `--resume UUID` later (it also takes "latest" or an index,
     # but only the id names this agent's session among the project's).
     sessions=Sessions(frozenset({"--session-id", "--resume", "-r", "--session-file"})),

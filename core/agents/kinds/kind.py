@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,8 +25,9 @@ UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-
 # Reads the prompt on a `waiting` screen's visible lines: (tool, subject, question), the tool in
 # the agent's own words mapped by core/agents/kinds/prompt_words.py.
 PromptReader = Callable[[list[str]], tuple[str, str, str]]
-# A deployed agent's argv with orc's hooks added (the person's own setting wins).
-HookAdder = Callable[[list[str], TmuxServerAddress, Path], list[str]]
+# A deployed agent's argv with orc's hooks added (the person's own setting wins), given the
+# environment its record asks for (Gemini's hook lives in a home mirrored from the agent's HOME).
+HookAdder = Callable[[list[str], TmuxServerAddress, Path, Mapping[str, str]], list[str]]
 
 
 def is_uuid(value: str) -> bool:

@@ -14,7 +14,10 @@ and folder). Formats as written by Claude Code 2.1, Codex 0.171, Gemini CLI 0.61
   `model` (a message rewritten later counts once, by id).
 - Aider: its chat history file (the session orc gave it, else `.aider.chat.history.md` in its
   folder): `> Tokens: 2.4k sent, 3 received. Cost: $0.0060 message, ...` per reply, as Aider
-  rounds them (thousands as `2.4k`), and the cost it reports.
+  rounds them (thousands as `2.4k`), and the cost it reports. Where the analytics log orc asks
+  for beside it exists (core/agents/kinds/aider.py `analytics_log`), its `message_send` events
+  give the same replies' sent and received tokens and cost exactly (one event per Tokens line,
+  in the same order; the cache parts stay as the history says them).
 
 Without a session id, the sessions whose folder is the agent's count (Claude's project folder,
 Codex's `session_meta.cwd`, Gemini's project); with one, only that session.
@@ -25,10 +28,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from orc.core.agents.kinds.aider import analytics_log
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +217,12 @@ def read_gemini(path: Path) -> list[UsageEntry]:
 
 _AIDER_STARTED = re.compile(r"^# aider chat started at (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")
 _AIDER_MODEL = re.compile(r"^> Main model: (\S+)")
-_AIDER_TOKENS = re.compile(r"^> Tokens: (?P<parts>.*?)\. Cost: \$(?P<cost>[\d.]+) message")
+# The cost follows on the same line, or on the next when both cache parts are said; none for a
+# model without a price (orc prices it then).
+_AIDER_TOKENS = re.compile(
+    r"^> Tokens: (?P<parts>.*? received)\.(?: Cost: \$(?P<cost>[\d.]+) message)?"
+)
+_AIDER_COST = re.compile(r"^Cost: \$(?P<cost>[\d.]+) message")
 _AIDER_PART = re.compile(r"([\d.]+)([kM]?) (sent|received|cache write|cache hit)")
 
 
@@ -229,12 +239,13 @@ def _count(number: str, unit: str) -> tuple[int, bool]:
 
 
 def read_aider(path: Path) -> list[UsageEntry]:
-    entries = []
+    entries: list[UsageEntry] = []
     at, model = 0.0, ""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
+    sent = _aider_sends(analytics_log(path))
     for line in text.splitlines():
         started = _AIDER_STARTED.match(line)
         if started:
@@ -243,6 +254,10 @@ def read_aider(path: Path) -> list[UsageEntry]:
         named = _AIDER_MODEL.match(line)
         if named:
             model = named.group(1)
+            continue
+        cost = _AIDER_COST.match(line)
+        if cost and entries and entries[-1].cost is None:
+            entries[-1] = replace(entries[-1], cost=float(cost.group("cost")))
             continue
         found = _AIDER_TOKENS.match(line)
         if not found:
@@ -260,11 +275,43 @@ def read_aider(path: Path) -> list[UsageEntry]:
                 counts["received"],
                 counts["cache hit"],
                 counts["cache write"],
-                float(found.group("cost")),
+                float(found.group("cost")) if found.group("cost") else None,
                 rounded,
             )
         )
+    if sent is not None and len(sent) == len(entries):  # else the log missed replies: rounded
+        entries = [
+            replace(
+                entry,
+                input=exact[0],
+                output=exact[1],
+                cost=exact[2] if entry.cost is not None else None,  # unpriced: orc prices it
+                approximate=entry.cache_read >= 1000 or entry.cache_write >= 1000,
+            )
+            for entry, exact in zip(entries, sent, strict=True)
+        ]
     return entries
+
+
+def _aider_sends(path: Path) -> list[tuple[int, int, float]] | None:
+    """(sent, received, cost) of each `message_send` event of Aider's analytics log, or None
+    when there is no log."""
+    if not path.is_file():
+        return None
+    sends = []
+    for line in _lines(path):
+        props = line.get("properties")
+        if line.get("event") != "message_send" or not isinstance(props, dict):
+            continue
+        cost = props.get("cost")
+        sends.append(
+            (
+                _int(props.get("prompt_tokens")),
+                _int(props.get("completion_tokens")),
+                float(cost) if isinstance(cost, int | float) else 0.0,
+            )
+        )
+    return sends
 
 
 READERS = {
