@@ -71,7 +71,7 @@ class JournalRow(Answer):
     """A message or note of a journal: flat fields, its time (the sort key here) a number."""
 
     model_config = ConfigDict(extra="allow", frozen=True, allow_inf_nan=False)
-    __pydantic_extra__: dict[str, Flat]  # type: ignore[assignment]
+    __pydantic_extra__: dict[str, Flat]
 
     created_at: Seconds | None = None  # a message's
     at: Seconds | None = None  # a note's
