@@ -8,6 +8,8 @@ offers one thing run before a question, its `--notifications-command` (aider/io.
 - Aider asks only after a model reply (or a person's command), never while its input line is
   up, and orc types into Aider only at its input line: a reply released 0-1.2 s before
   `orc send` is refused each time, nothing typed, the question never answered.
+- orc's own send must leave no key behind that a later question would read: no second Enter
+  (core/agents/kinds/kind.py `enter_again`).
 - The command runs for the first question after a model reply only (or for the input line when
   the reply asks nothing), not for the questions after it nor those of `/run`.
 - While it runs Aider does not read its terminal, and a key typed then answers the question
@@ -66,6 +68,33 @@ async def test_a_question_released_mid_send_never_gets_orcs_keys(
             await aider.answer(pane, "n")
             await pane.wait_for(aider.at_input, timeout=30)
         assert not any("note " in sent for sent in mock.texts_sent())
+
+
+async def test_a_send_whose_reply_asks_is_delivered_and_the_question_left_alone(
+    client: TmuxClient, room: Room, agent_home: Path, workdir: Path
+) -> None:
+    """Aider's echo of a submitted message looks like its input line holding the text until
+    the spinner shows (the first request of a session takes over a second to get there): orc
+    used to press Enter again then, that Enter waited in the terminal, and the question the
+    reply asked took it as Yes and ran the command (the first round, every time)."""
+    with MockAPI(aider.ChatCompletions(), default=Reply("Noted.")) as mock:
+        pane = await aider.start(client, agent_home, workdir, mock, name="eng")
+        await pane.settle(quiet=1.0)  # as a deployed agent is, its start-up drawn
+        for n in range(4):
+            marker = workdir / f"sent-{n}.txt"
+            mock.script(Reply(aider.shell_text(f"touch {marker.name}")))
+            text = f"note {n}: orc sends, the reply asks"
+            result = await room.send("eng", text)
+            assert result.status == "delivered", result
+            await pane.wait_for(
+                lambda s: aider.asking(s) and "Run shell command?" in aider.last_line(s),
+                timeout=30,
+            )
+            await pane.settle(quiet=1.5)
+            assert not marker.exists(), f"round {n}: orc's keys answered the question"
+            assert any(text in sent for sent in mock.texts_sent())
+            await aider.answer(pane, "n")
+            await pane.wait_for(aider.at_input, timeout=30)
 
 
 def _bell(folder: Path) -> tuple[str, ...]:
