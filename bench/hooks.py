@@ -6,6 +6,8 @@ private tmux server with one pane per caller, each `orc hook Stop PAYLOAD` a rea
 the agent runs it (its own $TMUX_PANE), from spawn to exit:
 1. quiet: ROUNDS rounds of 20 hooks started at the same instant;
 2. the same with a CPU hog (two busy loops, the machine's two cores taken);
+2b. both again with a leader serving its socket (`orc daemon`, core/leader/): each hook a thin
+   client that the leader runs (issue 22);
 3. the same while retention prunes a large store (history of HISTORY_ROWS screens pruned down
    to a tenth of its size, in the background), counting events that did not reach the store.
 
@@ -155,6 +157,29 @@ def main() -> None:
             hog.kill()
             hog.wait()
         hogs = []
+        leader = subprocess.Popen(
+            [ORC, "-L", socket, "--db", str(db), "daemon"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while not list((tmp / "data" / "orc").glob("*.sock")):
+                if time.monotonic() > deadline or leader.poll() is not None:
+                    raise SystemExit("the leader did not serve its socket")
+                time.sleep(0.2)
+            burst(socket, db, panes, env)  # warm: the leader's first call imports the CLI
+            rounds("quiet, through a leader")
+            hogs = [subprocess.Popen([sys.executable, "-c", HOG]) for _ in range(2)]
+            rounds("2 busy loops, through a leader")
+        finally:
+            for hog in hogs:
+                hog.kill()
+                hog.wait()
+            hogs = []
+            leader.kill()
+            leader.wait()
         print(f"growing a history of {HISTORY_ROWS:,} screens ...", flush=True)
         grow(db, HISTORY_ROWS)
         print(f"database: {db.stat().st_size / 2**20:,.0f} MiB", flush=True)

@@ -18,6 +18,12 @@ per host; its own CPU + its ssh clients'), at the UI's idle (1 s) and active (0.
 against the same room capturing every pane on every refresh (the room before change-driven
 capture of remote panes: `HOT_FOR` set so every pane counts as just changed), windows
 interleaved, medians printed.
+Frozen (`--part frozen`, issue 22): what a frozen host (SIGSTOP'd sshd: TCP connects, nothing
+answers) adds to CLI commands that do not involve it, `orc --all-hosts send NAME` by bare name to
+an agent on this machine and to one on another (healthy) host, as a person or an agent types
+them (a new process each, wall time), with the first host frozen vs none, after one `orc status`
+has seen every host. `--before DIR`: also the same commands run by another checkout's code (DIR
+holds `orc/core`, e.g. `git archive BASE core tui` extracted under DIR/orc), interleaved.
 Run: .venv/bin/python bench/hosts.py [--hosts 4 --panes 25 --rtt 50 --rounds 20 --part all]
 """
 
@@ -42,7 +48,7 @@ from orc.core.hosts.host_poller import HostPoller  # noqa: E402
 from orc.core.hosts.remote_tmux import remote_tmux_client  # noqa: E402
 from orc.core.hosts.ssh_transport import SshConnections  # noqa: E402
 from orc.core.room import Room  # noqa: E402
-from orc.core.tmux.client import TmuxServerAddress  # noqa: E402
+from orc.core.tmux.client import TmuxClient, TmuxServerAddress  # noqa: E402
 from orc.core.tmux.spawn import Identity, WindowSpec, spawn_windows  # noqa: E402
 from tests.hosts.sshd_bed import SshBed, sshd_missing  # noqa: E402
 
@@ -295,10 +301,14 @@ async def main() -> None:
     parser.add_argument("--rtt", type=int, default=50, help="added round-trip delay, ms")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--idle-rounds", type=int, default=5, help="windows per idle variant")
-    parser.add_argument("--part", choices=("busy", "idle", "all"), default="all")
+    parser.add_argument("--frozen-rounds", type=int, default=5, help="runs of each command")
+    parser.add_argument("--part", choices=("busy", "idle", "frozen", "all"), default="all")
+    parser.add_argument("--before", help="frozen: also run this checkout's code (DIR/orc/core)")
     args = parser.parse_args()
     if reason := sshd_missing():
         sys.exit(f"bench/hosts.py: {reason}")
+    if args.part in ("frozen", "all"):
+        await frozen_part(args)
     if args.part in ("idle", "all"):
         await idle_part(args)
     if args.part in ("busy", "all"):
@@ -386,6 +396,106 @@ async def busy_part(args: argparse.Namespace) -> None:
         f"per-call multiplexed {statistics.median(cpu_muxed) * 1000:.1f} ms"
     )
     print("within target" if statistics.median(orc) < target else "OVER target")
+
+
+async def frozen_part(args: argparse.Namespace) -> None:
+    """What a frozen host adds to commands that do not involve it (see the module's doc)."""
+    from tests.conftest import fake_agent_argv, wait_for_screen
+
+    load_before = os.getloadavg()[0]
+    bed = SshBed()
+    names = [f"z{i}" for i in range(args.hosts)]
+    frozen = bed_host = None
+    try:
+        for name in names:
+            bed.add(name, delay_ms=args.rtt)
+        bed_host = bed.hosts[names[0]]
+        with tempfile.TemporaryDirectory() as tmp:
+            socket = f"orc-bench-frozen-{os.getpid()}"
+            local = TmuxClient(TmuxServerAddress(socket_name=socket))
+            fake = Identity("boss", "engineer", "", "team", "fake")
+            spec = WindowSpec(
+                "team", "boss", fake_agent_argv("boss", work=0.0), env={"PYTHONPATH": str(ROOT)}
+            )
+            [boss] = await spawn_windows(local, [(spec, fake)])
+            await wait_for_screen(local, boss, "· fake agent")
+            async with SshConnections(ssh_config=bed.ssh_config) as ssh:
+                remote = remote_tmux_client(ssh.transport(names[-1], names[-1]))
+                ident = Identity("far", "engineer", "", "team", "fake")
+                far_spec = WindowSpec(
+                    "team", "far", fake_agent_argv("far", work=0.0), env={"PYTHONPATH": str(ROOT)}
+                )
+                [far] = await spawn_windows(remote, [(far_spec, ident)])
+                await wait_for_screen(remote, far, "· fake agent")
+            orc_bin = str(Path(sys.executable).parent / "orc")
+            config = Path(tmp) / "config.toml"
+            config.write_text(
+                "".join(
+                    f'[[host]]\nname = "{n}"\nssh = "{n}"\norc = "{orc_bin}"\ntimeout = 5\n'
+                    for n in names
+                ),
+                encoding="utf-8",
+            )
+            base = [sys.executable, "-m", "orc.core.cli", "-L", socket, "--db", f"{tmp}/o.sqlite"]
+            env = {**os.environ, "ORC_CONFIG": str(config), "ORC_SSH_CONFIG": str(bed.ssh_config)}
+            env.pop("TMUX_PANE", None)
+            codes = {"after": env}
+            if args.before:
+                codes["before"] = {**env, "PYTHONPATH": args.before}
+
+            async def timed(code: str, *words: str) -> float:
+                started = time.perf_counter()
+                proc = await asyncio.create_subprocess_exec(
+                    *base, *words, env=codes[code], stdout=-3, stderr=-1
+                )
+                _, err = await proc.communicate()
+                if proc.returncode != 0:
+                    raise RuntimeError(f"orc {' '.join(words)} ({code}): {err.decode()[-300:]}")
+                return time.perf_counter() - started
+
+            await timed("after", "--all-hosts", "status")  # every host seen once: remembered
+            commands = {
+                "boss (here)": ("--all-hosts", "send", "boss", "hello"),
+                f"far (on {names[-1]})": ("--all-hosts", "send", "far", "hello"),
+            }
+            times: dict[tuple[str, str, bool], list[float]] = {}
+            for _ in range(args.frozen_rounds):
+                for code in codes:
+                    for what, words in commands.items():
+                        for freeze in (False, True):
+                            frozen = freeze
+                            bed_host.freeze(freeze)
+                            try:
+                                took = await timed(code, *words)
+                            finally:
+                                bed_host.freeze(False)
+                                frozen = False
+                            times.setdefault((code, what, freeze), []).append(took)
+    finally:
+        if frozen and bed_host is not None:
+            bed_host.freeze(False)
+        subprocess_run(["tmux", "-L", f"orc-bench-frozen-{os.getpid()}", "kill-server"])
+        bed.close()
+    load = os.getloadavg()[0]
+    print(
+        f"frozen: {args.hosts} hosts, +{args.rtt} ms RTT, {names[0]} frozen or not, "
+        f"{args.frozen_rounds} rounds, load average {load_before:.1f} before, {load:.1f} after"
+    )
+    for code in codes:
+        for what in commands:
+            calm = times[(code, what, False)]
+            hung = times[(code, what, True)]
+            added = (statistics.median(hung) - statistics.median(calm)) * 1000
+            print(
+                f"{code:6} orc --all-hosts send to {what}: none frozen {ms(calm)}; "
+                f"{names[0]} frozen {ms(hung)}; added {added:+.0f} ms (medians)"
+            )
+
+
+def subprocess_run(argv: list[str]) -> None:
+    import subprocess
+
+    subprocess.run(argv, capture_output=True, check=False)
 
 
 if __name__ == "__main__":

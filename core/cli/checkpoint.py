@@ -12,6 +12,7 @@ from dataclasses import asdict
 
 import click
 
+from orc.core.cli.across_hosts import echo_across, fail_unless_all_answered, host_entries
 from orc.core.cli.context import caller_cwd, calling_sender, config, run_with_room
 from orc.core.cli.table import render_table
 from orc.core.errors import BadInput
@@ -200,12 +201,13 @@ def _log_hosts(as_json: bool, limit: int) -> None:
         return await room.host_checkpoints(limit), room.host_errors
 
     found, errors = run_with_room(work)
+    if as_json:
+        entries = host_entries(errors)
+        echo_across("checkpoints", [{"host": host, **asdict(p)} for host, p in found], entries)
+        fail_unless_all_answered(entries)
+        return
     for host, error in errors.items():
         click.echo(f"orc: host {host}: {error}", err=True)
-    if as_json:
-        rows = [{"host": host, **asdict(p)} for host, p in found]
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
     hosts = list(dict.fromkeys(host for host, _ in found))
     if not hosts:
         click.echo("no checkpoints yet")

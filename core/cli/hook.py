@@ -105,7 +105,7 @@ def hook_command(event: str | None, payload: str | None, pane_id: str | None) ->
     orc's data folder. The one exception is `--pane` naming a pane other than the caller's own
     ($TMUX_PANE): refused, exit 2 (orc's own hooks never pass --pane; see `own_pane`).
     """
-    own_pane(pane_id, os.environ.get("TMUX_PANE"))
+    own_pane(pane_id, caller_pane())  # in the leader: the calling client's, not the leader's
     try:
         record(event, payload, pane_id)
     except BaseException as exc:  # whatever happens, the agent goes on

@@ -192,14 +192,22 @@ class LeaderSocket:
         from orc.core.cli import _invalid_utf8, _run, _say, hoist_host_options
         from orc.core.cli.visible_output import VisibleStream
 
+        refused: list[str] = []
+
         def guarded() -> int:
             """core/cli/__init__.py `_main`, with this request's streams guarded instead of
             swapping sys.stdout/sys.stderr (which other requests share)."""
+            from orc.core.cli.hook import ForeignPane
+
             bad = _invalid_utf8(args)
             if bad is not None:
                 _say(bad)
                 return 2
-            return _run(args)
+            try:
+                return _run(args)
+            except ForeignPane as exc:  # refused with exit 2, as core/cli/hook.py run_hook_call
+                refused.append(f"orc: {exc}\n")
+                return 2
 
         args = hoist_host_options(argv)
         out, err = io.StringIO(), io.StringIO()
@@ -211,10 +219,12 @@ class LeaderSocket:
             set_leader_call(None)
             self._local.out = self._local.err = None
         if _first_word(args) == "hook":  # exits 0 and prints nothing, as core/cli/hook.py does
-            if code != 0 or err.getvalue().strip():
+            if code != 0 or err.getvalue().strip() or refused:
                 from orc.core.cli.hook import log_failure
 
-                log_failure(f"orc hook (exit {code}): {err.getvalue()}")
+                log_failure(f"orc hook (exit {code}): {err.getvalue()}{''.join(refused)}")
+            if refused:  # another pane's hook: said, and refused
+                return 2, "", refused[0]
             return 0, "", ""
         return code, out.getvalue(), err.getvalue()
 

@@ -14,6 +14,7 @@ from typing import Annotated
 import click
 from pydantic import BaseModel, StringConstraints, ValidationError
 
+from orc.core.cli.across_hosts import echo_across, fail_unless_all_answered, host_entries
 from orc.core.cli.context import (
     caller_pane,
     calling_sender,
@@ -152,15 +153,17 @@ def _search_hosts(
         return await room.memory_search(query, limit, kinds), room.host_errors
 
     found, errors = run_with_room(work)
-    for host, error in errors.items():
-        click.echo(f"orc: host {host}: {error}", err=True)
     hits = [
         (host, dataclasses.replace(h, text=scrub.excerpt(h.text, h.context))) for host, h in found
     ]
     if as_json:
-        rows = [{"host": host, **hit_row(h)} for host, h in hits]
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-    elif not hits:
+        hosts = host_entries(errors)
+        echo_across("hits", [{"host": host, **hit_row(h)} for host, h in hits], hosts)
+        fail_unless_all_answered(hosts)
+        return
+    for host, error in errors.items():
+        click.echo(f"orc: host {host}: {error}", err=True)
+    if not hits:
         click.echo(f"nothing matches {query!r}", err=True)
     else:
         for host, hit in hits:

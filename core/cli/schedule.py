@@ -12,6 +12,7 @@ from dataclasses import asdict
 
 import click
 
+from orc.core.cli.across_hosts import echo_across, fail_unless_all_answered, host_entries
 from orc.core.cli.context import calling_sender, config, run_with_room
 from orc.core.cli.table import render_table
 from orc.core.room import Room
@@ -126,12 +127,13 @@ def _list_across_hosts(as_json: bool, pending: bool) -> None:
         return await room.host_schedules(pending=pending), room.host_errors
 
     found, errors = run_with_room(work)
-    for host, error in errors.items():
-        click.echo(f"orc: host {host}: {error}", err=True)
     if as_json:
-        rows = [{"host": host, **asdict(s)} for host, s in found]
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        hosts = host_entries(errors)
+        echo_across("schedules", [{"host": host, **asdict(s)} for host, s in found], hosts)
+        fail_unless_all_answered(hosts)
     else:
+        for host, error in errors.items():
+            click.echo(f"orc: host {host}: {error}", err=True)
         now = time.time()
         table = [{"host": host, **schedule_row(s, now)} for host, s in found]
         click.echo(render_table(table, "no check-ins scheduled"))

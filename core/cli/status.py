@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 import click
 
 from orc.core.agents.status import kind_of_pane
+from orc.core.cli.across_hosts import echo_across, fail_unless_all_answered
 from orc.core.cli.context import leader_call, run_with_room
 from orc.core.cli.table import render_table
-from orc.core.errors import ActionFailed, OrcError
+from orc.core.errors import OrcError
 from orc.core.room import Room
 from orc.core.room_state import AgentView, RoomState
 from orc.core.services.policy.prompt_groups import pending_prompt
@@ -94,12 +96,14 @@ def status_command(as_json: bool, why: bool) -> None:
                     "tool": prompt.tool,
                     "subject": prompt.subject,
                 }
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        missing = [host.name for host in state.hosts if not host.reachable]
-        if missing:
-            # stdout stays the list scripts parse; a host it could not include is said above
-            # (one stderr line each, with its error) and fails the call, never a silent exit 0.
-            raise ActionFailed(f"not every host answered: {', '.join(missing)}")
+        if not state.hosts:
+            click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+            return
+        # Across hosts: the rows and every host, an unreachable one with its error
+        # (core/cli/across_hosts.py; = GET /api/status), and a host missing fails the call.
+        hosts = [asdict(host) for host in state.hosts]
+        echo_across("agents", rows, hosts)
+        fail_unless_all_answered(hosts, say=False)  # said above
     else:
         for row in rows:
             row["name"] = row["name"] or "-"

@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 import click
 
+from orc.core.cli.across_hosts import echo_across, fail_unless_all_answered, host_entries
 from orc.core.cli.context import config, run_with_room
 from orc.core.cli.table import render_table
 from orc.core.errors import ActionFailed, BadInput, OrcError
@@ -86,9 +87,13 @@ def worktrees_command(team: str | None, as_json: bool) -> None:
         found = run_with_room(lambda room: _across_hosts(room, team, errors))
     else:
         found = [("", s) for s in run_with_room(lambda room: room.worktrees.statuses(team))]
+    if as_json and config().hosts:
+        hosts = host_entries(errors)
+        echo_across("worktrees", [{"host": h or "local", **asdict(s)} for h, s in found], hosts)
+        fail_unless_all_answered(hosts)
+        return
     if as_json:
-        listed = [{**({"host": h} if config().hosts else {}), **asdict(s)} for h, s in found]
-        click.echo(json.dumps(listed, indent=2, ensure_ascii=False))
+        click.echo(json.dumps([asdict(s) for _, s in found], indent=2, ensure_ascii=False))
     else:
         rows = [
             {

@@ -341,7 +341,10 @@ class RemoteOrc:
             raise self._fail("orc snapshot", message, result.returncode)
         data = read_json(self.host, "orc snapshot", result.stdout.decode("utf-8", "replace"))
         journal = checked(self.host, "orc snapshot", data, Journal)
-        return {"messages": list(journal.messages), "notes": list(journal.notes)}
+        return {
+            "messages": [row.model_dump(exclude_unset=True) for row in journal.messages],
+            "notes": [row.model_dump(exclude_unset=True) for row in journal.notes],
+        }
 
     async def checkpoint_diff(self, checkpoint_id: int) -> str:
         """`orc checkpoint diff ID` there: that host's checkpoint (ids repeat between stores),

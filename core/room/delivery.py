@@ -22,6 +22,7 @@ from orc.core.agents.delivery import (
 )
 from orc.core.agents.pane_lock import PaneBusy, pane_lock
 from orc.core.errors import BadInput, OrcError
+from orc.core.hosts.host_error import host_error
 from orc.core.hosts.host_target import qualify, split_target
 from orc.core.message_text import validate_message_text
 from orc.core.tmux.targets import agents_matching
@@ -228,8 +229,20 @@ async def _broadcast_hosts(
         room.remote(h).orc.broadcast(text, role=role, team=team, enter=enter, force=force)
         for h in room.hosts
     ]
-    here, there = await asyncio.gather(asyncio.gather(*local), asyncio.gather(*remote))
-    results = [*here, *(r for rs in there for r in rs)]
+    here, there = await asyncio.gather(
+        asyncio.gather(*local), asyncio.gather(*remote, return_exceptions=True)
+    )
+    results = list(here)
+    for host, answer in zip(room.hosts, there, strict=True):
+        if isinstance(answer, BaseException):
+            if not isinstance(answer, Exception):
+                raise answer  # cancelled, interrupted: not the host's doing
+            # Unreachable (or its orc unusable) before anything was sent there: that host's
+            # one line, as a result beside the others', never the whole broadcast's error.
+            why = host_error(host, answer)
+            results.append(DeliveryResult("failed", why, None, None, None, qualify("*", host)))
+        else:
+            results += answer
     if not results:
         what = " and ".join(f"{k} {v!r}" for k, v in (("role", role), ("team", team)) if v) or "any"
         raise BadInput(f"no agents match {what} on any host")

@@ -130,6 +130,10 @@ class Room:
         if self._store is None:
             self._store = await Store.open(self.db_path)
             self._lease = Lease(self._store)
+            if self.hosts:
+                from orc.core.hosts.known_topology import KnownTopologies
+
+                self._hosts.known = KnownTopologies(self._store)  # bare names: `locate`
             from orc.core.services.notifier import (
                 Notifier,  # light; reads its config as the room opens
             )
@@ -462,12 +466,16 @@ class Room:
         return remote.orc.transport.terminal_argv([*REMOTE_ENV, *remote.client.argv(*tmux)])
 
     async def locate(self, target: str) -> tuple[str, Pane]:
-        """The host ("" = this machine) and pane that `target` names: `X@HOST` on HOST; an
-        agent name found on several hosts is BadInput listing each qualified name."""
+        """The host ("" = this machine) and pane that `target` names: `X@HOST` on HOST; a bare
+        name here first, then on the hosts its last known topology may hold it on
+        (`RoomHosts.locate`); an agent name found on several hosts is BadInput listing each
+        qualified name."""
         raw, host = split_target(target)
         if host:
-            return host, resolve(await read_topology(self.remote(host).client), raw)
-        if not self.hosts or raw.startswith("%"):
+            topology = await read_topology(self.remote(host).client)
+            await self._hosts.remember(host, topology)
+            return host, resolve(topology, raw)
+        if not self.hosts or raw.startswith("%") or "@" in target:  # `X@local`: said so
             return "", resolve(await read_topology(self.client), raw)
         return await self._hosts.locate(raw, read_topology(self.client))
 

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orc.core.agents.status import StatusDetector
-from orc.core.errors import BadInput
-from orc.core.hosts.host_config import HostConfig
+from orc.core.errors import ActionFailed, BadInput
+from orc.core.hosts.host_config import NAME, HostConfig
 from orc.core.hosts.host_error import host_error
 from orc.core.hosts.host_target import qualify, split_target
+from orc.core.hosts.known_topology import KnownTopologies, KnownTopology
 from orc.core.room.pane_watch import PaneWatch
 from orc.core.room_state import AgentStatus, AgentView, HostView, Transition
 from orc.core.tmux.capture import capture_panes
@@ -66,6 +67,8 @@ class RoomHosts:
         self._poller: HostPoller | None = None
         self._remote: dict[str, RemoteHost] = {}
         self._last_rows: dict[tuple[str, str], list[tuple[str, Any]]] = {}  # `across`
+        # Each host's last known agent names, in this machine's store (set by `Room.open`).
+        self.known: KnownTopologies | None = None
 
     def transports(self, kind: str) -> Transports:
         """The room's transports of one kind (core/hosts/transport_kinds.py), closed with it."""
@@ -171,6 +174,8 @@ class RoomHosts:
             )
             screens = dict(state.screens)
             reached = state.topology if state.reachable else Topology(())
+            if state.reachable:
+                await self.remember(name, state.topology)
             wanted = watch.wanted(reached, screens, now)
             if wanted:
                 try:
@@ -268,29 +273,101 @@ class RoomHosts:
         return found, errors
 
     async def locate(self, raw: str, local: Awaitable[Topology]) -> tuple[str, Pane]:
-        """The host ("" = this machine) and pane of agent name `raw`, reading this machine's
-        topology (`local`) and every host's in parallel; BadInput when several hosts have it."""
+        """The host ("" = this machine) and pane of target `raw` (no `@HOST`); BadInput when
+        several hosts have that agent name.
 
-        async def topology_of(name: str) -> Topology:
-            view = self.remote(name).view
-            if view is not None and not view.reachable:
-                return Topology(())  # known down (its loop in `run` says so): do not wait on it
+        This machine's tmux first, then each host's last known names (`known`, written whenever
+        a host answers): a host is asked only when the name is not here and its last topology
+        had the name or it never answered; the other hosts only if none of those has it. A
+        local agent's name found in a host's last topology asks that host (the name is on two
+        hosts, or was). So a frozen host never delays a command about an agent it does not
+        hold; where an answer rests on a host's old topology, its age is said.
+        """
+        here = await local
+        try:
+            mine: Pane | None = resolve(here, raw)
+        except BadInput:
+            mine = None
+        by_name = any(p.orc_name == raw for p in here)  # (twice here: resolve says so below)
+        if mine is not None and not by_name and not NAME.match(raw):
+            return "", mine  # `session:window.pane`: no agent anywhere has such a name
+        known = {name: await self.known.get(name) if self.known else None for name in self.configs}
+        if by_name:
+            heard = await self._ask([h for h, k in known.items() if k and raw in k.names], known)
+        else:  # not here, or only as a session's name here: an agent's name elsewhere comes first
+            first = [h for h, k in known.items() if k is None or raw in k.names]
+            heard = await self._ask(first, known)
+            if not any(raw in seen.names for seen in heard.values()):
+                rest = [h for h in self.configs if h not in first]
+                heard |= await self._ask(rest, known)
+        holders = [h for h, seen in heard.items() if raw in seen.names]
+        if by_name and holders:
+            both = [f"{raw}@local", *(qualify(raw, h) + heard[h].note() for h in holders)]
+            raise BadInput(f"agent name {raw!r} is on several hosts: {', '.join(both)}; say which")
+        if len(holders) > 1:
+            named = ", ".join(qualify(raw, h) + heard[h].note() for h in holders)
+            raise BadInput(f"agent name {raw!r} is on several hosts: {named}; say which")
+        if holders:
+            seen = heard[holders[0]]
+            if seen.topology is None:  # it did not answer: its last topology had the name
+                raise ActionFailed(f"{seen.error} ({raw!r} was there{seen.note(bare=True)})")
+            return holders[0], resolve(seen.topology, raw)
+        if mine is not None or by_name:
+            return "", resolve(here, raw)
+        silent = [seen.error for seen in heard.values() if seen.topology is None]
+        if silent:
+            raise ActionFailed(
+                f"{raw!r} is not on this machine or a host that answered ({'; '.join(silent)})"
+            )
+        return "", resolve(here, raw)  # says what is wrong with the target
+
+    async def _ask(
+        self, hosts: Sequence[str], known: dict[str, KnownTopology | None]
+    ) -> dict[str, _Heard]:
+        """Each host's topology now, in parallel within its deadline (and remembered); a host
+        that cannot answer gives its last known names, with their age, and its error."""
+
+        async def one(name: str) -> _Heard:
+            remote = self.remote(name)
+            view = remote.view
             try:
-                async with asyncio.timeout(self.remote(name).config.timeout):
-                    return await read_topology(self.remote(name).client)
-            except Exception:  # unreachable, or an answer it cannot read: it holds no name
-                return Topology(())
+                if view is not None and not view.reachable:
+                    # Known down (its loop in `Room.run` says so): do not wait on it.
+                    raise ActionFailed(view.error or f"host {name}: unreachable")
+                async with asyncio.timeout(remote.config.timeout):
+                    topology = await read_topology(remote.client)
+            except Exception as exc:  # unreachable, or an answer it cannot read
+                last = known.get(name)
+                names = last.names if last else frozenset()
+                return _Heard(None, names, host_error(name, exc), last)
+            await self.remember(name, topology)
+            return _Heard(topology, frozenset(p.orc_name for p in topology if p.orc_name))
 
-        here, *others = await asyncio.gather(local, *map(topology_of, self.configs))
-        found = [("", p) for p in here if p.orc_name == raw]
-        for name, topo in zip(self.configs, others, strict=True):
-            found += [(name, p) for p in topo if p.orc_name == raw]
-        if len({name for name, _ in found}) > 1:
-            both = ", ".join(f"{raw}@{name or 'local'}" for name, _ in found)
-            raise BadInput(f"agent name {raw!r} is on several hosts: {both}; say which")
-        if found and found[0][0]:
-            return found[0][0], resolve(others[list(self.configs).index(found[0][0])], raw)
-        return "", resolve(here, raw)
+        answers = await asyncio.gather(*map(one, hosts))
+        return dict(zip(hosts, answers, strict=True))
+
+    async def remember(self, name: str, topology: Topology) -> None:
+        """A host answered with `topology`: kept as its last known names (`locate`)."""
+        if self.known is not None:
+            await self.known.remember(name, topology)
+
+
+@dataclass(frozen=True)
+class _Heard:
+    """What `RoomHosts.locate` learnt of one host: its topology now, or (None) its error and its
+    last known names."""
+
+    topology: Topology | None
+    names: frozenset[str]
+    error: str = ""
+    last: KnownTopology | None = None
+
+    def note(self, *, bare: bool = False) -> str:
+        """How old the names are when they are not the host's answer now."""
+        if self.topology is not None or self.last is None:
+            return ""
+        text = f"as of its topology of {self.last.age()}"
+        return f" {text}" if bare else f" ({self.error.split(': ', 1)[-1]}; {text})"
 
 
 def remote_screen(raw: RemoteScreen, host: str) -> PaneScreen:

@@ -17,7 +17,7 @@ hosts = test_room_hosts.hosts  # the fixture: alpha + beta + this machine, fake 
 def _names(hosts: Hosts, *selection: str) -> set[tuple[str, str]]:
     listed = hosts.orc(*selection, "status", "--json")
     assert listed.returncode == 0, listed.stderr
-    return {(row["host"], row["name"]) for row in json.loads(listed.stdout)}
+    return {(row["host"], row["name"]) for row in json.loads(listed.stdout)["agents"]}
 
 
 def test_down_stop_start_and_worktrees_on_a_selected_host(hosts: Hosts) -> None:
@@ -48,6 +48,6 @@ def test_down_stop_start_and_worktrees_on_a_selected_host(hosts: Hosts) -> None:
 
     # worktrees: this machine's and the selected host's, with a HOST column (none here).
     listed = hosts.orc("-H", "beta", "worktrees", "--json")
-    assert (listed.returncode, json.loads(listed.stdout)) == (0, [])
+    assert (listed.returncode, json.loads(listed.stdout)["worktrees"]) == (0, [])
     table = hosts.orc("-H", "beta", "worktrees")
     assert table.returncode == 0 and "no worktrees" in table.stdout

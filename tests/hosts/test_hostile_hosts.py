@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -23,7 +24,7 @@ import pytest
 from orc.core.hosts.host_config import HostConfig
 from orc.core.hosts.remote_orc import local_version
 from orc.core.room import Room
-from orc.core.tmux.client import TmuxServerAddress
+from orc.core.tmux.client import TmuxClient, TmuxServerAddress
 from tests.hosts.sshd_bed import SshBed
 
 ORC = str(Path(sys.executable).parent / "orc")
@@ -48,6 +49,9 @@ if mode == "superscript":
     values.update(pane_width="²", pane_height="٣", pane_pid="1²", window_index="-²")
 if mode == "huge":
     values.update(pane_width="9" * 5000, cursor_y="9" * 40)
+if mode == "escapes":  # OSC 52 (clipboard), OSC 0 (title), a screen clear, a C1 CSI, bidi
+    values.update({"@orc-name": "dev\x1b]52;c;aGk=\x07", "@orc-role": "eng\x1b[2J\u202e",
+                   "pane_current_command": "vim\x1b]0;pwned\x07"})
 def fill(text):
     return re.sub(r"#\{([^}]*)\}", lambda m: values.get(m.group(1), ""), text)
 words, commands = sys.argv[1:], [[]]
@@ -65,6 +69,8 @@ for command in commands:
     elif command[0] == "display-message":
         sys.stdout.write(fill(command[-1]).replace("%%", "%") + "\n")
     elif command[0] == "capture-pane":
+        if mode == "escapes":
+            sys.stdout.write("\x1b]52;c;aGk=\x07 \x1b]0;pwned\x07 \x1b[2J \u009b2J\n")
         sys.stdout.write("\u276f \n")
 """
 
@@ -158,7 +164,7 @@ def test_status_of_a_host_answering_odd_numbers_or_without_end(evil: Evil, mode:
     assert "Traceback" not in done.stderr and "Event loop is closed" not in done.stderr, done
     # a host that could not be read makes --json exit 1, naming it (issue 22); else 0
     assert done.returncode == (1 if mode == "endless" else 0), done.stderr
-    rows = [r for r in json.loads(done.stdout) if r["host"] == "evil"]
+    rows = [r for r in json.loads(done.stdout)["agents"] if r["host"] == "evil"]
     if mode == "endless":
         assert rows == [] and "more than 16 MiB" in done.stderr
     else:
@@ -196,8 +202,11 @@ def test_send_to_a_host_printing_without_end_is_bounded(evil: Evil) -> None:
 def test_lists_from_a_host_answering_nonsense_name_it_and_keep_the_others(evil: Evil) -> None:
     evil.answer('[{"id": "²", "note": {"deep": [1]}}]')
     done = evil.orc("-H", "evil", "schedule", "list", "--json")
-    assert "Traceback" not in done.stderr and done.returncode == 0, done
-    assert "host evil: orc schedule list: an answer orc cannot use" in done.stderr
+    assert "Traceback" not in done.stderr and done.returncode == 1, done
+    assert "orc: host evil: orc schedule list: an answer orc cannot use" in done.stderr
+    listed = json.loads(done.stdout)  # this machine's rows, and evil named with its error
+    evil_entry = next(h for h in listed["hosts"] if h["name"] == "evil")
+    assert not evil_entry["reachable"] and "an answer orc cannot use" in evil_entry["error"]
     evil.answer('{"id": 1}')
     changed = evil.orc("schedule", "cancel", "--", "1@evil")
     assert "orc schedule cancel: an answer orc cannot use" in one_line_error(changed)
@@ -233,3 +242,140 @@ async def _until(check, timeout: float = 60.0) -> None:  # type: ignore[no-untyp
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.05)
+
+
+HIT = '[{"kind": "note", "at": AT, "agent": "a", "text": "hello", "ref": 1}]'
+CHECK_IN = (
+    '[{"id": 1, "created_at": AT, "sender": "me", "target": "dev", "note": "n", "due_at": AT,'
+    ' "every": null, "state": "pending"}]'
+)
+JOURNAL = '{"messages": [{"id": 1, "created_at": AT, "text": "hi"}], "notes": []}'
+
+
+@pytest.mark.parametrize("at", ["1e20", "1e309", "-1e20", "NaN", '"soon"'])
+@pytest.mark.parametrize(
+    ("answer", "args"),
+    [
+        (HIT, ["memory", "search", "--json", "hello"]),
+        (HIT, ["memory", "search", "hello"]),
+        (CHECK_IN, ["schedule", "list"]),
+        (JOURNAL, ["snapshot", "--format", "json", "--lines", "0"]),
+    ],
+)
+def test_a_time_no_calendar_has_is_that_hosts_error(
+    evil: Evil, at: str, answer: str, args: list[str]
+) -> None:
+    """A hit's `at` of 1e20 failed `datetime.fromtimestamp` (`memory search --json`), one of
+    Infinity or NaN failed `int` (`schedule list`), a message's time of "soon" failed `float`
+    (the snapshot's sort): each a traceback. Every float of an answer is a time or duration."""
+    evil.answer(answer.replace("AT", at))
+    done = evil.orc("-H", "evil", *args)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode in (0, 1), done
+    if args[0] == "snapshot":  # a snapshot says what a host's orc did not give in the document
+        said = {h["name"]: h.get("orc_error", "") for h in json.loads(done.stdout)["hosts"]}
+        assert said["evil"].startswith("orc snapshot: an answer orc cannot use"), said
+    else:
+        assert "host evil: orc " in done.stderr and "an answer orc cannot use" in done.stderr
+
+
+ESC_HIT = (
+    '[{"kind": "note", "at": 1796688000, "agent": "dev\\u001b]52;c;aGk=\\u0007",'
+    ' "text": "hello \\u001b]0;pwned\\u0007 \\u009b2J \\u202eevil", "ref": 1, "tag": "\\u001b[2J"}]'
+)
+ESC_DELIVERY = (
+    '[{"status": "failed", "reason": "busy \\u001b]0;pwned\\u0007", "target": "dev",'
+    ' "agent": "dev\\u001b]52;c;aGk=\\u0007"}]'
+)
+
+
+def test_a_hosts_hostile_strings_reach_a_terminal_escaped(evil: Evil) -> None:
+    """Issue 20, "done when": a host's names, commands, screens, hits and errors, through orc's
+    CLI in a real pseudo-terminal, never as the escape sequences they hold."""
+    from tests.tui.test_hostile_terminal import hostile_bytes, run_in_pty
+
+    env = {
+        **os.environ,
+        "ORC_CONFIG": str(evil.config),
+        "ORC_SSH_CONFIG": str(evil.bed.ssh_config),
+    }
+    base = [ORC, "-L", evil.socket, "--db", str(evil.db)]
+    evil.tmux_mode("escapes")
+    evil.answer(ESC_HIT)
+    runs = {
+        "status": ["-H", "evil", "status"],
+        "status --why": ["-H", "evil", "status", "--why"],
+        "snapshot": ["-H", "evil", "snapshot", "--format", "md"],
+        "memory search": ["-H", "evil", "memory", "search", "hello"],
+        "memory search --json": ["-H", "evil", "memory", "search", "--json", "hello"],
+    }
+    outputs = {what: run_in_pty([*base, *args], env) for what, args in runs.items()}
+    evil.tmux_mode("good")
+    evil.answer(ESC_DELIVERY, code=1)
+    outputs["send"] = run_in_pty([*base, "send", "--", "dev@evil", "hi"], env)
+    for what, out in outputs.items():
+        assert hostile_bytes(out) == [] and b"\x1b" not in out and b"\x07" not in out, (what, out)
+        assert b"Traceback" not in out, (what, out)
+    assert b"dev\\u001b]52;c;aGk=\\u0007" in outputs["status"], outputs["status"]
+    assert b"vim\\u001b]0;pwned" in outputs["status --why"], outputs["status --why"]
+    assert b"\\u001b]0;pwned" in outputs["memory search"], outputs["memory search"]
+    # an error line shows control characters as \\x1b (core/cli/__init__.py)
+    assert rb"busy \x1b]0;pwned" in outputs["send"], outputs["send"]
+
+
+async def test_the_control_room_never_sends_a_hosts_hostile_sequences(
+    evil: Evil, client: TmuxClient, tmp_path: Path
+) -> None:
+    """The real `orc ui` over the evil host, in a tmux pane whose raw output pipe-pane records:
+    the host's agent in the tree (its name an OSC 52, its command an OSC 0), its screen in the
+    preview, memory search over the host's hits. No payload sequence comes out; the name does,
+    escaped."""
+    from orc.core.tmux.spawn import WindowSpec, spawn_window
+    from tests.conftest import ROOT, wait_for_screen
+    from tests.tui.test_hostile_terminal import PAYLOADS, hostile_bytes
+
+    evil.tmux_mode("escapes")
+    evil.answer(ESC_HIT)
+    raw = tmp_path / "ui.raw"
+    env = {
+        "PYTHONPATH": str(ROOT),
+        "ORC_CONFIG": str(evil.config),
+        "ORC_SSH_CONFIG": str(evil.bed.ssh_config),
+    }
+    argv = [ORC, "-L", evil.socket, "--db", str(evil.db), "-H", "evil", "ui"]
+    ui = await spawn_window(
+        client,
+        WindowSpec(
+            session="control",
+            window_name="orc",
+            argv=["sh", "-c", 'sleep 1; exec "$@"', "sh", *argv],
+            cwd=str(ROOT),
+            env=env,
+            width=160,
+            height=45,
+        ),
+    )
+    await client.run("pipe-pane", "-o", "-t", ui, f"cat >> {raw}")
+    await wait_for_screen(client, ui, "dev\\u001b]52;c;aGk=", timeout=60)  # the tree
+    for _ in range(3):  # down the tree to the host's agent: its preview
+        await client.run("send-keys", "-t", ui, "Down")
+        await asyncio.sleep(0.2)
+    # its screen: sgr_only drops the OSCs and the clear, a C1 CSI is shown
+    await wait_for_screen(client, ui, "\\u009b2J", timeout=60)
+    await client.run("send-keys", "-t", ui, "C-f")  # memory search, the host's hits
+    await wait_for_screen(client, ui, "Type to search", timeout=30)
+    await client.run("send-keys", "-t", ui, "-l", "hello")
+    await wait_for_screen(client, ui, "hello \\u001b]0;pwned", timeout=60)
+    await client.run("send-keys", "-t", ui, "Escape")
+    await asyncio.sleep(0.3)
+    await client.run("send-keys", "-t", ui, "q")
+    for _ in range(100):
+        dead = await client.run("display-message", "-p", "-t", ui, "#{pane_dead}", check=False)
+        if dead.stdout.strip() == "1":
+            break
+        await asyncio.sleep(0.1)
+    out = raw.read_bytes()
+    assert b"dev\\u001b]52;c;aGk=" in out  # drawn, escaped
+    assert hostile_bytes(out) == [], [out[max(0, out.find(p) - 40) :][:120] for p in PAYLOADS]
+    oscs = {m.group(1) for m in re.finditer(rb"\x1b\](\d*)", out)}
+    assert oscs <= {b"22"}, oscs  # Textual's own pointer shape only: no clipboard, no title

@@ -67,7 +67,7 @@ def test_send_schedule_and_cancel_on_remote_agents_named_like_options(odd: OddHo
         )
         assert added.returncode == 0, added.stderr
         assert added.stdout.strip() == f"{number}@beta"  # its id, on that host
-    rows = json.loads(odd.orc("-H", "beta", "schedule", "list", "--json").stdout)
+    rows = json.loads(odd.orc("-H", "beta", "schedule", "list", "--json").stdout)["schedules"]
     assert sorted((r["host"], r["target"], r["note"]) for r in rows) == sorted(
         ("beta", name, f"--help {name}") for name in ODD
     )
@@ -77,7 +77,7 @@ def test_send_schedule_and_cancel_on_remote_agents_named_like_options(odd: OddHo
     assert edited.returncode == 0, edited.stderr
     cancelled = odd.orc("schedule", "cancel", "--", "2@beta")
     assert (cancelled.returncode, cancelled.stdout.strip()) == (0, "cancelled 2 on beta")
-    rows = json.loads(odd.orc("-H", "beta", "schedule", "list", "--json").stdout)
+    rows = json.loads(odd.orc("-H", "beta", "schedule", "list", "--json").stdout)["schedules"]
     states = {(r["target"], r["state"], r["note"]) for r in rows}
     assert states == {
         ("--all", "pending", "--help --all"),

@@ -156,7 +156,7 @@ def hosts(bed: SshBed, tmp_path: Path) -> Iterator[Hosts]:
 def test_status_send_and_ambiguous_name_across_hosts(hosts: Hosts) -> None:
     listed = hosts.orc("-H", "alpha", "-H", "beta", "status", "--json")
     assert listed.returncode == 0, listed.stderr
-    seen = {(row["host"], row["name"], row["state"]) for row in json.loads(listed.stdout)}
+    seen = {(row["host"], row["name"], row["state"]) for row in json.loads(listed.stdout)["agents"]}
     names = {(host, name) for host, name, _ in seen}
     assert {("local", "boss"), ("alpha", "dev"), ("alpha", "ana"), ("beta", "dev")} <= names
     assert all(state == "idle" for _, name, state in seen if name in ("boss", "dev", "ana"))
@@ -184,11 +184,25 @@ def test_status_send_and_ambiguous_name_across_hosts(hosts: Hosts) -> None:
     assert not hosts.records["dev-beta"].exists()
     # That host's own orc reports it too.
     own = hosts.orc("-H", "alpha", "status", "--json")
-    assert any(r["host"] == "alpha" and r["name"] == "ana" for r in json.loads(own.stdout))
+    assert any(
+        r["host"] == "alpha" and r["name"] == "ana" for r in json.loads(own.stdout)["agents"]
+    )
     # A name on one host only needs no qualifier.
     only = hosts.orc("-H", "alpha", "-H", "beta", "send", "ana", "just ana")
     assert only.returncode == 0, only.stderr
     assert host_messages(hosts.bed.hosts["alpha"].home)[-1] == ("ana", "delivered", "just ana")
+
+
+def assert_hosts_named(hosts: list[dict[str, object]], down: str) -> None:
+    """Every selected host listed; `down` unreachable with its one-line error, the others not."""
+    assert [h["name"] for h in hosts] == ["local", "alpha", "beta"]
+    for host in hosts:
+        if host["name"] == down:
+            error = str(host["error"])
+            assert not host["reachable"] and error.startswith(f"host {down}: ")
+            assert "\n" not in error
+        else:
+            assert host["reachable"] and host["error"] == ""
 
 
 async def test_dead_host_is_unreachable_while_local_refreshes_then_returns(hosts: Hosts) -> None:
@@ -210,8 +224,31 @@ async def test_dead_host_is_unreachable_while_local_refreshes_then_returns(hosts
         # --json keeps its list, names the host it left out with its error, and exits 1.
         listed = hosts.orc("-H", "alpha", "-H", "beta", "status", "--json")
         assert listed.returncode == 1
-        assert {row["host"] for row in json.loads(listed.stdout)} == {"local", "alpha"}
+        data = json.loads(listed.stdout)
+        assert {row["host"] for row in data["agents"]} == {"local", "alpha"}
         assert "orc: host beta: unreachable: " in listed.stderr
+        assert_hosts_named(data["hosts"], "beta")
+        # So does every other --json over hosts (issue 22: `hosts[].error`).
+        for args, key in (
+            (("schedule", "list"), "schedules"),
+            (("checkpoint", "log", "--all"), "checkpoints"),
+            (("memory", "search", "anything"), "hits"),
+            (("worktrees",), "worktrees"),
+        ):
+            done = hosts.orc("-H", "alpha", "-H", "beta", *args, "--json")
+            assert done.returncode == 1, (args, done.stderr)
+            assert "orc: host beta: " in done.stderr and "Traceback" not in done.stderr
+            data = json.loads(done.stdout)
+            assert isinstance(data[key], list), args
+            assert_hosts_named(data["hosts"], "beta")
+        # A broadcast reaches who it can; beta is a failed result of its own, not the call's error.
+        told = hosts.orc("-H", "alpha", "-H", "beta", "send", "--all", "--json", "to all")
+        assert told.returncode == 1, told.stderr
+        results = json.loads(told.stdout)
+        [down] = [r for r in results if r["target"] == "*@beta"]
+        assert down["status"] == "failed" and down["reason"].startswith("host beta: ")
+        delivered = {r["agent"] for r in results if r["status"] == "delivered"}
+        assert {"boss", "dev@alpha", "ana@alpha"} <= delivered, results
         alive = state.by_pane(f"{hosts.panes['dev@alpha']}@alpha")
         assert alive is not None and alive.status.state == "idle"
         # This machine keeps refreshing: a message to `boss` shows on its next screens.
@@ -273,7 +310,7 @@ def test_schedule_on_a_host_fires_there_without_a_control_room(hosts: Hosts) -> 
     )
     listed = hosts.orc("-H", "alpha", "-H", "beta", "schedule", "list", "--json")
     assert listed.returncode == 0, listed.stderr
-    rows = json.loads(listed.stdout)
+    rows = json.loads(listed.stdout)["schedules"]
     assert [(r["host"], r["target"], r["state"]) for r in rows] == [("alpha", "dev", "delivered")]
 
 
@@ -318,7 +355,7 @@ def test_up_on_a_host_and_doctor_per_host(hosts: Hosts) -> None:
     )
     deployed = hosts.orc("up", str(spec), "--host", "alpha")
     assert deployed.returncode == 0, deployed.stderr
-    rows = json.loads(hosts.orc("-H", "alpha", "status", "--json").stdout)
+    rows = json.loads(hosts.orc("-H", "alpha", "status", "--json").stdout)["agents"]
     far = [r for r in rows if r["name"] == "far"]
     assert [(r["host"], r["team"]) for r in far] == [("alpha", "far")]
     assert not any(r["name"] == "far" and r["host"] == "local" for r in rows)
@@ -357,11 +394,11 @@ async def test_broadcast_and_memory_search_span_hosts(hosts: Hosts) -> None:
         assert room.host_errors == {}
     searched = hosts.orc("-H", "alpha", "-H", "beta", "memory", "search", "zebrafish", "--json")
     assert searched.returncode == 0, searched.stderr
-    rows = [r for r in json.loads(searched.stdout) if r["kind"] == "message"]
+    rows = [r for r in json.loads(searched.stdout)["hits"] if r["kind"] == "message"]
     assert sorted(r["host"] for r in rows) == ["alpha", "alpha", "beta", "local"]  # dev, ana
     # No checkpoints anywhere yet: every host answers, with none.
     log = hosts.orc("-H", "alpha", "-H", "beta", "checkpoint", "log", "--all", "--json")
-    assert (log.returncode, json.loads(log.stdout), log.stderr) == (0, [], "")
+    assert (log.returncode, json.loads(log.stdout)["checkpoints"], log.stderr) == (0, [], "")
 
 
 async def test_jump_argv_attaches_a_terminal_to_the_remote_pane(hosts: Hosts) -> None:
@@ -401,7 +438,7 @@ def test_schedule_cancel_snooze_edit_id_at_host_change_that_hosts_check_in(hosts
     assert hosts.orc("schedule", "add", "1h", "here", "--to", "boss").stdout.strip() == "1"
     edited = hosts.orc("schedule", "edit", "--", "1@alpha", "-later")  # a note may begin with -
     assert (edited.returncode, edited.stdout.strip()) == (0, "edited 1 on alpha"), edited.stderr
-    before = json.loads(hosts.orc("-H", "alpha", "schedule", "list", "--json").stdout)
+    before = json.loads(hosts.orc("-H", "alpha", "schedule", "list", "--json").stdout)["schedules"]
     snoozed = hosts.orc("schedule", "snooze", "1@alpha", "30m", "--json")
     assert snoozed.returncode == 0, snoozed.stderr
     row = json.loads(snoozed.stdout)
@@ -410,7 +447,7 @@ def test_schedule_cancel_snooze_edit_id_at_host_change_that_hosts_check_in(hosts
     assert row["due_at"] == pytest.approx(alpha_before["due_at"] + 1800, abs=1)
     cancelled = hosts.orc("schedule", "cancel", "1@alpha")
     assert (cancelled.returncode, cancelled.stdout.strip()) == (0, "cancelled 1 on alpha")
-    rows = json.loads(hosts.orc("-H", "alpha", "schedule", "list", "--json").stdout)
+    rows = json.loads(hosts.orc("-H", "alpha", "schedule", "list", "--json").stdout)["schedules"]
     assert sorted((r["host"], r["id"], r["state"], r["note"]) for r in rows) == [
         ("alpha", 1, "cancelled", "-later"),
         ("local", 1, "pending", "here"),

@@ -40,7 +40,7 @@ def screen_hits(hosts: Hosts, host: str, word: str) -> list[dict[str, object]]:
     """`screen` hits for `word` in `host`'s own store, asked of that host's orc."""
     found = hosts.orc("-H", host, "memory", "search", word, "--kind", "screen", "--json")
     assert found.returncode == 0, found.stderr
-    return [r for r in json.loads(found.stdout) if r["host"] == host]
+    return [r for r in json.loads(found.stdout)["hits"] if r["host"] == host]
 
 
 def stored_on(hosts: Hosts, host: str, word: str) -> int:

@@ -272,3 +272,41 @@ async def test_a_request_of_another_protocol_version_is_refused_not_run(
         sock.sendall(encode({"v": 999, "argv": ["send", "eng-1", "must not be sent"]}))
         answer = json.loads(sock.makefile("rb").readline())
     assert answer["refused"] and "code" not in answer
+
+
+async def test_a_hook_for_another_pane_is_refused_through_the_leader_too(
+    room: Room,
+    spawn_agent,  # type: ignore[no-untyped-def]
+    address: TmuxServerAddress,
+    db_path: Path,
+    tmp_path: Path,
+) -> None:
+    """Issue 20 item 2: the leader checked `--pane` against its own $TMUX_PANE, not the caller's;
+    a leader running in pane P (`orc ui` there) let any caller report for P."""
+    pane = await spawn_agent("eng-1", work=0.05)
+    other = await spawn_agent("eng-2", work=0.05)
+    await settled(room, pane)
+    log = (tmp_path / "leader.log").open("wb")
+    proc = subprocess.Popen(
+        [ORC, "-L", address.socket_name or "", "--db", str(db_path), "daemon"],
+        env=orc_env(TMUX_PANE=pane),  # the leader runs in the very pane the hook names
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        await wait_for(lambda: answering(socket_path(db_path)), timeout=60)
+        for caller in ({"TMUX_PANE": other}, {}):
+            code, out, err, local = run_orc(
+                address, db_path, "hook", "Stop", "{}", "--pane", pane, **caller
+            )
+            assert (code, out, local) == (2, "", False), (code, out, err, local)
+            assert err.startswith(f"orc: hook --pane '{pane}' refused") and err.count("\n") == 1
+        shown = await room.client.run("show-options", "-p", "-t", pane)
+        assert "@orc-hook" not in shown.stdout, shown.stdout  # nothing set for that pane
+        # its own pane's hook still goes through the leader and is recorded
+        assert run_orc(address, db_path, "hook", "Stop", "{}", "--pane", other, TMUX_PANE=other)[
+            :4
+        ] == (0, "", "", False)
+    finally:
+        proc.kill()
+        proc.wait()

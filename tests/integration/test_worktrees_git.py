@@ -3,6 +3,8 @@ merges and rebases that either land completely or change nothing."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ from orc.core.paths import data_dir
 from orc.core.services.worktrees import git_worktree as gw
 from orc.core.services.worktrees.placement import Wanted, ensure_worktree, place
 from orc.core.store.agent_records import AgentRecord
-from tests.checkpoint_repo import fingerprint, git, make_repo, write
+from tests.checkpoint_repo import GIT_ENV, fingerprint, git, make_repo, write
 
 
 @pytest.fixture(autouse=True)
@@ -293,6 +295,14 @@ def _cherry_pick(repo: Path) -> None:
     git(repo, "cherry-pick", "side", check=False)
 
 
+def _am(repo: Path) -> None:
+    """`git am` of side's commit, which does not apply on main: it stops, on main."""
+    patch = git(repo, "format-patch", "-1", "--stdout", "side")
+    env = {**os.environ, **GIT_ENV}
+    done = subprocess.run(["git", "am"], cwd=repo, env=env, input=patch.encode() + b"\n")
+    assert done.returncode != 0  # stopped: git is in the middle of it
+
+
 @pytest.mark.parametrize(
     ("start", "said"),
     [
@@ -301,6 +311,7 @@ def _cherry_pick(repo: Path) -> None:
         (_bisect, "being bisected"),
         (_merge, "being merged into"),
         (_cherry_pick, "being cherry-picked onto"),
+        (_am, "being patched by git am"),
     ],
 )
 @pytest.mark.parametrize("linked", [False, True])

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,9 +20,12 @@ from pathlib import Path
 
 import pytest
 
+from orc.core import TmuxServerAddress
 from orc.core.tmux.client import TmuxClient
 from orc.core.tmux.spawn import Identity, WindowSpec, spawn_window
 from tests.realagents.install import agents_dir
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout: orc runs from it (PYTHONPATH)
 
 BINARIES = {
     "claude": ("npm", "node_modules", ".bin", "claude"),
@@ -28,6 +33,22 @@ BINARIES = {
     "gemini": ("npm", "node_modules", ".bin", "gemini"),
     "aider": ("aider", "bin", "aider"),
 }
+
+
+def run_orc(
+    address: TmuxServerAddress, db_path: Path, home: Path, *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """The `orc` CLI as a person (or an agent) would run it beside the test's room: its tmux
+    server and store, a HOME of its own, nothing else from the environment."""
+    cli = [sys.executable, "-m", "orc.core.cli", "-L", address.socket_name, "--db", str(db_path)]
+    return subprocess.run(
+        [*cli, *args],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(home)},
+        timeout=timeout,
+        check=False,
+    )
 
 
 def agent_binary(kind: str) -> Path | None:

@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,35 +17,14 @@ import pytest
 
 from orc.core import Room
 from orc.core.tmux.client import TmuxClient
-from tests.conftest import ROOT
 from tests.integration.test_schedule import leading
-from tests.realagents.bed import AgentPane
+from tests.realagents.bed import AgentPane, run_orc
 from tests.realagents.mockapi import MockAPI
 from tests.realagents.test_delivery_real import KINDS, Kind
 
 pytestmark = pytest.mark.timeout(600)
 
 COMMAND = "touch orc-group.txt"
-
-
-def _orc(address, db_path: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "orc.core.cli",
-            "-L",
-            address.socket_name,
-            "--db",
-            str(db_path),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(home)},
-        timeout=120,
-        check=False,
-    )
 
 
 async def _all_waiting(room: Room, panes: list[str], timeout: float = 60.0) -> None:
@@ -98,11 +76,11 @@ async def test_one_call_answers_the_same_prompt_on_all_four_kinds(
             async with leading(room):  # memory stores the screens (the backtest reads them)
                 await _all_waiting(room, [p.pane_id for _, p, _, _ in started])
                 await _stored(room, len(started))
-                listed = _orc(address, db_path, tmp_path, "prompts", "--json")
+                listed = run_orc(address, db_path, tmp_path, "prompts", "--json")
                 assert listed.returncode == 0, listed.stderr
                 [group] = [g for g in json.loads(listed.stdout) if g["subject"] == COMMAND]
                 assert sorted(group["kinds"]) == sorted(KINDS), group
-                answered = _orc(
+                answered = run_orc(
                     address, db_path, tmp_path, "answer", "--all-matching", group["id"], "y"
                 )
                 assert answered.returncode == 0, answered.stdout + answered.stderr
@@ -124,7 +102,7 @@ async def test_one_call_answers_the_same_prompt_on_all_four_kinds(
 
     policy = tmp_path / "policy.toml"
     policy.write_text('[[policy.allow]]\nname = "touch"\ntool = "shell"\ncommand = "touch *"\n')
-    tested = _orc(address, db_path, tmp_path, "policy", "test", str(policy), "--json")
+    tested = run_orc(address, db_path, tmp_path, "policy", "test", str(policy), "--json")
     assert tested.returncode == 0, tested.stderr
     report = json.loads(tested.stdout)
     replayed = sorted(

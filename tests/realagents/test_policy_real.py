@@ -17,9 +17,8 @@ from orc.core import Room
 from orc.core.services.policy.rules import parse_policy
 from orc.core.tmux.client import TmuxClient
 from tests.integration.test_schedule import leading
-from tests.realagents.bed import AgentPane
+from tests.realagents.bed import AgentPane, run_orc
 from tests.realagents.mockapi import MockAPI
-from tests.realagents.test_approvals_real import _orc
 from tests.realagents.test_delivery_real import KINDS, Kind
 
 pytestmark = pytest.mark.timeout(300)
@@ -56,7 +55,7 @@ async def test_policy_answers_the_harmless_command_and_leaves_the_denied_one(
             await client.run("set-option", "-p", "-t", pane.pane_id, "@orc-name", "eng")
             # Paused while the bed drives the agent to its dialog (it waits to see the dialog),
             # then resumed: the prompt left while paused is judged again and answered.
-            paused = _orc(address, db_path, agent_home, "policy", "pause")
+            paused = run_orc(address, db_path, agent_home, "policy", "pause")
             assert paused.returncode == 0, paused.stderr
             async with leading(room):
                 await _under_policy(kind, room, pane, mock, workdir, address, db_path)
@@ -74,7 +73,7 @@ async def _under_policy(  # type: ignore[no-untyped-def]
     await _waiting(room, pane.pane_id)
     await asyncio.sleep(1.5)  # leader ticks and refreshes: paused, nothing is answered
     assert not marker.exists() and not await room.approver.audit(), "answered while paused"
-    resumed = _orc(address, db_path, workdir, "policy", "resume")
+    resumed = run_orc(address, db_path, workdir, "policy", "resume")
     assert resumed.returncode == 0, resumed.stderr
     deadline = time.monotonic() + 30
     while not marker.exists() and time.monotonic() < deadline:
@@ -115,14 +114,14 @@ async def _under_policy(  # type: ignore[no-untyped-def]
     answers = [m for m in await room.store.recent_messages() if m.sender.startswith("policy")]
     assert len(answers) == 1
 
-    log = json.loads(_orc(address, db_path, workdir, "policy", "log", "--json").stdout)
+    log = json.loads(run_orc(address, db_path, workdir, "policy", "log", "--json").stdout)
     assert [(r["agent"], r["rule"], r["subject"]) for r in log] == [
         ("eng", "touch", f"touch {marker.name}")
     ]
     assert any(marker.name in line for line in log[0]["evidence"]), log[0]["evidence"]
-    found = _orc(address, db_path, workdir, "memory", "search", "policy answered", "--json")
+    found = run_orc(address, db_path, workdir, "memory", "search", "policy answered", "--json")
     assert f"policy answered eng: run `touch {marker.name}`" in found.stdout, found.stdout
-    snapshot = _orc(address, db_path, workdir, "snapshot", "--format", "json", "--lines", "0")
+    snapshot = run_orc(address, db_path, workdir, "snapshot", "--format", "json", "--lines", "0")
     approvals = json.loads(snapshot.stdout)["approvals"]
     assert [(a["agent"], a["rule"], a["status"]) for a in approvals] == [
         ("eng", "touch", "delivered")

@@ -6,8 +6,6 @@ Aider's chat history."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,8 +13,8 @@ import pytest
 from orc.core import Room
 from orc.core.agents.kinds.aider import analytics_log
 from orc.core.tmux.client import TmuxClient
-from tests.conftest import ROOT
 from tests.realagents import aider
+from tests.realagents.bed import run_orc
 from tests.realagents.mockapi import MockAPI, Reply
 from tests.realagents.test_delivery_real import KINDS
 
@@ -77,10 +75,10 @@ async def test_usage_is_exact_against_the_mocks_numbers(
                 await pane.keys("Enter")
                 await pane.wait_for(f"Reply {word}.", timeout=60)
                 await pane.settle(quiet=1.5, timeout=60)
-            result = _orc(address, db_path, agent_home, "usage", "--json")
-            status = _orc(address, db_path, agent_home, "status", "--json")
-            snapshot = _orc(address, db_path, agent_home, "snapshot", "--format", "json")
-            by_day = _orc(address, db_path, agent_home, "usage", "--by", "day")
+            result = run_orc(address, db_path, agent_home, "usage", "--json")
+            status = run_orc(address, db_path, agent_home, "status", "--json")
+            snapshot = run_orc(address, db_path, agent_home, "snapshot", "--format", "json")
+            by_day = run_orc(address, db_path, agent_home, "usage", "--by", "day")
         finally:
             if kind.stop is not None:
                 await kind.stop(pane, agent_home)
@@ -108,23 +106,3 @@ async def test_usage_is_exact_against_the_mocks_numbers(
     [shot] = [a for a in json.loads(snapshot.stdout)["usage"]["agents"] if a["kind"] == kind_name]
     assert (shot["input"], shot["output"]) == (want[0], want[1])
     assert f"{want[0]:,}" in by_day.stdout and f"{want[1]:,}" in by_day.stdout, by_day.stdout
-
-
-def _orc(address, db_path: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "orc.core.cli",
-            "-L",
-            address.socket_name,
-            "--db",
-            str(db_path),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(home)},
-        timeout=60,
-        check=False,
-    )

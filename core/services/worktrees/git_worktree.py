@@ -371,6 +371,7 @@ _OPERATIONS = (
     ("MERGE_HEAD", "merged into"),
     ("CHERRY_PICK_HEAD", "cherry-picked onto"),
     ("REVERT_HEAD", "reverted on"),
+    ("rebase-apply/applying", "patched by git am"),  # `git am` stopped on a patch: HEAD stays
 )
 
 
