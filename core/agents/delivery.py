@@ -385,7 +385,7 @@ async def deliver(
         await pause_point("entered")
         if pack is not None and pack.input is not None:
             status, reason = await _verify_taken(
-                client, pane, pack, start.screen, typed, text, kind.settle
+                client, pane, pack, start.screen, typed, text, kind.settle, kind.enter_again
             )
         else:
             status, reason = await _verify_submitted(
@@ -597,6 +597,7 @@ async def _verify_taken(
     typed: Look,
     text: str,
     timeout: float,
+    enter_again: bool = True,
 ) -> tuple[Status, str | None]:
     """Delivered means the agent showed it took this text: its echo in the transcript above the
     input line, its "queued" notice, or it starting to work on it with the input line emptied.
@@ -604,7 +605,8 @@ async def _verify_taken(
 
     An Enter that arrives while the agent still takes the typed text for a paste (Codex, Gemini
     CLI) adds a line instead of submitting: if the whole text still waits on the input line a
-    moment later, Enter is pressed once more, under the same guard as the first."""
+    moment later, Enter is pressed once more, under the same guard as the first, for a kind
+    whose `enter_again` allows it."""
     loop = asyncio.get_running_loop()
     started = loop.time()
     # The agent's sign may take a while on a loaded machine (20 senders starting at once):
@@ -632,7 +634,7 @@ async def _verify_taken(
             return "delivered", None
         if still and not line.empty:  # type: ignore[union-attr]
             status = ("typed_not_submitted", "the text is still on the input line after Enter")
-            if not pressed_again and loop.time() - started >= ENTER_AGAIN_AFTER:
+            if enter_again and not pressed_again and loop.time() - started >= ENTER_AGAIN_AFTER:
                 pressed_again = True
                 guard = screen_guard(pane.pane_id, look.screen, look.cursor, look.hook_at, pack)
                 await _guarded(client, guard, keys_action(pane.pane_id, ["Enter"]))

@@ -95,6 +95,7 @@ KIND = AgentKind(
     command="aider",
     names=("aider",),
     package_dirs=("aider", "aider-chat"),
+    enter_again=False,
     ready=re.compile(r"^(?:\w+ )?> ?$", re.MULTILINE),
     read_prompt=read_prompt,
     sessions=AiderSessions(frozenset({"--chat-history-file", "--restore-chat-history"})),

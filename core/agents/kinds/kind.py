@@ -89,6 +89,13 @@ class AgentKind:
     # the first Enter for about 2 s after its box appears (measured by issue 19's reporter with
     # the pinned Codex against the mock API); a send sooner waits out the rest before typing.
     ready_after: float = 0.0
+    # Whether Enter is pressed once more when the whole text still shows on the input line a
+    # moment after the first (core/agents/delivery.py `_verify_taken`): Codex and Gemini CLI can
+    # take an Enter that follows a paste for part of it. Aider never does, and its echo of a
+    # submitted message looks like that input line until its spinner shows: a second Enter
+    # then waits in the terminal and answers the question the reply asks, Yes
+    # (tests/realagents/test_midsend_aider_real.py).
+    enter_again: bool = True
     # -- recognising the program (core/agents/agent_kind.py guess_kind, process_kind.py) --
     command: str = ""  # the program a person installs and runs (`orc doctor` looks for it)
     names: tuple[str, ...] = ()  # a program (or script) whose file name contains one is this kind
