@@ -1,7 +1,7 @@
 """Where a team or an agent lives, for the commands that act on one (`orc down TEAM`, `orc stop
-AGENT`, `orc start AGENT`): `NAME@HOST` says it; with `-H`/`--all-hosts` a bare name is looked
-up on this machine and every selected host, and the command runs on the one that has it (that
-host's own orc does the work, as for `orc up --host`). Two places with the name: refused, with
+AGENT`, `orc start AGENT`): `NAME@HOST` says it; with `-H`/`--all-hosts` a bare agent name is
+found as `orc send` finds it, a team on this machine and every selected host, and the command runs
+on the one that has it (that host's own orc does the work, as for `orc up --host`). Two places with the name: refused, with
 the `NAME@HOST` forms to choose from. Without hosts nothing changes: the local command runs.
 """
 
@@ -26,31 +26,36 @@ class Place:
 
 async def find_team(room: Room, target: str) -> Place:
     name, host = split_target(target)
-    return await _find(room, name, host, team=True)
+    return await _find_team(room, name, host)
 
 
 async def find_agent(room: Room, target: str) -> Place:
+    """The agent's place as `orc send` finds it (`Room.locate`): this machine first, then only
+    the hosts whose last known names hold it, so a frozen host costs nothing when the agent is
+    elsewhere."""
     name, host = split_target(target)
-    return await _find(room, name, host, team=False)
+    if host or not room.hosts:
+        return Place(name, host)
+    there, pane = await room.locate(name)
+    return Place(name, there, (pane.orc_name or name,))
 
 
-async def _find(room: Room, name: str, host: str, *, team: bool) -> Place:
+async def _find_team(room: Room, name: str, host: str) -> Place:
+    """A team's place: every selected host is read (their last known names are agents')."""
     if host or not room.hosts:
         return Place(name, host)
     state = await room.refresh()
     found: dict[str, list[str]] = {}
     for agent in state.agents:
-        held = agent.pane.orc_team == name if team else agent.pane.orc_name == name
-        if held:
+        if agent.pane.orc_team == name:
             found.setdefault(agent.host, []).append(agent.name)
-    if team and not found.get(""):
+    if not found.get(""):
         sessions = await room.client.run("list-sessions", "-F", "#{session_name}", check=False)
         if name in sessions.stdout.splitlines():
             found.setdefault("", [])
     if len(found) > 1:
         where = ", ".join(qualify(name, h) for h in sorted(found))
-        what = "team" if team else "agent"
-        raise BadInput(f"{what} {name!r} is on {len(found)} hosts: name one ({where})")
+        raise BadInput(f"team {name!r} is on {len(found)} hosts: name one ({where})")
     if not found:
         unreachable = sorted(room.host_errors)
         if unreachable:

@@ -110,6 +110,10 @@ def test_a_frozen_host_never_delays_a_send_to_an_agent_it_does_not_hold(
     remote = run_while_frozen(hosts, "--all-hosts", "send", "ana", "alpha only")
     assert remote.returncode == 0, remote.stderr
     assert host_messages(hosts.bed.hosts["alpha"].home)[-1] == ("ana", "delivered", "alpha only")
+    # `orc stop` finds its agent as `orc send` does: ana stopped by alpha's own orc.
+    stopped = run_while_frozen(hosts, "--all-hosts", "stop", "ana")
+    assert stopped.returncode == 0, stopped.stderr
+    assert stopped.stdout.strip().startswith("ana stopped"), stopped.stdout
     thaw_and_settle(hosts)
     assert abandoned(beta) == knocks  # none of those commands knocked on beta while it was frozen
 
