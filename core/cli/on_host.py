@@ -1,8 +1,9 @@
 """Where a team or an agent lives, for the commands that act on one (`orc down TEAM`, `orc stop
 AGENT`, `orc start AGENT`): `NAME@HOST` says it; with `-H`/`--all-hosts` a bare agent name is
 found as `orc send` finds it, a team on this machine and every selected host, and the command runs
-on the one that has it (that host's own orc does the work, as for `orc up --host`). Two places with the name: refused, with
-the `NAME@HOST` forms to choose from. Without hosts nothing changes: the local command runs.
+on the one that has it (that host's own orc does the work, as for `orc up --host`). Two places
+with the name: refused, with the `NAME@HOST` forms to choose from. Without hosts nothing
+changes: the local command runs.
 """
 
 from __future__ import annotations
