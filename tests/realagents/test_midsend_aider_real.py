@@ -36,7 +36,8 @@ pytestmark = pytest.mark.timeout(900)
 
 # Seconds after the reply is released that `orc send` begins: the question (printed ~0.2 s after
 # the release on this machine) comes before, during and after the send's first look.
-MOMENTS = tuple(i * 0.1 for i in range(13))
+# A sample of the window, not the whole sweep (that is the bench's, bench/RESULTS.md): CI time.
+MOMENTS = tuple(i * 0.2 for i in range(7))
 
 
 async def test_a_question_released_mid_send_never_gets_orcs_keys(

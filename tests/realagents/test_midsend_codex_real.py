@@ -32,7 +32,8 @@ pytestmark = pytest.mark.timeout(900)
 # hook, a fresh orc process, has run) comes before, during and after the send. Measured there
 # (bench/RESULTS.md, load 2-4): with the hook, sends that began within 0.3 s were delivered and
 # later ones refused at the dialog; without it one at 0 s came out `interrupted`; never answered.
-MOMENTS = (*(i * 0.1 for i in range(13)), 0.35, 0.45, 1.6, 2.0, 2.5, 3.0)
+# A sample of the window, not the whole sweep (that is the bench's, bench/RESULTS.md): CI time.
+MOMENTS = (0.0, 0.1, 0.2, 0.35, 0.45, 0.6, 1.0, 2.0)
 WORKING = "esc to interrupt"
 
 

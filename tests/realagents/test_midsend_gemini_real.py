@@ -33,7 +33,8 @@ pytestmark = pytest.mark.timeout(900)
 # hook, a fresh orc process, has run: 1-2 s on a loaded machine) comes before, during and after
 # the send. Measured there (bench/RESULTS.md): 0-1.2 s all delivered (the hook waited for the
 # send); without the hook 0-0.2 s `interrupted` and later refused at the dialog; never answered.
-MOMENTS = (*(i * 0.1 for i in range(13)), 1.6, 2.0, 2.5, 3.0)
+# A sample of the window, not the whole sweep (that is the bench's, bench/RESULTS.md): CI time.
+MOMENTS = (0.0, 0.1, 0.2, 0.3, 0.5, 0.8, 1.2, 2.0)
 
 
 async def test_a_tool_call_landing_mid_send_never_gets_the_enter(
