@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from orc.core.store.database import Store
 from orc.core.store.settings import Settings
 from orc.core.tmux.topology import Topology
+from orc.core.when import format_duration
 
 PREFIX = "host_topology:"  # a `settings` row per host (core/store/settings.py)
 REWRITE_EVERY = 30.0  # an unchanged topology's `at` is refreshed this often, not every read
@@ -31,13 +32,9 @@ class KnownTopology:
     names: frozenset[str]
 
     def age(self, now: float | None = None) -> str:
-        """How old this knowledge is, for a person: "40 s ago", "3 min ago", "2 h ago"."""
-        seconds = max(0, int((time.time() if now is None else now) - self.at))
-        if seconds < 120:
-            return f"{seconds} s ago"
-        if seconds < 2 * 3600:
-            return f"{seconds // 60} min ago"
-        return f"{seconds // 3600} h ago"
+        """How old this knowledge is, for a person: "40s ago", "3m12s ago"."""
+        seconds = max(0.0, (time.time() if now is None else now) - self.at)
+        return f"{format_duration(seconds)} ago"
 
 
 class KnownTopologies:
