@@ -46,3 +46,11 @@ def fail_unless_all_answered(hosts: Sequence[dict[str, Any]], *, say: bool = Tru
     if missing:
         names = ", ".join(str(h["name"]) for h in missing)
         raise ActionFailed(f"not every host answered: {names}")
+
+
+def report_across(key: str, rows: Sequence[Any], errors: Mapping[str, str]) -> None:
+    """The list commands' `--json` across hosts: the rows with every selected host, then exit 1
+    if one did not answer."""
+    hosts = host_entries(errors)
+    echo_across(key, rows, hosts)
+    fail_unless_all_answered(hosts)

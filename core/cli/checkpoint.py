@@ -12,7 +12,7 @@ from dataclasses import asdict
 
 import click
 
-from orc.core.cli.across_hosts import echo_across, fail_unless_all_answered, host_entries
+from orc.core.cli.across_hosts import report_across
 from orc.core.cli.context import caller_cwd, calling_sender, config, run_with_room
 from orc.core.cli.table import render_table
 from orc.core.errors import BadInput
@@ -202,9 +202,7 @@ def _log_hosts(as_json: bool, limit: int) -> None:
 
     found, errors = run_with_room(work)
     if as_json:
-        entries = host_entries(errors)
-        echo_across("checkpoints", [{"host": host, **asdict(p)} for host, p in found], entries)
-        fail_unless_all_answered(entries)
+        report_across("checkpoints", [{"host": host, **asdict(p)} for host, p in found], errors)
         return
     for host, error in errors.items():
         click.echo(f"orc: host {host}: {error}", err=True)

@@ -14,7 +14,7 @@ from typing import Annotated
 import click
 from pydantic import BaseModel, StringConstraints, ValidationError
 
-from orc.core.cli.across_hosts import echo_across, fail_unless_all_answered, host_entries
+from orc.core.cli.across_hosts import report_across
 from orc.core.cli.context import (
     caller_pane,
     calling_sender,
@@ -157,9 +157,7 @@ def _search_hosts(
         (host, dataclasses.replace(h, text=scrub.excerpt(h.text, h.context))) for host, h in found
     ]
     if as_json:
-        hosts = host_entries(errors)
-        echo_across("hits", [{"host": host, **hit_row(h)} for host, h in hits], hosts)
-        fail_unless_all_answered(hosts)
+        report_across("hits", [{"host": host, **hit_row(h)} for host, h in hits], errors)
         return
     for host, error in errors.items():
         click.echo(f"orc: host {host}: {error}", err=True)

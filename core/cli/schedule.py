@@ -12,7 +12,7 @@ from dataclasses import asdict
 
 import click
 
-from orc.core.cli.across_hosts import echo_across, fail_unless_all_answered, host_entries
+from orc.core.cli.across_hosts import report_across
 from orc.core.cli.context import calling_sender, config, run_with_room
 from orc.core.cli.table import render_table
 from orc.core.room import Room
@@ -128,9 +128,7 @@ def _list_across_hosts(as_json: bool, pending: bool) -> None:
 
     found, errors = run_with_room(work)
     if as_json:
-        hosts = host_entries(errors)
-        echo_across("schedules", [{"host": host, **asdict(s)} for host, s in found], hosts)
-        fail_unless_all_answered(hosts)
+        report_across("schedules", [{"host": host, **asdict(s)} for host, s in found], errors)
     else:
         for host, error in errors.items():
             click.echo(f"orc: host {host}: {error}", err=True)

@@ -8,7 +8,7 @@ from dataclasses import asdict
 
 import click
 
-from orc.core.cli.across_hosts import echo_across, fail_unless_all_answered, host_entries
+from orc.core.cli.across_hosts import report_across
 from orc.core.cli.context import config, run_with_room
 from orc.core.cli.table import render_table
 from orc.core.errors import ActionFailed, BadInput, OrcError
@@ -88,9 +88,7 @@ def worktrees_command(team: str | None, as_json: bool) -> None:
     else:
         found = [("", s) for s in run_with_room(lambda room: room.worktrees.statuses(team))]
     if as_json and config().hosts:
-        hosts = host_entries(errors)
-        echo_across("worktrees", [{"host": h or "local", **asdict(s)} for h, s in found], hosts)
-        fail_unless_all_answered(hosts)
+        report_across("worktrees", [{"host": h or "local", **asdict(s)} for h, s in found], errors)
         return
     if as_json:
         click.echo(json.dumps([asdict(s) for _, s in found], indent=2, ensure_ascii=False))
